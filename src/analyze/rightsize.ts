@@ -1,0 +1,273 @@
+// Right-sizing: CPU/memory requests and limits from a container's usage history.
+// Pure: "now" is state.observedAt, and the same inputs always give the same result.
+
+import type { RightsizePolicy } from "../model/policy.ts";
+import { roundCpuUp, roundMemoryUp } from "../model/quantity.ts";
+import {
+  type Evidence,
+  type FieldChange,
+  RESOURCE_FIELDS,
+  type Recommendation,
+  type ResourceField,
+  type RightsizeResult,
+  type Skipped,
+} from "../model/recommendation.ts";
+import type {
+  ClusterState,
+  ContainerSpec,
+  ContainerUsage,
+  ResourcePair,
+  Resources,
+  SeriesUsage,
+  UsageHistory,
+  Workload,
+  WorkloadRef,
+} from "../model/types.ts";
+import { workloadKey } from "../model/types.ts";
+import { percentile, sortNumbers, summarizeSorted } from "./stats.ts";
+
+type Resource = keyof ResourcePair;
+
+const FIELD_PATH: Record<ResourceField, readonly [keyof Resources, Resource]> = {
+  "requests.cpu": ["requests", "cpu"],
+  "requests.memory": ["requests", "memory"],
+  "limits.cpu": ["limits", "cpu"],
+  "limits.memory": ["limits", "memory"],
+};
+
+export function rightsize(
+  state: ClusterState,
+  usage: UsageHistory,
+  policy: RightsizePolicy,
+): RightsizeResult {
+  const usageByContainer = indexUsage(usage);
+  const window = {
+    start: state.observedAt - policy.historyWindowHours * 3600,
+    end: state.observedAt,
+    hours: policy.historyWindowHours,
+  };
+  const recommendations: Recommendation[] = [];
+  const skipped: Skipped[] = [];
+  for (const workload of state.workloads) {
+    // Workloads whose HPA scales on CPU are right-sized like any other: the HPA's utilization is
+    // usage / request, so a request that matches real usage is what makes its target meaningful.
+    for (const container of workload.containers) {
+      const entries = usageByContainer.get(containerKey(workload.ref, container.name)) ?? [];
+      const outcome = rightsizeContainer(workload, container, entries, window, policy);
+      if ("reason" in outcome) skipped.push(outcome);
+      else recommendations.push(outcome);
+    }
+  }
+  return { recommendations, skipped };
+}
+
+/** The resources that result from applying changes to current (a new object; current is not touched). */
+export function applyChanges(current: Resources, changes: readonly FieldChange[]): Resources {
+  const next = cloneResources(current);
+  for (const change of changes) {
+    const [group, resource] = FIELD_PATH[change.field];
+    next[group][resource] = change.to;
+  }
+  return next;
+}
+
+function rightsizeContainer(
+  workload: Workload,
+  container: ContainerSpec,
+  entries: readonly ContainerUsage[],
+  window: Evidence["window"],
+  policy: RightsizePolicy,
+): Recommendation | Skipped {
+  const skip = (reason: string): Skipped => ({ workload: workload.ref, container: container.name, reason });
+
+  const pods = new Set<string>();
+  const cpu = poolWindow(
+    entries.flatMap((e) => e.cpu),
+    window,
+    pods,
+  );
+  const memory = poolWindow(
+    entries.flatMap((e) => e.memory),
+    window,
+    pods,
+  );
+  if (cpu === null && memory === null) return skip("no usage data");
+  if (cpu === null) return skip("no cpu usage data");
+  if (memory === null) return skip("no memory usage data");
+
+  // Both resources must have enough history; the shorter one is what we really know.
+  const spanHours = Math.min(cpu.spanHours, memory.spanHours);
+  if (spanHours < policy.minHistoryHours) {
+    return skip(
+      `only ${floorHours(spanHours)}h of usage history; at least ${roundHours(policy.minHistoryHours)}h needed`,
+    );
+  }
+
+  const current = cloneResources(container.resources);
+  const cpuRequest = roundCpuUp(
+    Math.max(percentile(cpu.sorted, policy.requestPercentile) * (1 + policy.requestMargin), policy.floor.cpu),
+  );
+  const memoryRequest = roundMemoryUp(
+    Math.max(
+      percentile(memory.sorted, policy.requestPercentile) * (1 + policy.requestMargin),
+      policy.floor.memory,
+    ),
+  );
+  // The max term keeps a limit from being set where the container has already been (it would OOM there).
+  const memoryLimit = roundMemoryUp(
+    Math.max(
+      memoryRequest * (1 + policy.memoryLimitBuffer),
+      maxOf(memory.sorted) * policy.memoryLimitOverMax,
+    ),
+  );
+  const recommended: Resources = {
+    requests: { cpu: cpuRequest, memory: memoryRequest },
+    limits: { cpu: cpuLimitFor(current.limits.cpu, cpuRequest, policy), memory: memoryLimit },
+  };
+
+  return {
+    workload: workload.ref,
+    container: container.name,
+    current,
+    recommended,
+    changes: changesFor(current, recommended, policy),
+    confidence: Math.round(Math.min(1, spanHours / policy.fullConfidenceHours) * 100) / 100,
+    evidence: {
+      window: { ...window },
+      pods: pods.size,
+      cpu: summarizeSorted(cpu.sorted),
+      memory: summarizeSorted(memory.sorted),
+    },
+  };
+}
+
+function cpuLimitFor(
+  currentLimit: number | null,
+  cpuRequest: number,
+  policy: RightsizePolicy,
+): number | null {
+  switch (policy.cpuLimit.mode) {
+    case "keep":
+      // Kubernetes rejects a limit below the request, so "keep" can only keep what still fits.
+      return currentLimit !== null && currentLimit < cpuRequest ? cpuRequest : currentLimit;
+    case "none":
+      return null;
+    case "ratio":
+      return roundCpuUp(cpuRequest * policy.cpuLimit.ratio);
+  }
+}
+
+/** The fields worth changing, plus whatever is needed so that no applied limit ends up below its request. */
+function changesFor(current: Resources, recommended: Resources, policy: RightsizePolicy): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const field of RESOURCE_FIELDS) {
+    const from = getField(current, field);
+    const to = getField(recommended, field);
+    if (isWorthChanging(field, from, to, policy)) changes.push({ field, from, to });
+  }
+
+  // Skipping small changes field by field can leave a pair the API server would reject (limit < request),
+  // e.g. a request raised by 40% next to a limit that is only 5% short. Pull in the limit first, then the
+  // request, until the applied pair is consistent again.
+  for (const resource of ["cpu", "memory"] as const) {
+    for (const field of [`limits.${resource}`, `requests.${resource}`] as const) {
+      if (isConsistent(applyChanges(current, changes), resource)) break;
+      if (changes.some((c) => c.field === field)) continue;
+      const from = getField(current, field);
+      const to = getField(recommended, field);
+      if (from !== to) changes.push({ field, from, to });
+    }
+  }
+  return changes.sort((a, b) => RESOURCE_FIELDS.indexOf(a.field) - RESOURCE_FIELDS.indexOf(b.field));
+}
+
+function isWorthChanging(
+  field: ResourceField,
+  from: number | null,
+  to: number | null,
+  policy: RightsizePolicy,
+): boolean {
+  if (from === to) return false;
+  // Setting an unset value, or removing a limit, is always a real change.
+  if (from === null || to === null) return true;
+  const diff = Math.abs(to - from);
+  const minimum = FIELD_PATH[field][1] === "cpu" ? policy.minChange.cpu : policy.minChange.memory;
+  return atLeast(diff, policy.minChange.fraction * from) && atLeast(diff, minimum);
+}
+
+function isConsistent(resources: Resources, resource: Resource): boolean {
+  const request = resources.requests[resource];
+  const limit = resources.limits[resource];
+  return request === null || limit === null || limit >= request;
+}
+
+/** a >= b, tolerating float noise so that e.g. 110m - 100m counts as the full 10m. */
+function atLeast(a: number, b: number): boolean {
+  return a >= b - 1e-9 * Math.max(1, Math.abs(b));
+}
+
+interface Pooled {
+  sorted: number[];
+  spanHours: number;
+}
+
+/** Finite samples of all series within (start, end], pooled; records contributing pods. Null when none. */
+function poolWindow(
+  series: readonly SeriesUsage[],
+  window: Evidence["window"],
+  pods: Set<string>,
+): Pooled | null {
+  const values: number[] = [];
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const s of series) {
+    let contributed = false;
+    for (const [t, v] of s.samples) {
+      if (!(t > window.start && t <= window.end) || !Number.isFinite(v)) continue;
+      values.push(v);
+      contributed = true;
+      if (t < first) first = t;
+      if (t > last) last = t;
+    }
+    if (contributed) pods.add(s.pod);
+  }
+  if (values.length === 0) return null;
+  return { sorted: sortNumbers(values), spanHours: (last - first) / 3600 };
+}
+
+function indexUsage(usage: UsageHistory): Map<string, ContainerUsage[]> {
+  const index = new Map<string, ContainerUsage[]>();
+  for (const entry of usage.containers) {
+    const key = containerKey(entry.workload, entry.container);
+    const list = index.get(key);
+    if (list) list.push(entry);
+    else index.set(key, [entry]);
+  }
+  return index;
+}
+
+function containerKey(ref: WorkloadRef, container: string): string {
+  return `${workloadKey(ref)}/${container}`;
+}
+
+function getField(resources: Resources, field: ResourceField): number | null {
+  const [group, resource] = FIELD_PATH[field];
+  return resources[group][resource];
+}
+
+function cloneResources(r: Resources): Resources {
+  return { requests: { ...r.requests }, limits: { ...r.limits } };
+}
+
+function maxOf(sorted: readonly number[]): number {
+  return sorted[sorted.length - 1] as number;
+}
+
+/** Rounded down to 0.1h, so 23.99h of history never reads as "24h ... at least 24h needed". */
+function floorHours(hours: number): number {
+  return Math.floor(hours * 10 + 1e-9) / 10;
+}
+
+function roundHours(hours: number): number {
+  return Math.round(hours * 10) / 10;
+}

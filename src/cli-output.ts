@@ -1,0 +1,154 @@
+// How command results read in a terminal and as JSON. The JSON shapes are a contract (README).
+
+import { formatCpu, formatMemory } from "./model/quantity.ts";
+import type { Recommendation, Skipped } from "./model/recommendation.ts";
+import type { Resources, WorkloadRef } from "./model/types.ts";
+import { workloadLabel } from "./model/types.ts";
+import { formatMoney } from "./propose/render.ts";
+import type { PlanOutcome } from "./workflows/plan.ts";
+import type { RecommendOutcome } from "./workflows/recommend.ts";
+
+function quantities(r: Resources) {
+  const cpu = (v: number | null) => (v === null ? null : formatCpu(v));
+  const mem = (v: number | null) => (v === null ? null : formatMemory(v));
+  return {
+    requests: { cpu: cpu(r.requests.cpu), memory: mem(r.requests.memory) },
+    limits: { cpu: cpu(r.limits.cpu), memory: mem(r.limits.memory) },
+  };
+}
+
+function fieldText(field: string, v: number | null): string {
+  if (v === null) return "none";
+  return field.endsWith("cpu") ? formatCpu(v) : formatMemory(v);
+}
+
+export function recommendJson(out: RecommendOutcome) {
+  return {
+    cluster: out.cluster,
+    observedAt: new Date(out.observedAt * 1000).toISOString(),
+    source: out.source,
+    recommendations: out.recommendations.map((r: Recommendation) => ({
+      workload: r.workload,
+      container: r.container,
+      current: quantities(r.current),
+      recommended: quantities(r.recommended),
+      changes: r.changes.map((c) => ({
+        field: c.field,
+        from: c.from === null ? null : fieldText(c.field, c.from),
+        to: c.to === null ? null : fieldText(c.field, c.to),
+      })),
+      confidence: r.confidence,
+      evidence: {
+        window: {
+          start: new Date(r.evidence.window.start * 1000).toISOString(),
+          end: new Date(r.evidence.window.end * 1000).toISOString(),
+          hours: r.evidence.window.hours,
+        },
+        pods: r.evidence.pods,
+        cpuCores: r.evidence.cpu,
+        memoryBytes: r.evidence.memory,
+      },
+    })),
+    skipped: out.skipped.map((s: Skipped) => ({
+      workload: s.workload,
+      container: s.container,
+      reason: s.reason,
+    })),
+  };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+const arrow = (field: string, from: number | null, to: number | null, changed: boolean) =>
+  changed ? `${fieldText(field, from)} -> ${fieldText(field, to)}` : fieldText(field, from);
+
+export function recommendTable(out: RecommendOutcome): string {
+  const lines = [
+    `kopt recommend · cluster ${out.cluster} · observed ${new Date(out.observedAt * 1000).toISOString()} · ${out.source}`,
+    "",
+  ];
+  const rows = [
+    ["WORKLOAD", "CONTAINER", "CPU REQ", "MEM REQ", "CPU LIM", "MEM LIM", "CONF", "P95 CPU", "P95 MEM"],
+  ];
+  for (const r of out.recommendations) {
+    const changed = new Set(r.changes.map((c) => c.field));
+    const cell = (field: "requests.cpu" | "requests.memory" | "limits.cpu" | "limits.memory") => {
+      const [group, res] = field.split(".") as ["requests" | "limits", "cpu" | "memory"];
+      return arrow(field, r.current[group][res], r.recommended[group][res], changed.has(field));
+    };
+    rows.push([
+      workloadLabel(r.workload),
+      r.container,
+      cell("requests.cpu"),
+      cell("requests.memory"),
+      cell("limits.cpu"),
+      cell("limits.memory"),
+      `${Math.round(r.confidence * 100)}%`,
+      `${Math.round(r.evidence.cpu.p95 * 1000)}m`,
+      formatMemory(Math.round(r.evidence.memory.p95 / 2 ** 20) * 2 ** 20),
+    ]);
+  }
+  lines.push(table(rows));
+  lines.push(
+    "",
+    "'a -> b' is a proposed change; a single value stays as is (within the minimum-change rule).",
+  );
+  if (out.skipped.length > 0) lines.push("", ...skippedLines(out.skipped));
+  return lines.join("\n");
+}
+
+function skippedLines(
+  skipped: readonly { workload: WorkloadRef; container: string; reason: string }[],
+): string[] {
+  return [
+    `Skipped (${skipped.length}):`,
+    ...skipped.map((s) => `  ${workloadLabel(s.workload)}/${s.container}: ${s.reason}`),
+  ];
+}
+
+export function planText(out: PlanOutcome): string {
+  const verb = out.dryRun ? "would be " : "";
+  const lines = [
+    `kopt plan · cluster ${out.cluster} · ${out.source} · observed ${new Date(out.observedAt * 1000).toISOString()}${out.dryRun ? " · dry run: nothing written" : ""}`,
+    "",
+  ];
+  if (out.proposals.length === 0) lines.push("No proposals: nothing needs to change.");
+  else lines.push(`Proposals (${out.proposals.length}):`);
+  let delta = 0;
+  for (const p of out.proposals) {
+    delta += p.cost.monthlyDelta;
+    lines.push("");
+    lines.push(`  ${p.title}`);
+    lines.push(
+      `    ${verb}${p.status}${p.reason ? ` (${p.reason})` : ""} · tier ${p.tier} · cost ${formatMoney(p.cost.monthlyDelta, p.cost.currency, true)}/month · confidence ${Math.round(p.confidence * 100)}%`,
+    );
+    for (const c of p.changes)
+      lines.push(`    ${c.file}  ${c.path}: ${c.from ?? "unset"} -> ${c.to ?? "null"}`);
+    lines.push(`    branch ${p.branch} (base ${out.baseBranch})`);
+    lines.push(`    PHR    ${p.phr}`);
+    lines.push(`    PR     ${p.draft}`);
+  }
+  if (out.proposals.length > 0) {
+    const currency = out.proposals[0]?.cost.currency ?? "USD";
+    lines.push(
+      "",
+      `Total monthly cost effect: ${formatMoney(Math.round(delta * 100) / 100, currency, true)}`,
+    );
+  }
+  if (out.unchanged.length > 0) {
+    lines.push("", `No change needed (${out.unchanged.length}):`);
+    for (const u of out.unchanged) lines.push(`  ${workloadLabel(u.workload)}/${u.container}: ${u.reason}`);
+  }
+  if (out.skipped.length > 0) lines.push("", ...skippedLines(out.skipped));
+  return lines.join("\n");
+}

@@ -1,0 +1,129 @@
+// The `kopt` command: a thin shell over src/workflows. Exit codes: 0 ok, 1 lint findings or a bug, 2 bad input.
+import { resolve } from "node:path";
+import { Command, CommanderError, Option } from "commander";
+import { z } from "zod";
+import { planText, recommendJson, recommendTable } from "./cli-output.ts";
+import { KoptError } from "./errors.ts";
+import { ClusterConfigSchema } from "./formats/config.ts";
+import { PhrFrontMatterSchema } from "./formats/phr.ts";
+import { SnapshotSchema } from "./formats/snapshot.ts";
+import { openRepository } from "./propose/git-repo.ts";
+import { lintPhrs } from "./workflows/phr-lint.ts";
+import { plan } from "./workflows/plan.ts";
+import { recommend } from "./workflows/recommend.ts";
+
+const SCHEMAS = { config: ClusterConfigSchema, snapshot: SnapshotSchema, phr: PhrFrontMatterSchema } as const;
+
+export function jsonSchema(name: keyof typeof SCHEMAS): object {
+  return z.toJSONSchema(SCHEMAS[name], { io: "input", unrepresentable: "any" });
+}
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const STDIO: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+function build({ out, err }: Io): Command {
+  const program = new Command("kopt")
+    .description("Kubernetes operations through pull requests")
+    .version("0.1.0")
+    .option("--repo <dir>", "the GitOps repository kopt reads configs from and proposes to", ".")
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: err });
+
+  const repoDir = () => resolve(program.opts().repo as string);
+
+  program
+    .command("plan")
+    .description(
+      "observe -> analyze -> decide -> propose: branches, PHRs and pull-request drafts for what should change",
+    )
+    .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
+    .option("--snapshot <file>", "read this snapshot instead of the config's source")
+    .option("--workload <namespace/name>", "only this workload")
+    .option("--dry-run", "compute and print, write nothing", false)
+    .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
+    .action(async (o) => {
+      const result = await plan({
+        repoDir: repoDir(),
+        cluster: o.cluster,
+        snapshot: o.snapshot,
+        workload: o.workload,
+        dryRun: o.dryRun,
+      });
+      out(o.output === "json" ? `${JSON.stringify(result, null, 2)}\n` : `${planText(result)}\n`);
+    });
+
+  program
+    .command("recommend")
+    .description("print every container's recommended requests and limits; changes nothing")
+    .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml")
+    .option(
+      "--snapshot <file>",
+      "read this snapshot (with no --cluster: default policy, no repository needed)",
+    )
+    .option("--workload <namespace/name>", "only this workload")
+    .addOption(new Option("--output <format>", "output format").choices(["table", "json"]).default("table"))
+    .action(async (o) => {
+      const result = await recommend({
+        repoDir: repoDir(),
+        cluster: o.cluster,
+        snapshot: o.snapshot,
+        workload: o.workload,
+      });
+      out(
+        o.output === "json"
+          ? `${JSON.stringify(recommendJson(result), null, 2)}\n`
+          : `${recommendTable(result)}\n`,
+      );
+    });
+
+  const phr = program.command("phr").description("audit records (PHRs)");
+  phr
+    .command("lint [files...]")
+    .description("validate PHRs (default: every file under phr/); names file, line and field of each fault")
+    .action(async (files: string[]) => {
+      const root = files.length > 0 ? process.cwd() : (await openRepository(repoDir())).root;
+      const { checked, faults } = await lintPhrs(
+        root,
+        files.map((f) => resolve(f)),
+      );
+      for (const f of faults) {
+        const loc = [f.file, f.line].filter((p) => p !== undefined).join(":");
+        out(`${loc}: ${f.field ? `${f.field}: ` : ""}${f.message}\n`);
+      }
+      out(`${checked} PHR(s) checked, ${faults.length} fault(s)\n`);
+      if (faults.length > 0) process.exitCode = 1;
+    });
+
+  program
+    .command("schema")
+    .description("print the JSON Schema of a kopt file format")
+    .addArgument(program.createArgument("<format>", "config | snapshot | phr").choices(Object.keys(SCHEMAS)))
+    .action((name: keyof typeof SCHEMAS) => {
+      out(`${JSON.stringify(jsonSchema(name), null, 2)}\n`);
+    });
+  return program;
+}
+
+/** Runs the CLI on `argv` (as process.argv: node, script, args...); returns the exit code. */
+export async function main(argv: readonly string[], io: Io = STDIO): Promise<number> {
+  process.exitCode = undefined;
+  try {
+    await build(io).parseAsync([...argv]);
+    return Number(process.exitCode ?? 0);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage errors are bad input.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof KoptError) {
+      io.err(`kopt: error: ${err.format()}\n`);
+      return 2;
+    }
+    io.err(`kopt: internal error (please report): ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}

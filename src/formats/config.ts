@@ -1,0 +1,155 @@
+// Cluster config `clusters/<name>/kopt.yaml`: where to read the cluster, where changes go, and policy.
+import { z } from "zod";
+import { DEFAULT_PRICES, DEFAULT_RIGHTSIZE_POLICY, type RightsizePolicy } from "../model/policy.ts";
+import { parseQuantity } from "../model/quantity.ts";
+import { parseYamlWith } from "./validate.ts";
+
+const quantity = z.union([z.string(), z.number()]).refine((v) => parseQuantity(v) !== undefined, {
+  message: "not a Kubernetes quantity (e.g. 250m, 1, 512Mi)",
+});
+
+const DURATION = /^(\d+(?:\.\d+)?)(m|h|d|w)$/;
+const duration = z.string().regex(DURATION, { message: "not a duration (e.g. 30m, 24h, 7d, 2w)" });
+
+/** "7d" -> 168 (hours). */
+export function durationHours(text: string): number {
+  const m = DURATION.exec(text);
+  if (!m) throw new Error(`not a duration: ${text}`);
+  const n = Number(m[1]);
+  const unit = { m: 1 / 60, h: 1, d: 24, w: 168 }[m[2] as "m" | "h" | "d" | "w"];
+  return n * unit;
+}
+
+/** A dotted path into a values file: `backend.resources`, `containers[0].resources`. */
+const valuesPath = z.string().regex(/^[A-Za-z0-9_-]+(\[\d+\])*(\.[A-Za-z0-9_-]+(\[\d+\])*)*$/, {
+  message: "not a values path (dotted keys, e.g. backend.resources or sidecars[0].resources)",
+});
+
+const workloadMapping = z
+  .object({
+    workload: z
+      .string()
+      .regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { message: "must be <namespace>/<name>, e.g. todo/backend" }),
+    kind: z.enum(["Deployment", "StatefulSet", "DaemonSet"]).optional(),
+    valuesFile: z.string().min(1).describe("Values file kopt edits, relative to the repository root"),
+    prefix: z
+      .string()
+      .default("")
+      .describe("Key under which the chart's helm-create conventions live ('' for top level)"),
+    resources: z
+      .record(z.string(), valuesPath)
+      .optional()
+      .describe(
+        "Explicit values path of `resources` per container; default: the only container at <prefix>.resources",
+      ),
+    replicas: valuesPath
+      .optional()
+      .describe("Explicit values path of the replica count; default <prefix>.replicaCount"),
+    autoscaling: valuesPath
+      .optional()
+      .describe("Explicit values path of the HPA settings; default <prefix>.autoscaling"),
+  })
+  .strict();
+
+const rightsizePolicy = z
+  .object({
+    historyWindow: duration.default("7d"),
+    minHistory: duration.default("24h"),
+    fullConfidenceAt: duration.default("7d"),
+    percentile: z.number().min(50).max(100).default(95),
+    margin: z.number().min(0).max(5).default(0.3).describe("Safety margin over the percentile: 0.3 = +30%"),
+    memoryLimitBuffer: z.number().min(0).max(10).default(0.2),
+    memoryLimitOverMax: z.number().min(1).max(10).default(1.15),
+    cpuLimit: z
+      .union([z.enum(["keep", "none"]), z.object({ ratio: z.number().min(1) }).strict()])
+      .default("keep")
+      .describe("keep the current CPU limit, remove it (none), or set it to request x ratio"),
+    minChange: z
+      .object({
+        percent: z.number().min(0).max(100).default(10),
+        cpu: quantity.default("10m"),
+        memory: quantity.default("16Mi"),
+      })
+      .strict()
+      .default({ percent: 10, cpu: "10m", memory: "16Mi" }),
+    floor: z
+      .object({ cpu: quantity.default("10m"), memory: quantity.default("32Mi") })
+      .strict()
+      .default({ cpu: "10m", memory: "32Mi" }),
+  })
+  .strict();
+
+const pricing = z
+  .object({
+    currency: z.string().length(3).default(DEFAULT_PRICES.currency),
+    cpuHour: z.number().min(0).default(DEFAULT_PRICES.cpuHour).describe("Price of one vCPU for one hour"),
+    memoryGiBHour: z
+      .number()
+      .min(0)
+      .default(DEFAULT_PRICES.memoryGiBHour)
+      .describe("Price of one GiB for one hour"),
+  })
+  .strict();
+
+export const ClusterConfigSchema = z
+  .object({
+    apiVersion: z.literal("kopt.dev/v1alpha1", { message: "apiVersion must be kopt.dev/v1alpha1" }),
+    kind: z.literal("ClusterConfig", { message: "kind must be ClusterConfig" }),
+    cluster: z.string().regex(/^[a-z0-9-]+$/, { message: "cluster name: lowercase letters, digits and -" }),
+    source: z
+      .object({
+        snapshot: z
+          .string()
+          .min(1)
+          .describe("Snapshot file (.json or .json.gz), relative to the repository root"),
+      })
+      .strict(),
+    forge: z
+      .object({
+        type: z.literal("local").default("local"),
+        baseBranch: z.string().min(1).default("main"),
+      })
+      .strict()
+      .default({ type: "local", baseBranch: "main" }),
+    workloads: z.array(workloadMapping).default([]),
+    policy: z
+      .object({
+        rightsize: rightsizePolicy.default(rightsizePolicy.parse({})),
+        pricing: pricing.default(DEFAULT_PRICES),
+      })
+      .strict()
+      .default({ rightsize: rightsizePolicy.parse({}), pricing: DEFAULT_PRICES }),
+  })
+  .strict();
+
+export type ClusterConfig = z.output<typeof ClusterConfigSchema>;
+export type WorkloadMapping = ClusterConfig["workloads"][number];
+
+export function parseClusterConfig(text: string, file: string): ClusterConfig {
+  return parseYamlWith("config", ClusterConfigSchema, text, file, "see `kopt schema config` for the format");
+}
+
+/** The config's rightsize policy in base units for the analyzer. */
+export function toRightsizePolicy(raw: ClusterConfig["policy"]["rightsize"]): RightsizePolicy {
+  const q = (v: string | number) => parseQuantity(v) as number;
+  return {
+    ...DEFAULT_RIGHTSIZE_POLICY,
+    historyWindowHours: durationHours(raw.historyWindow),
+    minHistoryHours: durationHours(raw.minHistory),
+    fullConfidenceHours: durationHours(raw.fullConfidenceAt),
+    requestPercentile: raw.percentile,
+    requestMargin: raw.margin,
+    memoryLimitBuffer: raw.memoryLimitBuffer,
+    memoryLimitOverMax: raw.memoryLimitOverMax,
+    cpuLimit:
+      typeof raw.cpuLimit === "string"
+        ? { mode: raw.cpuLimit }
+        : { mode: "ratio", ratio: raw.cpuLimit.ratio },
+    minChange: {
+      fraction: raw.minChange.percent / 100,
+      cpu: q(raw.minChange.cpu),
+      memory: q(raw.minChange.memory),
+    },
+    floor: { cpu: q(raw.floor.cpu), memory: q(raw.floor.memory) },
+  };
+}

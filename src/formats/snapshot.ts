@@ -1,0 +1,122 @@
+// ClusterSnapshot: a recorded cluster. `objects` is what `kubectl get -o json` prints; `usage` is what
+// Prometheus's /api/v1/query_range returns in `data`. Any real cluster's output is valid input.
+import { z } from "zod";
+import { isQuantity } from "../model/quantity.ts";
+
+/** Prometheus sample values are strings: decimal numbers, or NaN / +Inf / -Inf. */
+const PROM_VALUE = /^(?:[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|NaN|[+-]?Inf)$/;
+
+const sampleValue = z.string().regex(PROM_VALUE, { message: "sample value is not a number" });
+
+export const PromMatrixSchema = z.object({
+  resultType: z.literal("matrix", { message: 'resultType must be "matrix" (a query_range result)' }),
+  result: z.array(
+    z.object({
+      metric: z.record(z.string(), z.string()),
+      values: z.array(z.tuple([z.number(), sampleValue])),
+    }),
+  ),
+});
+export type PromMatrix = z.output<typeof PromMatrixSchema>;
+
+const quantity = z.union([z.string(), z.number()]).refine((v) => isQuantity(v), {
+  message: "not a Kubernetes quantity (e.g. 250m, 1, 512Mi)",
+});
+const resourceList = z.looseObject({ cpu: quantity.optional(), memory: quantity.optional() });
+
+const ownerReference = z.looseObject({
+  apiVersion: z.string(),
+  kind: z.string(),
+  name: z.string(),
+  uid: z.string().optional(),
+  controller: z.boolean().optional(),
+});
+
+const metadata = z.looseObject({
+  name: z.string().min(1),
+  namespace: z.string().optional(),
+  uid: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  ownerReferences: z.array(ownerReference).optional(),
+});
+
+const container = z.looseObject({
+  name: z.string().min(1),
+  resources: z.looseObject({ requests: resourceList.optional(), limits: resourceList.optional() }).optional(),
+});
+const podSpec = z.looseObject({ containers: z.array(container).min(1) });
+const podTemplate = z.looseObject({ spec: podSpec });
+
+const workloadSpec = z.looseObject({ replicas: z.number().int().min(0).optional(), template: podTemplate });
+
+const containerStatus = z.looseObject({
+  name: z.string(),
+  restartCount: z.number().int().min(0).default(0),
+  state: z.looseObject({ waiting: z.looseObject({ reason: z.string().optional() }).optional() }).optional(),
+  lastState: z
+    .looseObject({ terminated: z.looseObject({ reason: z.string().optional() }).optional() })
+    .optional(),
+});
+
+// The kinds kopt reads are checked on the fields it uses; other kinds only need apiVersion/kind/metadata.
+const KIND_SCHEMAS: Record<string, z.ZodType> = {
+  Deployment: z.looseObject({ metadata, spec: workloadSpec }),
+  StatefulSet: z.looseObject({ metadata, spec: workloadSpec }),
+  DaemonSet: z.looseObject({ metadata, spec: z.looseObject({ template: podTemplate }) }),
+  ReplicaSet: z.looseObject({ metadata }),
+  Pod: z.looseObject({
+    metadata,
+    spec: podSpec,
+    status: z
+      .looseObject({ phase: z.string().optional(), containerStatuses: z.array(containerStatus).optional() })
+      .optional(),
+  }),
+  HorizontalPodAutoscaler: z.looseObject({
+    apiVersion: z.literal("autoscaling/v2", { message: "HorizontalPodAutoscalers must be autoscaling/v2" }),
+    metadata,
+    spec: z.looseObject({
+      scaleTargetRef: z.looseObject({ kind: z.string(), name: z.string() }),
+      minReplicas: z.number().int().min(1).optional(),
+      maxReplicas: z.number().int().min(1),
+    }),
+  }),
+};
+
+const kubeObject = z
+  .looseObject({ apiVersion: z.string().min(1), kind: z.string().min(1), metadata })
+  .superRefine((obj, ctx) => {
+    const schema = KIND_SCHEMAS[obj.kind];
+    if (!schema) return;
+    const r = schema.safeParse(obj);
+    if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue } as never);
+  });
+
+export const SnapshotSchema = z.object({
+  apiVersion: z.literal("kopt.dev/v1", {
+    message: "apiVersion must be kopt.dev/v1 (this kopt reads ClusterSnapshot kopt.dev/v1)",
+  }),
+  kind: z.literal("ClusterSnapshot", { message: "kind must be ClusterSnapshot" }),
+  cluster: z.string().min(1),
+  capturedAt: z.iso.datetime({
+    offset: true,
+    message: "capturedAt must be an RFC 3339 time, e.g. 2026-11-20T12:00:00Z",
+  }),
+  objects: z.looseObject({
+    apiVersion: z.literal("v1"),
+    kind: z.literal("List", {
+      message: 'objects must be a Kubernetes List (kind: "List"), as kubectl get -o json prints',
+    }),
+    items: z.array(kubeObject),
+  }),
+  usage: z.object({ cpu: PromMatrixSchema, memory: PromMatrixSchema }),
+  logs: z
+    .record(
+      z.string().regex(/^[^/]+\/[^/]+\/[^/]+$/, { message: "log keys are namespace/pod/container" }),
+      z.string(),
+    )
+    .optional(),
+});
+
+export type ClusterSnapshot = z.output<typeof SnapshotSchema>;
+export type KubeObject = ClusterSnapshot["objects"]["items"][number];

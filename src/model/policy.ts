@@ -1,0 +1,50 @@
+// Policy as the analyzers and deciders see it: plain numbers in base units (cores, bytes, hours).
+// The config file speaks quantities and durations; src/formats/config.ts converts at the edge.
+
+export type CpuLimitPolicy = { mode: "keep" } | { mode: "none" } | { mode: "ratio"; ratio: number };
+
+export interface RightsizePolicy {
+  /** How far back usage is read. */
+  historyWindowHours: number;
+  /** Below this much history, no recommendation is made. */
+  minHistoryHours: number;
+  /** Confidence reaches 1 at this much history. */
+  fullConfidenceHours: number;
+  /** Percentile of usage the request is based on (0..100). */
+  requestPercentile: number;
+  /** Safety margin over the percentile, as a fraction (0.3 = +30%). */
+  requestMargin: number;
+  /** The memory limit is at least the request times (1 + this). */
+  memoryLimitBuffer: number;
+  /** The memory limit is never below the observed maximum times this. */
+  memoryLimitOverMax: number;
+  cpuLimit: CpuLimitPolicy;
+  /** A change smaller than any of these is not proposed. */
+  minChange: { fraction: number; cpu: number; memory: number };
+  /** Recommendations never go below these. */
+  floor: { cpu: number; memory: number };
+}
+
+export const DEFAULT_RIGHTSIZE_POLICY: RightsizePolicy = {
+  historyWindowHours: 7 * 24,
+  minHistoryHours: 24,
+  fullConfidenceHours: 7 * 24,
+  requestPercentile: 95,
+  requestMargin: 0.3,
+  memoryLimitBuffer: 0.2,
+  memoryLimitOverMax: 1.15,
+  cpuLimit: { mode: "keep" },
+  minChange: { fraction: 0.1, cpu: 0.01, memory: 16 * 1024 * 1024 },
+  floor: { cpu: 0.01, memory: 32 * 1024 * 1024 },
+};
+
+export interface PriceModel {
+  currency: string;
+  /** Price of one vCPU for one hour. */
+  cpuHour: number;
+  /** Price of one GiB of memory for one hour. */
+  memoryGiBHour: number;
+}
+
+// Kubecost's default on-demand list prices (its documented fallback); override in kopt.yaml.
+export const DEFAULT_PRICES: PriceModel = { currency: "USD", cpuHour: 0.031611, memoryGiBHour: 0.004237 };

@@ -1,0 +1,101 @@
+// The plain data every stage shares. observe produces it, analyze and decide read it.
+// Units: CPU in cores, memory in bytes, time in Unix seconds.
+
+export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet";
+
+export interface WorkloadRef {
+  namespace: string;
+  kind: WorkloadKind;
+  name: string;
+}
+
+/** A resource value that may be unset (no request, or no limit). */
+export interface ResourcePair {
+  cpu: number | null;
+  memory: number | null;
+}
+
+export interface Resources {
+  requests: ResourcePair;
+  limits: ResourcePair;
+}
+
+export interface ContainerSpec {
+  name: string;
+  resources: Resources;
+}
+
+export interface HpaState {
+  name: string;
+  minReplicas: number;
+  maxReplicas: number;
+  currentReplicas: number | null;
+  desiredReplicas: number | null;
+  /** Target average CPU utilization in percent of request, when the HPA has one. */
+  targetCPUUtilizationPercentage: number | null;
+}
+
+export interface ContainerStatus {
+  name: string;
+  restartCount: number;
+  /** e.g. CrashLoopBackOff, when the container is waiting. */
+  waitingReason: string | null;
+  /** e.g. OOMKilled, Error, from lastState.terminated. */
+  lastTerminationReason: string | null;
+}
+
+export interface PodState {
+  namespace: string;
+  name: string;
+  phase: string;
+  owner: WorkloadRef | null;
+  containers: ContainerStatus[];
+}
+
+export interface Workload {
+  ref: WorkloadRef;
+  /** spec.replicas; null for DaemonSets. */
+  replicas: number | null;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  containers: ContainerSpec[];
+  hpa: HpaState | null;
+}
+
+export interface ClusterState {
+  cluster: string;
+  /** When the state was observed (Unix seconds); analysis treats it as "now". */
+  observedAt: number;
+  workloads: Workload[];
+  pods: PodState[];
+}
+
+/** One Prometheus sample: [Unix seconds, value]. */
+export type Sample = readonly [number, number];
+
+export interface SeriesUsage {
+  pod: string;
+  samples: Sample[];
+}
+
+/** Usage of one container of one workload, pooled over all its pods (past and present). */
+export interface ContainerUsage {
+  workload: WorkloadRef;
+  container: string;
+  cpu: SeriesUsage[];
+  memory: SeriesUsage[];
+}
+
+export interface UsageHistory {
+  containers: ContainerUsage[];
+  /** Series that could not be attributed to any workload, so the user can see what was left out. */
+  unattributed: { namespace: string; pod: string; container: string }[];
+}
+
+export function workloadKey(ref: WorkloadRef): string {
+  return `${ref.namespace}/${ref.kind}/${ref.name}`;
+}
+
+export function workloadLabel(ref: WorkloadRef): string {
+  return `${ref.namespace}/${ref.name}`;
+}

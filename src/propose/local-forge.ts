@@ -1,0 +1,165 @@
+// The embedded forge: branches in a git repository on disk, pull requests as Markdown drafts under
+// `.kopt/pull-requests/`. Branches are built with git plumbing from the committed base branch, so the
+// user's checkout, index and working tree are never touched.
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { simpleGit } from "simple-git";
+import { stringify } from "yaml";
+import { KoptError } from "../errors.ts";
+import type { ChangeRequest, Forge, UpsertResult } from "./forge.ts";
+import { type GitRepo, resolveRef, showFile } from "./git-repo.ts";
+
+export const KOPT_AUTHOR = { name: "kopt", email: "kopt@noreply.kopt.dev" };
+export const DRAFTS_DIR = ".kopt/pull-requests";
+
+export function draftPath(branch: string): string {
+  return `${DRAFTS_DIR}/${branch.replaceAll("/", "__")}.md`;
+}
+
+function renderDraft(change: ChangeRequest, base: string, head: string): string {
+  const front = stringify({
+    title: change.pr.title,
+    branch: change.branch,
+    base,
+    head,
+    labels: change.pr.labels,
+    tier: change.pr.tier,
+  });
+  return `---\n${front}---\n${change.pr.body}`;
+}
+
+async function writeAtomic(file: string, content: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}
+
+export class LocalForge implements Forge {
+  readonly name = "local";
+
+  private constructor(
+    private readonly repo: GitRepo,
+    readonly baseBranch: string,
+    private readonly baseSha: string,
+  ) {}
+
+  static async open(repo: GitRepo, baseBranch: string): Promise<LocalForge> {
+    // A CI checkout may have only the remote-tracking branch.
+    const sha =
+      (await resolveRef(repo.git, `refs/heads/${baseBranch}`)) ??
+      (await resolveRef(repo.git, `refs/remotes/origin/${baseBranch}`));
+    if (!sha) {
+      throw new KoptError("forge", `base branch "${baseBranch}" does not exist in ${repo.root}`, {
+        hint: "commit to that branch first, or set forge.baseBranch in kopt.yaml to the branch kopt should build on",
+      });
+    }
+    return new LocalForge(repo, baseBranch, sha);
+  }
+
+  readBase(path: string): Promise<string | undefined> {
+    return showFile(this.repo.git, this.baseSha, path);
+  }
+
+  async checkWritable(paths: readonly string[], branches: readonly string[]): Promise<void> {
+    const { git, root } = this.repo;
+    if (paths.length > 0) {
+      const dirty = (await git.raw(["status", "--porcelain", "--", ...paths])).trim();
+      if (dirty) {
+        const files = dirty.split("\n").map((l) => l.slice(3));
+        throw new KoptError("forge", `uncommitted changes in ${files.join(", ")}`, {
+          where: { file: join(root, files[0] ?? "") },
+          hint: "commit or stash them first: kopt builds its branches from the committed base branch and would not see them",
+        });
+      }
+    }
+    const current = (await git.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")).trim();
+    if (branches.includes(current)) {
+      throw new KoptError("forge", `branch ${current} is checked out, and kopt would rewrite it`, {
+        hint: `switch to another branch first: git switch ${this.baseBranch}`,
+      });
+    }
+  }
+
+  async preview(change: ChangeRequest): Promise<UpsertResult> {
+    const { git } = this.repo;
+    const location = draftPath(change.branch);
+    const existing = await resolveRef(git, `refs/heads/${change.branch}`);
+    if (!existing) return { status: "created", branch: change.branch, commit: null, location };
+    const author = (await git.raw(["log", "-1", "--format=%ae", existing])).trim();
+    if (author !== KOPT_AUTHOR.email) {
+      return {
+        status: "held",
+        branch: change.branch,
+        commit: existing,
+        location,
+        reason: `the branch has a commit by ${author}; kopt leaves branches people pushed to alone`,
+      };
+    }
+    if (await this.sameContent(existing, change)) {
+      return { status: "unchanged", branch: change.branch, commit: existing, location };
+    }
+    return { status: "updated", branch: change.branch, commit: existing, location };
+  }
+
+  async upsert(change: ChangeRequest): Promise<UpsertResult> {
+    const planned = await this.preview(change);
+    if (planned.status === "held") return planned;
+    let head = planned.commit as string;
+    if (planned.status !== "unchanged") {
+      head = await this.commit(change);
+      // Compare-and-swap: a concurrent run that moved the branch makes this fail instead of clobbering it.
+      const old = planned.commit ?? "0".repeat(40);
+      await this.repo.git.raw(["update-ref", `refs/heads/${change.branch}`, head, old]);
+    }
+    const draft = renderDraft(change, this.baseBranch, head);
+    const file = join(this.repo.root, planned.location);
+    const current = await readFile(file, "utf8").catch(() => undefined);
+    if (current !== draft) await writeAtomic(file, draft);
+    return { ...planned, commit: head };
+  }
+
+  /** True when the branch is one commit on the current base with exactly these files. */
+  private async sameContent(existing: string, change: ChangeRequest): Promise<boolean> {
+    const { git } = this.repo;
+    const parent = await resolveRef(git, `${existing}^`);
+    if (parent !== this.baseSha) return false;
+    const changed = (await git.raw(["diff", "--name-only", this.baseSha, existing]))
+      .trim()
+      .split("\n")
+      .sort();
+    const wanted = change.files.map((f) => f.path).sort();
+    if (changed.join("\n") !== wanted.join("\n")) return false;
+    for (const f of change.files) {
+      if ((await showFile(git, existing, f.path)) !== f.content) return false;
+    }
+    return true;
+  }
+
+  /** Writes blobs, a tree and a commit on top of the base, through a private index. */
+  private async commit(change: ChangeRequest): Promise<string> {
+    const tmp = await mkdtemp(join(tmpdir(), "kopt-index-"));
+    try {
+      const git = simpleGit(this.repo.root).env({
+        ...process.env,
+        GIT_INDEX_FILE: join(tmp, "index"),
+        GIT_AUTHOR_NAME: KOPT_AUTHOR.name,
+        GIT_AUTHOR_EMAIL: KOPT_AUTHOR.email,
+        GIT_COMMITTER_NAME: KOPT_AUTHOR.name,
+        GIT_COMMITTER_EMAIL: KOPT_AUTHOR.email,
+      });
+      await git.raw(["read-tree", this.baseSha]);
+      for (const [i, f] of change.files.entries()) {
+        const blobFile = join(tmp, `blob-${i}`);
+        await writeFile(blobFile, f.content);
+        const blob = (await git.raw(["hash-object", "-w", `--path=${f.path}`, blobFile])).trim();
+        await git.raw(["update-index", "--add", "--cacheinfo", `100644,${blob},${f.path}`]);
+      }
+      const tree = (await git.raw(["write-tree"])).trim();
+      return (await git.raw(["commit-tree", tree, "-p", this.baseSha, "-m", change.commitMessage])).trim();
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// `kopt phr lint`: every PHR in the repository must parse and follow the format, and its file name
+// must agree with its front matter.
+import { readdir, readFile } from "node:fs/promises";
+import { basename, join, relative } from "node:path";
+import { KoptError } from "../errors.ts";
+import { PHR_FILE_NAME, PhrFrontMatterSchema } from "../formats/phr.ts";
+import { parseYamlWith } from "../formats/validate.ts";
+
+export interface PhrFault {
+  file: string;
+  line?: number;
+  field?: string;
+  message: string;
+}
+
+const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n/;
+
+/** Faults of one PHR file's text; empty when it is valid. `file` is used in messages only. */
+export function lintPhrText(text: string, file: string): PhrFault[] {
+  const m = FRONT_MATTER.exec(text);
+  if (!m) return [{ file, line: 1, message: "no YAML front matter (the file must start with --- ... ---)" }];
+  let front: ReturnType<typeof PhrFrontMatterSchema.parse>;
+  try {
+    front = parseYamlWith("phr", PhrFrontMatterSchema, m[1] ?? "", file, "");
+  } catch (err) {
+    if (!(err instanceof KoptError)) throw err;
+    // +1: the front matter starts on the line after the opening ---.
+    const line = err.where.line === undefined ? undefined : err.where.line + 1;
+    return [{ file, line, field: err.where.field, message: err.message }];
+  }
+  const faults: PhrFault[] = [];
+  const name = PHR_FILE_NAME.exec(basename(file));
+  if (!name) {
+    faults.push({ file, message: "file name must be <yyyy-mm-dd>-<id>-<slug>.md" });
+  } else {
+    if (name[2] !== front.id)
+      faults.push({ file, field: "id", message: `id ${front.id} does not match the file name (${name[2]})` });
+    if (name[1] !== front.createdAt.slice(0, 10))
+      faults.push({
+        file,
+        field: "createdAt",
+        message: `createdAt ${front.createdAt} does not match the file name's date (${name[1]})`,
+      });
+  }
+  const dir = basename(join(file, ".."));
+  if (dir !== front.cluster)
+    faults.push({
+      file,
+      field: "cluster",
+      message: `cluster ${front.cluster} but the file is under phr/${dir}/`,
+    });
+  return faults;
+}
+
+async function listMarkdown(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const out: string[] = [];
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listMarkdown(p)));
+    else if (e.name.endsWith(".md") && e.name !== "README.md") out.push(p);
+  }
+  return out.sort();
+}
+
+/** Lints the given files, or every PHR under <root>/phr. */
+export async function lintPhrs(
+  root: string,
+  files?: readonly string[],
+): Promise<{ checked: number; faults: PhrFault[] }> {
+  const paths = files && files.length > 0 ? [...files] : await listMarkdown(join(root, "phr"));
+  const faults: PhrFault[] = [];
+  for (const path of paths) {
+    const text = await readFile(path, "utf8").catch(() => undefined);
+    const shown = relative(process.cwd(), path) || path;
+    if (text === undefined) faults.push({ file: shown, message: "cannot read file" });
+    else faults.push(...lintPhrText(text, shown));
+  }
+  return { checked: paths.length, faults };
+}

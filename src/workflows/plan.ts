@@ -1,0 +1,211 @@
+// `kopt plan`: observe -> analyze -> decide -> propose. Everything is computed before anything is
+// written, so bad input leaves no branch, commit or draft behind.
+import { relative } from "node:path";
+import { rightsize } from "../analyze/rightsize.ts";
+import { decideRightsize, type Proposal } from "../decide/proposals.ts";
+import { KoptError } from "../errors.ts";
+import { parseQuantity } from "../model/quantity.ts";
+import type { Skipped } from "../model/recommendation.ts";
+import type { WorkloadRef } from "../model/types.ts";
+import type { ChangeRequest, Forge, UpsertResult } from "../propose/forge.ts";
+import { openRepository } from "../propose/git-repo.ts";
+import { LocalForge } from "../propose/local-forge.ts";
+import { type ResolvedChange, renderProposal } from "../propose/render.ts";
+import { editValues, parseValuesPath, readValue, type ValuesScalar } from "../propose/values-edit.ts";
+import {
+  checkMappedWorkloads,
+  loadClusterConfig,
+  observeSnapshot,
+  policyOf,
+  resolveClusterName,
+  selectWorkload,
+  snapshotPath,
+} from "./load.ts";
+
+export interface PlanOptions {
+  repoDir: string;
+  cluster?: string;
+  snapshot?: string;
+  workload?: string;
+  dryRun: boolean;
+}
+
+export interface PlannedProposal {
+  id: string;
+  workload: WorkloadRef;
+  kind: Proposal["kind"];
+  tier: Proposal["tier"];
+  title: string;
+  changes: {
+    file: string;
+    path: string;
+    container: string;
+    from: ValuesScalar | undefined;
+    to: string | null;
+  }[];
+  cost: Proposal["cost"];
+  confidence: number;
+  phr: string;
+  branch: string;
+  draft: string;
+  /** created / updated / unchanged / held; with --dry-run, what would happen. */
+  status: UpsertResult["status"];
+  reason?: string;
+  commit: string | null;
+}
+
+export interface PlanOutcome {
+  cluster: string;
+  observedAt: number;
+  source: string;
+  dryRun: boolean;
+  baseBranch: string;
+  proposals: PlannedProposal[];
+  /** Containers already sized right, or whose values file already holds the recommendation. */
+  unchanged: { workload: WorkloadRef; container: string; reason: string }[];
+  skipped: Skipped[];
+}
+
+function sameValue(from: ValuesScalar | undefined, to: string | null): boolean {
+  if (to === null) return from === null;
+  if (from === undefined || from === null || typeof from === "boolean") return false;
+  return parseQuantity(String(from)) === parseQuantity(to);
+}
+
+interface Prepared {
+  proposal: Proposal;
+  changes: ResolvedChange[];
+  request: ChangeRequest;
+  phrPath: string;
+}
+
+async function prepare(
+  proposal: Proposal,
+  forge: Forge,
+  ctx: { source: string; createdAt: string; policy: ReturnType<typeof policyOf>; configFile: string },
+): Promise<Prepared | undefined> {
+  const files = new Map<string, string>();
+  const changes: ResolvedChange[] = [];
+  for (const vc of proposal.valueChanges) {
+    let content = files.get(vc.file);
+    if (content === undefined) {
+      content = await forge.readBase(vc.file);
+      if (content === undefined) {
+        throw new KoptError("config", `values file ${vc.file} does not exist on branch ${forge.baseBranch}`, {
+          where: { file: ctx.configFile, field: "workloads[].valuesFile" },
+          hint: "fix valuesFile (relative to the repository root) or commit the file first",
+        });
+      }
+      files.set(vc.file, content);
+    }
+    const from = readValue(content, parseValuesPath(vc.path), vc.file);
+    if (!sameValue(from, vc.to)) changes.push({ ...vc, from });
+  }
+  if (changes.length === 0) return undefined;
+  const edited = [...files].map(([file, content]) => ({
+    path: file,
+    content: editValues(
+      content,
+      changes.filter((c) => c.file === file).map((c) => ({ path: parseValuesPath(c.path), value: c.to })),
+      file,
+    ),
+  }));
+  const rendered = renderProposal(proposal, changes, ctx);
+  return {
+    proposal,
+    changes,
+    phrPath: rendered.phrPath,
+    request: {
+      branch: proposal.branch,
+      commitMessage: rendered.commitMessage,
+      files: [...edited, { path: rendered.phrPath, content: rendered.phr }],
+      pr: rendered.pr,
+    },
+  };
+}
+
+export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
+  const repo = await openRepository(opts.repoDir);
+  const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
+  const { config } = loaded;
+  const obs = await observeSnapshot(snapshotPath(repo.root, opts.snapshot, loaded), config.cluster);
+  checkMappedWorkloads(loaded, obs.state);
+  const state = selectWorkload(obs.state, opts.workload);
+  const policy = policyOf(loaded);
+  const decision = decideRightsize(
+    state,
+    rightsize(state, obs.usage, policy),
+    config.workloads,
+    config.policy.pricing,
+  );
+
+  const forge = await LocalForge.open(repo, config.forge.baseBranch);
+  const ctx = {
+    source: opts.snapshot
+      ? `snapshot:${relative(repo.root, obs.source.slice("snapshot:".length))}`
+      : `snapshot:${config.source.snapshot}`,
+    createdAt: new Date(state.observedAt * 1000).toISOString().replace(".000Z", "Z"),
+    policy,
+    configFile: loaded.file,
+  };
+  const unchanged: PlanOutcome["unchanged"] = decision.unchanged.map((u) => ({
+    ...u,
+    reason: "within the minimum-change rule",
+  }));
+  const prepared: Prepared[] = [];
+  for (const proposal of decision.proposals) {
+    const p = await prepare(proposal, forge, ctx);
+    if (p) prepared.push(p);
+    else
+      for (const rec of proposal.recommendations)
+        unchanged.push({
+          workload: rec.workload,
+          container: rec.container,
+          reason: "values file already has the recommendation",
+        });
+  }
+
+  if (!opts.dryRun && prepared.length > 0) {
+    const paths = [...new Set(prepared.flatMap((p) => p.request.files.map((f) => f.path)))];
+    await forge.checkWritable(
+      paths,
+      prepared.map((p) => p.request.branch),
+    );
+  }
+  const proposals: PlannedProposal[] = [];
+  for (const p of prepared) {
+    const result = opts.dryRun ? await forge.preview(p.request) : await forge.upsert(p.request);
+    proposals.push({
+      id: p.proposal.id,
+      workload: p.proposal.workload,
+      kind: p.proposal.kind,
+      tier: p.proposal.tier,
+      title: p.request.pr.title,
+      changes: p.changes.map((c) => ({
+        file: c.file,
+        path: c.path,
+        container: c.container,
+        from: c.from,
+        to: c.to,
+      })),
+      cost: p.proposal.cost,
+      confidence: Math.min(...p.proposal.recommendations.map((r) => r.confidence)),
+      phr: p.phrPath,
+      branch: result.branch,
+      draft: result.location,
+      status: result.status,
+      ...(result.reason ? { reason: result.reason } : {}),
+      commit: result.commit,
+    });
+  }
+  return {
+    cluster: state.cluster,
+    observedAt: state.observedAt,
+    source: ctx.source,
+    dryRun: opts.dryRun,
+    baseBranch: forge.baseBranch,
+    proposals,
+    unchanged,
+    skipped: decision.skipped,
+  };
+}

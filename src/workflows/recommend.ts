@@ -1,0 +1,42 @@
+// `kopt recommend`: what every container should request, changing nothing.
+import { rightsize } from "../analyze/rightsize.ts";
+import type { RightsizeResult } from "../model/recommendation.ts";
+import { openRepository } from "../propose/git-repo.ts";
+import {
+  checkMappedWorkloads,
+  type LoadedConfig,
+  loadClusterConfig,
+  observeSnapshot,
+  policyOf,
+  resolveClusterName,
+  selectWorkload,
+  snapshotPath,
+} from "./load.ts";
+
+export interface RecommendOptions {
+  repoDir: string;
+  cluster?: string;
+  snapshot?: string;
+  workload?: string;
+}
+
+export interface RecommendOutcome extends RightsizeResult {
+  cluster: string;
+  observedAt: number;
+  source: string;
+}
+
+export async function recommend(opts: RecommendOptions): Promise<RecommendOutcome> {
+  let loaded: LoadedConfig | undefined;
+  let root: string | undefined;
+  // A bare --snapshot needs no repository and no config: default policy.
+  if (opts.cluster || !opts.snapshot) {
+    root = (await openRepository(opts.repoDir)).root;
+    loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
+  }
+  const obs = await observeSnapshot(snapshotPath(root, opts.snapshot, loaded), loaded?.config.cluster);
+  if (loaded) checkMappedWorkloads(loaded, obs.state);
+  const state = selectWorkload(obs.state, opts.workload);
+  const result = rightsize(state, obs.usage, policyOf(loaded));
+  return { cluster: state.cluster, observedAt: state.observedAt, source: obs.source, ...result };
+}

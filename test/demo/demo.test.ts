@@ -1,0 +1,369 @@
+// The embedded demo (what `npm start` plans against) must stay consistent: the committed snapshot is what
+// the generator produces, kopt.yaml is valid and maps workloads that exist, and the objects in the snapshot
+// are what the chart renders with clusters/demo/values.yaml.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, posix, resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { parseClusterConfig } from "../../src/formats/config.ts";
+import { parseQuantity } from "../../src/model/quantity.ts";
+import type { ClusterSnapshot, KubeObject, PodController } from "../support/snapshot-builder.ts";
+import {
+  DEMO_SNAPSHOT_FILE,
+  generateDemoSnapshot,
+  REPO_ROOT,
+  writeDemoSnapshot,
+} from "./generate-snapshot.ts";
+
+const file = (path: string) => resolve(REPO_ROOT, path);
+const read = (path: string) => readFileSync(file(path), "utf8");
+
+const CHART = "helm/todo-chatbot";
+const DEMO_VALUES = "clusters/demo/values.yaml";
+const KOPT_YAML = "clusters/demo/kopt.yaml";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Helm's merge of a values file over the chart defaults: maps merge key by key, anything else replaces. */
+function mergeValues(base: Json, over: Json): Json {
+  if (!isObject(base) || !isObject(over)) return over;
+  const out: JsonObject = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === null) delete out[k];
+    else out[k] = k in base ? mergeValues(base[k] as Json, v) : v;
+  }
+  return out;
+}
+
+const committed = readFileSync(file(DEMO_SNAPSHOT_FILE));
+const snap = JSON.parse(gunzipSync(committed).toString("utf8")) as ClusterSnapshot;
+const items = snap.objects.items;
+const find = (kind: string, ns: string, name: string): KubeObject | undefined =>
+  items.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
+
+const chartValues = parse(read(`${CHART}/values.yaml`)) as JsonObject;
+const demoValues = parse(read(DEMO_VALUES)) as JsonObject;
+const effective = mergeValues(chartValues, demoValues) as JsonObject;
+/** The component list the chart's templates range over (templates/_helpers.tpl). */
+const components = (() => {
+  const m = /define "todo-chatbot\.components" -}}\s*\n([a-z -]+)\n/.exec(
+    read(`${CHART}/templates/_helpers.tpl`),
+  );
+  return (m?.[1] ?? "").trim().split(/\s+/);
+})();
+
+describe("demo snapshot", () => {
+  const dir = mkdtempSync(join(tmpdir(), "kopt-demo-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("is what test/demo/generate-snapshot.ts produces (run it after changing the generator)", () => {
+    const out = join(dir, "snapshot.json.gz");
+    writeDemoSnapshot(out);
+    const fresh = readFileSync(out);
+    // The JSON inside must match byte for byte. The gzip stream itself is compared only within this run
+    // (below): another zlib build may compress the same bytes differently.
+    expect(gunzipSync(fresh).equals(gunzipSync(committed))).toBe(true);
+    expect(fresh.equals(generateDemoSnapshot())).toBe(true);
+  });
+
+  it("is a gzip file without a timestamp, small enough to commit", () => {
+    expect([committed[0], committed[1]]).toEqual([0x1f, 0x8b]);
+    expect(committed.readUInt32LE(4)).toBe(0); // MTIME
+    expect(committed.length).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  it("has the snapshot envelope and 14 days of 5-minute usage ending at capturedAt", () => {
+    expect(snap).toMatchObject({ apiVersion: "kopt.dev/v1", kind: "ClusterSnapshot", cluster: "demo" });
+    expect(snap.capturedAt).toBe("2026-11-20T12:00:00Z");
+    expect(snap.objects).toMatchObject({ apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" } });
+    const end = Date.parse(snap.capturedAt) / 1000;
+    const start = end - 14 * 86400;
+    const problems: string[] = [];
+    for (const m of [snap.usage.cpu, snap.usage.memory]) {
+      expect(m.resultType).toBe("matrix");
+      for (const s of m.result) {
+        const id = `${s.metric.namespace}/${s.metric.pod}/${s.metric.container}`;
+        if (Object.keys(s.metric).sort().join() !== "container,namespace,pod") problems.push(`${id}: labels`);
+        for (const [t, v] of s.values) {
+          if ((t - start) % 300 !== 0 || t < start || t > end) problems.push(`${id}: timestamp ${t}`);
+          if (!Number.isFinite(Number(v)) || Number(v) < 0) problems.push(`${id}: value ${v}`);
+        }
+      }
+    }
+    expect(problems.slice(0, 5)).toEqual([]);
+  });
+});
+
+describe("clusters/demo/kopt.yaml", () => {
+  const config = parseClusterConfig(read(KOPT_YAML), KOPT_YAML);
+
+  it("parses, reads the committed snapshot and maps every chart component to the demo values file", () => {
+    expect(config.cluster).toBe("demo");
+    expect(config.source.snapshot).toBe(DEMO_SNAPSHOT_FILE);
+    expect(config.forge).toEqual({ type: "local", baseBranch: "main" });
+    expect(config.workloads.map((w) => [w.workload, w.valuesFile, w.prefix])).toEqual(
+      components.map((c) => [`todo/${c}`, DEMO_VALUES, c]),
+    );
+    for (const w of config.workloads) expect(existsSync(file(w.valuesFile))).toBe(true);
+  });
+
+  it("maps only workloads that exist in the snapshot", () => {
+    for (const w of config.workloads) {
+      const [ns = "", name = ""] = w.workload.split("/");
+      const kinds = w.kind ? [w.kind] : ["Deployment", "StatefulSet", "DaemonSet"];
+      const found = kinds.map((k) => find(k, ns, name)).find(Boolean);
+      expect(found, w.workload).toBeDefined();
+    }
+  });
+
+  it("documents the actual defaults in its commented policy block", () => {
+    const text = read(KOPT_YAML);
+    const at = text.indexOf("# policy:");
+    expect(at).toBeGreaterThan(0);
+    const uncommented = text.slice(0, at) + text.slice(at).replace(/^# ?/gm, "");
+    const explicit = parseClusterConfig(uncommented, KOPT_YAML);
+    expect(explicit.policy.rightsize).toEqual(config.policy.rightsize);
+  });
+});
+
+describe("the deployed objects agree with the chart and clusters/demo/values.yaml", () => {
+  it("the chart ranges over the components that have values", () => {
+    expect(components).toEqual(["frontend", "backend", "worker", "notifier"]);
+    for (const c of components) expect(isObject(chartValues[c])).toBe(true);
+  });
+
+  it("the Argo CD Application points at the chart and the demo values file", () => {
+    const app = parse(read("clusters/demo/argocd-application.yaml"));
+    expect(app.spec.source.path).toBe(CHART);
+    expect(app.spec.source.helm.valueFiles.map((f: string) => posix.join(CHART, f))).toEqual([DEMO_VALUES]);
+    expect(app.spec.destination.namespace).toBe("todo");
+  });
+
+  it.each(components)("%s: resources, replicas, autoscaling, image", (name) => {
+    const v = effective[name] as JsonObject;
+    const d = find("Deployment", "todo", name) as PodController | undefined;
+    expect(d, `Deployment todo/${name}`).toBeDefined();
+    if (!d) return;
+    expect(d.spec.selector.matchLabels).toEqual({
+      "app.kubernetes.io/name": name,
+      "app.kubernetes.io/instance": "todo-chatbot",
+    });
+    expect(d.metadata.labels?.["app.kubernetes.io/part-of"]).toBe("todo-chatbot");
+
+    const container = d.spec.template.spec.containers.find((c) => c.name === name);
+    expect(container).toBeDefined();
+    const resources = v.resources as { requests: Record<string, string>; limits: Record<string, string> };
+    for (const kind of ["requests", "limits"] as const) {
+      for (const res of ["cpu", "memory"] as const) {
+        const deployed = container?.resources[kind]?.[res];
+        const want = resources[kind][res];
+        expect(deployed && parseQuantity(deployed), `${name} ${kind}.${res}`).toBe(
+          want && parseQuantity(want),
+        );
+      }
+    }
+    const image = v.image as { repository: string; tag: string };
+    expect(container?.image).toBe(`${image.repository}:${image.tag}`);
+    expect(container?.env ?? []).toEqual(v.env ?? []);
+
+    const autoscaling = v.autoscaling as JsonObject;
+    const hpa = find("HorizontalPodAutoscaler", "todo", name);
+    if (autoscaling.enabled) {
+      expect(hpa, `HPA todo/${name}`).toBeDefined();
+      expect(hpa?.spec).toMatchObject({
+        scaleTargetRef: { kind: "Deployment", name },
+        minReplicas: autoscaling.minReplicas,
+        maxReplicas: autoscaling.maxReplicas,
+        metrics: [
+          {
+            resource: {
+              name: "cpu",
+              target: { averageUtilization: autoscaling.targetCPUUtilizationPercentage },
+            },
+          },
+        ],
+      });
+      expect(d.spec.replicas).toBeGreaterThanOrEqual(autoscaling.minReplicas as number);
+      expect(d.spec.replicas).toBeLessThanOrEqual(autoscaling.maxReplicas as number);
+    } else {
+      expect(hpa).toBeUndefined();
+      expect(d.spec.replicas).toBe(v.replicaCount);
+    }
+  });
+});
+
+describe("demo scenarios", () => {
+  const pods = (prefix: string) =>
+    items.filter((o) => o.kind === "Pod" && o.metadata.name.startsWith(`${prefix}-`));
+  const statusOf = (p: KubeObject) =>
+    (p.status?.containerStatuses as Record<string, unknown>[] | undefined)?.[0] ?? {};
+
+  it("frontend is held at its HPA maximum", () => {
+    const hpa = find("HorizontalPodAutoscaler", "todo", "frontend");
+    expect(hpa?.status).toMatchObject({ currentReplicas: 4, desiredReplicas: 4 });
+    const conditions = hpa?.status?.conditions as { type: string; status: string; reason: string }[];
+    expect(conditions.find((c) => c.type === "ScalingLimited")).toMatchObject({
+      status: "True",
+      reason: "TooManyReplicas",
+    });
+  });
+
+  it("worker pods were OOM-killed, notifier is crash-looping with logs", () => {
+    expect(pods("worker")).toHaveLength(2);
+    for (const p of pods("worker")) {
+      expect(statusOf(p)).toMatchObject({
+        restartCount: 6,
+        lastState: { terminated: { reason: "OOMKilled", exitCode: 137 } },
+      });
+    }
+    const [notifier] = pods("notifier");
+    expect(notifier && statusOf(notifier)).toMatchObject({
+      restartCount: 41,
+      state: { waiting: { reason: "CrashLoopBackOff" } },
+      lastState: { terminated: { reason: "Error", exitCode: 1 } },
+    });
+    expect(snap.logs?.[`todo/${notifier?.metadata.name}/notifier`]).toContain("SMTP_HOST");
+  });
+
+  it("usage of pods replaced by the rollout belongs to a listed, scaled-down ReplicaSet", () => {
+    const listed = new Set(items.filter((o) => o.kind === "Pod").map((o) => o.metadata.name));
+    const gone = snap.usage.cpu.result.filter((s) => !listed.has(s.metric.pod)).map((s) => s.metric.pod);
+    expect(gone).toHaveLength(7); // 3 backend + 4 frontend
+    for (const pod of gone) {
+      const rs = find("ReplicaSet", "todo", pod.replace(/-[a-z0-9]{5}$/, "")) as PodController | undefined;
+      expect(rs, pod).toBeDefined();
+      expect(rs?.spec.replicas).toBe(0);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// values.schema.json. No JSON Schema validator is installed, so this walks the subset of draft-07 the
+// chart's schema uses: $ref (to #/definitions), allOf, type, enum, required, properties,
+// additionalProperties, items, minimum/maximum, minLength, pattern.
+
+type Schema = { [key: string]: unknown };
+
+function typeMatches(value: unknown, type: string): boolean {
+  switch (type) {
+    case "object":
+      return isObject(value);
+    case "array":
+      return Array.isArray(value);
+    case "integer":
+      return Number.isInteger(value);
+    case "null":
+      return value === null;
+    default:
+      return typeof value === type;
+  }
+}
+
+function validate(
+  value: unknown,
+  schema: Schema,
+  root: Schema,
+  path: string,
+  checkRequired: boolean,
+): string[] {
+  if (typeof schema.$ref === "string") {
+    const target = schema.$ref
+      .replace(/^#\//, "")
+      .split("/")
+      .reduce<unknown>((s, k) => (s as Schema)[k], root);
+    return validate(value, target as Schema, root, path, checkRequired);
+  }
+  const errors = ((schema.allOf as Schema[] | undefined) ?? []).flatMap((s) =>
+    validate(value, s, root, path, checkRequired),
+  );
+  if (schema.type !== undefined) {
+    const types = [schema.type].flat() as string[];
+    if (!types.some((t) => typeMatches(value, t)))
+      return [...errors, `${path}: expected ${types.join(" or ")}`];
+  }
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value))
+    errors.push(`${path}: not one of ${schema.enum}`);
+  if (typeof value === "string") {
+    if (typeof schema.minLength === "number" && value.length < schema.minLength)
+      errors.push(`${path}: too short`);
+    if (typeof schema.pattern === "string" && !new RegExp(schema.pattern).test(value)) {
+      errors.push(`${path}: does not match ${schema.pattern}`);
+    }
+  }
+  if (typeof value === "number") {
+    if (typeof schema.minimum === "number" && value < schema.minimum)
+      errors.push(`${path}: below ${schema.minimum}`);
+    if (typeof schema.maximum === "number" && value > schema.maximum)
+      errors.push(`${path}: above ${schema.maximum}`);
+  }
+  if (Array.isArray(value) && isObject(schema.items)) {
+    value.forEach((v, i) => {
+      errors.push(...validate(v, schema.items as Schema, root, `${path}[${i}]`, checkRequired));
+    });
+  }
+  if (isObject(value)) {
+    if (checkRequired) {
+      for (const key of (schema.required as string[] | undefined) ?? []) {
+        if (!(key in value)) errors.push(`${path}.${key}: required`);
+      }
+    }
+    const properties = (schema.properties ?? {}) as Record<string, Schema>;
+    for (const [key, v] of Object.entries(value)) {
+      const sub = properties[key];
+      if (sub) errors.push(...validate(v, sub, root, `${path}.${key}`, checkRequired));
+      else if (schema.additionalProperties === false) errors.push(`${path}.${key}: not allowed`);
+      else if (isObject(schema.additionalProperties)) {
+        errors.push(...validate(v, schema.additionalProperties, root, `${path}.${key}`, checkRequired));
+      }
+    }
+  }
+  return errors;
+}
+
+describe("values.schema.json", () => {
+  const schema = JSON.parse(read(`${CHART}/values.schema.json`)) as Schema;
+  const check = (values: unknown, checkRequired = true) =>
+    validate(values, schema, schema, "values", checkRequired);
+
+  it("is draft-07", () => {
+    expect(schema.$schema).toBe("http://json-schema.org/draft-07/schema#");
+  });
+
+  it("accepts the chart's values.yaml", () => {
+    expect(check(chartValues)).toEqual([]);
+  });
+
+  it("accepts clusters/demo/values.yaml, alone and merged over the chart defaults (as Helm validates)", () => {
+    expect(check(demoValues, false)).toEqual([]);
+    expect(check(effective)).toEqual([]);
+  });
+
+  it("rejects broken values (the walker is not vacuous)", () => {
+    const broken = mergeValues(chartValues, {
+      backend: { resources: { requests: { cpu: "one core", memory: true } }, replicaCount: 1.5 },
+      worker: { service: { type: "Internal", port: 8080 } },
+      notifier: { autoscaling: null, extra: 1 },
+    });
+    expect(check(broken).sort()).toEqual([
+      "values.backend.replicaCount: expected integer",
+      "values.backend.resources.requests.cpu: does not match ^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$",
+      "values.backend.resources.requests.memory: expected string or number",
+      "values.notifier.autoscaling: required",
+      "values.notifier.extra: not allowed",
+      "values.worker.service.type: not one of ClusterIP,NodePort,LoadBalancer",
+    ]);
+    const partial = mergeValues(chartValues, { frontend: { service: null } });
+    expect(check(partial)).toEqual(["values.frontend.service: required"]);
+    expect(
+      check({
+        ...chartValues,
+        frontend: { ...(chartValues.frontend as JsonObject), resources: { requests: { cpu: 0.5 } } },
+      }),
+    ).toEqual([]);
+  });
+});
