@@ -65,7 +65,8 @@ export class LocalForge implements Forge {
   async checkWritable(paths: readonly string[], branches: readonly string[]): Promise<void> {
     const { git, root } = this.repo;
     if (paths.length > 0) {
-      const dirty = (await git.raw(["status", "--porcelain", "--", ...paths])).trim();
+      // Porcelain lines are "XY path"; X may be a space, so only the end is trimmed.
+      const dirty = (await git.raw(["status", "--porcelain", "--", ...paths])).trimEnd();
       if (dirty) {
         const files = dirty.split("\n").map((l) => l.slice(3));
         throw new KoptError("forge", `uncommitted changes in ${files.join(", ")}`, {
@@ -141,8 +142,14 @@ export class LocalForge implements Forge {
   private async commit(change: ChangeRequest): Promise<string> {
     const tmp = await mkdtemp(join(tmpdir(), "kopt-index-"));
     try {
+      // Only what git needs: simple-git refuses environments that could run programs (EDITOR, PAGER...).
+      const inherited = Object.fromEntries(
+        ["PATH", "HOME", "XDG_CONFIG_HOME", "LANG", "TMPDIR"].flatMap((k) =>
+          process.env[k] ? [[k, process.env[k]]] : [],
+        ),
+      );
       const git = simpleGit(this.repo.root).env({
-        ...process.env,
+        ...inherited,
         GIT_INDEX_FILE: join(tmp, "index"),
         GIT_AUTHOR_NAME: KOPT_AUTHOR.name,
         GIT_AUTHOR_EMAIL: KOPT_AUTHOR.email,

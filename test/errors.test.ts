@@ -1,0 +1,171 @@
+// Bad input: each gives one clear message (what, where, how to fix), exit code 2, and leaves files,
+// branches and drafts untouched.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ClusterSnapshot } from "../src/formats/snapshot.ts";
+import { demoRepo, git, kopt, repoState, type TempRepo } from "./support/repo.ts";
+
+let repo: TempRepo;
+beforeEach(() => {
+  repo = demoRepo();
+});
+afterEach(() => repo.cleanup());
+
+function demoSnapshot(): ClusterSnapshot {
+  return JSON.parse(gunzipSync(readFileSync(join(repo.dir, "clusters/demo/snapshot.json.gz"))).toString());
+}
+
+/** Writes a pretty-printed snapshot (so errors have meaningful line numbers) outside the repository. */
+function writeSnapshot(data: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), "kopt-snap-"));
+  const file = join(dir, "snapshot.json");
+  writeFileSync(file, JSON.stringify(data, null, 1));
+  return file;
+}
+
+async function expectRejected(args: string[], message: RegExp | string) {
+  const before = repoState(repo.dir);
+  const r = await kopt("--repo", repo.dir, ...args);
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe("");
+  expect(r.stderr).toMatch(/^kopt: error: /);
+  if (typeof message === "string") expect(r.stderr).toContain(message);
+  else expect(r.stderr).toMatch(message);
+  expect(r.stderr).toMatch(/\n {2}fix: \S/);
+  expect(r.stderr.trim().split("\n")).toHaveLength(2);
+  expect(repoState(repo.dir)).toEqual(before);
+  return r.stderr;
+}
+
+describe("bad input is rejected with a clear message, exit code 2 and nothing written", () => {
+  it("a cluster with no config", async () => {
+    const err = await expectRejected(["plan", "--cluster", "staging"], 'no config for cluster "staging"');
+    expect(err).toContain(join(repo.dir, "clusters/staging/kopt.yaml"));
+  });
+
+  it("an invalid config names file, line and field", async () => {
+    const file = join(repo.dir, "clusters/demo/kopt.yaml");
+    const text = readFileSync(file, "utf8").replace(
+      "    prefix: backend",
+      "    prefix: backend\n    replicaPath: backend.replicas",
+    );
+    writeFileSync(file, text);
+    git(repo.dir, "commit", "-qam", "typo in config");
+    const line = text.split("\n").findIndex((l) => l.includes("replicaPath:")) + 1;
+    await expectRejected(
+      ["plan", "--cluster", "demo"],
+      `${file}:${line}: workloads[1].replicaPath: Unrecognized key: "replicaPath"`,
+    );
+  });
+
+  it("a config that is not YAML names the line", async () => {
+    const file = join(repo.dir, "clusters/demo/kopt.yaml");
+    writeFileSync(file, "apiVersion: kopt.dev/v1alpha1\nkind: ClusterConfig\ncluster: [demo\n");
+    git(repo.dir, "commit", "-qam", "broken config");
+    await expectRejected(["plan", "--cluster", "demo"], new RegExp(`${file}:\\d: not valid YAML`));
+  });
+
+  it("a missing snapshot file", async () => {
+    await expectRejected(
+      ["plan", "--cluster", "demo", "--snapshot", "/nonexistent/snap.json"],
+      "/nonexistent/snap.json: snapshot file not found",
+    );
+  });
+
+  it("a snapshot with the wrong apiVersion", async () => {
+    const snap = demoSnapshot();
+    (snap as { apiVersion: string }).apiVersion = "kopt.dev/v2";
+    const file = writeSnapshot(snap);
+    await expectRejected(
+      ["plan", "--cluster", "demo", "--snapshot", file],
+      `${file}:2: apiVersion: apiVersion must be kopt.dev/v1 (this kopt reads ClusterSnapshot kopt.dev/v1) (got "kopt.dev/v2")`,
+    );
+    rmSync(file);
+  });
+
+  it("a snapshot with a non-numeric sample names the sample", async () => {
+    const snap = demoSnapshot();
+    const sample = snap.usage.cpu.result[2]?.values[7];
+    if (!sample) throw new Error("demo snapshot changed shape");
+    sample[1] = "12 cores";
+    const file = writeSnapshot(snap);
+    const err = await expectRejected(
+      ["plan", "--cluster", "demo", "--snapshot", file],
+      "usage.cpu.result[2].values[7][1]: sample value is not a number",
+    );
+    expect(err).toContain('(got "12 cores")');
+    const line = Number(/snapshot\.json:(\d+):/.exec(err)?.[1]);
+    expect(readFileSync(file, "utf8").split("\n")[line - 1]).toContain('"12 cores"');
+  });
+
+  it("a snapshot of another cluster", async () => {
+    const snap = demoSnapshot();
+    snap.cluster = "prod-eu";
+    const file = writeSnapshot(snap);
+    await expectRejected(
+      ["plan", "--cluster", "demo", "--snapshot", file],
+      'snapshot is of cluster "prod-eu", not "demo"',
+    );
+  });
+
+  it("an unknown workload on the command line lists the known ones", async () => {
+    const err = await expectRejected(
+      ["plan", "--cluster", "demo", "--workload", "todo/payments"],
+      'unknown workload "todo/payments"',
+    );
+    expect(err).toContain("todo/backend");
+  });
+
+  it("an unknown workload in the config names its line", async () => {
+    const file = join(repo.dir, "clusters/demo/kopt.yaml");
+    const text = readFileSync(file, "utf8").replace("workload: todo/worker", "workload: todo/wrker");
+    writeFileSync(file, text);
+    git(repo.dir, "commit", "-qam", "typo");
+    const line = text.split("\n").findIndex((l) => l.includes("todo/wrker")) + 1;
+    await expectRejected(
+      ["plan", "--cluster", "demo"],
+      `${file}:${line}: workloads[2].workload: unknown workload "todo/wrker"`,
+    );
+  });
+
+  it("a target that is not a git repository", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kopt-plain-"));
+    const r = await kopt("--repo", dir, "plan", "--cluster", "demo");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`not a git repository: ${dir}`);
+    expect(r.stderr).toContain("fix: ");
+    rmSync(dir, { recursive: true });
+  });
+
+  it("uncommitted changes to a file kopt would edit", async () => {
+    const file = join(repo.dir, "clusters/demo/values.yaml");
+    writeFileSync(file, `${readFileSync(file, "utf8")}# local experiment\n`);
+    await expectRejected(["plan", "--cluster", "demo"], "uncommitted changes in clusters/demo/values.yaml");
+  });
+
+  it("a values file that does not parse names file and line", async () => {
+    const file = join(repo.dir, "clusters/demo/values.yaml");
+    const lines = readFileSync(file, "utf8").split("\n");
+    const at = lines.findIndex((l) => l.startsWith("backend:"));
+    lines.splice(at + 1, 0, "  replicaCount: [3");
+    writeFileSync(file, lines.join("\n"));
+    git(repo.dir, "commit", "-qam", "broken values");
+    await expectRejected(["plan", "--cluster", "demo"], /clusters\/demo\/values\.yaml:\d+: .*/);
+  });
+
+  it("a base branch that does not exist", async () => {
+    const file = join(repo.dir, "clusters/demo/kopt.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("baseBranch: main", "baseBranch: release"));
+    git(repo.dir, "commit", "-qam", "release base");
+    await expectRejected(["plan", "--cluster", "demo"], 'base branch "release" does not exist');
+  });
+
+  it("a usage error from the command line parser exits 2", async () => {
+    const r = await kopt("plan", "--output", "yaml");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Allowed choices are text, json");
+  });
+});

@@ -1,0 +1,178 @@
+// `kopt plan` end to end on the demo: real git, the committed demo snapshot, the local forge.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { lintPhrText } from "../src/workflows/phr-lint.ts";
+import type { PlanOutcome } from "../src/workflows/plan.ts";
+import { demoRepo, git, kopt, repoState, type TempRepo } from "./support/repo.ts";
+
+let repo: TempRepo;
+beforeEach(() => {
+  repo = demoRepo();
+});
+afterEach(() => repo.cleanup());
+
+async function planJson(...extra: string[]): Promise<PlanOutcome> {
+  const r = await kopt("--repo", repo.dir, "plan", "--cluster", "demo", "--output", "json", ...extra);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as PlanOutcome;
+}
+
+const byName = (out: PlanOutcome) => Object.fromEntries(out.proposals.map((p) => [p.workload.name, p]));
+
+describe("kopt plan on the demo cluster", () => {
+  it("proposes right-sizing for the over- and under-provisioned workloads, as medium-tier branches with PHRs", async () => {
+    const out = await planJson();
+    const p = byName(out);
+    expect(Object.keys(p).sort()).toEqual(["backend", "frontend", "worker"]);
+    for (const proposal of out.proposals) {
+      expect(proposal.status).toBe("created");
+      expect(proposal.tier).toBe("medium");
+      expect(proposal.kind).toBe("rightsize");
+      expect(proposal.branch).toBe(`kopt/demo/todo/${proposal.workload.name}/rightsize`);
+      expect(proposal.phr).toMatch(
+        new RegExp(`^phr/demo/2026-11-20-${proposal.id}-rightsize-todo-${proposal.workload.name}\\.md$`),
+      );
+    }
+    // backend: requested 1 CPU / 2Gi, p95 usage ~233m / ~441Mi -> cut, and it saves money.
+    const backendCpu = p.backend?.changes.find((c) => c.path === "backend.resources.requests.cpu");
+    expect(backendCpu).toMatchObject({ file: "clusters/demo/values.yaml", from: "1" });
+    expect(p.backend?.cost.monthlyDelta).toBeLessThan(0);
+    // frontend: requested 100m / 128Mi, p95 usage ~188m / ~224Mi -> raise, and it costs more.
+    const frontendMem = p.frontend?.changes.find((c) => c.path === "frontend.resources.requests.memory");
+    expect(frontendMem?.from).toBe("128Mi");
+    expect(p.frontend?.cost.monthlyDelta).toBeGreaterThan(0);
+    // worker: OOMKilled at its 256Mi limit -> the memory limit goes up.
+    const workerLimit = p.worker?.changes.find((c) => c.path === "worker.resources.limits.memory");
+    expect(workerLimit?.from).toBe("256Mi");
+    expect(Number.parseInt(String(workerLimit?.to), 10)).toBeGreaterThan(256);
+    // The crash-looping notifier has hours of history, not days; postgres has no values mapping.
+    expect(out.skipped.map((s) => `${s.workload.name}: ${s.reason}`)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^notifier: only [\d.]+h of usage history; at least 24h needed$/),
+        expect.stringMatching(/^postgres: no values mapping for todo\/postgres in kopt\.yaml/),
+      ]),
+    );
+  });
+
+  it("commits exactly the values edit and the PHR on each branch, on top of main, without touching the checkout", async () => {
+    const before = git(repo.dir, "rev-parse", "main");
+    const out = await planJson();
+    expect(git(repo.dir, "rev-parse", "main")).toBe(before);
+    expect(git(repo.dir, "status", "--porcelain")).toBe("?? .kopt/");
+    for (const p of out.proposals) {
+      expect(git(repo.dir, "rev-parse", `${p.branch}^`)).toBe(before);
+      const files = git(repo.dir, "diff", "--name-only", "main", p.branch).split("\n").sort();
+      expect(files).toEqual(["clusters/demo/values.yaml", p.phr].sort());
+      expect(git(repo.dir, "log", "-1", "--format=%an <%ae>", p.branch)).toBe("kopt <kopt@noreply.kopt.dev>");
+      // The diff of the values file touches only the changed scalars: one -/+ line pair per change.
+      const diff = git(repo.dir, "diff", "-U0", "main", p.branch, "--", "clusters/demo/values.yaml");
+      const removed = diff.split("\n").filter((l) => l.startsWith("-") && !l.startsWith("---"));
+      expect(removed).toHaveLength(p.changes.length);
+    }
+  });
+
+  it("writes PHRs that pass `kopt phr lint`", async () => {
+    const out = await planJson();
+    for (const p of out.proposals) {
+      const text = git(repo.dir, "show", `${p.branch}:${p.phr}`);
+      expect(lintPhrText(`${text}\n`, p.phr)).toEqual([]);
+    }
+    // And through the command, on a checkout of one branch.
+    const first = out.proposals[0];
+    if (!first) throw new Error("no proposal");
+    git(repo.dir, "switch", "-q", first.branch);
+    const lint = await kopt("--repo", repo.dir, "phr", "lint");
+    expect(lint.stdout).toContain("1 PHR(s) checked, 0 fault(s)");
+    expect(lint.code).toBe(0);
+  });
+
+  it("writes a pull-request draft with title, labels, tier and a one-screen body", async () => {
+    const out = await planJson();
+    const backend = byName(out).backend;
+    if (!backend) throw new Error("no backend proposal");
+    const draft = readFileSync(join(repo.dir, backend.draft), "utf8");
+    expect(draft).toContain(`branch: ${backend.branch}`);
+    expect(draft).toContain(`head: ${backend.commit}`);
+    expect(draft).toMatch(/labels:\n {2}- kopt\n {2}- kopt\/tier:medium\n {2}- kopt\/kind:rightsize/);
+    for (const section of [
+      "### What changes",
+      "### Evidence",
+      "### Roll back",
+      "**Tier:** `medium`",
+      "**Cost:**",
+    ]) {
+      expect(draft).toContain(section);
+    }
+    expect(draft).toContain("| backend | `backend.resources.requests.cpu` | `1` | **`");
+    expect(draft.split("\n").length).toBeLessThan(45);
+  });
+
+  it("creates nothing new when run again on unchanged input", async () => {
+    await planJson();
+    const first = repoState(repo.dir);
+    const drafts = first.drafts.map((d) => readFileSync(join(repo.dir, ".kopt/pull-requests", d), "utf8"));
+    const again = await planJson();
+    expect(again.proposals.map((p) => p.status)).toEqual(["unchanged", "unchanged", "unchanged"]);
+    expect(repoState(repo.dir)).toEqual(first);
+    expect(first.drafts.map((d) => readFileSync(join(repo.dir, ".kopt/pull-requests", d), "utf8"))).toEqual(
+      drafts,
+    );
+  });
+
+  it("updates the same branch and draft in place when the input changes", async () => {
+    const first = byName(await planJson()).backend;
+    // A newer snapshot: backend memory usage doubled.
+    const snap = JSON.parse(
+      gunzipSync(readFileSync(join(repo.dir, "clusters/demo/snapshot.json.gz"))).toString(),
+    );
+    for (const s of snap.usage.memory.result) {
+      if (s.metric.pod.startsWith("backend-"))
+        s.values = s.values.map(([t, v]: [number, string]) => [t, String(Number(v) * 2)]);
+    }
+    const file = join(repo.dir, "newer.json");
+    writeFileSync(file, JSON.stringify(snap));
+    const second = byName(await planJson("--snapshot", file)).backend;
+    expect(second?.status).toBe("updated");
+    expect(second?.branch).toBe(first?.branch);
+    expect(second?.draft).toBe(first?.draft);
+    expect(second?.commit).not.toBe(first?.commit);
+    // Still one commit on top of main: the branch is rebuilt, not stacked.
+    expect(git(repo.dir, "rev-list", "--count", `main..${second?.branch}`)).toBe("1");
+    expect(readFileSync(join(repo.dir, second?.draft ?? ""), "utf8")).toContain(`head: ${second?.commit}`);
+  });
+
+  it("leaves a branch alone when a person has pushed to it", async () => {
+    const first = byName(await planJson()).backend;
+    if (!first) throw new Error("no backend proposal");
+    git(repo.dir, "switch", "-q", first.branch);
+    writeFileSync(join(repo.dir, "NOTE.md"), "reviewer's note\n");
+    git(repo.dir, "add", "NOTE.md");
+    git(repo.dir, "commit", "-q", "-m", "reviewer tweak");
+    const tip = git(repo.dir, "rev-parse", "HEAD");
+    git(repo.dir, "switch", "-q", "main");
+    const again = byName(await planJson()).backend;
+    expect(again?.status).toBe("held");
+    expect(again?.reason).toContain("person@example.com");
+    expect(git(repo.dir, "rev-parse", first.branch)).toBe(tip);
+  });
+
+  it("--dry-run reports what would happen and writes nothing", async () => {
+    const before = repoState(repo.dir);
+    const out = await planJson("--dry-run");
+    expect(out.dryRun).toBe(true);
+    expect(out.proposals.map((p) => p.status)).toEqual(["created", "created", "created"]);
+    expect(repoState(repo.dir)).toEqual(before);
+  });
+
+  it("prints a readable summary in text mode", async () => {
+    const r = await kopt("--repo", repo.dir, "plan", "--cluster", "demo");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Proposals (3):");
+    expect(r.stdout).toContain("Right-size todo/backend on demo: requests cpu 1→");
+    expect(r.stdout).toMatch(/Total monthly cost effect: [−+]\$\d+\.\d{2}/);
+    expect(r.stdout).toContain("todo/notifier/notifier: only");
+  });
+});
