@@ -192,7 +192,7 @@ describe("rightsize: cpu limit policy", () => {
     expect(change(rec.changes, "limits.cpu")).toBeUndefined();
   });
 
-  it("keep: raises a limit that would be below the new request to the request", () => {
+  it("keep: raises a limit below the new request to the request when it had no headroom", () => {
     const rec = recommend({ ...usage, current: withCpuLimit(0.2), policy: { cpuLimit: { mode: "keep" } } });
     expect(rec.recommended.limits.cpu).toBe(0.26);
     expect(change(rec.changes, "limits.cpu")).toEqual({ field: "limits.cpu", from: 0.2, to: 0.26 });
@@ -428,11 +428,13 @@ describe("rightsize: which changes are proposed", () => {
   });
 
   it("adds the limit when applying only the request change would put the limit below the request", () => {
-    // 800m flat -> 1.04 -> 50m steps -> 1.05 cores. keep raises the 1-core limit to 1.05: only 5%, so not
-    // listed on its own, but with the request going 500m -> 1.05 the applied limit must follow.
+    // 800m flat -> 1.04 -> 50m steps -> 1.05 cores; ratio 1 sets the limit to 1.05: only 5% over the
+    // current 1-core limit, so not listed on its own, but with the request going 500m -> 1.05 the
+    // applied limit must follow.
     const rec = recommend({
       ...steady(48, 0.8, 100 * MI),
       current: resources({ cpu: 0.5, memory: 144 * MI }, { cpu: 1, memory: 176 * MI }),
+      policy: { cpuLimit: { mode: "ratio", ratio: 1 } },
     });
     expect(rec.changes).toEqual([
       { field: "requests.cpu", from: 0.5, to: 1.05 },
@@ -535,5 +537,18 @@ describe("applyChanges", () => {
     expect(current.limits.memory).toBe(2 * MI);
     expect(applied).not.toBe(current);
     expect(applyChanges(current, [])).toEqual(current);
+  });
+});
+
+describe("rightsize: keep preserves CPU burst headroom", () => {
+  it("grows a limit below the new request by the old limit/request ratio", () => {
+    // 200m flat -> request 260m. The old 100m request had a 200m limit (2x): 260m x 2 = 520m.
+    const rec = recommend({
+      ...steady(48, 0.2, 100 * MI),
+      current: resources({ cpu: 0.1, memory: 144 * MI }, { cpu: 0.2, memory: 176 * MI }),
+      policy: { cpuLimit: { mode: "keep" } },
+    });
+    expect(rec.recommended.limits.cpu).toBe(0.52);
+    expect(change(rec.changes, "limits.cpu")).toEqual({ field: "limits.cpu", from: 0.2, to: 0.52 });
   });
 });

@@ -122,7 +122,7 @@ function rightsizeContainer(
   );
   const recommended: Resources = {
     requests: { cpu: cpuRequest, memory: memoryRequest },
-    limits: { cpu: cpuLimitFor(current.limits.cpu, cpuRequest, policy), memory: memoryLimit },
+    limits: { cpu: cpuLimitFor(current.limits.cpu, current.requests.cpu, cpuRequest, policy), memory: memoryLimit },
   };
 
   return {
@@ -143,13 +143,18 @@ function rightsizeContainer(
 
 function cpuLimitFor(
   currentLimit: number | null,
+  currentRequest: number | null,
   cpuRequest: number,
   policy: RightsizePolicy,
 ): number | null {
   switch (policy.cpuLimit.mode) {
-    case "keep":
-      // Kubernetes rejects a limit below the request, so "keep" can only keep what still fits.
-      return currentLimit !== null && currentLimit < cpuRequest ? cpuRequest : currentLimit;
+    case "keep": {
+      // Kubernetes rejects a limit below the request, so "keep" keeps what still fits. A limit that no
+      // longer fits grows with the request, keeping the burst headroom the owner chose (limit/request).
+      if (currentLimit === null || currentLimit >= cpuRequest) return currentLimit;
+      const ratio = currentRequest ? currentLimit / currentRequest : 1;
+      return ratio > 1 ? roundCpuUp(cpuRequest * ratio) : cpuRequest;
+    }
     case "none":
       return null;
     case "ratio":
