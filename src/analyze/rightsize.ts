@@ -122,7 +122,10 @@ function rightsizeContainer(
   );
   const recommended: Resources = {
     requests: { cpu: cpuRequest, memory: memoryRequest },
-    limits: { cpu: cpuLimitFor(current.limits.cpu, current.requests.cpu, cpuRequest, policy), memory: memoryLimit },
+    limits: {
+      cpu: cpuLimitFor(current.limits.cpu, current.requests.cpu, cpuRequest, policy),
+      memory: memoryLimit,
+    },
   };
 
   return {

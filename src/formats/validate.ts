@@ -23,7 +23,9 @@ export function zodToKoptError(
   hint: string,
 ): KoptError {
   const issue = error.issues[0];
-  const path = issue?.path ?? [];
+  // An unknown key (from .strict()) is reported on its parent object; point at the key itself.
+  const unknownKey = issue?.code === "unrecognized_keys" ? issue.keys[0] : undefined;
+  const path = [...(issue?.path ?? []), ...(unknownKey === undefined ? [] : [unknownKey])];
   const line = text === undefined ? undefined : lineOf(text, path);
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem(s))` : "";
   return new KoptError(edge, `${issue?.message ?? "invalid"}${more}`, {

@@ -130,7 +130,8 @@ export function buildClusterState(
   }
   const replicaSets = new Map<string, Raw>();
   for (const raw of raws)
-    if (raw.kind === "ReplicaSet") replicaSets.set(`${raw.metadata.namespace}/${raw.metadata.name}`, raw);
+    if (raw.kind === "ReplicaSet")
+      replicaSets.set(`${raw.metadata.namespace ?? ""}/${raw.metadata.name}`, raw);
   const pods = raws
     .filter((r) => r.kind === "Pod")
     .map((p) => podOf(p, ownerOfPod(p, replicaSets, workloads)));
@@ -153,6 +154,13 @@ function podNamePattern(ref: WorkloadRef): RegExp {
     case "DaemonSet":
       return new RegExp(`^${name}-[a-z0-9]{5}$`);
   }
+}
+
+/** A Prometheus sample string as a number; Prometheus prints infinities as +Inf / -Inf, which Number() reads as NaN. */
+function sampleNumber(v: string): number {
+  const inf = /^([+-]?)Inf$/.exec(v);
+  if (inf) return inf[1] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  return Number(v);
 }
 
 /** Maps each usage series to its workload: by the live pod's owner, else by the owner's pod-name pattern. */
@@ -183,7 +191,7 @@ export function attributeUsage(state: ClusterState, cpu: PromMatrix, memory: Pro
         entry = { workload: owner, container, cpu: [], memory: [] };
         containers.set(key, entry);
       }
-      const samples: Sample[] = series.values.map(([t, v]) => [t, Number(v)] as const);
+      const samples: Sample[] = series.values.map(([t, v]) => [t, sampleNumber(v)] as const);
       entry[resource].push({ pod, samples });
     }
   };

@@ -1,7 +1,7 @@
 // Reads a ClusterSnapshot file (.json or .json.gz) and validates it, naming file, line and field on error.
 import { readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
-import { findNodeAtLocation, parseTree } from "jsonc-parser";
+import { findNodeAtLocation, type ParseError, parse, parseTree } from "jsonc-parser";
 import { formatPath, KoptError } from "../errors.ts";
 import { type ClusterSnapshot, SnapshotSchema } from "../formats/snapshot.ts";
 
@@ -80,9 +80,13 @@ export async function loadSnapshot(file: string): Promise<ClusterSnapshot> {
   try {
     data = JSON.parse(text);
   } catch (err) {
+    // V8 names the position for some syntax errors only ("Unexpected token 'x', ..." has none).
     const pos = /position (\d+)/.exec(String((err as Error).message));
+    const errors: ParseError[] = [];
+    if (!pos) parse(text, errors, { disallowComments: true, allowTrailingComma: false });
+    const offset = pos ? Number(pos[1]) : errors[0]?.offset;
     throw new KoptError("snapshot", `not valid JSON: ${(err as Error).message}`, {
-      where: { file, line: pos ? lineAt(text, Number(pos[1])) : undefined },
+      where: { file, line: offset === undefined ? undefined : lineAt(text, offset) },
       hint: HINT,
     });
   }

@@ -1,0 +1,429 @@
+import { describe, expect, it } from "vitest";
+import type { WorkloadMapping } from "../formats/config.ts";
+import { DEFAULT_PRICES } from "../model/policy.ts";
+import type { Evidence, FieldChange, Recommendation, RightsizeResult } from "../model/recommendation.ts";
+import type { ClusterState, PodState, Resources, Workload, WorkloadRef } from "../model/types.ts";
+import { branchName, decideRightsize, findMapping, type Proposal, proposalId } from "./proposals.ts";
+
+const NOW = 1_795_176_000; // 2026-11-20T12:00:00Z
+const MI = 2 ** 20;
+const GI = 2 ** 30;
+const CLUSTER = "prod-eu";
+const VALUES = "clusters/prod-eu/values.yaml";
+
+const API: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "api" };
+const CART: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "cart" };
+const DB: WorkloadRef = { namespace: "shop", kind: "StatefulSet", name: "db" };
+const AGENT: WorkloadRef = { namespace: "kube-system", kind: "DaemonSet", name: "log-agent" };
+
+function res(
+  requests: [cpu: number | null, memory: number | null],
+  limits: [cpu: number | null, memory: number | null],
+): Resources {
+  return {
+    requests: { cpu: requests[0], memory: requests[1] },
+    limits: { cpu: limits[0], memory: limits[1] },
+  };
+}
+
+/** 1 CPU / 1Gi requests, 2 CPU / 2Gi limits. */
+const ONE_CORE_ONE_GI = res([1, GI], [2, 2 * GI]);
+
+function workload(ref: WorkloadRef, containers: Workload["containers"], replicas: number | null): Workload {
+  return {
+    ref,
+    replicas,
+    labels: { "app.kubernetes.io/name": ref.name },
+    annotations: {},
+    containers,
+    hpa: null,
+  };
+}
+
+function state(workloads: Workload[], pods: PodState[] = []): ClusterState {
+  return { cluster: CLUSTER, observedAt: NOW, workloads, pods };
+}
+
+const EVIDENCE: Evidence = {
+  window: { start: NOW - 168 * 3600, end: NOW, hours: 168 },
+  pods: 2,
+  cpu: { samples: 4034, p50: 0.21, p95: 0.34, p99: 0.38, max: 0.41 },
+  memory: { samples: 4034, p50: 300 * MI, p95: 340 * MI, p99: 350 * MI, max: 360 * MI },
+};
+
+function rec(
+  ref: WorkloadRef,
+  container: string,
+  current: Resources,
+  changes: FieldChange[],
+): Recommendation {
+  const recommended: Resources = structuredClone(current);
+  for (const c of changes) {
+    const [group, resource] = c.field.split(".") as ["requests" | "limits", "cpu" | "memory"];
+    recommended[group][resource] = c.to;
+  }
+  return { workload: ref, container, current, recommended, changes, confidence: 1, evidence: EVIDENCE };
+}
+
+/** Halves requests (1 CPU -> 500m, 1Gi -> 512Mi) and removes the CPU limit. */
+const HALVE: FieldChange[] = [
+  { field: "requests.cpu", from: 1, to: 0.5 },
+  { field: "requests.memory", from: GI, to: 512 * MI },
+  { field: "limits.cpu", from: 2, to: null },
+];
+
+function mapping(workloadName: string, extra: Partial<WorkloadMapping> = {}): WorkloadMapping {
+  return { workload: workloadName, valuesFile: VALUES, prefix: "", ...extra };
+}
+
+function result(
+  recommendations: Recommendation[],
+  skipped: RightsizeResult["skipped"] = [],
+): RightsizeResult {
+  return { recommendations, skipped };
+}
+
+function only(proposals: Proposal[]): Proposal {
+  expect(proposals).toHaveLength(1);
+  return proposals[0] as Proposal;
+}
+
+describe("decideRightsize: which workloads get a proposal", () => {
+  it("makes one proposal per workload with changes, and lists recommendations without changes as unchanged", () => {
+    const s = state([
+      workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2),
+      workload(CART, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2),
+    ]);
+    const apiRec = rec(API, "app", ONE_CORE_ONE_GI, HALVE);
+    const cartRec = rec(CART, "app", ONE_CORE_ONE_GI, []);
+    const decision = decideRightsize(
+      s,
+      result([apiRec, cartRec]),
+      [mapping("shop/api", { prefix: "api" }), mapping("shop/cart", { prefix: "cart" })],
+      DEFAULT_PRICES,
+    );
+    const p = only(decision.proposals);
+    expect(p.workload).toEqual(API);
+    expect(p.recommendations).toEqual([apiRec]);
+    expect(decision.unchanged).toEqual([{ workload: CART, container: "app" }]);
+    expect(decision.skipped).toEqual([]);
+  });
+
+  it("passes on what the analyzer skipped", () => {
+    const s = state([workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2)]);
+    const skipped = [{ workload: API, container: "app", reason: "only 3.5h of usage history (needs 24h)" }];
+    const decision = decideRightsize(s, result([], skipped), [mapping("shop/api")], DEFAULT_PRICES);
+    expect(decision).toEqual({ proposals: [], unchanged: [], skipped });
+  });
+
+  it("skips a workload without a values mapping, naming the workload", () => {
+    const s = state([workload(DB, [{ name: "postgres", resources: ONE_CORE_ONE_GI }], 1)]);
+    const decision = decideRightsize(
+      s,
+      result([rec(DB, "postgres", ONE_CORE_ONE_GI, HALVE)]),
+      [mapping("shop/api")],
+      DEFAULT_PRICES,
+    );
+    expect(decision.proposals).toEqual([]);
+    expect(decision.skipped).toEqual([
+      {
+        workload: DB,
+        container: "postgres",
+        reason: "no values mapping for shop/db in kopt.yaml (add a workloads entry so kopt can propose it)",
+      },
+    ]);
+  });
+
+  it("does not use a mapping whose kind differs from the workload's", () => {
+    const s = state([workload(DB, [{ name: "postgres", resources: ONE_CORE_ONE_GI }], 1)]);
+    const decision = decideRightsize(
+      s,
+      result([rec(DB, "postgres", ONE_CORE_ONE_GI, HALVE)]),
+      [mapping("shop/db", { kind: "Deployment" })],
+      DEFAULT_PRICES,
+    );
+    expect(decision.proposals).toEqual([]);
+    expect(decision.skipped.map((x) => x.reason)).toEqual([
+      "no values mapping for shop/db in kopt.yaml (add a workloads entry so kopt can propose it)",
+    ]);
+  });
+});
+
+describe("decideRightsize: values paths", () => {
+  const SIDECAR_RES = res([0.2, 128 * MI], [null, 256 * MI]);
+  const twoContainers = () =>
+    state([
+      workload(
+        API,
+        [
+          { name: "app", resources: ONE_CORE_ONE_GI },
+          { name: "envoy", resources: SIDECAR_RES },
+        ],
+        2,
+      ),
+    ]);
+  const appRec = rec(API, "app", ONE_CORE_ONE_GI, [{ field: "requests.cpu", from: 1, to: 0.35 }]);
+  const envoyRec = rec(API, "envoy", SIDECAR_RES, [
+    { field: "requests.memory", from: 128 * MI, to: 48 * MI },
+  ]);
+
+  it("writes under <prefix>.resources with Kubernetes quantities, null for a removed limit", () => {
+    const s = state([workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2)]);
+    const decision = decideRightsize(
+      s,
+      result([rec(API, "app", ONE_CORE_ONE_GI, HALVE)]),
+      [mapping("shop/api", { prefix: "api" })],
+      DEFAULT_PRICES,
+    );
+    expect(only(decision.proposals).valueChanges).toEqual([
+      {
+        file: VALUES,
+        path: "api.resources.requests.cpu",
+        container: "app",
+        field: "requests.cpu",
+        to: "500m",
+      },
+      {
+        file: VALUES,
+        path: "api.resources.requests.memory",
+        container: "app",
+        field: "requests.memory",
+        to: "512Mi",
+      },
+      { file: VALUES, path: "api.resources.limits.cpu", container: "app", field: "limits.cpu", to: null },
+    ]);
+  });
+
+  it('maps prefix "" to the top-level resources', () => {
+    const s = state([workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2)]);
+    const changes: FieldChange[] = [
+      { field: "requests.cpu", from: 1, to: 2 },
+      { field: "limits.memory", from: 2 * GI, to: 1.5 * GI },
+    ];
+    const decision = decideRightsize(
+      s,
+      result([rec(API, "app", ONE_CORE_ONE_GI, changes)]),
+      [mapping("shop/api", { prefix: "" })],
+      DEFAULT_PRICES,
+    );
+    expect(only(decision.proposals).valueChanges.map((c) => [c.path, c.to])).toEqual([
+      ["resources.requests.cpu", "2"],
+      ["resources.limits.memory", "1536Mi"],
+    ]);
+  });
+
+  it("skips every container of a two-container workload without an explicit resources mapping", () => {
+    const decision = decideRightsize(
+      twoContainers(),
+      result([appRec, envoyRec]),
+      [mapping("shop/api", { prefix: "api" })],
+      DEFAULT_PRICES,
+    );
+    expect(decision.proposals).toEqual([]);
+    expect(decision.skipped).toEqual([
+      {
+        workload: API,
+        container: "app",
+        reason: 'workload has 2 containers; map container "app" under resources: in kopt.yaml',
+      },
+      {
+        workload: API,
+        container: "envoy",
+        reason: 'workload has 2 containers; map container "envoy" under resources: in kopt.yaml',
+      },
+    ]);
+  });
+
+  it("uses an explicit resources mapping per container and skips the unmapped one", () => {
+    const decision = decideRightsize(
+      twoContainers(),
+      result([appRec, envoyRec]),
+      [mapping("shop/api", { prefix: "api", resources: { envoy: "api.sidecars.envoy.resources" } })],
+      DEFAULT_PRICES,
+    );
+    const p = only(decision.proposals);
+    expect(p.recommendations).toEqual([envoyRec]);
+    expect(p.valueChanges).toEqual([
+      {
+        file: VALUES,
+        path: "api.sidecars.envoy.resources.requests.memory",
+        container: "envoy",
+        field: "requests.memory",
+        to: "48Mi",
+      },
+    ]);
+    expect(decision.skipped).toEqual([
+      {
+        workload: API,
+        container: "app",
+        reason: 'workload has 2 containers; map container "app" under resources: in kopt.yaml',
+      },
+    ]);
+  });
+
+  it("maps both containers when both are listed", () => {
+    const decision = decideRightsize(
+      twoContainers(),
+      result([appRec, envoyRec]),
+      [mapping("shop/api", { resources: { app: "api.resources", envoy: "envoy.resources" } })],
+      DEFAULT_PRICES,
+    );
+    expect(only(decision.proposals).valueChanges.map((c) => [c.container, c.path, c.to])).toEqual([
+      ["app", "api.resources.requests.cpu", "350m"],
+      ["envoy", "envoy.resources.requests.memory", "48Mi"],
+    ]);
+    expect(decision.skipped).toEqual([]);
+  });
+});
+
+describe("decideRightsize: identity", () => {
+  const decide = (s: ClusterState, recs: Recommendation[]) =>
+    decideRightsize(s, result(recs), [mapping("shop/api"), mapping("shop/cart")], DEFAULT_PRICES);
+  const apiState = () => state([workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2)]);
+
+  it("names the branch kopt/<cluster>/<namespace>/<name>/rightsize, with tier medium", () => {
+    const p = only(decide(apiState(), [rec(API, "app", ONE_CORE_ONE_GI, HALVE)]).proposals);
+    expect(p.branch).toBe("kopt/prod-eu/shop/api/rightsize");
+    expect(p.kind).toBe("rightsize");
+    expect(p.tier).toBe("medium");
+    expect(p.cluster).toBe(CLUSTER);
+    expect(p.slug).toBe("rightsize-shop-api");
+  });
+
+  it("gives the same 8-hex id for the same workload, whatever the recommendation", () => {
+    const a = only(decide(apiState(), [rec(API, "app", ONE_CORE_ONE_GI, HALVE)]).proposals);
+    const b = only(
+      decide(apiState(), [rec(API, "app", ONE_CORE_ONE_GI, [{ field: "requests.cpu", from: 1, to: 0.8 }])])
+        .proposals,
+    );
+    expect(a.id).toMatch(/^[0-9a-f]{8}$/);
+    expect(b.id).toBe(a.id);
+    expect(a.id).toBe(proposalId(CLUSTER, API, "rightsize"));
+  });
+
+  it("gives different ids to different workloads, kinds of workload and clusters", () => {
+    const ids = new Set([
+      proposalId(CLUSTER, API, "rightsize"),
+      proposalId(CLUSTER, CART, "rightsize"),
+      proposalId(CLUSTER, { ...API, kind: "StatefulSet" }, "rightsize"),
+      proposalId(CLUSTER, { ...API, namespace: "shop-staging" }, "rightsize"),
+      proposalId("prod-us", API, "rightsize"),
+    ]);
+    expect(ids.size).toBe(5);
+  });
+
+  it("exports the branch name and mapping lookup it uses", () => {
+    expect(branchName("demo", DB, "rightsize")).toBe("kopt/demo/shop/db/rightsize");
+    const mappings = [
+      mapping("shop/db", { kind: "Deployment" }),
+      mapping("shop/db", { kind: "StatefulSet" }),
+    ];
+    expect(findMapping(mappings, DB)).toBe(mappings[1]);
+    expect(findMapping(mappings, AGENT)).toBeUndefined();
+  });
+});
+
+describe("decideRightsize: cost", () => {
+  it("prices requests x replicas x 730 h at the default prices", () => {
+    // Before: (1 CPU x $0.031611 + 1 GiB x $0.004237) x 2 replicas x 730 h = $52.33808 -> $52.34.
+    // After:  (0.5 CPU x $0.031611 + 0.5 GiB x $0.004237) x 2 x 730 = $26.16904 -> $26.17.
+    const s = state([workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2)]);
+    const p = only(
+      decideRightsize(
+        s,
+        result([rec(API, "app", ONE_CORE_ONE_GI, HALVE)]),
+        [mapping("shop/api")],
+        DEFAULT_PRICES,
+      ).proposals,
+    );
+    expect(p.replicas).toBe(2);
+    expect(p.cost).toEqual({
+      currency: "USD",
+      monthlyBefore: 52.34,
+      monthlyAfter: 26.17,
+      monthlyDelta: -26.17,
+    });
+  });
+
+  it("bills the HPA's current replicas rather than spec.replicas", () => {
+    const w = workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2);
+    w.hpa = {
+      name: "api",
+      minReplicas: 2,
+      maxReplicas: 6,
+      currentReplicas: 4,
+      desiredReplicas: 4,
+      targetCPUUtilizationPercentage: 70,
+    };
+    const p = only(
+      decideRightsize(
+        state([w]),
+        result([rec(API, "app", ONE_CORE_ONE_GI, HALVE)]),
+        [mapping("shop/api")],
+        DEFAULT_PRICES,
+      ).proposals,
+    );
+    // $0.035848/h x 4 x 730 = $104.67616 before; half that, $52.33808, after.
+    expect(p.replicas).toBe(4);
+    expect(p.cost).toEqual({
+      currency: "USD",
+      monthlyBefore: 104.68,
+      monthlyAfter: 52.34,
+      monthlyDelta: -52.34,
+    });
+  });
+
+  it("bills a DaemonSet per pod it runs", () => {
+    const pods: PodState[] = ["log-agent-x7k2q", "log-agent-b9d4m", "log-agent-t5zhp"].map((podName) => ({
+      namespace: "kube-system",
+      name: podName,
+      phase: "Running",
+      owner: AGENT,
+      containers: [],
+    }));
+    const agentRes = res([0.1, 128 * MI], [null, 256 * MI]);
+    const p = only(
+      decideRightsize(
+        state([workload(AGENT, [{ name: "fluent-bit", resources: agentRes }], null)], pods),
+        result([rec(AGENT, "fluent-bit", agentRes, [{ field: "requests.cpu", from: 0.1, to: 0.02 }])]),
+        [mapping("kube-system/log-agent")],
+        DEFAULT_PRICES,
+      ).proposals,
+    );
+    // Before: (0.1 x 0.031611 + 0.125 x 0.004237) x 3 x 730 = 8.0828 -> 8.08
+    // After:  (0.02 x 0.031611 + 0.125 x 0.004237) x 3 x 730 = 2.5446 -> 2.54
+    expect(p.replicas).toBe(3);
+    expect(p.cost).toEqual({ currency: "USD", monthlyBefore: 8.08, monthlyAfter: 2.54, monthlyDelta: -5.54 });
+  });
+
+  it("counts every container before and only the mapped container's changes after", () => {
+    const SIDECAR_RES = res([0.5, 512 * MI], [null, null]);
+    const s = state([
+      workload(
+        API,
+        [
+          { name: "app", resources: ONE_CORE_ONE_GI },
+          { name: "envoy", resources: SIDECAR_RES },
+        ],
+        1,
+      ),
+    ]);
+    const decision = decideRightsize(
+      s,
+      result([
+        rec(API, "app", ONE_CORE_ONE_GI, HALVE),
+        rec(API, "envoy", SIDECAR_RES, [{ field: "requests.cpu", from: 0.5, to: 0.1 }]),
+      ]),
+      [mapping("shop/api", { resources: { envoy: "envoy.resources" } })],
+      { currency: "EUR", cpuHour: 0.03, memoryGiBHour: 0.004 },
+    );
+    // Before: (1.5 CPU x 0.03 + 1.5 GiB x 0.004) x 730 = 0.051 x 730 = 37.23
+    // After (app unchanged): (1.1 x 0.03 + 1.5 x 0.004) x 730 = 0.039 x 730 = 28.47
+    expect(only(decision.proposals).cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 37.23,
+      monthlyAfter: 28.47,
+      monthlyDelta: -8.76,
+    });
+  });
+});

@@ -1,0 +1,222 @@
+import { describe, expect, it } from "vitest";
+import { KoptError } from "../errors.ts";
+import { DEFAULT_PRICES, DEFAULT_RIGHTSIZE_POLICY } from "../model/policy.ts";
+import { type ClusterConfig, durationHours, parseClusterConfig, toRightsizePolicy } from "./config.ts";
+
+const FILE = "clusters/prod-eu/kopt.yaml";
+const MI = 2 ** 20;
+
+/** Lines 1-6; tests append from line 7 on. */
+const MINIMAL = `# kopt configuration for prod-eu
+apiVersion: kopt.dev/v1alpha1
+kind: ClusterConfig
+cluster: prod-eu
+source:
+  snapshot: clusters/prod-eu/snapshot.json.gz
+`;
+
+function configError(text: string): KoptError {
+  try {
+    parseClusterConfig(text, FILE);
+  } catch (err) {
+    if (err instanceof KoptError) {
+      expect(err.edge).toBe("config");
+      return err;
+    }
+    throw err;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("parseClusterConfig: defaults", () => {
+  it("fills every default into a minimal config", () => {
+    const expected: ClusterConfig = {
+      apiVersion: "kopt.dev/v1alpha1",
+      kind: "ClusterConfig",
+      cluster: "prod-eu",
+      source: { snapshot: "clusters/prod-eu/snapshot.json.gz" },
+      forge: { type: "local", baseBranch: "main" },
+      workloads: [],
+      policy: {
+        rightsize: {
+          historyWindow: "7d",
+          minHistory: "24h",
+          fullConfidenceAt: "7d",
+          percentile: 95,
+          margin: 0.3,
+          memoryLimitBuffer: 0.2,
+          memoryLimitOverMax: 1.15,
+          cpuLimit: "keep",
+          minChange: { percent: 10, cpu: "10m", memory: "16Mi" },
+          floor: { cpu: "10m", memory: "32Mi" },
+        },
+        pricing: { currency: "USD", cpuHour: 0.031611, memoryGiBHour: 0.004237 },
+      },
+    };
+    expect(parseClusterConfig(MINIMAL, FILE)).toEqual(expected);
+  });
+
+  it("fills the defaults of a partly written policy", () => {
+    const config = parseClusterConfig(
+      `${MINIMAL}policy:\n  rightsize:\n    historyWindow: 14d\n    minChange:\n      cpu: 25m\n`,
+      FILE,
+    );
+    expect(config.policy.rightsize.historyWindow).toBe("14d");
+    expect(config.policy.rightsize.minHistory).toBe("24h");
+    expect(config.policy.rightsize.minChange).toEqual({ percent: 10, cpu: "25m", memory: "16Mi" });
+    expect(config.policy.pricing).toEqual(DEFAULT_PRICES);
+  });
+
+  it("defaults a workload mapping's prefix to the top level", () => {
+    const config = parseClusterConfig(
+      `${MINIMAL}workloads:\n  - workload: shop/api\n    valuesFile: clusters/prod-eu/values.yaml\n`,
+      FILE,
+    );
+    expect(config.workloads).toEqual([
+      { workload: "shop/api", valuesFile: "clusters/prod-eu/values.yaml", prefix: "" },
+    ]);
+  });
+
+  it("converts the default policy to DEFAULT_RIGHTSIZE_POLICY exactly", () => {
+    const config = parseClusterConfig(MINIMAL, FILE);
+    expect(toRightsizePolicy(config.policy.rightsize)).toEqual(DEFAULT_RIGHTSIZE_POLICY);
+  });
+});
+
+describe("toRightsizePolicy", () => {
+  it("converts durations to hours and quantities to cores and bytes", () => {
+    const config = parseClusterConfig(
+      `${MINIMAL}policy:
+  rightsize:
+    historyWindow: 14d
+    minHistory: 12h
+    fullConfidenceAt: 2w
+    percentile: 99
+    margin: 0.15
+    memoryLimitBuffer: 0.25
+    memoryLimitOverMax: 1.3
+    cpuLimit: { ratio: 2 }
+    minChange:
+      percent: 5
+      cpu: 0.025
+      memory: 64Mi
+    floor:
+      cpu: 5m
+      memory: 0.5Gi
+`,
+      FILE,
+    );
+    expect(toRightsizePolicy(config.policy.rightsize)).toEqual({
+      historyWindowHours: 336,
+      minHistoryHours: 12,
+      fullConfidenceHours: 336,
+      requestPercentile: 99,
+      requestMargin: 0.15,
+      memoryLimitBuffer: 0.25,
+      memoryLimitOverMax: 1.3,
+      cpuLimit: { mode: "ratio", ratio: 2 },
+      minChange: { fraction: 0.05, cpu: 0.025, memory: 64 * MI },
+      floor: { cpu: 0.005, memory: 512 * MI },
+    });
+  });
+
+  it("reads 7d and 24h as 168 and 24 hours, and cpuLimit none", () => {
+    const config = parseClusterConfig(
+      `${MINIMAL}policy:\n  rightsize:\n    historyWindow: 7d\n    minHistory: 24h\n    cpuLimit: none\n`,
+      FILE,
+    );
+    const policy = toRightsizePolicy(config.policy.rightsize);
+    expect(policy.historyWindowHours).toBe(168);
+    expect(policy.minHistoryHours).toBe(24);
+    expect(policy.cpuLimit).toEqual({ mode: "none" });
+  });
+});
+
+describe("parseClusterConfig: errors name file, line and field", () => {
+  it("rejects a wrong apiVersion", () => {
+    const err = configError(MINIMAL.replace("kopt.dev/v1alpha1", "kopt.dev/v1"));
+    expect(err.where).toEqual({ file: FILE, line: 2, field: "apiVersion" });
+    expect(err.message).toBe("apiVersion must be kopt.dev/v1alpha1");
+    expect(err.format()).toBe(
+      `${FILE}:2: apiVersion: apiVersion must be kopt.dev/v1alpha1\n  fix: see \`kopt schema config\` for the format`,
+    );
+  });
+
+  it("points at an unknown top-level key", () => {
+    const err = configError(`${MINIMAL}prune: true\n`);
+    expect(err.where).toEqual({ file: FILE, line: 7, field: "prune" });
+    expect(err.message).toBe('Unrecognized key: "prune"');
+  });
+
+  it("points at an unknown nested key (a typo)", () => {
+    const err = configError(`${MINIMAL}policy:\n  rightsize:\n    percentil: 90\n`);
+    expect(err.where).toEqual({ file: FILE, line: 9, field: "policy.rightsize.percentil" });
+    expect(err.message).toBe('Unrecognized key: "percentil"');
+  });
+
+  it("points at an unknown key in a workload mapping", () => {
+    const err = configError(
+      `${MINIMAL}workloads:\n  - workload: shop/api\n    valuesFile: values.yaml\n    container: app\n`,
+    );
+    expect(err.where).toEqual({ file: FILE, line: 10, field: "workloads[0].container" });
+  });
+
+  it("rejects a duration without a unit it knows", () => {
+    const err = configError(`${MINIMAL}policy:\n  rightsize:\n    historyWindow: 7days\n`);
+    expect(err.where).toEqual({ file: FILE, line: 9, field: "policy.rightsize.historyWindow" });
+    expect(err.message).toBe("not a duration (e.g. 30m, 24h, 7d, 2w)");
+  });
+
+  it("rejects a bad quantity in minChange", () => {
+    const err = configError(
+      `${MINIMAL}policy:\n  rightsize:\n    minChange:\n      cpu: 10m\n      memory: 16 MiB\n`,
+    );
+    expect(err.where).toEqual({ file: FILE, line: 11, field: "policy.rightsize.minChange.memory" });
+    expect(err.message).toBe("not a Kubernetes quantity (e.g. 250m, 1, 512Mi)");
+  });
+
+  it("rejects a workload name that is not <namespace>/<name>", () => {
+    const err = configError(
+      `${MINIMAL}workloads:\n  - workload: shop/api\n    valuesFile: values.yaml\n  - workload: Shop-Worker\n    valuesFile: values.yaml\n`,
+    );
+    expect(err.where).toEqual({ file: FILE, line: 10, field: "workloads[1].workload" });
+    expect(err.message).toBe("must be <namespace>/<name>, e.g. todo/backend");
+  });
+
+  it("reports the problem count when there are several", () => {
+    const err = configError(`${MINIMAL.replace("ClusterConfig", "Config")}prune: true\n`);
+    expect(err.where.field).toBe("kind");
+    expect(err.message).toBe("kind must be ClusterConfig (and 1 more problem(s))");
+  });
+
+  it("reports a YAML syntax error with its line", () => {
+    const err = configError(
+      `${MINIMAL}workloads:\n  - workload: shop/api\n    valuesFile: values.yaml\n   prefix: api\n`,
+    );
+    expect(err.where).toEqual({ file: FILE, line: 10 });
+    expect(err.message).toBe("not valid YAML: Sequence item without - indicator");
+  });
+
+  it("reports tab indentation with its line", () => {
+    const err = configError(`${MINIMAL}workloads:\n  - workload: shop/api\n\tvaluesFile: values.yaml\n`);
+    expect(err.where).toEqual({ file: FILE, line: 9 });
+    expect(err.message).toBe("not valid YAML: Tabs are not allowed as indentation");
+  });
+});
+
+describe("durationHours", () => {
+  it.each([
+    ["30m", 0.5],
+    ["90m", 1.5],
+    ["24h", 24],
+    ["7d", 168],
+    ["1.5d", 36],
+    ["2w", 336],
+  ])("reads %s as %d hours", (text, hours) => {
+    expect(durationHours(text)).toBe(hours);
+  });
+
+  it.each(["7", "7 days", "7D", "1y", "-1d", ""])("throws on %j", (text) => {
+    expect(() => durationHours(text)).toThrow(`not a duration: ${text}`);
+  });
+});
