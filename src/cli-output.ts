@@ -4,7 +4,7 @@ import { formatCpu, formatMemory } from "./model/quantity.ts";
 import type { Recommendation, Skipped } from "./model/recommendation.ts";
 import type { Resources, WorkloadRef } from "./model/types.ts";
 import { workloadLabel } from "./model/types.ts";
-import { formatMoney } from "./propose/render.ts";
+import { evidenceRecord, formatMoney } from "./propose/render.ts";
 import type { PlanOutcome } from "./workflows/plan.ts";
 import type { RecommendOutcome } from "./workflows/recommend.ts";
 
@@ -38,16 +38,7 @@ export function recommendJson(out: RecommendOutcome) {
         to: c.to === null ? null : fieldText(c.field, c.to),
       })),
       confidence: r.confidence,
-      evidence: {
-        window: {
-          start: new Date(r.evidence.window.start * 1000).toISOString(),
-          end: new Date(r.evidence.window.end * 1000).toISOString(),
-          hours: r.evidence.window.hours,
-        },
-        pods: r.evidence.pods,
-        cpuCores: r.evidence.cpu,
-        memoryBytes: r.evidence.memory,
-      },
+      evidence: evidenceRecord(r.evidence),
     })),
     skipped: out.skipped.map((s: Skipped) => ({
       workload: s.workload,

@@ -7,7 +7,7 @@ import { APPROVAL_BY_TIER } from "../decide/tier.ts";
 import { type PhrFrontMatter, PhrFrontMatterSchema } from "../formats/phr.ts";
 import type { RightsizePolicy } from "../model/policy.ts";
 import { describeMemory, parseQuantity } from "../model/quantity.ts";
-import type { UsageStats } from "../model/recommendation.ts";
+import type { Evidence, UsageStats } from "../model/recommendation.ts";
 import { workloadLabel } from "../model/types.ts";
 import type { PullRequestDraft } from "./forge.ts";
 import type { ValuesScalar } from "./values-edit.ts";
@@ -37,6 +37,20 @@ const template = (name: string) =>
   hbs.compile(readFileSync(new URL(`./templates/${name}.hbs`, import.meta.url), "utf8"), { noEscape: true });
 const prBody = template("pr-body");
 const phrBody = template("phr-body");
+
+/** Evidence as PHRs and JSON output record it: RFC 3339 times, units in the field names. */
+export function evidenceRecord(e: Evidence) {
+  return {
+    window: {
+      start: new Date(e.window.start * 1000).toISOString(),
+      end: new Date(e.window.end * 1000).toISOString(),
+      hours: e.window.hours,
+    },
+    pods: e.pods,
+    cpuCores: e.cpu,
+    memoryBytes: e.memory,
+  };
+}
 
 export function formatMoney(n: number, currency: string, signed = false): string {
   const abs = Math.abs(n).toFixed(2);
@@ -147,14 +161,7 @@ export function renderProposal(
       workload: workloadLabel(r.workload),
       container: r.container,
       source: ctx.source,
-      window: {
-        start: new Date(r.evidence.window.start * 1000).toISOString(),
-        end: new Date(r.evidence.window.end * 1000).toISOString(),
-        hours: r.evidence.window.hours,
-      },
-      pods: r.evidence.pods,
-      cpuCores: r.evidence.cpu,
-      memoryBytes: r.evidence.memory,
+      ...evidenceRecord(r.evidence),
     })),
     confidence,
     cost: p.cost,

@@ -1,6 +1,6 @@
 // `kopt plan`: observe -> analyze -> decide -> propose. Everything is computed before anything is
 // written, so bad input leaves no branch, commit or draft behind.
-import { relative } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { rightsize } from "../analyze/rightsize.ts";
 import { decideRightsize, type Proposal } from "../decide/proposals.ts";
 import { KoptError } from "../errors.ts";
@@ -64,6 +64,12 @@ export interface PlanOutcome {
   /** Containers already sized right, or whose values file already holds the recommendation. */
   unchanged: { workload: WorkloadRef; container: string; reason: string }[];
   skipped: Skipped[];
+}
+
+/** Repository-relative when the file is inside the repository, absolute otherwise. */
+function shownPath(root: string, file: string): string {
+  const rel = relative(root, file);
+  return rel.startsWith("..") || isAbsolute(rel) ? file : rel;
 }
 
 function sameValue(from: ValuesScalar | undefined, to: string | null): boolean {
@@ -141,9 +147,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
 
   const forge = await LocalForge.open(repo, config.forge.baseBranch);
   const ctx = {
-    source: opts.snapshot
-      ? `snapshot:${relative(repo.root, obs.source.slice("snapshot:".length))}`
-      : `snapshot:${config.source.snapshot}`,
+    source: `snapshot:${opts.snapshot ? shownPath(repo.root, resolve(opts.snapshot)) : config.source.snapshot}`,
     createdAt: new Date(state.observedAt * 1000).toISOString().replace(".000Z", "Z"),
     policy,
     configFile: loaded.file,
