@@ -47,9 +47,15 @@ export function evidenceRecord(e: Evidence) {
       hours: e.window.hours,
     },
     pods: e.pods,
-    cpuCores: e.cpu,
-    memoryBytes: e.memory,
+    cpuCores: roundStats(e.cpu),
+    memoryBytes: roundStats(e.memory),
   };
+}
+
+/** Six significant digits: enough for any decision, without float noise like 0.24441499999999988. */
+function roundStats(s: UsageStats): UsageStats {
+  const r = (v: number) => Number(v.toPrecision(6));
+  return { samples: s.samples, p50: r(s.p50), p95: r(s.p95), p99: r(s.p99), max: r(s.max) };
 }
 
 export function formatMoney(n: number, currency: string, signed = false): string {
