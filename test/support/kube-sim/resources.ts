@@ -1,0 +1,335 @@
+// The resource types the simulator serves, described the way the API server's discovery documents
+// describe them, plus what the handlers need: field selectors, validation, update policy.
+import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { ReplicaSet } from "kubernetes-models/apps/v1/ReplicaSet";
+import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { Lease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
+import { Event } from "kubernetes-models/v1/Event";
+import { Namespace } from "kubernetes-models/v1/Namespace";
+import { Node } from "kubernetes-models/v1/Node";
+import { Pod } from "kubernetes-models/v1/Pod";
+
+export type KubeObject = Record<string, unknown> & { metadata: Record<string, unknown> };
+
+/** Reads a field label's value from an object; undefined when the field is absent. */
+type FieldGetter = (obj: KubeObject) => string | undefined;
+
+export interface ResourceType {
+  group: string;
+  version: string;
+  /** Plural, as in URLs and RBAC rules. */
+  resource: string;
+  singular: string;
+  kind: string;
+  listKind: string;
+  namespaced: boolean;
+  verbs: string[];
+  shortNames?: string[];
+  categories?: string[];
+  /** Subresources listed in discovery; only `status` and `pods/log` are served. */
+  subresources: { name: string; kind: string; verbs: string[] }[];
+  /** Field labels the real server accepts in fieldSelector, beyond metadata.name and metadata.namespace. */
+  fields: Record<string, FieldGetter>;
+  /** Throws with the schema error when the object does not conform. */
+  validate?: (obj: KubeObject) => void;
+  /** PUT without metadata.resourceVersion is refused (Lease). */
+  requireResourceVersionOnUpdate: boolean;
+  /** PUT to a missing name creates it (Lease). */
+  createOnUpdate: boolean;
+  /** DELETE answers with the object (Pod, Namespace) rather than a Success Status. */
+  returnDeletedObject: boolean;
+  /** metadata.generation is tracked and bumped on spec changes. */
+  generation: boolean;
+  /** Served only when metrics are on. */
+  metrics?: boolean;
+}
+
+export function apiVersionOf(rt: Pick<ResourceType, "group" | "version">): string {
+  return rt.group === "" ? rt.version : `${rt.group}/${rt.version}`;
+}
+
+/** The group-qualified resource as the API server prints it in messages: "pods", "deployments.apps". */
+export function qualifiedResource(rt: Pick<ResourceType, "group" | "resource">): string {
+  return rt.group === "" ? rt.resource : `${rt.resource}.${rt.group}`;
+}
+
+const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+
+function path(obj: unknown, ...keys: string[]): unknown {
+  let cur = obj;
+  for (const k of keys) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+function field(...keys: string[]): FieldGetter {
+  return (obj) => {
+    const v = path(obj, ...keys);
+    return v === undefined || v === null ? undefined : String(v);
+  };
+}
+
+/** Field labels the real server fills with "" when absent (it converts the typed object's zero values). */
+function fieldOrEmpty(...keys: string[]): FieldGetter {
+  const get = field(...keys);
+  return (obj) => get(obj) ?? "";
+}
+
+function validator(Model: new (data: never) => { validate(): void }): (obj: KubeObject) => void {
+  return (obj) => new Model(obj as never).validate();
+}
+
+function rt(
+  r: Omit<
+    ResourceType,
+    | "listKind"
+    | "verbs"
+    | "subresources"
+    | "fields"
+    | "requireResourceVersionOnUpdate"
+    | "createOnUpdate"
+    | "returnDeletedObject"
+    | "generation"
+  > &
+    Partial<ResourceType>,
+): ResourceType {
+  return {
+    listKind: `${r.kind}List`,
+    verbs: ALL_VERBS,
+    subresources: [],
+    fields: {},
+    requireResourceVersionOnUpdate: false,
+    createOnUpdate: false,
+    returnDeletedObject: false,
+    generation: false,
+    ...r,
+  };
+}
+
+const status = (kind: string) => ({ name: "status", kind, verbs: ["get", "patch", "update"] });
+
+export const RESOURCE_TYPES: ResourceType[] = [
+  rt({
+    group: "",
+    version: "v1",
+    resource: "events",
+    singular: "event",
+    kind: "Event",
+    namespaced: true,
+    shortNames: ["ev"],
+    validate: validator(Event),
+    fields: {
+      "involvedObject.kind": fieldOrEmpty("involvedObject", "kind"),
+      "involvedObject.namespace": fieldOrEmpty("involvedObject", "namespace"),
+      "involvedObject.name": fieldOrEmpty("involvedObject", "name"),
+      "involvedObject.uid": fieldOrEmpty("involvedObject", "uid"),
+      "involvedObject.apiVersion": fieldOrEmpty("involvedObject", "apiVersion"),
+      "involvedObject.resourceVersion": fieldOrEmpty("involvedObject", "resourceVersion"),
+      "involvedObject.fieldPath": fieldOrEmpty("involvedObject", "fieldPath"),
+      reason: fieldOrEmpty("reason"),
+      reportingComponent: fieldOrEmpty("reportingComponent"),
+      source: fieldOrEmpty("source", "component"),
+      type: fieldOrEmpty("type"),
+    },
+  }),
+  rt({
+    group: "",
+    version: "v1",
+    resource: "namespaces",
+    singular: "namespace",
+    kind: "Namespace",
+    namespaced: false,
+    verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+    shortNames: ["ns"],
+    subresources: [{ name: "finalize", kind: "Namespace", verbs: ["update"] }, status("Namespace")],
+    fields: { "status.phase": fieldOrEmpty("status", "phase") },
+    validate: validator(Namespace),
+    returnDeletedObject: true,
+  }),
+  rt({
+    group: "",
+    version: "v1",
+    resource: "nodes",
+    singular: "node",
+    kind: "Node",
+    namespaced: false,
+    shortNames: ["no"],
+    subresources: [status("Node")],
+    fields: { "spec.unschedulable": (o) => String(path(o, "spec", "unschedulable") === true) },
+    validate: validator(Node),
+  }),
+  rt({
+    group: "",
+    version: "v1",
+    resource: "pods",
+    singular: "pod",
+    kind: "Pod",
+    namespaced: true,
+    shortNames: ["po"],
+    categories: ["all"],
+    subresources: [{ name: "log", kind: "Pod", verbs: ["get"] }, status("Pod")],
+    fields: {
+      "spec.nodeName": fieldOrEmpty("spec", "nodeName"),
+      "spec.restartPolicy": fieldOrEmpty("spec", "restartPolicy"),
+      "spec.schedulerName": fieldOrEmpty("spec", "schedulerName"),
+      "spec.serviceAccountName": fieldOrEmpty("spec", "serviceAccountName"),
+      "spec.hostNetwork": (o) => String(path(o, "spec", "hostNetwork") === true),
+      "status.phase": fieldOrEmpty("status", "phase"),
+      "status.podIP": fieldOrEmpty("status", "podIP"),
+      "status.nominatedNodeName": fieldOrEmpty("status", "nominatedNodeName"),
+    },
+    validate: validator(Pod),
+    returnDeletedObject: true,
+  }),
+  rt({
+    group: "apps",
+    version: "v1",
+    resource: "daemonsets",
+    singular: "daemonset",
+    kind: "DaemonSet",
+    namespaced: true,
+    shortNames: ["ds"],
+    categories: ["all"],
+    subresources: [status("DaemonSet")],
+    validate: validator(DaemonSet),
+    generation: true,
+  }),
+  rt({
+    group: "apps",
+    version: "v1",
+    resource: "deployments",
+    singular: "deployment",
+    kind: "Deployment",
+    namespaced: true,
+    shortNames: ["deploy"],
+    categories: ["all"],
+    subresources: [status("Deployment")],
+    validate: validator(Deployment),
+    generation: true,
+  }),
+  rt({
+    group: "apps",
+    version: "v1",
+    resource: "replicasets",
+    singular: "replicaset",
+    kind: "ReplicaSet",
+    namespaced: true,
+    shortNames: ["rs"],
+    categories: ["all"],
+    subresources: [status("ReplicaSet")],
+    fields: { "status.replicas": (o) => String(path(o, "status", "replicas") ?? 0) },
+    validate: validator(ReplicaSet),
+    generation: true,
+  }),
+  rt({
+    group: "apps",
+    version: "v1",
+    resource: "statefulsets",
+    singular: "statefulset",
+    kind: "StatefulSet",
+    namespaced: true,
+    shortNames: ["sts"],
+    categories: ["all"],
+    subresources: [status("StatefulSet")],
+    validate: validator(StatefulSet),
+    generation: true,
+  }),
+  rt({
+    group: "autoscaling",
+    version: "v2",
+    resource: "horizontalpodautoscalers",
+    singular: "horizontalpodautoscaler",
+    kind: "HorizontalPodAutoscaler",
+    namespaced: true,
+    shortNames: ["hpa"],
+    categories: ["all"],
+    subresources: [status("HorizontalPodAutoscaler")],
+    validate: validator(HorizontalPodAutoscaler),
+  }),
+  rt({
+    group: "coordination.k8s.io",
+    version: "v1",
+    resource: "leases",
+    singular: "lease",
+    kind: "Lease",
+    namespaced: true,
+    validate: validator(Lease),
+    requireResourceVersionOnUpdate: true,
+    createOnUpdate: true,
+  }),
+  rt({
+    group: "metrics.k8s.io",
+    version: "v1beta1",
+    resource: "nodes",
+    singular: "",
+    kind: "NodeMetrics",
+    namespaced: false,
+    verbs: ["get", "list"],
+    validate: validateMetrics,
+    metrics: true,
+  }),
+  rt({
+    group: "metrics.k8s.io",
+    version: "v1beta1",
+    resource: "pods",
+    singular: "",
+    kind: "PodMetrics",
+    namespaced: true,
+    verbs: ["get", "list"],
+    validate: validateMetrics,
+    metrics: true,
+  }),
+];
+
+/** kubernetes-models has no metrics.k8s.io types: check the shape metrics-server serves. */
+function validateMetrics(obj: KubeObject): void {
+  const problems: string[] = [];
+  if (typeof obj.timestamp !== "string") problems.push("data/timestamp must be string");
+  if (typeof obj.window !== "string") problems.push("data/window must be string");
+  const usage = (u: unknown, at: string) => {
+    if (u === null || typeof u !== "object") problems.push(`${at} must be object`);
+    else
+      for (const [k, v] of Object.entries(u))
+        if (typeof v !== "string") problems.push(`${at}/${k} must be a quantity string`);
+  };
+  if (obj.kind === "PodMetrics") {
+    if (!Array.isArray(obj.containers)) problems.push("data/containers must be array");
+    else
+      obj.containers.forEach((c: unknown, i) => {
+        if (typeof path(c, "name") !== "string") problems.push(`data/containers/${i} must have name`);
+        usage(path(c, "usage"), `data/containers/${i}/usage`);
+      });
+  } else {
+    usage(obj.usage, "data/usage");
+  }
+  if (problems.length > 0) throw new Error(problems.join(", "));
+}
+
+export function findByKind(apiVersion: string, kind: string): ResourceType | undefined {
+  return RESOURCE_TYPES.find((r) => r.kind === kind && apiVersionOf(r) === apiVersion);
+}
+
+export function findByResource(group: string, version: string, resource: string): ResourceType | undefined {
+  return RESOURCE_TYPES.find((r) => r.group === group && r.version === version && r.resource === resource);
+}
+
+/** Looks a type up by Kind ("Pod"), plural ("pods") or "kind.group" ("deployments.apps"); for sim.remove(). */
+export function findLoosely(kind: string): ResourceType | undefined {
+  const k = kind.toLowerCase();
+  const candidates = RESOURCE_TYPES.filter((r) => !r.metrics);
+  return (
+    candidates.find((r) => r.kind === kind) ??
+    candidates.find(
+      (r) =>
+        r.kind.toLowerCase() === k ||
+        r.resource === k ||
+        r.singular === k ||
+        qualifiedResource(r) === k ||
+        (r.shortNames ?? []).includes(k),
+    )
+  );
+}
