@@ -7,6 +7,7 @@ import { workloadLabel } from "./model/types.ts";
 import { evidenceRecord, formatMoney } from "./propose/render.ts";
 import type { PlanOutcome } from "./workflows/plan.ts";
 import type { RecommendOutcome } from "./workflows/recommend.ts";
+import type { SnapshotOutcome } from "./workflows/snapshot.ts";
 
 function quantities(r: Resources) {
   const cpu = (v: number | null) => (v === null ? null : formatCpu(v));
@@ -27,6 +28,7 @@ export function recommendJson(out: RecommendOutcome) {
     cluster: out.cluster,
     observedAt: new Date(out.observedAt * 1000).toISOString(),
     source: out.source,
+    warnings: out.warnings,
     recommendations: out.recommendations.map((r: Recommendation) => ({
       workload: r.workload,
       container: r.container,
@@ -89,11 +91,13 @@ export function recommendTable(out: RecommendOutcome): string {
       formatMemory(Math.round(r.evidence.memory.p95 / 2 ** 20) * 2 ** 20),
     ]);
   }
-  lines.push(table(rows));
-  lines.push(
-    "",
-    "'a -> b' is a proposed change; a single value stays as is (within the minimum-change rule).",
-  );
+  if (out.recommendations.length === 0) lines.push("No recommendations.");
+  else
+    lines.push(
+      table(rows),
+      "",
+      "'a -> b' is a proposed change; a single value stays as is (within the minimum-change rule).",
+    );
   if (out.skipped.length > 0) lines.push("", ...skippedLines(out.skipped));
   return lines.join("\n");
 }
@@ -142,4 +146,19 @@ export function planText(out: PlanOutcome): string {
   }
   if (out.skipped.length > 0) lines.push("", ...skippedLines(out.skipped));
   return lines.join("\n");
+}
+
+export function snapshotText(out: SnapshotOutcome): string {
+  const kinds = Object.entries(out.objects).map(([kind, n]) => `${n} ${kind}`);
+  const total = Object.values(out.objects).reduce((a, b) => a + b, 0);
+  const kib = (out.bytes / 1024).toFixed(out.bytes < 10 * 1024 ? 1 : 0);
+  return [
+    `kopt snapshot · cluster ${out.cluster} · ${out.source} · captured ${out.capturedAt}`,
+    "",
+    `Wrote ${out.file} (${kib} KiB, ${out.requests} API requests):`,
+    `  objects  ${total}${kinds.length > 0 ? ` (${kinds.join(", ")})` : ""}`,
+    `  logs     ${out.logs} current, ${out.previousLogs} previous (failing or restarting containers)`,
+    `  metrics  ${out.metrics ? `${out.metrics.pods} pods, ${out.metrics.nodes} nodes` : "none (metrics.k8s.io not served)"}`,
+    "  usage    none (no usage history source yet)",
+  ].join("\n");
 }

@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
-import { planText, recommendJson, recommendTable } from "./cli-output.ts";
+import { planText, recommendJson, recommendTable, snapshotText } from "./cli-output.ts";
 import { KoptError } from "./errors.ts";
 import { ClusterConfigSchema } from "./formats/config.ts";
 import { PhrFrontMatterSchema } from "./formats/phr.ts";
@@ -11,6 +11,7 @@ import { openRepository } from "./propose/git-repo.ts";
 import { lintPhrs } from "./workflows/phr-lint.ts";
 import { plan } from "./workflows/plan.ts";
 import { recommend } from "./workflows/recommend.ts";
+import { snapshot } from "./workflows/snapshot.ts";
 
 const SCHEMAS = { config: ClusterConfigSchema, snapshot: SnapshotSchema, phr: PhrFrontMatterSchema } as const;
 
@@ -34,6 +35,9 @@ function build({ out, err }: Io): Command {
     .configureOutput({ writeOut: out, writeErr: err });
 
   const repoDir = () => resolve(program.opts().repo as string);
+  const warn = (warnings: readonly string[]) => {
+    for (const w of warnings) err(`kopt: warning: ${w}\n`);
+  };
 
   program
     .command("plan")
@@ -53,6 +57,7 @@ function build({ out, err }: Io): Command {
         workload: o.workload,
         dryRun: o.dryRun,
       });
+      warn(result.warnings);
       out(o.output === "json" ? `${JSON.stringify(result, null, 2)}\n` : `${planText(result)}\n`);
     });
 
@@ -73,11 +78,25 @@ function build({ out, err }: Io): Command {
         snapshot: o.snapshot,
         workload: o.workload,
       });
+      warn(result.warnings);
       out(
         o.output === "json"
           ? `${JSON.stringify(recommendJson(result), null, 2)}\n`
           : `${recommendTable(result)}\n`,
       );
+    });
+
+  program
+    .command("snapshot")
+    .description(
+      "record the live cluster (source.kubernetes) into a snapshot file that plan and recommend read",
+    )
+    .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
+    .requiredOption("--out <file>", "snapshot file to write: .json, or .json.gz to gzip it")
+    .action(async (o) => {
+      const result = await snapshot({ repoDir: repoDir(), cluster: o.cluster, out: o.out });
+      warn(result.warnings);
+      out(`${snapshotText(result)}\n`);
     });
 
   const phr = program.command("phr").description("audit records (PHRs)");

@@ -220,3 +220,66 @@ describe("durationHours", () => {
     expect(() => durationHours(text)).toThrow(`not a duration: ${text}`);
   });
 });
+
+describe("parseClusterConfig: source", () => {
+  const HEAD = "apiVersion: kopt.dev/v1alpha1\nkind: ClusterConfig\ncluster: prod-eu\n";
+
+  it("reads a kubernetes source and fills its defaults", () => {
+    const config = parseClusterConfig(
+      `${HEAD}source:\n  kubernetes:\n    kubeconfig: ~/.kube/prod\n    context: prod-eu\n    namespaces:\n      exclude: [kube-system]\n`,
+      FILE,
+    );
+    expect(config.source).toEqual({
+      kubernetes: {
+        kubeconfig: "~/.kube/prod",
+        context: "prod-eu",
+        namespaces: { exclude: ["kube-system"] },
+        logs: { tailLines: 50 },
+      },
+    });
+  });
+
+  it("reads an in-cluster source with namespaces and a log tail", () => {
+    const config = parseClusterConfig(
+      `${HEAD}source:\n  kubernetes:\n    inCluster: true\n    namespaces:\n      include: [shop, payments]\n    logs:\n      tailLines: 200\n`,
+      FILE,
+    );
+    expect(config.source.kubernetes).toEqual({
+      inCluster: true,
+      namespaces: { include: ["shop", "payments"] },
+      logs: { tailLines: 200 },
+    });
+  });
+
+  it("rejects both snapshot and kubernetes", () => {
+    const err = configError(`${HEAD}source:\n  snapshot: s.json\n  kubernetes: {}\n`);
+    expect(err.where).toEqual({ file: FILE, line: 5, field: "source" });
+    expect(err.message).toBe("source takes exactly one of snapshot or kubernetes, not both");
+  });
+
+  it("rejects neither, and a missing source", () => {
+    expect(configError(`${HEAD}source: {}\n`).message).toBe(
+      "source needs one of snapshot: <file> or kubernetes: {...}",
+    );
+    expect(configError(HEAD).message).toBe("source is required: snapshot: <file> or kubernetes: {...}");
+  });
+
+  it("points at a typo inside kubernetes", () => {
+    const err = configError(`${HEAD}source:\n  kubernetes:\n    namespaces:\n      inclde: [shop]\n`);
+    expect(err.where).toEqual({ file: FILE, line: 7, field: "source.kubernetes.namespaces.inclde" });
+  });
+
+  it("rejects inCluster together with a kubeconfig", () => {
+    const err = configError(`${HEAD}source:\n  kubernetes:\n    inCluster: true\n    kubeconfig: k.yaml\n`);
+    expect(err.where.field).toBe("source.kubernetes.inCluster");
+  });
+
+  it("rejects a bad namespace name and a zero log tail", () => {
+    expect(
+      configError(`${HEAD}source:\n  kubernetes:\n    namespaces:\n      include: [Shop]\n`).where.field,
+    ).toBe("source.kubernetes.namespaces.include[0]");
+    expect(configError(`${HEAD}source:\n  kubernetes:\n    logs:\n      tailLines: 0\n`).where.field).toBe(
+      "source.kubernetes.logs.tailLines",
+    );
+  });
+});

@@ -91,19 +91,108 @@ const pricing = z
   })
   .strict();
 
+const namespaceName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+  message: "not a namespace name (lowercase letters, digits and -)",
+});
+
+const kubernetesSource = z
+  .object({
+    kubeconfig: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Kubeconfig file (absolute, ~/..., or relative to the repository root); default $KUBECONFIG, else ~/.kube/config",
+      ),
+    context: z.string().min(1).optional().describe("Kubeconfig context; default: its current-context"),
+    inCluster: z
+      .boolean()
+      .optional()
+      .describe("Use the pod's service account (kopt running in the cluster) instead of a kubeconfig"),
+    namespaces: z
+      .object({
+        include: z
+          .array(namespaceName)
+          .min(1)
+          .optional()
+          .describe("Read only these namespaces (each is listed on its own, so namespaced RBAC suffices)"),
+        exclude: z.array(namespaceName).optional().describe("Skip these namespaces"),
+      })
+      .strict()
+      .optional(),
+    logs: z
+      .object({
+        tailLines: z
+          .number()
+          .int()
+          .min(1)
+          .max(10000)
+          .default(50)
+          .describe("Log lines kept per failing or restarting container"),
+      })
+      .strict()
+      .default({ tailLines: 50 }),
+  })
+  .strict()
+  .superRefine((k, ctx) => {
+    if (k.inCluster && (k.kubeconfig !== undefined || k.context !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["inCluster"],
+        message:
+          "inCluster: true uses the pod's service account; remove kubeconfig and context, or inCluster",
+      });
+    }
+  });
+
+export type KubernetesSource = z.output<typeof kubernetesSource>;
+
+// Exactly one of the two. A plain object with both keys optional plus a check (rather than a union) keeps
+// errors inside `kubernetes` pointing at their own field and line; the JSON Schema says "one of" explicitly.
+const source = z
+  .object(
+    {
+      snapshot: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Snapshot file (.json or .json.gz), relative to the repository root"),
+      kubernetes: kubernetesSource
+        .optional()
+        .describe("Read the live cluster through the Kubernetes API (usage history: none until Prometheus)"),
+    },
+    {
+      error: (iss) =>
+        iss.input === undefined ? "source is required: snapshot: <file> or kubernetes: {...}" : undefined,
+    },
+  )
+  .strict()
+  .superRefine((s, ctx) => {
+    const given = [s.snapshot !== undefined, s.kubernetes !== undefined].filter(Boolean).length;
+    if (given === 1) return;
+    ctx.addIssue({
+      code: "custom",
+      path: [],
+      message:
+        given === 0
+          ? "source needs one of snapshot: <file> or kubernetes: {...}"
+          : "source takes exactly one of snapshot or kubernetes, not both",
+    });
+  })
+  .transform(
+    (s) =>
+      s as
+        | { snapshot: string; kubernetes?: undefined }
+        | { kubernetes: KubernetesSource; snapshot?: undefined },
+  )
+  .meta({ oneOf: [{ required: ["snapshot"] }, { required: ["kubernetes"] }] });
+
 export const ClusterConfigSchema = z
   .object({
     apiVersion: z.literal("kopt.dev/v1alpha1", { message: "apiVersion must be kopt.dev/v1alpha1" }),
     kind: z.literal("ClusterConfig", { message: "kind must be ClusterConfig" }),
     cluster: z.string().regex(/^[a-z0-9-]+$/, { message: "cluster name: lowercase letters, digits and -" }),
-    source: z
-      .object({
-        snapshot: z
-          .string()
-          .min(1)
-          .describe("Snapshot file (.json or .json.gz), relative to the repository root"),
-      })
-      .strict(),
+    source,
     forge: z
       .object({
         type: z.literal("local").default("local"),

@@ -92,6 +92,17 @@ const kubeObject = z
     if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue } as never);
   });
 
+const logMap = z.record(
+  z.string().regex(/^[^/]+\/[^/]+\/[^/]+$/, { message: "log keys are namespace/pod/container" }),
+  z.string(),
+);
+
+const metricsObject = z.looseObject({
+  apiVersion: z.string().min(1),
+  kind: z.string().min(1),
+  metadata,
+});
+
 export const SnapshotSchema = z.object({
   apiVersion: z.literal("kopt.dev/v1", {
     message: "apiVersion must be kopt.dev/v1 (this kopt reads ClusterSnapshot kopt.dev/v1)",
@@ -110,12 +121,16 @@ export const SnapshotSchema = z.object({
     items: z.array(kubeObject),
   }),
   usage: z.object({ cpu: PromMatrixSchema, memory: PromMatrixSchema }),
-  logs: z
-    .record(
-      z.string().regex(/^[^/]+\/[^/]+\/[^/]+$/, { message: "log keys are namespace/pod/container" }),
-      z.string(),
-    )
-    .optional(),
+  logs: logMap.optional().describe("Last log lines of failing or restarting containers"),
+  previousLogs: logMap
+    .optional()
+    .describe("Last log lines of the previous (terminated) instance of containers that restarted"),
+  metrics: z
+    .object({ pods: z.array(metricsObject), nodes: z.array(metricsObject) })
+    .optional()
+    .describe(
+      "Current usage from metrics.k8s.io (PodMetrics, NodeMetrics) as the API returns it; absent when not served",
+    ),
 });
 
 export type ClusterSnapshot = z.output<typeof SnapshotSchema>;

@@ -1,14 +1,22 @@
 // The observe step shared by plan and recommend: find the cluster config, read the snapshot, build the model.
 import { readdir, readFile } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { homedir } from "node:os";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import { KoptError } from "../errors.ts";
-import { type ClusterConfig, parseClusterConfig, toRightsizePolicy } from "../formats/config.ts";
+import {
+  type ClusterConfig,
+  type KubernetesSource,
+  parseClusterConfig,
+  toRightsizePolicy,
+} from "../formats/config.ts";
+import type { ClusterSnapshot } from "../formats/snapshot.ts";
 import { DEFAULT_RIGHTSIZE_POLICY, type RightsizePolicy } from "../model/policy.ts";
 import type { ClusterState, UsageHistory, WorkloadRef } from "../model/types.ts";
 import { workloadLabel } from "../model/types.ts";
 import { attributeUsage, buildClusterState } from "../observe/cluster-model.ts";
-import { loadSnapshot } from "../observe/snapshot.ts";
+import { type KubeSourceOptions, readCluster, rfc3339, snapshotOf } from "../observe/kube.ts";
+import { loadSnapshot, validateSnapshot } from "../observe/snapshot.ts";
 
 export interface LoadedConfig {
   config: ClusterConfig;
@@ -20,9 +28,17 @@ export interface LoadedConfig {
 export interface Observation {
   state: ClusterState;
   usage: UsageHistory;
-  /** Human-readable origin of the data, recorded in PHRs. */
+  /** Human-readable origin of the data, recorded in PHRs: `snapshot:<file>` or `kubernetes:<context>`. */
   source: string;
+  /** What the user should know about the data (no usage history, no metrics.k8s.io, ...). */
+  warnings: string[];
+  /** The snapshot file read, when the data came from one. */
+  snapshotFile?: string;
 }
+
+/** Said whenever the data comes from the live cluster: there is no usage history to size from yet. */
+export const NO_USAGE_HISTORY =
+  'no usage history: the kubernetes source reads objects, logs and current metrics only; usage history needs the Prometheus source, which kopt does not have yet, so every container is skipped with "no usage data"';
 
 /** Picks the cluster: the named one, or the only one under clusters/. */
 export async function resolveClusterName(root: string, name: string | undefined): Promise<string> {
@@ -78,10 +94,77 @@ export async function observeSnapshot(file: string, expectCluster?: string): Pro
       hint: "pass the snapshot of this cluster, or the matching --cluster",
     });
   }
+  return { ...observationOf(snap, `snapshot:${file}`), snapshotFile: file };
+}
+
+/** The model of a snapshot, from a file or from the live cluster: one path, so both give the same answers. */
+function observationOf(snap: ClusterSnapshot, source: string): Observation {
   const observedAt = Date.parse(snap.capturedAt) / 1000;
   const state = buildClusterState(snap.cluster, observedAt, snap.objects.items);
   const usage = attributeUsage(state, snap.usage.cpu, snap.usage.memory);
-  return { state, usage, source: `snapshot:${file}` };
+  return { state, usage, source, warnings: [] };
+}
+
+/** source.kubernetes as options of the kube source; a relative kubeconfig is relative to the repository root. */
+export function kubeOptions(root: string, k: KubernetesSource): KubeSourceOptions {
+  let kubeconfig = k.kubeconfig;
+  if (kubeconfig?.startsWith("~/")) kubeconfig = join(homedir(), kubeconfig.slice(2));
+  else if (kubeconfig && !isAbsolute(kubeconfig)) kubeconfig = join(root, kubeconfig);
+  return {
+    kubeconfig,
+    context: k.context,
+    inCluster: k.inCluster,
+    namespaces: k.namespaces,
+    tailLines: k.logs.tailLines,
+  };
+}
+
+/** Reads the live cluster into a validated snapshot (capturedAt = now). */
+export async function captureCluster(
+  root: string,
+  loaded: LoadedConfig,
+  now: Date = new Date(),
+): Promise<{
+  /** What the cluster returned, as a snapshot: what `kopt snapshot` writes, key order and all. */
+  raw: Record<string, unknown>;
+  /** The same, validated and parsed (defaults filled in). */
+  snapshot: ClusterSnapshot;
+  warnings: string[];
+  source: string;
+  requests: number;
+}> {
+  const k = loaded.config.source.kubernetes;
+  if (!k) {
+    throw new KoptError(
+      "config",
+      `cluster ${loaded.config.cluster} reads a snapshot file, not a live cluster`,
+      {
+        where: { file: loaded.file, field: "source" },
+        hint: "set source.kubernetes in kopt.yaml to read the cluster through the Kubernetes API",
+      },
+    );
+  }
+  const read = await readCluster(kubeOptions(root, k));
+  const raw = snapshotOf(read, loaded.config.cluster, rfc3339(now));
+  const snapshot = validateSnapshot(raw, read.source);
+  return { raw, snapshot, warnings: read.warnings, source: read.source, requests: read.requests };
+}
+
+/**
+ * The observe step of plan and recommend: a --snapshot file wins; otherwise the config's source, a snapshot
+ * file or the live cluster.
+ */
+export async function observe(
+  root: string | undefined,
+  flag: string | undefined,
+  loaded: LoadedConfig | undefined,
+): Promise<Observation> {
+  const kube = loaded?.config.source.kubernetes;
+  if (flag || !kube || !root || !loaded) {
+    return observeSnapshot(snapshotPath(root, flag, loaded), loaded?.config.cluster);
+  }
+  const { snapshot, warnings, source } = await captureCluster(root, loaded);
+  return { ...observationOf(snapshot, source), warnings: [...warnings, NO_USAGE_HISTORY] };
 }
 
 /** Line of a `workloads[i]` entry in kopt.yaml, for errors about it. */
@@ -134,6 +217,7 @@ export function snapshotPath(
   loaded: LoadedConfig | undefined,
 ): string {
   if (flag) return resolve(flag);
-  if (loaded && root) return join(root, loaded.config.source.snapshot);
+  const file = loaded?.config.source.snapshot;
+  if (file && root) return join(root, file);
   throw new KoptError("usage", "no snapshot to read", { hint: "pass --snapshot FILE or --cluster NAME" });
 }

@@ -1,6 +1,6 @@
 // `kopt plan`: observe -> analyze -> decide -> propose. Everything is computed before anything is
 // written, so bad input leaves no branch, commit or draft behind.
-import { isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, relative } from "node:path";
 import { rightsize } from "../analyze/rightsize.ts";
 import { decideRightsize, type Proposal } from "../decide/proposals.ts";
 import { KoptError } from "../errors.ts";
@@ -15,11 +15,10 @@ import { editValues, parseValuesPath, readValue, type ValuesScalar } from "../pr
 import {
   checkMappedWorkloads,
   loadClusterConfig,
-  observeSnapshot,
+  observe,
   policyOf,
   resolveClusterName,
   selectWorkload,
-  snapshotPath,
 } from "./load.ts";
 
 export interface PlanOptions {
@@ -64,6 +63,8 @@ export interface PlanOutcome {
   /** Containers already sized right, or whose values file already holds the recommendation. */
   unchanged: { workload: WorkloadRef; container: string; reason: string }[];
   skipped: Skipped[];
+  /** What the user should know about the data (e.g. no usage history from a live cluster). */
+  warnings: string[];
 }
 
 /** Repository-relative when the file is inside the repository, absolute otherwise. */
@@ -134,7 +135,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
   const { config } = loaded;
-  const obs = await observeSnapshot(snapshotPath(repo.root, opts.snapshot, loaded), config.cluster);
+  const obs = await observe(repo.root, opts.snapshot, loaded);
   checkMappedWorkloads(loaded, obs.state);
   const state = selectWorkload(obs.state, opts.workload);
   const policy = policyOf(loaded);
@@ -147,7 +148,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
 
   const forge = await LocalForge.open(repo, config.forge.baseBranch);
   const ctx = {
-    source: `snapshot:${opts.snapshot ? shownPath(repo.root, resolve(opts.snapshot)) : config.source.snapshot}`,
+    source: obs.snapshotFile ? `snapshot:${shownPath(repo.root, obs.snapshotFile)}` : obs.source,
     createdAt: new Date(state.observedAt * 1000).toISOString().replace(".000Z", "Z"),
     policy,
     configFile: loaded.file,
@@ -211,5 +212,6 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     proposals,
     unchanged,
     skipped: decision.skipped,
+    warnings: obs.warnings,
   };
 }

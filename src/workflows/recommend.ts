@@ -6,11 +6,10 @@ import {
   checkMappedWorkloads,
   type LoadedConfig,
   loadClusterConfig,
-  observeSnapshot,
+  observe,
   policyOf,
   resolveClusterName,
   selectWorkload,
-  snapshotPath,
 } from "./load.ts";
 
 export interface RecommendOptions {
@@ -24,6 +23,8 @@ export interface RecommendOutcome extends RightsizeResult {
   cluster: string;
   observedAt: number;
   source: string;
+  /** What the user should know about the data (e.g. no usage history from a live cluster). */
+  warnings: string[];
 }
 
 export async function recommend(opts: RecommendOptions): Promise<RecommendOutcome> {
@@ -34,9 +35,15 @@ export async function recommend(opts: RecommendOptions): Promise<RecommendOutcom
     root = (await openRepository(opts.repoDir)).root;
     loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
   }
-  const obs = await observeSnapshot(snapshotPath(root, opts.snapshot, loaded), loaded?.config.cluster);
+  const obs = await observe(root, opts.snapshot, loaded);
   if (loaded) checkMappedWorkloads(loaded, obs.state);
   const state = selectWorkload(obs.state, opts.workload);
   const result = rightsize(state, obs.usage, policyOf(loaded));
-  return { cluster: state.cluster, observedAt: state.observedAt, source: obs.source, ...result };
+  return {
+    cluster: state.cluster,
+    observedAt: state.observedAt,
+    source: obs.source,
+    warnings: obs.warnings,
+    ...result,
+  };
 }

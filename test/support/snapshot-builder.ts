@@ -332,7 +332,11 @@ export function node(input: {
         { type: "InternalIP", address: ip("10.0", input.name) },
         { type: "Hostname", address: input.name },
       ],
+      // Every kubelet reports these three; the Kubernetes schema requires them.
       nodeInfo: {
+        machineID: uuid(`machine/${input.name}`).replace(/-/g, ""),
+        systemUUID: uuid(`system/${input.name}`),
+        bootID: uuid(`boot/${input.name}`),
         architecture: "amd64",
         containerRuntimeVersion: "containerd://1.7.22",
         kernelVersion: "6.1.0-27-cloud-amd64",

@@ -1,0 +1,107 @@
+// `kopt snapshot`: records the live cluster into a ClusterSnapshot file that plan and recommend read like
+// the live cluster itself. The cluster is read completely before any file is created, and the file is written
+// to a temporary name and renamed, so a failure (403, unreachable, a full disk) leaves nothing behind.
+import { randomBytes } from "node:crypto";
+import { open, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
+import { KoptError } from "../errors.ts";
+import { openRepository } from "../propose/git-repo.ts";
+import { captureCluster, loadClusterConfig, resolveClusterName } from "./load.ts";
+
+const EMPTY_USAGE =
+  'usage is empty: usage history needs the Prometheus source, which kopt does not have yet, so plan and recommend on this snapshot skip every container with "no usage data"';
+
+const gzipAsync = promisify(gzip);
+
+export interface SnapshotOptions {
+  repoDir: string;
+  cluster?: string;
+  /** .json (pretty-printed) or .json.gz (compact, gzipped); relative to the working directory. */
+  out: string;
+  /** capturedAt; default now. */
+  now?: Date;
+}
+
+export interface SnapshotOutcome {
+  cluster: string;
+  source: string;
+  capturedAt: string;
+  file: string;
+  bytes: number;
+  /** Objects per kind. */
+  objects: Record<string, number>;
+  logs: number;
+  previousLogs: number;
+  /** PodMetrics and NodeMetrics recorded, or null when metrics.k8s.io is not served. */
+  metrics: { pods: number; nodes: number } | null;
+  requests: number;
+  warnings: string[];
+}
+
+async function checkTarget(file: string): Promise<void> {
+  if (!/\.json(\.gz)?$/.test(file)) {
+    throw new KoptError("usage", `--out must name a .json or .json.gz file: ${file}`, {
+      hint: "e.g. --out snapshot.json.gz",
+    });
+  }
+  const dir = await stat(dirname(file)).catch(() => undefined);
+  if (!dir?.isDirectory()) {
+    throw new KoptError("usage", `directory does not exist: ${dirname(file)}`, {
+      hint: "create it first, or pick another --out",
+    });
+  }
+}
+
+/** Writes `data` to `file` through a temporary file in the same directory and a rename. */
+export async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    const handle = await open(tmp, "wx", 0o644);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new KoptError(
+      "snapshot",
+      `cannot write the snapshot (${(err as NodeJS.ErrnoException).code ?? err})`,
+      {
+        where: { file },
+        hint: "check that the directory is writable and has space",
+      },
+    );
+  }
+}
+
+export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> {
+  const file = resolve(opts.out);
+  await checkTarget(file);
+  const { root } = await openRepository(opts.repoDir);
+  const loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
+  const { raw, snapshot: snap, warnings, source, requests } = await captureCluster(root, loaded, opts.now);
+  const gz = file.endsWith(".gz");
+  const json = gz ? `${JSON.stringify(raw)}\n` : `${JSON.stringify(raw, null, 2)}\n`;
+  const data = gz ? await gzipAsync(json) : Buffer.from(json, "utf8");
+  await writeAtomically(file, data);
+  const objects: Record<string, number> = {};
+  for (const item of snap.objects.items) objects[item.kind] = (objects[item.kind] ?? 0) + 1;
+  return {
+    cluster: snap.cluster,
+    source,
+    capturedAt: snap.capturedAt,
+    file,
+    bytes: data.length,
+    objects,
+    logs: Object.keys(snap.logs ?? {}).length,
+    previousLogs: Object.keys(snap.previousLogs ?? {}).length,
+    metrics: snap.metrics ? { pods: snap.metrics.pods.length, nodes: snap.metrics.nodes.length } : null,
+    requests,
+    warnings: [...warnings, EMPTY_USAGE],
+  };
+}
