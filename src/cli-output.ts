@@ -159,6 +159,12 @@ export function snapshotText(out: SnapshotOutcome): string {
     `  objects  ${total}${kinds.length > 0 ? ` (${kinds.join(", ")})` : ""}`,
     `  logs     ${out.logs} current, ${out.previousLogs} previous (failing or restarting containers)`,
     `  metrics  ${out.metrics ? `${out.metrics.pods} pods, ${out.metrics.nodes} nodes` : "none (metrics.k8s.io not served)"}`,
-    "  usage    none (no usage history source yet)",
+    `  usage    ${
+      out.usage
+        ? `${Object.entries(out.usage)
+            .map(([kind, n]) => `${n} ${kind}`)
+            .join(", ")} series (${out.prometheusRequests} Prometheus requests)`
+        : "none (no source.prometheus in kopt.yaml)"
+    }`,
   ].join("\n");
 }

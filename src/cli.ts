@@ -19,14 +19,30 @@ export function jsonSchema(name: keyof typeof SCHEMAS): object {
   return z.toJSONSchema(SCHEMAS[name], { io: "input", unrepresentable: "any" });
 }
 
+const PROMETHEUS_URL = "use this Prometheus API URL instead of source.prometheus.url in kopt.yaml";
+
+/** A --prometheus-url value, checked: http(s) only. */
+function prometheusUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const ok = /^https?:\/\/[^\s/]/.test(value) && URL.canParse(value);
+  if (!ok) {
+    throw new KoptError("usage", `--prometheus-url is not an http(s) URL: ${value}`, {
+      hint: "e.g. --prometheus-url http://127.0.0.1:9090",
+    });
+  }
+  return value;
+}
+
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** The clock (tests pass a fixed one); default the system's. */
+  now?: () => Date;
 }
 
 const STDIO: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
-function build({ out, err }: Io): Command {
+function build({ out, err, now = () => new Date() }: Io): Command {
   const program = new Command("kopt")
     .description("Kubernetes operations through pull requests")
     .version("0.1.0")
@@ -48,6 +64,7 @@ function build({ out, err }: Io): Command {
     .option("--snapshot <file>", "read this snapshot instead of the config's source")
     .option("--workload <namespace/name>", "only this workload")
     .option("--dry-run", "compute and print, write nothing", false)
+    .option("--prometheus-url <url>", PROMETHEUS_URL)
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
     .action(async (o) => {
       const result = await plan({
@@ -56,6 +73,8 @@ function build({ out, err }: Io): Command {
         snapshot: o.snapshot,
         workload: o.workload,
         dryRun: o.dryRun,
+        now: now(),
+        prometheusUrl: prometheusUrl(o.prometheusUrl),
       });
       warn(result.warnings);
       out(o.output === "json" ? `${JSON.stringify(result, null, 2)}\n` : `${planText(result)}\n`);
@@ -70,6 +89,7 @@ function build({ out, err }: Io): Command {
       "read this snapshot (with no --cluster: default policy, no repository needed)",
     )
     .option("--workload <namespace/name>", "only this workload")
+    .option("--prometheus-url <url>", PROMETHEUS_URL)
     .addOption(new Option("--output <format>", "output format").choices(["table", "json"]).default("table"))
     .action(async (o) => {
       const result = await recommend({
@@ -77,6 +97,8 @@ function build({ out, err }: Io): Command {
         cluster: o.cluster,
         snapshot: o.snapshot,
         workload: o.workload,
+        now: now(),
+        prometheusUrl: prometheusUrl(o.prometheusUrl),
       });
       warn(result.warnings);
       out(
@@ -93,8 +115,15 @@ function build({ out, err }: Io): Command {
     )
     .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
     .requiredOption("--out <file>", "snapshot file to write: .json, or .json.gz to gzip it")
+    .option("--prometheus-url <url>", PROMETHEUS_URL)
     .action(async (o) => {
-      const result = await snapshot({ repoDir: repoDir(), cluster: o.cluster, out: o.out });
+      const result = await snapshot({
+        repoDir: repoDir(),
+        cluster: o.cluster,
+        out: o.out,
+        now: now(),
+        prometheusUrl: prometheusUrl(o.prometheusUrl),
+      });
       warn(result.warnings);
       out(`${snapshotText(result)}\n`);
     });

@@ -1,7 +1,15 @@
 // One error type for everything a user can fix: it says what is wrong, where, and how to fix it.
 // The CLI prints it and exits with code 2; anything else is a bug in kopt (exit 1).
 
-export type ErrorEdge = "usage" | "config" | "snapshot" | "values" | "forge" | "phr" | "cluster";
+export type ErrorEdge =
+  | "usage"
+  | "config"
+  | "snapshot"
+  | "values"
+  | "forge"
+  | "phr"
+  | "cluster"
+  | "prometheus";
 
 export interface Where {
   file?: string;

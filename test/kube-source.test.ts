@@ -426,7 +426,7 @@ describe("kopt recommend, plan and snapshot on a live cluster", () => {
     expect(r.stdout).toContain(`objects  ${DEMO.objects.items.length} (`);
     expect(r.stdout).toContain("logs     3 current, 3 previous");
     expect(r.stdout).toContain("metrics  14 pods, 3 nodes");
-    expect(r.stderr).toContain("kopt: warning: usage is empty:");
+    expect(r.stderr).toContain("kopt: warning: no usage history: ");
     expect(readdirSync(out)).toEqual(["live.json.gz"]);
 
     const bytes = readFileSync(file);

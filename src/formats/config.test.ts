@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { KoptError } from "../errors.ts";
 import { DEFAULT_PRICES, DEFAULT_RIGHTSIZE_POLICY } from "../model/policy.ts";
-import { type ClusterConfig, durationHours, parseClusterConfig, toRightsizePolicy } from "./config.ts";
+import {
+  type ClusterConfig,
+  durationHours,
+  PROMETHEUS_METRIC_DEFAULTS,
+  parseClusterConfig,
+  toRightsizePolicy,
+} from "./config.ts";
 
 const FILE = "clusters/prod-eu/kopt.yaml";
 const MI = 2 ** 20;
@@ -164,7 +170,7 @@ describe("parseClusterConfig: errors name file, line and field", () => {
   it("rejects a duration without a unit it knows", () => {
     const err = configError(`${MINIMAL}policy:\n  rightsize:\n    historyWindow: 7days\n`);
     expect(err.where).toEqual({ file: FILE, line: 9, field: "policy.rightsize.historyWindow" });
-    expect(err.message).toBe("not a duration (e.g. 30m, 24h, 7d, 2w)");
+    expect(err.message).toBe("not a duration (e.g. 30s, 30m, 24h, 7d, 2w)");
   });
 
   it("rejects a bad quantity in minChange", () => {
@@ -212,6 +218,7 @@ describe("durationHours", () => {
     ["7d", 168],
     ["1.5d", 36],
     ["2w", 336],
+    ["90s", 0.025],
   ])("reads %s as %d hours", (text, hours) => {
     expect(durationHours(text)).toBe(hours);
   });
@@ -281,5 +288,85 @@ describe("parseClusterConfig: source", () => {
     expect(configError(`${HEAD}source:\n  kubernetes:\n    logs:\n      tailLines: 0\n`).where.field).toBe(
       "source.kubernetes.logs.tailLines",
     );
+  });
+});
+
+describe("parseClusterConfig: source.prometheus", () => {
+  const HEAD =
+    "apiVersion: kopt.dev/v1alpha1\nkind: ClusterConfig\ncluster: prod-eu\nsource:\n  kubernetes: {}\n";
+
+  it("reads a Prometheus source next to the objects' source and fills its defaults", () => {
+    const config = parseClusterConfig(
+      `${HEAD}  prometheus:\n    url: https://mimir.example.com/prometheus\n    bearerTokenEnv: PROM_TOKEN\n    headers:\n      X-Scope-OrgID: platform\n    selector: cluster="prod-eu", region=~"eu-.*"\n`,
+      FILE,
+    );
+    expect(config.source.prometheus).toEqual({
+      url: "https://mimir.example.com/prometheus",
+      bearerTokenEnv: "PROM_TOKEN",
+      headers: { "X-Scope-OrgID": "platform" },
+      selector: 'cluster="prod-eu", region=~"eu-.*"',
+      insecureSkipTLSVerify: false,
+      timeout: "60s",
+      retries: 3,
+      concurrency: 4,
+      step: "5m",
+      rateWindow: "5m",
+      metrics: PROMETHEUS_METRIC_DEFAULTS,
+    });
+    expect(PROMETHEUS_METRIC_DEFAULTS.cpu).toBe("container_cpu_usage_seconds_total");
+  });
+
+  it("a snapshot with prometheus is fine; prometheus alone says where the objects must come from", () => {
+    const ok = parseClusterConfig(
+      "apiVersion: kopt.dev/v1alpha1\nkind: ClusterConfig\ncluster: prod-eu\nsource:\n  snapshot: s.json\n  prometheus:\n    url: http://127.0.0.1:9090\n",
+      FILE,
+    );
+    expect(ok.source.snapshot).toBe("s.json");
+    const err = configError(
+      "apiVersion: kopt.dev/v1alpha1\nkind: ClusterConfig\ncluster: prod-eu\nsource:\n  prometheus:\n    url: http://127.0.0.1:9090\n",
+    );
+    expect(err.where).toEqual({ file: FILE, line: 5, field: "source" });
+    expect(err.message).toBe(
+      "prometheus gives usage history only; the objects come from snapshot: <file> or kubernetes: {...} next to it",
+    );
+  });
+
+  it.each([
+    ["    url: prometheus:9090\n", "source.prometheus.url", 7, "not an http(s) URL"],
+    [
+      "    url: http://p:9090\n    bearerTokenFile: t\n    bearerTokenEnv: T\n",
+      "source.prometheus.bearerTokenEnv",
+      9,
+      "give bearerTokenFile or bearerTokenEnv, not both",
+    ],
+    [
+      "    url: http://p:9090\n    basicAuth:\n      username: kopt\n",
+      "source.prometheus.basicAuth",
+      9,
+      "basicAuth needs exactly one of passwordFile or passwordEnv",
+    ],
+    [
+      "    url: http://p:9090\n    selector: cluster=prod\n",
+      "source.prometheus.selector",
+      8,
+      "not PromQL label matchers",
+    ],
+    [
+      "    url: http://p:9090\n    metrics:\n      cpu: container-cpu\n",
+      "source.prometheus.metrics.cpu",
+      9,
+      "not a Prometheus metric name",
+    ],
+    ["    url: http://p:9090\n    step: 5 minutes\n", "source.prometheus.step", 8, "not a duration"],
+    [
+      "    url: http://p:9090\n    bearerTokenEnv: 1TOKEN\n",
+      "source.prometheus.bearerTokenEnv",
+      8,
+      "not an environment variable name",
+    ],
+  ])("rejects %j at %s", (body, field, line, message) => {
+    const err = configError(`${HEAD}  prometheus:\n${body}`);
+    expect(err.where).toEqual({ file: FILE, line, field });
+    expect(err.message).toContain(message);
   });
 });

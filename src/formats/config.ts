@@ -8,16 +8,20 @@ const quantity = z.union([z.string(), z.number()]).refine((v) => parseQuantity(v
   message: "not a Kubernetes quantity (e.g. 250m, 1, 512Mi)",
 });
 
-const DURATION = /^(\d+(?:\.\d+)?)(m|h|d|w)$/;
-const duration = z.string().regex(DURATION, { message: "not a duration (e.g. 30m, 24h, 7d, 2w)" });
+const DURATION = /^(\d+(?:\.\d+)?)(s|m|h|d|w)$/;
+const duration = z.string().regex(DURATION, { message: "not a duration (e.g. 30s, 30m, 24h, 7d, 2w)" });
 
 /** "7d" -> 168 (hours). */
 export function durationHours(text: string): number {
+  return durationSeconds(text) / 3600;
+}
+
+/** "5m" -> 300 (seconds). */
+export function durationSeconds(text: string): number {
   const m = DURATION.exec(text);
   if (!m) throw new Error(`not a duration: ${text}`);
-  const n = Number(m[1]);
-  const unit = { m: 1 / 60, h: 1, d: 24, w: 168 }[m[2] as "m" | "h" | "d" | "w"];
-  return n * unit;
+  const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2] as "s" | "m" | "h" | "d" | "w"];
+  return Number(m[1]) * unit;
 }
 
 /** A dotted path into a values file: `backend.resources`, `containers[0].resources`. */
@@ -147,7 +151,124 @@ const kubernetesSource = z
 
 export type KubernetesSource = z.output<typeof kubernetesSource>;
 
-// Exactly one of the two. A plain object with both keys optional plus a check (rather than a union) keeps
+const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, {
+  message: "not a Prometheus metric name (letters, digits, _ and :)",
+});
+
+/** Extra label matchers, as inside `{...}` of a PromQL selector: `cluster="prod", region=~"eu-.*"`. */
+const labelMatchers = z
+  .string()
+  .regex(
+    /^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*(,\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*)*,?\s*$/,
+    {
+      message: 'not PromQL label matchers (e.g. cluster="prod", region=~"eu-.*")',
+    },
+  );
+
+/** An environment variable's name: where a secret comes from, never the secret itself. */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "not an environment variable name" });
+
+const prometheusMetrics = z
+  .object({
+    cpu: metricName.default("container_cpu_usage_seconds_total").describe("cAdvisor CPU counter (seconds)"),
+    memory: metricName.default("container_memory_working_set_bytes").describe("cAdvisor memory gauge"),
+    cpuPeriods: metricName.default("container_cpu_cfs_periods_total"),
+    cpuThrottledPeriods: metricName.default("container_cpu_cfs_throttled_periods_total"),
+    restarts: metricName.default("kube_pod_container_status_restarts_total").describe("kube-state-metrics"),
+    lastTerminatedReason: metricName
+      .default("kube_pod_container_status_last_terminated_reason")
+      .describe("kube-state-metrics"),
+    hpaCurrentReplicas: metricName.default("kube_horizontalpodautoscaler_status_current_replicas"),
+    hpaDesiredReplicas: metricName.default("kube_horizontalpodautoscaler_status_desired_replicas"),
+    http: z
+      .object({
+        requests: metricName.describe(
+          "Request counter with namespace and pod labels, e.g. http_requests_total",
+        ),
+        errors: labelMatchers
+          .default('code=~"5.."')
+          .describe("Matchers that select the failed requests of that counter"),
+      })
+      .strict()
+      .optional()
+      .describe("Request and error rates per pod, when the services export an HTTP counter"),
+  })
+  .strict();
+
+export const PROMETHEUS_METRIC_DEFAULTS = prometheusMetrics.parse({});
+
+const prometheusSource = z
+  .object({
+    url: z
+      .url({ protocol: /^https?$/, message: "not an http(s) URL (e.g. http://prometheus.monitoring:9090)" })
+      .describe(
+        "Base URL of the Prometheus HTTP API (Thanos, Mimir: include the path prefix, e.g. /prometheus)",
+      ),
+    bearerTokenFile: z.string().min(1).optional().describe("File holding a bearer token"),
+    bearerTokenEnv: envName.optional().describe("Environment variable holding a bearer token"),
+    basicAuth: z
+      .object({
+        username: z.string().min(1),
+        passwordFile: z.string().min(1).optional(),
+        passwordEnv: envName.optional(),
+      })
+      .strict()
+      .refine((b) => (b.passwordFile === undefined) !== (b.passwordEnv === undefined), {
+        message: "basicAuth needs exactly one of passwordFile or passwordEnv",
+      })
+      .optional(),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/, { message: "not an HTTP header name" }), z.string())
+      .optional()
+      .describe("Extra request headers, e.g. X-Scope-OrgID for Mimir or Cortex"),
+    caFile: z.string().min(1).optional().describe("PEM CA bundle that signs the server's certificate"),
+    insecureSkipTLSVerify: z.boolean().default(false),
+    timeout: duration.default("60s").describe("Per request"),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(3)
+      .describe("Retries on 5xx, 429 and timeouts, with backoff"),
+    concurrency: z.number().int().min(1).max(32).default(4).describe("Queries in flight at once"),
+    step: duration.default("5m").describe("Resolution of usage history: one point per step"),
+    rateWindow: duration
+      .default("5m")
+      .describe("Window of rate() over counters; at least twice the scrape interval"),
+    history: duration.optional().describe("How far back to read; default policy.rightsize.historyWindow"),
+    selector: labelMatchers
+      .optional()
+      .describe(
+        'Label matchers added to every query, e.g. cluster="prod" on a multi-cluster Thanos or Mimir',
+      ),
+    metrics: prometheusMetrics.default(PROMETHEUS_METRIC_DEFAULTS),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.bearerTokenFile !== undefined && p.bearerTokenEnv !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["bearerTokenEnv"],
+        message: "give bearerTokenFile or bearerTokenEnv, not both",
+      });
+    }
+    if ((p.bearerTokenFile ?? p.bearerTokenEnv) !== undefined && p.basicAuth) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["basicAuth"],
+        message: "give a bearer token or basicAuth, not both",
+      });
+    }
+    if (DURATION.test(p.step) && durationSeconds(p.step) < 1) {
+      ctx.addIssue({ code: "custom", path: ["step"], message: "step must be at least 1s" });
+    }
+  });
+
+export type PrometheusSource = z.output<typeof prometheusSource>;
+
+// Objects come from exactly one of snapshot or kubernetes; usage history from prometheus when it is given
+// (else from the snapshot). A plain object with optional keys plus a check (rather than a union) keeps
 // errors inside `kubernetes` pointing at their own field and line; the JSON Schema says "one of" explicitly.
 const source = z
   .object(
@@ -159,7 +280,12 @@ const source = z
         .describe("Snapshot file (.json or .json.gz), relative to the repository root"),
       kubernetes: kubernetesSource
         .optional()
-        .describe("Read the live cluster through the Kubernetes API (usage history: none until Prometheus)"),
+        .describe("Read the live cluster through the Kubernetes API (objects, logs, current usage)"),
+      prometheus: prometheusSource
+        .optional()
+        .describe(
+          "Read usage history from a server speaking the Prometheus HTTP API (Prometheus, Thanos, Mimir); with a snapshot, its usage is replaced by history up to its capturedAt",
+        ),
     },
     {
       error: (iss) =>
@@ -175,15 +301,18 @@ const source = z
       path: [],
       message:
         given === 0
-          ? "source needs one of snapshot: <file> or kubernetes: {...}"
+          ? s.prometheus
+            ? "prometheus gives usage history only; the objects come from snapshot: <file> or kubernetes: {...} next to it"
+            : "source needs one of snapshot: <file> or kubernetes: {...}"
           : "source takes exactly one of snapshot or kubernetes, not both",
     });
   })
   .transform(
     (s) =>
-      s as
+      s as (
         | { snapshot: string; kubernetes?: undefined }
-        | { kubernetes: KubernetesSource; snapshot?: undefined },
+        | { kubernetes: KubernetesSource; snapshot?: undefined }
+      ) & { prometheus?: PrometheusSource },
   )
   .meta({ oneOf: [{ required: ["snapshot"] }, { required: ["kubernetes"] }] });
 

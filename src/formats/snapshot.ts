@@ -6,14 +6,31 @@ import { isQuantity } from "../model/quantity.ts";
 /** Prometheus sample values are strings: decimal numbers, or NaN / +Inf / -Inf. */
 const PROM_VALUE = /^(?:[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|NaN|[+-]?Inf)$/;
 
-const sampleValue = z.string().regex(PROM_VALUE, { message: "sample value is not a number" });
+// A sample is checked in place rather than rebuilt as a tuple: usage history runs to millions of samples,
+// and a copy of each would double the memory that reading 14 days of a large cluster takes.
+const sample = z
+  .custom<[number, string]>((v) => Array.isArray(v) && v.length === 2 && typeof v[0] === "number", {
+    message: 'a sample is [unix seconds, "value"]',
+  })
+  .superRefine((v, ctx) => {
+    if (typeof v[1] !== "string" || !PROM_VALUE.test(v[1])) {
+      ctx.addIssue({ code: "custom", path: [1], message: "sample value is not a number", input: v[1] });
+    }
+  })
+  .meta({
+    description: 'A sample: [unix seconds, "value"], the value a decimal string, NaN, +Inf or -Inf',
+    type: "array",
+    prefixItems: [{ type: "number" }, { type: "string", pattern: PROM_VALUE.source }],
+    minItems: 2,
+    maxItems: 2,
+  });
 
 export const PromMatrixSchema = z.object({
   resultType: z.literal("matrix", { message: 'resultType must be "matrix" (a query_range result)' }),
   result: z.array(
     z.object({
       metric: z.record(z.string(), z.string()),
-      values: z.array(z.tuple([z.number(), sampleValue])),
+      values: z.array(sample),
     }),
   ),
 });
@@ -120,7 +137,37 @@ export const SnapshotSchema = z.object({
     }),
     items: z.array(kubeObject),
   }),
-  usage: z.object({ cpu: PromMatrixSchema, memory: PromMatrixSchema }),
+  usage: z
+    .object({
+      cpu: PromMatrixSchema.describe("CPU cores used, per step, by namespace/pod/container"),
+      memory: PromMatrixSchema.describe("Peak memory working set (bytes) within each step"),
+      cpuThrottling: PromMatrixSchema.optional().describe(
+        "Share of CFS periods throttled, per step; only steps where it was above 0",
+      ),
+      restarts: PromMatrixSchema.optional().describe("Container restarts per step; only steps with restarts"),
+      oomKills: PromMatrixSchema.optional().describe(
+        "Restarts whose last termination was OOMKilled, per step; only steps with some",
+      ),
+      hpaReplicas: PromMatrixSchema.optional().describe(
+        "HPA current and desired replicas (__name__ tells which), by namespace/horizontalpodautoscaler",
+      ),
+      httpRequests: PromMatrixSchema.optional().describe("Requests per second, by namespace/pod"),
+      httpErrors: PromMatrixSchema.optional().describe("Failed requests per second, by namespace/pod"),
+      source: z
+        .object({
+          url: z.string(),
+          start: z.number(),
+          end: z.number(),
+          step: z.number().positive(),
+          rateWindow: z.number().positive(),
+          queries: z
+            .record(z.string(), z.string())
+            .describe("The PromQL of each kind, for the first namespace"),
+        })
+        .optional()
+        .describe("Where the usage came from, when kopt read it from Prometheus"),
+    })
+    .describe("Usage history, as the `data` of Prometheus query_range answers"),
   logs: logMap.optional().describe("Last log lines of failing or restarting containers"),
   previousLogs: logMap
     .optional()
@@ -134,4 +181,5 @@ export const SnapshotSchema = z.object({
 });
 
 export type ClusterSnapshot = z.output<typeof SnapshotSchema>;
+export type SnapshotUsage = ClusterSnapshot["usage"];
 export type KubeObject = ClusterSnapshot["objects"]["items"][number];

@@ -6,16 +6,21 @@ import { isNode, LineCounter, parseDocument } from "yaml";
 import { KoptError } from "../errors.ts";
 import {
   type ClusterConfig,
+  durationSeconds,
   type KubernetesSource,
+  type PrometheusSource,
   parseClusterConfig,
   toRightsizePolicy,
 } from "../formats/config.ts";
-import type { ClusterSnapshot } from "../formats/snapshot.ts";
+import type { ClusterSnapshot, KubeObject, SnapshotUsage } from "../formats/snapshot.ts";
 import { DEFAULT_RIGHTSIZE_POLICY, type RightsizePolicy } from "../model/policy.ts";
 import type { ClusterState, UsageHistory, WorkloadRef } from "../model/types.ts";
 import { workloadLabel } from "../model/types.ts";
 import { attributeUsage, buildClusterState } from "../observe/cluster-model.ts";
 import { type KubeSourceOptions, readCluster, rfc3339, snapshotOf } from "../observe/kube.ts";
+import { PrometheusClient, type PrometheusClientOptions } from "../observe/prometheus/client.ts";
+import { alignDown } from "../observe/prometheus/queries.ts";
+import { readUsage } from "../observe/prometheus/source.ts";
 import { loadSnapshot, validateSnapshot } from "../observe/snapshot.ts";
 
 export interface LoadedConfig {
@@ -36,9 +41,15 @@ export interface Observation {
   snapshotFile?: string;
 }
 
-/** Said whenever the data comes from the live cluster: there is no usage history to size from yet. */
+/** Said when the data comes from the live cluster without a Prometheus: there is no usage history to size from. */
 export const NO_USAGE_HISTORY =
-  'no usage history: the kubernetes source reads objects, logs and current metrics only; usage history needs the Prometheus source, which kopt does not have yet, so every container is skipped with "no usage data"';
+  'no usage history: the kubernetes source reads objects, logs and current metrics only; add source.prometheus to kopt.yaml for usage history, otherwise every container is skipped with "no usage data"';
+
+/** How a run reads its sources: the time it treats as now, and an override of source.prometheus.url. */
+export interface ObserveOptions {
+  now?: Date;
+  prometheusUrl?: string;
+}
 
 /** Picks the cluster: the named one, or the only one under clusters/. */
 export async function resolveClusterName(root: string, name: string | undefined): Promise<string> {
@@ -87,6 +98,11 @@ export async function loadClusterConfig(root: string, cluster: string): Promise<
 }
 
 export async function observeSnapshot(file: string, expectCluster?: string): Promise<Observation> {
+  const { snap } = await observeSnapshotFile(file, expectCluster);
+  return { ...observationOf(snap, `snapshot:${file}`), snapshotFile: file };
+}
+
+async function observeSnapshotFile(file: string, expectCluster?: string): Promise<{ snap: ClusterSnapshot }> {
   const snap = await loadSnapshot(file);
   if (expectCluster && snap.cluster !== expectCluster) {
     throw new KoptError("snapshot", `snapshot is of cluster "${snap.cluster}", not "${expectCluster}"`, {
@@ -94,11 +110,11 @@ export async function observeSnapshot(file: string, expectCluster?: string): Pro
       hint: "pass the snapshot of this cluster, or the matching --cluster",
     });
   }
-  return { ...observationOf(snap, `snapshot:${file}`), snapshotFile: file };
+  return { snap };
 }
 
 /** The model of a snapshot, from a file or from the live cluster: one path, so both give the same answers. */
-function observationOf(snap: ClusterSnapshot, source: string): Observation {
+export function observationOf(snap: ClusterSnapshot, source: string): Observation {
   const observedAt = Date.parse(snap.capturedAt) / 1000;
   const state = buildClusterState(snap.cluster, observedAt, snap.objects.items);
   const usage = attributeUsage(state, snap.usage.cpu, snap.usage.memory);
@@ -119,11 +135,11 @@ export function kubeOptions(root: string, k: KubernetesSource): KubeSourceOption
   };
 }
 
-/** Reads the live cluster into a validated snapshot (capturedAt = now). */
+/** Reads the live cluster into a validated snapshot (capturedAt = now), with usage history from Prometheus if configured. */
 export async function captureCluster(
   root: string,
   loaded: LoadedConfig,
-  now: Date = new Date(),
+  opts: ObserveOptions = {},
 ): Promise<{
   /** What the cluster returned, as a snapshot: what `kopt snapshot` writes, key order and all. */
   raw: Record<string, unknown>;
@@ -131,7 +147,10 @@ export async function captureCluster(
   snapshot: ClusterSnapshot;
   warnings: string[];
   source: string;
+  /** HTTP requests to the Kubernetes API. */
   requests: number;
+  /** HTTP requests to Prometheus; null without source.prometheus. */
+  prometheusRequests: number | null;
 }> {
   const k = loaded.config.source.kubernetes;
   if (!k) {
@@ -144,27 +163,160 @@ export async function captureCluster(
       },
     );
   }
+  const now = opts.now ?? new Date();
   const read = await readCluster(kubeOptions(root, k));
   const raw = snapshotOf(read, loaded.config.cluster, rfc3339(now));
+  const warnings = [...read.warnings];
+  let prometheusRequests: number | null = null;
+  if (loaded.config.source.prometheus) {
+    const items = (raw.objects as { items: KubeObject[] }).items;
+    const history = await readHistory(root, loaded, items, now.getTime() / 1000, opts.prometheusUrl);
+    raw.usage = history.usage;
+    warnings.push(...history.warnings);
+    prometheusRequests = history.requests;
+  } else {
+    warnings.push(NO_USAGE_HISTORY);
+  }
   const snapshot = validateSnapshot(raw, read.source);
-  return { raw, snapshot, warnings: read.warnings, source: read.source, requests: read.requests };
+  return { raw, snapshot, warnings, source: read.source, requests: read.requests, prometheusRequests };
+}
+
+/** Usage history for the namespaces of the given objects' workloads, up to `at`, from source.prometheus. */
+export async function readHistory(
+  root: string,
+  loaded: LoadedConfig,
+  items: readonly KubeObject[],
+  at: number,
+  urlOverride: string | undefined,
+): Promise<{ usage: SnapshotUsage; requests: number; warnings: string[] }> {
+  const p = loaded.config.source.prometheus;
+  if (!p) throw new Error("readHistory without source.prometheus");
+  const client = new PrometheusClient(await prometheusClientOptions(root, loaded, p, urlOverride));
+  const step = durationSeconds(p.step);
+  const usage = await readUsage({
+    client,
+    namespaces: workloadNamespaces(items),
+    end: alignDown(at, step),
+    historySeconds: durationSeconds(p.history ?? loaded.config.policy.rightsize.historyWindow),
+    stepSeconds: step,
+    rateWindowSeconds: durationSeconds(p.rateWindow),
+    metrics: p.metrics,
+    selector: p.selector,
+    concurrency: p.concurrency,
+  });
+  const warnings = client.warnings.map((w) => `Prometheus at ${client.displayUrl} warned: ${w}`);
+  if (usage.cpu.result.length === 0 && usage.memory.result.length === 0) {
+    warnings.push(
+      `Prometheus at ${client.displayUrl} has no CPU or memory usage for namespaces ${workloadNamespaces(items).join(", ")} in the ${p.history ?? loaded.config.policy.rightsize.historyWindow} before ${rfc3339(new Date(at * 1000))}: check source.prometheus.metrics and selector (query: ${usage.source?.queries.cpu})`,
+    );
+  }
+  return { usage, requests: client.requests, warnings };
+}
+
+/** The origin of the objects, plus the Prometheus the usage history came from (recorded in PHRs). */
+function withHistory(source: string, usage: SnapshotUsage): string {
+  return usage.source ? `${source} + prometheus:${usage.source.url}` : source;
+}
+
+/** Namespaces that hold a Deployment, StatefulSet or DaemonSet: the only ones whose usage kopt attributes. */
+function workloadNamespaces(items: readonly KubeObject[]): string[] {
+  const kinds = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
+  return [
+    ...new Set(items.filter((o) => kinds.has(o.kind)).map((o) => o.metadata.namespace ?? "default")),
+  ].sort();
+}
+
+/** source.prometheus as client options: secrets read from their files or variables, paths from the repository root. */
+async function prometheusClientOptions(
+  root: string,
+  loaded: LoadedConfig,
+  p: PrometheusSource,
+  urlOverride: string | undefined,
+): Promise<PrometheusClientOptions> {
+  const field = (name: string) => `source.prometheus.${name}`;
+  const readSecretFile = async (name: string, path: string) => {
+    const file = isAbsolute(path) ? path : join(root, path);
+    const text = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+      throw new KoptError("config", `cannot read ${file} (${err.code ?? err.message})`, {
+        where: { file: loaded.file, field: field(name) },
+        hint: "point it at an existing file (absolute, or relative to the repository root)",
+      });
+    });
+    return nonEmpty(name, text.trim());
+  };
+  const readSecretEnv = (name: string, variable: string) =>
+    nonEmpty(name, process.env[variable]?.trim() ?? "", variable);
+  const nonEmpty = (name: string, value: string, variable?: string) => {
+    if (value) return value;
+    throw new KoptError(
+      "config",
+      variable ? `environment variable ${variable} is not set` : "the file is empty",
+      {
+        where: { file: loaded.file, field: field(name) },
+        hint: variable ? `export ${variable}=<secret> before running kopt` : "write the secret into the file",
+      },
+    );
+  };
+  let bearerToken: string | undefined;
+  if (p.bearerTokenFile) bearerToken = await readSecretFile("bearerTokenFile", p.bearerTokenFile);
+  if (p.bearerTokenEnv) bearerToken = readSecretEnv("bearerTokenEnv", p.bearerTokenEnv);
+  let basicAuth: PrometheusClientOptions["basicAuth"];
+  if (p.basicAuth) {
+    const password = p.basicAuth.passwordFile
+      ? await readSecretFile("basicAuth.passwordFile", p.basicAuth.passwordFile)
+      : readSecretEnv("basicAuth.passwordEnv", p.basicAuth.passwordEnv as string);
+    basicAuth = { username: p.basicAuth.username, password };
+  }
+  let ca: string | undefined;
+  if (p.caFile) {
+    const file = isAbsolute(p.caFile) ? p.caFile : join(root, p.caFile);
+    ca = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+      throw new KoptError("config", `cannot read the CA bundle ${file} (${err.code ?? err.message})`, {
+        where: { file: loaded.file, field: field("caFile") },
+        hint: "point caFile at a PEM file (absolute, or relative to the repository root)",
+      });
+    });
+  }
+  return {
+    url: urlOverride ?? p.url,
+    bearerToken,
+    basicAuth,
+    headers: p.headers,
+    ca,
+    insecureSkipTLSVerify: p.insecureSkipTLSVerify,
+    timeoutMs: durationSeconds(p.timeout) * 1000,
+    retries: p.retries,
+  };
 }
 
 /**
  * The observe step of plan and recommend: a --snapshot file wins; otherwise the config's source, a snapshot
- * file or the live cluster.
+ * file or the live cluster, with usage history from source.prometheus when it is configured.
  */
 export async function observe(
   root: string | undefined,
   flag: string | undefined,
   loaded: LoadedConfig | undefined,
+  opts: ObserveOptions = {},
 ): Promise<Observation> {
   const kube = loaded?.config.source.kubernetes;
-  if (flag || !kube || !root || !loaded) {
+  if (flag || !root || !loaded)
     return observeSnapshot(snapshotPath(root, flag, loaded), loaded?.config.cluster);
+  if (kube) {
+    const { snapshot, warnings, source } = await captureCluster(root, loaded, opts);
+    return { ...observationOf(snapshot, withHistory(source, snapshot.usage)), warnings };
   }
-  const { snapshot, warnings, source } = await captureCluster(root, loaded);
-  return { ...observationOf(snapshot, source), warnings: [...warnings, NO_USAGE_HISTORY] };
+  const file = snapshotPath(root, flag, loaded);
+  if (!loaded.config.source.prometheus) return observeSnapshot(file, loaded.config.cluster);
+  // The snapshot's objects with history from Prometheus up to the moment the snapshot was taken.
+  const snap = (await observeSnapshotFile(file, loaded.config.cluster)).snap;
+  const at = Date.parse(snap.capturedAt) / 1000;
+  const history = await readHistory(root, loaded, snap.objects.items, at, opts.prometheusUrl);
+  const obs = observationOf(
+    { ...snap, usage: history.usage },
+    withHistory(`snapshot:${file}`, history.usage),
+  );
+  return { ...obs, warnings: history.warnings, snapshotFile: file };
 }
 
 /** Line of a `workloads[i]` entry in kopt.yaml, for errors about it. */

@@ -27,6 +27,10 @@ export interface PlanOptions {
   snapshot?: string;
   workload?: string;
   dryRun: boolean;
+  /** When the run happens (the live sources read up to it); default now. */
+  now?: Date;
+  /** Overrides source.prometheus.url. */
+  prometheusUrl?: string;
 }
 
 export interface PlannedProposal {
@@ -135,7 +139,10 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
   const { config } = loaded;
-  const obs = await observe(repo.root, opts.snapshot, loaded);
+  const obs = await observe(repo.root, opts.snapshot, loaded, {
+    now: opts.now,
+    prometheusUrl: opts.prometheusUrl,
+  });
   checkMappedWorkloads(loaded, obs.state);
   const state = selectWorkload(obs.state, opts.workload);
   const policy = policyOf(loaded);

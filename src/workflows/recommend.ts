@@ -17,6 +17,10 @@ export interface RecommendOptions {
   cluster?: string;
   snapshot?: string;
   workload?: string;
+  /** When the run happens (the live sources read up to it); default now. */
+  now?: Date;
+  /** Overrides source.prometheus.url. */
+  prometheusUrl?: string;
 }
 
 export interface RecommendOutcome extends RightsizeResult {
@@ -35,7 +39,10 @@ export async function recommend(opts: RecommendOptions): Promise<RecommendOutcom
     root = (await openRepository(opts.repoDir)).root;
     loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
   }
-  const obs = await observe(root, opts.snapshot, loaded);
+  const obs = await observe(root, opts.snapshot, loaded, {
+    now: opts.now,
+    prometheusUrl: opts.prometheusUrl,
+  });
   if (loaded) checkMappedWorkloads(loaded, obs.state);
   const state = selectWorkload(obs.state, opts.workload);
   const result = rightsize(state, obs.usage, policyOf(loaded));

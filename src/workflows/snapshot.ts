@@ -10,9 +10,6 @@ import { KoptError } from "../errors.ts";
 import { openRepository } from "../propose/git-repo.ts";
 import { captureCluster, loadClusterConfig, resolveClusterName } from "./load.ts";
 
-const EMPTY_USAGE =
-  'usage is empty: usage history needs the Prometheus source, which kopt does not have yet, so plan and recommend on this snapshot skip every container with "no usage data"';
-
 const gzipAsync = promisify(gzip);
 
 export interface SnapshotOptions {
@@ -22,6 +19,8 @@ export interface SnapshotOptions {
   out: string;
   /** capturedAt; default now. */
   now?: Date;
+  /** Overrides source.prometheus.url. */
+  prometheusUrl?: string;
 }
 
 export interface SnapshotOutcome {
@@ -37,6 +36,10 @@ export interface SnapshotOutcome {
   /** PodMetrics and NodeMetrics recorded, or null when metrics.k8s.io is not served. */
   metrics: { pods: number; nodes: number } | null;
   requests: number;
+  /** Usage series recorded per kind (cpu, memory, ...), or null without source.prometheus. */
+  usage: Record<string, number> | null;
+  /** HTTP requests to Prometheus, or null without source.prometheus. */
+  prometheusRequests: number | null;
   warnings: string[];
 }
 
@@ -84,7 +87,8 @@ export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> 
   await checkTarget(file);
   const { root } = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
-  const { raw, snapshot: snap, warnings, source, requests } = await captureCluster(root, loaded, opts.now);
+  const captured = await captureCluster(root, loaded, { now: opts.now, prometheusUrl: opts.prometheusUrl });
+  const { raw, snapshot: snap, warnings, source, requests, prometheusRequests } = captured;
   const gz = file.endsWith(".gz");
   const json = gz ? `${JSON.stringify(raw)}\n` : `${JSON.stringify(raw, null, 2)}\n`;
   const data = gz ? await gzipAsync(json) : Buffer.from(json, "utf8");
@@ -102,6 +106,15 @@ export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> 
     previousLogs: Object.keys(snap.previousLogs ?? {}).length,
     metrics: snap.metrics ? { pods: snap.metrics.pods.length, nodes: snap.metrics.nodes.length } : null,
     requests,
-    warnings: [...warnings, EMPTY_USAGE],
+    usage:
+      prometheusRequests === null
+        ? null
+        : Object.fromEntries(
+            Object.entries(snap.usage).flatMap(([kind, m]) =>
+              m && "result" in m ? [[kind, m.result.length] as const] : [],
+            ),
+          ),
+    prometheusRequests,
+    warnings,
   };
 }

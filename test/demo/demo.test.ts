@@ -11,7 +11,9 @@ import { parseClusterConfig } from "../../src/formats/config.ts";
 import { parseQuantity } from "../../src/model/quantity.ts";
 import type { ClusterSnapshot, KubeObject, PodController } from "../support/snapshot-builder.ts";
 import {
+  DEMO_OBJECTS_FILE,
   DEMO_SNAPSHOT_FILE,
+  generateDemoObjectsSnapshot,
   generateDemoSnapshot,
   REPO_ROOT,
   writeDemoSnapshot,
@@ -69,6 +71,20 @@ describe("demo snapshot", () => {
     // (below): another zlib build may compress the same bytes differently.
     expect(gunzipSync(fresh).equals(gunzipSync(committed))).toBe(true);
     expect(fresh.equals(generateDemoSnapshot())).toBe(true);
+  });
+
+  it("clusters/demo-prometheus/objects.json.gz is the demo's objects, named for that cluster, without usage", () => {
+    const bytes = readFileSync(file(DEMO_OBJECTS_FILE));
+    expect(gunzipSync(bytes).equals(gunzipSync(generateDemoObjectsSnapshot()))).toBe(true);
+    const objects = JSON.parse(gunzipSync(bytes).toString("utf8"));
+    const demo = JSON.parse(gunzipSync(committed).toString("utf8"));
+    expect(objects.cluster).toBe("demo-prometheus");
+    expect(objects.capturedAt).toBe(demo.capturedAt);
+    expect(objects.objects).toEqual(demo.objects);
+    expect(objects.usage).toEqual({
+      cpu: { resultType: "matrix", result: [] },
+      memory: { resultType: "matrix", result: [] },
+    });
   });
 
   it("is a gzip file without a timestamp, small enough to commit", () => {

@@ -53,6 +53,8 @@ import {
 
 /** Where the snapshot lives, relative to the repository root (as clusters/demo/kopt.yaml names it). */
 export const DEMO_SNAPSHOT_FILE = "clusters/demo/snapshot.json.gz";
+/** The demo's objects without usage, for clusters/demo-prometheus, whose usage comes from a real Prometheus. */
+export const DEMO_OBJECTS_FILE = "clusters/demo-prometheus/objects.json.gz";
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 const MINUTE = 60;
@@ -659,23 +661,47 @@ export function buildDemoSnapshot(): ClusterSnapshot {
   });
 }
 
+/** The demo as clusters/demo-prometheus records it: the same objects and logs, no usage (Prometheus has it). */
+export function buildDemoObjectsSnapshot(): ClusterSnapshot {
+  const demo = buildDemoSnapshot();
+  const empty = { resultType: "matrix" as const, result: [] };
+  return { ...demo, cluster: "demo-prometheus", usage: { cpu: empty, memory: empty } };
+}
+
+// Node's gzip header carries mtime 0 and no file name, so the output depends only on the input.
+function gzipJson(value: unknown): Buffer {
+  return gzipSync(Buffer.from(`${JSON.stringify(value)}\n`, "utf8"), { level: 9 });
+}
+
 /** The gzipped snapshot, byte for byte what clusters/demo/snapshot.json.gz holds. */
 export function generateDemoSnapshot(): Buffer {
-  const json = `${JSON.stringify(buildDemoSnapshot())}\n`;
-  // Node's gzip header carries mtime 0 and no file name, so the output depends only on the input.
-  return gzipSync(Buffer.from(json, "utf8"), { level: 9 });
+  return gzipJson(buildDemoSnapshot());
+}
+
+/** Byte for byte what clusters/demo-prometheus/objects.json.gz holds. */
+export function generateDemoObjectsSnapshot(): Buffer {
+  return gzipJson(buildDemoObjectsSnapshot());
+}
+
+function writeBytes(file: string, bytes: Buffer): number {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, bytes);
+  return bytes.length;
 }
 
 /** Writes the snapshot to `file` (default: the committed location) and returns its size in bytes. */
 export function writeDemoSnapshot(file = resolve(REPO_ROOT, DEMO_SNAPSHOT_FILE)): number {
-  const bytes = generateDemoSnapshot();
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, bytes);
-  return bytes.length;
+  return writeBytes(file, generateDemoSnapshot());
+}
+
+export function writeDemoObjectsSnapshot(file = resolve(REPO_ROOT, DEMO_OBJECTS_FILE)): number {
+  return writeBytes(file, generateDemoObjectsSnapshot());
 }
 
 const script = process.argv[1];
 if (script !== undefined && import.meta.url === pathToFileURL(script).href) {
   const size = writeDemoSnapshot();
   console.log(`wrote ${DEMO_SNAPSHOT_FILE} (${size} bytes, captured ${toIso(END)})`);
+  const objects = writeDemoObjectsSnapshot();
+  console.log(`wrote ${DEMO_OBJECTS_FILE} (${objects} bytes)`);
 }

@@ -44,6 +44,15 @@ export interface RunResult {
 }
 
 export async function kopt(...args: string[]): Promise<RunResult> {
+  return runKopt(undefined, args);
+}
+
+/** kopt with its clock fixed at `now` (the time live sources read up to). */
+export async function koptAt(now: Date, ...args: string[]): Promise<RunResult> {
+  return runKopt(now, args);
+}
+
+async function runKopt(now: Date | undefined, args: string[]): Promise<RunResult> {
   let stdout = "";
   let stderr = "";
   const code = await main(["node", "kopt", ...args], {
@@ -53,6 +62,7 @@ export async function kopt(...args: string[]): Promise<RunResult> {
     err: (s) => {
       stderr += s;
     },
+    now: now ? () => now : undefined,
   });
   return { code, stdout, stderr };
 }

@@ -1,0 +1,227 @@
+// A client for the Prometheus HTTP API (/api/v1/query, /api/v1/query_range), as Prometheus, Thanos, Mimir
+// and Cortex serve it: auth, extra headers, a CA bundle, a timeout per request, and retries with backoff
+// on 5xx, 429 and timeouts. Errors quote Prometheus's own error text and say which query and URL failed.
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { z } from "zod";
+import { KoptError } from "../../errors.ts";
+import { type PromMatrix, PromMatrixSchema } from "../../formats/snapshot.ts";
+
+export interface PrometheusClientOptions {
+  /** Base URL; a path prefix (Thanos, Mimir's /prometheus) is kept. */
+  url: string;
+  bearerToken?: string;
+  basicAuth?: { username: string; password: string };
+  headers?: Record<string, string>;
+  /** PEM CA bundle. */
+  ca?: string;
+  insecureSkipTLSVerify?: boolean;
+  timeoutMs: number;
+  /** Retries after the first attempt, for 5xx, 429, timeouts and dropped connections. */
+  retries: number;
+  /** First backoff; doubled per retry, with jitter from `random`. Default 500 ms. */
+  backoffMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+const promVector = z.object({
+  resultType: z.literal("vector"),
+  result: z.array(
+    z.object({ metric: z.record(z.string(), z.string()), value: z.tuple([z.number(), z.string()]) }),
+  ),
+});
+export type PromVector = z.output<typeof promVector>;
+
+const envelope = z.object({
+  status: z.enum(["success", "error"]),
+  data: z.unknown().optional(),
+  errorType: z.string().optional(),
+  error: z.string().optional(),
+  warnings: z.array(z.string()).optional(),
+});
+
+/** What went wrong on one attempt, and whether another attempt may go better. */
+class AttemptError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export class PrometheusClient {
+  /** HTTP requests sent, retries included. */
+  requests = 0;
+  /** Warnings Prometheus attached to answers (e.g. a partial response from Thanos). */
+  readonly warnings: string[] = [];
+  private readonly base: URL;
+
+  constructor(private readonly opts: PrometheusClientOptions) {
+    this.base = new URL(opts.url.endsWith("/") ? opts.url : `${opts.url}/`);
+  }
+
+  /** The URL without credentials, for messages and audit records. */
+  get displayUrl(): string {
+    return displayUrl(this.opts.url);
+  }
+
+  async query(query: string, time: number): Promise<PromVector> {
+    const data = await this.call("api/v1/query", { query, time: String(time) }, query);
+    return parseData(promVector, data, query, this.displayUrl);
+  }
+
+  async queryRange(query: string, start: number, end: number, step: number): Promise<PromMatrix> {
+    const params = { query, start: String(start), end: String(end), step: String(step) };
+    const data = await this.call("api/v1/query_range", params, query);
+    return parseData(PromMatrixSchema, data, query, this.displayUrl);
+  }
+
+  private async call(path: string, params: Record<string, string>, query: string): Promise<unknown> {
+    const url = new URL(path, this.base);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    const backoff = this.opts.backoffMs ?? 500;
+    const sleep = this.opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const random = this.opts.random ?? Math.random;
+    let last: AttemptError | undefined;
+    for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
+      if (attempt > 0) await sleep(backoff * 2 ** (attempt - 1) * (0.5 + random()));
+      try {
+        this.requests++;
+        return await this.attempt(url);
+      } catch (err) {
+        if (!(err instanceof AttemptError)) throw err;
+        last = err;
+        if (!err.retryable) break;
+      }
+    }
+    throw failure(last as AttemptError, query, this.displayUrl, this.opts.retries);
+  }
+
+  private attempt(url: URL): Promise<unknown> {
+    const headers: Record<string, string> = { Accept: "application/json", ...this.opts.headers };
+    if (this.opts.bearerToken) headers.Authorization = `Bearer ${this.opts.bearerToken}`;
+    else if (this.opts.basicAuth) {
+      const { username, password } = this.opts.basicAuth;
+      headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+    }
+    const https = url.protocol === "https:";
+    const send = https ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(
+        url,
+        {
+          method: "GET",
+          headers,
+          timeout: this.opts.timeoutMs,
+          ...(https ? { ca: this.opts.ca, rejectUnauthorized: !this.opts.insecureSkipTLSVerify } : {}),
+        },
+        (res) => {
+          readBody(res).then((body) => {
+            try {
+              resolve(answerOf(res.statusCode ?? 0, res.headers["content-type"], body, this.warnings));
+            } catch (err) {
+              reject(err);
+            }
+          }, reject);
+        },
+      );
+      req.on("timeout", () => {
+        req.destroy(new AttemptError(`no answer within ${this.opts.timeoutMs / 1000}s`, true));
+      });
+      req.on("error", (err) => {
+        if (err instanceof AttemptError) return reject(err);
+        const code = (err as NodeJS.ErrnoException).code ?? err.message;
+        // A refused connection will not fix itself within seconds; a reset or a TLS hiccup may.
+        reject(new AttemptError(`cannot connect (${code})`, code !== "ECONNREFUSED" && code !== "ENOTFOUND"));
+      });
+      req.end();
+    });
+  }
+}
+
+function readBody(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    res.on("error", reject);
+  });
+}
+
+/** The `data` of a success; otherwise an AttemptError quoting Prometheus's errorType and error. */
+function answerOf(
+  status: number,
+  contentType: string | undefined,
+  body: string,
+  warnings: string[],
+): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  const parsed = envelope.safeParse(json);
+  const retryable = status >= 500 || status === 429;
+  if (!parsed.success) {
+    const text = body.trim().slice(0, 300) || "(empty body)";
+    throw new AttemptError(
+      `HTTP ${status}: ${text} (not a Prometheus API answer: ${contentType ?? "no content type"})`,
+      retryable,
+      status,
+    );
+  }
+  const env = parsed.data;
+  if (env.status === "error" || status >= 400) {
+    // Prometheus answers timeouts of its own query engine with 503 errorType "timeout": retry those too.
+    throw new AttemptError(
+      `${env.errorType ?? "error"}: ${env.error ?? "(no error text)"} (HTTP ${status})`,
+      retryable || env.errorType === "timeout",
+      status,
+    );
+  }
+  for (const w of env.warnings ?? []) if (!warnings.includes(w)) warnings.push(w);
+  return env.data;
+}
+
+function parseData<T>(schema: z.ZodType<T>, data: unknown, query: string, url: string): T {
+  const r = schema.safeParse(data);
+  if (r.success) return r.data;
+  throw new KoptError("prometheus", `unexpected answer from ${url}: ${r.error.issues[0]?.message}`, {
+    hint: `check that source.prometheus.url points at the Prometheus HTTP API; query: ${query}`,
+  });
+}
+
+function failure(err: AttemptError, query: string, url: string, retries: number): KoptError {
+  const tries = err.retryable && retries > 0 ? ` (after ${retries + 1} attempts)` : "";
+  const hint =
+    err.status === 401 || err.status === 403
+      ? "check source.prometheus credentials (bearerTokenFile/Env, basicAuth) and headers (e.g. X-Scope-OrgID)"
+      : err.status === 400 || err.status === 422
+        ? "check source.prometheus.metrics and selector in kopt.yaml"
+        : err.status === 404
+          ? "check source.prometheus.url: it must be the API's base (Thanos or Mimir: with the path prefix)"
+          : "check that Prometheus is reachable from here, or raise source.prometheus.timeout";
+  return new KoptError(
+    "prometheus",
+    `Prometheus at ${url} failed${tries}: ${err.message}\n  query: ${query}`,
+    {
+      hint,
+    },
+  );
+}
+
+/** A URL without user:password. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return url;
+  }
+}
