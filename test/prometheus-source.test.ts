@@ -15,6 +15,7 @@ import { PrometheusClient, type PrometheusClientOptions } from "../src/observe/p
 import { namespaceQueries, splitRange } from "../src/observe/prometheus/queries.ts";
 import { readUsage } from "../src/observe/prometheus/source.ts";
 import { loadSnapshot } from "../src/observe/snapshot.ts";
+import { usageToSnapshot } from "../src/observe/usage-series.ts";
 import { recommend } from "../src/workflows/recommend.ts";
 import { type KubeSim, startKubeSim } from "./support/kube-sim/index.ts";
 import {
@@ -178,14 +179,16 @@ describe.skipIf(skipWithoutPrometheus())("usage history from a real Prometheus",
 
   describe("what kopt reads back", () => {
     it("every CPU and memory point of the demo's last 7 days, from the raw cAdvisor counters and gauges", async () => {
-      const usage = await readUsage({
-        ...spec,
-        client: client(),
-        namespaces: ["todo", "kube-system"],
-        end: END,
-        historySeconds: 7 * DAY,
-        concurrency: 4,
-      });
+      const usage = usageToSnapshot(
+        await readUsage({
+          ...spec,
+          client: client(),
+          namespaces: ["todo", "kube-system"],
+          end: END,
+          historySeconds: 7 * DAY,
+          concurrency: 4,
+        }),
+      );
       for (const kind of ["cpu", "memory"] as const) {
         const want = pointsOf(DEMO.usage[kind], WINDOW_START, END);
         const got = pointsOf(usage[kind], WINDOW_START, END);
@@ -254,14 +257,16 @@ describe.skipIf(skipWithoutPrometheus())("usage history from a real Prometheus",
     });
 
     it("restarts, OOM kills, CPU throttling and HPA replicas, per step where they happened", async () => {
-      const usage = await readUsage({
-        ...spec,
-        client: client(),
-        namespaces: ["todo"],
-        end: END,
-        historySeconds: 7 * DAY,
-        concurrency: 2,
-      });
+      const usage = usageToSnapshot(
+        await readUsage({
+          ...spec,
+          client: client(),
+          namespaces: ["todo"],
+          end: END,
+          historySeconds: 7 * DAY,
+          concurrency: 2,
+        }),
+      );
       const blockOf = (at: number) => Math.ceil(at / STEP) * STEP;
       const restarts = usage.restarts?.result ?? [];
       expect(restarts.map((s) => seriesKey(s.metric))).toEqual([`todo/${WORKER_POD}/worker`]);
@@ -297,15 +302,17 @@ describe.skipIf(skipWithoutPrometheus())("usage history from a real Prometheus",
     async function requestsFor(namespaces: string[], opts: { step?: number; history?: number } = {}) {
       const p = await proxy({});
       const c = new PrometheusClient({ url: p.url, timeoutMs: 30_000, retries: 0 });
-      const usage = await readUsage({
-        ...spec,
-        stepSeconds: opts.step ?? STEP,
-        client: c,
-        namespaces,
-        end: END,
-        historySeconds: opts.history ?? DAY,
-        concurrency: 4,
-      });
+      const usage = usageToSnapshot(
+        await readUsage({
+          ...spec,
+          stepSeconds: opts.step ?? STEP,
+          client: c,
+          namespaces,
+          end: END,
+          historySeconds: opts.history ?? DAY,
+          concurrency: 4,
+        }),
+      );
       expect(c.requests).toBe(p.requests.length);
       return { requests: p.requests.length, usage };
     }

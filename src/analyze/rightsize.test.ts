@@ -11,6 +11,7 @@ import type {
   Workload,
   WorkloadRef,
 } from "../model/types.ts";
+import { seriesUsage } from "../model/types.ts";
 import { applyChanges, rightsize } from "./rightsize.ts";
 
 const NOW = 1_700_006_400;
@@ -33,10 +34,10 @@ function series(
   const end = NOW - endHoursAgo * HOUR;
   const steps = Math.round((hours * HOUR) / STEP);
   const at = typeof value === "number" ? () => value : value;
-  return {
+  return seriesUsage(
     pod,
-    samples: Array.from({ length: steps + 1 }, (_, i): Sample => [end - (steps - i) * STEP, at(i)]),
-  };
+    Array.from({ length: steps + 1 }, (_, i): Sample => [end - (steps - i) * STEP, at(i)]),
+  );
 }
 
 function resources(
@@ -277,10 +278,8 @@ describe("rightsize: which samples count", () => {
     // future. Recent: 48h at 200m / 100Mi -> 260m / 144Mi.
     const old = (pod: string, v: number): SeriesUsage => {
       const s = series(pod, 130, v, 170);
-      return {
-        pod,
-        samples: [...s.samples, [NOW - 168 * HOUR, v], [NOW + STEP, v]],
-      };
+      const samples = Array.from(s.times, (t, i): Sample => [t, s.values[i] as number]);
+      return seriesUsage(pod, [...samples, [NOW - 168 * HOUR, v], [NOW + STEP, v]]);
     };
     const rec = recommend({
       cpu: [old("web-old", 4), series("web-1", 48, 0.2)],

@@ -230,7 +230,10 @@ function poolWindow(
   let last = Number.NEGATIVE_INFINITY;
   for (const s of series) {
     let contributed = false;
-    for (const [t, v] of s.samples) {
+    const { times, values: vs } = s;
+    for (let i = 0; i < times.length; i++) {
+      const t = times[i] as number;
+      const v = vs[i] as number;
       if (!(t > window.start && t <= window.end) || !Number.isFinite(v)) continue;
       values.push(v);
       contributed = true;

@@ -73,9 +73,20 @@ export interface ClusterState {
 /** One Prometheus sample: [Unix seconds, value]. */
 export type Sample = readonly [number, number];
 
+/** The usage of one container in one pod: times (Unix seconds, ascending) and values, index-aligned. */
 export interface SeriesUsage {
   pod: string;
-  samples: Sample[];
+  times: Float64Array;
+  values: Float64Array;
+}
+
+/** A SeriesUsage from samples. */
+export function seriesUsage(pod: string, samples: readonly Sample[]): SeriesUsage {
+  return {
+    pod,
+    times: Float64Array.from(samples, ([t]) => t),
+    values: Float64Array.from(samples, ([, v]) => v),
+  };
 }
 
 /** Usage of one container of one workload, pooled over all its pods (past and present). */

@@ -14,8 +14,14 @@ import {
   usageSeries,
 } from "../../test/support/snapshot-builder.ts";
 import { type ClusterSnapshot, SnapshotSchema } from "../formats/snapshot.ts";
-import type { ClusterState, WorkloadRef } from "../model/types.ts";
+import { type ClusterState, seriesUsage, type WorkloadRef } from "../model/types.ts";
 import { attributeUsage, buildClusterState } from "./cluster-model.ts";
+import { fromPromMatrix, usageFromSnapshot } from "./usage-series.ts";
+
+/** A recorded snapshot's usage as the model's input. */
+function usageSeriesOf(snap: { usage: Parameters<typeof usageFromSnapshot>[0] }) {
+  return usageFromSnapshot(snap.usage);
+}
 
 const MI = 2 ** 20;
 const GI = 2 ** 30;
@@ -353,7 +359,7 @@ describe("attributeUsage", () => {
       [steady("shop", name(apiPod0), "app", 0.12), steady("shop", name(apiPod1), "app", 0.2)],
       [steady("shop", name(apiPod0), "app", 300 * MI)],
     );
-    const usage = attributeUsage(stateOf(ALL_OBJECTS), snap.usage.cpu, snap.usage.memory);
+    const usage = attributeUsage(stateOf(ALL_OBJECTS), usageSeriesOf(snap));
     const t = [NOW - 2 * STEP, NOW - STEP, NOW];
     expect(usage).toEqual({
       containers: [
@@ -361,10 +367,21 @@ describe("attributeUsage", () => {
           workload: API,
           container: "app",
           cpu: [
-            { pod: name(apiPod0), samples: t.map((x) => [x, 0.12]) },
-            { pod: name(apiPod1), samples: t.map((x) => [x, 0.2]) },
+            seriesUsage(
+              name(apiPod0),
+              t.map((x) => [x, 0.12]),
+            ),
+            seriesUsage(
+              name(apiPod1),
+              t.map((x) => [x, 0.2]),
+            ),
           ],
-          memory: [{ pod: name(apiPod0), samples: t.map((x) => [x, 314600000]) }],
+          memory: [
+            seriesUsage(
+              name(apiPod0),
+              t.map((x) => [x, 314600000]),
+            ),
+          ],
         },
       ],
       unattributed: [],
@@ -378,7 +395,7 @@ describe("attributeUsage", () => {
       steady("kube-system", "log-agent-x7k2q", "fluent-bit", 0.01), // <daemonset>-<5>
     ];
     const snap = recorded(ALL_OBJECTS, cpu);
-    const usage = attributeUsage(stateOf(ALL_OBJECTS), snap.usage.cpu, snap.usage.memory);
+    const usage = attributeUsage(stateOf(ALL_OBJECTS), usageSeriesOf(snap));
     expect(usage.containers.map((c) => [c.workload, c.container, c.cpu.map((s) => s.pod)])).toEqual([
       [API, "app", [name(apiGonePod)]],
       [DB, "postgres", ["db-3"]],
@@ -397,9 +414,9 @@ describe("attributeUsage", () => {
     });
     const cpu = [steady("shop", "api-worker-x7k2q", "app", 0.3)];
     // The name alone also fits api's pattern (hash "worker", suffix "x7k2q")...
-    const onlyApi = attributeUsage(stateOf([api]), recorded([api], cpu).usage.cpu, {
-      resultType: "matrix",
-      result: [],
+    const onlyApi = attributeUsage(stateOf([api]), {
+      cpu: fromPromMatrix(recorded([api], cpu).usage.cpu),
+      memory: [],
     });
     expect(onlyApi.containers.map((c) => c.workload)).toEqual([API]);
     // ...but with both workloads present, the longer name wins, whatever order the state lists them in.
@@ -408,14 +425,14 @@ describe("attributeUsage", () => {
     const both = stateOf([api, worker]);
     for (const workloads of [both.workloads, [...both.workloads].reverse()]) {
       expect(workloads.map((w) => w.ref.name)).toHaveLength(2);
-      const usage = attributeUsage({ ...both, workloads }, snap.usage.cpu, snap.usage.memory);
+      const usage = attributeUsage({ ...both, workloads }, usageSeriesOf(snap));
       expect(usage.containers.map((c) => c.workload)).toEqual([WORKER]);
     }
   });
 
   it("does not match a gone pod's name against workloads of another namespace", () => {
     const snap = recorded(ALL_OBJECTS, [steady("staging", name(apiGonePod), "app", 0.1)]);
-    const usage = attributeUsage(stateOf(ALL_OBJECTS), snap.usage.cpu, snap.usage.memory);
+    const usage = attributeUsage(stateOf(ALL_OBJECTS), usageSeriesOf(snap));
     expect(usage.containers).toEqual([]);
     expect(usage.unattributed).toEqual([{ namespace: "staging", pod: name(apiGonePod), container: "app" }]);
   });
@@ -426,7 +443,7 @@ describe("attributeUsage", () => {
       [steady("shop", name(apiPod0), "", 0.15), steady("shop", name(apiPod0), "POD", 0.001)],
       [steady("shop", "unknown-pod", "", 100 * MI), steady("shop", "unknown-pod", "POD", MI)],
     );
-    const usage = attributeUsage(stateOf(ALL_OBJECTS), snap.usage.cpu, snap.usage.memory);
+    const usage = attributeUsage(stateOf(ALL_OBJECTS), usageSeriesOf(snap));
     expect(usage).toEqual({ containers: [], unattributed: [] });
   });
 
@@ -441,7 +458,7 @@ describe("attributeUsage", () => {
       ],
       [steady("shop", "cronjob-report-29431200-zx8pq", "report", 50 * MI)],
     );
-    const usage = attributeUsage(stateOf(ALL_OBJECTS), snap.usage.cpu, snap.usage.memory);
+    const usage = attributeUsage(stateOf(ALL_OBJECTS), usageSeriesOf(snap));
     expect(usage.containers).toEqual([]);
     expect(usage.unattributed).toEqual([
       { namespace: "shop", pod: "cronjob-report-29431200-zx8pq", container: "report" },
@@ -453,9 +470,9 @@ describe("attributeUsage", () => {
   it("converts sample strings to numbers, NaN and infinities included", () => {
     const cpu = [rawSeries("shop", name(apiPod0), "app", ["0.25", "1.5e-3", "NaN", "+Inf", "-Inf", "3"])];
     const snap = recorded(ALL_OBJECTS, cpu);
-    const usage = attributeUsage(stateOf(ALL_OBJECTS), snap.usage.cpu, snap.usage.memory);
-    const samples = usage.containers[0]?.cpu[0]?.samples;
-    expect(samples?.map(([, v]) => v)).toEqual([
+    const usage = attributeUsage(stateOf(ALL_OBJECTS), usageSeriesOf(snap));
+    const series = usage.containers[0]?.cpu[0];
+    expect(Array.from(series?.values ?? [])).toEqual([
       0.25,
       0.0015,
       Number.NaN,
@@ -463,6 +480,6 @@ describe("attributeUsage", () => {
       Number.NEGATIVE_INFINITY,
       3,
     ]);
-    expect(samples?.map(([t]) => t)).toEqual([0, 1, 2, 3, 4, 5].map((i) => NOW - (5 - i) * STEP));
+    expect(Array.from(series?.times ?? [])).toEqual([0, 1, 2, 3, 4, 5].map((i) => NOW - (5 - i) * STEP));
   });
 });

@@ -1,6 +1,6 @@
-// Turns raw Kubernetes objects and Prometheus matrices into kopt's model. Pure, so the live-cluster
+// Turns raw Kubernetes objects and usage series into kopt's model. Pure, so the live-cluster
 // source and the snapshot source share it and give the same answers.
-import type { KubeObject, PromMatrix } from "../formats/snapshot.ts";
+import type { KubeObject } from "../formats/snapshot.ts";
 import { parseQuantity } from "../model/quantity.ts";
 import type {
   ClusterState,
@@ -10,13 +10,13 @@ import type {
   HpaState,
   PodState,
   Resources,
-  Sample,
   UsageHistory,
   Workload,
   WorkloadKind,
   WorkloadRef,
 } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
+import type { LabeledSeries } from "./usage-series.ts";
 
 // Raw objects are validated on the fields used here (src/formats/snapshot.ts); the rest is read defensively.
 // biome-ignore lint/suspicious/noExplicitAny: raw Kubernetes JSON, checked by the snapshot schema
@@ -156,15 +156,11 @@ function podNamePattern(ref: WorkloadRef): RegExp {
   }
 }
 
-/** A Prometheus sample string as a number; Prometheus prints infinities as +Inf / -Inf, which Number() reads as NaN. */
-function sampleNumber(v: string): number {
-  const inf = /^([+-]?)Inf$/.exec(v);
-  if (inf) return inf[1] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  return Number(v);
-}
-
 /** Maps each usage series to its workload: by the live pod's owner, else by the owner's pod-name pattern. */
-export function attributeUsage(state: ClusterState, cpu: PromMatrix, memory: PromMatrix): UsageHistory {
+export function attributeUsage(
+  state: ClusterState,
+  usage: { cpu: readonly LabeledSeries[]; memory: readonly LabeledSeries[] },
+): UsageHistory {
   const livePods = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, p.owner]));
   // Longest names first, so `api-worker-...` is not taken for `api`.
   const patterns = state.workloads
@@ -173,8 +169,8 @@ export function attributeUsage(state: ClusterState, cpu: PromMatrix, memory: Pro
   const containers = new Map<string, ContainerUsage>();
   const unattributed = new Map<string, { namespace: string; pod: string; container: string }>();
 
-  const add = (matrix: PromMatrix, resource: "cpu" | "memory") => {
-    for (const series of matrix.result) {
+  const add = (all: readonly LabeledSeries[], resource: "cpu" | "memory") => {
+    for (const series of all) {
       const { namespace = "", pod = "", container = "" } = series.metric;
       if (container === "" || container === "POD") continue; // pod-level cgroup and pause container
       let owner = livePods.get(`${namespace}/${pod}`) ?? null;
@@ -191,11 +187,11 @@ export function attributeUsage(state: ClusterState, cpu: PromMatrix, memory: Pro
         entry = { workload: owner, container, cpu: [], memory: [] };
         containers.set(key, entry);
       }
-      const samples: Sample[] = series.values.map(([t, v]) => [t, sampleNumber(v)] as const);
-      entry[resource].push({ pod, samples });
+      // The arrays are shared, not copied: the model holds each sample once.
+      entry[resource].push({ pod, times: series.times, values: series.values });
     }
   };
-  add(cpu, "cpu");
-  add(memory, "memory");
+  add(usage.cpu, "cpu");
+  add(usage.memory, "memory");
   return { containers: [...containers.values()], unattributed: [...unattributed.values()] };
 }

@@ -12,7 +12,7 @@ import {
   parseClusterConfig,
   toRightsizePolicy,
 } from "../formats/config.ts";
-import type { ClusterSnapshot, KubeObject, SnapshotUsage } from "../formats/snapshot.ts";
+import type { ClusterSnapshot, KubeObject } from "../formats/snapshot.ts";
 import { DEFAULT_RIGHTSIZE_POLICY, type RightsizePolicy } from "../model/policy.ts";
 import type { ClusterState, UsageHistory, WorkloadRef } from "../model/types.ts";
 import { workloadLabel } from "../model/types.ts";
@@ -22,6 +22,7 @@ import { PrometheusClient, type PrometheusClientOptions } from "../observe/prome
 import { alignDown } from "../observe/prometheus/queries.ts";
 import { readUsage } from "../observe/prometheus/source.ts";
 import { loadSnapshot, validateSnapshot } from "../observe/snapshot.ts";
+import { type UsageSeries, usageFromSnapshot } from "../observe/usage-series.ts";
 
 export interface LoadedConfig {
   config: ClusterConfig;
@@ -114,10 +115,10 @@ async function observeSnapshotFile(file: string, expectCluster?: string): Promis
 }
 
 /** The model of a snapshot, from a file or from the live cluster: one path, so both give the same answers. */
-export function observationOf(snap: ClusterSnapshot, source: string): Observation {
+export function observationOf(snap: ClusterSnapshot, source: string, history?: UsageSeries): Observation {
   const observedAt = Date.parse(snap.capturedAt) / 1000;
   const state = buildClusterState(snap.cluster, observedAt, snap.objects.items);
-  const usage = attributeUsage(state, snap.usage.cpu, snap.usage.memory);
+  const usage = attributeUsage(state, history ?? usageFromSnapshot(snap.usage));
   return { state, usage, source, warnings: [] };
 }
 
@@ -141,10 +142,12 @@ export async function captureCluster(
   loaded: LoadedConfig,
   opts: ObserveOptions = {},
 ): Promise<{
-  /** What the cluster returned, as a snapshot: what `kopt snapshot` writes, key order and all. */
+  /** What the cluster returned, as a snapshot (usage empty): what `kopt snapshot` writes, key order and all. */
   raw: Record<string, unknown>;
   /** The same, validated and parsed (defaults filled in). */
   snapshot: ClusterSnapshot;
+  /** Usage history from Prometheus; undefined without source.prometheus. */
+  history: UsageSeries | undefined;
   warnings: string[];
   source: string;
   /** HTTP requests to the Kubernetes API. */
@@ -167,18 +170,32 @@ export async function captureCluster(
   const read = await readCluster(kubeOptions(root, k));
   const raw = snapshotOf(read, loaded.config.cluster, rfc3339(now));
   const warnings = [...read.warnings];
+  const snapshot = validateSnapshot(raw, read.source);
   let prometheusRequests: number | null = null;
+  let history: UsageSeries | undefined;
   if (loaded.config.source.prometheus) {
-    const items = (raw.objects as { items: KubeObject[] }).items;
-    const history = await readHistory(root, loaded, items, now.getTime() / 1000, opts.prometheusUrl);
-    raw.usage = history.usage;
-    warnings.push(...history.warnings);
-    prometheusRequests = history.requests;
+    const read = await readHistory(
+      root,
+      loaded,
+      snapshot.objects.items,
+      now.getTime() / 1000,
+      opts.prometheusUrl,
+    );
+    history = read.usage;
+    warnings.push(...read.warnings);
+    prometheusRequests = read.requests;
   } else {
     warnings.push(NO_USAGE_HISTORY);
   }
-  const snapshot = validateSnapshot(raw, read.source);
-  return { raw, snapshot, warnings, source: read.source, requests: read.requests, prometheusRequests };
+  return {
+    raw,
+    snapshot,
+    history,
+    warnings,
+    source: read.source,
+    requests: read.requests,
+    prometheusRequests,
+  };
 }
 
 /** Usage history for the namespaces of the given objects' workloads, up to `at`, from source.prometheus. */
@@ -188,7 +205,7 @@ export async function readHistory(
   items: readonly KubeObject[],
   at: number,
   urlOverride: string | undefined,
-): Promise<{ usage: SnapshotUsage; requests: number; warnings: string[] }> {
+): Promise<{ usage: UsageSeries; requests: number; warnings: string[] }> {
   const p = loaded.config.source.prometheus;
   if (!p) throw new Error("readHistory without source.prometheus");
   const client = new PrometheusClient(await prometheusClientOptions(root, loaded, p, urlOverride));
@@ -205,7 +222,7 @@ export async function readHistory(
     concurrency: p.concurrency,
   });
   const warnings = client.warnings.map((w) => `Prometheus at ${client.displayUrl} warned: ${w}`);
-  if (usage.cpu.result.length === 0 && usage.memory.result.length === 0) {
+  if (usage.cpu.length === 0 && usage.memory.length === 0) {
     warnings.push(
       `Prometheus at ${client.displayUrl} has no CPU or memory usage for namespaces ${workloadNamespaces(items).join(", ")} in the ${p.history ?? loaded.config.policy.rightsize.historyWindow} before ${rfc3339(new Date(at * 1000))}: check source.prometheus.metrics and selector (query: ${usage.source?.queries.cpu})`,
     );
@@ -214,8 +231,8 @@ export async function readHistory(
 }
 
 /** The origin of the objects, plus the Prometheus the usage history came from (recorded in PHRs). */
-function withHistory(source: string, usage: SnapshotUsage): string {
-  return usage.source ? `${source} + prometheus:${usage.source.url}` : source;
+function withHistory(source: string, usage: UsageSeries | undefined): string {
+  return usage?.source ? `${source} + prometheus:${usage.source.url}` : source;
 }
 
 /** Namespaces that hold a Deployment, StatefulSet or DaemonSet: the only ones whose usage kopt attributes. */
@@ -303,8 +320,8 @@ export async function observe(
   if (flag || !root || !loaded)
     return observeSnapshot(snapshotPath(root, flag, loaded), loaded?.config.cluster);
   if (kube) {
-    const { snapshot, warnings, source } = await captureCluster(root, loaded, opts);
-    return { ...observationOf(snapshot, withHistory(source, snapshot.usage)), warnings };
+    const { snapshot, history, warnings, source } = await captureCluster(root, loaded, opts);
+    return { ...observationOf(snapshot, withHistory(source, history), history), warnings };
   }
   const file = snapshotPath(root, flag, loaded);
   if (!loaded.config.source.prometheus) return observeSnapshot(file, loaded.config.cluster);
@@ -312,10 +329,7 @@ export async function observe(
   const snap = (await observeSnapshotFile(file, loaded.config.cluster)).snap;
   const at = Date.parse(snap.capturedAt) / 1000;
   const history = await readHistory(root, loaded, snap.objects.items, at, opts.prometheusUrl);
-  const obs = observationOf(
-    { ...snap, usage: history.usage },
-    withHistory(`snapshot:${file}`, history.usage),
-  );
+  const obs = observationOf(snap, withHistory(`snapshot:${file}`, history.usage), history.usage);
   return { ...obs, warnings: history.warnings, snapshotFile: file };
 }
 

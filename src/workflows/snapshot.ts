@@ -7,6 +7,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { KoptError } from "../errors.ts";
+import { usageToSnapshot } from "../observe/usage-series.ts";
 import { openRepository } from "../propose/git-repo.ts";
 import { captureCluster, loadClusterConfig, resolveClusterName } from "./load.ts";
 
@@ -88,7 +89,8 @@ export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> 
   const { root } = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
   const captured = await captureCluster(root, loaded, { now: opts.now, prometheusUrl: opts.prometheusUrl });
-  const { raw, snapshot: snap, warnings, source, requests, prometheusRequests } = captured;
+  const { raw, snapshot: snap, history, warnings, source, requests, prometheusRequests } = captured;
+  if (history) raw.usage = usageToSnapshot(history);
   const gz = file.endsWith(".gz");
   const json = gz ? `${JSON.stringify(raw)}\n` : `${JSON.stringify(raw, null, 2)}\n`;
   const data = gz ? await gzipAsync(json) : Buffer.from(json, "utf8");
@@ -106,14 +108,13 @@ export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> 
     previousLogs: Object.keys(snap.previousLogs ?? {}).length,
     metrics: snap.metrics ? { pods: snap.metrics.pods.length, nodes: snap.metrics.nodes.length } : null,
     requests,
-    usage:
-      prometheusRequests === null
-        ? null
-        : Object.fromEntries(
-            Object.entries(snap.usage).flatMap(([kind, m]) =>
-              m && "result" in m ? [[kind, m.result.length] as const] : [],
-            ),
+    usage: history
+      ? Object.fromEntries(
+          Object.entries(history).flatMap(([kind, s]) =>
+            Array.isArray(s) ? [[kind, s.length] as const] : [],
           ),
+        )
+      : null,
     prometheusRequests,
     warnings,
   };

@@ -20,6 +20,7 @@ import type { PromMatrix, SnapshotUsage } from "../../src/formats/snapshot.ts";
 import { PrometheusClient } from "../../src/observe/prometheus/client.ts";
 import { MAX_POINTS_PER_SERIES, namespaceQueries, splitRange } from "../../src/observe/prometheus/queries.ts";
 import { readUsage } from "../../src/observe/prometheus/source.ts";
+import { usageToSnapshot } from "../../src/observe/usage-series.ts";
 import {
   type FaultProxy,
   type MetricSeries,
@@ -251,16 +252,16 @@ async function read(containers: number): Promise<void> {
 
     server.send({ type: "stop" });
     const stats = await nextMessage<Stats>(server, "stats");
-    check(containers, usage, client.warnings);
+    check(containers, usageToSnapshot(usage), client.warnings);
     const result: Result = {
       type: "result",
       containers,
       ready,
       stats,
       clientRequests: client.requests,
-      cpuSeries: usage.cpu.result.length,
-      memorySeries: usage.memory.result.length,
-      points: points(usage.cpu) + points(usage.memory),
+      cpuSeries: usage.cpu.length,
+      memorySeries: usage.memory.length,
+      points: [...usage.cpu, ...usage.memory].reduce((n, s) => n + s.times.length, 0),
       seconds,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       before,

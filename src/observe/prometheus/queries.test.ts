@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PROMETHEUS_METRIC_DEFAULTS } from "../../formats/config.ts";
+import { fromPromMatrix, mergeSeries, toPromMatrix } from "../usage-series.ts";
 import { alignDown, MAX_POINTS_PER_SERIES, namespaceQueries, promString, splitRange } from "./queries.ts";
-import { mergeMatrices } from "./source.ts";
 
 const SPEC = { metrics: PROMETHEUS_METRIC_DEFAULTS, stepSeconds: 300, rateWindowSeconds: 300 };
 
@@ -96,7 +96,12 @@ describe("namespaceQueries", () => {
   });
 });
 
-describe("mergeMatrices", () => {
+/** mergeSeries on Prometheus answers, as tuples again. */
+function mergeMatrices(parts: Parameters<typeof fromPromMatrix>[0][]) {
+  return toPromMatrix(mergeSeries(parts.map(fromPromMatrix)));
+}
+
+describe("mergeSeries", () => {
   it("joins the pieces of each series in time order, each timestamp once, series sorted by labels", () => {
     const a = { namespace: "shop", pod: "api-1", container: "api" };
     const b = { namespace: "shop", pod: "api-0", container: "api" };
