@@ -133,6 +133,27 @@ function demoExtras() {
   };
 }
 
+/** An HTTP request counter per frontend pod and status code over the last day: 10 req/s of 200s, 0.5 of 500s. */
+const HTTP_PODS = ["frontend-s4gqm6z8b4-b8mmq", "frontend-s4gqm6z8b4-fm5dn"];
+const HTTP_RATES = { "200": 10, "500": 0.5 } as const;
+
+function* httpSeries(): Iterable<MetricSeries> {
+  for (const pod of HTTP_PODS) {
+    for (const [code, rate] of Object.entries(HTTP_RATES)) {
+      const samples: [number, number][] = [];
+      // Scrapes every 60 s, 30 s off the step grid (as the cAdvisor series); the counter starts high so
+      // rate() never extrapolates towards zero.
+      for (let t = END - DAY + 30; t <= END; t += 60) samples.push([t, 1e6 + rate * (t - (END - DAY))]);
+      yield {
+        name: "http_requests_total",
+        type: "counter",
+        labels: { namespace: "todo", pod, container: "frontend", job: "frontend", code, method: "GET" },
+        samples,
+      };
+    }
+  }
+}
+
 function* concat(...parts: Iterable<MetricSeries>[]): Iterable<MetricSeries> {
   for (const p of parts) yield* p;
 }
@@ -147,7 +168,7 @@ describe.skipIf(skipWithoutPrometheus())("usage history from a real Prometheus",
   beforeAll(async () => {
     const synthetic = syntheticUsage();
     prom = await startPrometheus({
-      series: concat(cadvisorSeries(DEMO.usage, demoExtras()), cadvisorSeries(synthetic)),
+      series: concat(cadvisorSeries(DEMO.usage, demoExtras()), cadvisorSeries(synthetic), httpSeries()),
     });
   }, 120_000);
 
@@ -293,6 +314,35 @@ describe.skipIf(skipWithoutPrometheus())("usage history from a real Prometheus",
       expect(current?.metric.horizontalpodautoscaler).toBe("frontend");
       expect(current?.values.at(-1)).toEqual([END, "3"]);
       expect(current?.values.at(-2)).toEqual([END - STEP, "4"]);
+    });
+
+    it("request and error rates per pod, when an HTTP metric is configured", async () => {
+      const usage = usageToSnapshot(
+        await readUsage({
+          ...spec,
+          metrics: {
+            ...PROMETHEUS_METRIC_DEFAULTS,
+            http: { requests: "http_requests_total", errors: 'code=~"5.."' },
+          },
+          client: client(),
+          namespaces: ["todo"],
+          end: END,
+          historySeconds: DAY / 2,
+          concurrency: 4,
+        }),
+      );
+      for (const [kind, rate] of [
+        ["httpRequests", HTTP_RATES["200"] + HTTP_RATES["500"]],
+        ["httpErrors", HTTP_RATES["500"]],
+      ] as const) {
+        const series = usage[kind]?.result ?? [];
+        expect(series.map((x) => x.metric)).toEqual(HTTP_PODS.map((pod) => ({ namespace: "todo", pod })));
+        for (const x of series) {
+          expect(x.values).toHaveLength(DAY / 2 / STEP + 1); // both ends of the range
+          for (const [, v] of x.values)
+            if (!close(Number(v), rate)) expect.fail(`${kind} ${x.metric.pod}: ${v}, not ${rate}`);
+        }
+      }
     });
   });
 

@@ -1,0 +1,341 @@
+// The repository's Helm charts (helm/todo-chatbot, helm/kopt-agent), linted and rendered by a real helm, and
+// every rendered object checked against the Kubernetes schema (kubernetes-models). This is what proves that
+// the values files kopt edits (clusters/demo/values.yaml) render into valid objects, and that the keys kopt
+// writes are the ones the chart reads.
+import { execFile } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
+import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
+import { Service } from "kubernetes-models/v1/Service";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { KOPT_RBAC_RULES } from "../src/observe/kube-rbac.ts";
+import { editValues, type ValuesEdit } from "../src/propose/values-edit.ts";
+import { findHelm, skipWithoutHelm } from "./support/helm.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const TODO_CHART = "helm/todo-chatbot";
+const AGENT_CHART = "helm/kopt-agent";
+const DEMO_VALUES = "clusters/demo/values.yaml";
+// As clusters/demo/argocd-application.yaml deploys the chart.
+const TODO_RELEASE = { name: "todo-chatbot", namespace: "todo" };
+const AGENT_RELEASE = { name: "kopt-agent", namespace: "kopt" };
+const COMPONENTS = ["frontend", "backend", "worker", "notifier"] as const;
+
+type Obj = Record<string, unknown>;
+interface Rendered {
+  objects: Obj[];
+  /** "Kind/name", sorted: what the chart rendered, for readable assertions and failure messages. */
+  kinds: string[];
+}
+
+/** The schema of every kind the charts may render; a kind missing here fails the render (add its model). */
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  "apps/v1 Deployment": Deployment,
+  "autoscaling/v2 HorizontalPodAutoscaler": HorizontalPodAutoscaler,
+  "rbac.authorization.k8s.io/v1 ClusterRole": ClusterRole,
+  "rbac.authorization.k8s.io/v1 ClusterRoleBinding": ClusterRoleBinding,
+  "v1 Service": Service,
+  "v1 ServiceAccount": ServiceAccount,
+};
+
+function nameOf(obj: Obj): string {
+  const meta = obj.metadata as Obj | undefined;
+  return typeof meta?.name === "string" ? meta.name : "";
+}
+
+function label(obj: Obj): string {
+  return `${String(obj.kind)}/${nameOf(obj) || "<no name>"}`;
+}
+
+/** Every problem with the rendered objects: YAML errors, unknown kinds, missing names, schema errors. */
+function problemsOf(yamlText: string): { objects: Obj[]; problems: string[] } {
+  const objects: Obj[] = [];
+  const problems: string[] = [];
+  for (const [n, doc] of parseAllDocuments(yamlText).entries()) {
+    if (doc.errors.length > 0) {
+      problems.push(`document ${n + 1}: not valid YAML: ${doc.errors[0]?.message}`);
+      continue;
+    }
+    const obj: unknown = doc.toJS();
+    if (obj === null || obj === undefined) continue; // an empty document (a template rendering nothing)
+    if (typeof obj !== "object" || Array.isArray(obj)) {
+      problems.push(`document ${n + 1}: not a Kubernetes object: ${JSON.stringify(obj)}`);
+      continue;
+    }
+    const o = obj as Obj;
+    objects.push(o);
+    const Model = MODELS[`${String(o.apiVersion)} ${String(o.kind)}`];
+    if (!Model) {
+      problems.push(`${label(o)}: no schema for ${String(o.apiVersion)} ${String(o.kind)} in this test`);
+      continue;
+    }
+    if (!nameOf(o)) problems.push(`${label(o)}: metadata.name is required`);
+    try {
+      new Model(o as never).validate();
+    } catch (e) {
+      problems.push(`${label(o)}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return { objects, problems };
+}
+
+function find(r: Rendered, kind: string, name: string): Obj {
+  const obj = r.objects.find((o) => o.kind === kind && nameOf(o) === name);
+  if (!obj) throw new Error(`no ${kind}/${name} among the rendered objects: ${r.kinds.join(", ")}`);
+  return obj;
+}
+
+/** The first (only) container of a Deployment. */
+function containerOf(deployment: Obj): Obj {
+  const spec = deployment.spec as { template: { spec: { containers: Obj[] } } };
+  const [container] = spec.template.spec.containers;
+  if (!container) throw new Error(`${label(deployment)} has no container`);
+  return container;
+}
+
+describe("findHelm and skipWithoutHelm", () => {
+  it("find helm on PATH or in .tools/bin, skip without it on a developer machine, and fail on CI", () => {
+    const saved = { PATH: process.env.PATH, CI: process.env.CI };
+    const empty = mkdtempSync(join(tmpdir(), "kopt-nohelm-"));
+    const installed = mkdtempSync(join(tmpdir(), "kopt-helm-"));
+    try {
+      mkdirSync(join(installed, ".tools", "bin"), { recursive: true });
+      writeFileSync(join(installed, ".tools", "bin", "helm"), "#!/bin/sh\n");
+      chmodSync(join(installed, ".tools", "bin", "helm"), 0o755);
+      process.env.PATH = "";
+      delete process.env.CI;
+      expect(findHelm(empty)).toBeUndefined();
+      expect(skipWithoutHelm(empty)).toBe(true);
+      expect(findHelm(installed)).toBe(join(installed, ".tools", "bin", "helm"));
+      expect(skipWithoutHelm(installed)).toBe(false);
+      process.env.PATH = join(installed, ".tools", "bin");
+      expect(findHelm(empty)).toBe(join(installed, ".tools", "bin", "helm"));
+      process.env.PATH = "";
+      process.env.CI = "true";
+      expect(() => skipWithoutHelm(empty)).toThrow("run bash scripts/install-helm.sh");
+    } finally {
+      process.env.PATH = saved.PATH;
+      if (saved.CI === undefined) delete process.env.CI;
+      else process.env.CI = saved.CI;
+      rmSync(empty, { recursive: true, force: true });
+      rmSync(installed, { recursive: true, force: true });
+    }
+  });
+});
+
+// Needs a real helm (on PATH, or .tools/bin/helm from scripts/install-helm.sh): without it a developer
+// machine skips this block, while on CI (CI=true) skipWithoutHelm throws so a missing install fails the run.
+describe.skipIf(skipWithoutHelm())("Helm charts, linted and rendered by a real helm", () => {
+  const exec = promisify(execFile);
+  let helmBin = "";
+  let tmp = "";
+  let env: NodeJS.ProcessEnv = {};
+
+  beforeAll(() => {
+    helmBin = findHelm() ?? "";
+    tmp = mkdtempSync(join(tmpdir(), "kopt-helm-test-"));
+    const home = join(tmp, "home");
+    mkdirSync(home);
+    // A minimal environment: helm's cache, config and data directories (and anything it might read from
+    // HOME, such as a kubeconfig) all live in the temp dir, so nothing is read from or written to the
+    // user's home, and no HELM_* or KUBECONFIG setting of the caller changes what is rendered.
+    env = {
+      PATH: process.env.PATH ?? "",
+      HOME: home,
+      XDG_CACHE_HOME: join(home, ".cache"),
+      XDG_CONFIG_HOME: join(home, ".config"),
+      XDG_DATA_HOME: join(home, ".local", "share"),
+      KUBECONFIG: join(home, "kubeconfig-none"),
+    };
+  });
+
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  async function helm(...args: string[]): Promise<string> {
+    try {
+      const { stdout } = await exec(helmBin, args, { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 });
+      return stdout;
+    } catch (e) {
+      const err = e as { stdout?: string; stderr?: string; message: string };
+      throw new Error(`helm ${args.join(" ")} failed:\n${err.stderr || err.stdout || err.message}`);
+    }
+  }
+
+  /** `helm template`, every object validated; throws listing all invalid objects. */
+  async function render(
+    chart: string,
+    release: { name: string; namespace: string },
+    valueFiles: string[] = [],
+  ): Promise<Rendered> {
+    const args = ["template", release.name, chart, "--namespace", release.namespace];
+    for (const file of valueFiles) args.push("--values", file);
+    const { objects, problems } = problemsOf(await helm(...args));
+    if (problems.length > 0) {
+      throw new Error(`helm ${args.join(" ")} rendered invalid objects:\n  ${problems.join("\n  ")}`);
+    }
+    return { objects, kinds: objects.map(label).sort() };
+  }
+
+  function writeTemp(name: string, text: string): string {
+    const file = join(tmp, name);
+    writeFileSync(file, text);
+    return file;
+  }
+
+  it("runs helm 3", async () => {
+    expect(await helm("version", "--short")).toMatch(/^v3\./);
+  });
+
+  describe("helm lint --strict", () => {
+    it.each([
+      [TODO_CHART, []],
+      [TODO_CHART, [DEMO_VALUES]],
+      [AGENT_CHART, []],
+    ])("passes for %s with values %j", async (chart, valueFiles) => {
+      const out = await helm("lint", "--strict", chart, ...valueFiles.flatMap((f) => ["--values", f]));
+      expect(out).toContain("1 chart(s) linted, 0 chart(s) failed");
+    });
+  });
+
+  describe("helm/todo-chatbot", () => {
+    const demoValues = readFileSync(join(ROOT, DEMO_VALUES), "utf8");
+
+    it("renders its defaults: a Deployment per component, Services for frontend and backend, no HPA", async () => {
+      const r = await render(TODO_CHART, TODO_RELEASE);
+      expect(r.kinds).toEqual([
+        "Deployment/backend",
+        "Deployment/frontend",
+        "Deployment/notifier",
+        "Deployment/worker",
+        "Service/backend",
+        "Service/frontend",
+      ]);
+      const defaults = { frontend: 2, backend: 2, worker: 1, notifier: 1 };
+      for (const name of COMPONENTS) {
+        const deployment = find(r, "Deployment", name);
+        expect((deployment.spec as Obj).replicas, name).toBe(defaults[name]);
+        expect(containerOf(deployment).name).toBe(name);
+      }
+      expect(containerOf(find(r, "Deployment", "backend")).resources).toEqual({
+        requests: { cpu: "250m", memory: "512Mi" },
+        limits: { cpu: "1", memory: "1Gi" },
+      });
+    });
+
+    it(`renders the demo cluster's overrides (${DEMO_VALUES}), with an HPA for the frontend`, async () => {
+      const r = await render(TODO_CHART, TODO_RELEASE, [DEMO_VALUES]);
+      expect(r.kinds).toEqual([
+        "Deployment/backend",
+        "Deployment/frontend",
+        "Deployment/notifier",
+        "Deployment/worker",
+        "HorizontalPodAutoscaler/frontend",
+        "Service/backend",
+        "Service/frontend",
+      ]);
+
+      // The HPA owns the frontend's replica count, so the Deployment must not set one.
+      expect(find(r, "Deployment", "frontend").spec).not.toHaveProperty("replicas");
+      expect(find(r, "HorizontalPodAutoscaler", "frontend").spec).toEqual({
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "frontend" },
+        minReplicas: 2,
+        maxReplicas: 4,
+        metrics: [
+          {
+            type: "Resource",
+            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
+          },
+        ],
+      });
+
+      const backend = find(r, "Deployment", "backend");
+      expect((backend.spec as Obj).replicas).toBe(3);
+      expect(containerOf(backend).resources).toEqual({
+        requests: { cpu: "1", memory: "2Gi" },
+        limits: { cpu: "2", memory: "4Gi" },
+      });
+      expect((find(r, "Deployment", "worker").spec as Obj).replicas).toBe(2);
+      expect(containerOf(find(r, "Deployment", "notifier")).env).toEqual([
+        { name: "SMTP_PORT", value: "587" },
+        { name: "SMTP_FROM", value: "reminders@todo.example.com" },
+      ]);
+    });
+
+    it("renders the values file a kopt proposal writes: the edited request reaches the Deployment", async () => {
+      const edit: ValuesEdit = { path: ["backend", "resources", "requests", "cpu"], value: "310m" };
+      const proposed = editValues(demoValues, [edit], DEMO_VALUES);
+      // The proposal changes exactly one line of the values file ...
+      const changed = proposed.split("\n").filter((line, n) => line !== demoValues.split("\n")[n]);
+      expect(changed).toEqual(["      cpu: 310m"]);
+
+      // Rendered as Argo CD renders the merged pull request: the chart's defaults, then the edited file.
+      const before = await render(TODO_CHART, TODO_RELEASE, [DEMO_VALUES]);
+      const after = await render(TODO_CHART, TODO_RELEASE, [writeTemp("values.yaml", proposed)]);
+      expect(containerOf(find(after, "Deployment", "backend")).resources).toEqual({
+        requests: { cpu: "310m", memory: "2Gi" },
+        limits: { cpu: "2", memory: "4Gi" },
+      });
+      // ... and the rendered manifests differ from the demo's in exactly that field.
+      const expected = structuredClone(before.objects);
+      const backend = expected.find((o) => o.kind === "Deployment" && nameOf(o) === "backend") as Obj;
+      ((containerOf(backend).resources as Obj).requests as Obj).cpu = "310m";
+      expect(after.objects).toEqual(expected);
+    });
+  });
+
+  describe("helm/kopt-agent", () => {
+    it("renders a ServiceAccount and a ClusterRole with exactly KOPT_RBAC_RULES, bound to it", async () => {
+      const r = await render(AGENT_CHART, AGENT_RELEASE);
+      expect(r.kinds).toEqual([
+        "ClusterRole/kopt-reader",
+        "ClusterRoleBinding/kopt-reader",
+        "ServiceAccount/kopt",
+      ]);
+
+      const role = find(r, "ClusterRole", "kopt-reader");
+      expect(role.rules).toEqual([...KOPT_RBAC_RULES]);
+
+      const account = find(r, "ServiceAccount", "kopt");
+      expect((account.metadata as Obj).namespace).toBe(AGENT_RELEASE.namespace);
+
+      const binding = find(r, "ClusterRoleBinding", "kopt-reader");
+      expect(binding.roleRef).toEqual({
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: nameOf(role),
+      });
+      expect(binding.subjects).toEqual([
+        { kind: "ServiceAccount", name: nameOf(account), namespace: AGENT_RELEASE.namespace },
+      ]);
+    });
+
+    it("binds clusterRoleBinding.extraSubjects too, as its values document", async () => {
+      const extra = writeTemp(
+        "agent-values.yaml",
+        [
+          "clusterRoleBinding:",
+          "  extraSubjects:",
+          "    - kind: Group",
+          "      apiGroup: rbac.authorization.k8s.io",
+          "      name: platform-team",
+          "",
+        ].join("\n"),
+      );
+      const r = await render(AGENT_CHART, AGENT_RELEASE, [extra]);
+      expect(find(r, "ClusterRoleBinding", "kopt-reader").subjects).toEqual([
+        { kind: "ServiceAccount", name: "kopt", namespace: AGENT_RELEASE.namespace },
+        { kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "platform-team" },
+      ]);
+    });
+  });
+});
