@@ -163,6 +163,55 @@ describe("bad input is rejected with a clear message, exit code 2 and nothing wr
     await expectRejected(["plan", "--cluster", "demo"], 'base branch "release" does not exist');
   });
 
+  it("--prometheus-url: not an http(s) URL, with --snapshot, or for a cluster without source.prometheus", async () => {
+    await expectRejected(
+      ["recommend", "--cluster", "demo-prometheus", "--prometheus-url", "ftp://127.0.0.1:9090"],
+      "--prometheus-url is not an http(s) URL: ftp://127.0.0.1:9090",
+    );
+    await expectRejected(
+      ["plan", "--cluster", "demo", "--prometheus-url", "http://127.0.0.1:9090"],
+      `${join(repo.dir, "clusters/demo/kopt.yaml")}: source: --prometheus-url needs source.prometheus in the cluster's kopt.yaml`,
+    );
+    await expectRejected(
+      [
+        "recommend",
+        "--cluster",
+        "demo-prometheus",
+        "--snapshot",
+        join(repo.dir, "clusters/demo/snapshot.json.gz"),
+        "--prometheus-url",
+        "http://127.0.0.1:9090",
+      ],
+      "--prometheus-url has no effect with --snapshot",
+    );
+  });
+
+  it("Prometheus unreachable: names the URL and the query, and nothing is written", async () => {
+    const before = repoState(repo.dir);
+    const r = await kopt(
+      "--repo",
+      repo.dir,
+      "plan",
+      "--cluster",
+      "demo-prometheus",
+      "--prometheus-url",
+      "http://127.0.0.1:9",
+    );
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    // Three lines: what failed, the query that failed, and the fix.
+    const [what, query, fix, ...rest] = r.stderr.trim().split("\n");
+    expect(what).toBe("kopt: error: Prometheus at http://127.0.0.1:9 failed: cannot connect (ECONNREFUSED)");
+    expect(query).toMatch(
+      /^ {2}query: sum by \(namespace, pod, container\) \(rate\(container_cpu_usage_seconds_total\{/,
+    );
+    expect(fix).toBe(
+      "  fix: check source.prometheus.url (or --prometheus-url) and that Prometheus is reachable from here",
+    );
+    expect(rest).toEqual([]);
+    expect(repoState(repo.dir)).toEqual(before);
+  });
+
   it("a usage error from the command line parser exits 2", async () => {
     const r = await kopt("plan", "--output", "yaml");
     expect(r.code).toBe(2);

@@ -274,9 +274,10 @@ describe.skipIf(skipWithoutHelm())("Helm charts, linted and rendered by a real h
     it("renders the values file a kopt proposal writes: the edited request reaches the Deployment", async () => {
       const edit: ValuesEdit = { path: ["backend", "resources", "requests", "cpu"], value: "310m" };
       const proposed = editValues(demoValues, [edit], DEMO_VALUES);
-      // The proposal changes exactly one line of the values file ...
+      // The proposal changes exactly one line of the values file (keeping the quotes of the `cpu: "1"` it
+      // replaces) ...
       const changed = proposed.split("\n").filter((line, n) => line !== demoValues.split("\n")[n]);
-      expect(changed).toEqual(["      cpu: 310m"]);
+      expect(changed).toEqual(['      cpu: "310m"']);
 
       // Rendered as Argo CD renders the merged pull request: the chart's defaults, then the edited file.
       const before = await render(TODO_CHART, TODO_RELEASE, [DEMO_VALUES]);

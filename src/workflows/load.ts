@@ -156,6 +156,12 @@ export async function captureCluster(
   prometheusRequests: number | null;
 }> {
   const k = loaded.config.source.kubernetes;
+  if (opts.prometheusUrl && !loaded.config.source.prometheus) {
+    throw new KoptError("usage", "--prometheus-url needs source.prometheus in the cluster's kopt.yaml", {
+      where: { file: loaded.file, field: "source" },
+      hint: "add source.prometheus (see `kopt schema config`), or drop --prometheus-url",
+    });
+  }
   if (!k) {
     throw new KoptError(
       "config",
@@ -209,10 +215,11 @@ export async function readHistory(
   const p = loaded.config.source.prometheus;
   if (!p) throw new Error("readHistory without source.prometheus");
   const client = new PrometheusClient(await prometheusClientOptions(root, loaded, p, urlOverride));
+  const namespaces = workloadNamespaces(items);
   const step = durationSeconds(p.step);
   const usage = await readUsage({
     client,
-    namespaces: workloadNamespaces(items),
+    namespaces,
     end: alignDown(at, step),
     historySeconds: durationSeconds(p.history ?? loaded.config.policy.rightsize.historyWindow),
     stepSeconds: step,
@@ -222,9 +229,9 @@ export async function readHistory(
     concurrency: p.concurrency,
   });
   const warnings = client.warnings.map((w) => `Prometheus at ${client.displayUrl} warned: ${w}`);
-  if (usage.cpu.length === 0 && usage.memory.length === 0) {
+  if (namespaces.length > 0 && usage.cpu.length === 0 && usage.memory.length === 0) {
     warnings.push(
-      `Prometheus at ${client.displayUrl} has no CPU or memory usage for namespaces ${workloadNamespaces(items).join(", ")} in the ${p.history ?? loaded.config.policy.rightsize.historyWindow} before ${rfc3339(new Date(at * 1000))}: check source.prometheus.metrics and selector (query: ${usage.source?.queries.cpu})`,
+      `Prometheus at ${client.displayUrl} has no CPU or memory usage for namespaces ${namespaces.join(", ")} in the ${p.history ?? loaded.config.policy.rightsize.historyWindow} before ${rfc3339(new Date(at * 1000))}: check source.prometheus.metrics and selector (query: ${usage.source?.queries.cpu})`,
     );
   }
   return { usage, requests: client.requests, warnings };
@@ -317,6 +324,20 @@ export async function observe(
   opts: ObserveOptions = {},
 ): Promise<Observation> {
   const kube = loaded?.config.source.kubernetes;
+  if (opts.prometheusUrl && (flag || !loaded?.config.source.prometheus)) {
+    throw new KoptError(
+      "usage",
+      flag
+        ? "--prometheus-url has no effect with --snapshot: the snapshot file holds its usage history"
+        : "--prometheus-url needs source.prometheus in the cluster's kopt.yaml",
+      {
+        where: flag ? {} : { file: loaded?.file, field: "source" },
+        hint: flag
+          ? "drop one of the two"
+          : "add source.prometheus (see `kopt schema config`), or drop --prometheus-url",
+      },
+    );
+  }
   if (flag || !root || !loaded)
     return observeSnapshot(snapshotPath(root, flag, loaded), loaded?.config.cluster);
   if (kube) {

@@ -46,7 +46,8 @@ class AttemptError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
-    readonly status?: number,
+    /** The HTTP status, or how the request failed without one. */
+    readonly status: number | "timeout" | "connect",
   ) {
     super(message);
   }
@@ -129,13 +130,14 @@ export class PrometheusClient {
         },
       );
       req.on("timeout", () => {
-        req.destroy(new AttemptError(`no answer within ${this.opts.timeoutMs / 1000}s`, true));
+        req.destroy(new AttemptError(`no answer within ${this.opts.timeoutMs / 1000}s`, true, "timeout"));
       });
       req.on("error", (err) => {
         if (err instanceof AttemptError) return reject(err);
         const code = (err as NodeJS.ErrnoException).code ?? err.message;
         // A refused connection will not fix itself within seconds; a reset or a TLS hiccup may.
-        reject(new AttemptError(`cannot connect (${code})`, code !== "ECONNREFUSED" && code !== "ENOTFOUND"));
+        const retryable = code !== "ECONNREFUSED" && code !== "ENOTFOUND";
+        reject(new AttemptError(`cannot connect (${code})`, retryable, "connect"));
       });
       req.end();
     });
@@ -197,14 +199,16 @@ function parseData<T>(schema: z.ZodType<T>, data: unknown, query: string, url: s
 
 function failure(err: AttemptError, query: string, url: string, retries: number): KoptError {
   const tries = err.retryable && retries > 0 ? ` (after ${retries + 1} attempts)` : "";
-  const hint =
-    err.status === 401 || err.status === 403
-      ? "check source.prometheus credentials (bearerTokenFile/Env, basicAuth) and headers (e.g. X-Scope-OrgID)"
-      : err.status === 400 || err.status === 422
-        ? "check source.prometheus.metrics and selector in kopt.yaml"
-        : err.status === 404
-          ? "check source.prometheus.url: it must be the API's base (Thanos or Mimir: with the path prefix)"
-          : "check that Prometheus is reachable from here, or raise source.prometheus.timeout";
+  const hints: Record<string, string> = {
+    401: "check source.prometheus credentials (bearerTokenFile/Env, basicAuth) and headers (e.g. X-Scope-OrgID)",
+    403: "check source.prometheus credentials (bearerTokenFile/Env, basicAuth) and headers (e.g. X-Scope-OrgID)",
+    400: "check source.prometheus.metrics and selector in kopt.yaml",
+    422: "check source.prometheus.metrics and selector in kopt.yaml",
+    404: "check source.prometheus.url: it must be the API's base (Thanos or Mimir: with the path prefix)",
+    connect: "check source.prometheus.url (or --prometheus-url) and that Prometheus is reachable from here",
+    timeout: "raise source.prometheus.timeout, or read less at once (a shorter history, a larger step)",
+  };
+  const hint = hints[String(err.status)] ?? "Prometheus had a problem: see its logs, or retry later";
   return new KoptError(
     "prometheus",
     `Prometheus at ${url} failed${tries}: ${err.message}\n  query: ${query}`,
