@@ -503,6 +503,11 @@ describe.skipIf(skipWithoutPrometheus())("usage history from a real Prometheus",
       repo?.cleanup();
     });
 
+    /** `kopt recommend --cluster NAME --output json` (plus extra arguments), with the clock at `now` if given. */
+    function recommendJson(now: Date | undefined, cluster: string, ...extra: string[]): Promise<RunResult> {
+      return run(now, "--repo", repo.dir, "recommend", "--cluster", cluster, "--output", "json", ...extra);
+    }
+
     /** clusters/<name>/kopt.yaml: source as given, the demo's workloads mapped onto a copy of its values. */
     function addCluster(name: string, source: string): void {
       const demo = readFileSync(join(repo.dir, "clusters/demo/kopt.yaml"), "utf8");
@@ -521,28 +526,8 @@ describe.skipIf(skipWithoutPrometheus())("usage history from a real Prometheus",
     }
 
     it("kopt recommend --cluster demo-prometheus gives the demo's recommendations from the real Prometheus", async () => {
-      const demo = await run(
-        undefined,
-        "--repo",
-        repo.dir,
-        "recommend",
-        "--cluster",
-        "demo",
-        "--output",
-        "json",
-      );
-      const viaProm = await run(
-        undefined,
-        "--repo",
-        repo.dir,
-        "recommend",
-        "--cluster",
-        "demo-prometheus",
-        "--prometheus-url",
-        prom.url,
-        "--output",
-        "json",
-      );
+      const demo = await recommendJson(undefined, "demo");
+      const viaProm = await recommendJson(undefined, "demo-prometheus", "--prometheus-url", prom.url);
       expect(viaProm.stderr).toBe("");
       expect(viaProm.code).toBe(0);
       expect(comparable(viaProm.stdout)).toEqual(comparable(demo.stdout));
@@ -568,20 +553,11 @@ describe.skipIf(skipWithoutPrometheus())("usage history from a real Prometheus",
         `  kubernetes:\n    kubeconfig: ${kubeconfig}\n  prometheus:\n    url: ${prom.url}\n    timeout: 20s`,
       );
       const at = new Date(END * 1000);
-      const live = await run(at, "--repo", repo.dir, "recommend", "--cluster", "live", "--output", "json");
+      const live = await recommendJson(at, "live");
       // The simulator serves no logs (kopt warns about that); nothing may be said about usage history.
       expect(live.stderr).not.toMatch(/usage|Prometheus/);
       expect(live.code).toBe(0);
-      const demo = await run(
-        undefined,
-        "--repo",
-        repo.dir,
-        "recommend",
-        "--cluster",
-        "demo",
-        "--output",
-        "json",
-      );
+      const demo = await recommendJson(undefined, "demo");
       expect(comparable(live.stdout)).toEqual(comparable(demo.stdout));
       expect(JSON.parse(live.stdout).recommendations).toHaveLength(5);
 
@@ -686,16 +662,7 @@ describe.skipIf(skipWithoutPrometheus())("usage history from a real Prometheus",
       git(repo.dir, "add", "-A");
       git(repo.dir, "commit", "-q", "-m", "gateway objects");
 
-      const ok = await run(
-        undefined,
-        "--repo",
-        repo.dir,
-        "recommend",
-        "--cluster",
-        "gateway",
-        "--output",
-        "json",
-      );
+      const ok = await recommendJson(undefined, "gateway");
       expect(ok.stderr).toBe("");
       expect(JSON.parse(ok.stdout).recommendations).toHaveLength(5);
       expect(p.requests.length).toBeGreaterThan(0);
@@ -729,7 +696,7 @@ describe.skipIf(skipWithoutPrometheus())("usage history from a real Prometheus",
       expect(p.requests).toHaveLength(0);
       process.env.KOPT_TEST_PROM_PASSWORD = "s3cret-pw";
       try {
-        const ok = await run(at, "--repo", repo.dir, "recommend", "--cluster", "basic", "--output", "json");
+        const ok = await recommendJson(at, "basic");
         expect(ok.code).toBe(0);
         expect(JSON.parse(ok.stdout).recommendations).toHaveLength(5);
         expect(ok.stdout + ok.stderr).not.toContain("s3cret-pw");

@@ -180,6 +180,20 @@ export const SnapshotSchema = z.object({
     ),
 });
 
+/** The kinds of usage history a snapshot can hold, cpu and memory always. */
+export const USAGE_KINDS = [
+  "cpu",
+  "memory",
+  "cpuThrottling",
+  "restarts",
+  "oomKills",
+  "hpaReplicas",
+  "httpRequests",
+  "httpErrors",
+] as const satisfies readonly (keyof SnapshotUsageShape)[];
+export type UsageKind = (typeof USAGE_KINDS)[number];
+type SnapshotUsageShape = z.output<typeof SnapshotSchema>["usage"];
+
 export type ClusterSnapshot = z.output<typeof SnapshotSchema>;
 export type SnapshotUsage = ClusterSnapshot["usage"];
 export type KubeObject = ClusterSnapshot["objects"]["items"][number];

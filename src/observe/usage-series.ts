@@ -1,7 +1,7 @@
 // Usage history in memory: each series' times and values in two Float64Arrays (16 bytes a sample) instead
 // of Prometheus's JSON tuples (over 100 bytes a sample once parsed). A live read of 14 days of a large
 // cluster is millions of samples; tuples exist only while one answer is parsed, or in a snapshot file.
-import type { PromMatrix, SnapshotUsage } from "../formats/snapshot.ts";
+import { type PromMatrix, type SnapshotUsage, USAGE_KINDS, type UsageKind } from "../formats/snapshot.ts";
 
 export interface LabeledSeries {
   metric: Record<string, string>;
@@ -102,14 +102,10 @@ function joinPieces(pieces: LabeledSeries[]): LabeledSeries {
   return { metric: first.metric, times: times.slice(0, n), values: values.slice(0, n) };
 }
 
-const OPTIONAL_KINDS = [
-  "cpuThrottling",
-  "restarts",
-  "oomKills",
-  "hpaReplicas",
-  "httpRequests",
-  "httpErrors",
-] as const satisfies readonly (keyof SnapshotUsage & keyof UsageSeries)[];
+const OPTIONAL_KINDS = USAGE_KINDS.filter((k) => k !== "cpu" && k !== "memory") as Exclude<
+  UsageKind,
+  "cpu" | "memory"
+>[];
 
 /** A snapshot's usage as compact series. */
 export function usageFromSnapshot(u: SnapshotUsage): UsageSeries {

@@ -11,6 +11,7 @@
 // heap left holding the result, then checks what it read (every point; a few containers value by value).
 // A second, smaller run (200 of the same containers, same namespaces) shows the request count does not
 // depend on the number of containers. This process prints the results block for the README.
+
 import { fork } from "node:child_process";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -29,6 +30,7 @@ import {
   startPrometheus,
 } from "../support/prometheus/index.ts";
 import { nameSuffix, seeded } from "../support/snapshot-builder.ts";
+import { nextMessage } from "./child.ts";
 
 const NAMESPACES = 20;
 const CONTAINERS = 1000; // 50 per namespace
@@ -166,18 +168,6 @@ async function serve(containers: number): Promise<void> {
   }
 }
 
-function nextMessage<T>(child: ReturnType<typeof fork>, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: { type: string }) => {
-      if (m.type !== type) return;
-      child.off("message", onMessage);
-      resolve(m as T);
-    };
-    child.on("message", onMessage);
-    child.once("exit", (code) => reject(new Error(`benchmark child exited (${code}) before "${type}"`)));
-  });
-}
-
 function exitOf(child: ReturnType<typeof fork>): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -214,7 +204,7 @@ async function read(containers: number): Promise<void> {
   });
   const exited = exitOf(server);
   try {
-    const ready = await nextMessage<Ready>(server, "ready");
+    const ready = await nextMessage<Ready>(server, "ready", "benchmark child");
     const client = new PrometheusClient({
       url: ready.url,
       timeoutMs: durationSeconds(PROM.timeout) * 1000,
@@ -251,7 +241,7 @@ async function read(containers: number): Promise<void> {
     const heapAfter = process.memoryUsage().heapUsed;
 
     server.send({ type: "stop" });
-    const stats = await nextMessage<Stats>(server, "stats");
+    const stats = await nextMessage<Stats>(server, "stats", "benchmark child");
     check(containers, usageToSnapshot(usage), client.warnings);
     const result: Result = {
       type: "result",
@@ -289,7 +279,7 @@ async function run(containers: number): Promise<Result> {
   });
   const exited = exitOf(reader);
   try {
-    return await nextMessage<Result>(reader, "result");
+    return await nextMessage<Result>(reader, "result", "benchmark child");
   } finally {
     await exited;
   }

@@ -6,6 +6,7 @@
 // process runs the snapshot workflow (src/workflows/snapshot.ts) exactly as `kopt snapshot` does, through
 // @kubernetes/client-node and the least-privilege RBAC rules, and prints wall time, peak memory (RSS, sampled
 // every 20 ms, and the OS's maxRSS) and the number of HTTP requests the simulator received.
+
 import { execFileSync, fork } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -27,6 +28,7 @@ import {
   replicaSet,
   statefulSet,
 } from "../support/snapshot-builder.ts";
+import { nextMessage } from "./child.ts";
 
 const NAMESPACES = 50;
 const NODES = 54;
@@ -208,18 +210,6 @@ async function serve(): Promise<void> {
   });
 }
 
-function nextMessage<T>(child: ReturnType<typeof fork>, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: { type: string }) => {
-      if (m.type !== type) return;
-      child.off("message", onMessage);
-      resolve(m as T);
-    };
-    child.on("message", onMessage);
-    child.once("exit", (code) => reject(new Error(`simulator exited (${code}) before "${type}"`)));
-  });
-}
-
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 async function main(): Promise<void> {
@@ -229,6 +219,7 @@ async function main(): Promise<void> {
   const ready = await nextMessage<{ kubeconfig: string; pods: number; workloads: number; objects: number }>(
     child,
     "ready",
+    "simulator",
   );
 
   const repo = mkdtempSync(join(tmpdir(), "kopt-bench-repo-"));
@@ -256,6 +247,7 @@ async function main(): Promise<void> {
   const stats = await nextMessage<{ requests: number; lists: number; continued: number; logs: number }>(
     child,
     "stats",
+    "simulator",
   );
   rmSync(repo, { recursive: true, force: true });
 

@@ -5,6 +5,8 @@
 // CPU as rate(), memory as the peak within the step (max_over_time, so spikes between steps are not lost),
 // restarts and OOM kills as counts per step, where they happened.
 
+import type { UsageKind } from "../../formats/snapshot.ts";
+
 /** Prometheus refuses a range query of more than 11,000 points per series. */
 export const MAX_POINTS_PER_SERIES = 11_000;
 
@@ -27,19 +29,6 @@ export interface QuerySpec {
   stepSeconds: number;
   rateWindowSeconds: number;
 }
-
-/** What kopt reads; the snapshot's `usage` has one matrix per kind. */
-export const USAGE_KINDS = [
-  "cpu",
-  "memory",
-  "cpuThrottling",
-  "restarts",
-  "oomKills",
-  "hpaReplicas",
-  "httpRequests",
-  "httpErrors",
-] as const;
-export type UsageKind = (typeof USAGE_KINDS)[number];
 
 /** A PromQL string literal. */
 export function promString(value: string): string {

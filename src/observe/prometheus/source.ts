@@ -1,9 +1,11 @@
 // Usage history from Prometheus for the namespaces kopt looks at: a fixed set of range queries per
 // namespace (split where a range would pass Prometheus's points limit), run a few at a time, and merged
 // into the snapshot's `usage`. Requests: O(namespaces), whatever the number of containers.
+
+import type { UsageKind } from "../../formats/snapshot.ts";
 import { fromPromMatrix, type LabeledSeries, mergeSeries, type UsageSeries } from "../usage-series.ts";
 import type { PrometheusClient } from "./client.ts";
-import { namespaceQueries, type QuerySpec, splitRange, type UsageKind } from "./queries.ts";
+import { namespaceQueries, type QuerySpec, splitRange } from "./queries.ts";
 
 export interface UsageReadOptions extends QuerySpec {
   client: Pick<PrometheusClient, "queryRange" | "displayUrl">;

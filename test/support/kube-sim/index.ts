@@ -3,12 +3,11 @@
 // pagination, pods/log, leases, metrics.k8s.io, RBAC denials, 401 without the token), so that real
 // kubectl and @kubernetes/client-node can be pointed at it.
 import { randomUUID } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import { writeFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { listenLocal } from "../local-server.ts";
 import { uuid } from "../snapshot-builder.ts";
 import { servedTypes } from "./discovery.ts";
 import { FIXTURE_CREATION_TIMESTAMP } from "./fixture.ts";
@@ -69,8 +68,6 @@ export interface KubeSim {
 }
 
 const DEFAULT_USER = "system:serviceaccount:kopt:kopt";
-
-const TLS_DIR = new URL("./tls/", import.meta.url);
 
 function seedObject(store: Store, raw: Record<string, unknown>, where: string): void {
   const rt = checkObject(raw, where);
@@ -133,15 +130,9 @@ export async function startKubeSim(opts: KubeSimOptions): Promise<KubeSim> {
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void handle(ctx, req, res);
   };
-  const ca = opts.tls ? readFileSync(new URL("server.crt", TLS_DIR), "utf8") : undefined;
-  const server = opts.tls
-    ? createHttpsServer({ cert: ca, key: readFileSync(new URL("server.key", TLS_DIR), "utf8") }, onRequest)
-    : createHttpServer(onRequest);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  url = `${opts.tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const local = await listenLocal(onRequest, opts.tls);
+  const { server, ca } = local;
+  url = local.url;
 
   return {
     url,

@@ -1,17 +1,11 @@
-// An HTTP(S) proxy in front of a real Prometheus for tests of kopt's client: it demands the credentials a
-// real gateway would (kube-rbac-proxy's bearer token, an ingress's basic auth, Mimir's X-Scope-OrgID),
-// serves under a path prefix like Thanos or Mimir, and injects the failures a network has (errors, hangs,
-// reset connections), while recording every request it gets.
-import { readFileSync } from "node:fs";
 import {
-  createServer as createHttpServer,
   request as httpRequest,
   type IncomingMessage,
   type OutgoingHttpHeaders,
   type ServerResponse,
 } from "node:http";
-import { createServer as createHttpsServer, request as httpsRequest } from "node:https";
-import type { AddressInfo } from "node:net";
+import { request as httpsRequest } from "node:https";
+import { listenLocal } from "../local-server.ts";
 
 export interface ProxiedRequest {
   method: string;
@@ -61,8 +55,6 @@ export interface FaultProxy {
   requests: ProxiedRequest[];
   close(): Promise<void>;
 }
-
-const TLS_DIR = new URL("../kube-sim/tls/", import.meta.url);
 
 // Hop-by-hop headers belong to one connection and are not forwarded (RFC 9110 section 7.6.1).
 const HOP_BY_HOP = new Set([
@@ -207,18 +199,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: Error) => answer(res, 500, `fault-proxy: ${error.message}\n`));
   };
-  const ca = opts.tls ? readFileSync(new URL("server.crt", TLS_DIR), "utf8") : undefined;
-  const server = opts.tls
-    ? createHttpsServer({ cert: ca, key: readFileSync(new URL("server.key", TLS_DIR), "utf8") }, onRequest)
-    : createHttpServer(onRequest);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { server, url, ca } = await listenLocal(onRequest, opts.tls);
 
   return {
-    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}${prefix}`,
+    url: `${url}${prefix}`,
     ...(ca ? { ca } : {}),
     requests,
     async close() {
