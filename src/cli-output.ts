@@ -129,6 +129,7 @@ export function planText(out: PlanOutcome): string {
     );
     for (const c of p.changes)
       lines.push(`    ${c.file}  ${c.path}: ${c.from ?? "unset"} -> ${c.to ?? "null"}`);
+    for (const n of p.notes ?? []) lines.push(`    guardrail: ${n}`);
     lines.push(`    branch ${p.branch} (base ${out.baseBranch})`);
     lines.push(`    PHR    ${p.phr}`);
     lines.push(`    PR     ${p.draft}`);
@@ -143,6 +144,11 @@ export function planText(out: PlanOutcome): string {
   if (out.unchanged.length > 0) {
     lines.push("", `No change needed (${out.unchanged.length}):`);
     for (const u of out.unchanged) lines.push(`  ${workloadLabel(u.workload)}/${u.container}: ${u.reason}`);
+  }
+  if (out.heldBack.length > 0) {
+    lines.push("", `Held back (${out.heldBack.length}):`);
+    for (const h of out.heldBack)
+      lines.push(`  ${workloadLabel(h.workload)} ${h.kind} [${h.rule}]: ${h.reason}`);
   }
   if (out.skipped.length > 0) lines.push("", ...skippedLines(out.skipped));
   return lines.join("\n");

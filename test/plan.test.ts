@@ -20,34 +20,72 @@ async function planJson(...extra: string[]): Promise<PlanOutcome> {
   return JSON.parse(r.stdout) as PlanOutcome;
 }
 
-const byName = (out: PlanOutcome) => Object.fromEntries(out.proposals.map((p) => [p.workload.name, p]));
+/** The right-sizing proposals by workload name. */
+const byName = (out: PlanOutcome) =>
+  Object.fromEntries(out.proposals.filter((p) => p.kind === "rightsize").map((p) => [p.workload.name, p]));
 
 describe("kopt plan on the demo cluster", () => {
-  it("proposes right-sizing for the over- and under-provisioned workloads, as medium-tier branches with PHRs", async () => {
+  it("proposes right-sizing, an OOM raise for the worker and an HPA change for the frontend at its max, each with cost and tier", async () => {
     const out = await planJson();
-    const p = byName(out);
-    expect(Object.keys(p).sort()).toEqual(["backend", "frontend", "worker"]);
+    const key = (p: PlanOutcome["proposals"][number]) => `${p.workload.name}/${p.kind}`;
+    expect(out.proposals.map(key)).toEqual([
+      "worker/oom",
+      "backend/rightsize",
+      "frontend/rightsize",
+      "worker/rightsize",
+      "frontend/hpa",
+    ]);
+    const p = Object.fromEntries(out.proposals.map((x) => [key(x), x]));
     for (const proposal of out.proposals) {
       expect(proposal.status).toBe("created");
       expect(proposal.tier).toBe("medium");
-      expect(proposal.kind).toBe("rightsize");
-      expect(proposal.branch).toBe(`kopt/demo/todo/${proposal.workload.name}/rightsize`);
+      expect(proposal.cost.currency).toBe("USD");
+      expect(proposal.branch).toBe(`kopt/demo/todo/${proposal.workload.name}/${proposal.kind}`);
       expect(proposal.phr).toMatch(
-        new RegExp(`^phr/demo/2026-11-20-${proposal.id}-rightsize-todo-${proposal.workload.name}\\.md$`),
+        new RegExp(
+          `^phr/demo/2026-11-20-${proposal.id}-${proposal.kind}-todo-${proposal.workload.name}\\.md$`,
+        ),
       );
     }
-    // backend: requested 1 CPU / 2Gi, p95 usage ~233m / ~441Mi -> cut, and it saves money.
-    const backendCpu = p.backend?.changes.find((c) => c.path === "backend.resources.requests.cpu");
-    expect(backendCpu).toMatchObject({ file: "clusters/demo/values.yaml", from: "1" });
-    expect(p.backend?.cost.monthlyDelta).toBeLessThan(0);
+    // backend: requested 1 CPU / 2Gi, p95 usage ~233m / ~441Mi -> cut, and it saves money. The guardrail
+    // caps each cut at 50% (the rest comes in later runs), which also keeps it out of the critical tier.
+    const backend = p["backend/rightsize"];
+    expect(backend?.changes.map((c) => [c.path, c.from, c.to])).toEqual([
+      ["backend.resources.requests.cpu", "1", "500m"],
+      ["backend.resources.requests.memory", "2Gi", "1Gi"],
+      ["backend.resources.limits.memory", "4Gi", "2Gi"],
+    ]);
+    expect(backend?.notes).toEqual(
+      expect.arrayContaining([expect.stringMatching(/a cut of 69%, limited to 500m/)]),
+    );
+    expect(backend?.cost.monthlyDelta).toBeLessThan(0);
     // frontend: requested 100m / 128Mi, p95 usage ~188m / ~224Mi -> raise, and it costs more.
-    const frontendMem = p.frontend?.changes.find((c) => c.path === "frontend.resources.requests.memory");
+    const frontendMem = p["frontend/rightsize"]?.changes.find(
+      (c) => c.path === "frontend.resources.requests.memory",
+    );
     expect(frontendMem?.from).toBe("128Mi");
-    expect(p.frontend?.cost.monthlyDelta).toBeGreaterThan(0);
-    // worker: OOMKilled at its 256Mi limit -> the memory limit goes up.
-    const workerLimit = p.worker?.changes.find((c) => c.path === "worker.resources.limits.memory");
-    expect(workerLimit?.from).toBe("256Mi");
-    expect(Number.parseInt(String(workerLimit?.to), 10)).toBeGreaterThan(256);
+    expect(p["frontend/rightsize"]?.cost.monthlyDelta).toBeGreaterThan(0);
+    // worker: OOMKilled at its 256Mi limit -> the limit goes up at once on its own branch; right-sizing
+    // leaves the worker's memory to it and raises only the CPU request.
+    expect(p["worker/oom"]?.changes.map((c) => [c.path, c.from, c.to])).toEqual([
+      ["worker.resources.limits.memory", "256Mi", "416Mi"],
+    ]);
+    expect(p["worker/rightsize"]?.changes.map((c) => c.path)).toEqual(["worker.resources.requests.cpu"]);
+    // frontend's HPA sat at its max of 4 the whole week: the max goes up, and so may the cost.
+    expect(p["frontend/hpa"]?.changes).toEqual([
+      {
+        file: "clusters/demo/values.yaml",
+        path: "frontend.autoscaling.maxReplicas",
+        container: "",
+        from: 4,
+        to: 6,
+      },
+    ]);
+    expect(p["frontend/hpa"]?.cost.monthlyDelta).toBeGreaterThan(0);
+    // The worker is hot against its 100m request: an HPA waits until the request raise is merged.
+    expect(out.heldBack.map((h) => `${h.workload.name}/${h.kind}: ${h.rule}`)).toEqual([
+      "worker/hpa: sequence",
+    ]);
     // The crash-looping notifier has hours of history, not days; postgres has no values mapping.
     expect(out.skipped.map((s) => `${s.workload.name}: ${s.reason}`)).toEqual(
       expect.arrayContaining([
@@ -91,7 +129,7 @@ describe("kopt plan on the demo cluster", () => {
 
   it("writes a pull-request draft with title, labels, tier and a one-screen body", async () => {
     const out = await planJson();
-    const backend = byName(out).backend;
+    const backend = out.proposals.find((x) => x.workload.name === "backend" && x.kind === "rightsize");
     if (!backend) throw new Error("no backend proposal");
     const draft = readFileSync(join(repo.dir, backend.draft), "utf8");
     expect(draft).toContain(`branch: ${backend.branch}`);
@@ -106,7 +144,8 @@ describe("kopt plan on the demo cluster", () => {
     ]) {
       expect(draft).toContain(section);
     }
-    expect(draft).toContain("| backend | `backend.resources.requests.cpu` | `1` | **`");
+    expect(draft).toContain("| backend | `backend.resources.requests.cpu` | `1` | **`500m`** | −50% |");
+    expect(draft).toContain("### Guardrails");
     expect(draft.split("\n").length).toBeLessThan(45);
   });
 
@@ -115,7 +154,7 @@ describe("kopt plan on the demo cluster", () => {
     const first = repoState(repo.dir);
     const drafts = first.drafts.map((d) => readFileSync(join(repo.dir, ".kopt/pull-requests", d), "utf8"));
     const again = await planJson();
-    expect(again.proposals.map((p) => p.status)).toEqual(["unchanged", "unchanged", "unchanged"]);
+    expect(again.proposals.map((p) => p.status)).toEqual(Array(5).fill("unchanged"));
     expect(repoState(repo.dir)).toEqual(first);
     expect(first.drafts.map((d) => readFileSync(join(repo.dir, ".kopt/pull-requests", d), "utf8"))).toEqual(
       drafts,
@@ -163,14 +202,19 @@ describe("kopt plan on the demo cluster", () => {
     const before = repoState(repo.dir);
     const out = await planJson("--dry-run");
     expect(out.dryRun).toBe(true);
-    expect(out.proposals.map((p) => p.status)).toEqual(["created", "created", "created"]);
+    expect(out.proposals.map((p) => p.status)).toEqual(Array(5).fill("created"));
     expect(repoState(repo.dir)).toEqual(before);
   });
 
   it("prints a readable summary in text mode", async () => {
     const r = await kopt("--repo", repo.dir, "plan", "--cluster", "demo");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("Proposals (3):");
+    expect(r.stdout).toContain("Proposals (5):");
+    expect(r.stdout).toContain(
+      "Raise the memory limit of todo/worker on demo after OOM kills: limit 256Mi→416Mi",
+    );
+    expect(r.stdout).toContain("Tune the HPA of todo/frontend on demo: maxReplicas 4→6");
+    expect(r.stdout).toContain("Held back (1):");
     expect(r.stdout).toContain("Right-size todo/backend on demo: requests cpu 1→");
     expect(r.stdout).toMatch(/Total monthly cost effect: [−+]\$\d+\.\d{2}/);
     expect(r.stdout).toContain("todo/notifier/notifier: only");

@@ -573,7 +573,7 @@ describe.skipIf(skipWithoutPrometheus())("usage history from a real Prometheus",
         "json",
       );
       expect(plan.code).toBe(0);
-      expect(JSON.parse(plan.stdout).proposals).toHaveLength(3);
+      expect(JSON.parse(plan.stdout).proposals).toHaveLength(5);
     });
 
     it("kopt snapshot records the usage history up to now; recommend on the file gives the demo's workloads", async () => {

@@ -1,9 +1,18 @@
 import { describe, expect, it } from "vitest";
+import type { OomRecommendation } from "../analyze/oom.ts";
 import type { WorkloadMapping } from "../formats/config.ts";
 import { DEFAULT_PRICES } from "../model/policy.ts";
 import type { Evidence, FieldChange, Recommendation, RightsizeResult } from "../model/recommendation.ts";
 import type { ClusterState, PodState, Resources, Workload, WorkloadRef } from "../model/types.ts";
-import { branchName, decideRightsize, findMapping, type Proposal, proposalId } from "./proposals.ts";
+import {
+  branchName,
+  changeSize,
+  decideOom,
+  decideRightsize,
+  findMapping,
+  type Proposal,
+  proposalId,
+} from "./proposals.ts";
 
 const NOW = 1_795_176_000; // 2026-11-20T12:00:00Z
 const MI = 2 ** 20;
@@ -425,5 +434,102 @@ describe("decideRightsize: cost", () => {
       monthlyAfter: 28.47,
       monthlyDelta: -8.76,
     });
+  });
+});
+
+describe("tiers by the size of a change", () => {
+  it("right-sizing is medium, critical when it cuts a value by more than half", () => {
+    const s = state([workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2)]);
+    const cut = (to: number) => [{ field: "requests.memory" as const, from: GI, to }];
+    const decide = (to: number) =>
+      only(
+        decideRightsize(
+          s,
+          result([rec(API, "app", ONE_CORE_ONE_GI, cut(to))]),
+          [mapping("shop/api")],
+          DEFAULT_PRICES,
+        ).proposals,
+      );
+    expect(decide(512 * MI).tier).toBe("medium"); // exactly half
+    expect(decide(496 * MI).tier).toBe("critical");
+    expect(changeSize(cut(256 * MI))).toEqual({ maxCut: 0.75, maxRaise: 0 });
+  });
+});
+
+describe("decideOom and right-sizing of the same container", () => {
+  const current = res([0.1, 192 * MI], [0.5, 256 * MI]);
+  const s = state([workload(API, [{ name: "app", resources: current }], 2)]);
+  const oom: OomRecommendation = {
+    workload: API,
+    container: "app",
+    current,
+    recommended: res([0.1, 192 * MI], [0.5, 416 * MI]),
+    changes: [{ field: "limits.memory", from: 256 * MI, to: 416 * MI }],
+    evidence: {
+      podsOomKilled: 2,
+      prometheusKills: 0,
+      lastKillAt: null,
+      pods: ["api-1", "api-2"],
+      memory: null,
+      limit: 256 * MI,
+      candidates: [{ rule: "current limit +100Mi", bytes: 368 * MI }],
+    },
+  };
+
+  it("one oom proposal per workload on its own branch: the limit raise, tier by size, cost of requests unchanged", () => {
+    const d = decideOom(s, { recommendations: [oom], skipped: [] }, [mapping("shop/api")], DEFAULT_PRICES);
+    const p = only(d.proposals);
+    expect(p).toMatchObject({
+      kind: "oom",
+      tier: "medium", // +63%
+      branch: "kopt/prod-eu/shop/api/oom",
+      slug: "oom-shop-api",
+      confidence: 1,
+      recommendations: [],
+      valueChanges: [
+        {
+          file: VALUES,
+          path: "resources.limits.memory",
+          container: "app",
+          field: "limits.memory",
+          to: "416Mi",
+        },
+      ],
+    });
+    expect(p.cost.monthlyDelta).toBe(0);
+    expect(p.id).toBe(proposalId(CLUSTER, API, "oom"));
+    const small = { ...oom, changes: [{ field: "limits.memory" as const, from: 256 * MI, to: 368 * MI }] };
+    expect(
+      only(
+        decideOom(s, { recommendations: [small], skipped: [] }, [mapping("shop/api")], DEFAULT_PRICES)
+          .proposals,
+      ).tier,
+    ).toBe("low");
+  });
+
+  it("without a values mapping the OOM kill is reported as skipped, with what to do", () => {
+    const d = decideOom(s, { recommendations: [oom], skipped: [] }, [], DEFAULT_PRICES);
+    expect(d.proposals).toEqual([]);
+    expect(d.skipped).toEqual([
+      {
+        workload: API,
+        container: "app",
+        reason: expect.stringMatching(/^OOM-killed, but no values mapping for shop\/api/),
+      },
+    ]);
+  });
+
+  it("right-sizing leaves an OOM-killed container's memory to the OOM proposal and keeps its CPU", () => {
+    const sizing = rec(API, "app", current, [
+      { field: "requests.cpu", from: 0.1, to: 0.32 },
+      { field: "requests.memory", from: 192 * MI, to: 336 * MI },
+      { field: "limits.memory", from: 256 * MI, to: 416 * MI },
+    ]);
+    const d = decideRightsize(s, result([sizing]), [mapping("shop/api")], DEFAULT_PRICES, [oom]);
+    expect(only(d.proposals).valueChanges.map((c) => c.path)).toEqual(["resources.requests.cpu"]);
+    const memoryOnly = rec(API, "app", current, [{ field: "limits.memory", from: 256 * MI, to: 416 * MI }]);
+    const d2 = decideRightsize(s, result([memoryOnly]), [mapping("shop/api")], DEFAULT_PRICES, [oom]);
+    expect(d2.proposals).toEqual([]);
+    expect(d2.unchanged).toEqual([{ workload: API, container: "app" }]);
   });
 });

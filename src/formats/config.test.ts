@@ -6,6 +6,7 @@ import {
   durationHours,
   PROMETHEUS_METRIC_DEFAULTS,
   parseClusterConfig,
+  toGuardrailPolicy,
   toRightsizePolicy,
 } from "./config.ts";
 
@@ -57,6 +58,15 @@ describe("parseClusterConfig: defaults", () => {
           floor: { cpu: "10m", memory: "32Mi" },
         },
         pricing: { currency: "USD", cpuHour: 0.031611, memoryGiBHour: 0.004237 },
+        guardrails: {
+          paused: false,
+          maxProposalsPerRun: 10,
+          maxCutPercent: 50,
+          cooldown: "7d",
+          ignore: [],
+          bounds: [],
+        },
+        hpa: { targetUtilizationPercent: 70, haFloor: 2, productionNamespaces: [] },
       },
     };
     expect(parseClusterConfig(MINIMAL, FILE)).toEqual(expected);
@@ -368,5 +378,29 @@ describe("parseClusterConfig: source.prometheus", () => {
     const err = configError(`${HEAD}  prometheus:\n${body}`);
     expect(err.where).toEqual({ file: FILE, line, field });
     expect(err.message).toContain(message);
+  });
+});
+
+describe("parseClusterConfig: guardrails", () => {
+  it("reads guardrails into base units for src/decide", () => {
+    const config = parseClusterConfig(
+      `${MINIMAL}policy:\n  guardrails:\n    paused: true\n    maxCutPercent: 30\n    cooldown: 3d\n    ignore: [kube-system/*]\n    bounds:\n      - workload: shop/api\n        cpu: { min: 100m, max: "2" }\n        memory: { max: 4Gi }\n`,
+      FILE,
+    );
+    expect(toGuardrailPolicy(config.policy.guardrails)).toEqual({
+      paused: true,
+      maxProposalsPerRun: 10,
+      maxCutFraction: 0.3,
+      cooldownSeconds: 3 * 86400,
+      ignore: ["kube-system/*"],
+      bounds: [{ workload: "shop/api", bounds: { cpu: { min: 0.1, max: 2 }, memory: { max: 4 * 2 ** 30 } } }],
+    });
+  });
+
+  it("names the field of a bad bound", () => {
+    const err = configError(
+      `${MINIMAL}policy:\n  guardrails:\n    bounds:\n      - workload: shop/api\n        cpu: { min: lots }\n`,
+    );
+    expect(err.where).toEqual({ file: FILE, line: 11, field: "policy.guardrails.bounds[0].cpu.min" });
   });
 });

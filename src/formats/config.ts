@@ -1,5 +1,6 @@
 // Cluster config `clusters/<name>/kopt.yaml`: where to read the cluster, where changes go, and policy.
 import { z } from "zod";
+import type { GuardrailPolicy } from "../decide/guardrails.ts";
 import { DEFAULT_PRICES, DEFAULT_RIGHTSIZE_POLICY, type RightsizePolicy } from "../model/policy.ts";
 import { parseQuantity } from "../model/quantity.ts";
 import { parseYamlWith } from "./validate.ts";
@@ -83,6 +84,63 @@ const rightsizePolicy = z
   })
   .strict();
 
+const workloadPattern = z.string().regex(/^[a-z0-9-]+\/([a-z0-9.-]+|\*)$/, {
+  message: "must be <namespace>/<name> or <namespace>/*, e.g. todo/backend",
+});
+
+const range = z.object({ min: quantity.optional(), max: quantity.optional() }).strict();
+
+const guardrails = z
+  .object({
+    paused: z.boolean().default(false).describe("Hold back every proposal (a global freeze)"),
+    maxProposalsPerRun: z.number().int().min(0).default(10),
+    maxCutPercent: z
+      .number()
+      .min(1)
+      .max(100)
+      .default(50)
+      .describe("A value is never cut by more than this in one change; bigger cuts come in steps"),
+    cooldown: duration
+      .default("7d")
+      .describe("No new change to a workload this soon after a merged one (OOM raises exempt)"),
+    ignore: z
+      .array(workloadPattern)
+      .default([])
+      .describe('Workloads kopt never proposes for (also: annotation kopt.dev/ignore: "true")'),
+    bounds: z
+      .array(
+        z
+          .object({
+            workload: workloadPattern,
+            cpu: range.optional(),
+            memory: range.optional(),
+            replicas: z
+              .object({ min: z.number().int().min(0).optional(), max: z.number().int().min(1).optional() })
+              .strict()
+              .optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict();
+
+const hpaPolicy = z
+  .object({
+    targetUtilizationPercent: z.number().min(10).max(100).default(70),
+    haFloor: z
+      .number()
+      .int()
+      .min(1)
+      .default(2)
+      .describe("minReplicas never goes below this in production namespaces"),
+    productionNamespaces: z
+      .array(namespaceNamePattern())
+      .default([])
+      .describe("Production namespaces besides those labelled kopt.dev/environment: production"),
+  })
+  .strict();
+
 const pricing = z
   .object({
     currency: z.string().length(3).default(DEFAULT_PRICES.currency),
@@ -94,6 +152,12 @@ const pricing = z
       .describe("Price of one GiB for one hour"),
   })
   .strict();
+
+function namespaceNamePattern() {
+  return z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    message: "not a namespace name (lowercase letters, digits and -)",
+  });
+}
 
 const namespaceName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
   message: "not a namespace name (lowercase letters, digits and -)",
@@ -334,9 +398,16 @@ export const ClusterConfigSchema = z
       .object({
         rightsize: rightsizePolicy.default(rightsizePolicy.parse({})),
         pricing: pricing.default(DEFAULT_PRICES),
+        guardrails: guardrails.default(guardrails.parse({})),
+        hpa: hpaPolicy.default(hpaPolicy.parse({})),
       })
       .strict()
-      .default({ rightsize: rightsizePolicy.parse({}), pricing: DEFAULT_PRICES }),
+      .default({
+        rightsize: rightsizePolicy.parse({}),
+        pricing: DEFAULT_PRICES,
+        guardrails: guardrails.parse({}),
+        hpa: hpaPolicy.parse({}),
+      }),
   })
   .strict();
 
@@ -369,5 +440,32 @@ export function toRightsizePolicy(raw: ClusterConfig["policy"]["rightsize"]): Ri
       memory: q(raw.minChange.memory),
     },
     floor: { cpu: q(raw.floor.cpu), memory: q(raw.floor.memory) },
+  };
+}
+
+/** The config's guardrails in base units for src/decide. */
+export function toGuardrailPolicy(raw: ClusterConfig["policy"]["guardrails"]): GuardrailPolicy {
+  const q = (v: string | number | undefined) => (v === undefined ? undefined : (parseQuantity(v) as number));
+  const r = (x: { min?: string | number; max?: string | number } | undefined) =>
+    x
+      ? {
+          ...(x.min === undefined ? {} : { min: q(x.min) }),
+          ...(x.max === undefined ? {} : { max: q(x.max) }),
+        }
+      : undefined;
+  return {
+    paused: raw.paused,
+    maxProposalsPerRun: raw.maxProposalsPerRun,
+    maxCutFraction: raw.maxCutPercent / 100,
+    cooldownSeconds: durationSeconds(raw.cooldown),
+    ignore: raw.ignore,
+    bounds: raw.bounds.map((b) => ({
+      workload: b.workload,
+      bounds: {
+        ...(b.cpu ? { cpu: r(b.cpu) } : {}),
+        ...(b.memory ? { memory: r(b.memory) } : {}),
+        ...(b.replicas ? { replicas: b.replicas } : {}),
+      },
+    })),
   };
 }

@@ -20,13 +20,60 @@ const stats = z.object({
   max: z.number().min(0),
 });
 
+const window = z.object({
+  start: z.iso.datetime({ offset: true }),
+  end: z.iso.datetime({ offset: true }),
+  hours: z.number(),
+});
+
+const evidenceHead = {
+  workload: z.string().min(1),
+  container: z.string().min(1),
+  source: z.string().min(1).describe("where the usage came from, e.g. snapshot:<file>"),
+};
+
+/** Right-sizing: usage statistics over the window. */
+const usageEvidence = z
+  .object({ ...evidenceHead, window, pods: z.number().int().min(0), cpuCores: stats, memoryBytes: stats })
+  .strict();
+
+/** OOM fast path: the kills, and how the new limit was chosen. */
+const oomEvidence = z
+  .object({
+    ...evidenceHead,
+    oomKills: z.object({
+      podsOomKilled: z.number().int().min(0).describe("pods whose last termination was OOMKilled"),
+      prometheusKills: z.number().int().min(0).describe("OOM kills Prometheus counted in the window"),
+      lastKill: z.iso.datetime({ offset: true }).nullable(),
+      pods: z.array(z.string()),
+      limitBytes: z.number().min(0),
+      candidates: z.array(z.object({ rule: z.string().min(1), bytes: z.number().min(0) })).min(1),
+    }),
+    window: window.optional(),
+    memoryBytes: stats.optional(),
+  })
+  .strict();
+
+/** Horizontal scaling: the finding, its reason and its numbers. */
+const hpaEvidence = z
+  .object({
+    workload: z.string().min(1),
+    source: evidenceHead.source,
+    hpa: z.object({
+      change: z.enum(["enable-hpa", "raise-max", "stabilize-scale-down", "lower-min"]),
+      reason: z.string().min(1),
+      numbers: z.record(z.string(), z.union([z.number(), z.string()])),
+    }),
+  })
+  .strict();
+
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 export const PhrFrontMatterSchema = z
   .object({
     id: z.string().regex(/^[0-9a-f]{8}$/, { message: "id must be 8 lowercase hex characters" }),
     cluster: z.string().min(1),
-    kind: z.enum(["rightsize"]),
+    kind: z.enum(["rightsize", "oom", "hpa"]),
     tier: z.enum(TIERS),
     status: z.enum(PHR_STATUSES),
     createdAt: z.iso.datetime({ offset: true, message: "createdAt must be an RFC 3339 time" }),
@@ -50,21 +97,7 @@ export const PhrFrontMatterSchema = z
         }),
       )
       .min(1, { message: "a PHR records at least one change" }),
-    evidence: z.array(
-      z.object({
-        workload: z.string().min(1),
-        container: z.string().min(1),
-        source: z.string().min(1).describe("where the usage came from, e.g. snapshot:<file>"),
-        window: z.object({
-          start: z.iso.datetime({ offset: true }),
-          end: z.iso.datetime({ offset: true }),
-          hours: z.number(),
-        }),
-        pods: z.number().int().min(0),
-        cpuCores: stats,
-        memoryBytes: stats,
-      }),
-    ),
+    evidence: z.array(z.union([usageEvidence, oomEvidence, hpaEvidence])),
     confidence: z.number().min(0).max(1),
     cost: z.object({
       currency: z.string().length(3),
@@ -73,6 +106,10 @@ export const PhrFrontMatterSchema = z
       monthlyDelta: z.number(),
     }),
     rollback: z.object({ how: z.string().min(1) }),
+    guardrails: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("What kopt's guardrails changed in the proposal (a capped cut, a recomputed tier)"),
   })
   .strict();
 

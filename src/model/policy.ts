@@ -38,6 +38,25 @@ export const DEFAULT_RIGHTSIZE_POLICY: RightsizePolicy = {
   floor: { cpu: 0.01, memory: 32 * 1024 * 1024 },
 };
 
+/** The OOM fast path: how far the memory limit of an OOM-killed container is raised at once. */
+export interface OomPolicy {
+  /** Usage history read for the p99 rule. */
+  historyWindowHours: number;
+  /** At least this much over the current limit (0.2 = +20%) ... */
+  raiseFraction: number;
+  /** ... and at least this many bytes over it ... */
+  raiseMin: number;
+  /** ... and never below p99 of usage times this, where there is history. */
+  overP99: number;
+}
+
+export const DEFAULT_OOM_POLICY: OomPolicy = {
+  historyWindowHours: 7 * 24,
+  raiseFraction: 0.2,
+  raiseMin: 100 * 1024 * 1024,
+  overP99: 1.3,
+};
+
 export interface PriceModel {
   currency: string;
   /** Price of one vCPU for one hour. */

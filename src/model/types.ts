@@ -68,6 +68,8 @@ export interface ClusterState {
   observedAt: number;
   workloads: Workload[];
   pods: PodState[];
+  /** Labels of the cluster's Namespace objects, by name (e.g. kopt.dev/environment: production). */
+  namespaceLabels?: Record<string, Record<string, string>>;
 }
 
 /** One Prometheus sample: [Unix seconds, value]. */
@@ -95,12 +97,30 @@ export interface ContainerUsage {
   container: string;
   cpu: SeriesUsage[];
   memory: SeriesUsage[];
+  /** Share of CFS periods throttled per step, where above 0 (from Prometheus; absent otherwise). */
+  cpuThrottling?: SeriesUsage[];
+  /** Restarts per step, where there were any. */
+  restarts?: SeriesUsage[];
+  /** OOM kills per step, where there were any. */
+  oomKills?: SeriesUsage[];
+}
+
+/** An HPA's replica counts over time (from kube-state-metrics through Prometheus). */
+export interface HpaHistory {
+  workload: WorkloadRef;
+  hpa: string;
+  /** status.currentReplicas per step. */
+  current: { times: Float64Array; values: Float64Array };
+  /** status.desiredReplicas per step. */
+  desired: { times: Float64Array; values: Float64Array };
 }
 
 export interface UsageHistory {
   containers: ContainerUsage[];
   /** Series that could not be attributed to any workload, so the user can see what was left out. */
   unattributed: { namespace: string; pod: string; container: string }[];
+  /** Replica history of the HPAs that scale known workloads; empty without Prometheus. */
+  hpa?: HpaHistory[];
 }
 
 export function workloadKey(ref: WorkloadRef): string {

@@ -385,6 +385,7 @@ describe("attributeUsage", () => {
         },
       ],
       unattributed: [],
+      hpa: [],
     });
   });
 
@@ -444,7 +445,7 @@ describe("attributeUsage", () => {
       [steady("shop", "unknown-pod", "", 100 * MI), steady("shop", "unknown-pod", "POD", MI)],
     );
     const usage = attributeUsage(stateOf(ALL_OBJECTS), usageSeriesOf(snap));
-    expect(usage).toEqual({ containers: [], unattributed: [] });
+    expect(usage).toEqual({ containers: [], unattributed: [], hpa: [] });
   });
 
   it("lists unknown pods once in unattributed, live pods without a workload included", () => {
@@ -481,5 +482,66 @@ describe("attributeUsage", () => {
       3,
     ]);
     expect(Array.from(series?.times ?? [])).toEqual([0, 1, 2, 3, 4, 5].map((i) => NOW - (5 - i) * STEP));
+  });
+});
+
+describe("attributeUsage: restarts, OOM kills, throttling and HPA replicas", () => {
+  const labeled = (metric: Record<string, string>, samples: [number, number][]) => ({
+    metric,
+    times: Float64Array.from(samples, ([t]) => t),
+    values: Float64Array.from(samples, ([, v]) => v),
+  });
+
+  it("attaches them to the container or the HPA they belong to", () => {
+    const apiApp = { namespace: "shop", pod: name(apiPod0), container: "app" };
+    const usage = attributeUsage(stateOf(ALL_OBJECTS), {
+      cpu: [labeled(apiApp, [[NOW, 0.2]])],
+      memory: [],
+      oomKills: [labeled(apiApp, [[NOW - STEP, 1]]), labeled({ ...apiApp, pod: "stranger-0" }, [[NOW, 1]])],
+      restarts: [labeled(apiApp, [[NOW - STEP, 2]])],
+      cpuThrottling: [labeled(apiApp, [[NOW, 0.25]])],
+      hpaReplicas: [
+        labeled({ namespace: "shop", horizontalpodautoscaler: "api", replicas: "current" }, [[NOW, 3]]),
+        labeled({ namespace: "shop", horizontalpodautoscaler: "api", replicas: "desired" }, [[NOW, 4]]),
+        labeled({ namespace: "other", horizontalpodautoscaler: "api", replicas: "current" }, [[NOW, 9]]),
+      ],
+    });
+    const c = usage.containers.find((x) => x.container === "app" && x.workload.name === "api");
+    expect(c?.oomKills?.map((x) => [x.pod, Array.from(x.values)])).toEqual([[name(apiPod0), [1]]]);
+    expect(c?.restarts?.map((x) => Array.from(x.values))).toEqual([[2]]);
+    expect(c?.cpuThrottling?.map((x) => Array.from(x.values))).toEqual([[0.25]]);
+    // Only cpu and memory series list unknown pods; a stray OOM series does not.
+    expect(usage.unattributed).toEqual([]);
+    expect(
+      usage.hpa?.map((h) => [h.hpa, Array.from(h.current.values), Array.from(h.desired.values)]),
+    ).toEqual([["api", [3], [4]]]);
+  });
+
+  it("tells current from desired by kube-state-metrics' names when the replicas label is missing", () => {
+    const usage = attributeUsage(stateOf(ALL_OBJECTS), {
+      cpu: [],
+      memory: [],
+      hpaReplicas: [
+        labeled(
+          {
+            __name__: "kube_horizontalpodautoscaler_status_desired_replicas",
+            namespace: "shop",
+            horizontalpodautoscaler: "api",
+          },
+          [[NOW, 5]],
+        ),
+        labeled(
+          {
+            __name__: "kube_horizontalpodautoscaler_status_current_replicas",
+            namespace: "shop",
+            horizontalpodautoscaler: "api",
+          },
+          [[NOW, 2]],
+        ),
+      ],
+    });
+    expect(usage.hpa?.map((h) => [Array.from(h.current.values), Array.from(h.desired.values)])).toEqual([
+      [[2], [5]],
+    ]);
   });
 });

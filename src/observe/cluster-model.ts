@@ -7,6 +7,7 @@ import type {
   ContainerSpec,
   ContainerStatus,
   ContainerUsage,
+  HpaHistory,
   HpaState,
   PodState,
   Resources,
@@ -16,7 +17,7 @@ import type {
   WorkloadRef,
 } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
-import type { LabeledSeries } from "./usage-series.ts";
+import type { LabeledSeries, UsageSeries } from "./usage-series.ts";
 
 // Raw objects are validated on the fields used here (src/formats/snapshot.ts); the rest is read defensively.
 // biome-ignore lint/suspicious/noExplicitAny: raw Kubernetes JSON, checked by the snapshot schema
@@ -136,7 +137,10 @@ export function buildClusterState(
     .filter((r) => r.kind === "Pod")
     .map((p) => podOf(p, ownerOfPod(p, replicaSets, workloads)));
   const byName = (a: Workload, b: Workload) => workloadKey(a.ref).localeCompare(workloadKey(b.ref));
-  return { cluster, observedAt, workloads: [...workloads.values()].sort(byName), pods };
+  const namespaceLabels: Record<string, Record<string, string>> = {};
+  for (const raw of raws)
+    if (raw.kind === "Namespace") namespaceLabels[raw.metadata.name] = raw.metadata.labels ?? {};
+  return { cluster, observedAt, workloads: [...workloads.values()].sort(byName), pods, namespaceLabels };
 }
 
 function escapeRegex(s: string): string {
@@ -159,7 +163,7 @@ function podNamePattern(ref: WorkloadRef): RegExp {
 /** Maps each usage series to its workload: by the live pod's owner, else by the owner's pod-name pattern. */
 export function attributeUsage(
   state: ClusterState,
-  usage: { cpu: readonly LabeledSeries[]; memory: readonly LabeledSeries[] },
+  usage: Pick<UsageSeries, "cpu" | "memory"> & Partial<UsageSeries>,
 ): UsageHistory {
   const livePods = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, p.owner]));
   // Longest names first, so `api-worker-...` is not taken for `api`.
@@ -169,8 +173,8 @@ export function attributeUsage(
   const containers = new Map<string, ContainerUsage>();
   const unattributed = new Map<string, { namespace: string; pod: string; container: string }>();
 
-  const add = (all: readonly LabeledSeries[], resource: "cpu" | "memory") => {
-    for (const series of all) {
+  const add = (all: readonly LabeledSeries[] | undefined, kind: ContainerKind, listUnknown: boolean) => {
+    for (const series of all ?? []) {
       const { namespace = "", pod = "", container = "" } = series.metric;
       if (container === "" || container === "POD") continue; // pod-level cgroup and pause container
       let owner = livePods.get(`${namespace}/${pod}`) ?? null;
@@ -178,7 +182,7 @@ export function attributeUsage(
         owner = patterns.find((p) => p.ref.namespace === namespace && p.re.test(pod))?.ref ?? null;
       }
       if (!owner) {
-        unattributed.set(`${namespace}/${pod}/${container}`, { namespace, pod, container });
+        if (listUnknown) unattributed.set(`${namespace}/${pod}/${container}`, { namespace, pod, container });
         continue;
       }
       const key = `${workloadKey(owner)}/${container}`;
@@ -188,10 +192,45 @@ export function attributeUsage(
         containers.set(key, entry);
       }
       // The arrays are shared, not copied: the model holds each sample once.
-      entry[resource].push({ pod, times: series.times, values: series.values });
+      const list = entry[kind] ?? [];
+      list.push({ pod, times: series.times, values: series.values });
+      entry[kind] = list;
     }
   };
-  add(usage.cpu, "cpu");
-  add(usage.memory, "memory");
-  return { containers: [...containers.values()], unattributed: [...unattributed.values()] };
+  add(usage.cpu, "cpu", true);
+  add(usage.memory, "memory", true);
+  add(usage.cpuThrottling, "cpuThrottling", false);
+  add(usage.restarts, "restarts", false);
+  add(usage.oomKills, "oomKills", false);
+  return {
+    containers: [...containers.values()],
+    unattributed: [...unattributed.values()],
+    hpa: hpaHistory(state, usage.hpaReplicas ?? []),
+  };
+}
+
+type ContainerKind = "cpu" | "memory" | "cpuThrottling" | "restarts" | "oomKills";
+
+/** HPA replica series (kube-state-metrics names, told apart by __name__) matched to the HPAs of the state. */
+function hpaHistory(state: ClusterState, series: readonly LabeledSeries[]): HpaHistory[] {
+  const out: HpaHistory[] = [];
+  for (const w of state.workloads) {
+    if (!w.hpa) continue;
+    const mine = series.filter(
+      (s) => s.metric.namespace === w.ref.namespace && s.metric.horizontalpodautoscaler === w.hpa?.name,
+    );
+    // kopt's Prometheus source tags them; a hand-made snapshot may carry only kube-state-metrics' names.
+    const which = (s: LabeledSeries) =>
+      s.metric.replicas ?? (s.metric.__name__?.endsWith("current_replicas") ? "current" : "desired");
+    const current = mine.find((s) => which(s) === "current");
+    const desired = mine.find((s) => which(s) === "desired");
+    if (!current || !desired) continue;
+    out.push({
+      workload: w.ref,
+      hpa: w.hpa.name,
+      current: { times: current.times, values: current.values },
+      desired: { times: desired.times, values: desired.values },
+    });
+  }
+  return out;
 }

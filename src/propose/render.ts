@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
 import { stringify } from "yaml";
-import type { CostEffect, Proposal, ValueChange } from "../decide/proposals.ts";
+import type { OomEvidence, OomRecommendation } from "../analyze/oom.ts";
+import type { CostEffect, Proposal } from "../decide/proposals.ts";
 import { APPROVAL_BY_TIER } from "../decide/tier.ts";
 import { type PhrFrontMatter, PhrFrontMatterSchema } from "../formats/phr.ts";
 import type { RightsizePolicy } from "../model/policy.ts";
@@ -12,9 +13,16 @@ import { workloadLabel } from "../model/types.ts";
 import type { PullRequestDraft } from "./forge.ts";
 import type { ValuesScalar } from "./values-edit.ts";
 
-/** A value change with the value it replaces, read from the values file on the base branch. */
-export interface ResolvedChange extends ValueChange {
+/** A values change (a resource or an autoscaling setting) with the value it replaces on the base branch. */
+export interface ResolvedChange {
+  file: string;
+  path: string;
+  /** The container whose resources change; "" for workload settings (autoscaling). */
+  container: string;
+  /** e.g. requests.cpu, or autoscaling.maxReplicas. */
+  field: string;
   from: ValuesScalar | undefined;
+  to: ValuesScalar;
 }
 
 export interface RenderContext {
@@ -80,6 +88,12 @@ function shown(v: ValuesScalar | undefined): string {
 
 function changeDelta(c: ResolvedChange): string {
   if (c.to === null) return "limit removed";
+  if (typeof c.to === "boolean") return c.to ? "on" : "off";
+  if (typeof c.to === "number") {
+    if (typeof c.from !== "number" || c.from === 0) return "new";
+    const pct = Math.round(((c.to - c.from) / c.from) * 100);
+    return pct < 0 ? `−${-pct}%` : `+${pct}%`;
+  }
   const from = c.from === undefined || c.from === null ? undefined : parseQuantity(String(c.from));
   const to = parseQuantity(c.to);
   if (from === undefined || to === undefined || from === 0) return "new";
@@ -107,6 +121,22 @@ function isoMinute(unix: number): string {
 }
 
 export function proposalTitle(p: Proposal, changes: readonly ResolvedChange[]): string {
+  if (p.kind === "hpa") {
+    const enabling = changes.some((c) => c.field === "autoscaling.enabled" && c.to === true);
+    const settings = changes
+      .filter((c) => c.field !== "autoscaling.enabled")
+      .map((c) => `${c.field.slice("autoscaling.".length)} ${c.from ?? "unset"}→${c.to}`);
+    return `${enabling ? "Enable an HPA for" : "Tune the HPA of"} ${workloadLabel(p.workload)} on ${p.cluster}: ${settings.join(", ")}`;
+  }
+  if (p.kind === "oom") {
+    const limits = changes
+      .filter((c) => c.field === "limits.memory")
+      .map((c) => `${c.from ?? "unset"}→${c.to}`);
+    const containers = new Set(changes.map((c) => c.container)).size;
+    return `Raise the memory limit of ${workloadLabel(p.workload)} on ${p.cluster} after OOM kills: ${
+      containers === 1 ? `limit ${limits.join(", ")}` : `${containers} containers`
+    }`;
+  }
   const requests = changes
     .filter((c) => c.field.startsWith("requests."))
     .map((c) => `${c.field.slice("requests.".length)} ${c.from ?? "unset"}→${c.to}`);
@@ -138,15 +168,7 @@ export function renderProposal(
 ): RenderedProposal {
   const title = proposalTitle(p, changes);
   const phrPath = phrPathFor(p, ctx.createdAt);
-  const first = p.recommendations[0];
-  if (!first) throw new Error(`proposal ${p.id} has no recommendation`);
-  const confidence = Math.min(...p.recommendations.map((r) => r.confidence));
-  const window = first.evidence.window;
-  const samples = p.recommendations.reduce(
-    (n, r) => n + r.evidence.cpu.samples + r.evidence.memory.samples,
-    0,
-  );
-  const pods = Math.max(...p.recommendations.map((r) => r.evidence.pods));
+  const confidence = p.confidence;
 
   const front: PhrFrontMatter = {
     id: p.id,
@@ -163,15 +185,29 @@ export function renderProposal(
       ...(c.from === undefined ? {} : { from: c.from }),
       to: c.to,
     })),
-    evidence: p.recommendations.map((r) => ({
-      workload: workloadLabel(r.workload),
-      container: r.container,
-      source: ctx.source,
-      ...evidenceRecord(r.evidence),
-    })),
+    evidence: [
+      ...p.recommendations.map((r) => ({
+        workload: workloadLabel(r.workload),
+        container: r.container,
+        source: ctx.source,
+        ...evidenceRecord(r.evidence),
+      })),
+      ...(p.oom ?? []).map((r) => ({
+        workload: workloadLabel(r.workload),
+        container: r.container,
+        source: ctx.source,
+        ...oomEvidenceRecord(r.evidence),
+      })),
+      ...(p.hpa ?? []).map((r) => ({
+        workload: workloadLabel(r.workload),
+        source: ctx.source,
+        hpa: { change: r.change.kind, reason: r.reason, numbers: r.evidence },
+      })),
+    ],
     confidence,
     cost: p.cost,
     rollback: { how: rollbackText(p) },
+    ...(p.notes?.length ? { guardrails: p.notes } : {}),
   };
   // What kopt writes must pass `kopt phr lint`; a failure here is a bug in kopt, not user input.
   PhrFrontMatterSchema.parse(front);
@@ -187,23 +223,24 @@ export function renderProposal(
     confidence: `${Math.round(confidence * 100)}%`,
     file: [...new Set(changes.map((c) => c.file))].join("`, `"),
     changes: changes.map((c) => ({
-      container: c.container,
+      container: c.container || "HPA",
       file: c.file,
       path: c.path,
       from: shown(c.from),
       to: shown(c.to),
       delta: changeDelta(c),
     })),
-    window: `last ${window.hours / 24} days (${isoMinute(window.start)} → ${isoMinute(window.end)} UTC), ${samples.toLocaleString("en-US")} samples from ${pods} pod(s)`,
-    percentile: ctx.policy.requestPercentile,
-    marginFactor: (1 + ctx.policy.requestMargin).toFixed(2),
-    overMax: ctx.policy.memoryLimitOverMax.toFixed(2),
-    evidence: p.recommendations.flatMap((r) => [
-      statsRow(r.container, "CPU", r.evidence.cpu),
-      statsRow(r.container, "memory", r.evidence.memory),
-    ]),
+    rightsize: p.kind === "rightsize" ? rightsizeView(p, ctx) : undefined,
+    oom: p.oom ? p.oom.map(oomView) : undefined,
+    hpa: p.hpa
+      ? p.hpa.map((r) => ({
+          reason: r.reason,
+          numbers: Object.entries(r.evidence).map(([name, value]) => ({ name, value: String(value) })),
+        }))
+      : undefined,
     source: ctx.source,
     rollback: rollbackText(p),
+    notes: p.notes ?? [],
     phrId: p.id,
     phrPath,
     branch: p.branch,
@@ -215,6 +252,67 @@ export function renderProposal(
     phr,
     pr: { title, body: prBody(view), labels: view.labels, tier: p.tier },
     commitMessage: `${title}\n\nPHR: ${phrPath}\nkopt-proposal: ${p.id}\n`,
+  };
+}
+
+function rightsizeView(p: Proposal, ctx: RenderContext) {
+  const first = p.recommendations[0];
+  if (!first) throw new Error(`proposal ${p.id} has no recommendation`);
+  const window = first.evidence.window;
+  const samples = p.recommendations.reduce(
+    (n, r) => n + r.evidence.cpu.samples + r.evidence.memory.samples,
+    0,
+  );
+  const pods = Math.max(...p.recommendations.map((r) => r.evidence.pods));
+  return {
+    window: `last ${window.hours / 24} days (${isoMinute(window.start)} → ${isoMinute(window.end)} UTC), ${samples.toLocaleString("en-US")} samples from ${pods} pod(s)`,
+    percentile: ctx.policy.requestPercentile,
+    marginFactor: (1 + ctx.policy.requestMargin).toFixed(2),
+    overMax: ctx.policy.memoryLimitOverMax.toFixed(2),
+    rows: p.recommendations.flatMap((r) => [
+      statsRow(r.container, "CPU", r.evidence.cpu),
+      statsRow(r.container, "memory", r.evidence.memory),
+    ]),
+  };
+}
+
+function oomView(r: OomRecommendation) {
+  const e = r.evidence;
+  const newLimit = r.recommended.limits.memory ?? 0;
+  return {
+    container: r.container,
+    seen: [
+      e.prometheusKills > 0 ? `${e.prometheusKills} OOM kill(s) in the window (Prometheus)` : undefined,
+      e.podsOomKilled > 0 ? `last termination OOMKilled in ${e.podsOomKilled} pod(s)` : undefined,
+    ]
+      .filter(Boolean)
+      .join("; "),
+    pods: e.pods.map((pod) => `\`${pod}\``).join(", "),
+    lastKill: e.lastKillAt === null ? undefined : `${isoMinute(e.lastKillAt)} UTC`,
+    limit: describeMemory(e.limit),
+    candidates: e.candidates.map((c) => ({
+      rule: c.rule,
+      value: describeMemory(c.bytes),
+      chosen: c.bytes === newLimit,
+    })),
+    usage: e.memory
+      ? `p50 ${describeMemory(e.memory.p50)}, p95 ${describeMemory(e.memory.p95)}, p99 ${describeMemory(e.memory.p99)}, max ${describeMemory(e.memory.max)} (${e.memory.samples.toLocaleString("en-US")} samples)`
+      : undefined,
+  };
+}
+
+/** OOM evidence as PHRs record it. */
+export function oomEvidenceRecord(e: OomEvidence) {
+  return {
+    oomKills: {
+      podsOomKilled: e.podsOomKilled,
+      prometheusKills: e.prometheusKills,
+      lastKill: e.lastKillAt === null ? null : new Date(e.lastKillAt * 1000).toISOString(),
+      pods: e.pods,
+      limitBytes: e.limit,
+      candidates: e.candidates,
+    },
+    ...(e.memory ? { memoryBytes: roundStats(e.memory) } : {}),
   };
 }
 

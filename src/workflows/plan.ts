@@ -1,8 +1,8 @@
 // `kopt plan`: observe -> analyze -> decide -> propose. Everything is computed before anything is
 // written, so bad input leaves no branch, commit or draft behind.
 import { isAbsolute, relative } from "node:path";
-import { rightsize } from "../analyze/rightsize.ts";
-import { decideRightsize, type Proposal } from "../decide/proposals.ts";
+import { decide, type HeldBackProposal } from "../decide/decide.ts";
+import type { Proposal } from "../decide/proposals.ts";
 import { KoptError } from "../errors.ts";
 import { parseQuantity } from "../model/quantity.ts";
 import type { Skipped } from "../model/recommendation.ts";
@@ -10,6 +10,7 @@ import type { WorkloadRef } from "../model/types.ts";
 import type { ChangeRequest, Forge, UpsertResult } from "../propose/forge.ts";
 import { openRepository } from "../propose/git-repo.ts";
 import { LocalForge } from "../propose/local-forge.ts";
+import { mergedChanges } from "../propose/merged-changes.ts";
 import { type ResolvedChange, renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, readValue, type ValuesScalar } from "../propose/values-edit.ts";
 import {
@@ -44,10 +45,12 @@ export interface PlannedProposal {
     path: string;
     container: string;
     from: ValuesScalar | undefined;
-    to: string | null;
+    to: ValuesScalar;
   }[];
   cost: Proposal["cost"];
   confidence: number;
+  /** What the guardrails changed in this proposal. */
+  notes?: string[];
   phr: string;
   branch: string;
   draft: string;
@@ -67,6 +70,8 @@ export interface PlanOutcome {
   /** Containers already sized right, or whose values file already holds the recommendation. */
   unchanged: { workload: WorkloadRef; container: string; reason: string }[];
   skipped: Skipped[];
+  /** Proposals the guardrails held back (paused, ignored, cooldown, bounds, max proposals), with why. */
+  heldBack: HeldBackProposal[];
   /** What the user should know about the data (e.g. no usage history from a live cluster). */
   warnings: string[];
 }
@@ -77,8 +82,10 @@ function shownPath(root: string, file: string): string {
   return rel.startsWith("..") || isAbsolute(rel) ? file : rel;
 }
 
-function sameValue(from: ValuesScalar | undefined, to: string | null): boolean {
+function sameValue(from: ValuesScalar | undefined, to: ValuesScalar): boolean {
   if (to === null) return from === null;
+  if (typeof to !== "string")
+    return from === to || (from !== undefined && from !== null && String(from) === String(to));
   if (from === undefined || from === null || typeof from === "boolean") return false;
   return parseQuantity(String(from)) === parseQuantity(to);
 }
@@ -97,7 +104,23 @@ async function prepare(
 ): Promise<Prepared | undefined> {
   const files = new Map<string, string>();
   const changes: ResolvedChange[] = [];
-  for (const vc of proposal.valueChanges) {
+  const wanted: Omit<ResolvedChange, "from">[] = [
+    ...proposal.valueChanges.map((vc) => ({
+      file: vc.file,
+      path: vc.path,
+      container: vc.container,
+      field: vc.field,
+      to: vc.to,
+    })),
+    ...(proposal.settingChanges ?? []).map((sc) => ({
+      file: sc.file,
+      path: sc.path,
+      container: "",
+      field: `autoscaling.${sc.setting}`,
+      to: sc.to,
+    })),
+  ];
+  for (const vc of wanted) {
     let content = files.get(vc.file);
     if (content === undefined) {
       content = await forge.readBase(vc.file);
@@ -146,12 +169,8 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   checkMappedWorkloads(loaded, obs.state);
   const state = selectWorkload(obs.state, opts.workload);
   const policy = policyOf(loaded);
-  const decision = decideRightsize(
-    state,
-    rightsize(state, obs.usage, policy),
-    config.workloads,
-    config.policy.pricing,
-  );
+  const recent = await mergedChanges(repo, config.forge.baseBranch, config.cluster);
+  const decision = decide(state, obs.usage, policy, config, recent);
 
   const forge = await LocalForge.open(repo, config.forge.baseBranch);
   const ctx = {
@@ -201,7 +220,8 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
         to: c.to,
       })),
       cost: p.proposal.cost,
-      confidence: Math.min(...p.proposal.recommendations.map((r) => r.confidence)),
+      confidence: p.proposal.confidence,
+      ...(p.proposal.notes ? { notes: p.proposal.notes } : {}),
       phr: p.phrPath,
       branch: result.branch,
       draft: result.location,
@@ -219,6 +239,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     proposals,
     unchanged,
     skipped: decision.skipped,
+    heldBack: decision.heldBack,
     warnings: obs.warnings,
   };
 }

@@ -69,7 +69,14 @@ export async function readUsage(opts: UsageReadOptions): Promise<UsageSeries> {
     cpuThrottling: matrix("cpuThrottling"),
     restarts: matrix("restarts"),
     oomKills: matrix("oomKills"),
-    hpaReplicas: matrix("hpaReplicas"),
+    // Tagged current/desired by kopt, since the metric names are configurable.
+    hpaReplicas: matrix("hpaReplicas")?.map((x) => ({
+      ...x,
+      metric: {
+        ...x.metric,
+        replicas: x.metric.__name__ === opts.metrics.hpaCurrentReplicas ? "current" : "desired",
+      },
+    })),
     httpRequests: matrix("httpRequests"),
     httpErrors: matrix("httpErrors"),
     source: {

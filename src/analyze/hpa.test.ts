@@ -1,0 +1,609 @@
+import { describe, expect, it } from "vitest";
+import type {
+  ClusterState,
+  ContainerUsage,
+  HpaHistory,
+  HpaState,
+  Sample,
+  SeriesUsage,
+  UsageHistory,
+  Workload,
+  WorkloadRef,
+} from "../model/types.ts";
+import { seriesUsage } from "../model/types.ts";
+import { analyzeHpa, DEFAULT_HPA_POLICY, type HpaPolicy, type HpaResult } from "./hpa.ts";
+
+const HOUR = 3600;
+const DAY = 86_400;
+const STEP = 300; // Prometheus-style 5-minute resolution
+const NOW = 1_700_006_400; // 2023-11-15T00:00:00Z, a UTC midnight: the 7-day window holds 7 whole days
+const WEB: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "web" };
+
+/** Samples every 5 minutes from `hours` before NOW to NOW, both included; NaN means "no sample". */
+function samples(hours: number, value: (t: number) => number): Sample[] {
+  const steps = Math.round((hours * HOUR) / STEP);
+  return Array.from({ length: steps + 1 }, (_, i): Sample => {
+    const t = NOW - (steps - i) * STEP;
+    return [t, value(t)];
+  });
+}
+
+function cpu(pod: string, value: (t: number) => number, hours = 168): SeriesUsage {
+  return seriesUsage(pod, samples(hours, value));
+}
+
+/** Start of day d of the 7-day window (0 = oldest, 6 = the day that ends at NOW). */
+function day(d: number): number {
+  return NOW - 7 * DAY + d * DAY;
+}
+
+/** Whether the sample at t covers part of [from, from + minutes): a sample covers the step before it. */
+function during(t: number, from: number, minutes: number): boolean {
+  return t > from && t <= from + minutes * 60;
+}
+
+/** t falls in `minutes` from hh:mm on any of `days`. */
+function on(days: number[], hh: number, mm: number, minutes: number): (t: number) => boolean {
+  return (t) => days.some((d) => during(t, day(d) + hh * HOUR + mm * 60, minutes));
+}
+
+function hpa(minReplicas: number, maxReplicas: number, target: number | null = 70): HpaState {
+  return {
+    name: "web",
+    minReplicas,
+    maxReplicas,
+    currentReplicas: minReplicas,
+    desiredReplicas: minReplicas,
+    targetCPUUtilizationPercentage: target,
+  };
+}
+
+/** A workload with one container "app" requesting `request` cores. */
+function workload(
+  ref: WorkloadRef,
+  w: { replicas?: number | null; request?: number | null; hpa?: HpaState | null } = {},
+): Workload {
+  return {
+    ref,
+    replicas: w.replicas === undefined ? 2 : w.replicas,
+    labels: {},
+    annotations: {},
+    containers: [
+      {
+        name: "app",
+        resources: {
+          requests: { cpu: w.request === undefined ? 0.5 : w.request, memory: null },
+          limits: { cpu: null, memory: null },
+        },
+      },
+    ],
+    hpa: w.hpa ?? null,
+  };
+}
+
+function state(workloads: Workload[]): ClusterState {
+  return { cluster: "test", observedAt: NOW, workloads, pods: [] };
+}
+
+function usageOf(ref: WorkloadRef, pods: SeriesUsage[], container = "app"): ContainerUsage {
+  return { workload: ref, container, cpu: pods, memory: [] };
+}
+
+function history(containers: ContainerUsage[], hpaHistory?: HpaHistory[]): UsageHistory {
+  return { containers, unattributed: [], ...(hpaHistory ? { hpa: hpaHistory } : {}) };
+}
+
+/** The HPA's status.currentReplicas (and desiredReplicas, the same) every 5 minutes over `hours`. */
+function replicaHistory(ref: WorkloadRef, value: (t: number) => number, hours = 168): HpaHistory {
+  const s = seriesUsage("", samples(hours, value));
+  return { workload: ref, hpa: "web", current: { times: s.times, values: s.values }, desired: { ...s } };
+}
+
+function policy(overrides: Partial<HpaPolicy> = {}): HpaPolicy {
+  return { ...DEFAULT_HPA_POLICY, ...overrides };
+}
+
+type Opts = Parameters<typeof analyzeHpa>[3];
+
+/** WEB alone: a Deployment with 2 replicas requesting 500m, with the given pods' CPU. */
+function runWeb(
+  pods: SeriesUsage[],
+  w: Parameters<typeof workload>[1] = {},
+  p: Partial<HpaPolicy> = {},
+  opts: Opts = {},
+  hpaHistory?: HpaHistory[],
+): HpaResult {
+  return analyzeHpa(state([workload(WEB, w)]), history([usageOf(WEB, pods)], hpaHistory), policy(p), opts);
+}
+
+/** Two pods at `base` cores each, and `hot` cores each while `isHot`. */
+function twoPods(isHot: (t: number) => boolean, hot: number, base = 0.1): SeriesUsage[] {
+  const value = (t: number) => (isHot(t) ? hot : base);
+  return [cpu("web-a", value), cpu("web-b", value)];
+}
+
+/** Noon to 12:30 on days 1, 3 and 5: three 30-minute episodes on three days. */
+const THREE_NOONS = on([1, 3, 5], 12, 0, 30);
+
+describe("analyzeHpa: enable an HPA on a fixed-replica workload", () => {
+  it("proposes min = replicas and max from peak demand at 70% when hot on 3 days", () => {
+    // Hot steps: 2 pods × 0.9 cores = 1.8 cores on 1.0 requested -> 180%. Otherwise 0.2 cores -> 20%.
+    // max = ceil(1.8 / (0.5 × 0.7)) = ceil(5.14) = 6. 18 hot steps of 2016 (< 5%), so p95 is the base 20%.
+    const result = runWeb(twoPods(THREE_NOONS, 0.9));
+    expect(result).toEqual({
+      recommendations: [
+        {
+          workload: WEB,
+          change: { kind: "enable-hpa", minReplicas: 2, maxReplicas: 6, targetCPUUtilizationPercentage: 70 },
+          evidence: {
+            windowHours: 168,
+            stepSeconds: 300,
+            replicas: 2,
+            episodes: 3,
+            hotDays: 3,
+            longestEpisodeMinutes: 30,
+            utilizationP95: 0.2,
+            peakCores: 1.8,
+            requestCoresPerPod: 0.5,
+            sizingCoresPerPod: 0.5,
+            replicasNeededAtPeak: 6,
+          },
+          reason:
+            "CPU was at or above 70% of request for 5+ minutes 3 times on 3 days of the last 168h " +
+            "(peak 1.8 cores), so an HPA from 2 to 6 replicas at 70% would absorb the peaks.",
+        },
+      ],
+      skipped: [],
+    });
+  });
+
+  it("counts utilization of exactly 70% for exactly one 5-minute step as an episode", () => {
+    // One sample at 12:05 on three days: 2 × 0.35 / (2 × 0.5) = 70%, covering 12:00-12:05.
+    // max = max(min + 1 = 3, ceil(0.7 / 0.35) = 2) = 3.
+    const result = runWeb(twoPods(on([0, 2, 4], 12, 0, 5), 0.35));
+    const rec = result.recommendations[0];
+    expect(rec?.change).toEqual({
+      kind: "enable-hpa",
+      minReplicas: 2,
+      maxReplicas: 3,
+      targetCPUUtilizationPercentage: 70,
+    });
+    expect(rec?.evidence).toMatchObject({ episodes: 3, hotDays: 3, longestEpisodeMinutes: 5 });
+  });
+
+  it("needs episodes on minEpisodes distinct days: four episodes on two days are not enough", () => {
+    const twoDays = (t: number) => on([2, 4], 9, 0, 30)(t) || on([2, 4], 15, 0, 30)(t);
+    expect(runWeb(twoPods(twoDays, 0.9))).toEqual({ recommendations: [], skipped: [] });
+    // The same with a third day is enough.
+    const threeDays = (t: number) => twoDays(t) || on([5], 9, 0, 30)(t);
+    expect(runWeb(twoPods(threeDays, 0.9)).recommendations[0]?.evidence).toMatchObject({
+      episodes: 5,
+      hotDays: 3,
+    });
+  });
+
+  it("does not count utilization just below 70%", () => {
+    // 2 × 0.349 / 1.0 = 69.8%.
+    expect(runWeb(twoPods(THREE_NOONS, 0.349))).toEqual({ recommendations: [], skipped: [] });
+  });
+
+  it("requires hotMinutes of consecutive hot steps: a cold or missing step in between breaks the run", () => {
+    const ten = { hotMinutes: 10 };
+    // 12:05 and 12:10 hot: one 10-minute episode per day.
+    expect(
+      runWeb(twoPods(on([1, 3, 5], 12, 0, 10), 0.9), {}, ten).recommendations[0]?.evidence,
+    ).toMatchObject({
+      episodes: 3,
+      longestEpisodeMinutes: 10,
+    });
+    // 12:05 and 12:15 hot, 12:10 cold: two 5-minute runs per day.
+    const split = (t: number) => on([1, 3, 5], 12, 0, 5)(t) || on([1, 3, 5], 12, 10, 5)(t);
+    expect(runWeb(twoPods(split, 0.9), {}, ten)).toEqual({ recommendations: [], skipped: [] });
+    // 12:05 and 12:15 hot, no pod reported at 12:10: a gap wider than a step ends the run too.
+    const missing = on([1, 3, 5], 12, 5, 5);
+    const gapped = (t: number) => (missing(t) ? Number.NaN : split(t) ? 0.9 : 0.1);
+    expect(runWeb([cpu("web-a", gapped), cpu("web-b", gapped)], {}, ten)).toEqual({
+      recommendations: [],
+      skipped: [],
+    });
+  });
+
+  it("judges hotness against the current request but sizes the max with opts.cpuRequest", () => {
+    // Hot steps use 2 × 0.6 = 1.2 cores: 120% of the current 1.0, but only 60% of a 1-core-per-pod override.
+    const pods = twoPods(THREE_NOONS, 0.6);
+    const asIs = runWeb(pods).recommendations[0];
+    // ceil(1.2 / (0.5 × 0.7)) = ceil(3.43) = 4.
+    expect(asIs?.change).toMatchObject({ maxReplicas: 4 });
+    const calls: string[] = [];
+    const resized = runWeb(
+      pods,
+      {},
+      {},
+      {
+        cpuRequest: (ref, container) => {
+          calls.push(`${ref.name}/${container}`);
+          return container === "app" ? 1 : undefined;
+        },
+      },
+    ).recommendations[0];
+    // Still proposed (hot against 500m), and max = max(3, ceil(1.2 / (1 × 0.7)) = 2) = 3.
+    expect(resized?.change).toMatchObject({ kind: "enable-hpa", minReplicas: 2, maxReplicas: 3 });
+    expect(resized?.evidence).toMatchObject({ requestCoresPerPod: 0.5, sizingCoresPerPod: 1 });
+    expect(calls).toEqual(["web/app"]);
+  });
+
+  it("sizes a peak that needs exactly N replicas at target to N, not N + 1 from float rounding", () => {
+    // 2 pods × 2.1 = 4.2 cores on 1-core requests: 4.2 / 0.7 = 6 (6.000000000000001 in floating point).
+    const rec = runWeb(twoPods(THREE_NOONS, 2.1), { request: 1 }).recommendations[0];
+    expect(rec?.change).toEqual({
+      kind: "enable-hpa",
+      minReplicas: 2,
+      maxReplicas: 6,
+      targetCPUUtilizationPercentage: 70,
+    });
+  });
+
+  it("computes a pod's utilization over all its containers, as the HPA does", () => {
+    // app at 100% of its 500m, sidecar idle on its 500m: each pod is at 50%, never hot.
+    const w: Workload = {
+      ...workload(WEB),
+      containers: ["app", "sidecar"].map((name) => ({
+        name,
+        resources: { requests: { cpu: 0.5, memory: null }, limits: { cpu: null, memory: null } },
+      })),
+    };
+    const busy = (t: number) => (THREE_NOONS(t) ? 0.5 : 0.1);
+    const usage = history([
+      usageOf(WEB, [cpu("web-a", busy), cpu("web-b", busy)], "app"),
+      usageOf(WEB, [cpu("web-a", () => 0), cpu("web-b", () => 0)], "sidecar"),
+    ]);
+    expect(analyzeHpa(state([w]), usage, policy())).toEqual({ recommendations: [], skipped: [] });
+    // The app alone would have been hot: 100% of its request.
+    const appOnly = analyzeHpa(
+      state([workload(WEB)]),
+      history([usage.containers[0] as ContainerUsage]),
+      policy(),
+    );
+    expect(appOnly.recommendations.map((r) => r.change.kind)).toEqual(["enable-hpa"]);
+  });
+
+  it("caps the proposed max at maxReplicasCap, and skips when the replicas already reach it", () => {
+    expect(
+      runWeb(twoPods(THREE_NOONS, 0.9), {}, { maxReplicasCap: 5 }).recommendations[0]?.change,
+    ).toMatchObject({
+      maxReplicas: 5,
+    });
+    expect(runWeb(twoPods(THREE_NOONS, 0.9), {}, { maxReplicasCap: 2 })).toEqual({
+      recommendations: [],
+      skipped: [
+        { workload: WEB, reason: "hot on 3 days, but its 2 replicas already reach maxReplicasCap (2)" },
+      ],
+    });
+  });
+});
+
+describe("analyzeHpa: what is never proposed, and what is skipped", () => {
+  it("never proposes enable-hpa or a replica change for an HPA-managed workload or a DaemonSet", () => {
+    // The hot fixture that gets enable-hpa above, on a workload its HPA (2..10) keeps below max.
+    // The base of 0.2 per pod (40%) keeps the minimum from looking idle.
+    const pods = twoPods(THREE_NOONS, 0.9, 0.2);
+    expect(runWeb(pods, { hpa: hpa(2, 10) })).toEqual({ recommendations: [], skipped: [] });
+    const ds: WorkloadRef = { namespace: "shop", kind: "DaemonSet", name: "agent" };
+    const result = analyzeHpa(
+      state([workload(ds, { replicas: null })]),
+      history([usageOf(ds, pods)]),
+      policy(),
+    );
+    expect(result).toEqual({ recommendations: [], skipped: [] });
+    // Control: without the HPA the same usage gets enable-hpa.
+    expect(runWeb(pods).recommendations.map((r) => r.change.kind)).toEqual(["enable-hpa"]);
+  });
+
+  it("skips a workload with less than minHistoryHours of CPU samples, and analyzes one with exactly that", () => {
+    const hot = (t: number) => (THREE_NOONS(t) ? 0.9 : 0.1);
+    expect(runWeb([cpu("web-a", hot, 23.5)])).toEqual({
+      recommendations: [],
+      skipped: [{ workload: WEB, reason: "only 23.5h of usage history; at least 24h needed" }],
+    });
+    expect(runWeb([cpu("web-a", hot, 24)])).toEqual({ recommendations: [], skipped: [] });
+  });
+
+  it("only counts history inside the window", () => {
+    // 168h of samples, but a 20h window holds only 20h of them.
+    expect(runWeb(twoPods(THREE_NOONS, 0.9), {}, {}, { windowHours: 20 }).skipped).toEqual([
+      { workload: WEB, reason: "only 19.9h of usage history; at least 24h needed" },
+    ]);
+  });
+
+  it("does not propose an HPA for a workload scaled to 0 replicas, and says so", () => {
+    expect(runWeb(twoPods(THREE_NOONS, 0.9), { replicas: 0 })).toEqual({
+      recommendations: [],
+      skipped: [{ workload: WEB, reason: "hot on 3 days, but scaled to 0 replicas; not proposing an HPA" }],
+    });
+  });
+
+  it("skips a workload without a CPU request, or without CPU usage", () => {
+    expect(runWeb(twoPods(THREE_NOONS, 0.9), { request: null })).toEqual({
+      recommendations: [],
+      skipped: [{ workload: WEB, reason: 'no CPU request on container "app"; CPU autoscaling needs one' }],
+    });
+    expect(runWeb([])).toEqual({
+      recommendations: [],
+      skipped: [{ workload: WEB, reason: "no CPU usage data" }],
+    });
+  });
+});
+
+describe("analyzeHpa: raise an HPA's max when it is pinned there", () => {
+  // A 25h window holds 300 steps, so 30 steps are exactly 10% (the default pinnedShare).
+  const WINDOW = { windowHours: 25 };
+  const BUSY_FROM = NOW - 12 * HOUR;
+
+  /**
+   * Pods a and b always, at 0.25 cores (50%: not an idle minimum at any target used here); c and d (up to
+   * max 4) only for `busySteps` steps, when all four use `busy` cores.
+   */
+  function scalingPods(busySteps: number, busy: number): SeriesUsage[] {
+    const isBusy = (t: number) => during(t, BUSY_FROM, (busySteps * STEP) / 60);
+    const always = (t: number) => (isBusy(t) ? busy : 0.25);
+    const onlyBusy = (t: number) => (isBusy(t) ? busy : Number.NaN);
+    return [
+      cpu("web-a", always, 25),
+      cpu("web-b", always, 25),
+      cpu("web-c", onlyBusy, 25),
+      cpu("web-d", onlyBusy, 25),
+    ];
+  }
+
+  it("raises the max when at max and above target for exactly pinnedShare of the steps", () => {
+    // 30 of 300 steps with 4 pods at 0.45 = 1.8 cores (90% of 2.0). to = max(5, ceil(1.8 / 0.35) = 6) = 6.
+    const result = runWeb(scalingPods(30, 0.45), { hpa: hpa(2, 4) }, {}, WINDOW);
+    expect(result).toEqual({
+      recommendations: [
+        {
+          workload: WEB,
+          change: { kind: "raise-max", from: 4, to: 6 },
+          evidence: {
+            windowHours: 25,
+            stepSeconds: 300,
+            replicasFrom: "pods",
+            steps: 300,
+            pinnedSteps: 30,
+            pinnedShare: 0.1,
+            hoursAtMax: 2.5,
+            targetUtilization: 0.7,
+            peakCores: 1.8,
+            sizingCoresPerPod: 0.5,
+            replicasNeededAtPeak: 6,
+          },
+          reason:
+            "The HPA sat at its maximum of 4 replicas above its 70% target for 2.5h " +
+            "(10% of the last 25h, peak 1.8 cores), so the max goes to 6.",
+        },
+      ],
+      skipped: [],
+    });
+  });
+
+  it("does not raise the max below pinnedShare, or at max but exactly at target", () => {
+    expect(runWeb(scalingPods(29, 0.45), { hpa: hpa(2, 4) }, {}, WINDOW).recommendations).toEqual([]);
+    // 4 × 0.35 / 2.0 = 70%: at target the HPA is content, not starved.
+    expect(runWeb(scalingPods(30, 0.35), { hpa: hpa(2, 4) }, {}, WINDOW).recommendations).toEqual([]);
+  });
+
+  it("judges and sizes against the HPA's own target", () => {
+    // 90% is not above a 90% target.
+    expect(runWeb(scalingPods(30, 0.45), { hpa: hpa(2, 4, 90) }, {}, WINDOW).recommendations).toEqual([]);
+    // At a 50% target: to = ceil(1.8 / (0.5 × 0.5)) = ceil(7.2) = 8.
+    const rec = runWeb(scalingPods(30, 0.45), { hpa: hpa(2, 4, 50) }, {}, WINDOW).recommendations[0];
+    expect(rec?.change).toEqual({ kind: "raise-max", from: 4, to: 8 });
+  });
+
+  it("reads the replica count from the HPA's history when there is one", () => {
+    // Only 2 pods ever report CPU (the other two were pending), so pod counts never reach max 4;
+    // the HPA's status says 4 for the 30 busy steps. Its 2 pods at 0.9: 180% of 1.0, peak 1.8 cores.
+    const isBusy = (t: number) => during(t, BUSY_FROM, 150);
+    const pods = ["web-a", "web-b"].map((pod) => cpu(pod, (t) => (isBusy(t) ? 0.9 : 0.2), 25));
+    expect(runWeb(pods, { hpa: hpa(2, 4) }, {}, WINDOW).recommendations).toEqual([]);
+    const replicas = replicaHistory(WEB, (t) => (isBusy(t) ? 4 : 2), 25);
+    const rec = runWeb(pods, { hpa: hpa(2, 4) }, {}, WINDOW, [replicas]).recommendations[0];
+    expect(rec?.change).toEqual({ kind: "raise-max", from: 4, to: 6 });
+    expect(rec?.evidence).toMatchObject({ replicasFrom: "hpa-history", pinnedSteps: 30 });
+  });
+
+  it("caps the new max at maxReplicasCap, and skips when the max is already there", () => {
+    const pods = scalingPods(30, 0.45);
+    expect(
+      runWeb(pods, { hpa: hpa(2, 4) }, { maxReplicasCap: 5 }, WINDOW).recommendations[0]?.change,
+    ).toEqual({
+      kind: "raise-max",
+      from: 4,
+      to: 5,
+    });
+    expect(runWeb(pods, { hpa: hpa(2, 4) }, { maxReplicasCap: 4 }, WINDOW)).toEqual({
+      recommendations: [],
+      skipped: [
+        { workload: WEB, reason: "pinned at maxReplicas 4 for 10% of the window, but maxReplicasCap is 4" },
+      ],
+    });
+  });
+});
+
+describe("analyzeHpa: stabilize a flapping HPA's scale-down", () => {
+  /** Three pods at 50% of request: neither idle nor pinned. */
+  const STEADY_PODS = ["web-a", "web-b", "web-c"].map((pod) => cpu(pod, () => 0.25));
+  const FIRST_HOUR = NOW - 167 * HOUR;
+
+  /**
+   * 4 replicas in the window's first hour, then 3 (the first change: a scale-down, no reversal yet). Each
+   * day from 12:00, `flips` samples alternate 4, 3, 4, ...: every one of those changes reverses the last.
+   */
+  function flapping(flips: number): (t: number) => number {
+    return (t) => {
+      if (t <= FIRST_HOUR) return 4;
+      const index = ((t % DAY) - 12 * HOUR) / STEP; // NOW is a midnight, so t % DAY is the time of day
+      return index >= 0 && index < flips && index % 2 === 0 ? 4 : 3;
+    };
+  }
+
+  it("proposes a stabilization window when reversals per hour exceed the threshold", () => {
+    // 6 reversals at 12:00-12:25 on each of 7 days: 42 reversals in 7 hours, 6 per hour > 4.
+    const result = runWeb(STEADY_PODS, { hpa: hpa(3, 6) }, {}, {}, [replicaHistory(WEB, flapping(6))]);
+    expect(result).toEqual({
+      recommendations: [
+        {
+          workload: WEB,
+          change: { kind: "stabilize-scale-down", stabilizationWindowSeconds: 600 },
+          evidence: {
+            windowHours: 168,
+            replicasFrom: "hpa-history",
+            replicaChanges: 43,
+            reversals: 42,
+            hoursWithReversals: 7,
+            reversalsPerHour: 6,
+          },
+          reason:
+            "The replica count reversed direction 42 times in 7 hours of the last 168h (6 per hour, above 4), " +
+            "so scale-downs wait 600s for the load to settle.",
+        },
+      ],
+      skipped: [],
+    });
+  });
+
+  it("does not flag exactly flapChangesPerHour reversals per hour", () => {
+    // 4 per day: 28 reversals in 7 hours = 4.0.
+    const result = runWeb(STEADY_PODS, { hpa: hpa(3, 6) }, {}, {}, [replicaHistory(WEB, flapping(4))]);
+    expect(result).toEqual({ recommendations: [], skipped: [] });
+  });
+
+  it("does not flag a smooth daily ramp, however steep", () => {
+    // 2 -> 10 one replica per step from 08:05 to 08:40, back down 20:05 to 20:40: 8 changes within an hour,
+    // twice a day. Only the turn at the top and at the bottom reverses: 13 reversals in 13 hours.
+    const ramp = (t: number) => {
+      const s = t % DAY;
+      const up = Math.floor((s - 8 * HOUR) / STEP);
+      const down = Math.floor((s - 20 * HOUR) / STEP);
+      if (down >= 0) return Math.max(2, 10 - Math.min(8, down));
+      if (up >= 0) return Math.min(10, 2 + up);
+      return 2;
+    };
+    const replicas = [replicaHistory(WEB, ramp)];
+    const pods = ["web-a", "web-b"].map((pod) => cpu(pod, () => 0.25));
+    expect(runWeb(pods, { hpa: hpa(2, 10) }, {}, {}, replicas)).toEqual({ recommendations: [], skipped: [] });
+    // The same ramp, counted: with a threshold below 1 per hour it would be flagged, with these numbers.
+    const counted = runWeb(pods, { hpa: hpa(2, 10) }, { flapChangesPerHour: 0.5 }, {}, replicas);
+    expect(counted.recommendations[0]?.evidence).toEqual({
+      windowHours: 168,
+      replicasFrom: "hpa-history",
+      replicaChanges: 112,
+      reversals: 13,
+      hoursWithReversals: 13,
+      reversalsPerHour: 1,
+    });
+  });
+
+  it("counts reporting pods when there is no HPA history", () => {
+    // A fourth pod reports exactly when the flapping pattern says 4.
+    const fourth = flapping(6);
+    const pods = [...STEADY_PODS, cpu("web-d", (t) => (fourth(t) === 4 ? 0.25 : Number.NaN))];
+    const rec = runWeb(pods, { hpa: hpa(3, 6) }).recommendations[0];
+    expect(rec?.change).toEqual({ kind: "stabilize-scale-down", stabilizationWindowSeconds: 600 });
+    expect(rec?.evidence).toMatchObject({ replicasFrom: "pods", reversals: 42, hoursWithReversals: 7 });
+  });
+});
+
+describe("analyzeHpa: lower an idle HPA minimum", () => {
+  const PROD: WorkloadRef = { namespace: "prod", kind: "Deployment", name: "web" };
+
+  /** Four pods at `each` cores (of 500m requested), all the time. */
+  function fourPods(each: number): SeriesUsage[] {
+    return ["a", "b", "c", "d"].map((p) => cpu(`web-${p}`, () => each));
+  }
+
+  it("lowers the minimum to what p95 demand needs: 1 elsewhere, the HA floor of 2 in production", () => {
+    // 4 × 0.05 = 0.2 cores, 10% utilization (< 50% of 70%). ceil(0.2 / 0.35) = 1.
+    // shop is listed first but prod sorts first: output is ordered by workload key.
+    const result = analyzeHpa(
+      state([workload(WEB, { hpa: hpa(4, 8) }), workload(PROD, { hpa: hpa(4, 8) })]),
+      history([usageOf(WEB, fourPods(0.05)), usageOf(PROD, fourPods(0.05))]),
+      policy(),
+      { isProduction: (ns) => ns === "prod" },
+    );
+    expect(result).toEqual({
+      recommendations: [
+        {
+          workload: PROD,
+          change: { kind: "lower-min", from: 4, to: 2 },
+          evidence: {
+            windowHours: 168,
+            replicasFrom: "pods",
+            shareAtMin: 1,
+            utilizationP95AtMin: 0.1,
+            idleBelow: 0.35,
+            demandP95CoresAtMin: 0.2,
+            sizingCoresPerPod: 0.5,
+            floor: 2,
+          },
+          reason:
+            "The HPA sat at its minimum of 4 replicas 100% of the last 168h at p95 utilization 10% " +
+            "(idle below 35%); 2 replicas keep its p95 demand of 0.2 cores within the 70% target, " +
+            "the HA floor for production.",
+        },
+        {
+          workload: WEB,
+          change: { kind: "lower-min", from: 4, to: 1 },
+          evidence: {
+            windowHours: 168,
+            replicasFrom: "pods",
+            shareAtMin: 1,
+            utilizationP95AtMin: 0.1,
+            idleBelow: 0.35,
+            demandP95CoresAtMin: 0.2,
+            sizingCoresPerPod: 0.5,
+            floor: 1,
+          },
+          reason:
+            "The HPA sat at its minimum of 4 replicas 100% of the last 168h at p95 utilization 10% " +
+            "(idle below 35%); 1 replica keeps its p95 demand of 0.2 cores within the 70% target.",
+        },
+      ],
+      skipped: [],
+    });
+  });
+
+  it("proposes nothing when the floor is not below the current minimum", () => {
+    const pods = ["a", "b"].map((p) => cpu(`web-${p}`, () => 0.05));
+    const result = analyzeHpa(
+      state([workload(PROD, { hpa: hpa(2, 8) })]),
+      history([usageOf(PROD, pods)]),
+      policy(),
+      { isProduction: (ns) => ns === "prod" },
+    );
+    expect(result).toEqual({ recommendations: [], skipped: [] });
+  });
+
+  it("treats p95 utilization exactly at idleUtilization × target as not idle", () => {
+    // 4 × 0.175 / 2.0 = 35% exactly.
+    expect(runWeb(fourPods(0.175), { hpa: hpa(4, 8) })).toEqual({ recommendations: [], skipped: [] });
+    // 4 × 0.17 / 2.0 = 34%: idle. 0.68 cores need ceil(0.68 / 0.35) = 2 replicas.
+    expect(runWeb(fourPods(0.17), { hpa: hpa(4, 8) }).recommendations[0]?.change).toEqual({
+      kind: "lower-min",
+      from: 4,
+      to: 2,
+    });
+  });
+
+  it("needs the HPA at its minimum for 90% of the steps", () => {
+    // A fifth pod for 17h of 168h: at minimum 89.9% of the time.
+    const extra = cpu("web-e", (t) => (t > NOW - 17 * HOUR ? 0.05 : Number.NaN));
+    expect(runWeb([...fourPods(0.05), extra], { hpa: hpa(4, 8) }).recommendations).toEqual([]);
+    // For 16h: 90.5% of the time.
+    const less = cpu("web-e", (t) => (t > NOW - 16 * HOUR ? 0.05 : Number.NaN));
+    expect(runWeb([...fourPods(0.05), less], { hpa: hpa(4, 8) }).recommendations[0]?.change).toEqual({
+      kind: "lower-min",
+      from: 4,
+      to: 1,
+    });
+  });
+});

@@ -1,0 +1,593 @@
+// Horizontal scaling: when to give a workload an HPA, and how to tune the HPA it has, from CPU usage and
+// replica history. Pure: "now" is state.observedAt, and the same inputs always give the same result.
+//
+// Utilization follows the HPA's own arithmetic: at each step, the CPU used by the pods present divided by
+// their CPU requests (a pod's request is the sum of its containers'). "Is it hot" is judged against the
+// current request, because that is what the HPA sees; new replica counts are sized against
+// opts.cpuRequest (e.g. what right-sizing recommends), because that is what will run once both merge.
+//
+// Steps are the sample times of the workload's CPU series. They are assumed to be aligned across pods,
+// as a Prometheus range query returns them; a sample covers the step before it.
+
+import type {
+  ClusterState,
+  ContainerUsage,
+  HpaHistory,
+  HpaState,
+  SeriesUsage,
+  UsageHistory,
+  Workload,
+  WorkloadRef,
+} from "../model/types.ts";
+import { workloadKey } from "../model/types.ts";
+import { percentile, sortNumbers } from "./stats.ts";
+
+export interface HpaPolicy {
+  /** Target CPU utilization (share of request) of a proposed HPA, and "hot" for fixed-replica workloads. */
+  targetUtilization: number;
+  /** An episode is a run of steps at or above the target lasting at least this many minutes. */
+  hotMinutes: number;
+  /** "Repeatedly": episodes on at least this many distinct UTC days. */
+  minEpisodes: number;
+  /** Share of steps at maxReplicas and above the HPA's target at (or above) which the max is too low. */
+  pinnedShare: number;
+  /**
+   * Flaps per hour above which an HPA flaps. A flap is a replica change that reverses the previous
+   * change (up after down, down after up); the rate is averaged over the UTC clock hours with any flap.
+   * A daily ramp, however steep, reverses once at its peak and once at its trough, so it stays near 1.
+   */
+  flapChangesPerHour: number;
+  /** Proposed scale-down stabilization window for a flapping HPA, in seconds. */
+  stabilizationSeconds: number;
+  /** An HPA's minimum is idle when p95 utilization while at minReplicas is below this share of its target. */
+  idleUtilization: number;
+  /** Lowest minReplicas proposed in production namespaces (elsewhere the floor is 1). */
+  haFloor: number;
+  /** Workloads with less CPU history than this (first to last sample in the window) are skipped. */
+  minHistoryHours: number;
+  /** Never propose a maxReplicas above this. */
+  maxReplicasCap: number;
+}
+
+export const DEFAULT_HPA_POLICY: HpaPolicy = {
+  targetUtilization: 0.7,
+  hotMinutes: 5,
+  minEpisodes: 3,
+  pinnedShare: 0.1,
+  flapChangesPerHour: 4,
+  stabilizationSeconds: 600,
+  idleUtilization: 0.5,
+  haFloor: 2,
+  minHistoryHours: 24,
+  maxReplicasCap: 50,
+};
+
+export type HpaChange =
+  | { kind: "enable-hpa"; minReplicas: number; maxReplicas: number; targetCPUUtilizationPercentage: number }
+  | { kind: "raise-max"; from: number; to: number }
+  | { kind: "stabilize-scale-down"; stabilizationWindowSeconds: number }
+  | { kind: "lower-min"; from: number; to: number };
+
+export interface HpaRecommendation {
+  workload: WorkloadRef;
+  change: HpaChange;
+  /** Numbers a reviewer checks: e.g. episodes, hours at max, peak cores, utilization p95, changes/hour, window. */
+  evidence: Record<string, number | string>;
+  /** One sentence: why, in numbers. */
+  reason: string;
+}
+
+export interface HpaResult {
+  /** Ordered by workload key, then enable-hpa, raise-max, stabilize-scale-down, lower-min. */
+  recommendations: HpaRecommendation[];
+  /** Workloads not analyzed, or a change found but not proposed, with why; ordered by workload key. */
+  skipped: { workload: WorkloadRef; reason: string }[];
+}
+
+const DEFAULT_WINDOW_HOURS = 168;
+/** "Sits at minReplicas most of the time": the share of steps at (or below) the minimum. */
+const AT_MIN_SHARE = 0.9;
+const HOUR = 3600;
+const DAY = 86_400;
+
+export function analyzeHpa(
+  state: ClusterState,
+  usage: UsageHistory,
+  policy: HpaPolicy,
+  opts: {
+    /** CPU request per container to size against (e.g. the one right-sizing recommends); default the current request. */
+    cpuRequest?: (workload: WorkloadRef, container: string) => number | undefined;
+    /** Whether a namespace is production (HA floor applies); default: none is. */
+    isProduction?: (namespace: string) => boolean;
+    /** History window in hours (default 168). */
+    windowHours?: number;
+  } = {},
+): HpaResult {
+  const hours = opts.windowHours ?? DEFAULT_WINDOW_HOURS;
+  const window: Window = { start: state.observedAt - hours * HOUR, end: state.observedAt, hours };
+  const cpuUsage = groupBy(usage.containers, (e) => workloadKey(e.workload));
+  const hpaHistory = groupBy(usage.hpa ?? [], (h) => workloadKey(h.workload));
+  const recommendations: HpaRecommendation[] = [];
+  const skipped: HpaResult["skipped"] = [];
+  const workloads = [...state.workloads].sort((a, b) => compare(workloadKey(a.ref), workloadKey(b.ref)));
+  for (const workload of workloads) {
+    // DaemonSets run one pod per node: there is no replica count to scale.
+    if (workload.ref.kind === "DaemonSet" || workload.replicas === null) continue;
+    const key = workloadKey(workload.ref);
+    const outcomes = analyzeWorkload(workload, cpuUsage.get(key) ?? [], hpaHistory.get(key) ?? [], window, {
+      policy,
+      cpuRequest: opts.cpuRequest,
+      production: opts.isProduction?.(workload.ref.namespace) ?? false,
+    });
+    for (const outcome of outcomes) {
+      if (typeof outcome === "string") skipped.push({ workload: workload.ref, reason: outcome });
+      else recommendations.push(outcome);
+    }
+  }
+  return { recommendations, skipped };
+}
+
+interface Window {
+  start: number;
+  end: number;
+  hours: number;
+}
+
+interface Context {
+  policy: HpaPolicy;
+  cpuRequest: ((workload: WorkloadRef, container: string) => number | undefined) | undefined;
+  production: boolean;
+}
+
+/** One step of a workload: when, the CPU (cores) its pods used, and how many pods reported. */
+interface Step {
+  t: number;
+  demand: number;
+  pods: number;
+}
+
+/** What the checks share about one workload. */
+interface Profile {
+  workload: Workload;
+  steps: Step[];
+  /** Seconds one step covers. */
+  stepSeconds: number;
+  /** Utilization per step against the current request (what the HPA sees). */
+  utilization: number[];
+  peakDemand: number;
+  currentPodRequest: number;
+  sizingPodRequest: number;
+  window: Window;
+}
+
+/** Recommendations, and skip reasons as strings. */
+type Outcome = HpaRecommendation | string;
+
+function analyzeWorkload(
+  workload: Workload,
+  usage: readonly ContainerUsage[],
+  history: readonly HpaHistory[],
+  window: Window,
+  ctx: Context,
+): Outcome[] {
+  // An HPA on CPU divides usage by the request: without a request it has nothing to compute.
+  const unrequested = workload.containers.filter((c) => !isPositive(c.resources.requests.cpu));
+  if (unrequested.length > 0) {
+    const names = unrequested.map((c) => `"${c.name}"`).join(", ");
+    return [`no CPU request on container ${names}; CPU autoscaling needs one`];
+  }
+  if (workload.containers.length === 0) return ["no containers"];
+
+  const names = new Set(workload.containers.map((c) => c.name));
+  const steps = cpuSteps(
+    usage.filter((e) => names.has(e.container)).flatMap((e) => e.cpu),
+    window,
+  );
+  const first = steps[0];
+  const last = steps[steps.length - 1];
+  if (!first || !last) return ["no CPU usage data"];
+  const spanHours = (last.t - first.t) / HOUR;
+  if (spanHours < ctx.policy.minHistoryHours) {
+    return [
+      `only ${floorHours(spanHours)}h of usage history; at least ${roundHours(ctx.policy.minHistoryHours)}h needed`,
+    ];
+  }
+
+  const currentPodRequest = sum(workload.containers.map((c) => c.resources.requests.cpu ?? 0));
+  const sizingPodRequest = sum(
+    workload.containers.map((c) => {
+      const override = ctx.cpuRequest?.(workload.ref, c.name);
+      return override !== undefined && isPositive(override) ? override : (c.resources.requests.cpu ?? 0);
+    }),
+  );
+  const profile: Profile = {
+    workload,
+    steps,
+    stepSeconds: stepOf(steps),
+    utilization: steps.map((s) => s.demand / (s.pods * currentPodRequest)),
+    peakDemand: steps.reduce((peak, s) => Math.max(peak, s.demand), 0),
+    currentPodRequest,
+    sizingPodRequest,
+    window,
+  };
+
+  const hpa = workload.hpa;
+  if (hpa === null) {
+    const outcome = enableHpa(profile, ctx.policy);
+    return outcome ? [outcome] : [];
+  }
+  const replicas = replicaCounts(profile, historyFor(hpa, history));
+  return [
+    raiseMax(profile, hpa, replicas, ctx.policy),
+    stabilizeScaleDown(profile, replicas, historyFor(hpa, history), ctx.policy),
+    lowerMin(profile, hpa, replicas, ctx),
+  ].filter((o): o is Outcome => o !== null);
+}
+
+// --- enable-hpa ---------------------------------------------------------------------------------------
+
+function enableHpa(p: Profile, policy: HpaPolicy): Outcome | null {
+  const target = policy.targetUtilization;
+  const episodes = hotEpisodes(p, target, policy.hotMinutes * 60);
+  const days = new Set(episodes.map((e) => Math.floor(e.start / DAY)));
+  if (days.size < policy.minEpisodes) return null;
+
+  const replicas = p.workload.replicas ?? 0;
+  // Scaled to zero on purpose (or being retired): an HPA would bring it back.
+  if (replicas < 1) return `hot on ${days.size} days, but scaled to 0 replicas; not proposing an HPA`;
+  const needed = replicasFor(p.peakDemand, p.sizingPodRequest, target);
+  const max = Math.min(policy.maxReplicasCap, Math.max(replicas + 1, needed));
+  if (max <= replicas) {
+    return `hot on ${days.size} days, but its ${replicas} replicas already reach maxReplicasCap (${policy.maxReplicasCap})`;
+  }
+  const percent = Math.round(target * 100);
+  const longest = Math.max(...episodes.map((e) => e.end - e.start));
+  return {
+    workload: p.workload.ref,
+    change: {
+      kind: "enable-hpa",
+      minReplicas: replicas,
+      maxReplicas: max,
+      targetCPUUtilizationPercentage: percent,
+    },
+    evidence: {
+      windowHours: p.window.hours,
+      stepSeconds: p.stepSeconds,
+      replicas,
+      episodes: episodes.length,
+      hotDays: days.size,
+      longestEpisodeMinutes: round(longest / 60, 1),
+      utilizationP95: round(percentile(sortNumbers(p.utilization), 95), 3),
+      peakCores: round(p.peakDemand, 3),
+      requestCoresPerPod: round(p.currentPodRequest, 3),
+      sizingCoresPerPod: round(p.sizingPodRequest, 3),
+      replicasNeededAtPeak: needed,
+    },
+    reason:
+      `CPU was at or above ${percent}% of request for ${policy.hotMinutes}+ minutes ${episodes.length} times on ` +
+      `${days.size} days of the last ${p.window.hours}h (peak ${fmtCores(p.peakDemand)}), so an HPA from ` +
+      `${replicas} to ${max} replicas at ${percent}% would absorb the peaks.`,
+  };
+}
+
+interface Episode {
+  /** Start of the time the first hot sample covers (one step before it). */
+  start: number;
+  /** Time of the last hot sample. */
+  end: number;
+}
+
+/** Maximal runs of consecutive hot steps (no gap wider than a step) lasting at least minSeconds. */
+function hotEpisodes(p: Profile, target: number, minSeconds: number): Episode[] {
+  const episodes: Episode[] = [];
+  let first: number | null = null;
+  let last: number | null = null;
+  const close = () => {
+    if (first === null || last === null) return;
+    const start = first - p.stepSeconds;
+    if (atLeast(last - start, minSeconds)) episodes.push({ start, end: last });
+  };
+  p.steps.forEach((step, i) => {
+    const hot = atLeast(p.utilization[i] as number, target);
+    if (hot && last !== null && atMost(step.t - last, p.stepSeconds)) {
+      last = step.t;
+      return;
+    }
+    close();
+    first = hot ? step.t : null;
+    last = first;
+  });
+  close();
+  return episodes;
+}
+
+// --- raise-max ----------------------------------------------------------------------------------------
+
+function raiseMax(p: Profile, hpa: HpaState, replicas: ReplicaCounts, policy: HpaPolicy): Outcome | null {
+  const target = hpaTarget(hpa, policy);
+  // At max and still above target: the HPA wants more replicas than it may have.
+  const pinned = p.steps.filter(
+    (_, i) => (replicas.counts[i] as number) >= hpa.maxReplicas && above(p.utilization[i] as number, target),
+  ).length;
+  const share = pinned / p.steps.length;
+  if (!atLeast(share, policy.pinnedShare)) return null;
+
+  const from = hpa.maxReplicas;
+  const needed = replicasFor(p.peakDemand, p.sizingPodRequest, target);
+  const to = Math.min(policy.maxReplicasCap, Math.max(from + 1, needed));
+  if (to <= from) {
+    return `pinned at maxReplicas ${from} for ${fmtPercent(share)} of the window, but maxReplicasCap is ${policy.maxReplicasCap}`;
+  }
+  const hoursAtMax = round((pinned * p.stepSeconds) / HOUR, 1);
+  return {
+    workload: p.workload.ref,
+    change: { kind: "raise-max", from, to },
+    evidence: {
+      windowHours: p.window.hours,
+      stepSeconds: p.stepSeconds,
+      replicasFrom: replicas.source,
+      steps: p.steps.length,
+      pinnedSteps: pinned,
+      pinnedShare: round(share, 3),
+      hoursAtMax,
+      targetUtilization: target,
+      peakCores: round(p.peakDemand, 3),
+      sizingCoresPerPod: round(p.sizingPodRequest, 3),
+      replicasNeededAtPeak: needed,
+    },
+    reason:
+      `The HPA sat at its maximum of ${fmtReplicas(from)} above its ${fmtPercent(target)} target for ${hoursAtMax}h ` +
+      `(${fmtPercent(share)} of the last ${p.window.hours}h, peak ${fmtCores(p.peakDemand)}), so the max goes to ${to}.`,
+  };
+}
+
+// --- stabilize-scale-down -----------------------------------------------------------------------------
+
+function stabilizeScaleDown(
+  p: Profile,
+  replicas: ReplicaCounts,
+  history: HpaHistory | undefined,
+  policy: HpaPolicy,
+): Outcome | null {
+  // The HPA's own status is the better record: pod counts also move during rollouts (surge pods).
+  const series = replicas.source === "hpa-history" && history ? inWindow(history.current, p.window) : null;
+  const times = series?.times ?? p.steps.map((s) => s.t);
+  const values = series?.values ?? p.steps.map((s) => s.pods);
+
+  let changes = 0;
+  let flaps = 0;
+  const flapHours = new Set<number>();
+  let direction = 0;
+  for (let i = 1; i < values.length; i++) {
+    const delta = (values[i] as number) - (values[i - 1] as number);
+    if (delta === 0) continue;
+    changes++;
+    const next = Math.sign(delta);
+    if (direction !== 0 && next !== direction) {
+      flaps++;
+      flapHours.add(Math.floor((times[i] as number) / HOUR));
+    }
+    direction = next;
+  }
+  const rate = flapHours.size > 0 ? flaps / flapHours.size : 0;
+  if (!above(rate, policy.flapChangesPerHour)) return null;
+
+  return {
+    workload: p.workload.ref,
+    change: { kind: "stabilize-scale-down", stabilizationWindowSeconds: policy.stabilizationSeconds },
+    evidence: {
+      windowHours: p.window.hours,
+      replicasFrom: replicas.source,
+      replicaChanges: changes,
+      reversals: flaps,
+      hoursWithReversals: flapHours.size,
+      reversalsPerHour: round(rate, 2),
+    },
+    reason:
+      `The replica count reversed direction ${flaps} times in ${flapHours.size} hours of the last ` +
+      `${p.window.hours}h (${round(rate, 2)} per hour, above ${policy.flapChangesPerHour}), so scale-downs ` +
+      `wait ${policy.stabilizationSeconds}s for the load to settle.`,
+  };
+}
+
+// --- lower-min ----------------------------------------------------------------------------------------
+
+function lowerMin(p: Profile, hpa: HpaState, replicas: ReplicaCounts, ctx: Context): Outcome | null {
+  const { policy } = ctx;
+  const target = hpaTarget(hpa, policy);
+  // Below the minimum counts as at it: pods starting up or not yet reporting.
+  const atMin = p.steps.map((_, i) => i).filter((i) => (replicas.counts[i] as number) <= hpa.minReplicas);
+  const share = atMin.length / p.steps.length;
+  if (atMin.length === 0 || !atLeast(share, AT_MIN_SHARE)) return null;
+
+  const utilizationP95 = percentile(sortNumbers(atMin.map((i) => p.utilization[i] as number)), 95);
+  const idleBelow = policy.idleUtilization * target;
+  if (!below(utilizationP95, idleBelow)) return null;
+
+  // As many replicas as keep the p95 demand at or below target; the HPA adds more when it rises.
+  const demandP95 = percentile(sortNumbers(atMin.map((i) => (p.steps[i] as Step).demand)), 95);
+  const floor = ctx.production ? policy.haFloor : 1;
+  const from = hpa.minReplicas;
+  const needed = replicasFor(demandP95, p.sizingPodRequest, target);
+  const to = Math.max(floor, needed);
+  if (to >= from) return null;
+
+  return {
+    workload: p.workload.ref,
+    change: { kind: "lower-min", from, to },
+    evidence: {
+      windowHours: p.window.hours,
+      replicasFrom: replicas.source,
+      shareAtMin: round(share, 3),
+      utilizationP95AtMin: round(utilizationP95, 3),
+      idleBelow: round(idleBelow, 3),
+      demandP95CoresAtMin: round(demandP95, 3),
+      sizingCoresPerPod: round(p.sizingPodRequest, 3),
+      floor,
+    },
+    reason:
+      `The HPA sat at its minimum of ${from} replicas ${fmtPercent(share)} of the last ${p.window.hours}h at ` +
+      `p95 utilization ${fmtPercent(utilizationP95)} (idle below ${fmtPercent(idleBelow)}); ${fmtReplicas(to)} ` +
+      `${to === 1 ? "keeps" : "keep"} its p95 demand of ${fmtCores(demandP95)} within the ${fmtPercent(target)} ` +
+      `target${needed < floor && ctx.production ? ", the HA floor for production." : "."}`,
+  };
+}
+
+// --- shared -------------------------------------------------------------------------------------------
+
+interface ReplicaCounts {
+  /** Replicas at each step of the profile. */
+  counts: number[];
+  source: "hpa-history" | "pods";
+}
+
+/**
+ * The replica count at each step: the HPA's status.currentReplicas when its history covers the step (the
+ * latest sample at or before it, at most one step old, as Prometheus' lookback reads it), else the
+ * number of pods that reported CPU.
+ */
+function replicaCounts(p: Profile, history: HpaHistory | undefined): ReplicaCounts {
+  const pods = p.steps.map((s) => s.pods);
+  if (!history || inWindow(history.current, p.window).times.length === 0) {
+    return { counts: pods, source: "pods" };
+  }
+  const { times, values } = history.current;
+  const counts: number[] = [];
+  let j = 0;
+  p.steps.forEach((step, i) => {
+    while (j < times.length && (times[j] as number) <= step.t) j++;
+    const at = j - 1;
+    const value = values[at];
+    const fresh = at >= 0 && atMost(step.t - (times[at] as number), p.stepSeconds);
+    counts.push(fresh && value !== undefined && Number.isFinite(value) ? value : (pods[i] as number));
+  });
+  return { counts, source: "hpa-history" };
+}
+
+/** The history of this HPA; a workload's other HPA records (e.g. a renamed one) only when none matches. */
+function historyFor(hpa: HpaState, history: readonly HpaHistory[]): HpaHistory | undefined {
+  return history.find((h) => h.hpa === hpa.name) ?? history[0];
+}
+
+/** The HPA's own target when it scales on CPU; otherwise the policy's. */
+function hpaTarget(hpa: HpaState, policy: HpaPolicy): number {
+  return hpa.targetCPUUtilizationPercentage !== null
+    ? hpa.targetCPUUtilizationPercentage / 100
+    : policy.targetUtilization;
+}
+
+/** Steps within (start, end]: per sample time, the summed CPU of all finite samples and the pods behind them. */
+function cpuSteps(series: readonly SeriesUsage[], window: Window): Step[] {
+  const byTime = new Map<number, { demand: number; pods: Set<string> }>();
+  for (const s of series) {
+    for (let i = 0; i < s.times.length; i++) {
+      const t = s.times[i] as number;
+      const v = s.values[i] as number;
+      if (!(t > window.start && t <= window.end) || !Number.isFinite(v)) continue;
+      const step = byTime.get(t);
+      if (step) {
+        step.demand += v;
+        step.pods.add(s.pod);
+      } else byTime.set(t, { demand: v, pods: new Set([s.pod]) });
+    }
+  }
+  return [...byTime].map(([t, s]) => ({ t, demand: s.demand, pods: s.pods.size })).sort((a, b) => a.t - b.t);
+}
+
+/** The median gap between steps: the query's step, unmoved by the odd gap where no pod reported. */
+function stepOf(steps: readonly Step[]): number {
+  const gaps: number[] = [];
+  for (let i = 1; i < steps.length; i++) gaps.push((steps[i] as Step).t - (steps[i - 1] as Step).t);
+  return gaps.length > 0 ? percentile(sortNumbers(gaps), 50) : 0;
+}
+
+function inWindow(
+  series: { times: Float64Array; values: Float64Array },
+  window: Window,
+): { times: number[]; values: number[] } {
+  const times: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < series.times.length; i++) {
+    const t = series.times[i] as number;
+    const v = series.values[i] as number;
+    if (t > window.start && t <= window.end && Number.isFinite(v)) {
+      times.push(t);
+      values.push(v);
+    }
+  }
+  return { times, values };
+}
+
+/** Replicas that hold demand at or below target utilization of podRequest each. */
+function replicasFor(demand: number, podRequest: number, target: number): number {
+  // The epsilon keeps float noise (2.8 / 0.7 = 4.000000000000001) from adding a replica.
+  return Math.max(0, Math.ceil(demand / (podRequest * target) - 1e-9));
+}
+
+// Comparisons that treat values within float noise of the threshold as equal to it, so "exactly at the
+// threshold" behaves as documented however the division rounds.
+function tolerance(b: number): number {
+  return 1e-9 * Math.max(1, Math.abs(b));
+}
+function atLeast(a: number, b: number): boolean {
+  return a >= b - tolerance(b);
+}
+function atMost(a: number, b: number): boolean {
+  return a <= b + tolerance(b);
+}
+function above(a: number, b: number): boolean {
+  return a > b + tolerance(b);
+}
+function below(a: number, b: number): boolean {
+  return a < b - tolerance(b);
+}
+
+function isPositive(value: number | null): value is number {
+  return value !== null && Number.isFinite(value) && value > 0;
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/** Code-unit order: the same everywhere, unlike localeCompare. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function fmtPercent(share: number): string {
+  return `${round(share * 100, 1)}%`;
+}
+
+function fmtReplicas(n: number): string {
+  return n === 1 ? "1 replica" : `${n} replicas`;
+}
+
+function fmtCores(cores: number): string {
+  return `${round(cores, 3)} cores`;
+}
+
+/** Rounded down to 0.1h, so 23.99h of history never reads as "24h ... at least 24h needed". */
+function floorHours(hours: number): number {
+  return Math.floor(hours * 10 + 1e-9) / 10;
+}
+
+function roundHours(hours: number): number {
+  return Math.round(hours * 10) / 10;
+}

@@ -1,0 +1,927 @@
+import { describe, expect, it } from "vitest";
+import type { OomEvidence } from "../analyze/oom.ts";
+import type { WorkloadMapping } from "../formats/config.ts";
+import type { PriceModel } from "../model/policy.ts";
+import type { Evidence, FieldChange, Recommendation } from "../model/recommendation.ts";
+import type { ClusterState, Resources, Workload, WorkloadRef } from "../model/types.ts";
+import {
+  type Adjusted,
+  applyGuardrails,
+  boundsFor,
+  DEFAULT_GUARDRAILS,
+  type GuardrailPolicy,
+  type GuardrailResult,
+  proposalCost,
+  type RecentChange,
+} from "./guardrails.ts";
+import { decideOom, decideRightsize, type Proposal } from "./proposals.ts";
+
+const NOW = 1_795_176_000; // 2026-11-20T12:00:00Z
+const DAY = 86400;
+const MI = 2 ** 20;
+const GI = 2 ** 30;
+const VALUES = "clusters/prod-eu/values.yaml";
+// Round prices so costs can be checked by hand: one core is 29.20 a month (0.04 x 730 h), one GiB 3.65.
+const PRICES: PriceModel = { currency: "EUR", cpuHour: 0.04, memoryGiBHour: 0.005 };
+
+const API: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "api" };
+const CART: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "cart" };
+const AGENT: WorkloadRef = { namespace: "kube-system", kind: "DaemonSet", name: "log-agent" };
+
+function res(
+  requests: [cpu: number | null, memory: number | null],
+  limits: [cpu: number | null, memory: number | null],
+): Resources {
+  return {
+    requests: { cpu: requests[0], memory: requests[1] },
+    limits: { cpu: limits[0], memory: limits[1] },
+  };
+}
+
+/** 1 CPU / 1Gi requests, 2 CPU / 2Gi limits. */
+const ONE_CORE_ONE_GI = res([1, GI], [2, 2 * GI]);
+
+function workload(
+  ref: WorkloadRef,
+  resources: Resources | Workload["containers"] = ONE_CORE_ONE_GI,
+  opts: { replicas?: number; annotations?: Record<string, string> } = {},
+): Workload {
+  return {
+    ref,
+    replicas: opts.replicas ?? 2,
+    labels: {},
+    annotations: opts.annotations ?? {},
+    containers: Array.isArray(resources) ? resources : [{ name: "app", resources }],
+    hpa: null,
+  };
+}
+
+const EVIDENCE: Evidence = {
+  window: { start: NOW - 168 * 3600, end: NOW, hours: 168 },
+  pods: 2,
+  cpu: { samples: 4034, p50: 0.21, p95: 0.34, p99: 0.38, max: 0.41 },
+  memory: { samples: 4034, p50: 300 * MI, p95: 340 * MI, p99: 350 * MI, max: 360 * MI },
+};
+
+function change(field: FieldChange["field"], from: number | null, to: number | null): FieldChange {
+  return { field, from, to };
+}
+
+/** A recommendation for the workload's container, current values taken from the workload. */
+function rec(w: Workload, changes: FieldChange[], container = "app"): Recommendation {
+  const current = structuredClone(
+    (w.containers.find((c) => c.name === container) as Workload["containers"][number]).resources,
+  );
+  const recommended: Resources = structuredClone(current);
+  for (const c of changes) {
+    const [group, resource] = c.field.split(".") as ["requests" | "limits", "cpu" | "memory"];
+    recommended[group][resource] = c.to;
+  }
+  return { workload: w.ref, container, current, recommended, changes, confidence: 1, evidence: EVIDENCE };
+}
+
+/** Halves requests (1 CPU -> 500m, 1Gi -> 512Mi) and removes the CPU limit: exactly a 50% cut. */
+const HALVE: FieldChange[] = [
+  change("requests.cpu", 1, 0.5),
+  change("requests.memory", GI, 512 * MI),
+  change("limits.cpu", 2, null),
+];
+
+/** The real decideRightsize: one proposal for the workload, written under <name>.resources. */
+function propose(w: Workload, changes: FieldChange[], mapping: Partial<WorkloadMapping> = {}): Proposal {
+  const recs = mapping.resources ? w.containers.map((c) => rec(w, changes, c.name)) : [rec(w, changes)];
+  return proposeRecs(w, recs, mapping);
+}
+
+function mappingFor(w: Workload, extra: Partial<WorkloadMapping>): WorkloadMapping {
+  return { workload: `${w.ref.namespace}/${w.ref.name}`, valuesFile: VALUES, prefix: w.ref.name, ...extra };
+}
+
+function stateOf(w: Workload): ClusterState {
+  return { cluster: "prod-eu", observedAt: NOW, workloads: [w], pods: [] };
+}
+
+function proposeRecs(w: Workload, recs: Recommendation[], mapping: Partial<WorkloadMapping> = {}): Proposal {
+  const decision = decideRightsize(
+    stateOf(w),
+    { recommendations: recs, skipped: [] },
+    [mappingFor(w, mapping)],
+    PRICES,
+  );
+  expect(decision.proposals).toHaveLength(1);
+  return decision.proposals[0] as Proposal;
+}
+
+/** The real decideOom: an OOM raise for the workload's "app" container. */
+function proposeOom(w: Workload, changes: FieldChange[]): Proposal {
+  const { current, recommended } = rec(w, changes);
+  const evidence: OomEvidence = {
+    podsOomKilled: 1,
+    prometheusKills: 0,
+    lastKillAt: null,
+    pods: [`${w.ref.name}-7d9f8b6c5-x2k4q`],
+    memory: null,
+    limit: current.limits.memory ?? 0,
+    candidates: [{ rule: "limit + 50%", bytes: recommended.limits.memory ?? 0 }],
+  };
+  const decision = decideOom(
+    stateOf(w),
+    {
+      recommendations: [{ workload: w.ref, container: "app", current, recommended, changes, evidence }],
+      skipped: [],
+    },
+    [mappingFor(w, {})],
+    PRICES,
+  );
+  expect(decision.proposals).toHaveLength(1);
+  return decision.proposals[0] as Proposal;
+}
+
+interface Run {
+  proposals: Proposal[];
+  workloads: Workload[];
+  policy?: Partial<GuardrailPolicy>;
+  recent?: RecentChange[];
+}
+
+/** applyGuardrails, checking in every test that each input proposal comes out exactly once. */
+function run(r: Run): GuardrailResult {
+  const before = structuredClone(r.proposals);
+  const result = applyGuardrails({
+    proposals: r.proposals,
+    state: { cluster: "prod-eu", observedAt: NOW, workloads: r.workloads, pods: [] },
+    policy: { ...DEFAULT_GUARDRAILS, ...r.policy },
+    recent: r.recent ?? [],
+    now: NOW,
+    prices: PRICES,
+  });
+  expect(result.kept.length + result.heldBack.length).toBe(r.proposals.length);
+  const out = [...result.kept.map((k) => k.proposal.id), ...result.heldBack.map((h) => h.proposal.id)];
+  expect(out.sort()).toEqual(r.proposals.map((p) => p.id).sort());
+  // Held-back proposals are the inputs as they came in, and no input is modified.
+  for (const h of result.heldBack) expect(r.proposals).toContain(h.proposal);
+  expect(r.proposals).toEqual(before);
+  return result;
+}
+
+/** The one proposal kept, when nothing was held back. */
+function keptOnly(result: GuardrailResult): Adjusted {
+  expect(result.heldBack).toEqual([]);
+  expect(result.kept).toHaveLength(1);
+  return result.kept[0] as Adjusted;
+}
+
+describe("DEFAULT_GUARDRAILS", () => {
+  it("is not paused, opens at most 10 proposals, cuts at most 50% at once and cools down for 7 days", () => {
+    expect(DEFAULT_GUARDRAILS).toEqual({
+      paused: false,
+      maxProposalsPerRun: 10,
+      maxCutFraction: 0.5,
+      cooldownSeconds: 604800,
+      ignore: [],
+      bounds: [],
+    });
+  });
+});
+
+describe("applyGuardrails: nothing to hold back", () => {
+  it("keeps the proposal itself, without notes", () => {
+    const w = workload(API);
+    const p = propose(w, HALVE);
+    expect(run({ proposals: [p], workloads: [w] })).toEqual({
+      kept: [{ proposal: p, notes: [] }],
+      heldBack: [],
+    });
+    expect(run({ proposals: [p], workloads: [w] }).kept[0]?.proposal).toBe(p);
+  });
+
+  it("returns nothing for no proposals", () => {
+    expect(run({ proposals: [], workloads: [] })).toEqual({ kept: [], heldBack: [] });
+  });
+});
+
+describe("applyGuardrails: paused", () => {
+  it("holds back every proposal, OOM raises included, before any other rule", () => {
+    const api = workload(API, ONE_CORE_ONE_GI, { annotations: { "kopt.dev/ignore": "true" } });
+    const cart = workload(CART);
+    const p = propose(api, HALVE);
+    const oom = proposeOom(cart, [change("limits.memory", 2 * GI, 3 * GI)]);
+    const result = run({ proposals: [p, oom], workloads: [api, cart], policy: { paused: true } });
+    expect(result).toEqual({
+      kept: [],
+      heldBack: [
+        { proposal: p, rule: "paused", reason: "paused: true in kopt.yaml" },
+        { proposal: oom, rule: "paused", reason: "paused: true in kopt.yaml" },
+      ],
+    });
+  });
+});
+
+describe("applyGuardrails: ignore", () => {
+  it('holds back a workload annotated kopt.dev/ignore: "true"', () => {
+    const w = workload(API, ONE_CORE_ONE_GI, { annotations: { "kopt.dev/ignore": "true" } });
+    const p = propose(w, HALVE);
+    expect(run({ proposals: [p], workloads: [w] }).heldBack).toEqual([
+      { proposal: p, rule: "ignored", reason: 'annotation kopt.dev/ignore: "true" on shop/api' },
+    ]);
+  });
+
+  it('reads the annotation case-insensitively ("True") and keeps a workload annotated "false"', () => {
+    const yes = workload(API, ONE_CORE_ONE_GI, { annotations: { "kopt.dev/ignore": "True" } });
+    const no = workload(CART, ONE_CORE_ONE_GI, { annotations: { "kopt.dev/ignore": "false" } });
+    const pYes = propose(yes, HALVE);
+    const pNo = propose(no, HALVE);
+    const result = run({ proposals: [pYes, pNo], workloads: [yes, no] });
+    expect(result.heldBack).toEqual([
+      { proposal: pYes, rule: "ignored", reason: 'annotation kopt.dev/ignore: "True" on shop/api' },
+    ]);
+    expect(result.kept).toEqual([{ proposal: pNo, notes: [] }]);
+  });
+
+  it("holds back a workload listed in ignore, by name or by namespace/*", () => {
+    const api = workload(API);
+    const cart = workload(CART);
+    const agent = workload(AGENT);
+    const ps = [propose(api, HALVE), propose(cart, HALVE), propose(agent, HALVE)];
+    const byName = run({ proposals: ps, workloads: [api, cart, agent], policy: { ignore: ["shop/api"] } });
+    expect(byName.heldBack).toEqual([
+      { proposal: ps[0], rule: "ignored", reason: "ignore: shop/api in kopt.yaml" },
+    ]);
+    // Same cost effect, so ranked by workload: kube-system/... before shop/...
+    expect(byName.kept.map((k) => k.proposal)).toEqual([ps[2], ps[1]]);
+
+    const byNamespace = run({ proposals: ps, workloads: [api, cart, agent], policy: { ignore: ["shop/*"] } });
+    expect(byNamespace.heldBack).toEqual([
+      { proposal: ps[0], rule: "ignored", reason: "ignore: shop/* in kopt.yaml" },
+      { proposal: ps[1], rule: "ignored", reason: "ignore: shop/* in kopt.yaml" },
+    ]);
+    expect(byNamespace.kept.map((k) => k.proposal)).toEqual([ps[2]]);
+  });
+
+  it("holds back OOM raises too, and names the annotation when both opt it out", () => {
+    const w = workload(API, ONE_CORE_ONE_GI, { annotations: { "kopt.dev/ignore": "true" } });
+    const oom = proposeOom(w, [change("limits.memory", 2 * GI, 3 * GI)]);
+    expect(run({ proposals: [oom], workloads: [w], policy: { ignore: ["shop/api"] } }).heldBack).toEqual([
+      { proposal: oom, rule: "ignored", reason: 'annotation kopt.dev/ignore: "true" on shop/api' },
+    ]);
+  });
+});
+
+describe("applyGuardrails: cooldown", () => {
+  const w = workload(API);
+  const merged = (mergedAt: number, kind = "rightsize", ref = API): RecentChange => ({
+    workload: ref,
+    kind,
+    mergedAt,
+  });
+
+  it("holds back a workload changed 2 days ago, saying when the cooldown ends", () => {
+    const p = propose(w, HALVE);
+    expect(run({ proposals: [p], workloads: [w], recent: [merged(NOW - 2 * DAY)] }).heldBack).toEqual([
+      {
+        proposal: p,
+        rule: "cooldown",
+        reason:
+          "changed 2 days ago (rightsize, merged 2026-11-18 12:00 UTC); cooldown 7 days, until 2026-11-25 12:00 UTC",
+      },
+    ]);
+  });
+
+  it("ends exactly cooldownSeconds after the merge: 7 days ago is free, 7 days less a second is not", () => {
+    const p = propose(w, HALVE);
+    expect(run({ proposals: [p], workloads: [w], recent: [merged(NOW - 7 * DAY)] }).kept).toEqual([
+      { proposal: p, notes: [] },
+    ]);
+    expect(run({ proposals: [p], workloads: [w], recent: [merged(NOW - 7 * DAY + 1)] }).heldBack).toEqual([
+      {
+        proposal: p,
+        rule: "cooldown",
+        reason:
+          "changed 6 days ago (rightsize, merged 2026-11-13 12:00 UTC); cooldown 7 days, until 2026-11-20 12:00 UTC",
+      },
+    ]);
+  });
+
+  it("counts from the latest merge to the workload, of any kind, in hours below a day", () => {
+    const p = propose(w, HALVE);
+    const recent = [merged(NOW - 20 * DAY), merged(NOW - 5 * 3600 - 59, "oom"), merged(NOW - 3 * DAY)];
+    expect(run({ proposals: [p], workloads: [w], recent }).heldBack).toEqual([
+      {
+        proposal: p,
+        rule: "cooldown",
+        reason:
+          "changed 5 hours ago (oom, merged 2026-11-20 06:59 UTC); cooldown 7 days, until 2026-11-27 06:59 UTC",
+      },
+    ]);
+  });
+
+  it("ignores changes to other workloads, including one of the same name in another namespace", () => {
+    const p = propose(w, HALVE);
+    const recent = [
+      merged(NOW - DAY, "rightsize", CART),
+      merged(NOW - DAY, "rightsize", { ...API, namespace: "dev" }),
+    ];
+    expect(run({ proposals: [p], workloads: [w], recent }).kept).toEqual([{ proposal: p, notes: [] }]);
+  });
+
+  it("uses a configured cooldown", () => {
+    const p = propose(w, HALVE);
+    const policy = { cooldownSeconds: 36 * 3600 };
+    expect(run({ proposals: [p], workloads: [w], recent: [merged(NOW - DAY)], policy }).heldBack).toEqual([
+      {
+        proposal: p,
+        rule: "cooldown",
+        reason:
+          "changed 1 day ago (rightsize, merged 2026-11-19 12:00 UTC); cooldown 36 hours, until 2026-11-21 00:00 UTC",
+      },
+    ]);
+    expect(run({ proposals: [p], workloads: [w], recent: [merged(NOW - 2 * DAY)], policy }).heldBack).toEqual(
+      [],
+    );
+  });
+
+  it("exempts OOM raises, and only them", () => {
+    const cart = workload(CART);
+    const oom = proposeOom(w, [change("limits.memory", 2 * GI, 3 * GI)]);
+    const rightsize = propose(cart, HALVE);
+    const result = run({
+      proposals: [oom, rightsize],
+      workloads: [w, cart],
+      recent: [merged(NOW - DAY, "rightsize", API), merged(NOW - DAY, "rightsize", CART)],
+    });
+    expect(result.kept).toEqual([{ proposal: oom, notes: [] }]);
+    expect(result.heldBack.map((h) => [h.proposal, h.rule])).toEqual([[rightsize, "cooldown"]]);
+  });
+});
+
+describe("applyGuardrails: bounds", () => {
+  it("clamps a raise to the max, and re-prices it", () => {
+    const w = workload(API);
+    const p = propose(w, [change("requests.cpu", 1, 3), change("limits.cpu", 2, 4)]);
+    const { proposal, notes } = keptOnly(
+      run({
+        proposals: [p],
+        workloads: [w],
+        policy: { bounds: [{ workload: "shop/api", bounds: { cpu: { max: 2.5 } } }] },
+      }),
+    );
+    expect(notes).toEqual([
+      "app requests.cpu 1 -> 3: clamped to 2500m (bounds max 2500m)",
+      "app limits.cpu 2 -> 4: clamped to 2500m (bounds max 2500m)",
+    ]);
+    expect(proposal.valueChanges).toEqual([
+      {
+        file: VALUES,
+        path: "api.resources.requests.cpu",
+        container: "app",
+        field: "requests.cpu",
+        to: "2500m",
+      },
+      { file: VALUES, path: "api.resources.limits.cpu", container: "app", field: "limits.cpu", to: "2500m" },
+    ]);
+    const r = proposal.recommendations[0] as Recommendation;
+    expect(r.changes).toEqual([change("requests.cpu", 1, 2.5), change("limits.cpu", 2, 2.5)]);
+    expect(r.recommended).toEqual(res([2.5, GI], [2.5, 2 * GI]));
+    expect(r.current).toEqual(ONE_CORE_ONE_GI);
+    // Before: (1 x 29.20 + 1 x 3.65) x 2 = 65.70. After: (2.5 x 29.20 + 3.65) x 2 = 153.30.
+    expect(p.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 65.7,
+      monthlyAfter: 182.5,
+      monthlyDelta: 116.8,
+    });
+    expect(proposal.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 65.7,
+      monthlyAfter: 153.3,
+      monthlyDelta: 87.6,
+    });
+    expect({
+      ...proposal,
+      recommendations: p.recommendations,
+      valueChanges: p.valueChanges,
+      cost: p.cost,
+    }).toEqual(p);
+  });
+
+  it("clamps a cut to the min", () => {
+    const w = workload(API);
+    const p = propose(w, HALVE);
+    const { proposal, notes } = keptOnly(
+      run({
+        proposals: [p],
+        workloads: [w],
+        policy: { bounds: [{ workload: "shop/api", bounds: { memory: { min: 768 * MI } } }] },
+      }),
+    );
+    expect(notes).toEqual(["app requests.memory 1Gi -> 512Mi: clamped to 768Mi (bounds min 768Mi)"]);
+    expect(proposal.valueChanges.map((v) => [v.field, v.to])).toEqual([
+      ["requests.cpu", "500m"],
+      ["requests.memory", "768Mi"],
+      ["limits.cpu", null],
+    ]);
+    expect(proposal.recommendations[0]?.recommended).toEqual(res([0.5, 768 * MI], [null, 2 * GI]));
+    // After: (0.5 x 29.20 + 0.75 x 3.65) x 2 = 34.675, which monthlyCost rounds to 34.67 (binary float).
+    expect(proposal.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 65.7,
+      monthlyAfter: 34.67,
+      monthlyDelta: -31.03,
+    });
+  });
+
+  it("drops a change the bounds hold at its current value, and leaves a removed limit alone", () => {
+    const w = workload(API);
+    const p = propose(w, HALVE);
+    const { proposal, notes } = keptOnly(
+      run({
+        proposals: [p],
+        workloads: [w],
+        policy: { bounds: [{ workload: "shop/api", bounds: { cpu: { min: 1, max: 1.5 } } }] },
+      }),
+    );
+    expect(notes).toEqual(["app requests.cpu 1 -> 500m: left at 1 (bounds min 1, max 1500m)"]);
+    expect(proposal.recommendations[0]?.changes).toEqual([
+      change("requests.memory", GI, 512 * MI),
+      change("limits.cpu", 2, null),
+    ]);
+    expect(proposal.recommendations[0]?.recommended).toEqual(res([1, 512 * MI], [null, 2 * GI]));
+    expect(proposal.valueChanges.map((v) => [v.path, v.to])).toEqual([
+      ["api.resources.requests.memory", "512Mi"],
+      ["api.resources.limits.cpu", null],
+    ]);
+    // After: (29.20 + 0.5 x 3.65) x 2 = 62.05.
+    expect(proposal.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 65.7,
+      monthlyAfter: 62.05,
+      monthlyDelta: -3.65,
+    });
+  });
+
+  it("holds the proposal back when the bounds leave nothing to change", () => {
+    const w = workload(API);
+    const p = propose(w, [change("requests.cpu", 1, 0.5), change("requests.memory", GI, 512 * MI)]);
+    const result = run({
+      proposals: [p],
+      workloads: [w],
+      policy: { bounds: [{ workload: "shop/api", bounds: { cpu: { min: 1 }, memory: { min: GI } } }] },
+    });
+    expect(result).toEqual({
+      kept: [],
+      heldBack: [
+        {
+          proposal: p,
+          rule: "bounds",
+          reason:
+            "nothing left to change: app requests.cpu 1 -> 500m: left at 1 (bounds min 1); " +
+            "app requests.memory 1Gi -> 512Mi: left at 1Gi (bounds min 1Gi)",
+        },
+      ],
+    });
+  });
+
+  it("never turns a raise into a cut when the current value is already above the max", () => {
+    const w = workload(API, res([3, GI], [4, 2 * GI]));
+    const p = propose(w, [change("requests.cpu", 3, 3.5)]);
+    const result = run({
+      proposals: [p],
+      workloads: [w],
+      policy: { bounds: [{ workload: "shop/*", bounds: { cpu: { max: 2 } } }] },
+    });
+    expect(result.heldBack).toEqual([
+      {
+        proposal: p,
+        rule: "bounds",
+        reason:
+          "nothing left to change: app requests.cpu 3 -> 3500m: left at 3 (bounds max 2 would turn this raise into a cut)",
+      },
+    ]);
+  });
+
+  it("removes a container with nothing left from a multi-container proposal, and says so", () => {
+    const w = workload(API, [
+      { name: "app", resources: ONE_CORE_ONE_GI },
+      { name: "envoy", resources: res([0.2, 128 * MI], [null, 256 * MI]) },
+    ]);
+    const app = rec(w, [change("requests.cpu", 1, 0.5)], "app");
+    const envoy = rec(w, [change("requests.memory", 128 * MI, 96 * MI)], "envoy");
+    const p = proposeRecs(w, [app, envoy], { resources: { app: "api.resources", envoy: "envoy.resources" } });
+    const { proposal, notes } = keptOnly(
+      run({
+        proposals: [p],
+        workloads: [w],
+        policy: { bounds: [{ workload: "shop/api", bounds: { memory: { min: 128 * MI } } }] },
+      }),
+    );
+    expect(notes).toEqual([
+      "envoy requests.memory 128Mi -> 96Mi: left at 128Mi (bounds min 128Mi)",
+      "envoy: nothing left to change; left out of this proposal",
+    ]);
+    expect(proposal.recommendations).toEqual([app]);
+    expect(proposal.valueChanges).toEqual([
+      {
+        file: VALUES,
+        path: "api.resources.requests.cpu",
+        container: "app",
+        field: "requests.cpu",
+        to: "500m",
+      },
+    ]);
+    // Before: (1.2 x 29.20 + 1.125 x 3.65) x 2 = 78.2925 -> 78.29; after: (0.7 x 29.20 + 1.125 x 3.65) x 2 = 49.0925 -> 49.09.
+    expect(proposal.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 78.29,
+      monthlyAfter: 49.09,
+      monthlyDelta: -29.2,
+    });
+  });
+
+  it("leaves right-sizing alone under replica bounds", () => {
+    const w = workload(API);
+    const p = propose(w, HALVE);
+    const policy = { bounds: [{ workload: "shop/api", bounds: { replicas: { min: 3, max: 5 } } }] };
+    expect(run({ proposals: [p], workloads: [w], policy }).kept).toEqual([{ proposal: p, notes: [] }]);
+  });
+});
+
+describe("applyGuardrails: bounds on OOM raises", () => {
+  const policy = { bounds: [{ workload: "shop/api", bounds: { memory: { max: 2.5 * GI } } }] };
+
+  it("clamps an OOM raise to the memory max, like any other change", () => {
+    const w = workload(API);
+    const p = proposeOom(w, [change("limits.memory", 2 * GI, 3 * GI)]);
+    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w], policy }));
+    expect(notes).toEqual(["app limits.memory 2Gi -> 3Gi: clamped to 2560Mi (bounds max 2560Mi)"]);
+    expect(proposal.recommendations).toEqual([]);
+    expect(proposal.oom?.[0]?.changes).toEqual([change("limits.memory", 2 * GI, 2.5 * GI)]);
+    expect(proposal.oom?.[0]?.recommended).toEqual(res([1, GI], [2, 2.5 * GI]));
+    expect(proposal.oom?.[0]?.evidence).toBe(p.oom?.[0]?.evidence);
+    expect(proposal.valueChanges).toEqual([
+      {
+        file: VALUES,
+        path: "api.resources.limits.memory",
+        container: "app",
+        field: "limits.memory",
+        to: "2560Mi",
+      },
+    ]);
+    // A +50% raise is tier low, and so is +25%. Limits cost nothing (requests are what nodes reserve).
+    expect([p.tier, proposal.tier]).toEqual(["low", "low"]);
+    expect(proposal.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 65.7,
+      monthlyAfter: 65.7,
+      monthlyDelta: 0,
+    });
+  });
+
+  it("holds back an OOM raise when the limit is already at the max", () => {
+    const w = workload(API, res([1, GI], [2, 2.5 * GI]));
+    const p = proposeOom(w, [change("limits.memory", 2.5 * GI, 3.75 * GI)]);
+    expect(run({ proposals: [p], workloads: [w], policy }).heldBack).toEqual([
+      {
+        proposal: p,
+        rule: "bounds",
+        reason:
+          "nothing left to change: app limits.memory 2560Mi -> 3840Mi: left at 2560Mi (bounds max 2560Mi)",
+      },
+    ]);
+  });
+});
+
+describe("boundsFor", () => {
+  const policy: GuardrailPolicy = {
+    ...DEFAULT_GUARDRAILS,
+    bounds: [
+      { workload: "shop/api", bounds: { cpu: { max: 2 } } },
+      { workload: "shop/*", bounds: { cpu: { min: 0.1, max: 4 }, memory: { max: 8 * GI } } },
+      { workload: "shop/api", bounds: { replicas: { min: 2 } } },
+    ],
+  };
+
+  it("merges namespace/* entries first, then the workload's own, end by end", () => {
+    expect(boundsFor(policy, API)).toEqual({
+      cpu: { min: 0.1, max: 2 },
+      memory: { max: 8 * GI },
+      replicas: { min: 2 },
+    });
+    expect(boundsFor(policy, CART)).toEqual({ cpu: { min: 0.1, max: 4 }, memory: { max: 8 * GI } });
+    expect(boundsFor(policy, AGENT)).toEqual({});
+  });
+});
+
+describe("applyGuardrails: max step", () => {
+  const w = workload(API);
+
+  it("passes a cut of exactly 50% unclamped", () => {
+    const p = propose(w, HALVE);
+    expect(keptOnly(run({ proposals: [p], workloads: [w] }))).toEqual({ proposal: p, notes: [] });
+  });
+
+  it("limits a 51% cut to 50%, re-pricing it", () => {
+    const p = propose(w, [change("requests.cpu", 1, 0.49), change("requests.memory", GI, 500 * MI)]);
+    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w] }));
+    expect(notes).toEqual([
+      "app requests.cpu 1 -> 490m: a cut of 51%, limited to 500m (max step 50% per change; the rest in later runs)",
+      "app requests.memory 1Gi -> 500Mi: a cut of 51%, limited to 512Mi (max step 50% per change; the rest in later runs)",
+      "tier critical -> medium (approval: one architect)",
+    ]);
+    expect(proposal.valueChanges.map((v) => [v.path, v.to])).toEqual([
+      ["api.resources.requests.cpu", "500m"],
+      ["api.resources.requests.memory", "512Mi"],
+    ]);
+    expect(proposal.recommendations[0]?.changes).toEqual([
+      change("requests.cpu", 1, 0.5),
+      change("requests.memory", GI, 512 * MI),
+    ]);
+    expect(proposal.recommendations[0]?.recommended).toEqual(res([0.5, 512 * MI], [2, 2 * GI]));
+    // A cut of more than half is critical (two approvers); the 50% step left of it is medium.
+    expect([p.tier, proposal.tier]).toEqual(["critical", "medium"]);
+    // After: (0.5 x 29.20 + 0.5 x 3.65) x 2 = 32.85.
+    expect(proposal.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 65.7,
+      monthlyAfter: 32.85,
+      monthlyDelta: -32.85,
+    });
+  });
+
+  it("rounds the step up to a quantity people write", () => {
+    const small = workload(API, res([0.75, 1000 * MI], [null, null]));
+    const p = propose(small, [
+      change("requests.cpu", 0.75, 0.1),
+      change("requests.memory", 1000 * MI, 100 * MI),
+    ]);
+    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [small] }));
+    // 375m rounds up to 380m (10m steps under a core); 500Mi to 512Mi (16Mi steps under 1Gi).
+    expect(notes).toEqual([
+      "app requests.cpu 750m -> 100m: a cut of 87%, limited to 380m (max step 50% per change; the rest in later runs)",
+      "app requests.memory 1000Mi -> 100Mi: a cut of 90%, limited to 512Mi (max step 50% per change; the rest in later runs)",
+      "tier critical -> medium (approval: one architect)",
+    ]);
+    expect(proposal.valueChanges.map((v) => v.to)).toEqual(["380m", "512Mi"]);
+  });
+
+  it("never limits a raise", () => {
+    const p = propose(w, [change("requests.cpu", 1, 4), change("limits.cpu", 2, 8)]);
+    expect(keptOnly(run({ proposals: [p], workloads: [w] }))).toEqual({ proposal: p, notes: [] });
+  });
+
+  it("uses a configured maxCutFraction", () => {
+    const p = propose(w, [change("requests.cpu", 1, 0.7)]);
+    const { proposal, notes } = keptOnly(
+      run({ proposals: [p], workloads: [w], policy: { maxCutFraction: 0.25 } }),
+    );
+    expect(notes).toEqual([
+      "app requests.cpu 1 -> 700m: a cut of 30%, limited to 750m (max step 25% per change; the rest in later runs)",
+    ]);
+    expect(proposal.valueChanges.map((v) => v.to)).toEqual(["750m"]);
+  });
+
+  it("holds back a cut that rounding brings back to the current value", () => {
+    const tiny = workload(API, res([0.005, GI], [null, null]));
+    const p = propose(tiny, [change("requests.cpu", 0.005, 0.002)]);
+    expect(run({ proposals: [p], workloads: [tiny] }).heldBack).toEqual([
+      {
+        proposal: p,
+        rule: "max-step",
+        reason:
+          "nothing left to change: app requests.cpu 5m -> 2m: left at 5m (a cut of at most 50% rounds back up to it)",
+      },
+    ]);
+  });
+
+  it("applies after bounds: far above a max bound, the value walks down to it over several runs", () => {
+    const big = workload(API, res([4, GI], [null, null]));
+    const p = propose(big, [change("requests.cpu", 4, 0.5)]);
+    const policy = { bounds: [{ workload: "shop/api", bounds: { cpu: { max: 1.5 } } }] };
+    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [big], policy }));
+    expect(notes).toEqual([
+      "app requests.cpu 4 -> 500m: a cut of 88%, limited to 2 (max step 50% per change; the rest in later runs)",
+      "tier critical -> medium (approval: one architect)",
+    ]);
+    expect(proposal.valueChanges.map((v) => v.to)).toEqual(["2"]);
+  });
+});
+
+describe("applyGuardrails: limit >= request after clamping", () => {
+  it("lowers a request that a min bound raised above its unchanged limit to the limit", () => {
+    const w = workload(API, res([0.2, 256 * MI], [0.5, 512 * MI]));
+    const p = propose(w, [change("requests.cpu", 0.2, 0.3)]);
+    const policy = { bounds: [{ workload: "shop/api", bounds: { cpu: { min: 1 } } }] };
+    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w], policy }));
+    expect(notes).toEqual([
+      "app requests.cpu 200m -> 300m: clamped to 1 (bounds min 1)",
+      "app requests.cpu 200m -> 300m: lowered to the limit 500m (Kubernetes rejects a request above its limit)",
+    ]);
+    expect(proposal.recommendations[0]?.changes).toEqual([change("requests.cpu", 0.2, 0.5)]);
+    expect(proposal.recommendations[0]?.recommended).toEqual(res([0.5, 256 * MI], [0.5, 512 * MI]));
+    expect(proposal.valueChanges.map((v) => [v.path, v.to])).toEqual([
+      ["api.resources.requests.cpu", "500m"],
+    ]);
+  });
+
+  it("adds a request change, at its container's values path, when a max bound cuts the limit below it", () => {
+    const w = workload(API, res([1.5, GI], [2, 2 * GI]));
+    const p = propose(w, [change("limits.cpu", 2, 1.8)]);
+    const policy = { bounds: [{ workload: "shop/api", bounds: { cpu: { max: 1.2 } } }] };
+    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w], policy }));
+    expect(notes).toEqual([
+      "app limits.cpu 2 -> 1800m: clamped to 1200m (bounds max 1200m)",
+      "app requests.cpu 1500m: lowered to the limit 1200m (Kubernetes rejects a request above its limit)",
+    ]);
+    expect(proposal.recommendations[0]?.changes).toEqual([
+      change("requests.cpu", 1.5, 1.2),
+      change("limits.cpu", 2, 1.2),
+    ]);
+    expect(proposal.recommendations[0]?.recommended).toEqual(res([1.2, GI], [1.2, 2 * GI]));
+    expect(proposal.valueChanges).toEqual([
+      {
+        file: VALUES,
+        path: "api.resources.requests.cpu",
+        container: "app",
+        field: "requests.cpu",
+        to: "1200m",
+      },
+      { file: VALUES, path: "api.resources.limits.cpu", container: "app", field: "limits.cpu", to: "1200m" },
+    ]);
+    // Before: (1.5 x 29.20 + 3.65) x 2 = 94.90; after: (1.2 x 29.20 + 3.65) x 2 = 77.38.
+    expect(proposal.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 94.9,
+      monthlyAfter: 77.38,
+      monthlyDelta: -17.52,
+    });
+  });
+
+  it("limits a cut that a max bound deepened by the max step too, which keeps the limit above the request", () => {
+    // The bound takes 3 -> 2 to 3 -> 1; the max step limits that to 1500m, which the 1500m request still fits.
+    const w = workload(API, res([1.5, GI], [3, 2 * GI]));
+    const p = propose(w, [change("limits.cpu", 3, 2)]);
+    const policy = { bounds: [{ workload: "shop/api", bounds: { cpu: { max: 1 } } }] };
+    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w], policy }));
+    expect(notes).toEqual([
+      "app limits.cpu 3 -> 2: clamped to 1 (bounds max 1)",
+      "app limits.cpu 3 -> 1: a cut of 67%, limited to 1500m (max step 50% per change; the rest in later runs)",
+    ]);
+    expect(proposal.valueChanges.map((v) => [v.field, v.to])).toEqual([["limits.cpu", "1500m"]]);
+  });
+
+  it("lowers a rounded-up step that lands above the limit", () => {
+    // 1010m -> 300m is limited to 505m, rounded up to 510m; the limit's exactly-50% cut to 505m passes.
+    const w = workload(API, res([1.01, GI], [1.01, 2 * GI]));
+    const p = propose(w, [change("requests.cpu", 1.01, 0.3), change("limits.cpu", 1.01, 0.505)]);
+    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w] }));
+    expect(notes).toEqual([
+      "app requests.cpu 1010m -> 300m: a cut of 70%, limited to 510m (max step 50% per change; the rest in later runs)",
+      "app requests.cpu 1010m -> 300m: lowered to the limit 505m (Kubernetes rejects a request above its limit)",
+      "tier critical -> medium (approval: one architect)",
+    ]);
+    expect(proposal.valueChanges.map((v) => [v.field, v.to])).toEqual([
+      ["requests.cpu", "505m"],
+      ["limits.cpu", "505m"],
+    ]);
+  });
+});
+
+describe("applyGuardrails: max proposals per run", () => {
+  // One replica each: a core is 29.20 a month.
+  const one = (name: string) =>
+    workload({ namespace: "shop", kind: "Deployment", name }, ONE_CORE_ONE_GI, { replicas: 1 });
+  const a = one("a");
+  const b = one("b");
+  const c = one("c");
+  const d = one("d");
+  const cutA = propose(a, [change("requests.cpu", 1, 0.5)]); // -14.60
+  const raiseB = propose(b, [change("requests.cpu", 1, 1.5)]); // +14.60
+  const cutC = propose(c, [change("requests.cpu", 1, 0.9)]); // -2.92
+  const oomD = proposeOom(d, [
+    change("requests.memory", GI, 1.25 * GI),
+    change("limits.memory", 2 * GI, 3 * GI),
+  ]); // +0.91
+  const workloads = [a, b, c, d];
+
+  it("ranks OOM first, then by the size of the monthly cost effect, then by workload", () => {
+    expect([cutA, raiseB, cutC, oomD].map((p) => p.cost.monthlyDelta)).toEqual([-14.6, 14.6, -2.92, 0.91]);
+    const result = run({ proposals: [cutC, raiseB, oomD, cutA], workloads });
+    expect(result.kept.map((k) => k.proposal)).toEqual([oomD, cutA, raiseB, cutC]);
+  });
+
+  it("holds back those beyond maxProposalsPerRun, in rank order", () => {
+    const result = run({
+      proposals: [cutC, raiseB, oomD, cutA],
+      workloads,
+      policy: { maxProposalsPerRun: 2 },
+    });
+    expect(result.kept.map((k) => k.proposal)).toEqual([oomD, cutA]);
+    expect(result.heldBack).toEqual([
+      {
+        proposal: raiseB,
+        rule: "max-proposals",
+        reason:
+          "at most 2 proposals per run (maxProposalsPerRun); this one ranks 3 of 4 (OOM first, then by monthly cost effect)",
+      },
+      {
+        proposal: cutC,
+        rule: "max-proposals",
+        reason:
+          "at most 2 proposals per run (maxProposalsPerRun); this one ranks 4 of 4 (OOM first, then by monthly cost effect)",
+      },
+    ]);
+  });
+
+  it("ranks by the cost effect after clamping", () => {
+    // Unclamped, a (-14.60) ties b (+14.60) and wins on its name; a min bound shrinks a's cut to
+    // 1 -> 800m (-5.84), so b comes first.
+    const policy = { maxProposalsPerRun: 1, bounds: [{ workload: "shop/a", bounds: { cpu: { min: 0.8 } } }] };
+    const result = run({ proposals: [cutA, raiseB, cutC], workloads, policy });
+    expect(result.kept.map((k) => k.proposal)).toEqual([raiseB]);
+    expect(result.heldBack.map((h) => [h.proposal, h.rule, h.reason.split("; ")[1]])).toEqual([
+      [cutA, "max-proposals", "this one ranks 2 of 3 (OOM first, then by monthly cost effect)"],
+      [cutC, "max-proposals", "this one ranks 3 of 3 (OOM first, then by monthly cost effect)"],
+    ]);
+    const unclamped = run({ proposals: [cutA, raiseB, cutC], workloads, policy: { maxProposalsPerRun: 1 } });
+    expect(unclamped.kept.map((k) => k.proposal)).toEqual([cutA]);
+  });
+
+  it("counts only proposals the earlier rules let through", () => {
+    const recent: RecentChange[] = [{ workload: a.ref, kind: "rightsize", mergedAt: NOW - DAY }];
+    const result = run({
+      proposals: [cutA, raiseB, cutC],
+      workloads,
+      recent,
+      policy: { maxProposalsPerRun: 2, ignore: ["shop/b"] },
+    });
+    expect(result.kept.map((k) => k.proposal)).toEqual([cutC]);
+    expect(result.heldBack.map((h) => [h.proposal, h.rule])).toEqual([
+      [cutA, "cooldown"],
+      [raiseB, "ignored"],
+    ]);
+  });
+
+  it("holds back everything at maxProposalsPerRun 0, with the singular/plural right at 1", () => {
+    const none = run({ proposals: [cutA, oomD], workloads, policy: { maxProposalsPerRun: 0 } });
+    expect(none.kept).toEqual([]);
+    expect(none.heldBack.map((h) => [h.proposal, h.rule])).toEqual([
+      [oomD, "max-proposals"],
+      [cutA, "max-proposals"],
+    ]);
+    const single = run({ proposals: [cutA, oomD], workloads, policy: { maxProposalsPerRun: 1 } });
+    expect(single.heldBack.map((h) => h.reason)).toEqual([
+      "at most 1 proposal per run (maxProposalsPerRun); this one ranks 2 of 2 (OOM first, then by monthly cost effect)",
+    ]);
+  });
+});
+
+describe("proposalCost", () => {
+  it("prices a proposal exactly as decideRightsize does", () => {
+    const w = workload(API, [
+      { name: "app", resources: ONE_CORE_ONE_GI },
+      { name: "envoy", resources: res([0.2, 128 * MI], [null, 256 * MI]) },
+    ]);
+    const recs = [rec(w, HALVE, "app")];
+    const p = proposeRecs(w, recs, { resources: { app: "api.resources" } });
+    expect(proposalCost(w, p.recommendations, p.replicas, PRICES)).toEqual(p.cost);
+    // Before: (1.2 x 29.20 + 1.125 x 3.65) x 2 = 78.29; after: (0.7 x 29.20 + 0.625 x 3.65) x 2 = 45.4425 -> 45.44.
+    expect(p.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 78.29,
+      monthlyAfter: 45.44,
+      monthlyDelta: -32.85,
+    });
+  });
+
+  it("prices an OOM proposal exactly as decideOom does", () => {
+    const w = workload(API, res([1, 1.5 * GI], [2, 1.5 * GI]));
+    const p = proposeOom(w, [
+      change("requests.memory", 1.5 * GI, 2.25 * GI),
+      change("limits.memory", 1.5 * GI, 2.25 * GI),
+    ]);
+    expect(proposalCost(w, p.oom ?? [], p.replicas, PRICES)).toEqual(p.cost);
+    // Before: (29.20 + 1.5 x 3.65) x 2 = 69.35; after: (29.20 + 2.25 x 3.65) x 2 = 74.825 -> 74.83.
+    expect(p.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 69.35,
+      monthlyAfter: 74.83,
+      monthlyDelta: 5.48,
+    });
+  });
+});
+
+describe("applyGuardrails: inconsistent input", () => {
+  it("throws when a clamped proposal's workload is not in the cluster state (a bug in the caller)", () => {
+    const w = workload(API);
+    const p = propose(w, [change("requests.cpu", 1, 0.2)]);
+    expect(() =>
+      applyGuardrails({
+        proposals: [p],
+        state: { cluster: "prod-eu", observedAt: NOW, workloads: [], pods: [] },
+        policy: DEFAULT_GUARDRAILS,
+        recent: [],
+        now: NOW,
+        prices: PRICES,
+      }),
+    ).toThrow(`proposal ${p.id} is for shop/api, which is not in the state`);
+  });
+});

@@ -1,0 +1,56 @@
+// Changes already merged into the base branch, read from the PHRs there: what the cooldown guardrail
+// needs. A PHR reaches the base branch only with the change it records, so the commit that added it is
+// the merge, and its commit time the merge time.
+import { parse } from "yaml";
+import type { RecentChange } from "../decide/guardrails.ts";
+import { PHR_FILE_NAME } from "../formats/phr.ts";
+import type { WorkloadRef } from "../model/types.ts";
+import { type GitRepo, resolveRef, showFile } from "./git-repo.ts";
+
+/** Merged kopt changes of `cluster` on `baseBranch`, newest first. Unreadable PHRs are left out (`kopt phr lint` reports them). */
+export async function mergedChanges(
+  repo: GitRepo,
+  baseBranch: string,
+  cluster: string,
+): Promise<RecentChange[]> {
+  const base = await resolveRef(repo.git, baseBranch);
+  if (!base) return [];
+  // One git call for all PHRs: each commit's time, then the PHR files it added.
+  const log = await repo.git.raw([
+    "log",
+    "--diff-filter=A",
+    "--name-only",
+    "--format=@%ct",
+    base,
+    "--",
+    `phr/${cluster}/`,
+  ]);
+  const out: RecentChange[] = [];
+  let mergedAt = 0;
+  for (const line of log.split("\n")) {
+    if (line.startsWith("@")) {
+      mergedAt = Number(line.slice(1));
+      continue;
+    }
+    const path = line.trim();
+    const name = path.split("/").pop() ?? "";
+    if (!path || !PHR_FILE_NAME.test(name)) continue;
+    const text = await showFile(repo.git, base, path);
+    const front = text ? frontMatter(text) : undefined;
+    if (!front) continue;
+    for (const workload of front.workloads) out.push({ workload, kind: front.kind, mergedAt });
+  }
+  return out;
+}
+
+function frontMatter(text: string): { kind: string; workloads: WorkloadRef[] } | undefined {
+  const m = /^---\n([\s\S]*?)\n---/.exec(text);
+  if (!m) return undefined;
+  try {
+    const data = parse(m[1] as string) as { kind?: unknown; workloads?: unknown };
+    if (typeof data?.kind !== "string" || !Array.isArray(data.workloads)) return undefined;
+    return { kind: data.kind, workloads: data.workloads as WorkloadRef[] };
+  } catch {
+    return undefined;
+  }
+}

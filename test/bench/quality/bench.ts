@@ -1,0 +1,245 @@
+// The quality benchmark as a function: traces -> each strategy's recommendation from the learn window ->
+// scores on the score week -> totals, per-shape rows and the issue's three targets. run.ts prints it; the
+// test (test/bench-quality.test.ts) checks its invariants.
+
+import type { Resources } from "../../../src/model/types.ts";
+import { addSums, emptySums, type Metrics, metricsOf, type ScoreSums, scoreWorkload } from "./score.ts";
+import { STRATEGIES, STRATEGY_NAMES, type StrategyName } from "./strategies.ts";
+import {
+  type BenchSize,
+  generateTraces,
+  LEARN_DAYS,
+  learnInput,
+  SCORE_DAYS,
+  SHAPES,
+  type Shape,
+  STEP_SECONDS,
+  scoreWindow,
+} from "./traces.ts";
+
+export interface StrategyResult {
+  name: StrategyName;
+  total: Metrics;
+  byShape: Record<Shape, Metrics>;
+}
+
+export interface WorkloadResult {
+  name: string;
+  shape: Shape;
+  current: Resources;
+  recommended: Record<StrategyName, Resources>;
+  scores: Record<StrategyName, Metrics>;
+}
+
+export interface TargetResult {
+  target: string;
+  pass: boolean;
+  detail: string;
+}
+
+export interface QualityBenchResult {
+  size: BenchSize;
+  workloads: number;
+  shapes: Shape[];
+  strategies: StrategyResult[];
+  targets: TargetResult[];
+  workloadResults: WorkloadResult[];
+}
+
+/** The strategy rule in the issue's second and third targets compares against. */
+export const REFERENCE_STRATEGY: StrategyName = "p95+30";
+export const TARGET_SAVING = 0.15;
+
+export function runQualityBench(size: BenchSize): QualityBenchResult {
+  const traces = generateTraces(size);
+  const totals = new Map<StrategyName, ScoreSums>();
+  const perShape = new Map<StrategyName, Map<Shape, ScoreSums>>();
+  for (const name of STRATEGY_NAMES) {
+    totals.set(name, emptySums());
+    perShape.set(name, new Map(SHAPES.map((s) => [s, emptySums()])));
+  }
+
+  const workloadResults: WorkloadResult[] = [];
+  for (const trace of traces) {
+    const input = learnInput(trace);
+    const { cpu, memory } = scoreWindow(trace);
+    const recommended = {} as Record<StrategyName, Resources>;
+    const scores = {} as Record<StrategyName, Metrics>;
+    for (const name of STRATEGY_NAMES) {
+      const resources = STRATEGIES[name](input);
+      const sums = scoreWorkload(cpu, memory, resources);
+      recommended[name] = resources;
+      scores[name] = metricsOf(sums);
+      addSums(totals.get(name) as ScoreSums, sums);
+      addSums(perShape.get(name)?.get(trace.shape) as ScoreSums, sums);
+    }
+    workloadResults.push({
+      name: trace.name,
+      shape: trace.shape,
+      current: trace.current,
+      recommended,
+      scores,
+    });
+  }
+
+  const strategies: StrategyResult[] = STRATEGY_NAMES.map((name) => {
+    const byShape = {} as Record<Shape, Metrics>;
+    for (const shape of SHAPES) byShape[shape] = metricsOf(perShape.get(name)?.get(shape) as ScoreSums);
+    return { name, total: metricsOf(totals.get(name) as ScoreSums), byShape };
+  });
+
+  return {
+    size,
+    workloads: traces.length,
+    shapes: [...new Set(traces.map((t) => t.shape))],
+    strategies,
+    targets: evaluateTargets(strategies),
+    workloadResults,
+  };
+}
+
+/** The issue's three targets for kopt, each with the numbers behind its verdict. */
+export function evaluateTargets(strategies: readonly StrategyResult[]): TargetResult[] {
+  const find = (name: StrategyName) => strategies.find((s) => s.name === name) as StrategyResult;
+  const kopt = find("kopt");
+  const reference = find(REFERENCE_STRATEGY);
+  const shapesWith = (pick: (m: Metrics) => number, format: (v: number) => string) =>
+    SHAPES.filter((s) => pick(kopt.byShape[s]) > 0)
+      .map((s) => `${s} ${format(pick(kopt.byShape[s]))}`)
+      .join(", ");
+
+  const oom = kopt.total.oomEpisodes;
+  const oomTarget: TargetResult = {
+    target: "kopt has zero OOM episodes",
+    pass: oom === 0,
+    detail:
+      oom === 0 ? "0 OOM episodes" : `${oom} OOM episodes (${shapesWith((m) => m.oomEpisodes, String)})`,
+  };
+
+  const dominating = strategies.filter(
+    (s) =>
+      s.name !== "kopt" && s.total.cost < kopt.total.cost && s.total.cpuShortfall < kopt.total.cpuShortfall,
+  );
+  const koptPoint = `kopt ${money(kopt.total.cost)} at ${pct(kopt.total.cpuShortfall)} shortfall`;
+  const dominators = dominating.map(
+    (s) => `${s.name} ${money(s.total.cost)} at ${pct(s.total.cpuShortfall)}`,
+  );
+  const dominanceTarget: TargetResult = {
+    target: "no baseline is both cheaper and lower in CPU shortfall than kopt",
+    pass: dominating.length === 0,
+    detail:
+      dominating.length === 0
+        ? `${koptPoint}; none both below`
+        : `${dominators.join("; ")} vs ${koptPoint} (kopt shortfall by shape: ${shapesWith((m) => m.cpuShortfall, pct)})`,
+  };
+
+  const saving = 1 - kopt.total.cost / reference.total.cost;
+  const cheapEnough = kopt.total.cost <= (1 - TARGET_SAVING) * reference.total.cost;
+  const noMoreShortfall = kopt.total.cpuShortfall <= reference.total.cpuShortfall;
+  const savingTarget: TargetResult = {
+    target: `kopt costs at least ${TARGET_SAVING * 100}% less than ${REFERENCE_STRATEGY} at no more CPU shortfall`,
+    pass: cheapEnough && noMoreShortfall,
+    detail:
+      `kopt ${money(kopt.total.cost)} vs ${REFERENCE_STRATEGY} ${money(reference.total.cost)}: ` +
+      `${signedPct(-saving)} (${cheapEnough ? "enough" : `needs -${TARGET_SAVING * 100}%`}); CPU shortfall ` +
+      `${pct(kopt.total.cpuShortfall)} vs ${pct(reference.total.cpuShortfall)} (${noMoreShortfall ? "ok" : "more"})`,
+  };
+  return [oomTarget, dominanceTarget, savingTarget];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Report
+
+export function formatReport(result: QualityBenchResult): string {
+  const lines: string[] = [];
+  const perShape = result.workloads / result.shapes.length;
+  lines.push(
+    `${result.size} size: ${result.workloads} workloads (${perShape} per shape x ${result.shapes.length} shapes), ` +
+      `learn ${LEARN_DAYS} days, score the next ${SCORE_DAYS}, one sample per ${STEP_SECONDS / 60} min`,
+  );
+  lines.push("");
+  const reference = result.strategies.find((s) => s.name === REFERENCE_STRATEGY)?.total.cost ?? 0;
+  lines.push(
+    ...table(
+      [
+        "strategy",
+        "cost $/month",
+        `vs ${REFERENCE_STRATEGY}`,
+        "OOM episodes",
+        "CPU shortfall",
+        "> request",
+        "throttled",
+      ],
+      result.strategies.map((s) => [
+        s.name,
+        s.total.cost.toFixed(2),
+        reference > 0 ? signedPct(s.total.cost / reference - 1) : "-",
+        String(s.total.oomEpisodes),
+        pct(s.total.cpuShortfall),
+        pct(s.total.overRequest),
+        pct(s.total.throttled),
+      ]),
+    ),
+  );
+  lines.push("");
+  lines.push("targets");
+  for (const t of result.targets) lines.push(`  ${t.pass ? "PASS" : "FAIL"}  ${t.target}: ${t.detail}`);
+  lines.push("");
+  lines.push("kopt by shape");
+  const kopt = result.strategies.find((s) => s.name === "kopt") as StrategyResult;
+  lines.push(
+    ...table(
+      ["shape", "workloads", "cost $/month", "OOM episodes", "CPU shortfall", "> request", "throttled"],
+      result.shapes.map((shape) => {
+        const m = kopt.byShape[shape];
+        return [
+          shape,
+          String(m.workloads),
+          m.cost.toFixed(2),
+          String(m.oomEpisodes),
+          pct(m.cpuShortfall),
+          pct(m.overRequest),
+          pct(m.throttled),
+        ];
+      }),
+    ),
+  );
+  lines.push("");
+  lines.push("OOM episodes / CPU shortfall by shape, every strategy");
+  lines.push(
+    ...table(
+      ["shape", ...result.strategies.map((s) => s.name)],
+      result.shapes.map((shape) => [
+        shape,
+        ...result.strategies.map(
+          (s) => `${s.byShape[shape].oomEpisodes} / ${pct(s.byShape[shape].cpuShortfall)}`,
+        ),
+      ]),
+    ),
+  );
+  return lines.join("\n");
+}
+
+/** A fixed-width table: first column left-aligned, the others right-aligned. */
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+function pct(fraction: number): string {
+  return `${(fraction * 100).toFixed(2)}%`;
+}
+
+function signedPct(fraction: number): string {
+  const v = fraction * 100;
+  return `${v >= 0 ? "+" : ""}${v.toFixed(1)}%`;
+}
+
+function money(usd: number): string {
+  return `$${usd.toFixed(2)}`;
+}
