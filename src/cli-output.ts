@@ -1,6 +1,7 @@
 // How command results read in a terminal and as JSON. The JSON shapes are a contract (README).
 
-import { formatCpu, formatMemory } from "./model/quantity.ts";
+import type { CapacityFinding } from "./analyze/capacity.ts";
+import { describeMemory, formatCpu, formatMemory } from "./model/quantity.ts";
 import type { Recommendation, Skipped } from "./model/recommendation.ts";
 import type { Resources, WorkloadRef } from "./model/types.ts";
 import { workloadLabel } from "./model/types.ts";
@@ -47,6 +48,7 @@ export function recommendJson(out: RecommendOutcome) {
       container: s.container,
       reason: s.reason,
     })),
+    capacity: out.capacity,
   };
 }
 
@@ -99,6 +101,7 @@ export function recommendTable(out: RecommendOutcome): string {
       "'a -> b' is a proposed change; a single value stays as is (within the minimum-change rule).",
     );
   if (out.skipped.length > 0) lines.push("", ...skippedLines(out.skipped));
+  lines.push(...capacityLines(out.capacity));
   return lines.join("\n");
 }
 
@@ -145,6 +148,7 @@ export function planText(out: PlanOutcome): string {
     lines.push("", `No change needed (${out.unchanged.length}):`);
     for (const u of out.unchanged) lines.push(`  ${workloadLabel(u.workload)}/${u.container}: ${u.reason}`);
   }
+  lines.push(...capacityLines(out.capacity));
   if (out.heldBack.length > 0) {
     lines.push("", `Held back (${out.heldBack.length}):`);
     for (const h of out.heldBack)
@@ -173,4 +177,20 @@ export function snapshotText(out: SnapshotOutcome): string {
         : "none (no source.prometheus in kopt.yaml)"
     }`,
   ].join("\n");
+}
+
+/** "Capacity (next 7 days)" lines: the cluster against its nodes. */
+export function capacityLines(capacity: readonly CapacityFinding[]): string[] {
+  if (capacity.length === 0) return [];
+  const show = (resource: "cpu" | "memory", v: number) =>
+    resource === "cpu" ? `${v.toFixed(2)} cores` : describeMemory(v);
+  const pct = (a: number, b: number) => `${Math.round((a / b) * 100)}%`;
+  return [
+    "",
+    `Capacity (next ${capacity[0]?.horizonDays} days, ${capacity[0]?.method} on ${capacity[0]?.historyHours}h of hourly peaks):`,
+    ...capacity.map(
+      (c) =>
+        `  ${c.resource.padEnd(6)} allocatable ${show(c.resource, c.allocatable)} · requested ${show(c.resource, c.requested)} (${pct(c.requested, c.allocatable)}) · used at peak ${show(c.resource, c.usagePeakLastDay)} (${pct(c.usagePeakLastDay, c.allocatable)}) · forecast peak ${show(c.resource, c.forecastPeak)} (${pct(c.forecastPeak, c.allocatable)}, fit error ${c.fitMape.toFixed(1)}%) · ${c.daysUntilFull === null ? `not full within ${c.horizonDays} days` : `full in ${c.daysUntilFull.toFixed(1)} days`}`,
+    ),
+  ];
 }

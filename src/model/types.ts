@@ -70,6 +70,8 @@ export interface ClusterState {
   pods: PodState[];
   /** Labels of the cluster's Namespace objects, by name (e.g. kopt.dev/environment: production). */
   namespaceLabels?: Record<string, Record<string, string>>;
+  /** The nodes and what they can give to pods (status.allocatable). */
+  nodes?: { name: string; allocatable: ResourcePair }[];
 }
 
 /** One Prometheus sample: [Unix seconds, value]. */

@@ -140,7 +140,23 @@ export function buildClusterState(
   const namespaceLabels: Record<string, Record<string, string>> = {};
   for (const raw of raws)
     if (raw.kind === "Namespace") namespaceLabels[raw.metadata.name] = raw.metadata.labels ?? {};
-  return { cluster, observedAt, workloads: [...workloads.values()].sort(byName), pods, namespaceLabels };
+  const nodes = raws
+    .filter((r) => r.kind === "Node")
+    .map((n) => ({
+      name: n.metadata.name as string,
+      allocatable: {
+        cpu: quantityOrNull(n.status?.allocatable?.cpu),
+        memory: quantityOrNull(n.status?.allocatable?.memory),
+      },
+    }));
+  return {
+    cluster,
+    observedAt,
+    workloads: [...workloads.values()].sort(byName),
+    pods,
+    namespaceLabels,
+    nodes,
+  };
 }
 
 function escapeRegex(s: string): string {

@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
+import type { CapacityFinding } from "../analyze/capacity.ts";
 import { KoptError } from "../errors.ts";
 import {
   type ClusterConfig,
@@ -14,6 +15,7 @@ import {
 } from "../formats/config.ts";
 import type { ClusterSnapshot, KubeObject } from "../formats/snapshot.ts";
 import { DEFAULT_RIGHTSIZE_POLICY, type RightsizePolicy } from "../model/policy.ts";
+import { describeMemory } from "../model/quantity.ts";
 import type { ClusterState, UsageHistory, WorkloadRef } from "../model/types.ts";
 import { workloadLabel } from "../model/types.ts";
 import { attributeUsage, buildClusterState } from "../observe/cluster-model.ts";
@@ -407,4 +409,14 @@ export function snapshotPath(
   const file = loaded?.config.source.snapshot;
   if (file && root) return join(root, file);
   throw new KoptError("usage", "no snapshot to read", { hint: "pass --snapshot FILE or --cluster NAME" });
+}
+
+/** A warning when a resource is forecast to run out within the horizon. */
+export function capacityWarnings(capacity: readonly CapacityFinding[]): string[] {
+  return capacity
+    .filter((c) => c.daysUntilFull !== null)
+    .map(
+      (c) =>
+        `${c.resource} usage is forecast to reach the nodes' allocatable capacity in ${(c.daysUntilFull as number).toFixed(1)} days (forecast peak ${c.resource === "cpu" ? `${c.forecastPeak.toFixed(2)} cores` : describeMemory(c.forecastPeak)} of ${c.resource === "cpu" ? `${c.allocatable.toFixed(2)} cores` : describeMemory(c.allocatable)}): add nodes or cut requests`,
+    );
 }

@@ -1,6 +1,7 @@
 // `kopt plan`: observe -> analyze -> decide -> propose. Everything is computed before anything is
 // written, so bad input leaves no branch, commit or draft behind.
 import { isAbsolute, relative } from "node:path";
+import { analyzeCapacity, type CapacityFinding } from "../analyze/capacity.ts";
 import { decide, type HeldBackProposal } from "../decide/decide.ts";
 import type { Proposal } from "../decide/proposals.ts";
 import { KoptError } from "../errors.ts";
@@ -14,6 +15,7 @@ import { mergedChanges } from "../propose/merged-changes.ts";
 import { type ResolvedChange, renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, readValue, type ValuesScalar } from "../propose/values-edit.ts";
 import {
+  capacityWarnings,
   checkMappedWorkloads,
   loadClusterConfig,
   observe,
@@ -70,6 +72,8 @@ export interface PlanOutcome {
   /** Containers already sized right, or whose values file already holds the recommendation. */
   unchanged: { workload: WorkloadRef; container: string; reason: string }[];
   skipped: Skipped[];
+  /** The cluster's CPU and memory against its nodes, forecast a week ahead. */
+  capacity: CapacityFinding[];
   /** Proposals the guardrails held back (paused, ignored, cooldown, bounds, max proposals), with why. */
   heldBack: HeldBackProposal[];
   /** What the user should know about the data (e.g. no usage history from a live cluster). */
@@ -169,6 +173,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   checkMappedWorkloads(loaded, obs.state);
   const state = selectWorkload(obs.state, opts.workload);
   const policy = policyOf(loaded);
+  const capacity = analyzeCapacity(state, obs.usage, policy.historyWindowHours);
   const recent = await mergedChanges(repo, config.forge.baseBranch, config.cluster);
   const decision = decide(state, obs.usage, policy, config, recent);
 
@@ -240,6 +245,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     unchanged,
     skipped: decision.skipped,
     heldBack: decision.heldBack,
-    warnings: obs.warnings,
+    capacity,
+    warnings: [...obs.warnings, ...capacityWarnings(capacity)],
   };
 }

@@ -1,8 +1,10 @@
 // `kopt recommend`: what every container should request, changing nothing.
+import { analyzeCapacity, type CapacityFinding } from "../analyze/capacity.ts";
 import { rightsize } from "../analyze/rightsize.ts";
 import type { RightsizeResult } from "../model/recommendation.ts";
 import { openRepository } from "../propose/git-repo.ts";
 import {
+  capacityWarnings,
   checkMappedWorkloads,
   type LoadedConfig,
   loadClusterConfig,
@@ -29,6 +31,8 @@ export interface RecommendOutcome extends RightsizeResult {
   source: string;
   /** What the user should know about the data (e.g. no usage history from a live cluster). */
   warnings: string[];
+  /** The cluster's CPU and memory against its nodes, forecast a week ahead. */
+  capacity: CapacityFinding[];
 }
 
 export async function recommend(opts: RecommendOptions): Promise<RecommendOutcome> {
@@ -45,12 +49,16 @@ export async function recommend(opts: RecommendOptions): Promise<RecommendOutcom
   });
   if (loaded) checkMappedWorkloads(loaded, obs.state);
   const state = selectWorkload(obs.state, opts.workload);
-  const result = rightsize(state, obs.usage, policyOf(loaded));
+  const policy = policyOf(loaded);
+  const result = rightsize(state, obs.usage, policy);
+  // Capacity is the whole cluster's, even when --workload narrows the recommendations.
+  const capacity = analyzeCapacity(obs.state, obs.usage, policy.historyWindowHours);
   return {
     cluster: state.cluster,
     observedAt: state.observedAt,
     source: obs.source,
-    warnings: obs.warnings,
+    warnings: [...obs.warnings, ...capacityWarnings(capacity)],
+    capacity,
     ...result,
   };
 }

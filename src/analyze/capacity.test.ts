@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import type { ClusterState, ContainerUsage, WorkloadRef } from "../model/types.ts";
+import { seriesUsage } from "../model/types.ts";
+import { analyzeCapacity } from "./capacity.ts";
+
+const NOW = 1_795_176_000; // on the hour
+const STEP = 300;
+const GI = 2 ** 30;
+const REF: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "api" };
+
+function state(nodes: ClusterState["nodes"]): ClusterState {
+  return {
+    cluster: "test",
+    observedAt: NOW,
+    workloads: [
+      {
+        ref: REF,
+        replicas: 2,
+        labels: {},
+        annotations: {},
+        containers: [
+          {
+            name: "app",
+            resources: { requests: { cpu: 0.5, memory: GI }, limits: { cpu: null, memory: null } },
+          },
+        ],
+        hpa: null,
+      },
+    ],
+    pods: ["api-a", "api-b", "api-old"].map((name, i) => ({
+      namespace: "shop",
+      name,
+      phase: i < 2 ? "Running" : "Succeeded",
+      owner: REF,
+      containers: [],
+    })),
+    nodes,
+  };
+}
+
+/** Two pods whose CPU each grows linearly by `perDay` cores a day over `hours`, memory flat at 1Gi. */
+function usage(hours: number, perDay: number): { containers: ContainerUsage[] } {
+  const steps = (hours * 3600) / STEP;
+  const pod = (name: string) => {
+    const samples = Array.from({ length: steps }, (_, i) => {
+      const t = NOW - (steps - 1 - i) * STEP;
+      return [t, 1 + (perDay * (t - (NOW - hours * 3600))) / 86400] as const;
+    });
+    return seriesUsage(name, samples);
+  };
+  return {
+    containers: [
+      {
+        workload: REF,
+        container: "app",
+        cpu: [pod("api-a"), pod("api-b")],
+        memory: [seriesUsage("api-a", [[NOW, GI]]), seriesUsage("api-b", [[NOW, GI]])],
+      },
+    ],
+  };
+}
+
+const NODES = [
+  { name: "n1", allocatable: { cpu: 4, memory: 8 * GI } },
+  { name: "n2", allocatable: { cpu: 4, memory: 8 * GI } },
+];
+
+describe("analyzeCapacity", () => {
+  it("forecasts the cluster's CPU against the nodes' allocatable and says when it runs out", () => {
+    // 2 pods, each 1 core + 0.25 cores a day: the total starts at 2 cores and grows by 0.5 a day, so after
+    // 10 days of history it is 7 cores, and it reaches the 8 allocatable cores about 2 days later.
+    const [cpu] = analyzeCapacity(state(NODES), usage(240, 0.25), 240);
+    expect(cpu?.resource).toBe("cpu");
+    expect(cpu?.allocatable).toBe(8);
+    expect(cpu?.requested).toBe(1); // 2 running pods x 500m; the finished pod does not count
+    expect(cpu?.usagePeakLastDay).toBeCloseTo(7, 1);
+    expect(cpu?.method).toBe("holt-winters");
+    expect(cpu?.daysUntilFull).not.toBeNull();
+    expect(cpu?.daysUntilFull as number).toBeGreaterThan(1.5);
+    expect(cpu?.daysUntilFull as number).toBeLessThan(2.6);
+  });
+
+  it("not full within the horizon: null; memory with too little history is left out", () => {
+    const found = analyzeCapacity(state(NODES), usage(72, 0), 72);
+    expect(found.map((f) => f.resource)).toEqual(["cpu"]); // one memory sample is not 48 hours
+    expect(found[0]?.daysUntilFull).toBeNull();
+    expect(found[0]?.forecastPeak).toBeCloseTo(2, 6);
+  });
+
+  it("nothing without nodes or with less than 48 hours of history", () => {
+    expect(analyzeCapacity(state([]), usage(240, 0.25), 240)).toEqual([]);
+    expect(analyzeCapacity(state(NODES), usage(47, 0), 47)).toEqual([]);
+  });
+});

@@ -1,0 +1,93 @@
+// Cluster capacity: the whole cluster's CPU and memory use, forecast a week ahead with seasonal smoothing,
+// against what its nodes can give. Pure: "now" is state.observedAt.
+import type { ClusterState, UsageHistory } from "../model/types.ts";
+import { daysUntil, type Forecast, forecastHourly, forecastPeak, hourly } from "./forecast.ts";
+
+export interface CapacityFinding {
+  resource: "cpu" | "memory";
+  /** Sum of the nodes' status.allocatable (cores or bytes). */
+  allocatable: number;
+  /** Sum of the requests of the running pods' containers, as the workloads declare them. */
+  requested: number;
+  /** Highest hourly peak of the whole cluster's usage in the last 24 hours. */
+  usagePeakLastDay: number;
+  /** Upper bound of the forecast peak over the horizon (prediction + 1.64 × one-step error). */
+  forecastPeak: number;
+  horizonDays: number;
+  /** Days until usage is forecast to reach the allocatable capacity; null when not within the horizon. */
+  daysUntilFull: number | null;
+  method: Forecast["method"];
+  /** In-sample one-step MAPE of the forecast, in percent. */
+  fitMape: number;
+  historyHours: number;
+}
+
+/** Below this much history the forecast says nothing useful about a week ahead. */
+const MIN_HISTORY_HOURS = 48;
+
+/**
+ * Per resource: the cluster's usage summed over all series at each step, its hourly peaks over the history
+ * window, and a Holt-Winters forecast of them (daily and weekly seasonality) for the next `horizonDays`.
+ * Empty when there are no nodes or too little history.
+ */
+export function analyzeCapacity(
+  state: ClusterState,
+  usage: UsageHistory,
+  windowHours: number,
+  horizonDays = 7,
+): CapacityFinding[] {
+  const nodes = state.nodes ?? [];
+  if (nodes.length === 0) return [];
+  const start = state.observedAt - windowHours * 3600;
+  const out: CapacityFinding[] = [];
+  for (const resource of ["cpu", "memory"] as const) {
+    const totals = new Map<number, number>();
+    for (const c of usage.containers) {
+      for (const s of c[resource]) {
+        s.times.forEach((t, i) => {
+          const v = s.values[i] as number;
+          if (t > start && t <= state.observedAt && Number.isFinite(v))
+            totals.set(t, (totals.get(t) ?? 0) + v);
+        });
+      }
+    }
+    const times = Float64Array.from([...totals.keys()].sort((a, b) => a - b));
+    if (times.length === 0) continue;
+    const values = Float64Array.from(times, (t) => totals.get(t) as number);
+    const peaks = hourly(times, values, start, state.observedAt, "max");
+    const observedHours = peaks.filter((v) => Number.isFinite(v)).length;
+    if (observedHours < MIN_HISTORY_HOURS) continue;
+    const f = forecastHourly(peaks, horizonDays * 24);
+    const allocatable = nodes.reduce((n, node) => n + (node.allocatable[resource] ?? 0), 0);
+    const lastDay = peaks.subarray(Math.max(0, peaks.length - 24)).filter((v) => Number.isFinite(v));
+    out.push({
+      resource,
+      allocatable,
+      requested: requestedNow(state, resource),
+      usagePeakLastDay: lastDay.length > 0 ? Math.max(...lastDay) : Number.NaN,
+      forecastPeak: forecastPeak(f, peaks),
+      horizonDays,
+      daysUntilFull: daysUntil(f, allocatable),
+      method: f.method,
+      fitMape: f.fitMape,
+      historyHours: observedHours,
+    });
+  }
+  return out;
+}
+
+/** Requests of the pods running now: the workloads' container requests times the pods each has. */
+function requestedNow(state: ClusterState, resource: "cpu" | "memory"): number {
+  let total = 0;
+  for (const w of state.workloads) {
+    const pods = state.pods.filter(
+      (p) =>
+        p.phase === "Running" &&
+        p.owner?.namespace === w.ref.namespace &&
+        p.owner.kind === w.ref.kind &&
+        p.owner.name === w.ref.name,
+    ).length;
+    for (const c of w.containers) total += (c.resources.requests[resource] ?? 0) * pods;
+  }
+  return total;
+}
