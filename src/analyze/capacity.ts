@@ -32,7 +32,7 @@ const MIN_HISTORY_HOURS = 48;
  */
 export function analyzeCapacity(
   state: ClusterState,
-  usage: UsageHistory,
+  usage: Pick<UsageHistory, "containers">,
   windowHours: number,
   horizonDays = 7,
 ): CapacityFinding[] {

@@ -10,7 +10,7 @@ import type { Tier } from "../formats/phr.ts";
 import type { PriceModel } from "../model/policy.ts";
 import { formatCpu, formatMemory } from "../model/quantity.ts";
 import type { FieldChange, Recommendation, RightsizeResult, Skipped } from "../model/recommendation.ts";
-import type { ClusterState, Workload, WorkloadRef } from "../model/types.ts";
+import type { ClusterState, Resources, Workload, WorkloadRef } from "../model/types.ts";
 import { workloadKey, workloadLabel } from "../model/types.ts";
 import { type ChangeSize, type ProposalKind, tierFor } from "./tier.ts";
 
@@ -135,6 +135,56 @@ function slugFor(kind: ProposalKind, ref: WorkloadRef): string {
   return `${kind}-${ref.namespace}-${ref.name}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
 }
 
+/** The values edits of a container's resource changes under `base` (its `resources` path). */
+function resourceChanges(
+  file: string,
+  base: string,
+  container: string,
+  changes: readonly FieldChange[],
+): ValueChange[] {
+  return changes.map((change) => ({
+    file,
+    path: `${base}.${change.field}`,
+    container,
+    field: change.field,
+    to: valueText(change),
+  }));
+}
+
+/** What every proposal has: identity, branch, tier, and the cost of going from today's resources to `after`. */
+function proposalHead(
+  state: ClusterState,
+  workload: Workload,
+  kind: ProposalKind,
+  tier: Tier,
+  after: readonly Resources[],
+  prices: PriceModel,
+): Pick<Proposal, "id" | "cluster" | "kind" | "tier" | "workload" | "branch" | "slug" | "replicas" | "cost"> {
+  const replicas = billedReplicas(state, workload);
+  const monthlyBefore = monthlyCost(
+    workload.containers.map((c) => c.resources),
+    replicas,
+    prices,
+  );
+  const monthlyAfter = monthlyCost(after, replicas, prices);
+  return {
+    id: proposalId(state.cluster, workload.ref, kind),
+    cluster: state.cluster,
+    kind,
+    tier,
+    workload: workload.ref,
+    branch: branchName(state.cluster, workload.ref, kind),
+    slug: slugFor(kind, workload.ref),
+    replicas,
+    cost: {
+      currency: prices.currency,
+      monthlyBefore,
+      monthlyAfter,
+      monthlyDelta: round2(monthlyAfter - monthlyBefore),
+    },
+  };
+}
+
 export function decideRightsize(
   state: ClusterState,
   result: RightsizeResult,
@@ -191,44 +241,26 @@ export function decideRightsize(
         continue;
       }
       mapped.push(rec);
-      for (const change of rec.changes) {
-        valueChanges.push({
-          file: mapping.valuesFile,
-          path: `${base}.${change.field}`,
-          container: rec.container,
-          field: change.field,
-          to: valueText(change),
-        });
-      }
+      valueChanges.push(...resourceChanges(mapping.valuesFile, base, rec.container, rec.changes));
     }
     if (mapped.length === 0) continue;
 
-    const replicas = billedReplicas(state, workload);
-    const before = workload.containers.map((c) => c.resources);
     const after = workload.containers.map((c) => {
       const rec = mapped.find((r) => r.container === c.name);
       return rec ? applyChanges(c.resources, rec.changes) : c.resources;
     });
-    const monthlyBefore = monthlyCost(before, replicas, prices);
-    const monthlyAfter = monthlyCost(after, replicas, prices);
     const kind: ProposalKind = "rightsize";
     proposals.push({
-      id: proposalId(state.cluster, workload.ref, kind),
-      cluster: state.cluster,
-      kind,
-      tier: tierFor(kind, changeSize(mapped.flatMap((r) => r.changes))),
-      workload: workload.ref,
-      branch: branchName(state.cluster, workload.ref, kind),
-      slug: slugFor(kind, workload.ref),
+      ...proposalHead(
+        state,
+        workload,
+        kind,
+        tierFor(kind, changeSize(mapped.flatMap((r) => r.changes))),
+        after,
+        prices,
+      ),
       recommendations: mapped,
       valueChanges,
-      replicas,
-      cost: {
-        currency: prices.currency,
-        monthlyBefore,
-        monthlyAfter,
-        monthlyDelta: round2(monthlyAfter - monthlyBefore),
-      },
       confidence: Math.min(...mapped.map((r) => r.confidence)),
     });
   }
@@ -261,43 +293,25 @@ export function decideOom(
         continue;
       }
       mapped.push(rec);
-      for (const change of rec.changes) {
-        valueChanges.push({
-          file: mapping.valuesFile,
-          path: `${base}.${change.field}`,
-          container: rec.container,
-          field: change.field,
-          to: valueText(change),
-        });
-      }
+      valueChanges.push(...resourceChanges(mapping.valuesFile, base, rec.container, rec.changes));
     }
     if (mapped.length === 0) continue;
-    const replicas = billedReplicas(state, workload);
-    const before = workload.containers.map((c) => c.resources);
     const after = workload.containers.map(
       (c) => mapped.find((r) => r.container === c.name)?.recommended ?? c.resources,
     );
-    const monthlyBefore = monthlyCost(before, replicas, prices);
-    const monthlyAfter = monthlyCost(after, replicas, prices);
     const kind: ProposalKind = "oom";
     proposals.push({
-      id: proposalId(state.cluster, workload.ref, kind),
-      cluster: state.cluster,
-      kind,
-      tier: tierFor(kind, changeSize(mapped.flatMap((r) => r.changes))),
-      workload: workload.ref,
-      branch: branchName(state.cluster, workload.ref, kind),
-      slug: slugFor(kind, workload.ref),
+      ...proposalHead(
+        state,
+        workload,
+        kind,
+        tierFor(kind, changeSize(mapped.flatMap((r) => r.changes))),
+        after,
+        prices,
+      ),
       recommendations: [],
       oom: mapped,
       valueChanges,
-      replicas,
-      cost: {
-        currency: prices.currency,
-        monthlyBefore,
-        monthlyAfter,
-        monthlyDelta: round2(monthlyAfter - monthlyBefore),
-      },
       confidence: 1,
     });
   }
@@ -379,30 +393,17 @@ export function decideHpa(
         to,
       })),
     );
-    const replicas = billedReplicas(state, workload);
     const resources = workload.containers.map((c) => c.resources);
-    const monthlyBefore = monthlyCost(resources, replicas, prices);
-    const monthlyAfter = monthlyCost(resources, expectedReplicas(replicas, recs), prices);
     const kind: ProposalKind = "hpa";
+    const head = proposalHead(state, workload, kind, tierFor(kind), resources, prices);
+    const monthlyAfter = monthlyCost(resources, expectedReplicas(head.replicas, recs), prices);
     proposals.push({
-      id: proposalId(state.cluster, workload.ref, kind),
-      cluster: state.cluster,
-      kind,
-      tier: tierFor(kind),
-      workload: workload.ref,
-      branch: branchName(state.cluster, workload.ref, kind),
-      slug: slugFor(kind, workload.ref),
+      ...head,
+      cost: { ...head.cost, monthlyAfter, monthlyDelta: round2(monthlyAfter - head.cost.monthlyBefore) },
       recommendations: [],
       hpa: recs,
       valueChanges: [],
       settingChanges,
-      replicas,
-      cost: {
-        currency: prices.currency,
-        monthlyBefore,
-        monthlyAfter,
-        monthlyDelta: round2(monthlyAfter - monthlyBefore),
-      },
       confidence: hpaConfidence(recs),
     });
   }
