@@ -3,14 +3,14 @@
 import { analyzeHpa, DEFAULT_HPA_POLICY } from "../analyze/hpa.ts";
 import { analyzeOom } from "../analyze/oom.ts";
 import { rightsize } from "../analyze/rightsize.ts";
-import { type ClusterConfig, toGuardrailPolicy } from "../formats/config.ts";
+import { type ClusterConfig, toGuardrailPolicy, toTierPolicy } from "../formats/config.ts";
 import { DEFAULT_OOM_POLICY, type RightsizePolicy } from "../model/policy.ts";
 import type { Skipped } from "../model/recommendation.ts";
 import type { ClusterState, UsageHistory, Workload, WorkloadRef } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
 import { applyGuardrails, type GuardrailRule, type RecentChange } from "./guardrails.ts";
-import { decideHpa, decideOom, decideRightsize, type Proposal } from "./proposals.ts";
-import type { ProposalKind } from "./tier.ts";
+import { changeSize, decideHpa, decideOom, decideRightsize, type Proposal } from "./proposals.ts";
+import { type ProposalKind, tierFor } from "./tier.ts";
 
 /** A proposal the guardrails (or the order of fixes) held back: listed, never dropped silently. */
 export interface HeldBackProposal {
@@ -43,6 +43,7 @@ export function decide(
   recent: readonly RecentChange[],
 ): RunDecision {
   const prices = config.policy.pricing;
+  const tiers = toTierPolicy(config.policy.tiers);
   const sized = rightsize(state, usage, policy);
   const recommended = (ref: WorkloadRef, container: string) =>
     sized.recommendations.find(
@@ -111,7 +112,12 @@ export function decide(
     prices,
   });
   return {
-    proposals: guarded.kept.map((k) => (k.notes.length > 0 ? { ...k.proposal, notes: k.notes } : k.proposal)),
+    proposals: guarded.kept.map((k) => {
+      const p = k.notes.length > 0 ? { ...k.proposal, notes: k.notes } : k.proposal;
+      // The configured tier rules, on the changes as the guardrails left them.
+      const changes = [...p.recommendations, ...(p.oom ?? [])].flatMap((r) => r.changes);
+      return { ...p, tier: tierFor(p.kind, changeSize(changes), tiers, p.workload.namespace) };
+    }),
     heldBack: [
       ...sequenced,
       ...guarded.heldBack.map((h) => ({

@@ -1,6 +1,7 @@
 // Cluster config `clusters/<name>/kopt.yaml`: where to read the cluster, where changes go, and policy.
 import { z } from "zod";
 import type { GuardrailPolicy } from "../decide/guardrails.ts";
+import type { TierPolicy } from "../decide/tier.ts";
 import { DEFAULT_PRICES, DEFAULT_RIGHTSIZE_POLICY, type RightsizePolicy } from "../model/policy.ts";
 import { parseQuantity } from "../model/quantity.ts";
 import { parseYamlWith } from "./validate.ts";
@@ -138,6 +139,31 @@ const hpaPolicy = z
       .array(namespaceNamePattern())
       .default([])
       .describe("Production namespaces besides those labelled kopt.dev/environment: production"),
+  })
+  .strict();
+
+const tier = z.enum(["trivial", "low", "medium", "critical"]);
+
+const tiers = z
+  .object({
+    criticalCutPercent: z
+      .number()
+      .min(1)
+      .max(100)
+      .default(50)
+      .describe("A right-sizing cut above this is critical"),
+    oomLowRaisePercent: z
+      .number()
+      .min(0)
+      .max(1000)
+      .default(50)
+      .describe("An OOM raise up to this is low, above it medium"),
+    criticalNamespaces: z.array(namespaceNamePattern()).default([]).describe("Every change here is critical"),
+    kinds: z
+      .object({ rightsize: tier.optional(), oom: tier.optional(), hpa: tier.optional() })
+      .strict()
+      .default({})
+      .describe("A fixed tier per kind of proposal, instead of the size rules"),
   })
   .strict();
 
@@ -400,6 +426,7 @@ export const ClusterConfigSchema = z
         pricing: pricing.default(DEFAULT_PRICES),
         guardrails: guardrails.default(guardrails.parse({})),
         hpa: hpaPolicy.default(hpaPolicy.parse({})),
+        tiers: tiers.default(tiers.parse({})),
       })
       .strict()
       .default({
@@ -407,6 +434,7 @@ export const ClusterConfigSchema = z
         pricing: DEFAULT_PRICES,
         guardrails: guardrails.parse({}),
         hpa: hpaPolicy.parse({}),
+        tiers: tiers.parse({}),
       }),
   })
   .strict();
@@ -467,5 +495,15 @@ export function toGuardrailPolicy(raw: ClusterConfig["policy"]["guardrails"]): G
         ...(b.replicas ? { replicas: b.replicas } : {}),
       },
     })),
+  };
+}
+
+/** The config's tier rules for src/decide. */
+export function toTierPolicy(raw: ClusterConfig["policy"]["tiers"]): TierPolicy {
+  return {
+    criticalCut: raw.criticalCutPercent / 100,
+    oomLowRaise: raw.oomLowRaisePercent / 100,
+    criticalNamespaces: raw.criticalNamespaces,
+    kinds: raw.kinds,
   };
 }
