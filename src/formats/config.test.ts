@@ -67,6 +67,7 @@ describe("parseClusterConfig: defaults", () => {
           bounds: [],
         },
         hpa: { targetUtilizationPercent: 70, haFloor: 2, productionNamespaces: [] },
+        tiers: { criticalCutPercent: 50, oomLowRaisePercent: 50, criticalNamespaces: [], kinds: {} },
       },
     };
     expect(parseClusterConfig(MINIMAL, FILE)).toEqual(expected);
