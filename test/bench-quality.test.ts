@@ -106,6 +106,17 @@ describe("quality benchmark (CI size)", () => {
     }
   });
 
+  it("reports forecast error (MAPE) of forecastHourly and seasonal naive, per shape and overall", () => {
+    const fe = first.forecastError;
+    expect(fe.overall.workloads).toBe(first.workloads);
+    for (const row of [fe.overall, ...SHAPES.map((s) => fe.byShape[s])]) {
+      expect(Number.isFinite(row.forecast) && row.forecast >= 0).toBe(true);
+      expect(Number.isFinite(row.seasonalNaive) && row.seasonalNaive >= 0).toBe(true);
+      expect(row.forecastBetter).toBeLessThanOrEqual(row.workloads);
+    }
+    expect(SHAPES.reduce((n, s) => n + fe.byShape[s].workloads, 0)).toBe(first.workloads);
+  });
+
   it("'today' keeps the current values exactly", () => {
     for (const w of first.workloadResults) expect(w.recommended.today).toEqual(w.current);
     const current: Resources = {
@@ -211,11 +222,15 @@ describe("baselines on a hand-made trace", () => {
   it("kopt: the real analyzer's recommended values", () => {
     // Hourly samples, so the 101 of them span 100 h: more than the policy's 24 h minimum.
     const out = koptStrategy(handTrace(CURRENT, 3600));
-    // rightsize() with DEFAULT_RIGHTSIZE_POLICY: p95 x 1.3 rounded up (0.325 -> 330m), memory rounded up to
-    // 16Mi steps (260 MiB -> 272 MiB); memory limit = max(272 MiB x 1.2, 400,000,000 x 1.15 = 438.7 MiB)
-    // rounded up to 448 MiB; CPU limit kept (1 >= 330m).
-    expect(out.requests.cpu).toBe(0.33);
-    expect(out.requests.memory).toBe(272 * MIB);
+    // rightsize() with DEFAULT_RIGHTSIZE_POLICY, 100 h of history: the forecast rule. Its level model sees the
+    // last 6 hours' rise as a level shift up (the last 24 h against the 77 before), so the 77 earlier samples
+    // are brought up to the later level. CPU: 77 x 0.1476 + 18 x 0.1 + 0.25 + 5 x 0.5, p95.5 (rank 95.5) =
+    // (0.25 + 0.5) / 2 = 0.375; the level error is large (0.29), so the margin is the full 30%: 0.4875 ->
+    // 490m. Memory the same way: p95.5 254,857,600 x 1.3 = 316.0 MiB -> 320 MiB in 16Mi steps. (p95 x 1.3
+    // gave 330m and 272 MiB.) Memory limit = max(320 MiB x 1.2 = 384 MiB, 400,000,000 x 1.15 = 438.7 MiB)
+    // rounded up to 448 MiB; CPU limit kept (1 >= 490m).
+    expect(out.requests.cpu).toBe(0.49);
+    expect(out.requests.memory).toBe(320 * MIB);
     expect(out.limits.cpu).toBe(1);
     expect(out.limits.memory).toBe(448 * MIB);
     // Too little history (101 x 5 min): rightsize() skips the container and nothing changes.

@@ -551,3 +551,114 @@ describe("rightsize: keep preserves CPU burst headroom", () => {
     expect(change(rec.changes, "limits.cpu")).toEqual({ field: "limits.cpu", from: 0.2, to: 0.52 });
   });
 });
+
+describe("rightsize: the forecast rule (3 days of history or more)", () => {
+  const WEEK = 168;
+  /** Sample index i of a 168h series(): hours before NOW of that sample. */
+  const hoursAgo = (i: number) => WEEK - (i * STEP) / HOUR;
+
+  it("keeps the plain rule, p95 x 1.3, under 3 days of history, and says so", () => {
+    const rec = recommend(steady(48, 0.2, 100 * MI));
+    expect(rec.recommended.requests.cpu).toBe(0.26);
+    expect(rec.evidence.sizing?.cpu).toEqual({
+      method: "percentile",
+      level: "flat",
+      percentile: 95,
+      base: 0.2,
+      margin: 0.3,
+      projectedMax: 0.2,
+    });
+  });
+
+  it("gives a steady, predictable workload the 5% minimum margin instead of 30%", () => {
+    // A week flat at 200m and 100Mi: no level change, no error in the hourly level -> margin = max(5%,
+    // 1.64 x 0) = 5%. CPU 0.2 x 1.05 = 210m (p95 x 1.3 gave 260m); memory 105Mi -> 108Mi in 4Mi steps,
+    // limit max(108Mi x 1.2 = 129.6Mi, 100Mi x 1.15) -> 144Mi in 16Mi steps.
+    const rec = recommend(steady(WEEK, 0.2, 100 * MI));
+    expect(rec.recommended).toEqual(resources({ cpu: 0.21, memory: 108 * MI }, { cpu: 1, memory: 144 * MI }));
+    const { levelError, ...sizing } = rec.evidence.sizing?.cpu ?? {};
+    expect(sizing).toEqual({
+      method: "forecast",
+      level: "flat",
+      percentile: 95.5,
+      base: 0.2,
+      margin: 0.05,
+      projectedMax: 0.2,
+    });
+    // 0 up to float noise in the log-scale fit (a few 1e-15).
+    expect(levelError).toBeCloseTo(0, 12);
+    // Raw evidence is unchanged by the rule.
+    expect(rec.evidence.cpu.p95).toBe(0.2);
+  });
+
+  it("keeps the full 30% margin for a workload whose hourly level is unpredictable", () => {
+    // 100m, but every 10th hour at 500m: the hourly level jumps 5x, the level model's error is large
+    // (1.64 x error >> 30%), so the margin is capped at requestMargin, 30%. p95.5 = 500m (a tenth of the
+    // samples) -> 650m, exactly what p95 x 1.3 gives.
+    const burst = (i: number) => (Math.ceil(hoursAgo(i)) % 10 === 0 ? 0.5 : 0.1);
+    const rec = recommend({ cpu: [series("web-1", WEEK, burst)], memory: [series("web-1", WEEK, 100 * MI)] });
+    expect(rec.evidence.sizing?.cpu.method).toBe("forecast");
+    expect(rec.evidence.sizing?.cpu.margin).toBe(0.3);
+    expect(rec.evidence.sizing?.cpu.levelError).toBeGreaterThan(0.3 / 1.64);
+    expect(rec.recommended.requests.cpu).toBe(0.65);
+    expect(rec.evidence.cpu.p95).toBe(0.5);
+  });
+
+  it("sizes from the level after a shift up (a release), not from the week's mix", () => {
+    // 100m / 100Mi for 5 days, then 300m / 200Mi for the last 48h. The change point is found at exactly
+    // 48h ago; every earlier sample is brought to the new level, so the request is sized as if the whole
+    // week had run at it: 300m x 1.05 (no error around the model) -> 320m (p95 x 1.3 gave 390m); memory
+    // 200Mi x 1.05 = 210Mi -> 224Mi, limit max(224Mi x 1.2 = 268.8Mi, 200Mi x 1.15 = 230Mi) -> 272Mi.
+    const late = (i: number) => hoursAgo(i) < 48;
+    const rec = recommend({
+      cpu: [series("web-1", WEEK, (i) => (late(i) ? 0.3 : 0.1))],
+      memory: [series("web-1", WEEK, (i) => (late(i) ? 200 : 100) * MI)],
+    });
+    expect(rec.recommended).toEqual(resources({ cpu: 0.32, memory: 224 * MI }, { cpu: 1, memory: 272 * MI }));
+    const cpu = rec.evidence.sizing?.cpu;
+    expect(cpu?.level).toBe("shift");
+    expect(cpu?.changeAt).toBe(NOW - 48 * HOUR);
+    expect(cpu?.shiftFactor).toBeCloseTo(3, 9);
+    expect(cpu?.margin).toBe(0.05);
+  });
+
+  it("does not size down for a drop at the end of the window (it may be a weekend)", () => {
+    // 300m for 5 days, 100m for the last 48h: read as flat, with the flat model's error (the drop itself)
+    // behind the margin, so the full 30%: p95.5 of the week = 300m -> 390m, as p95 x 1.3.
+    const rec = recommend({
+      cpu: [series("web-1", WEEK, (i) => (hoursAgo(i) < 48 ? 0.1 : 0.3))],
+      memory: [series("web-1", WEEK, 100 * MI)],
+    });
+    expect(rec.evidence.sizing?.cpu.level).toBe("flat");
+    expect(rec.evidence.sizing?.cpu.margin).toBe(0.3);
+    expect(rec.recommended.requests.cpu).toBe(0.39);
+  });
+
+  it("sizes a growing workload for the middle of the coming week, and its memory limit for the end", () => {
+    // +3%/day, compounding, from 100m / 100Mi a week ago. Request: the level 84h (half the 168h horizon)
+    // after now, 0.1 x 1.03^10.5 = 0.13634 cores, x 1.05 -> 150m (p95 x 1.3 of the past week: 160m, but
+    // sized for the past). Memory: 100Mi x 1.03^10.5 x 1.05 = 143.2Mi -> 144Mi; limit: the highest sample
+    // brought to the end of the horizon, 100Mi x 1.03^14 = 151.3Mi, x 1.15 = 174Mi -> 176Mi.
+    const grow = (i: number) => 1.03 ** ((WEEK - hoursAgo(i)) / 24);
+    const rec = recommend({
+      cpu: [series("web-1", WEEK, (i) => 0.1 * grow(i))],
+      memory: [series("web-1", WEEK, (i) => 100 * MI * grow(i))],
+    });
+    const cpu = rec.evidence.sizing?.cpu;
+    expect(cpu?.level).toBe("trend");
+    // Fitted on hourly medians, so within 0.01 percentage point of the 3%.
+    expect(cpu?.growthPerDay).toBeCloseTo(0.03, 4);
+    expect(cpu?.base).toBeCloseTo(0.1 * 1.03 ** 10.5, 3);
+    expect(rec.evidence.sizing?.memory.projectedMax).toBeCloseTo(100 * MI * 1.03 ** 14, -5);
+    expect(rec.recommended).toEqual(resources({ cpu: 0.15, memory: 144 * MI }, { cpu: 1, memory: 176 * MI }));
+  });
+
+  it("is deterministic, whatever the order of the pods' series", () => {
+    const a = series("web-1", WEEK, (i) => 0.1 + ((i * 7) % 13) / 100);
+    const b = series("web-2", WEEK, (i) => 0.12 + ((i * 5) % 11) / 100, 0.5);
+    const mem = series("web-1", WEEK, 100 * MI);
+    const first = recommend({ cpu: [a, b], memory: [mem] });
+    expect(recommend({ cpu: [a, b], memory: [mem] })).toEqual(first);
+    expect(recommend({ cpu: [b, a], memory: [mem] })).toEqual(first);
+  });
+});

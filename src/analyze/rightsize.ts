@@ -9,6 +9,7 @@ import {
   RESOURCE_FIELDS,
   type Recommendation,
   type ResourceField,
+  type ResourceSizing,
   type RightsizeResult,
   type Skipped,
 } from "../model/recommendation.ts";
@@ -24,6 +25,7 @@ import type {
   WorkloadRef,
 } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
+import { levelModel, MIN_MODEL_HOURS } from "./sizing-level.ts";
 import { percentile, sortNumbers, summarizeSorted } from "./stats.ts";
 
 type Resource = keyof ResourcePair;
@@ -104,20 +106,16 @@ function rightsizeContainer(
   }
 
   const current = cloneResources(container.resources);
-  const cpuRequest = roundCpuUp(
-    Math.max(percentile(cpu.sorted, policy.requestPercentile) * (1 + policy.requestMargin), policy.floor.cpu),
-  );
-  const memoryRequest = roundMemoryUp(
-    Math.max(
-      percentile(memory.sorted, policy.requestPercentile) * (1 + policy.requestMargin),
-      policy.floor.memory,
-    ),
-  );
-  // The max term keeps a limit from being set where the container has already been (it would OOM there).
+  const cpuSizing = sizing(cpu, window, policy);
+  const memorySizing = sizing(memory, window, policy);
+  const cpuRequest = roundCpuUp(Math.max(requestOf(cpuSizing), policy.floor.cpu));
+  const memoryRequest = roundMemoryUp(Math.max(requestOf(memorySizing), policy.floor.memory));
+  // The max term keeps a limit from being set where the container has already been (it would OOM there),
+  // or where a rising level will take it before the horizon ends (projectedMax >= the observed max).
   const memoryLimit = roundMemoryUp(
     Math.max(
       memoryRequest * (1 + policy.memoryLimitBuffer),
-      maxOf(memory.sorted) * policy.memoryLimitOverMax,
+      (memorySizing.projectedMax as number) * policy.memoryLimitOverMax,
     ),
   );
   const recommended: Resources = {
@@ -140,7 +138,60 @@ function rightsizeContainer(
       pods: pods.size,
       cpu: summarizeSorted(cpu.sorted),
       memory: summarizeSorted(memory.sorted),
+      sizing: { cpu: cpuSizing, memory: memorySizing },
     },
+  };
+}
+
+/** The request before the floor and rounding. */
+function requestOf(s: ResourceSizing): number {
+  return s.base * (1 + s.margin);
+}
+
+/**
+ * How a request is derived from pooled usage. Under MIN_MODEL_HOURS observed hours: the plain rule,
+ * requestPercentile x (1 + requestMargin). From then on the forecast rule: every sample is brought to the
+ * level expected half-way through the horizon (sizing-level.ts: a rising trend read there, a level shift
+ * up, or no change), the request is forecastPercentile of those x (1 + margin), the margin being marginZ x
+ * the relative error of the hourly level model, clamped to [minMargin, requestMargin]: a predictable
+ * workload needs less than the full margin, an unpredictable one keeps it. projectedMax is the highest
+ * sample brought to the level expected at the horizon's end, for the memory limit.
+ */
+function sizing(pooled: Pooled, window: Evidence["window"], policy: RightsizePolicy): ResourceSizing {
+  const model = levelModel(pooled.times, pooled.values, window.start, window.end, policy.horizonHours / 2);
+  if (model.observedHours < MIN_MODEL_HOURS) {
+    return {
+      method: "percentile",
+      level: "flat",
+      percentile: policy.requestPercentile,
+      base: percentile(pooled.sorted, policy.requestPercentile),
+      margin: policy.requestMargin,
+      projectedMax: maxOf(pooled.sorted),
+    };
+  }
+  const adjusted = sortNumbers(Array.from(pooled.values, (v, i) => v * (model.factors[i] as number)));
+  const atEnd = model.kind === "trend" ? model.factorsAt(policy.horizonHours) : model.factors;
+  let projectedMax = maxOf(pooled.sorted);
+  for (let i = 0; i < pooled.values.length; i++) {
+    const v = (pooled.values[i] as number) * (atEnd[i] as number);
+    if (v > projectedMax) projectedMax = v;
+  }
+  const margin = Math.min(
+    policy.requestMargin,
+    Math.max(policy.minMargin, policy.marginZ * model.residualSpread),
+  );
+  return {
+    method: "forecast",
+    level: model.kind,
+    percentile: policy.forecastPercentile,
+    base: percentile(adjusted, policy.forecastPercentile),
+    margin,
+    levelError: model.residualSpread,
+    ...(model.kind === "trend" ? { growthPerDay: model.growthPerDay } : {}),
+    ...(model.kind === "shift" && model.changeAt !== null
+      ? { changeAt: model.changeAt, shiftFactor: model.shiftFactor }
+      : {}),
+    projectedMax,
   };
 }
 
@@ -215,6 +266,10 @@ function atLeast(a: number, b: number): boolean {
 }
 
 interface Pooled {
+  /** The samples' times and values in pooling order (series by series). */
+  times: number[];
+  values: number[];
+  /** The values sorted ascending. */
   sorted: number[];
   spanHours: number;
 }
@@ -225,16 +280,18 @@ function poolWindow(
   window: Evidence["window"],
   pods: Set<string>,
 ): Pooled | null {
+  const times: number[] = [];
   const values: number[] = [];
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (const s of series) {
     let contributed = false;
-    const { times, values: vs } = s;
-    for (let i = 0; i < times.length; i++) {
-      const t = times[i] as number;
+    const { times: ts, values: vs } = s;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i] as number;
       const v = vs[i] as number;
       if (!(t > window.start && t <= window.end) || !Number.isFinite(v)) continue;
+      times.push(t);
       values.push(v);
       contributed = true;
       if (t < first) first = t;
@@ -243,7 +300,7 @@ function poolWindow(
     if (contributed) pods.add(s.pod);
   }
   if (values.length === 0) return null;
-  return { sorted: sortNumbers(values), spanHours: (last - first) / 3600 };
+  return { times, values, sorted: sortNumbers(values), spanHours: (last - first) / 3600 };
 }
 
 function indexUsage(usage: UsageHistory): Map<string, ContainerUsage[]> {

@@ -51,6 +51,10 @@ describe("parseClusterConfig: defaults", () => {
           fullConfidenceAt: "7d",
           percentile: 95,
           margin: 0.3,
+          forecastPercentile: 95.5,
+          minMargin: 0.05,
+          marginZ: 1.64,
+          horizon: "7d",
           memoryLimitBuffer: 0.2,
           memoryLimitOverMax: 1.15,
           cpuLimit: "keep",
@@ -134,6 +138,11 @@ describe("toRightsizePolicy", () => {
       cpuLimit: { mode: "ratio", ratio: 2 },
       minChange: { fraction: 0.05, cpu: 0.025, memory: 64 * MI },
       floor: { cpu: 0.005, memory: 512 * MI },
+      // The forecast rule's knobs, at their defaults.
+      forecastPercentile: 95.5,
+      minMargin: 0.05,
+      marginZ: 1.64,
+      horizonHours: 168,
     });
   });
 

@@ -62,8 +62,39 @@ const rightsizePolicy = z
     historyWindow: duration.default("7d"),
     minHistory: duration.default("24h"),
     fullConfidenceAt: duration.default("7d"),
-    percentile: z.number().min(50).max(100).default(95),
-    margin: z.number().min(0).max(5).default(0.3).describe("Safety margin over the percentile: 0.3 = +30%"),
+    percentile: z
+      .number()
+      .min(50)
+      .max(100)
+      .default(95)
+      .describe("Percentile of usage under 3 days of history (the plain rule)"),
+    margin: z
+      .number()
+      .min(0)
+      .max(5)
+      .default(0.3)
+      .describe(
+        "Safety margin over the percentile (0.3 = +30%); with 3+ days of history, the most the error-based margin may be",
+      ),
+    forecastPercentile: z
+      .number()
+      .min(50)
+      .max(100)
+      .default(95.5)
+      .describe("With 3+ days of history: percentile of usage brought to the level expected next week"),
+    minMargin: z
+      .number()
+      .min(0)
+      .max(5)
+      .default(0.05)
+      .describe("The least margin over the forecast percentile"),
+    marginZ: z
+      .number()
+      .min(0)
+      .max(10)
+      .default(1.64)
+      .describe("Margin = this x the relative error of the hourly level"),
+    horizon: duration.default("7d").describe("How far ahead a trend or level shift is projected"),
     memoryLimitBuffer: z.number().min(0).max(10).default(0.2),
     memoryLimitOverMax: z.number().min(1).max(10).default(1.15),
     cpuLimit: z
@@ -456,6 +487,10 @@ export function toRightsizePolicy(raw: ClusterConfig["policy"]["rightsize"]): Ri
     fullConfidenceHours: durationHours(raw.fullConfidenceAt),
     requestPercentile: raw.percentile,
     requestMargin: raw.margin,
+    forecastPercentile: raw.forecastPercentile,
+    minMargin: raw.minMargin,
+    marginZ: raw.marginZ,
+    horizonHours: durationHours(raw.horizon),
     memoryLimitBuffer: raw.memoryLimitBuffer,
     memoryLimitOverMax: raw.memoryLimitOverMax,
     cpuLimit:

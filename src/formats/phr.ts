@@ -32,9 +32,31 @@ const evidenceHead = {
   source: z.string().min(1).describe("where the usage came from, e.g. snapshot:<file>"),
 };
 
-/** Right-sizing: usage statistics over the window. */
+const sizing = z
+  .object({
+    method: z.enum(["percentile", "forecast"]),
+    level: z.enum(["flat", "trend", "shift"]),
+    percentile: z.number().min(0).max(100),
+    base: z.number().min(0),
+    margin: z.number().min(0),
+    levelError: z.number().min(0).optional(),
+    growthPerDay: z.number().optional(),
+    changeAt: z.number().optional(),
+    shiftFactor: z.number().optional(),
+    projectedMax: z.number().min(0).optional(),
+  })
+  .strict();
+
+/** Right-sizing: usage statistics over the window, and the rule behind each request. */
 const usageEvidence = z
-  .object({ ...evidenceHead, window, pods: z.number().int().min(0), cpuCores: stats, memoryBytes: stats })
+  .object({
+    ...evidenceHead,
+    window,
+    pods: z.number().int().min(0),
+    cpuCores: stats,
+    memoryBytes: stats,
+    sizing: z.object({ cpu: sizing, memory: sizing }).optional(),
+  })
   .strict();
 
 /** OOM fast path: the kills, and how the new limit was chosen. */

@@ -23,6 +23,20 @@ export interface RightsizePolicy {
   minChange: { fraction: number; cpu: number; memory: number };
   /** Recommendations never go below these. */
   floor: { cpu: number; memory: number };
+  /**
+   * With at least 3 days of history (src/analyze/sizing-level.ts MIN_MODEL_HOURS) requests come from the
+   * forecast rule: this percentile of usage brought to the level expected over the next `horizonHours`
+   * (rising trend, level shift up), times (1 + margin), the margin being `marginZ` x the relative error of
+   * the hourly level model, at least `minMargin` and at most `requestMargin`. Shorter histories keep the
+   * plain rule, requestPercentile x (1 + requestMargin).
+   */
+  forecastPercentile: number;
+  /** The smallest margin of the forecast rule (never above requestMargin). */
+  minMargin: number;
+  /** Margin = this x the relative error of the hourly level (1.64: one-sided 95% under normal errors). */
+  marginZ: number;
+  /** The period a recommendation serves: requests are sized for its middle, the memory limit for its end. */
+  horizonHours: number;
 }
 
 export const DEFAULT_RIGHTSIZE_POLICY: RightsizePolicy = {
@@ -36,6 +50,10 @@ export const DEFAULT_RIGHTSIZE_POLICY: RightsizePolicy = {
   cpuLimit: { mode: "keep" },
   minChange: { fraction: 0.1, cpu: 0.01, memory: 16 * 1024 * 1024 },
   floor: { cpu: 0.01, memory: 32 * 1024 * 1024 },
+  forecastPercentile: 95.5,
+  minMargin: 0.05,
+  marginZ: 1.64,
+  horizonHours: 7 * 24,
 };
 
 /** The OOM fast path: how far the memory limit of an OOM-killed container is raised at once. */

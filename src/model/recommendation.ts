@@ -17,12 +17,39 @@ export interface UsageStats {
   max: number;
 }
 
+/** How one resource's request (and for memory, limit) was derived from its usage. */
+export interface ResourceSizing {
+  /**
+   * "percentile": request = percentile of the window x (1 + margin) (under 3 days of history);
+   * "forecast": request = percentile of usage brought to the level expected ahead x (1 + margin).
+   */
+  method: "percentile" | "forecast";
+  /** The level model behind "forecast" ("flat" for "percentile"). */
+  level: "flat" | "trend" | "shift";
+  percentile: number;
+  /** The percentile's value, before the margin (level-adjusted for "forecast"); the request's base. */
+  base: number;
+  /** As a fraction: request = base x (1 + margin), then the floor and rounding. */
+  margin: number;
+  /** "forecast": relative error of the hourly level model the margin is scaled from. */
+  levelError?: number;
+  /** trend: growth per day as a fraction (0.03 = +3%/day). */
+  growthPerDay?: number;
+  /** shift: when the level changed (Unix s), and level after / before. */
+  changeAt?: number;
+  shiftFactor?: number;
+  /** memory: the highest usage brought to the level expected at the end of the horizon (the limit's base). */
+  projectedMax?: number;
+}
+
 export interface Evidence {
   window: { start: number; end: number; hours: number };
   /** Number of distinct pods whose series contributed. */
   pods: number;
   cpu: UsageStats;
   memory: UsageStats;
+  /** The rule behind the recommended requests (set by rightsize; absent in older data). */
+  sizing?: { cpu: ResourceSizing; memory: ResourceSizing };
 }
 
 /** A field whose recommended value differs enough from the current one to be worth a change. */

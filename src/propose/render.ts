@@ -8,7 +8,7 @@ import { APPROVAL_BY_TIER } from "../decide/tier.ts";
 import { type PhrFrontMatter, PhrFrontMatterSchema } from "../formats/phr.ts";
 import type { RightsizePolicy } from "../model/policy.ts";
 import { describeMemory, parseQuantity } from "../model/quantity.ts";
-import type { Evidence, UsageStats } from "../model/recommendation.ts";
+import type { Evidence, ResourceSizing, UsageStats } from "../model/recommendation.ts";
 import { workloadLabel } from "../model/types.ts";
 import type { PullRequestDraft } from "./forge.ts";
 import type { ValuesScalar } from "./values-edit.ts";
@@ -57,7 +57,38 @@ export function evidenceRecord(e: Evidence) {
     pods: e.pods,
     cpuCores: roundStats(e.cpu),
     memoryBytes: roundStats(e.memory),
+    ...(e.sizing ? { sizing: { cpu: roundSizing(e.sizing.cpu), memory: roundSizing(e.sizing.memory) } } : {}),
   };
+}
+
+function roundSizing(s: ResourceSizing): ResourceSizing {
+  const r = (v: number) => Number(v.toPrecision(6));
+  const out: ResourceSizing = { ...s, base: r(s.base), margin: r(s.margin) };
+  for (const k of ["levelError", "growthPerDay", "shiftFactor", "projectedMax"] as const) {
+    const v = s[k];
+    if (v !== undefined) out[k] = r(v);
+  }
+  return out;
+}
+
+/** How a request was chosen, in one line a reviewer can check against the evidence table. */
+export function sizingRule(resource: "CPU" | "memory", s: ResourceSizing): string {
+  const show = resource === "CPU" ? cpuText : describeMemory;
+  const factor = `× ${(1 + s.margin).toFixed(2)}`;
+  if (s.method === "percentile") {
+    return `${resource}: p${s.percentile} of the window (${show(s.base)}) ${factor} (under 3 days of history: the plain rule)`;
+  }
+  const level =
+    s.level === "trend"
+      ? `growing ${((s.growthPerDay ?? 0) * 100).toFixed(1)}%/day, projected half-way into next week`
+      : s.level === "shift"
+        ? `after a level shift ×${(s.shiftFactor ?? 1).toFixed(2)} at ${isoMinute(s.changeAt ?? 0)} UTC`
+        : "no trend or level shift";
+  const margin =
+    s.levelError === undefined
+      ? ""
+      : `; margin from the ${((s.levelError ?? 0) * 100).toFixed(1)}% error of its hourly level, kept within 5–30%`;
+  return `${resource}: p${s.percentile} of usage (${show(s.base)}, ${level}) ${factor}${margin}`;
 }
 
 /** Six significant digits: enough for any decision, without float noise like 0.24441499999999988. */
@@ -273,6 +304,16 @@ function rightsizeView(p: Proposal, ctx: RenderContext) {
       statsRow(r.container, "CPU", r.evidence.cpu),
       statsRow(r.container, "memory", r.evidence.memory),
     ]),
+    rules: p.recommendations.flatMap((r) =>
+      r.evidence.sizing
+        ? [
+            `${r.container} ${sizingRule("CPU", r.evidence.sizing.cpu)}`,
+            `${r.container} ${sizingRule("memory", r.evidence.sizing.memory)}`,
+          ]
+        : [
+            `${r.container}: request = p${ctx.policy.requestPercentile} × ${(1 + ctx.policy.requestMargin).toFixed(2)}`,
+          ],
+    ),
   };
 }
 

@@ -3,6 +3,7 @@
 // test (test/bench-quality.test.ts) checks its invariants.
 
 import type { Resources } from "../../../src/model/types.ts";
+import { type ForecastErrorResult, forecastErrors } from "./forecast-error.ts";
 import { addSums, emptySums, type Metrics, metricsOf, type ScoreSums, scoreWorkload } from "./score.ts";
 import { STRATEGIES, STRATEGY_NAMES, type StrategyName } from "./strategies.ts";
 import {
@@ -43,6 +44,8 @@ export interface QualityBenchResult {
   shapes: Shape[];
   strategies: StrategyResult[];
   targets: TargetResult[];
+  /** MAPE of forecastHourly vs the naive seasonal forecast on the score week's hourly mean CPU. */
+  forecastError: ForecastErrorResult;
   workloadResults: WorkloadResult[];
 }
 
@@ -94,6 +97,7 @@ export function runQualityBench(size: BenchSize): QualityBenchResult {
     shapes: [...new Set(traces.map((t) => t.shape))],
     strategies,
     targets: evaluateTargets(strategies),
+    forecastError: forecastErrors(traces),
     workloadResults,
   };
 }
@@ -215,6 +219,24 @@ export function formatReport(result: QualityBenchResult): string {
           (s) => `${s.byShape[shape].oomEpisodes} / ${pct(s.byShape[shape].cpuShortfall)}`,
         ),
       ]),
+    ),
+  );
+  lines.push("");
+  lines.push(
+    "forecast error: MAPE of the score week's hourly mean CPU, forecast from the learn window (mean over workloads)",
+  );
+  const fe = result.forecastError;
+  const feRow = (label: string, r: ForecastErrorResult["overall"]) => [
+    label,
+    String(r.workloads),
+    `${r.forecast.toFixed(1)}%`,
+    `${r.seasonalNaive.toFixed(1)}%`,
+    `${r.forecastBetter}/${r.workloads}`,
+  ];
+  lines.push(
+    ...table(
+      ["shape", "workloads", "forecastHourly", "seasonal naive", "forecast better"],
+      [...result.shapes.map((shape) => feRow(shape, fe.byShape[shape])), feRow("all", fe.overall)],
     ),
   );
   return lines.join("\n");
