@@ -5,7 +5,7 @@ import { describeMemory, formatCpu, formatMemory } from "./model/quantity.ts";
 import type { Recommendation, Skipped } from "./model/recommendation.ts";
 import type { Resources, WorkloadRef } from "./model/types.ts";
 import { workloadLabel } from "./model/types.ts";
-import { evidenceRecord, formatMoney } from "./propose/render.ts";
+import { evidenceRecord, formatMoney, oomEvidenceRecord } from "./propose/render.ts";
 import type { PlanOutcome } from "./workflows/plan.ts";
 import type { RecommendOutcome } from "./workflows/recommend.ts";
 import type { SnapshotOutcome } from "./workflows/snapshot.ts";
@@ -49,6 +49,17 @@ export function recommendJson(out: RecommendOutcome) {
       reason: s.reason,
     })),
     capacity: out.capacity,
+    oom: out.oom.map((o) => ({
+      workload: o.workload,
+      container: o.container,
+      changes: o.changes.map((c) => ({
+        field: c.field,
+        from: c.from === null ? null : formatMemory(c.from),
+        to: c.to === null ? null : formatMemory(c.to),
+      })),
+      evidence: oomEvidenceRecord(o.evidence),
+    })),
+    hpa: out.hpa,
   };
 }
 
@@ -100,6 +111,19 @@ export function recommendTable(out: RecommendOutcome): string {
       "",
       "'a -> b' is a proposed change; a single value stays as is (within the minimum-change rule).",
     );
+  if (out.oom.length > 0) {
+    lines.push("", `OOM-killed: raise the memory limit now (${out.oom.length}):`);
+    for (const o of out.oom) {
+      const limit = o.changes.find((c) => c.field === "limits.memory");
+      lines.push(
+        `  ${workloadLabel(o.workload)}/${o.container}: limits.memory ${formatMemory(limit?.from ?? 0)} -> ${formatMemory(limit?.to ?? 0)}`,
+      );
+    }
+  }
+  if (out.hpa.length > 0) {
+    lines.push("", `Horizontal scaling (${out.hpa.length}):`);
+    for (const h of out.hpa) lines.push(`  ${workloadLabel(h.workload)}: ${h.reason}`);
+  }
   if (out.skipped.length > 0) lines.push("", ...skippedLines(out.skipped));
   lines.push(...capacityLines(out.capacity));
   return lines.join("\n");

@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { isQuantity, parseQuantity } from "../src/model/quantity.ts";
-import { kopt } from "./support/repo.ts";
+import { demoRepo, kopt } from "./support/repo.ts";
 import {
   daemonSet,
   deployment,
@@ -215,5 +215,39 @@ describe("kopt schema", () => {
   it("rejects an unknown format", async () => {
     const r = await kopt("schema", "values");
     expect(r.code).toBe(2);
+  });
+});
+
+describe("kopt recommend on the demo: the OOM fast path and horizontal scaling too", () => {
+  it("lists the OOM-killed worker's new limit and the HPA findings, in JSON and in the table", async () => {
+    const repo = demoRepo();
+    try {
+      const json = await kopt("--repo", repo.dir, "recommend", "--cluster", "demo", "--output", "json");
+      expect(json.code).toBe(0);
+      const out = JSON.parse(json.stdout);
+      expect(out.oom).toEqual([
+        expect.objectContaining({
+          workload: { namespace: "todo", kind: "Deployment", name: "worker" },
+          container: "worker",
+          changes: [{ field: "limits.memory", from: "256Mi", to: "432Mi" }],
+          evidence: expect.objectContaining({ oomKills: expect.objectContaining({ podsOomKilled: 2 }) }),
+        }),
+      ]);
+      expect(
+        out.hpa.map(
+          (h: { workload: { name: string }; change: { kind: string } }) =>
+            `${h.workload.name}: ${h.change.kind}`,
+        ),
+      ).toEqual(["frontend: raise-max", "worker: enable-hpa"]);
+      const table = await kopt("--repo", repo.dir, "recommend", "--cluster", "demo");
+      expect(table.stdout).toContain(
+        "OOM-killed: raise the memory limit now (1):\n  todo/worker/worker: limits.memory 256Mi -> 432Mi",
+      );
+      expect(table.stdout).toContain(
+        "Horizontal scaling (2):\n  todo/frontend: The HPA sat at its maximum of 4 replicas",
+      );
+    } finally {
+      repo.cleanup();
+    }
   });
 });

@@ -1,7 +1,11 @@
 // `kopt recommend`: what every container should request, changing nothing.
 import { analyzeCapacity, type CapacityFinding } from "../analyze/capacity.ts";
+import { analyzeHpa, DEFAULT_HPA_POLICY, type HpaRecommendation } from "../analyze/hpa.ts";
+import { analyzeOom, type OomRecommendation } from "../analyze/oom.ts";
 import { rightsize } from "../analyze/rightsize.ts";
+import { DEFAULT_OOM_POLICY } from "../model/policy.ts";
 import type { RightsizeResult } from "../model/recommendation.ts";
+import { type WorkloadRef, workloadKey } from "../model/types.ts";
 import { openRepository } from "../propose/git-repo.ts";
 import {
   capacityWarnings,
@@ -33,6 +37,10 @@ export interface RecommendOutcome extends RightsizeResult {
   warnings: string[];
   /** The cluster's CPU and memory against its nodes, forecast a week ahead. */
   capacity: CapacityFinding[];
+  /** OOM-killed containers and the memory limit each should get now (the fast path). */
+  oom: OomRecommendation[];
+  /** Horizontal scaling findings (enable an HPA, raise its max, ...), sized against the recommended requests. */
+  hpa: HpaRecommendation[];
 }
 
 export async function recommend(opts: RecommendOptions): Promise<RecommendOutcome> {
@@ -51,6 +59,28 @@ export async function recommend(opts: RecommendOptions): Promise<RecommendOutcom
   const state = selectWorkload(obs.state, opts.workload);
   const policy = policyOf(loaded);
   const result = rightsize(state, obs.usage, policy);
+  const recommended = (ref: WorkloadRef, container: string) =>
+    result.recommendations.find(
+      (r) => workloadKey(r.workload) === workloadKey(ref) && r.container === container,
+    )?.recommended;
+  const oom = analyzeOom(
+    state,
+    obs.usage,
+    { ...DEFAULT_OOM_POLICY, historyWindowHours: policy.historyWindowHours },
+    (w, c) => recommended(w.ref, c)?.limits.memory ?? null,
+  );
+  const hpaConfig = loaded?.config.policy.hpa;
+  const hpaPolicy = {
+    ...DEFAULT_HPA_POLICY,
+    minHistoryHours: policy.minHistoryHours,
+    ...(hpaConfig
+      ? { targetUtilization: hpaConfig.targetUtilizationPercent / 100, haFloor: hpaConfig.haFloor }
+      : {}),
+  };
+  const hpa = analyzeHpa(state, obs.usage, hpaPolicy, {
+    cpuRequest: (ref, c) => recommended(ref, c)?.requests.cpu ?? undefined,
+    windowHours: policy.historyWindowHours,
+  });
   // Capacity is the whole cluster's, even when --workload narrows the recommendations.
   const capacity = analyzeCapacity(obs.state, obs.usage, policy.historyWindowHours);
   return {
@@ -59,6 +89,8 @@ export async function recommend(opts: RecommendOptions): Promise<RecommendOutcom
     source: obs.source,
     warnings: [...obs.warnings, ...capacityWarnings(capacity)],
     capacity,
+    oom: oom.recommendations,
+    hpa: hpa.recommendations,
     ...result,
   };
 }
