@@ -11,6 +11,7 @@ import type {
   WorkloadRef,
 } from "../model/types.ts";
 import { seriesUsage } from "../model/types.ts";
+import { daysUntil, forecastHourly, forecastPeak, hourly } from "./forecast.ts";
 import { analyzeHpa, DEFAULT_HPA_POLICY, type HpaPolicy, type HpaResult } from "./hpa.ts";
 
 const HOUR = 3600;
@@ -428,6 +429,245 @@ describe("analyzeHpa: raise an HPA's max when it is pinned there", () => {
     });
   });
 });
+
+describe("analyzeHpa: raise an HPA's max before a forecast peak arrives", () => {
+  const WEEK_START = NOW - 168 * HOUR;
+
+  /** Four pods sharing `total(t)` cores equally (NaN: no sample), so the HPA's replica count is always 4. */
+  function fourPods(total: (t: number) => number): SeriesUsage[] {
+    return ["a", "b", "c", "d"].map((p) => cpu(`web-${p}`, (t) => total(t) / 4));
+  }
+
+  /** Demand rising linearly from `from` cores to `to` cores over the last `hours` hours; no samples before. */
+  function linear(from: number, to: number, hours = 168): (t: number) => number {
+    const start = NOW - hours * HOUR;
+    return (t) => (t <= start ? Number.NaN : from + ((to - from) * (t - start)) / (hours * HOUR));
+  }
+
+  /**
+   * What the forecast rule computes, from the forecast functions themselves: the pods' CPU summed per step,
+   * its maximum per hour of the 168h window, forecast 168h ahead, and the hour the forecast (with its band)
+   * first reaches what `max` replicas of 500m hold at 70%.
+   */
+  function expectedForecast(pods: SeriesUsage[], max: number) {
+    const totals = new Map<number, number>();
+    for (const pod of pods) {
+      pod.times.forEach((t, i) => {
+        const v = pod.values[i] as number;
+        if (Number.isFinite(v) && t > WEEK_START) totals.set(t, (totals.get(t) ?? 0) + v);
+      });
+    }
+    const peaks = hourly(
+      Float64Array.from(totals.keys()),
+      Float64Array.from(totals.values()),
+      WEEK_START,
+      NOW,
+      "max",
+    );
+    const f = forecastHourly(peaks, 168);
+    const peak = forecastPeak(f, peaks);
+    const band = peak - Math.max(...f.values);
+    const days = daysUntil(f, max * 0.5 * 0.7 - band);
+    return { f, peak, hours: days === null ? null : Math.round(days * 24) };
+  }
+
+  it("raises the max of a steadily growing workload before it is pinned, to what the forecast peak needs", () => {
+    // 1 -> 2 cores over the week on 4 of max 6 replicas: never at max, at most 100% of 2.0 requested.
+    // The damped trend (phi 0.999) carries the 1/168 cores-per-hour growth about 154h of the next 168:
+    // peak ~ 2 + 154/168 = 2.92 cores, ceil(2.92 / (0.5 × 0.7)) = 9 replicas. Max 6 holds 2.1 cores,
+    // reached after ~17h of damped growth (0.1 cores at 1/168 per hour).
+    const pods = fourPods(linear(1, 2));
+    const result = runWeb(pods, { hpa: hpa(2, 6) });
+    expect(result).toEqual({
+      recommendations: [
+        {
+          workload: WEB,
+          change: { kind: "raise-max", from: 6, to: 9 },
+          evidence: {
+            windowHours: 168,
+            stepSeconds: 300,
+            replicasFrom: "pods",
+            steps: 2016,
+            pinnedSteps: 0,
+            pinnedShare: 0,
+            hoursAtMax: 0,
+            targetUtilization: 0.7,
+            peakCores: 2,
+            sizingCoresPerPod: 0.5,
+            replicasNeededAtPeak: 6,
+            forecastPeakCores: 2.915,
+            forecastMethod: "holt-winters",
+            forecastFitMape: 0,
+            replicasNeededAtForecastPeak: 9,
+            hoursUntilPeakNeedsMore: 18,
+          },
+          reason:
+            "The HPA is forecast to need 9 replicas at 70% within 18h (forecast peak 2.915 cores in the " +
+            "next 168h), more than its maximum of 6 replicas allows, so the max goes to 9.",
+        },
+      ],
+      skipped: [],
+    });
+    // The same numbers straight from the forecast functions.
+    const expected = expectedForecast(pods, 6);
+    expect(expected.f.method).toBe("holt-winters");
+    expect(Math.round(expected.peak * 1000) / 1000).toBe(2.915);
+    expect(Math.ceil(expected.peak / 0.35)).toBe(9);
+    expect(expected.hours).toBe(18);
+    // A max that already holds the forecast peak (9 × 0.35 = 3.15 cores) gets nothing.
+    expect(runWeb(pods, { hpa: hpa(2, 9) })).toEqual({ recommendations: [], skipped: [] });
+  });
+
+  it("sizes the forecast with opts.cpuRequest, and caps it at maxReplicasCap", () => {
+    const pods = fourPods(linear(1, 2));
+    // 1-core pods: ceil(2.915 / 0.7) = 5 replicas, within max 6: nothing.
+    expect(runWeb(pods, { hpa: hpa(2, 6) }, {}, { cpuRequest: () => 1 })).toEqual({
+      recommendations: [],
+      skipped: [],
+    });
+    expect(runWeb(pods, { hpa: hpa(2, 6) }, { maxReplicasCap: 7 }).recommendations[0]?.change).toEqual({
+      kind: "raise-max",
+      from: 6,
+      to: 7,
+    });
+    expect(runWeb(pods, { hpa: hpa(2, 6) }, { maxReplicasCap: 6 })).toEqual({
+      recommendations: [],
+      skipped: [
+        {
+          workload: WEB,
+          reason:
+            "forecast to need 9 replicas at 70% within 18h (forecast peak 2.915 cores in the next 168h), " +
+            "above maxReplicas 6, but maxReplicasCap is 6",
+        },
+      ],
+    });
+  });
+
+  it("proposes nothing for flat demand below what the max holds", () => {
+    // 2.0 cores all week: a flat forecast of exactly 2.0 (no error, no band), ceil(2.0 / 0.35) = 6 <= max 6.
+    const pods = fourPods(() => 2);
+    expect(runWeb(pods, { hpa: hpa(2, 6) })).toEqual({ recommendations: [], skipped: [] });
+    // Control: max 5 holds only 1.75 cores, so the same demand needs 6 from the first hour ahead.
+    const rec = runWeb(pods, { hpa: hpa(2, 5) }).recommendations[0];
+    expect(rec?.change).toEqual({ kind: "raise-max", from: 5, to: 6 });
+    expect(rec?.evidence).toMatchObject({
+      pinnedSteps: 0,
+      forecastPeakCores: 2,
+      forecastFitMape: 0,
+      replicasNeededAtForecastPeak: 6,
+      hoursUntilPeakNeedsMore: 1,
+    });
+  });
+
+  it("proposes nothing for a daily cycle whose forecast peak fits under the max", () => {
+    // 1.2 ± 0.6 cores, peaking at 1.8 at 06:00 UTC every day: the daily indices repeat it, not a trend.
+    // ceil(1.8 / 0.35) = 6 <= max 6.
+    const pods = fourPods((t) => 1.2 + 0.6 * Math.sin((2 * Math.PI * t) / DAY));
+    const expected = expectedForecast(pods, 5);
+    expect(expected.peak).toBeCloseTo(1.8, 6);
+    expect(runWeb(pods, { hpa: hpa(2, 6) })).toEqual({ recommendations: [], skipped: [] });
+    // Control: max 5 holds 1.75 cores, less than the daily peak; the first forecast hour past it is the one
+    // ending 05:00 (about 1.78 cores), 5h after the window ends at midnight.
+    const rec = runWeb(pods, { hpa: hpa(2, 5) }).recommendations[0];
+    expect(rec?.change).toEqual({ kind: "raise-max", from: 5, to: 6 });
+    expect(expected.hours).toBe(5);
+    expect(rec?.evidence).toMatchObject({
+      forecastPeakCores: 1.8,
+      replicasNeededAtForecastPeak: 6,
+      hoursUntilPeakNeedsMore: 5,
+    });
+  });
+
+  it("keeps the pinned rule as it was when the forecast fits under the max", () => {
+    // 4 pods at 0.4 (80% of 2.0) for the first 72h, pinned at max 4; then 2 pods at 0.3 for 96h. The
+    // forecast follows the new level (~0.74 cores with its band, 3 replicas): only the pinned rule fires.
+    const busy = (t: number) => t <= NOW - 96 * HOUR;
+    const pods = [
+      cpu("web-a", (t) => (busy(t) ? 0.4 : 0.3)),
+      cpu("web-b", (t) => (busy(t) ? 0.4 : 0.3)),
+      cpu("web-c", (t) => (busy(t) ? 0.4 : Number.NaN)),
+      cpu("web-d", (t) => (busy(t) ? 0.4 : Number.NaN)),
+    ];
+    expect(replicasNeeded(expectedForecast(pods, 4).peak)).toBe(3);
+    expect(runWeb(pods, { hpa: hpa(2, 4) })).toEqual({
+      recommendations: [
+        {
+          workload: WEB,
+          change: { kind: "raise-max", from: 4, to: 5 },
+          evidence: {
+            windowHours: 168,
+            stepSeconds: 300,
+            replicasFrom: "pods",
+            steps: 2016,
+            pinnedSteps: 864,
+            pinnedShare: 0.429,
+            hoursAtMax: 72,
+            targetUtilization: 0.7,
+            peakCores: 1.6,
+            sizingCoresPerPod: 0.5,
+            replicasNeededAtPeak: 5,
+          },
+          reason:
+            "The HPA sat at its maximum of 4 replicas above its 70% target for 72h " +
+            "(42.9% of the last 168h, peak 1.6 cores), so the max goes to 5.",
+        },
+      ],
+      skipped: [],
+    });
+  });
+
+  it("takes the larger max when both rules fire, and says both", () => {
+    // Growth 1 -> 2 cores on 4 pods at max 4: above 70% of 2.0 once past 1.4 cores (the last 60% of the
+    // week), so pinned (observed peak 2.0 needs 6), and forecast to need 9, as above.
+    const growing = runWeb(fourPods(linear(1, 2)), { hpa: hpa(2, 4) }).recommendations;
+    expect(growing.map((r) => r.change)).toEqual([{ kind: "raise-max", from: 4, to: 9 }]);
+    expect(growing[0]?.evidence).toMatchObject({
+      pinnedSteps: 1210, // steps k = 807..2016 of 2016: 1 + k / 2016 > 1.4
+      replicasNeededAtPeak: 6,
+      replicasNeededAtForecastPeak: 9,
+    });
+    expect(growing[0]?.reason).toBe(
+      "The HPA sat at its maximum of 4 replicas above its 70% target for 100.8h (60% of the last 168h, " +
+        "peak 2 cores) and is forecast to need 9 replicas at 70% within 1h (forecast peak 2.915 cores in " +
+        "the next 168h), so the max goes to 9.",
+    );
+    // 1.6 cores (80%) all week with one 3.0-core hour: pinned, observed peak needs ceil(3.0 / 0.35) = 9;
+    // the forecast (flat 1.6 plus a band from that hour's error) needs 6. The larger, 9, wins.
+    const spike = (t: number) => (t > NOW - 120 * HOUR && t <= NOW - 119 * HOUR ? 3 : 1.6);
+    const pods = fourPods(spike);
+    const expected = expectedForecast(pods, 4);
+    expect(replicasNeeded(expected.peak)).toBe(6);
+    const rec = runWeb(pods, { hpa: hpa(2, 4) }).recommendations[0];
+    expect(rec?.change).toEqual({ kind: "raise-max", from: 4, to: 9 });
+    expect(rec?.evidence).toMatchObject({
+      pinnedShare: 1,
+      replicasNeededAtPeak: 9,
+      forecastPeakCores: Math.round(expected.peak * 1000) / 1000,
+      replicasNeededAtForecastPeak: 6,
+      hoursUntilPeakNeedsMore: 1,
+    });
+    expect(rec?.reason).toContain("above its 70% target for 168h");
+    expect(rec?.reason).toContain("and is forecast to need 6 replicas at 70% within 1h");
+    expect(rec?.reason).toMatch(/so the max goes to 9\.$/);
+  });
+
+  it("needs 48 hours with CPU samples for the forecast rule", () => {
+    // 1 -> 2 cores over the last 47 or 48 hours, on 4 of max 6 replicas: steep, but never pinned.
+    expect(runWeb(fourPods(linear(1, 2, 47)), { hpa: hpa(2, 6) })).toEqual({
+      recommendations: [],
+      skipped: [],
+    });
+    const rec = runWeb(fourPods(linear(1, 2, 48)), { hpa: hpa(2, 6) }).recommendations[0];
+    // ~2 + 154/48 = 5.2 cores: ceil(5.2 / 0.35) = 15.
+    expect(rec?.change).toEqual({ kind: "raise-max", from: 6, to: 15 });
+    expect(rec?.evidence).toMatchObject({ steps: 576, forecastMethod: "holt-winters" });
+  });
+});
+
+/** Replicas of 500m at 70% for `cores`. */
+function replicasNeeded(cores: number): number {
+  return Math.ceil(cores / 0.35 - 1e-9);
+}
 
 describe("analyzeHpa: stabilize a flapping HPA's scale-down", () => {
   /** Three pods at 50% of request: neither idle nor pinned. */

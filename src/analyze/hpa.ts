@@ -8,6 +8,10 @@
 //
 // Steps are the sample times of the workload's CPU series. They are assumed to be aligned across pods,
 // as a Prometheus range query returns them; a sample covers the step before it.
+//
+// An HPA's max is also raised ahead of need: the hourly peaks of the workload's total CPU demand are
+// forecast a week ahead (Holt-Winters, ./forecast.ts), and a forecast peak that would need more replicas
+// at the HPA's target than its max allows raises the max before the HPA gets pinned there.
 
 import type {
   ClusterState,
@@ -20,6 +24,7 @@ import type {
   WorkloadRef,
 } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
+import { daysUntil, type Forecast, forecastHourly, forecastPeak, hourly } from "./forecast.ts";
 import { percentile, sortNumbers } from "./stats.ts";
 
 export interface HpaPolicy {
@@ -89,6 +94,10 @@ const DEFAULT_WINDOW_HOURS = 168;
 const AT_MIN_SHARE = 0.9;
 const HOUR = 3600;
 const DAY = 86_400;
+/** Hours forecast ahead for the HPA's max: a week, so a weekly peak is seen before it arrives. */
+const FORECAST_HOURS = 168;
+/** Hours with CPU samples needed before the max is raised from a forecast: two days, two daily cycles. */
+const FORECAST_MIN_HOURS = 48;
 
 export function analyzeHpa(
   state: ClusterState,
@@ -303,22 +312,59 @@ function hotEpisodes(p: Profile, target: number, minSeconds: number): Episode[] 
 
 // --- raise-max ----------------------------------------------------------------------------------------
 
+/** The forecast rule's finding: the max the forecast peak needs, and when demand is first forecast past it. */
+interface ForecastNeed {
+  forecast: Forecast;
+  /** Forecast peak of the hourly peak demand over the next FORECAST_HOURS, with its error band (cores). */
+  peak: number;
+  /** Replicas that hold the forecast peak at target with the sizing request. */
+  needed: number;
+  /** Hours from now to the first forecast hour whose demand (with the band) reaches what the max holds. */
+  hours: number;
+}
+
+/**
+ * Two rules, one proposal. Pinned: at max and above target for pinnedShare of the steps, the max goes to what
+ * the observed peak needs. Forecast: when the forecast peak of the next week's hourly demand needs more
+ * replicas at target than the max allows, the max goes to that, pinned or not yet. Both: the larger.
+ */
 function raiseMax(p: Profile, hpa: HpaState, replicas: ReplicaCounts, policy: HpaPolicy): Outcome | null {
   const target = hpaTarget(hpa, policy);
+  const from = hpa.maxReplicas;
   // At max and still above target: the HPA wants more replicas than it may have.
   const pinned = p.steps.filter(
-    (_, i) => (replicas.counts[i] as number) >= hpa.maxReplicas && above(p.utilization[i] as number, target),
+    (_, i) => (replicas.counts[i] as number) >= from && above(p.utilization[i] as number, target),
   ).length;
   const share = pinned / p.steps.length;
-  if (!atLeast(share, policy.pinnedShare)) return null;
+  const isPinned = atLeast(share, policy.pinnedShare);
+  const ahead = forecastNeed(p, from, target);
+  if (!isPinned && !ahead) return null;
 
-  const from = hpa.maxReplicas;
-  const needed = replicasFor(p.peakDemand, p.sizingPodRequest, target);
+  const neededAtPeak = replicasFor(p.peakDemand, p.sizingPodRequest, target);
+  const needed = Math.max(isPinned ? neededAtPeak : 0, ahead?.needed ?? 0);
   const to = Math.min(policy.maxReplicasCap, Math.max(from + 1, needed));
+  const percent = fmtPercent(target);
+  const forecastClause = ahead
+    ? `forecast to need ${fmtReplicas(ahead.needed)} at ${percent} within ${ahead.hours}h (forecast peak ` +
+      `${fmtCores(ahead.peak)} in the next ${FORECAST_HOURS}h)`
+    : "";
   if (to <= from) {
-    return `pinned at maxReplicas ${from} for ${fmtPercent(share)} of the window, but maxReplicasCap is ${policy.maxReplicasCap}`;
+    return isPinned
+      ? `pinned at maxReplicas ${from} for ${fmtPercent(share)} of the window, but maxReplicasCap is ${policy.maxReplicasCap}`
+      : `${forecastClause}, above maxReplicas ${from}, but maxReplicasCap is ${policy.maxReplicasCap}`;
   }
   const hoursAtMax = round((pinned * p.stepSeconds) / HOUR, 1);
+  const pinnedClause =
+    `The HPA sat at its maximum of ${fmtReplicas(from)} above its ${percent} target for ${hoursAtMax}h ` +
+    `(${fmtPercent(share)} of the last ${p.window.hours}h, peak ${fmtCores(p.peakDemand)})`;
+  let reason: string;
+  if (isPinned && ahead) reason = `${pinnedClause} and is ${forecastClause}, so the max goes to ${to}.`;
+  else if (isPinned) reason = `${pinnedClause}, so the max goes to ${to}.`;
+  else {
+    reason =
+      `The HPA is ${forecastClause}, more than its maximum of ${fmtReplicas(from)} allows, ` +
+      `so the max goes to ${to}.`;
+  }
   return {
     workload: p.workload.ref,
     change: { kind: "raise-max", from, to },
@@ -333,12 +379,47 @@ function raiseMax(p: Profile, hpa: HpaState, replicas: ReplicaCounts, policy: Hp
       targetUtilization: target,
       peakCores: round(p.peakDemand, 3),
       sizingCoresPerPod: round(p.sizingPodRequest, 3),
-      replicasNeededAtPeak: needed,
+      replicasNeededAtPeak: neededAtPeak,
+      ...(ahead
+        ? {
+            forecastPeakCores: round(ahead.peak, 3),
+            forecastMethod: ahead.forecast.method,
+            forecastFitMape: round(ahead.forecast.fitMape, 1),
+            replicasNeededAtForecastPeak: ahead.needed,
+            hoursUntilPeakNeedsMore: ahead.hours,
+          }
+        : {}),
     },
-    reason:
-      `The HPA sat at its maximum of ${fmtReplicas(from)} above its ${fmtPercent(target)} target for ${hoursAtMax}h ` +
-      `(${fmtPercent(share)} of the last ${p.window.hours}h, peak ${fmtCores(p.peakDemand)}), so the max goes to ${to}.`,
+    reason,
   };
+}
+
+/**
+ * The forecast rule: hourly peaks of the total demand over the window (the highest step in each UTC hour),
+ * forecast FORECAST_HOURS ahead; its peak, with forecastPeak's error band, sized at target with the sizing
+ * request. Null with fewer than FORECAST_MIN_HOURS hours of samples, or when the peak fits within `max`.
+ */
+function forecastNeed(p: Profile, max: number, target: number): ForecastNeed | null {
+  const peaks = hourly(
+    Float64Array.from(p.steps, (s) => s.t),
+    Float64Array.from(p.steps, (s) => s.demand),
+    p.window.start,
+    p.window.end,
+    "max",
+  );
+  if (peaks.filter(Number.isFinite).length < FORECAST_MIN_HOURS) return null;
+  const forecast = forecastHourly(peaks, FORECAST_HOURS);
+  const peak = forecastPeak(forecast, peaks);
+  if (!Number.isFinite(peak)) return null;
+  const needed = replicasFor(peak, p.sizingPodRequest, target);
+  if (needed <= max) return null;
+  // The first hour past what `max` replicas hold at target, judged like the peak: forecast plus its band.
+  const values = [...forecast.values].filter(Number.isFinite);
+  const band = peak - Math.max(...values);
+  const days = daysUntil(forecast, max * p.sizingPodRequest * target - band);
+  // Float noise aside, the hour of the peak itself is past it.
+  const hours = days !== null ? Math.round(days * 24) : forecast.values.indexOf(Math.max(...values)) + 1;
+  return { forecast, peak, needed, hours };
 }
 
 // --- stabilize-scale-down -----------------------------------------------------------------------------
