@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { HpaChange } from "../analyze/hpa.ts";
 import type { OomEvidence } from "../analyze/oom.ts";
 import type { WorkloadMapping } from "../formats/config.ts";
 import type { PriceModel } from "../model/policy.ts";
@@ -14,7 +15,7 @@ import {
   proposalCost,
   type RecentChange,
 } from "./guardrails.ts";
-import { decideOom, decideRightsize, type Proposal } from "./proposals.ts";
+import { decideHpa, decideOom, decideRightsize, type Proposal } from "./proposals.ts";
 
 const NOW = 1_795_176_000; // 2026-11-20T12:00:00Z
 const DAY = 86400;
@@ -128,6 +129,44 @@ function proposeOom(w: Workload, changes: FieldChange[]): Proposal {
     stateOf(w),
     {
       recommendations: [{ workload: w.ref, container: "app", current, recommended, changes, evidence }],
+      skipped: [],
+    },
+    [mappingFor(w, {})],
+    PRICES,
+  );
+  expect(decision.proposals).toHaveLength(1);
+  return decision.proposals[0] as Proposal;
+}
+
+/** The workload with an HPA: at min, at max, or in between, running `current` replicas. */
+function withHpa(w: Workload, minReplicas: number, maxReplicas: number, current: number): Workload {
+  return {
+    ...w,
+    hpa: {
+      name: w.ref.name,
+      minReplicas,
+      maxReplicas,
+      currentReplicas: current,
+      desiredReplicas: current,
+      targetCPUUtilizationPercentage: 70,
+    },
+  };
+}
+
+/** A week of 5-minute steps: confidence 1. */
+const HPA_EVIDENCE = { windowHours: 168, steps: 2016, stepSeconds: 300 };
+
+/** The real decideHpa: one "hpa" proposal for the workload, written under <name>.autoscaling. */
+function proposeHpa(w: Workload, changes: HpaChange[]): Proposal {
+  const decision = decideHpa(
+    stateOf(w),
+    {
+      recommendations: changes.map((change) => ({
+        workload: w.ref,
+        change,
+        evidence: HPA_EVIDENCE,
+        reason: `Finding: ${change.kind}.`,
+      })),
       skipped: [],
     },
     [mappingFor(w, {})],
@@ -542,6 +581,224 @@ describe("applyGuardrails: bounds", () => {
     const p = propose(w, HALVE);
     const policy = { bounds: [{ workload: "shop/api", bounds: { replicas: { min: 3, max: 5 } } }] };
     expect(run({ proposals: [p], workloads: [w], policy }).kept).toEqual([{ proposal: p, notes: [] }]);
+  });
+});
+
+describe("applyGuardrails: replica bounds on HPA proposals", () => {
+  // One replica of 1 CPU / 1Gi requests costs 29.20 + 3.65 = 32.85 a month.
+  const bounds = (replicas: { min?: number; max?: number }) => ({
+    bounds: [{ workload: "shop/api", bounds: { replicas } }],
+  });
+  const setting = (name: string, to: number | boolean) => ({
+    file: VALUES,
+    path: `api.autoscaling.${name}`,
+    setting: name,
+    to,
+  });
+
+  it("limits a raised max to the bounds max, re-pricing it exactly as decideHpa would", () => {
+    const w = withHpa(workload(API), 2, 4, 4);
+    const p = proposeHpa(w, [{ kind: "raise-max", from: 4, to: 12 }]);
+    const { proposal, notes } = keptOnly(
+      run({ proposals: [p], workloads: [w], policy: bounds({ max: 10 }) }),
+    );
+    expect(notes).toEqual(["maxReplicas 4 -> 12: limited to 10 (bounds.replicas.max)"]);
+    expect(proposal.settingChanges).toEqual([setting("maxReplicas", 10)]);
+    expect(proposal.hpa?.map((r) => r.change)).toEqual([{ kind: "raise-max", from: 4, to: 10 }]);
+    expect(proposal.hpa?.[0]?.evidence).toBe(p.hpa?.[0]?.evidence);
+    // Pinned at its max, it runs at the new max. Before: 4 x 32.85 = 131.40; proposed: 12 x 32.85 = 394.20;
+    // after the clamp: 10 x 32.85 = 328.50.
+    expect(p.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 131.4,
+      monthlyAfter: 394.2,
+      monthlyDelta: 262.8,
+    });
+    expect(proposal.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 131.4,
+      monthlyAfter: 328.5,
+      monthlyDelta: 197.1,
+    });
+    expect(proposal).toEqual(proposeHpa(w, [{ kind: "raise-max", from: 4, to: 10 }]));
+  });
+
+  it("holds back a raised max that the bounds max leaves at the current max", () => {
+    const w = withHpa(workload(API), 2, 10, 10);
+    const p = proposeHpa(w, [{ kind: "raise-max", from: 10, to: 14 }]);
+    expect(run({ proposals: [p], workloads: [w], policy: bounds({ max: 10 }) }).heldBack).toEqual([
+      {
+        proposal: p,
+        rule: "bounds",
+        reason: "nothing left to change: maxReplicas 10 -> 14: left at 10 (bounds.replicas.max)",
+      },
+    ]);
+  });
+
+  it("never turns a raised max into a cut when the current max is already above the bounds max", () => {
+    const w = withHpa(workload(API), 5, 6, 6);
+    const p = proposeHpa(w, [{ kind: "raise-max", from: 6, to: 10 }]);
+    expect(run({ proposals: [p], workloads: [w], policy: bounds({ max: 4 }) }).heldBack).toEqual([
+      {
+        proposal: p,
+        rule: "bounds",
+        reason:
+          "nothing left to change: maxReplicas 6 -> 10: left at 6 (bounds.replicas.max 4 would turn this raise into a cut)",
+      },
+    ]);
+  });
+
+  it("limits a lowered min to the bounds min, re-pricing it exactly as decideHpa would", () => {
+    const w = withHpa(workload(API), 6, 10, 6);
+    const p = proposeHpa(w, [{ kind: "lower-min", from: 6, to: 2 }]);
+    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w], policy: bounds({ min: 3 }) }));
+    expect(notes).toEqual(["minReplicas 6 -> 2: limited to 3 (bounds.replicas.min)"]);
+    expect(proposal.settingChanges).toEqual([setting("minReplicas", 3)]);
+    expect(proposal.hpa?.map((r) => r.change)).toEqual([{ kind: "lower-min", from: 6, to: 3 }]);
+    // Idle at its min, it runs at the new min. Before: 6 x 32.85 = 197.10; proposed: 2 x 32.85 = 65.70;
+    // after the clamp: 3 x 32.85 = 98.55.
+    expect(p.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 197.1,
+      monthlyAfter: 65.7,
+      monthlyDelta: -131.4,
+    });
+    expect(proposal.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 197.1,
+      monthlyAfter: 98.55,
+      monthlyDelta: -98.55,
+    });
+    expect(proposal).toEqual(proposeHpa(w, [{ kind: "lower-min", from: 6, to: 3 }]));
+  });
+
+  it("clamps a new HPA's min and max, comparing them with nothing, and prices it within its new range", () => {
+    const w = workload(API); // 2 replicas, no HPA
+    const p = proposeHpa(w, [
+      { kind: "enable-hpa", minReplicas: 2, maxReplicas: 12, targetCPUUtilizationPercentage: 70 },
+    ]);
+    const { proposal, notes } = keptOnly(
+      run({ proposals: [p], workloads: [w], policy: bounds({ min: 3, max: 8 }) }),
+    );
+    expect(notes).toEqual([
+      "minReplicas 2 (new HPA): limited to 3 (bounds.replicas.min)",
+      "maxReplicas 12 (new HPA): limited to 8 (bounds.replicas.max)",
+    ]);
+    expect(proposal.settingChanges).toEqual([
+      setting("enabled", true),
+      setting("minReplicas", 3),
+      setting("maxReplicas", 8),
+      setting("targetCPUUtilizationPercentage", 70),
+    ]);
+    expect(proposal.hpa?.map((r) => r.change)).toEqual([
+      { kind: "enable-hpa", minReplicas: 3, maxReplicas: 8, targetCPUUtilizationPercentage: 70 },
+    ]);
+    // Enabling starts from today's 2 replicas (2 x 32.85 = 65.70); a min of 3 runs at least 3: 98.55.
+    expect(p.cost).toEqual({ currency: "EUR", monthlyBefore: 65.7, monthlyAfter: 65.7, monthlyDelta: 0 });
+    expect(proposal.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 65.7,
+      monthlyAfter: 98.55,
+      monthlyDelta: 32.85,
+    });
+  });
+
+  it("keeps a new HPA whose min and max the bounds leave where they were proposed", () => {
+    const w = workload(API, ONE_CORE_ONE_GI, { replicas: 3 });
+    const p = proposeHpa(w, [
+      { kind: "enable-hpa", minReplicas: 3, maxReplicas: 12, targetCPUUtilizationPercentage: 70 },
+    ]);
+    const { proposal, notes } = keptOnly(
+      run({ proposals: [p], workloads: [w], policy: bounds({ min: 3, max: 3 }) }),
+    );
+    expect(notes).toEqual(["maxReplicas 12 (new HPA): limited to 3 (bounds.replicas.max)"]);
+    // min 3 = max 3: the "enabled" change and the target are still proposed.
+    expect(proposal.settingChanges?.map((c) => [c.setting, c.to])).toEqual([
+      ["enabled", true],
+      ["minReplicas", 3],
+      ["maxReplicas", 3],
+      ["targetCPUUtilizationPercentage", 70],
+    ]);
+    expect(proposal.cost.monthlyDelta).toBe(0);
+  });
+
+  it("lowers a min that the bounds put above the max to the max, and says so", () => {
+    // The namespace's min 5 and the workload's max 3 merge into bounds whose min is above their max.
+    const w = workload(API); // 2 replicas, no HPA
+    const p = proposeHpa(w, [
+      { kind: "enable-hpa", minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercentage: 70 },
+    ]);
+    const policy = {
+      bounds: [
+        { workload: "shop/*", bounds: { replicas: { min: 5 } } },
+        { workload: "shop/api", bounds: { replicas: { max: 3 } } },
+      ],
+    };
+    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w], policy }));
+    expect(notes).toEqual([
+      "minReplicas 2 (new HPA): limited to 5 (bounds.replicas.min)",
+      "maxReplicas 10 (new HPA): limited to 3 (bounds.replicas.max)",
+      "minReplicas 5: lowered to the maxReplicas 3 (an HPA's minReplicas may not exceed its maxReplicas)",
+    ]);
+    expect(proposal.settingChanges?.map((c) => [c.setting, c.to])).toEqual([
+      ["enabled", true],
+      ["minReplicas", 3],
+      ["maxReplicas", 3],
+      ["targetCPUUtilizationPercentage", 70],
+    ]);
+    expect(proposal.hpa?.map((r) => r.change)).toEqual([
+      { kind: "enable-hpa", minReplicas: 3, maxReplicas: 3, targetCPUUtilizationPercentage: 70 },
+    ]);
+    // From 2 replicas to at least 3: 3 x 32.85 = 98.55.
+    expect(proposal.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 65.7,
+      monthlyAfter: 98.55,
+      monthlyDelta: 32.85,
+    });
+  });
+
+  it("leaves out a finding whose setting the bounds emptied, and keeps the rest", () => {
+    const w = withHpa(workload(API), 2, 10, 10);
+    const p = proposeHpa(w, [
+      { kind: "raise-max", from: 10, to: 14 },
+      { kind: "stabilize-scale-down", stabilizationWindowSeconds: 600 },
+    ]);
+    const { proposal, notes } = keptOnly(
+      run({ proposals: [p], workloads: [w], policy: bounds({ max: 10 }) }),
+    );
+    expect(notes).toEqual([
+      "maxReplicas 10 -> 14: left at 10 (bounds.replicas.max)",
+      "raise-max: nothing left to change; left out of this proposal",
+    ]);
+    expect(proposal.settingChanges).toEqual([setting("scaleDownStabilizationSeconds", 600)]);
+    expect(proposal.hpa).toEqual([p.hpa?.[1]]);
+    // Only the stabilization window is left: 10 x 32.85 = 328.50 before and after.
+    expect(proposal.cost).toEqual({
+      currency: "EUR",
+      monthlyBefore: 328.5,
+      monthlyAfter: 328.5,
+      monthlyDelta: 0,
+    });
+    expect(proposal).toEqual(
+      proposeHpa(w, [{ kind: "stabilize-scale-down", stabilizationWindowSeconds: 600 }]),
+    );
+  });
+
+  it("keeps the proposal itself within the bounds, and applies no max step to replica counts", () => {
+    const w = withHpa(workload(API), 8, 10, 8);
+    // 8 -> 2 is a 75% cut: the max step (50%) is for requests and limits only.
+    const p = proposeHpa(w, [{ kind: "lower-min", from: 8, to: 2 }]);
+    const result = run({ proposals: [p], workloads: [w], policy: bounds({ min: 1, max: 20 }) });
+    expect(result).toEqual({ kept: [{ proposal: p, notes: [] }], heldBack: [] });
+    expect(result.kept[0]?.proposal).toBe(p);
+  });
+
+  it("leaves settings other than minReplicas and maxReplicas alone", () => {
+    const w = withHpa(workload(API), 2, 10, 6);
+    const p = proposeHpa(w, [{ kind: "stabilize-scale-down", stabilizationWindowSeconds: 600 }]);
+    const result = run({ proposals: [p], workloads: [w], policy: bounds({ min: 3, max: 5 }) });
+    expect(result.kept[0]?.proposal).toBe(p);
   });
 });
 

@@ -19,16 +19,29 @@
 //                    A change that ends at the current value is dropped; a proposal with no change left
 //                    is held back ("bounds", or "max-step" when only the max step emptied it). A proposal
 //                    that changed gets value changes, cost and tier recomputed to match.
+//                    HPA proposals: each minReplicas and maxReplicas setting is clamped into bounds.replicas
+//                    (never turning a raise into a cut or back), a minReplicas above the maxReplicas it
+//                    comes with is lowered to it, and a setting the clamp left at the HPA's current value
+//                    is dropped (with its finding); no setting left: held back ("bounds"). The max step
+//                    does not apply to replica counts. A proposal that changed gets its findings and cost
+//                    recomputed to match.
 //   5. max-proposals the survivors are ranked (OOM first, then by |monthly cost delta|, descending,
 //                    then by workload) and those beyond maxProposalsPerRun are held back.
 import { monthlyCost, round2 } from "../analyze/cost.ts";
+import type { HpaRecommendation } from "../analyze/hpa.ts";
 import { applyChanges } from "../analyze/rightsize.ts";
 import type { PriceModel } from "../model/policy.ts";
 import { formatCpu, formatMemory, roundCpuUp, roundMemoryUp } from "../model/quantity.ts";
 import { type FieldChange, RESOURCE_FIELDS, type ResourceField } from "../model/recommendation.ts";
 import type { ClusterState, Resources, Workload, WorkloadRef } from "../model/types.ts";
 import { workloadKey, workloadLabel } from "../model/types.ts";
-import { type CostEffect, changeSize, type Proposal, type ValueChange } from "./proposals.ts";
+import {
+  type CostEffect,
+  changeSize,
+  type Proposal,
+  type SettingChange,
+  type ValueChange,
+} from "./proposals.ts";
 import { APPROVAL_BY_TIER, tierFor } from "./tier.ts";
 
 /** Inclusive; either end may be left open. Base units: cores, bytes, replicas. */
@@ -41,8 +54,8 @@ export interface WorkloadBounds {
   cpu?: Range;
   memory?: Range;
   /**
-   * For replica counts. Not applied yet: right-sizing and OOM change no replica count, and HPA proposals'
-   * settingChanges (minReplicas, maxReplicas) pass rule 4 untouched until replica bounds are wired there.
+   * For replica counts: HPA proposals' minReplicas and maxReplicas settings are clamped into it. Right-sizing
+   * and OOM change no replica count.
    */
   replicas?: Range;
 }
@@ -300,6 +313,7 @@ function adjustValues(
   prices: PriceModel,
 ): Adjusted | { rule: GuardrailRule; reason: string } {
   const bounds = boundsFor(policy, proposal.workload);
+  if (proposal.kind === "hpa") return adjustReplicas(proposal, workload, bounds.replicas, prices);
   const adjust = <T extends ContainerChanges>(rec: T) => adjustContainer(rec, bounds, policy.maxCutFraction);
   const sized = proposal.recommendations.map(adjust);
   const oom = (proposal.oom ?? []).map(adjust);
@@ -339,6 +353,142 @@ function adjustValues(
     },
     notes,
   };
+}
+
+type ReplicaSetting = "minReplicas" | "maxReplicas";
+
+function isReplicaSetting(setting: SettingChange["setting"]): setting is ReplicaSetting {
+  return setting === "minReplicas" || setting === "maxReplicas";
+}
+
+/**
+ * Rule 4 for an HPA proposal: its minReplicas and maxReplicas settings clamped into the replica bounds; a new
+ * proposal, with settings, findings and cost to match, when anything moved. An existing HPA's current values
+ * come from the state; enabling an HPA has none, so its settings are only clamped.
+ */
+function adjustReplicas(
+  proposal: Proposal,
+  workload: Workload | undefined,
+  range: Range | undefined,
+  prices: PriceModel,
+): Adjusted | { rule: GuardrailRule; reason: string } {
+  const settings = proposal.settingChanges ?? [];
+  const hpa = workload?.hpa ?? null;
+  const currentOf = (setting: ReplicaSetting): number | null => (hpa ? hpa[setting] : null);
+  const notes: string[] = [];
+  // One proposal per workload, so at most one change per setting.
+  const values = new Map<ReplicaSetting, number>();
+
+  for (const { setting, to } of settings) {
+    if (!isReplicaSetting(setting) || typeof to !== "number") continue;
+    let value = to;
+    const bounded = clamp(to, range);
+    if (bounded !== to) {
+      const from = currentOf(setting);
+      const arrow = from === null ? `${setting} ${to} (new HPA)` : `${setting} ${from} -> ${to}`;
+      const rule = `bounds.replicas.${range?.min !== undefined && to < range.min ? "min" : "max"}`;
+      // As for resources: a current value already outside the bounds must not turn a raise into a cut.
+      if (from !== null && (to - from) * (bounded - from) < 0) {
+        const turn = to > from ? "raise into a cut" : "cut into a raise";
+        notes.push(`${arrow}: left at ${from} (${rule} ${bounded} would turn this ${turn})`);
+        value = from;
+      } else {
+        notes.push(`${arrow}: ${bounded === from ? "left at" : "limited to"} ${bounded} (${rule})`);
+        value = bounded;
+      }
+    }
+    values.set(setting, value);
+  }
+
+  // Kubernetes rejects an HPA whose minReplicas exceeds its maxReplicas (bounds whose min is above their max
+  // can clamp a new HPA so): the min comes down to the max rather than the max past what the bounds allow.
+  const min = values.get("minReplicas");
+  const max = values.get("maxReplicas") ?? hpa?.maxReplicas;
+  if (min !== undefined && max !== undefined && min > max) {
+    notes.push(
+      `minReplicas ${min}: lowered to the maxReplicas ${max} (an HPA's minReplicas may not exceed its maxReplicas)`,
+    );
+    values.set("minReplicas", max);
+  }
+  if (notes.length === 0) return { proposal, notes: [] };
+
+  // A setting moved back to the HPA's current value changes nothing.
+  const dropped = new Set<ReplicaSetting>();
+  const settingChanges = settings.flatMap((change): SettingChange[] => {
+    const { setting, to } = change;
+    if (!isReplicaSetting(setting) || typeof to !== "number") return [change];
+    const value = values.get(setting) as number;
+    if (value === to) return [change];
+    if (value === currentOf(setting)) {
+      dropped.add(setting);
+      return [];
+    }
+    return [{ ...change, to: value }];
+  });
+  // "enabled" (or a target, or a stabilization window) left on its own is still a change to propose.
+  if (settingChanges.length === 0) {
+    return { rule: "bounds", reason: `nothing left to change: ${notes.join("; ")}` };
+  }
+  if (!workload) {
+    throw new Error(
+      `proposal ${proposal.id} is for ${workloadLabel(proposal.workload)}, which is not in the state`,
+    );
+  }
+
+  const findings = (proposal.hpa ?? []).flatMap((r): HpaRecommendation[] => {
+    const c = r.change;
+    const setting: ReplicaSetting | undefined =
+      c.kind === "raise-max" ? "maxReplicas" : c.kind === "lower-min" ? "minReplicas" : undefined;
+    if (setting && dropped.has(setting)) {
+      notes.push(`${c.kind}: nothing left to change; left out of this proposal`);
+      return [];
+    }
+    if (c.kind === "enable-hpa") {
+      const minReplicas = values.get("minReplicas") ?? c.minReplicas;
+      const maxReplicas = values.get("maxReplicas") ?? c.maxReplicas;
+      if (minReplicas === c.minReplicas && maxReplicas === c.maxReplicas) return [r];
+      return [{ ...r, change: { ...c, minReplicas, maxReplicas } }];
+    }
+    if (c.kind === "raise-max" || c.kind === "lower-min") {
+      const to = values.get(setting as ReplicaSetting) ?? c.to;
+      return [to === c.to ? r : { ...r, change: { ...c, to } }];
+    }
+    return [r];
+  });
+
+  const monthlyAfter = monthlyCost(
+    workload.containers.map((c) => c.resources),
+    expectedReplicas(proposal.replicas, findings),
+    prices,
+  );
+  return {
+    proposal: {
+      ...proposal,
+      ...(proposal.hpa ? { hpa: findings } : {}),
+      settingChanges,
+      cost: {
+        ...proposal.cost,
+        monthlyAfter,
+        monthlyDelta: round2(monthlyAfter - proposal.cost.monthlyBefore),
+      },
+    },
+    notes,
+  };
+}
+
+/**
+ * Replicas the workload is expected to run after an HPA change, as decideHpa prices it: a raised max runs at
+ * the new max, a lowered min at the new min, and a new HPA at today's count, held within its new range (a
+ * min bound above today's count raises it, a max bound below lowers it).
+ */
+function expectedReplicas(replicas: number, findings: readonly HpaRecommendation[]): number {
+  let n = replicas;
+  for (const { change } of findings) {
+    if (change.kind === "raise-max") n = Math.max(n, change.to);
+    if (change.kind === "lower-min") n = Math.min(n, change.to);
+    if (change.kind === "enable-hpa") n = Math.min(Math.max(n, change.minReplicas), change.maxReplicas);
+  }
+  return n;
 }
 
 function remaining<T extends ContainerChanges>(outcomes: readonly ContainerOutcome<T>[]): T[] {
