@@ -763,8 +763,8 @@ export function rfc3339(date: Date): string {
 }
 
 /**
- * A cluster read as a ClusterSnapshot (not yet validated). Usage history is empty matrices until the
- * Prometheus source exists, so the snapshot records that there is none rather than leaving it out.
+ * A cluster read as a ClusterSnapshot (not yet validated). Usage history is empty matrices: it comes from
+ * source.prometheus (filled in by the caller), and without one the snapshot says there is none.
  */
 export function snapshotOf(read: ClusterRead, cluster: string, capturedAt: string): Record<string, unknown> {
   const empty = () => ({ resultType: "matrix", result: [] });
