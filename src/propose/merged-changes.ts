@@ -7,17 +7,23 @@ import { PHR_FILE_NAME } from "../formats/phr.ts";
 import type { WorkloadRef } from "../model/types.ts";
 import { type GitRepo, resolveRef, showFile } from "./git-repo.ts";
 
-/** Merged kopt changes of `cluster` on `baseBranch`, newest first. Unreadable PHRs are left out (`kopt phr lint` reports them). */
+/**
+ * Merged kopt changes of `cluster` on `baseBranch`, newest first, and the PHRs whose front matter could not
+ * be read (the cooldown cannot see those; `kopt phr lint` says what is wrong with them).
+ */
 export async function mergedChanges(
   repo: GitRepo,
   baseBranch: string,
   cluster: string,
-): Promise<RecentChange[]> {
+): Promise<{ changes: RecentChange[]; unreadable: string[] }> {
   const base = await resolveRef(repo.git, baseBranch);
-  if (!base) return [];
-  // One git call for all PHRs: each commit's time, then the PHR files it added.
+  if (!base) return { changes: [], unreadable: [] };
+  // One git call for all PHRs: each commit's time, then the PHR files it added. --first-parent sees a merge
+  // commit as the change that added the PHR to the base branch, so its time is the merge's (squash and
+  // rebase merges add it in a commit on the base branch anyway).
   const log = await repo.git.raw([
     "log",
+    "--first-parent",
     "--diff-filter=A",
     "--name-only",
     "--format=@%ct",
@@ -26,6 +32,7 @@ export async function mergedChanges(
     `phr/${cluster}/`,
   ]);
   const out: RecentChange[] = [];
+  const unreadable: string[] = [];
   let mergedAt = 0;
   for (const line of log.split("\n")) {
     if (line.startsWith("@")) {
@@ -37,10 +44,13 @@ export async function mergedChanges(
     if (!path || !PHR_FILE_NAME.test(name)) continue;
     const text = await showFile(repo.git, base, path);
     const front = text ? frontMatter(text) : undefined;
-    if (!front) continue;
+    if (!front) {
+      unreadable.push(path);
+      continue;
+    }
     for (const workload of front.workloads) out.push({ workload, kind: front.kind, mergedAt });
   }
-  return out;
+  return { changes: out, unreadable };
 }
 
 function frontMatter(text: string): { kind: string; workloads: WorkloadRef[] } | undefined {

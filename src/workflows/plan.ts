@@ -175,7 +175,11 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   const policy = policyOf(loaded);
   const capacity = analyzeCapacity(state, obs.usage, policy.historyWindowHours);
   const recent = await mergedChanges(repo, config.forge.baseBranch, config.cluster);
-  const decision = decide(state, obs.usage, policy, config, recent);
+  const decision = decide(state, obs.usage, policy, config, recent.changes);
+  const phrWarnings = recent.unreadable.map(
+    (f) =>
+      `${f} on ${config.forge.baseBranch} has no readable front matter, so the cooldown cannot see that change: run \`kopt phr lint\``,
+  );
 
   const forge = await LocalForge.open(repo, config.forge.baseBranch);
   const ctx = {
@@ -246,6 +250,6 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     skipped: decision.skipped,
     heldBack: decision.heldBack,
     capacity,
-    warnings: [...obs.warnings, ...capacityWarnings(capacity)],
+    warnings: [...obs.warnings, ...capacityWarnings(capacity), ...phrWarnings],
   };
 }
