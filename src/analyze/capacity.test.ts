@@ -1,61 +1,44 @@
 import { describe, expect, it } from "vitest";
-import type { ClusterState, ContainerUsage, WorkloadRef } from "../model/types.ts";
+import {
+  clusterState,
+  containerUsage,
+  DAY,
+  GI,
+  HOUR,
+  NOW,
+  pod,
+  API as REF,
+  res,
+  STEP,
+  stepSamples,
+  workload,
+} from "../../test/support/model-fixtures.ts";
+import type { ClusterState, ContainerUsage } from "../model/types.ts";
 import { seriesUsage } from "../model/types.ts";
 import { analyzeCapacity } from "./capacity.ts";
 
-const NOW = 1_795_176_000; // on the hour
-const STEP = 300;
-const GI = 2 ** 30;
-const REF: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "api" };
-
+/** shop/api: 2 replicas requesting 500m and 1Gi each, two running pods and a finished one. */
 function state(nodes: ClusterState["nodes"]): ClusterState {
-  return {
-    cluster: "test",
-    observedAt: NOW,
-    workloads: [
-      {
-        ref: REF,
-        replicas: 2,
-        labels: {},
-        annotations: {},
-        containers: [
-          {
-            name: "app",
-            resources: { requests: { cpu: 0.5, memory: GI }, limits: { cpu: null, memory: null } },
-          },
-        ],
-        hpa: null,
-      },
-    ],
-    pods: ["api-a", "api-b", "api-old"].map((name, i) => ({
-      namespace: "shop",
-      name,
-      phase: i < 2 ? "Running" : "Succeeded",
-      owner: REF,
-      containers: [],
-    })),
-    nodes,
-  };
+  const pods = ["api-a", "api-b", "api-old"].map((name, i) =>
+    pod(name, REF, { phase: i < 2 ? "Running" : "Succeeded" }),
+  );
+  return clusterState([workload(REF, res([0.5, GI], [null, null]))], { pods, nodes });
 }
 
 /** Two pods whose CPU each grows linearly by `perDay` cores a day over `hours`, memory flat at 1Gi. */
 function usage(hours: number, perDay: number): { containers: ContainerUsage[] } {
-  const steps = (hours * 3600) / STEP;
-  const pod = (name: string) => {
-    const samples = Array.from({ length: steps }, (_, i) => {
-      const t = NOW - (steps - 1 - i) * STEP;
-      return [t, 1 + (perDay * (t - (NOW - hours * 3600))) / 86400] as const;
-    });
-    return seriesUsage(name, samples);
-  };
+  const steps = (hours * HOUR) / STEP;
+  const cpu = (name: string) =>
+    seriesUsage(
+      name,
+      stepSamples(NOW, steps, (t) => 1 + (perDay * (t - (NOW - hours * HOUR))) / DAY),
+    );
   return {
     containers: [
-      {
-        workload: REF,
-        container: "app",
-        cpu: [pod("api-a"), pod("api-b")],
+      containerUsage(REF, {
+        cpu: [cpu("api-a"), cpu("api-b")],
         memory: [seriesUsage("api-a", [[NOW, GI]]), seriesUsage("api-b", [[NOW, GI]])],
-      },
+      }),
     ],
   };
 }

@@ -1,4 +1,18 @@
 import { describe, expect, it } from "vitest";
+import {
+  clusterState,
+  containerUsage,
+  DAY,
+  HOUR,
+  usageHistory as history,
+  hpaState,
+  MIDNIGHT,
+  res,
+  STEP,
+  stepSamples,
+  WEB,
+  workload,
+} from "../../test/support/model-fixtures.ts";
 import type {
   ClusterState,
   ContainerUsage,
@@ -6,27 +20,19 @@ import type {
   HpaState,
   Sample,
   SeriesUsage,
-  UsageHistory,
   Workload,
   WorkloadRef,
 } from "../model/types.ts";
 import { seriesUsage } from "../model/types.ts";
 import { daysUntil, forecastHourly, forecastPeak, hourly } from "./forecast.ts";
-import { analyzeHpa, DEFAULT_HPA_POLICY, type HpaPolicy, type HpaResult } from "./hpa.ts";
+import { analyzeHpa, DEFAULT_HPA_POLICY, type HpaChange, type HpaPolicy, type HpaResult } from "./hpa.ts";
 
-const HOUR = 3600;
-const DAY = 86_400;
-const STEP = 300; // Prometheus-style 5-minute resolution
-const NOW = 1_700_006_400; // 2023-11-15T00:00:00Z, a UTC midnight: the 7-day window holds 7 whole days
-const WEB: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "web" };
+/** 2023-11-15T00:00:00Z, a UTC midnight: the 7-day window holds 7 whole days. */
+const NOW = MIDNIGHT;
 
 /** Samples every 5 minutes from `hours` before NOW to NOW, both included; NaN means "no sample". */
 function samples(hours: number, value: (t: number) => number): Sample[] {
-  const steps = Math.round((hours * HOUR) / STEP);
-  return Array.from({ length: steps + 1 }, (_, i): Sample => {
-    const t = NOW - (steps - i) * STEP;
-    return [t, value(t)];
-  });
+  return stepSamples(NOW, Math.round((hours * HOUR) / STEP) + 1, value);
 }
 
 function cpu(pod: string, value: (t: number) => number, hours = 168): SeriesUsage {
@@ -49,49 +55,24 @@ function on(days: number[], hh: number, mm: number, minutes: number): (t: number
 }
 
 function hpa(minReplicas: number, maxReplicas: number, target: number | null = 70): HpaState {
-  return {
-    name: "web",
-    minReplicas,
-    maxReplicas,
-    currentReplicas: minReplicas,
-    desiredReplicas: minReplicas,
-    targetCPUUtilizationPercentage: target,
-  };
+  return hpaState("web", minReplicas, maxReplicas, { target });
 }
 
-/** A workload with one container "app" requesting `request` cores. */
-function workload(
+/** A workload with one container "app" requesting `request` cores (500m unless given), 2 replicas unless given. */
+function cpuWorkload(
   ref: WorkloadRef,
   w: { replicas?: number | null; request?: number | null; hpa?: HpaState | null } = {},
 ): Workload {
-  return {
-    ref,
-    replicas: w.replicas === undefined ? 2 : w.replicas,
-    labels: {},
-    annotations: {},
-    containers: [
-      {
-        name: "app",
-        resources: {
-          requests: { cpu: w.request === undefined ? 0.5 : w.request, memory: null },
-          limits: { cpu: null, memory: null },
-        },
-      },
-    ],
-    hpa: w.hpa ?? null,
-  };
+  const request = w.request === undefined ? 0.5 : w.request;
+  return workload(ref, res([request, null], [null, null]), { replicas: w.replicas, hpa: w.hpa });
 }
 
 function state(workloads: Workload[]): ClusterState {
-  return { cluster: "test", observedAt: NOW, workloads, pods: [] };
+  return clusterState(workloads, { observedAt: NOW });
 }
 
 function usageOf(ref: WorkloadRef, pods: SeriesUsage[], container = "app"): ContainerUsage {
-  return { workload: ref, container, cpu: pods, memory: [] };
-}
-
-function history(containers: ContainerUsage[], hpaHistory?: HpaHistory[]): UsageHistory {
-  return { containers, unattributed: [], ...(hpaHistory ? { hpa: hpaHistory } : {}) };
+  return containerUsage(ref, { cpu: pods }, container);
 }
 
 /** The HPA's status.currentReplicas (and desiredReplicas, the same) every 5 minutes over `hours`. */
@@ -109,13 +90,25 @@ type Opts = Parameters<typeof analyzeHpa>[3];
 /** WEB alone: a Deployment with 2 replicas requesting 500m, with the given pods' CPU. */
 function runWeb(
   pods: SeriesUsage[],
-  w: Parameters<typeof workload>[1] = {},
+  w: Parameters<typeof cpuWorkload>[1] = {},
   p: Partial<HpaPolicy> = {},
   opts: Opts = {},
   hpaHistory?: HpaHistory[],
 ): HpaResult {
-  return analyzeHpa(state([workload(WEB, w)]), history([usageOf(WEB, pods)], hpaHistory), policy(p), opts);
+  return analyzeHpa(state([cpuWorkload(WEB, w)]), history([usageOf(WEB, pods)], hpaHistory), policy(p), opts);
 }
+
+/** What analyzeHpa returns when it finds nothing and skips nothing. */
+const NOTHING: HpaResult = { recommendations: [], skipped: [] };
+
+const enableHpa = (minReplicas: number, maxReplicas: number): HpaChange => ({
+  kind: "enable-hpa",
+  minReplicas,
+  maxReplicas,
+  targetCPUUtilizationPercentage: 70,
+});
+const raiseMax = (from: number, to: number): HpaChange => ({ kind: "raise-max", from, to });
+const lowerMin = (from: number, to: number): HpaChange => ({ kind: "lower-min", from, to });
 
 /** Two pods at `base` cores each, and `hot` cores each while `isHot`. */
 function twoPods(isHot: (t: number) => boolean, hot: number, base = 0.1): SeriesUsage[] {
@@ -135,7 +128,7 @@ describe("analyzeHpa: enable an HPA on a fixed-replica workload", () => {
       recommendations: [
         {
           workload: WEB,
-          change: { kind: "enable-hpa", minReplicas: 2, maxReplicas: 6, targetCPUUtilizationPercentage: 70 },
+          change: enableHpa(2, 6),
           evidence: {
             windowHours: 168,
             stepSeconds: 300,
@@ -163,18 +156,13 @@ describe("analyzeHpa: enable an HPA on a fixed-replica workload", () => {
     // max = max(min + 1 = 3, ceil(0.7 / 0.35) = 2) = 3.
     const result = runWeb(twoPods(on([0, 2, 4], 12, 0, 5), 0.35));
     const rec = result.recommendations[0];
-    expect(rec?.change).toEqual({
-      kind: "enable-hpa",
-      minReplicas: 2,
-      maxReplicas: 3,
-      targetCPUUtilizationPercentage: 70,
-    });
+    expect(rec?.change).toEqual(enableHpa(2, 3));
     expect(rec?.evidence).toMatchObject({ episodes: 3, hotDays: 3, longestEpisodeMinutes: 5 });
   });
 
   it("needs episodes on minEpisodes distinct days: four episodes on two days are not enough", () => {
     const twoDays = (t: number) => on([2, 4], 9, 0, 30)(t) || on([2, 4], 15, 0, 30)(t);
-    expect(runWeb(twoPods(twoDays, 0.9))).toEqual({ recommendations: [], skipped: [] });
+    expect(runWeb(twoPods(twoDays, 0.9))).toEqual(NOTHING);
     // The same with a third day is enough.
     const threeDays = (t: number) => twoDays(t) || on([5], 9, 0, 30)(t);
     expect(runWeb(twoPods(threeDays, 0.9)).recommendations[0]?.evidence).toMatchObject({
@@ -185,7 +173,7 @@ describe("analyzeHpa: enable an HPA on a fixed-replica workload", () => {
 
   it("does not count utilization just below 70%", () => {
     // 2 × 0.349 / 1.0 = 69.8%.
-    expect(runWeb(twoPods(THREE_NOONS, 0.349))).toEqual({ recommendations: [], skipped: [] });
+    expect(runWeb(twoPods(THREE_NOONS, 0.349))).toEqual(NOTHING);
   });
 
   it("requires hotMinutes of consecutive hot steps: a cold or missing step in between breaks the run", () => {
@@ -199,14 +187,11 @@ describe("analyzeHpa: enable an HPA on a fixed-replica workload", () => {
     });
     // 12:05 and 12:15 hot, 12:10 cold: two 5-minute runs per day.
     const split = (t: number) => on([1, 3, 5], 12, 0, 5)(t) || on([1, 3, 5], 12, 10, 5)(t);
-    expect(runWeb(twoPods(split, 0.9), {}, ten)).toEqual({ recommendations: [], skipped: [] });
+    expect(runWeb(twoPods(split, 0.9), {}, ten)).toEqual(NOTHING);
     // 12:05 and 12:15 hot, no pod reported at 12:10: a gap wider than a step ends the run too.
     const missing = on([1, 3, 5], 12, 5, 5);
     const gapped = (t: number) => (missing(t) ? Number.NaN : split(t) ? 0.9 : 0.1);
-    expect(runWeb([cpu("web-a", gapped), cpu("web-b", gapped)], {}, ten)).toEqual({
-      recommendations: [],
-      skipped: [],
-    });
+    expect(runWeb([cpu("web-a", gapped), cpu("web-b", gapped)], {}, ten)).toEqual(NOTHING);
   });
 
   it("judges hotness against the current request but sizes the max with opts.cpuRequest", () => {
@@ -236,18 +221,13 @@ describe("analyzeHpa: enable an HPA on a fixed-replica workload", () => {
   it("sizes a peak that needs exactly N replicas at target to N, not N + 1 from float rounding", () => {
     // 2 pods × 2.1 = 4.2 cores on 1-core requests: 4.2 / 0.7 = 6 (6.000000000000001 in floating point).
     const rec = runWeb(twoPods(THREE_NOONS, 2.1), { request: 1 }).recommendations[0];
-    expect(rec?.change).toEqual({
-      kind: "enable-hpa",
-      minReplicas: 2,
-      maxReplicas: 6,
-      targetCPUUtilizationPercentage: 70,
-    });
+    expect(rec?.change).toEqual(enableHpa(2, 6));
   });
 
   it("computes a pod's utilization over all its containers, as the HPA does", () => {
     // app at 100% of its 500m, sidecar idle on its 500m: each pod is at 50%, never hot.
     const w: Workload = {
-      ...workload(WEB),
+      ...cpuWorkload(WEB),
       containers: ["app", "sidecar"].map((name) => ({
         name,
         resources: { requests: { cpu: 0.5, memory: null }, limits: { cpu: null, memory: null } },
@@ -258,10 +238,10 @@ describe("analyzeHpa: enable an HPA on a fixed-replica workload", () => {
       usageOf(WEB, [cpu("web-a", busy), cpu("web-b", busy)], "app"),
       usageOf(WEB, [cpu("web-a", () => 0), cpu("web-b", () => 0)], "sidecar"),
     ]);
-    expect(analyzeHpa(state([w]), usage, policy())).toEqual({ recommendations: [], skipped: [] });
+    expect(analyzeHpa(state([w]), usage, policy())).toEqual(NOTHING);
     // The app alone would have been hot: 100% of its request.
     const appOnly = analyzeHpa(
-      state([workload(WEB)]),
+      state([cpuWorkload(WEB)]),
       history([usage.containers[0] as ContainerUsage]),
       policy(),
     );
@@ -288,14 +268,14 @@ describe("analyzeHpa: what is never proposed, and what is skipped", () => {
     // The hot fixture that gets enable-hpa above, on a workload its HPA (2..10) keeps below max.
     // The base of 0.2 per pod (40%) keeps the minimum from looking idle.
     const pods = twoPods(THREE_NOONS, 0.9, 0.2);
-    expect(runWeb(pods, { hpa: hpa(2, 10) })).toEqual({ recommendations: [], skipped: [] });
+    expect(runWeb(pods, { hpa: hpa(2, 10) })).toEqual(NOTHING);
     const ds: WorkloadRef = { namespace: "shop", kind: "DaemonSet", name: "agent" };
     const result = analyzeHpa(
-      state([workload(ds, { replicas: null })]),
+      state([cpuWorkload(ds, { replicas: null })]),
       history([usageOf(ds, pods)]),
       policy(),
     );
-    expect(result).toEqual({ recommendations: [], skipped: [] });
+    expect(result).toEqual(NOTHING);
     // Control: without the HPA the same usage gets enable-hpa.
     expect(runWeb(pods).recommendations.map((r) => r.change.kind)).toEqual(["enable-hpa"]);
   });
@@ -306,7 +286,7 @@ describe("analyzeHpa: what is never proposed, and what is skipped", () => {
       recommendations: [],
       skipped: [{ workload: WEB, reason: "only 23.5h of usage history; at least 24h needed" }],
     });
-    expect(runWeb([cpu("web-a", hot, 24)])).toEqual({ recommendations: [], skipped: [] });
+    expect(runWeb([cpu("web-a", hot, 24)])).toEqual(NOTHING);
   });
 
   it("only counts history inside the window", () => {
@@ -363,7 +343,7 @@ describe("analyzeHpa: raise an HPA's max when it is pinned there", () => {
       recommendations: [
         {
           workload: WEB,
-          change: { kind: "raise-max", from: 4, to: 6 },
+          change: raiseMax(4, 6),
           evidence: {
             windowHours: 25,
             stepSeconds: 300,
@@ -397,7 +377,7 @@ describe("analyzeHpa: raise an HPA's max when it is pinned there", () => {
     expect(runWeb(scalingPods(30, 0.45), { hpa: hpa(2, 4, 90) }, {}, WINDOW).recommendations).toEqual([]);
     // At a 50% target: to = ceil(1.8 / (0.5 × 0.5)) = ceil(7.2) = 8.
     const rec = runWeb(scalingPods(30, 0.45), { hpa: hpa(2, 4, 50) }, {}, WINDOW).recommendations[0];
-    expect(rec?.change).toEqual({ kind: "raise-max", from: 4, to: 8 });
+    expect(rec?.change).toEqual(raiseMax(4, 8));
   });
 
   it("reads the replica count from the HPA's history when there is one", () => {
@@ -408,7 +388,7 @@ describe("analyzeHpa: raise an HPA's max when it is pinned there", () => {
     expect(runWeb(pods, { hpa: hpa(2, 4) }, {}, WINDOW).recommendations).toEqual([]);
     const replicas = replicaHistory(WEB, (t) => (isBusy(t) ? 4 : 2), 25);
     const rec = runWeb(pods, { hpa: hpa(2, 4) }, {}, WINDOW, [replicas]).recommendations[0];
-    expect(rec?.change).toEqual({ kind: "raise-max", from: 4, to: 6 });
+    expect(rec?.change).toEqual(raiseMax(4, 6));
     expect(rec?.evidence).toMatchObject({ replicasFrom: "hpa-history", pinnedSteps: 30 });
   });
 
@@ -416,11 +396,7 @@ describe("analyzeHpa: raise an HPA's max when it is pinned there", () => {
     const pods = scalingPods(30, 0.45);
     expect(
       runWeb(pods, { hpa: hpa(2, 4) }, { maxReplicasCap: 5 }, WINDOW).recommendations[0]?.change,
-    ).toEqual({
-      kind: "raise-max",
-      from: 4,
-      to: 5,
-    });
+    ).toEqual(raiseMax(4, 5));
     expect(runWeb(pods, { hpa: hpa(2, 4) }, { maxReplicasCap: 4 }, WINDOW)).toEqual({
       recommendations: [],
       skipped: [
@@ -482,7 +458,7 @@ describe("analyzeHpa: raise an HPA's max before a forecast peak arrives", () => 
       recommendations: [
         {
           workload: WEB,
-          change: { kind: "raise-max", from: 6, to: 9 },
+          change: raiseMax(6, 9),
           evidence: {
             windowHours: 168,
             stepSeconds: 300,
@@ -515,21 +491,16 @@ describe("analyzeHpa: raise an HPA's max before a forecast peak arrives", () => 
     expect(Math.ceil(expected.peak / 0.35)).toBe(9);
     expect(expected.hours).toBe(18);
     // A max that already holds the forecast peak (9 × 0.35 = 3.15 cores) gets nothing.
-    expect(runWeb(pods, { hpa: hpa(2, 9) })).toEqual({ recommendations: [], skipped: [] });
+    expect(runWeb(pods, { hpa: hpa(2, 9) })).toEqual(NOTHING);
   });
 
   it("sizes the forecast with opts.cpuRequest, and caps it at maxReplicasCap", () => {
     const pods = fourPods(linear(1, 2));
     // 1-core pods: ceil(2.915 / 0.7) = 5 replicas, within max 6: nothing.
-    expect(runWeb(pods, { hpa: hpa(2, 6) }, {}, { cpuRequest: () => 1 })).toEqual({
-      recommendations: [],
-      skipped: [],
-    });
-    expect(runWeb(pods, { hpa: hpa(2, 6) }, { maxReplicasCap: 7 }).recommendations[0]?.change).toEqual({
-      kind: "raise-max",
-      from: 6,
-      to: 7,
-    });
+    expect(runWeb(pods, { hpa: hpa(2, 6) }, {}, { cpuRequest: () => 1 })).toEqual(NOTHING);
+    expect(runWeb(pods, { hpa: hpa(2, 6) }, { maxReplicasCap: 7 }).recommendations[0]?.change).toEqual(
+      raiseMax(6, 7),
+    );
     expect(runWeb(pods, { hpa: hpa(2, 6) }, { maxReplicasCap: 6 })).toEqual({
       recommendations: [],
       skipped: [
@@ -546,10 +517,10 @@ describe("analyzeHpa: raise an HPA's max before a forecast peak arrives", () => 
   it("proposes nothing for flat demand below what the max holds", () => {
     // 2.0 cores all week: a flat forecast of exactly 2.0 (no error, no band), ceil(2.0 / 0.35) = 6 <= max 6.
     const pods = fourPods(() => 2);
-    expect(runWeb(pods, { hpa: hpa(2, 6) })).toEqual({ recommendations: [], skipped: [] });
+    expect(runWeb(pods, { hpa: hpa(2, 6) })).toEqual(NOTHING);
     // Control: max 5 holds only 1.75 cores, so the same demand needs 6 from the first hour ahead.
     const rec = runWeb(pods, { hpa: hpa(2, 5) }).recommendations[0];
-    expect(rec?.change).toEqual({ kind: "raise-max", from: 5, to: 6 });
+    expect(rec?.change).toEqual(raiseMax(5, 6));
     expect(rec?.evidence).toMatchObject({
       pinnedSteps: 0,
       forecastPeakCores: 2,
@@ -565,11 +536,11 @@ describe("analyzeHpa: raise an HPA's max before a forecast peak arrives", () => 
     const pods = fourPods((t) => 1.2 + 0.6 * Math.sin((2 * Math.PI * t) / DAY));
     const expected = expectedForecast(pods, 5);
     expect(expected.peak).toBeCloseTo(1.8, 6);
-    expect(runWeb(pods, { hpa: hpa(2, 6) })).toEqual({ recommendations: [], skipped: [] });
+    expect(runWeb(pods, { hpa: hpa(2, 6) })).toEqual(NOTHING);
     // Control: max 5 holds 1.75 cores, less than the daily peak; the first forecast hour past it is the one
     // ending 05:00 (about 1.78 cores), 5h after the window ends at midnight.
     const rec = runWeb(pods, { hpa: hpa(2, 5) }).recommendations[0];
-    expect(rec?.change).toEqual({ kind: "raise-max", from: 5, to: 6 });
+    expect(rec?.change).toEqual(raiseMax(5, 6));
     expect(expected.hours).toBe(5);
     expect(rec?.evidence).toMatchObject({
       forecastPeakCores: 1.8,
@@ -593,7 +564,7 @@ describe("analyzeHpa: raise an HPA's max before a forecast peak arrives", () => 
       recommendations: [
         {
           workload: WEB,
-          change: { kind: "raise-max", from: 4, to: 5 },
+          change: raiseMax(4, 5),
           evidence: {
             windowHours: 168,
             stepSeconds: 300,
@@ -620,7 +591,7 @@ describe("analyzeHpa: raise an HPA's max before a forecast peak arrives", () => 
     // Growth 1 -> 2 cores on 4 pods at max 4: above 70% of 2.0 once past 1.4 cores (the last 60% of the
     // week), so pinned (observed peak 2.0 needs 6), and forecast to need 9, as above.
     const growing = runWeb(fourPods(linear(1, 2)), { hpa: hpa(2, 4) }).recommendations;
-    expect(growing.map((r) => r.change)).toEqual([{ kind: "raise-max", from: 4, to: 9 }]);
+    expect(growing.map((r) => r.change)).toEqual([raiseMax(4, 9)]);
     expect(growing[0]?.evidence).toMatchObject({
       pinnedSteps: 1210, // steps k = 807..2016 of 2016: 1 + k / 2016 > 1.4
       replicasNeededAtPeak: 6,
@@ -638,7 +609,7 @@ describe("analyzeHpa: raise an HPA's max before a forecast peak arrives", () => 
     const expected = expectedForecast(pods, 4);
     expect(replicasNeeded(expected.peak)).toBe(6);
     const rec = runWeb(pods, { hpa: hpa(2, 4) }).recommendations[0];
-    expect(rec?.change).toEqual({ kind: "raise-max", from: 4, to: 9 });
+    expect(rec?.change).toEqual(raiseMax(4, 9));
     expect(rec?.evidence).toMatchObject({
       pinnedShare: 1,
       replicasNeededAtPeak: 9,
@@ -653,13 +624,10 @@ describe("analyzeHpa: raise an HPA's max before a forecast peak arrives", () => 
 
   it("needs 48 hours with CPU samples for the forecast rule", () => {
     // 1 -> 2 cores over the last 47 or 48 hours, on 4 of max 6 replicas: steep, but never pinned.
-    expect(runWeb(fourPods(linear(1, 2, 47)), { hpa: hpa(2, 6) })).toEqual({
-      recommendations: [],
-      skipped: [],
-    });
+    expect(runWeb(fourPods(linear(1, 2, 47)), { hpa: hpa(2, 6) })).toEqual(NOTHING);
     const rec = runWeb(fourPods(linear(1, 2, 48)), { hpa: hpa(2, 6) }).recommendations[0];
     // ~2 + 154/48 = 5.2 cores: ceil(5.2 / 0.35) = 15.
-    expect(rec?.change).toEqual({ kind: "raise-max", from: 6, to: 15 });
+    expect(rec?.change).toEqual(raiseMax(6, 15));
     expect(rec?.evidence).toMatchObject({ steps: 576, forecastMethod: "holt-winters" });
   });
 });
@@ -714,7 +682,7 @@ describe("analyzeHpa: stabilize a flapping HPA's scale-down", () => {
   it("does not flag exactly flapChangesPerHour reversals per hour", () => {
     // 4 per day: 28 reversals in 7 hours = 4.0.
     const result = runWeb(STEADY_PODS, { hpa: hpa(3, 6) }, {}, {}, [replicaHistory(WEB, flapping(4))]);
-    expect(result).toEqual({ recommendations: [], skipped: [] });
+    expect(result).toEqual(NOTHING);
   });
 
   it("does not flag a smooth daily ramp, however steep", () => {
@@ -730,7 +698,7 @@ describe("analyzeHpa: stabilize a flapping HPA's scale-down", () => {
     };
     const replicas = [replicaHistory(WEB, ramp)];
     const pods = ["web-a", "web-b"].map((pod) => cpu(pod, () => 0.25));
-    expect(runWeb(pods, { hpa: hpa(2, 10) }, {}, {}, replicas)).toEqual({ recommendations: [], skipped: [] });
+    expect(runWeb(pods, { hpa: hpa(2, 10) }, {}, {}, replicas)).toEqual(NOTHING);
     // The same ramp, counted: with a threshold below 1 per hour it would be flagged, with these numbers.
     const counted = runWeb(pods, { hpa: hpa(2, 10) }, { flapChangesPerHour: 0.5 }, {}, replicas);
     expect(counted.recommendations[0]?.evidence).toEqual({
@@ -756,6 +724,18 @@ describe("analyzeHpa: stabilize a flapping HPA's scale-down", () => {
 describe("analyzeHpa: lower an idle HPA minimum", () => {
   const PROD: WorkloadRef = { namespace: "prod", kind: "Deployment", name: "web" };
 
+  /** The evidence of the lower-min findings below: idle at the min all week, 0.2 cores at p95. */
+  const idleAtMin = (floor: number) => ({
+    windowHours: 168,
+    replicasFrom: "pods",
+    shareAtMin: 1,
+    utilizationP95AtMin: 0.1,
+    idleBelow: 0.35,
+    demandP95CoresAtMin: 0.2,
+    sizingCoresPerPod: 0.5,
+    floor,
+  });
+
   /** Four pods at `each` cores (of 500m requested), all the time. */
   function fourPods(each: number): SeriesUsage[] {
     return ["a", "b", "c", "d"].map((p) => cpu(`web-${p}`, () => each));
@@ -765,7 +745,7 @@ describe("analyzeHpa: lower an idle HPA minimum", () => {
     // 4 × 0.05 = 0.2 cores, 10% utilization (< 50% of 70%). ceil(0.2 / 0.35) = 1.
     // shop is listed first but prod sorts first: output is ordered by workload key.
     const result = analyzeHpa(
-      state([workload(WEB, { hpa: hpa(4, 8) }), workload(PROD, { hpa: hpa(4, 8) })]),
+      state([cpuWorkload(WEB, { hpa: hpa(4, 8) }), cpuWorkload(PROD, { hpa: hpa(4, 8) })]),
       history([usageOf(WEB, fourPods(0.05)), usageOf(PROD, fourPods(0.05))]),
       policy(),
       { isProduction: (ns) => ns === "prod" },
@@ -774,17 +754,8 @@ describe("analyzeHpa: lower an idle HPA minimum", () => {
       recommendations: [
         {
           workload: PROD,
-          change: { kind: "lower-min", from: 4, to: 2 },
-          evidence: {
-            windowHours: 168,
-            replicasFrom: "pods",
-            shareAtMin: 1,
-            utilizationP95AtMin: 0.1,
-            idleBelow: 0.35,
-            demandP95CoresAtMin: 0.2,
-            sizingCoresPerPod: 0.5,
-            floor: 2,
-          },
+          change: lowerMin(4, 2),
+          evidence: idleAtMin(2),
           reason:
             "The HPA sat at its minimum of 4 replicas 100% of the last 168h at p95 utilization 10% " +
             "(idle below 35%); 2 replicas keep its p95 demand of 0.2 cores within the 70% target, " +
@@ -792,17 +763,8 @@ describe("analyzeHpa: lower an idle HPA minimum", () => {
         },
         {
           workload: WEB,
-          change: { kind: "lower-min", from: 4, to: 1 },
-          evidence: {
-            windowHours: 168,
-            replicasFrom: "pods",
-            shareAtMin: 1,
-            utilizationP95AtMin: 0.1,
-            idleBelow: 0.35,
-            demandP95CoresAtMin: 0.2,
-            sizingCoresPerPod: 0.5,
-            floor: 1,
-          },
+          change: lowerMin(4, 1),
+          evidence: idleAtMin(1),
           reason:
             "The HPA sat at its minimum of 4 replicas 100% of the last 168h at p95 utilization 10% " +
             "(idle below 35%); 1 replica keeps its p95 demand of 0.2 cores within the 70% target.",
@@ -815,23 +777,19 @@ describe("analyzeHpa: lower an idle HPA minimum", () => {
   it("proposes nothing when the floor is not below the current minimum", () => {
     const pods = ["a", "b"].map((p) => cpu(`web-${p}`, () => 0.05));
     const result = analyzeHpa(
-      state([workload(PROD, { hpa: hpa(2, 8) })]),
+      state([cpuWorkload(PROD, { hpa: hpa(2, 8) })]),
       history([usageOf(PROD, pods)]),
       policy(),
       { isProduction: (ns) => ns === "prod" },
     );
-    expect(result).toEqual({ recommendations: [], skipped: [] });
+    expect(result).toEqual(NOTHING);
   });
 
   it("treats p95 utilization exactly at idleUtilization × target as not idle", () => {
     // 4 × 0.175 / 2.0 = 35% exactly.
-    expect(runWeb(fourPods(0.175), { hpa: hpa(4, 8) })).toEqual({ recommendations: [], skipped: [] });
+    expect(runWeb(fourPods(0.175), { hpa: hpa(4, 8) })).toEqual(NOTHING);
     // 4 × 0.17 / 2.0 = 34%: idle. 0.68 cores need ceil(0.68 / 0.35) = 2 replicas.
-    expect(runWeb(fourPods(0.17), { hpa: hpa(4, 8) }).recommendations[0]?.change).toEqual({
-      kind: "lower-min",
-      from: 4,
-      to: 2,
-    });
+    expect(runWeb(fourPods(0.17), { hpa: hpa(4, 8) }).recommendations[0]?.change).toEqual(lowerMin(4, 2));
   });
 
   it("needs the HPA at its minimum for 90% of the steps", () => {
@@ -840,10 +798,8 @@ describe("analyzeHpa: lower an idle HPA minimum", () => {
     expect(runWeb([...fourPods(0.05), extra], { hpa: hpa(4, 8) }).recommendations).toEqual([]);
     // For 16h: 90.5% of the time.
     const less = cpu("web-e", (t) => (t > NOW - 16 * HOUR ? 0.05 : Number.NaN));
-    expect(runWeb([...fourPods(0.05), less], { hpa: hpa(4, 8) }).recommendations[0]?.change).toEqual({
-      kind: "lower-min",
-      from: 4,
-      to: 1,
-    });
+    expect(runWeb([...fourPods(0.05), less], { hpa: hpa(4, 8) }).recommendations[0]?.change).toEqual(
+      lowerMin(4, 1),
+    );
   });
 });

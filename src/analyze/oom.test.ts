@@ -1,74 +1,74 @@
 import { describe, expect, it } from "vitest";
+import {
+  clusterState,
+  containerUsage,
+  HOUR,
+  MI,
+  NOW,
+  pod as podOf,
+  res,
+  STEP,
+  stepSamples,
+  workload,
+} from "../../test/support/model-fixtures.ts";
 import { DEFAULT_OOM_POLICY } from "../model/policy.ts";
 import type { ClusterState, ContainerUsage, PodState, Resources, WorkloadRef } from "../model/types.ts";
 import { seriesUsage } from "../model/types.ts";
 import { analyzeOom } from "./oom.ts";
 
-const MI = 2 ** 20;
-const HOUR = 3600;
-const STEP = 300;
-const NOW = 1_795_176_000;
 const REF: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "worker" };
 
 function resources(request: number | null, limit: number | null): Resources {
-  return { requests: { cpu: 0.1, memory: request }, limits: { cpu: 0.5, memory: limit } };
+  return res([0.1, request], [0.5, limit]);
 }
 
 function pod(name: string, reason: string | null): PodState {
-  return {
-    namespace: "shop",
-    name,
-    phase: "Running",
-    owner: REF,
+  return podOf(name, REF, {
     containers: [
       { name: "app", restartCount: reason ? 3 : 0, waitingReason: null, lastTerminationReason: reason },
     ],
-  };
+  });
 }
 
-function state(res: Resources, pods: PodState[]): ClusterState {
-  return {
-    cluster: "test",
-    observedAt: NOW,
-    workloads: [
-      {
-        ref: REF,
-        replicas: 2,
-        labels: {},
-        annotations: {},
-        containers: [{ name: "app", resources: res }],
-        hpa: null,
-      },
-    ],
-    pods,
-  };
+function state(resources: Resources, pods: PodState[]): ClusterState {
+  return clusterState([workload(REF, resources)], { pods });
+}
+
+/**
+ * analyzeOom at the default policy for REF's "app" container with this memory request and limit, its one pod
+ * "worker-abc12-xyz34" last terminated for `reason` (null: never), with `usage`.
+ */
+function analyzeWorker(
+  request: number | null,
+  limit: number | null,
+  reason: string | null,
+  usage: ContainerUsage[] = [],
+  atLeast?: () => number,
+) {
+  return analyzeOom(
+    state(resources(request, limit), [pod("worker-abc12-xyz34", reason)]),
+    { containers: usage },
+    DEFAULT_OOM_POLICY,
+    atLeast,
+  );
 }
 
 /** Memory of one pod over the last `hours`, sample i (0 = oldest) at value(i). */
 function memory(hours: number, value: (i: number) => number): ContainerUsage {
   const steps = (hours * HOUR) / STEP;
-  return {
-    workload: REF,
-    container: "app",
-    cpu: [],
+  return containerUsage(REF, {
     memory: [
       seriesUsage(
         "worker-abc12-xyz34",
-        Array.from({ length: steps }, (_, i) => [NOW - (steps - 1 - i) * STEP, value(i)] as const),
+        stepSamples(NOW, steps, (_, i) => value(i)),
       ),
     ],
-  };
+  });
 }
 
 describe("analyzeOom: the fast path", () => {
   it("an OOMKilled pod status raises the limit by the larger of +20% and +100Mi, with no history at all", () => {
-    const r = analyzeOom(
-      state(resources(192 * MI, 256 * MI), [pod("worker-abc12-xyz34", "OOMKilled")]),
-      {
-        containers: [],
-      },
-      DEFAULT_OOM_POLICY,
-    );
+    const r = analyzeWorker(192 * MI, 256 * MI, "OOMKilled");
     expect(r.skipped).toEqual([]);
     expect(r.recommendations).toHaveLength(1);
     const rec = r.recommendations[0];
@@ -84,13 +84,7 @@ describe("analyzeOom: the fast path", () => {
   });
 
   it("+20% wins over +100Mi for large limits", () => {
-    const r = analyzeOom(
-      state(resources(1024 * MI, 2048 * MI), [pod("worker-abc12-xyz34", "OOMKilled")]),
-      {
-        containers: [],
-      },
-      DEFAULT_OOM_POLICY,
-    );
+    const r = analyzeWorker(1024 * MI, 2048 * MI, "OOMKilled");
     // 2048Mi x 1.2 = 2457.6Mi -> 64Mi steps above 1Gi: 2496Mi. 2048 + 100 = 2148Mi is smaller.
     expect(r.recommendations[0]?.changes).toEqual([
       { field: "limits.memory", from: 2048 * MI, to: 2496 * MI },
@@ -100,11 +94,7 @@ describe("analyzeOom: the fast path", () => {
   it("never below p99 x 1.3 of the usage history", () => {
     // Usage ramps 0..399Mi over 400 samples: p99 = 395.01Mi, x 1.3 = 513.5Mi -> 528Mi.
     const usage = memory((400 * STEP) / HOUR, (i) => i * MI);
-    const r = analyzeOom(
-      state(resources(192 * MI, 256 * MI), [pod("worker-abc12-xyz34", "OOMKilled")]),
-      { containers: [usage] },
-      DEFAULT_OOM_POLICY,
-    );
+    const r = analyzeWorker(192 * MI, 256 * MI, "OOMKilled", [usage]);
     const rec = r.recommendations[0];
     expect(rec?.evidence.memory?.p99).toBeCloseTo(395.01 * MI, 0);
     expect(rec?.changes).toEqual([{ field: "limits.memory", from: 256 * MI, to: 528 * MI }]);
@@ -116,12 +106,7 @@ describe("analyzeOom: the fast path", () => {
   });
 
   it("takes the limit right-sizing recommends when that is higher, so the two proposals agree", () => {
-    const r = analyzeOom(
-      state(resources(192 * MI, 256 * MI), [pod("worker-abc12-xyz34", "OOMKilled")]),
-      { containers: [] },
-      DEFAULT_OOM_POLICY,
-      () => 416 * MI,
-    );
+    const r = analyzeWorker(192 * MI, 256 * MI, "OOMKilled", [], () => 416 * MI);
     expect(r.recommendations[0]?.changes).toEqual([{ field: "limits.memory", from: 256 * MI, to: 416 * MI }]);
   });
 
@@ -136,13 +121,7 @@ describe("analyzeOom: the fast path", () => {
         ]),
       ],
     };
-    const r = analyzeOom(
-      state(resources(192 * MI, 256 * MI), [pod("worker-abc12-xyz34", null)]),
-      {
-        containers: [usage],
-      },
-      DEFAULT_OOM_POLICY,
-    );
+    const r = analyzeWorker(192 * MI, 256 * MI, null, [usage]);
     expect(r.recommendations[0]?.evidence).toMatchObject({
       podsOomKilled: 0,
       prometheusKills: 3,
@@ -152,13 +131,7 @@ describe("analyzeOom: the fast path", () => {
   });
 
   it("the request follows when it would exceed the new limit", () => {
-    const r = analyzeOom(
-      state(resources(512 * MI, 256 * MI), [pod("worker-abc12-xyz34", "OOMKilled")]),
-      {
-        containers: [],
-      },
-      DEFAULT_OOM_POLICY,
-    );
+    const r = analyzeWorker(512 * MI, 256 * MI, "OOMKilled");
     expect(r.recommendations[0]?.changes).toEqual([
       { field: "requests.memory", from: 512 * MI, to: 368 * MI },
       { field: "limits.memory", from: 256 * MI, to: 368 * MI },
@@ -166,24 +139,12 @@ describe("analyzeOom: the fast path", () => {
   });
 
   it("no OOM kill, no finding; other termination reasons do not count", () => {
-    const r = analyzeOom(
-      state(resources(192 * MI, 256 * MI), [pod("worker-abc12-xyz34", "Error")]),
-      {
-        containers: [memory(48, () => 250 * MI)],
-      },
-      DEFAULT_OOM_POLICY,
-    );
+    const r = analyzeWorker(192 * MI, 256 * MI, "Error", [memory(48, () => 250 * MI)]);
     expect(r).toEqual({ recommendations: [], skipped: [] });
   });
 
   it("an OOM kill without a memory limit is reported, not dropped", () => {
-    const r = analyzeOom(
-      state(resources(192 * MI, null), [pod("worker-abc12-xyz34", "OOMKilled")]),
-      {
-        containers: [],
-      },
-      DEFAULT_OOM_POLICY,
-    );
+    const r = analyzeWorker(192 * MI, null, "OOMKilled");
     expect(r.recommendations).toEqual([]);
     expect(r.skipped).toEqual([
       {

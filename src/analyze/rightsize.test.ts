@@ -1,25 +1,24 @@
 import { describe, expect, it } from "vitest";
+import {
+  GI,
+  HOUR,
+  usageHistory as history,
+  MI,
+  MIDNIGHT,
+  WEB as REF,
+  resources,
+  STEP,
+  clusterState as stateOf,
+  stepSamples,
+  workload,
+} from "../../test/support/model-fixtures.ts";
 import { DEFAULT_RIGHTSIZE_POLICY, type RightsizePolicy } from "../model/policy.ts";
 import type { FieldChange, Recommendation, RightsizeResult } from "../model/recommendation.ts";
-import type {
-  ClusterState,
-  ContainerUsage,
-  Resources,
-  Sample,
-  SeriesUsage,
-  UsageHistory,
-  Workload,
-  WorkloadRef,
-} from "../model/types.ts";
+import type { ClusterState, Resources, Sample, SeriesUsage, Workload, WorkloadRef } from "../model/types.ts";
 import { seriesUsage } from "../model/types.ts";
 import { applyChanges, rightsize } from "./rightsize.ts";
 
-const NOW = 1_700_006_400;
-const HOUR = 3600;
-const STEP = 300; // Prometheus-style 5-minute resolution
-const MI = 2 ** 20;
-const GI = 2 ** 30;
-const REF: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "web" };
+const NOW = MIDNIGHT;
 
 /**
  * One pod's series: a sample every 5 minutes over `hours`, ending `endHoursAgo` before NOW, both ends
@@ -31,20 +30,12 @@ function series(
   value: number | ((i: number) => number),
   endHoursAgo = 0,
 ): SeriesUsage {
-  const end = NOW - endHoursAgo * HOUR;
   const steps = Math.round((hours * HOUR) / STEP);
   const at = typeof value === "number" ? () => value : value;
   return seriesUsage(
     pod,
-    Array.from({ length: steps + 1 }, (_, i): Sample => [end - (steps - i) * STEP, at(i)]),
+    stepSamples(NOW - endHoursAgo * HOUR, steps + 1, (_, i) => at(i)),
   );
-}
-
-function resources(
-  requests: { cpu: number | null; memory: number | null },
-  limits: { cpu: number | null; memory: number | null },
-): Resources {
-  return { requests: { ...requests }, limits: { ...limits } };
 }
 
 /** Current resources unless a test says otherwise: 500m/256Mi requests, 1/512Mi limits. */
@@ -57,16 +48,9 @@ interface Case {
   policy?: Partial<RightsizePolicy>;
 }
 
-function workload(ref: WorkloadRef, containers: Workload["containers"]): Workload {
-  return { ref, replicas: 2, labels: {}, annotations: {}, containers, hpa: null };
-}
-
+/** The cluster observed at NOW. */
 function clusterState(workloads: Workload[]): ClusterState {
-  return { cluster: "test", observedAt: NOW, workloads, pods: [] };
-}
-
-function history(containers: ContainerUsage[]): UsageHistory {
-  return { containers, unattributed: [] };
+  return stateOf(workloads, { observedAt: NOW });
 }
 
 function policyWith(overrides: Partial<RightsizePolicy> = {}): RightsizePolicy {
@@ -75,7 +59,7 @@ function policyWith(overrides: Partial<RightsizePolicy> = {}): RightsizePolicy {
 
 /** One workload "shop/web" with one container "app". */
 function run(c: Case): RightsizeResult {
-  const state = clusterState([workload(REF, [{ name: "app", resources: c.current ?? CURRENT }])]);
+  const state = clusterState([workload(REF, c.current ?? CURRENT)]);
   const usage = history([{ workload: REF, container: "app", cpu: c.cpu, memory: c.memory }]);
   return rightsize(state, usage, policyWith(c.policy));
 }
@@ -319,7 +303,7 @@ describe("rightsize: which samples count", () => {
   });
 
   it("pools duplicate usage entries for the same container", () => {
-    const state = clusterState([workload(REF, [{ name: "app", resources: CURRENT }])]);
+    const state = clusterState([workload(REF, CURRENT)]);
     const usage = history([
       { workload: REF, container: "app", cpu: [series("web-a", 24, 0.2)], memory: [series("web-a", 24, MI)] },
       { workload: REF, container: "app", cpu: [series("web-b", 24, 0.2)], memory: [series("web-b", 24, MI)] },
@@ -507,7 +491,7 @@ describe("rightsize: workloads and containers", () => {
   });
 
   it("is pure: same inputs give the same result and inputs are not modified", () => {
-    const state = clusterState([workload(REF, [{ name: "app", resources: CURRENT }])]);
+    const state = clusterState([workload(REF, CURRENT)]);
     const usage = history([
       { workload: REF, container: "app", cpu: [series("web-1", 48, 0.2)], memory: [series("web-1", 48, MI)] },
     ]);

@@ -1,10 +1,32 @@
 import { describe, expect, it } from "vitest";
+import {
+  AGENT,
+  API,
+  CART,
+  change,
+  clusterState,
+  costEffect,
+  DAY,
+  GI,
+  HALVE,
+  hpaState,
+  MI,
+  mapping,
+  NOW,
+  ONE_CORE_ONE_GI,
+  recommendation,
+  res,
+  VALUES,
+  valueChange,
+  withSidecar,
+  workload,
+} from "../../test/support/model-fixtures.ts";
 import type { HpaChange } from "../analyze/hpa.ts";
 import type { OomEvidence } from "../analyze/oom.ts";
 import type { WorkloadMapping } from "../formats/config.ts";
 import type { PriceModel } from "../model/policy.ts";
-import type { Evidence, FieldChange, Recommendation } from "../model/recommendation.ts";
-import type { ClusterState, Resources, Workload, WorkloadRef } from "../model/types.ts";
+import type { FieldChange, Recommendation } from "../model/recommendation.ts";
+import type { Resources, Workload } from "../model/types.ts";
 import {
   type Adjusted,
   applyGuardrails,
@@ -12,60 +34,27 @@ import {
   DEFAULT_GUARDRAILS,
   type GuardrailPolicy,
   type GuardrailResult,
+  type GuardrailRule,
+  type HeldBack,
   proposalCost,
+  type Range,
   type RecentChange,
+  type WorkloadBounds,
 } from "./guardrails.ts";
+import type { CostEffect } from "./proposals.ts";
 import { decideHpa, decideOom, decideRightsize, type Proposal } from "./proposals.ts";
 
-const NOW = 1_795_176_000; // 2026-11-20T12:00:00Z
-const DAY = 86400;
-const MI = 2 ** 20;
-const GI = 2 ** 30;
-const VALUES = "clusters/prod-eu/values.yaml";
 // Round prices so costs can be checked by hand: one core is 29.20 a month (0.04 x 730 h), one GiB 3.65.
 const PRICES: PriceModel = { currency: "EUR", cpuHour: 0.04, memoryGiBHour: 0.005 };
 
-const API: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "api" };
-const CART: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "cart" };
-const AGENT: WorkloadRef = { namespace: "kube-system", kind: "DaemonSet", name: "log-agent" };
-
-function res(
-  requests: [cpu: number | null, memory: number | null],
-  limits: [cpu: number | null, memory: number | null],
-): Resources {
-  return {
-    requests: { cpu: requests[0], memory: requests[1] },
-    limits: { cpu: limits[0], memory: limits[1] },
-  };
+/** A monthly cost effect at PRICES. */
+function eur(monthlyBefore: number, monthlyAfter: number, monthlyDelta: number): CostEffect {
+  return costEffect("EUR", monthlyBefore, monthlyAfter, monthlyDelta);
 }
 
-/** 1 CPU / 1Gi requests, 2 CPU / 2Gi limits. */
-const ONE_CORE_ONE_GI = res([1, GI], [2, 2 * GI]);
-
-function workload(
-  ref: WorkloadRef,
-  resources: Resources | Workload["containers"] = ONE_CORE_ONE_GI,
-  opts: { replicas?: number; annotations?: Record<string, string> } = {},
-): Workload {
-  return {
-    ref,
-    replicas: opts.replicas ?? 2,
-    labels: {},
-    annotations: opts.annotations ?? {},
-    containers: Array.isArray(resources) ? resources : [{ name: "app", resources }],
-    hpa: null,
-  };
-}
-
-const EVIDENCE: Evidence = {
-  window: { start: NOW - 168 * 3600, end: NOW, hours: 168 },
-  pods: 2,
-  cpu: { samples: 4034, p50: 0.21, p95: 0.34, p99: 0.38, max: 0.41 },
-  memory: { samples: 4034, p50: 300 * MI, p95: 340 * MI, p99: 350 * MI, max: 360 * MI },
-};
-
-function change(field: FieldChange["field"], from: number | null, to: number | null): FieldChange {
-  return { field, from, to };
+/** What applyGuardrails says of a proposal it held back. */
+function held(proposal: Proposal | undefined, rule: GuardrailRule, reason: string): HeldBack {
+  return { proposal: proposal as Proposal, rule, reason };
 }
 
 /** A recommendation for the workload's container, current values taken from the workload. */
@@ -73,20 +62,8 @@ function rec(w: Workload, changes: FieldChange[], container = "app"): Recommenda
   const current = structuredClone(
     (w.containers.find((c) => c.name === container) as Workload["containers"][number]).resources,
   );
-  const recommended: Resources = structuredClone(current);
-  for (const c of changes) {
-    const [group, resource] = c.field.split(".") as ["requests" | "limits", "cpu" | "memory"];
-    recommended[group][resource] = c.to;
-  }
-  return { workload: w.ref, container, current, recommended, changes, confidence: 1, evidence: EVIDENCE };
+  return recommendation(w.ref, container, current, changes);
 }
-
-/** Halves requests (1 CPU -> 500m, 1Gi -> 512Mi) and removes the CPU limit: exactly a 50% cut. */
-const HALVE: FieldChange[] = [
-  change("requests.cpu", 1, 0.5),
-  change("requests.memory", GI, 512 * MI),
-  change("limits.cpu", 2, null),
-];
 
 /** The real decideRightsize: one proposal for the workload, written under <name>.resources. */
 function propose(w: Workload, changes: FieldChange[], mapping: Partial<WorkloadMapping> = {}): Proposal {
@@ -94,23 +71,26 @@ function propose(w: Workload, changes: FieldChange[], mapping: Partial<WorkloadM
   return proposeRecs(w, recs, mapping);
 }
 
+/** The workload's mapping, written under <name>. */
 function mappingFor(w: Workload, extra: Partial<WorkloadMapping>): WorkloadMapping {
-  return { workload: `${w.ref.namespace}/${w.ref.name}`, valuesFile: VALUES, prefix: w.ref.name, ...extra };
+  return mapping(`${w.ref.namespace}/${w.ref.name}`, { prefix: w.ref.name, ...extra });
 }
 
-function stateOf(w: Workload): ClusterState {
-  return { cluster: "prod-eu", observedAt: NOW, workloads: [w], pods: [] };
+/** The one proposal a decision made. */
+function only(proposals: Proposal[]): Proposal {
+  expect(proposals).toHaveLength(1);
+  return proposals[0] as Proposal;
 }
 
 function proposeRecs(w: Workload, recs: Recommendation[], mapping: Partial<WorkloadMapping> = {}): Proposal {
-  const decision = decideRightsize(
-    stateOf(w),
-    { recommendations: recs, skipped: [] },
-    [mappingFor(w, mapping)],
-    PRICES,
+  return only(
+    decideRightsize(
+      clusterState([w]),
+      { recommendations: recs, skipped: [] },
+      [mappingFor(w, mapping)],
+      PRICES,
+    ).proposals,
   );
-  expect(decision.proposals).toHaveLength(1);
-  return decision.proposals[0] as Proposal;
 }
 
 /** The real decideOom: an OOM raise for the workload's "app" container. */
@@ -125,32 +105,15 @@ function proposeOom(w: Workload, changes: FieldChange[]): Proposal {
     limit: current.limits.memory ?? 0,
     candidates: [{ rule: "limit + 50%", bytes: recommended.limits.memory ?? 0 }],
   };
-  const decision = decideOom(
-    stateOf(w),
-    {
-      recommendations: [{ workload: w.ref, container: "app", current, recommended, changes, evidence }],
-      skipped: [],
-    },
-    [mappingFor(w, {})],
-    PRICES,
+  const recommendations = [{ workload: w.ref, container: "app", current, recommended, changes, evidence }];
+  return only(
+    decideOom(clusterState([w]), { recommendations, skipped: [] }, [mappingFor(w, {})], PRICES).proposals,
   );
-  expect(decision.proposals).toHaveLength(1);
-  return decision.proposals[0] as Proposal;
 }
 
 /** The workload with an HPA: at min, at max, or in between, running `current` replicas. */
 function withHpa(w: Workload, minReplicas: number, maxReplicas: number, current: number): Workload {
-  return {
-    ...w,
-    hpa: {
-      name: w.ref.name,
-      minReplicas,
-      maxReplicas,
-      currentReplicas: current,
-      desiredReplicas: current,
-      targetCPUUtilizationPercentage: 70,
-    },
-  };
+  return { ...w, hpa: hpaState(w.ref.name, minReplicas, maxReplicas, { current }) };
 }
 
 /** A week of 5-minute steps: confidence 1. */
@@ -158,22 +121,15 @@ const HPA_EVIDENCE = { windowHours: 168, steps: 2016, stepSeconds: 300 };
 
 /** The real decideHpa: one "hpa" proposal for the workload, written under <name>.autoscaling. */
 function proposeHpa(w: Workload, changes: HpaChange[]): Proposal {
-  const decision = decideHpa(
-    stateOf(w),
-    {
-      recommendations: changes.map((change) => ({
-        workload: w.ref,
-        change,
-        evidence: HPA_EVIDENCE,
-        reason: `Finding: ${change.kind}.`,
-      })),
-      skipped: [],
-    },
-    [mappingFor(w, {})],
-    PRICES,
+  const recommendations = changes.map((change) => ({
+    workload: w.ref,
+    change,
+    evidence: HPA_EVIDENCE,
+    reason: `Finding: ${change.kind}.`,
+  }));
+  return only(
+    decideHpa(clusterState([w]), { recommendations, skipped: [] }, [mappingFor(w, {})], PRICES).proposals,
   );
-  expect(decision.proposals).toHaveLength(1);
-  return decision.proposals[0] as Proposal;
 }
 
 interface Run {
@@ -188,7 +144,7 @@ function run(r: Run): GuardrailResult {
   const before = structuredClone(r.proposals);
   const result = applyGuardrails({
     proposals: r.proposals,
-    state: { cluster: "prod-eu", observedAt: NOW, workloads: r.workloads, pods: [] },
+    state: clusterState(r.workloads),
     policy: { ...DEFAULT_GUARDRAILS, ...r.policy },
     recent: r.recent ?? [],
     now: NOW,
@@ -203,11 +159,36 @@ function run(r: Run): GuardrailResult {
   return result;
 }
 
+/** run() for one proposal of one workload. */
+function runOne(p: Proposal, w: Workload, extra: Pick<Run, "policy" | "recent"> = {}): GuardrailResult {
+  return run({ proposals: [p], workloads: [w], ...extra });
+}
+
+/** A policy with `bounds` for one workload (or namespace/*). */
+function bounds(b: WorkloadBounds, workload = "shop/api"): Partial<GuardrailPolicy> {
+  return { bounds: [{ workload, bounds: b }] };
+}
+
 /** The one proposal kept, when nothing was held back. */
 function keptOnly(result: GuardrailResult): Adjusted {
   expect(result.heldBack).toEqual([]);
   expect(result.kept).toHaveLength(1);
   return result.kept[0] as Adjusted;
+}
+
+/** A table row: one proposal of shop/api from `current`, kept with these notes and these new values. */
+interface StepCase<V = string | null> {
+  title: string;
+  current: Resources;
+  changes: FieldChange[];
+  policy?: Partial<GuardrailPolicy>;
+  notes: string[];
+  values: V[];
+}
+
+/** The one proposal kept of one proposal for one workload under `policy`. */
+function keepOne(p: Proposal, w: Workload, policy?: Partial<GuardrailPolicy>): Adjusted {
+  return keptOnly(runOne(p, w, { policy }));
 }
 
 describe("DEFAULT_GUARDRAILS", () => {
@@ -227,11 +208,11 @@ describe("applyGuardrails: nothing to hold back", () => {
   it("keeps the proposal itself, without notes", () => {
     const w = workload(API);
     const p = propose(w, HALVE);
-    expect(run({ proposals: [p], workloads: [w] })).toEqual({
+    expect(runOne(p, w)).toEqual({
       kept: [{ proposal: p, notes: [] }],
       heldBack: [],
     });
-    expect(run({ proposals: [p], workloads: [w] }).kept[0]?.proposal).toBe(p);
+    expect(runOne(p, w).kept[0]?.proposal).toBe(p);
   });
 
   it("returns nothing for no proposals", () => {
@@ -249,8 +230,8 @@ describe("applyGuardrails: paused", () => {
     expect(result).toEqual({
       kept: [],
       heldBack: [
-        { proposal: p, rule: "paused", reason: "paused: true in kopt.yaml" },
-        { proposal: oom, rule: "paused", reason: "paused: true in kopt.yaml" },
+        held(p, "paused", "paused: true in kopt.yaml"),
+        held(oom, "paused", "paused: true in kopt.yaml"),
       ],
     });
   });
@@ -260,8 +241,8 @@ describe("applyGuardrails: ignore", () => {
   it('holds back a workload annotated kopt.dev/ignore: "true"', () => {
     const w = workload(API, ONE_CORE_ONE_GI, { annotations: { "kopt.dev/ignore": "true" } });
     const p = propose(w, HALVE);
-    expect(run({ proposals: [p], workloads: [w] }).heldBack).toEqual([
-      { proposal: p, rule: "ignored", reason: 'annotation kopt.dev/ignore: "true" on shop/api' },
+    expect(runOne(p, w).heldBack).toEqual([
+      held(p, "ignored", 'annotation kopt.dev/ignore: "true" on shop/api'),
     ]);
   });
 
@@ -272,7 +253,7 @@ describe("applyGuardrails: ignore", () => {
     const pNo = propose(no, HALVE);
     const result = run({ proposals: [pYes, pNo], workloads: [yes, no] });
     expect(result.heldBack).toEqual([
-      { proposal: pYes, rule: "ignored", reason: 'annotation kopt.dev/ignore: "True" on shop/api' },
+      held(pYes, "ignored", 'annotation kopt.dev/ignore: "True" on shop/api'),
     ]);
     expect(result.kept).toEqual([{ proposal: pNo, notes: [] }]);
   });
@@ -283,16 +264,14 @@ describe("applyGuardrails: ignore", () => {
     const agent = workload(AGENT);
     const ps = [propose(api, HALVE), propose(cart, HALVE), propose(agent, HALVE)];
     const byName = run({ proposals: ps, workloads: [api, cart, agent], policy: { ignore: ["shop/api"] } });
-    expect(byName.heldBack).toEqual([
-      { proposal: ps[0], rule: "ignored", reason: "ignore: shop/api in kopt.yaml" },
-    ]);
+    expect(byName.heldBack).toEqual([held(ps[0], "ignored", "ignore: shop/api in kopt.yaml")]);
     // Same cost effect, so ranked by workload: kube-system/... before shop/...
     expect(byName.kept.map((k) => k.proposal)).toEqual([ps[2], ps[1]]);
 
     const byNamespace = run({ proposals: ps, workloads: [api, cart, agent], policy: { ignore: ["shop/*"] } });
     expect(byNamespace.heldBack).toEqual([
-      { proposal: ps[0], rule: "ignored", reason: "ignore: shop/* in kopt.yaml" },
-      { proposal: ps[1], rule: "ignored", reason: "ignore: shop/* in kopt.yaml" },
+      held(ps[0], "ignored", "ignore: shop/* in kopt.yaml"),
+      held(ps[1], "ignored", "ignore: shop/* in kopt.yaml"),
     ]);
     expect(byNamespace.kept.map((k) => k.proposal)).toEqual([ps[2]]);
   });
@@ -300,8 +279,8 @@ describe("applyGuardrails: ignore", () => {
   it("holds back OOM raises too, and names the annotation when both opt it out", () => {
     const w = workload(API, ONE_CORE_ONE_GI, { annotations: { "kopt.dev/ignore": "true" } });
     const oom = proposeOom(w, [change("limits.memory", 2 * GI, 3 * GI)]);
-    expect(run({ proposals: [oom], workloads: [w], policy: { ignore: ["shop/api"] } }).heldBack).toEqual([
-      { proposal: oom, rule: "ignored", reason: 'annotation kopt.dev/ignore: "true" on shop/api' },
+    expect(runOne(oom, w, { policy: { ignore: ["shop/api"] } }).heldBack).toEqual([
+      held(oom, "ignored", 'annotation kopt.dev/ignore: "true" on shop/api'),
     ]);
   });
 });
@@ -316,41 +295,36 @@ describe("applyGuardrails: cooldown", () => {
 
   it("holds back a workload changed 2 days ago, saying when the cooldown ends", () => {
     const p = propose(w, HALVE);
-    expect(run({ proposals: [p], workloads: [w], recent: [merged(NOW - 2 * DAY)] }).heldBack).toEqual([
-      {
-        proposal: p,
-        rule: "cooldown",
-        reason:
-          "changed 2 days ago (rightsize, merged 2026-11-18 12:00 UTC); cooldown 7 days, until 2026-11-25 12:00 UTC",
-      },
+    expect(runOne(p, w, { recent: [merged(NOW - 2 * DAY)] }).heldBack).toEqual([
+      held(
+        p,
+        "cooldown",
+        "changed 2 days ago (rightsize, merged 2026-11-18 12:00 UTC); cooldown 7 days, until 2026-11-25 12:00 UTC",
+      ),
     ]);
   });
 
   it("ends exactly cooldownSeconds after the merge: 7 days ago is free, 7 days less a second is not", () => {
     const p = propose(w, HALVE);
-    expect(run({ proposals: [p], workloads: [w], recent: [merged(NOW - 7 * DAY)] }).kept).toEqual([
-      { proposal: p, notes: [] },
-    ]);
-    expect(run({ proposals: [p], workloads: [w], recent: [merged(NOW - 7 * DAY + 1)] }).heldBack).toEqual([
-      {
-        proposal: p,
-        rule: "cooldown",
-        reason:
-          "changed 6 days ago (rightsize, merged 2026-11-13 12:00 UTC); cooldown 7 days, until 2026-11-20 12:00 UTC",
-      },
+    expect(runOne(p, w, { recent: [merged(NOW - 7 * DAY)] }).kept).toEqual([{ proposal: p, notes: [] }]);
+    expect(runOne(p, w, { recent: [merged(NOW - 7 * DAY + 1)] }).heldBack).toEqual([
+      held(
+        p,
+        "cooldown",
+        "changed 6 days ago (rightsize, merged 2026-11-13 12:00 UTC); cooldown 7 days, until 2026-11-20 12:00 UTC",
+      ),
     ]);
   });
 
   it("counts from the latest merge to the workload, of any kind, in hours below a day", () => {
     const p = propose(w, HALVE);
     const recent = [merged(NOW - 20 * DAY), merged(NOW - 5 * 3600 - 59, "oom"), merged(NOW - 3 * DAY)];
-    expect(run({ proposals: [p], workloads: [w], recent }).heldBack).toEqual([
-      {
-        proposal: p,
-        rule: "cooldown",
-        reason:
-          "changed 5 hours ago (oom, merged 2026-11-20 06:59 UTC); cooldown 7 days, until 2026-11-27 06:59 UTC",
-      },
+    expect(runOne(p, w, { recent }).heldBack).toEqual([
+      held(
+        p,
+        "cooldown",
+        "changed 5 hours ago (oom, merged 2026-11-20 06:59 UTC); cooldown 7 days, until 2026-11-27 06:59 UTC",
+      ),
     ]);
   });
 
@@ -360,23 +334,20 @@ describe("applyGuardrails: cooldown", () => {
       merged(NOW - DAY, "rightsize", CART),
       merged(NOW - DAY, "rightsize", { ...API, namespace: "dev" }),
     ];
-    expect(run({ proposals: [p], workloads: [w], recent }).kept).toEqual([{ proposal: p, notes: [] }]);
+    expect(runOne(p, w, { recent }).kept).toEqual([{ proposal: p, notes: [] }]);
   });
 
   it("uses a configured cooldown", () => {
     const p = propose(w, HALVE);
     const policy = { cooldownSeconds: 36 * 3600 };
-    expect(run({ proposals: [p], workloads: [w], recent: [merged(NOW - DAY)], policy }).heldBack).toEqual([
-      {
-        proposal: p,
-        rule: "cooldown",
-        reason:
-          "changed 1 day ago (rightsize, merged 2026-11-19 12:00 UTC); cooldown 36 hours, until 2026-11-21 00:00 UTC",
-      },
+    expect(runOne(p, w, { recent: [merged(NOW - DAY)], policy }).heldBack).toEqual([
+      held(
+        p,
+        "cooldown",
+        "changed 1 day ago (rightsize, merged 2026-11-19 12:00 UTC); cooldown 36 hours, until 2026-11-21 00:00 UTC",
+      ),
     ]);
-    expect(run({ proposals: [p], workloads: [w], recent: [merged(NOW - 2 * DAY)], policy }).heldBack).toEqual(
-      [],
-    );
+    expect(runOne(p, w, { recent: [merged(NOW - 2 * DAY)], policy }).heldBack).toEqual([]);
   });
 
   it("exempts OOM raises, and only them", () => {
@@ -397,44 +368,22 @@ describe("applyGuardrails: bounds", () => {
   it("clamps a raise to the max, and re-prices it", () => {
     const w = workload(API);
     const p = propose(w, [change("requests.cpu", 1, 3), change("limits.cpu", 2, 4)]);
-    const { proposal, notes } = keptOnly(
-      run({
-        proposals: [p],
-        workloads: [w],
-        policy: { bounds: [{ workload: "shop/api", bounds: { cpu: { max: 2.5 } } }] },
-      }),
-    );
+    const { proposal, notes } = keepOne(p, w, bounds({ cpu: { max: 2.5 } }));
     expect(notes).toEqual([
       "app requests.cpu 1 -> 3: clamped to 2500m (bounds max 2500m)",
       "app limits.cpu 2 -> 4: clamped to 2500m (bounds max 2500m)",
     ]);
     expect(proposal.valueChanges).toEqual([
-      {
-        file: VALUES,
-        path: "api.resources.requests.cpu",
-        container: "app",
-        field: "requests.cpu",
-        to: "2500m",
-      },
-      { file: VALUES, path: "api.resources.limits.cpu", container: "app", field: "limits.cpu", to: "2500m" },
+      valueChange("api.resources.requests.cpu", "requests.cpu", "2500m"),
+      valueChange("api.resources.limits.cpu", "limits.cpu", "2500m"),
     ]);
     const r = proposal.recommendations[0] as Recommendation;
     expect(r.changes).toEqual([change("requests.cpu", 1, 2.5), change("limits.cpu", 2, 2.5)]);
     expect(r.recommended).toEqual(res([2.5, GI], [2.5, 2 * GI]));
     expect(r.current).toEqual(ONE_CORE_ONE_GI);
     // Before: (1 x 29.20 + 1 x 3.65) x 2 = 65.70. After: (2.5 x 29.20 + 3.65) x 2 = 153.30.
-    expect(p.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 65.7,
-      monthlyAfter: 182.5,
-      monthlyDelta: 116.8,
-    });
-    expect(proposal.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 65.7,
-      monthlyAfter: 153.3,
-      monthlyDelta: 87.6,
-    });
+    expect(p.cost).toEqual(eur(65.7, 182.5, 116.8));
+    expect(proposal.cost).toEqual(eur(65.7, 153.3, 87.6));
     expect({
       ...proposal,
       recommendations: p.recommendations,
@@ -446,13 +395,7 @@ describe("applyGuardrails: bounds", () => {
   it("clamps a cut to the min", () => {
     const w = workload(API);
     const p = propose(w, HALVE);
-    const { proposal, notes } = keptOnly(
-      run({
-        proposals: [p],
-        workloads: [w],
-        policy: { bounds: [{ workload: "shop/api", bounds: { memory: { min: 768 * MI } } }] },
-      }),
-    );
+    const { proposal, notes } = keepOne(p, w, bounds({ memory: { min: 768 * MI } }));
     expect(notes).toEqual(["app requests.memory 1Gi -> 512Mi: clamped to 768Mi (bounds min 768Mi)"]);
     expect(proposal.valueChanges.map((v) => [v.field, v.to])).toEqual([
       ["requests.cpu", "500m"],
@@ -461,24 +404,13 @@ describe("applyGuardrails: bounds", () => {
     ]);
     expect(proposal.recommendations[0]?.recommended).toEqual(res([0.5, 768 * MI], [null, 2 * GI]));
     // After: (0.5 x 29.20 + 0.75 x 3.65) x 2 = 34.675, which monthlyCost rounds to 34.67 (binary float).
-    expect(proposal.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 65.7,
-      monthlyAfter: 34.67,
-      monthlyDelta: -31.03,
-    });
+    expect(proposal.cost).toEqual(eur(65.7, 34.67, -31.03));
   });
 
   it("drops a change the bounds hold at its current value, and leaves a removed limit alone", () => {
     const w = workload(API);
     const p = propose(w, HALVE);
-    const { proposal, notes } = keptOnly(
-      run({
-        proposals: [p],
-        workloads: [w],
-        policy: { bounds: [{ workload: "shop/api", bounds: { cpu: { min: 1, max: 1.5 } } }] },
-      }),
-    );
+    const { proposal, notes } = keepOne(p, w, bounds({ cpu: { min: 1, max: 1.5 } }));
     expect(notes).toEqual(["app requests.cpu 1 -> 500m: left at 1 (bounds min 1, max 1500m)"]);
     expect(proposal.recommendations[0]?.changes).toEqual([
       change("requests.memory", GI, 512 * MI),
@@ -490,32 +422,22 @@ describe("applyGuardrails: bounds", () => {
       ["api.resources.limits.cpu", null],
     ]);
     // After: (29.20 + 0.5 x 3.65) x 2 = 62.05.
-    expect(proposal.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 65.7,
-      monthlyAfter: 62.05,
-      monthlyDelta: -3.65,
-    });
+    expect(proposal.cost).toEqual(eur(65.7, 62.05, -3.65));
   });
 
   it("holds the proposal back when the bounds leave nothing to change", () => {
     const w = workload(API);
     const p = propose(w, [change("requests.cpu", 1, 0.5), change("requests.memory", GI, 512 * MI)]);
-    const result = run({
-      proposals: [p],
-      workloads: [w],
-      policy: { bounds: [{ workload: "shop/api", bounds: { cpu: { min: 1 }, memory: { min: GI } } }] },
-    });
+    const result = runOne(p, w, { policy: bounds({ cpu: { min: 1 }, memory: { min: GI } }) });
     expect(result).toEqual({
       kept: [],
       heldBack: [
-        {
-          proposal: p,
-          rule: "bounds",
-          reason:
-            "nothing left to change: app requests.cpu 1 -> 500m: left at 1 (bounds min 1); " +
+        held(
+          p,
+          "bounds",
+          "nothing left to change: app requests.cpu 1 -> 500m: left at 1 (bounds min 1); " +
             "app requests.memory 1Gi -> 512Mi: left at 1Gi (bounds min 1Gi)",
-        },
+        ),
       ],
     });
   });
@@ -523,72 +445,45 @@ describe("applyGuardrails: bounds", () => {
   it("never turns a raise into a cut when the current value is already above the max", () => {
     const w = workload(API, res([3, GI], [4, 2 * GI]));
     const p = propose(w, [change("requests.cpu", 3, 3.5)]);
-    const result = run({
-      proposals: [p],
-      workloads: [w],
-      policy: { bounds: [{ workload: "shop/*", bounds: { cpu: { max: 2 } } }] },
-    });
+    const result = runOne(p, w, { policy: bounds({ cpu: { max: 2 } }, "shop/*") });
     expect(result.heldBack).toEqual([
-      {
-        proposal: p,
-        rule: "bounds",
-        reason:
-          "nothing left to change: app requests.cpu 3 -> 3500m: left at 3 (bounds max 2 would turn this raise into a cut)",
-      },
+      held(
+        p,
+        "bounds",
+        "nothing left to change: app requests.cpu 3 -> 3500m: left at 3 (bounds max 2 would turn this raise into a cut)",
+      ),
     ]);
   });
 
   it("removes a container with nothing left from a multi-container proposal, and says so", () => {
-    const w = workload(API, [
-      { name: "app", resources: ONE_CORE_ONE_GI },
-      { name: "envoy", resources: res([0.2, 128 * MI], [null, 256 * MI]) },
-    ]);
+    const w = workload(API, withSidecar(res([0.2, 128 * MI], [null, 256 * MI])));
     const app = rec(w, [change("requests.cpu", 1, 0.5)], "app");
     const envoy = rec(w, [change("requests.memory", 128 * MI, 96 * MI)], "envoy");
     const p = proposeRecs(w, [app, envoy], { resources: { app: "api.resources", envoy: "envoy.resources" } });
-    const { proposal, notes } = keptOnly(
-      run({
-        proposals: [p],
-        workloads: [w],
-        policy: { bounds: [{ workload: "shop/api", bounds: { memory: { min: 128 * MI } } }] },
-      }),
-    );
+    const { proposal, notes } = keepOne(p, w, bounds({ memory: { min: 128 * MI } }));
     expect(notes).toEqual([
       "envoy requests.memory 128Mi -> 96Mi: left at 128Mi (bounds min 128Mi)",
       "envoy: nothing left to change; left out of this proposal",
     ]);
     expect(proposal.recommendations).toEqual([app]);
     expect(proposal.valueChanges).toEqual([
-      {
-        file: VALUES,
-        path: "api.resources.requests.cpu",
-        container: "app",
-        field: "requests.cpu",
-        to: "500m",
-      },
+      valueChange("api.resources.requests.cpu", "requests.cpu", "500m"),
     ]);
     // Before: (1.2 x 29.20 + 1.125 x 3.65) x 2 = 78.2925 -> 78.29; after: (0.7 x 29.20 + 1.125 x 3.65) x 2 = 49.0925 -> 49.09.
-    expect(proposal.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 78.29,
-      monthlyAfter: 49.09,
-      monthlyDelta: -29.2,
-    });
+    expect(proposal.cost).toEqual(eur(78.29, 49.09, -29.2));
   });
 
   it("leaves right-sizing alone under replica bounds", () => {
     const w = workload(API);
     const p = propose(w, HALVE);
-    const policy = { bounds: [{ workload: "shop/api", bounds: { replicas: { min: 3, max: 5 } } }] };
-    expect(run({ proposals: [p], workloads: [w], policy }).kept).toEqual([{ proposal: p, notes: [] }]);
+    const policy = bounds({ replicas: { min: 3, max: 5 } });
+    expect(runOne(p, w, { policy }).kept).toEqual([{ proposal: p, notes: [] }]);
   });
 });
 
 describe("applyGuardrails: replica bounds on HPA proposals", () => {
   // One replica of 1 CPU / 1Gi requests costs 29.20 + 3.65 = 32.85 a month.
-  const bounds = (replicas: { min?: number; max?: number }) => ({
-    bounds: [{ workload: "shop/api", bounds: { replicas } }],
-  });
+  const replicaBounds = (replicas: Range) => bounds({ replicas });
   const setting = (name: string, to: number | boolean) => ({
     file: VALUES,
     path: `api.autoscaling.${name}`,
@@ -599,76 +494,49 @@ describe("applyGuardrails: replica bounds on HPA proposals", () => {
   it("limits a raised max to the bounds max, re-pricing it exactly as decideHpa would", () => {
     const w = withHpa(workload(API), 2, 4, 4);
     const p = proposeHpa(w, [{ kind: "raise-max", from: 4, to: 12 }]);
-    const { proposal, notes } = keptOnly(
-      run({ proposals: [p], workloads: [w], policy: bounds({ max: 10 }) }),
-    );
+    const { proposal, notes } = keepOne(p, w, replicaBounds({ max: 10 }));
     expect(notes).toEqual(["maxReplicas 4 -> 12: limited to 10 (bounds.replicas.max)"]);
     expect(proposal.settingChanges).toEqual([setting("maxReplicas", 10)]);
     expect(proposal.hpa?.map((r) => r.change)).toEqual([{ kind: "raise-max", from: 4, to: 10 }]);
     expect(proposal.hpa?.[0]?.evidence).toBe(p.hpa?.[0]?.evidence);
     // Pinned at its max, it runs at the new max. Before: 4 x 32.85 = 131.40; proposed: 12 x 32.85 = 394.20;
     // after the clamp: 10 x 32.85 = 328.50.
-    expect(p.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 131.4,
-      monthlyAfter: 394.2,
-      monthlyDelta: 262.8,
-    });
-    expect(proposal.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 131.4,
-      monthlyAfter: 328.5,
-      monthlyDelta: 197.1,
-    });
+    expect(p.cost).toEqual(eur(131.4, 394.2, 262.8));
+    expect(proposal.cost).toEqual(eur(131.4, 328.5, 197.1));
     expect(proposal).toEqual(proposeHpa(w, [{ kind: "raise-max", from: 4, to: 10 }]));
   });
 
   it("holds back a raised max that the bounds max leaves at the current max", () => {
     const w = withHpa(workload(API), 2, 10, 10);
     const p = proposeHpa(w, [{ kind: "raise-max", from: 10, to: 14 }]);
-    expect(run({ proposals: [p], workloads: [w], policy: bounds({ max: 10 }) }).heldBack).toEqual([
-      {
-        proposal: p,
-        rule: "bounds",
-        reason: "nothing left to change: maxReplicas 10 -> 14: left at 10 (bounds.replicas.max)",
-      },
+    expect(runOne(p, w, { policy: replicaBounds({ max: 10 }) }).heldBack).toEqual([
+      held(p, "bounds", "nothing left to change: maxReplicas 10 -> 14: left at 10 (bounds.replicas.max)"),
     ]);
   });
 
   it("never turns a raised max into a cut when the current max is already above the bounds max", () => {
     const w = withHpa(workload(API), 5, 6, 6);
     const p = proposeHpa(w, [{ kind: "raise-max", from: 6, to: 10 }]);
-    expect(run({ proposals: [p], workloads: [w], policy: bounds({ max: 4 }) }).heldBack).toEqual([
-      {
-        proposal: p,
-        rule: "bounds",
-        reason:
-          "nothing left to change: maxReplicas 6 -> 10: left at 6 (bounds.replicas.max 4 would turn this raise into a cut)",
-      },
+    expect(runOne(p, w, { policy: replicaBounds({ max: 4 }) }).heldBack).toEqual([
+      held(
+        p,
+        "bounds",
+        "nothing left to change: maxReplicas 6 -> 10: left at 6 (bounds.replicas.max 4 would turn this raise into a cut)",
+      ),
     ]);
   });
 
   it("limits a lowered min to the bounds min, re-pricing it exactly as decideHpa would", () => {
     const w = withHpa(workload(API), 6, 10, 6);
     const p = proposeHpa(w, [{ kind: "lower-min", from: 6, to: 2 }]);
-    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w], policy: bounds({ min: 3 }) }));
+    const { proposal, notes } = keepOne(p, w, replicaBounds({ min: 3 }));
     expect(notes).toEqual(["minReplicas 6 -> 2: limited to 3 (bounds.replicas.min)"]);
     expect(proposal.settingChanges).toEqual([setting("minReplicas", 3)]);
     expect(proposal.hpa?.map((r) => r.change)).toEqual([{ kind: "lower-min", from: 6, to: 3 }]);
     // Idle at its min, it runs at the new min. Before: 6 x 32.85 = 197.10; proposed: 2 x 32.85 = 65.70;
     // after the clamp: 3 x 32.85 = 98.55.
-    expect(p.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 197.1,
-      monthlyAfter: 65.7,
-      monthlyDelta: -131.4,
-    });
-    expect(proposal.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 197.1,
-      monthlyAfter: 98.55,
-      monthlyDelta: -98.55,
-    });
+    expect(p.cost).toEqual(eur(197.1, 65.7, -131.4));
+    expect(proposal.cost).toEqual(eur(197.1, 98.55, -98.55));
     expect(proposal).toEqual(proposeHpa(w, [{ kind: "lower-min", from: 6, to: 3 }]));
   });
 
@@ -677,9 +545,7 @@ describe("applyGuardrails: replica bounds on HPA proposals", () => {
     const p = proposeHpa(w, [
       { kind: "enable-hpa", minReplicas: 2, maxReplicas: 12, targetCPUUtilizationPercentage: 70 },
     ]);
-    const { proposal, notes } = keptOnly(
-      run({ proposals: [p], workloads: [w], policy: bounds({ min: 3, max: 8 }) }),
-    );
+    const { proposal, notes } = keepOne(p, w, replicaBounds({ min: 3, max: 8 }));
     expect(notes).toEqual([
       "minReplicas 2 (new HPA): limited to 3 (bounds.replicas.min)",
       "maxReplicas 12 (new HPA): limited to 8 (bounds.replicas.max)",
@@ -694,13 +560,8 @@ describe("applyGuardrails: replica bounds on HPA proposals", () => {
       { kind: "enable-hpa", minReplicas: 3, maxReplicas: 8, targetCPUUtilizationPercentage: 70 },
     ]);
     // Enabling starts from today's 2 replicas (2 x 32.85 = 65.70); a min of 3 runs at least 3: 98.55.
-    expect(p.cost).toEqual({ currency: "EUR", monthlyBefore: 65.7, monthlyAfter: 65.7, monthlyDelta: 0 });
-    expect(proposal.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 65.7,
-      monthlyAfter: 98.55,
-      monthlyDelta: 32.85,
-    });
+    expect(p.cost).toEqual(eur(65.7, 65.7, 0));
+    expect(proposal.cost).toEqual(eur(65.7, 98.55, 32.85));
   });
 
   it("keeps a new HPA whose min and max the bounds leave where they were proposed", () => {
@@ -708,9 +569,7 @@ describe("applyGuardrails: replica bounds on HPA proposals", () => {
     const p = proposeHpa(w, [
       { kind: "enable-hpa", minReplicas: 3, maxReplicas: 12, targetCPUUtilizationPercentage: 70 },
     ]);
-    const { proposal, notes } = keptOnly(
-      run({ proposals: [p], workloads: [w], policy: bounds({ min: 3, max: 3 }) }),
-    );
+    const { proposal, notes } = keepOne(p, w, replicaBounds({ min: 3, max: 3 }));
     expect(notes).toEqual(["maxReplicas 12 (new HPA): limited to 3 (bounds.replicas.max)"]);
     // min 3 = max 3: the "enabled" change and the target are still proposed.
     expect(proposal.settingChanges?.map((c) => [c.setting, c.to])).toEqual([
@@ -734,7 +593,7 @@ describe("applyGuardrails: replica bounds on HPA proposals", () => {
         { workload: "shop/api", bounds: { replicas: { max: 3 } } },
       ],
     };
-    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w], policy }));
+    const { proposal, notes } = keepOne(p, w, policy);
     expect(notes).toEqual([
       "minReplicas 2 (new HPA): limited to 5 (bounds.replicas.min)",
       "maxReplicas 10 (new HPA): limited to 3 (bounds.replicas.max)",
@@ -750,12 +609,7 @@ describe("applyGuardrails: replica bounds on HPA proposals", () => {
       { kind: "enable-hpa", minReplicas: 3, maxReplicas: 3, targetCPUUtilizationPercentage: 70 },
     ]);
     // From 2 replicas to at least 3: 3 x 32.85 = 98.55.
-    expect(proposal.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 65.7,
-      monthlyAfter: 98.55,
-      monthlyDelta: 32.85,
-    });
+    expect(proposal.cost).toEqual(eur(65.7, 98.55, 32.85));
   });
 
   it("leaves out a finding whose setting the bounds emptied, and keeps the rest", () => {
@@ -764,9 +618,7 @@ describe("applyGuardrails: replica bounds on HPA proposals", () => {
       { kind: "raise-max", from: 10, to: 14 },
       { kind: "stabilize-scale-down", stabilizationWindowSeconds: 600 },
     ]);
-    const { proposal, notes } = keptOnly(
-      run({ proposals: [p], workloads: [w], policy: bounds({ max: 10 }) }),
-    );
+    const { proposal, notes } = keepOne(p, w, replicaBounds({ max: 10 }));
     expect(notes).toEqual([
       "maxReplicas 10 -> 14: left at 10 (bounds.replicas.max)",
       "raise-max: nothing left to change; left out of this proposal",
@@ -774,12 +626,7 @@ describe("applyGuardrails: replica bounds on HPA proposals", () => {
     expect(proposal.settingChanges).toEqual([setting("scaleDownStabilizationSeconds", 600)]);
     expect(proposal.hpa).toEqual([p.hpa?.[1]]);
     // Only the stabilization window is left: 10 x 32.85 = 328.50 before and after.
-    expect(proposal.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 328.5,
-      monthlyAfter: 328.5,
-      monthlyDelta: 0,
-    });
+    expect(proposal.cost).toEqual(eur(328.5, 328.5, 0));
     expect(proposal).toEqual(
       proposeHpa(w, [{ kind: "stabilize-scale-down", stabilizationWindowSeconds: 600 }]),
     );
@@ -789,7 +636,7 @@ describe("applyGuardrails: replica bounds on HPA proposals", () => {
     const w = withHpa(workload(API), 8, 10, 8);
     // 8 -> 2 is a 75% cut: the max step (50%) is for requests and limits only.
     const p = proposeHpa(w, [{ kind: "lower-min", from: 8, to: 2 }]);
-    const result = run({ proposals: [p], workloads: [w], policy: bounds({ min: 1, max: 20 }) });
+    const result = runOne(p, w, { policy: replicaBounds({ min: 1, max: 20 }) });
     expect(result).toEqual({ kept: [{ proposal: p, notes: [] }], heldBack: [] });
     expect(result.kept[0]?.proposal).toBe(p);
   });
@@ -797,52 +644,40 @@ describe("applyGuardrails: replica bounds on HPA proposals", () => {
   it("leaves settings other than minReplicas and maxReplicas alone", () => {
     const w = withHpa(workload(API), 2, 10, 6);
     const p = proposeHpa(w, [{ kind: "stabilize-scale-down", stabilizationWindowSeconds: 600 }]);
-    const result = run({ proposals: [p], workloads: [w], policy: bounds({ min: 3, max: 5 }) });
+    const result = runOne(p, w, { policy: replicaBounds({ min: 3, max: 5 }) });
     expect(result.kept[0]?.proposal).toBe(p);
   });
 });
 
 describe("applyGuardrails: bounds on OOM raises", () => {
-  const policy = { bounds: [{ workload: "shop/api", bounds: { memory: { max: 2.5 * GI } } }] };
+  const policy = bounds({ memory: { max: 2.5 * GI } });
 
   it("clamps an OOM raise to the memory max, like any other change", () => {
     const w = workload(API);
     const p = proposeOom(w, [change("limits.memory", 2 * GI, 3 * GI)]);
-    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w], policy }));
+    const { proposal, notes } = keepOne(p, w, policy);
     expect(notes).toEqual(["app limits.memory 2Gi -> 3Gi: clamped to 2560Mi (bounds max 2560Mi)"]);
     expect(proposal.recommendations).toEqual([]);
     expect(proposal.oom?.[0]?.changes).toEqual([change("limits.memory", 2 * GI, 2.5 * GI)]);
     expect(proposal.oom?.[0]?.recommended).toEqual(res([1, GI], [2, 2.5 * GI]));
     expect(proposal.oom?.[0]?.evidence).toBe(p.oom?.[0]?.evidence);
     expect(proposal.valueChanges).toEqual([
-      {
-        file: VALUES,
-        path: "api.resources.limits.memory",
-        container: "app",
-        field: "limits.memory",
-        to: "2560Mi",
-      },
+      valueChange("api.resources.limits.memory", "limits.memory", "2560Mi"),
     ]);
     // A +50% raise is tier low, and so is +25%. Limits cost nothing (requests are what nodes reserve).
     expect([p.tier, proposal.tier]).toEqual(["low", "low"]);
-    expect(proposal.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 65.7,
-      monthlyAfter: 65.7,
-      monthlyDelta: 0,
-    });
+    expect(proposal.cost).toEqual(eur(65.7, 65.7, 0));
   });
 
   it("holds back an OOM raise when the limit is already at the max", () => {
     const w = workload(API, res([1, GI], [2, 2.5 * GI]));
     const p = proposeOom(w, [change("limits.memory", 2.5 * GI, 3.75 * GI)]);
-    expect(run({ proposals: [p], workloads: [w], policy }).heldBack).toEqual([
-      {
-        proposal: p,
-        rule: "bounds",
-        reason:
-          "nothing left to change: app limits.memory 2560Mi -> 3840Mi: left at 2560Mi (bounds max 2560Mi)",
-      },
+    expect(runOne(p, w, { policy }).heldBack).toEqual([
+      held(
+        p,
+        "bounds",
+        "nothing left to change: app limits.memory 2560Mi -> 3840Mi: left at 2560Mi (bounds max 2560Mi)",
+      ),
     ]);
   });
 });
@@ -873,12 +708,12 @@ describe("applyGuardrails: max step", () => {
 
   it("passes a cut of exactly 50% unclamped", () => {
     const p = propose(w, HALVE);
-    expect(keptOnly(run({ proposals: [p], workloads: [w] }))).toEqual({ proposal: p, notes: [] });
+    expect(keepOne(p, w)).toEqual({ proposal: p, notes: [] });
   });
 
   it("limits a 51% cut to 50%, re-pricing it", () => {
     const p = propose(w, [change("requests.cpu", 1, 0.49), change("requests.memory", GI, 500 * MI)]);
-    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w] }));
+    const { proposal, notes } = keepOne(p, w);
     expect(notes).toEqual([
       "app requests.cpu 1 -> 490m: a cut of 51%, limited to 500m (max step 50% per change; the rest in later runs)",
       "app requests.memory 1Gi -> 500Mi: a cut of 51%, limited to 512Mi (max step 50% per change; the rest in later runs)",
@@ -896,78 +731,78 @@ describe("applyGuardrails: max step", () => {
     // A cut of more than half is critical (two approvers); the 50% step left of it is medium.
     expect([p.tier, proposal.tier]).toEqual(["critical", "medium"]);
     // After: (0.5 x 29.20 + 0.5 x 3.65) x 2 = 32.85.
-    expect(proposal.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 65.7,
-      monthlyAfter: 32.85,
-      monthlyDelta: -32.85,
-    });
-  });
-
-  it("rounds the step up to a quantity people write", () => {
-    const small = workload(API, res([0.75, 1000 * MI], [null, null]));
-    const p = propose(small, [
-      change("requests.cpu", 0.75, 0.1),
-      change("requests.memory", 1000 * MI, 100 * MI),
-    ]);
-    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [small] }));
-    // 375m rounds up to 380m (10m steps under a core); 500Mi to 512Mi (16Mi steps under 1Gi).
-    expect(notes).toEqual([
-      "app requests.cpu 750m -> 100m: a cut of 87%, limited to 380m (max step 50% per change; the rest in later runs)",
-      "app requests.memory 1000Mi -> 100Mi: a cut of 90%, limited to 512Mi (max step 50% per change; the rest in later runs)",
-      "tier critical -> medium (approval: one architect)",
-    ]);
-    expect(proposal.valueChanges.map((v) => v.to)).toEqual(["380m", "512Mi"]);
+    expect(proposal.cost).toEqual(eur(65.7, 32.85, -32.85));
   });
 
   it("never limits a raise", () => {
     const p = propose(w, [change("requests.cpu", 1, 4), change("limits.cpu", 2, 8)]);
-    expect(keptOnly(run({ proposals: [p], workloads: [w] }))).toEqual({ proposal: p, notes: [] });
-  });
-
-  it("uses a configured maxCutFraction", () => {
-    const p = propose(w, [change("requests.cpu", 1, 0.7)]);
-    const { proposal, notes } = keptOnly(
-      run({ proposals: [p], workloads: [w], policy: { maxCutFraction: 0.25 } }),
-    );
-    expect(notes).toEqual([
-      "app requests.cpu 1 -> 700m: a cut of 30%, limited to 750m (max step 25% per change; the rest in later runs)",
-    ]);
-    expect(proposal.valueChanges.map((v) => v.to)).toEqual(["750m"]);
+    expect(keepOne(p, w)).toEqual({ proposal: p, notes: [] });
   });
 
   it("holds back a cut that rounding brings back to the current value", () => {
     const tiny = workload(API, res([0.005, GI], [null, null]));
     const p = propose(tiny, [change("requests.cpu", 0.005, 0.002)]);
-    expect(run({ proposals: [p], workloads: [tiny] }).heldBack).toEqual([
-      {
-        proposal: p,
-        rule: "max-step",
-        reason:
-          "nothing left to change: app requests.cpu 5m -> 2m: left at 5m (a cut of at most 50% rounds back up to it)",
-      },
+    expect(runOne(p, tiny).heldBack).toEqual([
+      held(
+        p,
+        "max-step",
+        "nothing left to change: app requests.cpu 5m -> 2m: left at 5m (a cut of at most 50% rounds back up to it)",
+      ),
     ]);
   });
 
-  it("applies after bounds: far above a max bound, the value walks down to it over several runs", () => {
-    const big = workload(API, res([4, GI], [null, null]));
-    const p = propose(big, [change("requests.cpu", 4, 0.5)]);
-    const policy = { bounds: [{ workload: "shop/api", bounds: { cpu: { max: 1.5 } } }] };
-    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [big], policy }));
-    expect(notes).toEqual([
-      "app requests.cpu 4 -> 500m: a cut of 88%, limited to 2 (max step 50% per change; the rest in later runs)",
-      "tier critical -> medium (approval: one architect)",
-    ]);
-    expect(proposal.valueChanges.map((v) => v.to)).toEqual(["2"]);
-  });
+  // Each keeps its one proposal, with these notes and these new values.
+  const steps: StepCase[] = [
+    {
+      title: "rounds the step up to a quantity people write",
+      current: res([0.75, 1000 * MI], [null, null]),
+      changes: [change("requests.cpu", 0.75, 0.1), change("requests.memory", 1000 * MI, 100 * MI)],
+      // 375m rounds up to 380m (10m steps under a core); 500Mi to 512Mi (16Mi steps under 1Gi).
+      notes: [
+        "app requests.cpu 750m -> 100m: a cut of 87%, limited to 380m (max step 50% per change; the rest in later runs)",
+        "app requests.memory 1000Mi -> 100Mi: a cut of 90%, limited to 512Mi (max step 50% per change; the rest in later runs)",
+        "tier critical -> medium (approval: one architect)",
+      ],
+      values: ["380m", "512Mi"],
+    },
+    {
+      title: "uses a configured maxCutFraction",
+      current: ONE_CORE_ONE_GI,
+      changes: [change("requests.cpu", 1, 0.7)],
+      policy: { maxCutFraction: 0.25 },
+      notes: [
+        "app requests.cpu 1 -> 700m: a cut of 30%, limited to 750m (max step 25% per change; the rest in later runs)",
+      ],
+      values: ["750m"],
+    },
+    {
+      title: "applies after bounds: far above a max bound, the value walks down to it over several runs",
+      current: res([4, GI], [null, null]),
+      changes: [change("requests.cpu", 4, 0.5)],
+      policy: bounds({ cpu: { max: 1.5 } }),
+      notes: [
+        "app requests.cpu 4 -> 500m: a cut of 88%, limited to 2 (max step 50% per change; the rest in later runs)",
+        "tier critical -> medium (approval: one architect)",
+      ],
+      values: ["2"],
+    },
+  ];
+  for (const { title, current, changes, policy, notes, values } of steps) {
+    it(title, () => {
+      const w = workload(API, current);
+      const kept = keepOne(propose(w, changes), w, policy);
+      expect(kept.notes).toEqual(notes);
+      expect(kept.proposal.valueChanges.map((v) => v.to)).toEqual(values);
+    });
+  }
 });
 
 describe("applyGuardrails: limit >= request after clamping", () => {
   it("lowers a request that a min bound raised above its unchanged limit to the limit", () => {
     const w = workload(API, res([0.2, 256 * MI], [0.5, 512 * MI]));
     const p = propose(w, [change("requests.cpu", 0.2, 0.3)]);
-    const policy = { bounds: [{ workload: "shop/api", bounds: { cpu: { min: 1 } } }] };
-    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w], policy }));
+    const policy = bounds({ cpu: { min: 1 } });
+    const { proposal, notes } = keepOne(p, w, policy);
     expect(notes).toEqual([
       "app requests.cpu 200m -> 300m: clamped to 1 (bounds min 1)",
       "app requests.cpu 200m -> 300m: lowered to the limit 500m (Kubernetes rejects a request above its limit)",
@@ -982,8 +817,8 @@ describe("applyGuardrails: limit >= request after clamping", () => {
   it("adds a request change, at its container's values path, when a max bound cuts the limit below it", () => {
     const w = workload(API, res([1.5, GI], [2, 2 * GI]));
     const p = propose(w, [change("limits.cpu", 2, 1.8)]);
-    const policy = { bounds: [{ workload: "shop/api", bounds: { cpu: { max: 1.2 } } }] };
-    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w], policy }));
+    const policy = bounds({ cpu: { max: 1.2 } });
+    const { proposal, notes } = keepOne(p, w, policy);
     expect(notes).toEqual([
       "app limits.cpu 2 -> 1800m: clamped to 1200m (bounds max 1200m)",
       "app requests.cpu 1500m: lowered to the limit 1200m (Kubernetes rejects a request above its limit)",
@@ -994,52 +829,52 @@ describe("applyGuardrails: limit >= request after clamping", () => {
     ]);
     expect(proposal.recommendations[0]?.recommended).toEqual(res([1.2, GI], [1.2, 2 * GI]));
     expect(proposal.valueChanges).toEqual([
-      {
-        file: VALUES,
-        path: "api.resources.requests.cpu",
-        container: "app",
-        field: "requests.cpu",
-        to: "1200m",
-      },
-      { file: VALUES, path: "api.resources.limits.cpu", container: "app", field: "limits.cpu", to: "1200m" },
+      valueChange("api.resources.requests.cpu", "requests.cpu", "1200m"),
+      valueChange("api.resources.limits.cpu", "limits.cpu", "1200m"),
     ]);
     // Before: (1.5 x 29.20 + 3.65) x 2 = 94.90; after: (1.2 x 29.20 + 3.65) x 2 = 77.38.
-    expect(proposal.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 94.9,
-      monthlyAfter: 77.38,
-      monthlyDelta: -17.52,
+    expect(proposal.cost).toEqual(eur(94.9, 77.38, -17.52));
+  });
+
+  // Each keeps its one proposal, with these notes and these new values by field.
+  const clamps: StepCase<[string, string | null]>[] = [
+    {
+      title:
+        "limits a cut that a max bound deepened by the max step too, which keeps the limit above the request",
+      // The bound takes 3 -> 2 to 3 -> 1; the max step limits that to 1500m, which the 1500m request still fits.
+      current: res([1.5, GI], [3, 2 * GI]),
+      changes: [change("limits.cpu", 3, 2)],
+      policy: bounds({ cpu: { max: 1 } }),
+      notes: [
+        "app limits.cpu 3 -> 2: clamped to 1 (bounds max 1)",
+        "app limits.cpu 3 -> 1: a cut of 67%, limited to 1500m (max step 50% per change; the rest in later runs)",
+      ],
+      values: [["limits.cpu", "1500m"]],
+    },
+    {
+      title: "lowers a rounded-up step that lands above the limit",
+      // 1010m -> 300m is limited to 505m, rounded up to 510m; the limit's exactly-50% cut to 505m passes.
+      current: res([1.01, GI], [1.01, 2 * GI]),
+      changes: [change("requests.cpu", 1.01, 0.3), change("limits.cpu", 1.01, 0.505)],
+      notes: [
+        "app requests.cpu 1010m -> 300m: a cut of 70%, limited to 510m (max step 50% per change; the rest in later runs)",
+        "app requests.cpu 1010m -> 300m: lowered to the limit 505m (Kubernetes rejects a request above its limit)",
+        "tier critical -> medium (approval: one architect)",
+      ],
+      values: [
+        ["requests.cpu", "505m"],
+        ["limits.cpu", "505m"],
+      ],
+    },
+  ];
+  for (const { title, current, changes, policy, notes, values } of clamps) {
+    it(title, () => {
+      const w = workload(API, current);
+      const kept = keepOne(propose(w, changes), w, policy);
+      expect(kept.notes).toEqual(notes);
+      expect(kept.proposal.valueChanges.map((v) => [v.field, v.to])).toEqual(values);
     });
-  });
-
-  it("limits a cut that a max bound deepened by the max step too, which keeps the limit above the request", () => {
-    // The bound takes 3 -> 2 to 3 -> 1; the max step limits that to 1500m, which the 1500m request still fits.
-    const w = workload(API, res([1.5, GI], [3, 2 * GI]));
-    const p = propose(w, [change("limits.cpu", 3, 2)]);
-    const policy = { bounds: [{ workload: "shop/api", bounds: { cpu: { max: 1 } } }] };
-    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w], policy }));
-    expect(notes).toEqual([
-      "app limits.cpu 3 -> 2: clamped to 1 (bounds max 1)",
-      "app limits.cpu 3 -> 1: a cut of 67%, limited to 1500m (max step 50% per change; the rest in later runs)",
-    ]);
-    expect(proposal.valueChanges.map((v) => [v.field, v.to])).toEqual([["limits.cpu", "1500m"]]);
-  });
-
-  it("lowers a rounded-up step that lands above the limit", () => {
-    // 1010m -> 300m is limited to 505m, rounded up to 510m; the limit's exactly-50% cut to 505m passes.
-    const w = workload(API, res([1.01, GI], [1.01, 2 * GI]));
-    const p = propose(w, [change("requests.cpu", 1.01, 0.3), change("limits.cpu", 1.01, 0.505)]);
-    const { proposal, notes } = keptOnly(run({ proposals: [p], workloads: [w] }));
-    expect(notes).toEqual([
-      "app requests.cpu 1010m -> 300m: a cut of 70%, limited to 510m (max step 50% per change; the rest in later runs)",
-      "app requests.cpu 1010m -> 300m: lowered to the limit 505m (Kubernetes rejects a request above its limit)",
-      "tier critical -> medium (approval: one architect)",
-    ]);
-    expect(proposal.valueChanges.map((v) => [v.field, v.to])).toEqual([
-      ["requests.cpu", "505m"],
-      ["limits.cpu", "505m"],
-    ]);
-  });
+  }
 });
 
 describe("applyGuardrails: max proposals per run", () => {
@@ -1073,18 +908,16 @@ describe("applyGuardrails: max proposals per run", () => {
     });
     expect(result.kept.map((k) => k.proposal)).toEqual([oomD, cutA]);
     expect(result.heldBack).toEqual([
-      {
-        proposal: raiseB,
-        rule: "max-proposals",
-        reason:
-          "at most 2 proposals per run (maxProposalsPerRun); this one ranks 3 of 4 (OOM first, then by monthly cost effect)",
-      },
-      {
-        proposal: cutC,
-        rule: "max-proposals",
-        reason:
-          "at most 2 proposals per run (maxProposalsPerRun); this one ranks 4 of 4 (OOM first, then by monthly cost effect)",
-      },
+      held(
+        raiseB,
+        "max-proposals",
+        "at most 2 proposals per run (maxProposalsPerRun); this one ranks 3 of 4 (OOM first, then by monthly cost effect)",
+      ),
+      held(
+        cutC,
+        "max-proposals",
+        "at most 2 proposals per run (maxProposalsPerRun); this one ranks 4 of 4 (OOM first, then by monthly cost effect)",
+      ),
     ]);
   });
 
@@ -1133,20 +966,12 @@ describe("applyGuardrails: max proposals per run", () => {
 
 describe("proposalCost", () => {
   it("prices a proposal exactly as decideRightsize does", () => {
-    const w = workload(API, [
-      { name: "app", resources: ONE_CORE_ONE_GI },
-      { name: "envoy", resources: res([0.2, 128 * MI], [null, 256 * MI]) },
-    ]);
+    const w = workload(API, withSidecar(res([0.2, 128 * MI], [null, 256 * MI])));
     const recs = [rec(w, HALVE, "app")];
     const p = proposeRecs(w, recs, { resources: { app: "api.resources" } });
     expect(proposalCost(w, p.recommendations, p.replicas, PRICES)).toEqual(p.cost);
     // Before: (1.2 x 29.20 + 1.125 x 3.65) x 2 = 78.29; after: (0.7 x 29.20 + 0.625 x 3.65) x 2 = 45.4425 -> 45.44.
-    expect(p.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 78.29,
-      monthlyAfter: 45.44,
-      monthlyDelta: -32.85,
-    });
+    expect(p.cost).toEqual(eur(78.29, 45.44, -32.85));
   });
 
   it("prices an OOM proposal exactly as decideOom does", () => {
@@ -1157,12 +982,7 @@ describe("proposalCost", () => {
     ]);
     expect(proposalCost(w, p.oom ?? [], p.replicas, PRICES)).toEqual(p.cost);
     // Before: (29.20 + 1.5 x 3.65) x 2 = 69.35; after: (29.20 + 2.25 x 3.65) x 2 = 74.825 -> 74.83.
-    expect(p.cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 69.35,
-      monthlyAfter: 74.83,
-      monthlyDelta: 5.48,
-    });
+    expect(p.cost).toEqual(eur(69.35, 74.83, 5.48));
   });
 });
 

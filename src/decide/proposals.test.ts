@@ -1,11 +1,32 @@
 import { describe, expect, it } from "vitest";
+import {
+  AGENT,
+  API,
+  CART,
+  CLUSTER,
+  costEffect,
+  DB,
+  GI,
+  HALVE,
+  hpaState,
+  MI,
+  mapping,
+  ONE_CORE_ONE_GI,
+  pod,
+  recommendation as rec,
+  res,
+  clusterState as state,
+  valueChange,
+  withSidecar,
+  workload,
+} from "../../test/support/model-fixtures.ts";
 import type { OomRecommendation } from "../analyze/oom.ts";
-import type { WorkloadMapping } from "../formats/config.ts";
 import { DEFAULT_PRICES } from "../model/policy.ts";
-import type { Evidence, FieldChange, Recommendation, RightsizeResult } from "../model/recommendation.ts";
-import type { ClusterState, PodState, Resources, Workload, WorkloadRef } from "../model/types.ts";
+import type { FieldChange, Recommendation, RightsizeResult } from "../model/recommendation.ts";
+import type { ClusterState } from "../model/types.ts";
 import {
   branchName,
+  type CostEffect,
   changeSize,
   decideOom,
   decideRightsize,
@@ -14,76 +35,10 @@ import {
   proposalId,
 } from "./proposals.ts";
 
-const NOW = 1_795_176_000; // 2026-11-20T12:00:00Z
-const MI = 2 ** 20;
-const GI = 2 ** 30;
-const CLUSTER = "prod-eu";
-const VALUES = "clusters/prod-eu/values.yaml";
-
-const API: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "api" };
-const CART: WorkloadRef = { namespace: "shop", kind: "Deployment", name: "cart" };
-const DB: WorkloadRef = { namespace: "shop", kind: "StatefulSet", name: "db" };
-const AGENT: WorkloadRef = { namespace: "kube-system", kind: "DaemonSet", name: "log-agent" };
-
-function res(
-  requests: [cpu: number | null, memory: number | null],
-  limits: [cpu: number | null, memory: number | null],
-): Resources {
-  return {
-    requests: { cpu: requests[0], memory: requests[1] },
-    limits: { cpu: limits[0], memory: limits[1] },
-  };
-}
-
-/** 1 CPU / 1Gi requests, 2 CPU / 2Gi limits. */
-const ONE_CORE_ONE_GI = res([1, GI], [2, 2 * GI]);
-
-function workload(ref: WorkloadRef, containers: Workload["containers"], replicas: number | null): Workload {
-  return {
-    ref,
-    replicas,
-    labels: { "app.kubernetes.io/name": ref.name },
-    annotations: {},
-    containers,
-    hpa: null,
-  };
-}
-
-function state(workloads: Workload[], pods: PodState[] = []): ClusterState {
-  return { cluster: CLUSTER, observedAt: NOW, workloads, pods };
-}
-
-const EVIDENCE: Evidence = {
-  window: { start: NOW - 168 * 3600, end: NOW, hours: 168 },
-  pods: 2,
-  cpu: { samples: 4034, p50: 0.21, p95: 0.34, p99: 0.38, max: 0.41 },
-  memory: { samples: 4034, p50: 300 * MI, p95: 340 * MI, p99: 350 * MI, max: 360 * MI },
-};
-
-function rec(
-  ref: WorkloadRef,
-  container: string,
-  current: Resources,
-  changes: FieldChange[],
-): Recommendation {
-  const recommended: Resources = structuredClone(current);
-  for (const c of changes) {
-    const [group, resource] = c.field.split(".") as ["requests" | "limits", "cpu" | "memory"];
-    recommended[group][resource] = c.to;
-  }
-  return { workload: ref, container, current, recommended, changes, confidence: 1, evidence: EVIDENCE };
-}
-
-/** Halves requests (1 CPU -> 500m, 1Gi -> 512Mi) and removes the CPU limit. */
-const HALVE: FieldChange[] = [
-  { field: "requests.cpu", from: 1, to: 0.5 },
-  { field: "requests.memory", from: GI, to: 512 * MI },
-  { field: "limits.cpu", from: 2, to: null },
-];
-
-function mapping(workloadName: string, extra: Partial<WorkloadMapping> = {}): WorkloadMapping {
-  return { workload: workloadName, valuesFile: VALUES, prefix: "", ...extra };
-}
+const usd = (before: number, after: number, delta: number): CostEffect =>
+  costEffect("USD", before, after, delta);
+const eur = (before: number, after: number, delta: number): CostEffect =>
+  costEffect("EUR", before, after, delta);
 
 function result(
   recommendations: Recommendation[],
@@ -99,10 +54,7 @@ function only(proposals: Proposal[]): Proposal {
 
 describe("decideRightsize: which workloads get a proposal", () => {
   it("makes one proposal per workload with changes, and lists recommendations without changes as unchanged", () => {
-    const s = state([
-      workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2),
-      workload(CART, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2),
-    ]);
+    const s = state([workload(API), workload(CART)]);
     const apiRec = rec(API, "app", ONE_CORE_ONE_GI, HALVE);
     const cartRec = rec(CART, "app", ONE_CORE_ONE_GI, []);
     const decision = decideRightsize(
@@ -119,14 +71,14 @@ describe("decideRightsize: which workloads get a proposal", () => {
   });
 
   it("passes on what the analyzer skipped", () => {
-    const s = state([workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2)]);
+    const s = state([workload(API)]);
     const skipped = [{ workload: API, container: "app", reason: "only 3.5h of usage history (needs 24h)" }];
     const decision = decideRightsize(s, result([], skipped), [mapping("shop/api")], DEFAULT_PRICES);
     expect(decision).toEqual({ proposals: [], unchanged: [], skipped });
   });
 
   it("skips a workload without a values mapping, naming the workload", () => {
-    const s = state([workload(DB, [{ name: "postgres", resources: ONE_CORE_ONE_GI }], 1)]);
+    const s = state([workload(DB, [{ name: "postgres", resources: ONE_CORE_ONE_GI }], { replicas: 1 })]);
     const decision = decideRightsize(
       s,
       result([rec(DB, "postgres", ONE_CORE_ONE_GI, HALVE)]),
@@ -144,7 +96,7 @@ describe("decideRightsize: which workloads get a proposal", () => {
   });
 
   it("does not use a mapping whose kind differs from the workload's", () => {
-    const s = state([workload(DB, [{ name: "postgres", resources: ONE_CORE_ONE_GI }], 1)]);
+    const s = state([workload(DB, [{ name: "postgres", resources: ONE_CORE_ONE_GI }], { replicas: 1 })]);
     const decision = decideRightsize(
       s,
       result([rec(DB, "postgres", ONE_CORE_ONE_GI, HALVE)]),
@@ -160,24 +112,14 @@ describe("decideRightsize: which workloads get a proposal", () => {
 
 describe("decideRightsize: values paths", () => {
   const SIDECAR_RES = res([0.2, 128 * MI], [null, 256 * MI]);
-  const twoContainers = () =>
-    state([
-      workload(
-        API,
-        [
-          { name: "app", resources: ONE_CORE_ONE_GI },
-          { name: "envoy", resources: SIDECAR_RES },
-        ],
-        2,
-      ),
-    ]);
+  const twoContainers = () => state([workload(API, withSidecar(SIDECAR_RES))]);
   const appRec = rec(API, "app", ONE_CORE_ONE_GI, [{ field: "requests.cpu", from: 1, to: 0.35 }]);
   const envoyRec = rec(API, "envoy", SIDECAR_RES, [
     { field: "requests.memory", from: 128 * MI, to: 48 * MI },
   ]);
 
   it("writes under <prefix>.resources with Kubernetes quantities, null for a removed limit", () => {
-    const s = state([workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2)]);
+    const s = state([workload(API)]);
     const decision = decideRightsize(
       s,
       result([rec(API, "app", ONE_CORE_ONE_GI, HALVE)]),
@@ -185,26 +127,14 @@ describe("decideRightsize: values paths", () => {
       DEFAULT_PRICES,
     );
     expect(only(decision.proposals).valueChanges).toEqual([
-      {
-        file: VALUES,
-        path: "api.resources.requests.cpu",
-        container: "app",
-        field: "requests.cpu",
-        to: "500m",
-      },
-      {
-        file: VALUES,
-        path: "api.resources.requests.memory",
-        container: "app",
-        field: "requests.memory",
-        to: "512Mi",
-      },
-      { file: VALUES, path: "api.resources.limits.cpu", container: "app", field: "limits.cpu", to: null },
+      valueChange("api.resources.requests.cpu", "requests.cpu", "500m"),
+      valueChange("api.resources.requests.memory", "requests.memory", "512Mi"),
+      valueChange("api.resources.limits.cpu", "limits.cpu", null),
     ]);
   });
 
   it('maps prefix "" to the top-level resources', () => {
-    const s = state([workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2)]);
+    const s = state([workload(API)]);
     const changes: FieldChange[] = [
       { field: "requests.cpu", from: 1, to: 2 },
       { field: "limits.memory", from: 2 * GI, to: 1.5 * GI },
@@ -253,13 +183,7 @@ describe("decideRightsize: values paths", () => {
     const p = only(decision.proposals);
     expect(p.recommendations).toEqual([envoyRec]);
     expect(p.valueChanges).toEqual([
-      {
-        file: VALUES,
-        path: "api.sidecars.envoy.resources.requests.memory",
-        container: "envoy",
-        field: "requests.memory",
-        to: "48Mi",
-      },
+      valueChange("api.sidecars.envoy.resources.requests.memory", "requests.memory", "48Mi", "envoy"),
     ]);
     expect(decision.skipped).toEqual([
       {
@@ -288,7 +212,7 @@ describe("decideRightsize: values paths", () => {
 describe("decideRightsize: identity", () => {
   const decide = (s: ClusterState, recs: Recommendation[]) =>
     decideRightsize(s, result(recs), [mapping("shop/api"), mapping("shop/cart")], DEFAULT_PRICES);
-  const apiState = () => state([workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2)]);
+  const apiState = () => state([workload(API)]);
 
   it("names the branch kopt/<cluster>/<namespace>/<name>/rightsize, with tier medium", () => {
     const p = only(decide(apiState(), [rec(API, "app", ONE_CORE_ONE_GI, HALVE)]).proposals);
@@ -336,7 +260,7 @@ describe("decideRightsize: cost", () => {
   it("prices requests x replicas x 730 h at the default prices", () => {
     // Before: (1 CPU x $0.031611 + 1 GiB x $0.004237) x 2 replicas x 730 h = $52.33808 -> $52.34.
     // After:  (0.5 CPU x $0.031611 + 0.5 GiB x $0.004237) x 2 x 730 = $26.16904 -> $26.17.
-    const s = state([workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2)]);
+    const s = state([workload(API)]);
     const p = only(
       decideRightsize(
         s,
@@ -346,24 +270,11 @@ describe("decideRightsize: cost", () => {
       ).proposals,
     );
     expect(p.replicas).toBe(2);
-    expect(p.cost).toEqual({
-      currency: "USD",
-      monthlyBefore: 52.34,
-      monthlyAfter: 26.17,
-      monthlyDelta: -26.17,
-    });
+    expect(p.cost).toEqual(usd(52.34, 26.17, -26.17));
   });
 
   it("bills the HPA's current replicas rather than spec.replicas", () => {
-    const w = workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2);
-    w.hpa = {
-      name: "api",
-      minReplicas: 2,
-      maxReplicas: 6,
-      currentReplicas: 4,
-      desiredReplicas: 4,
-      targetCPUUtilizationPercentage: 70,
-    };
+    const w = workload(API, ONE_CORE_ONE_GI, { hpa: hpaState("api", 2, 6, { current: 4 }) });
     const p = only(
       decideRightsize(
         state([w]),
@@ -374,26 +285,15 @@ describe("decideRightsize: cost", () => {
     );
     // $0.035848/h x 4 x 730 = $104.67616 before; half that, $52.33808, after.
     expect(p.replicas).toBe(4);
-    expect(p.cost).toEqual({
-      currency: "USD",
-      monthlyBefore: 104.68,
-      monthlyAfter: 52.34,
-      monthlyDelta: -52.34,
-    });
+    expect(p.cost).toEqual(usd(104.68, 52.34, -52.34));
   });
 
   it("bills a DaemonSet per pod it runs", () => {
-    const pods: PodState[] = ["log-agent-x7k2q", "log-agent-b9d4m", "log-agent-t5zhp"].map((podName) => ({
-      namespace: "kube-system",
-      name: podName,
-      phase: "Running",
-      owner: AGENT,
-      containers: [],
-    }));
+    const pods = ["log-agent-x7k2q", "log-agent-b9d4m", "log-agent-t5zhp"].map((name) => pod(name, AGENT));
     const agentRes = res([0.1, 128 * MI], [null, 256 * MI]);
     const p = only(
       decideRightsize(
-        state([workload(AGENT, [{ name: "fluent-bit", resources: agentRes }], null)], pods),
+        state([workload(AGENT, [{ name: "fluent-bit", resources: agentRes }], { replicas: null })], { pods }),
         result([rec(AGENT, "fluent-bit", agentRes, [{ field: "requests.cpu", from: 0.1, to: 0.02 }])]),
         [mapping("kube-system/log-agent")],
         DEFAULT_PRICES,
@@ -402,21 +302,12 @@ describe("decideRightsize: cost", () => {
     // Before: (0.1 x 0.031611 + 0.125 x 0.004237) x 3 x 730 = 8.0828 -> 8.08
     // After:  (0.02 x 0.031611 + 0.125 x 0.004237) x 3 x 730 = 2.5446 -> 2.54
     expect(p.replicas).toBe(3);
-    expect(p.cost).toEqual({ currency: "USD", monthlyBefore: 8.08, monthlyAfter: 2.54, monthlyDelta: -5.54 });
+    expect(p.cost).toEqual(usd(8.08, 2.54, -5.54));
   });
 
   it("counts every container before and only the mapped container's changes after", () => {
     const SIDECAR_RES = res([0.5, 512 * MI], [null, null]);
-    const s = state([
-      workload(
-        API,
-        [
-          { name: "app", resources: ONE_CORE_ONE_GI },
-          { name: "envoy", resources: SIDECAR_RES },
-        ],
-        1,
-      ),
-    ]);
+    const s = state([workload(API, withSidecar(SIDECAR_RES), { replicas: 1 })]);
     const decision = decideRightsize(
       s,
       result([
@@ -428,18 +319,13 @@ describe("decideRightsize: cost", () => {
     );
     // Before: (1.5 CPU x 0.03 + 1.5 GiB x 0.004) x 730 = 0.051 x 730 = 37.23
     // After (app unchanged): (1.1 x 0.03 + 1.5 x 0.004) x 730 = 0.039 x 730 = 28.47
-    expect(only(decision.proposals).cost).toEqual({
-      currency: "EUR",
-      monthlyBefore: 37.23,
-      monthlyAfter: 28.47,
-      monthlyDelta: -8.76,
-    });
+    expect(only(decision.proposals).cost).toEqual(eur(37.23, 28.47, -8.76));
   });
 });
 
 describe("tiers by the size of a change", () => {
   it("right-sizing is medium, critical when it cuts a value by more than half", () => {
-    const s = state([workload(API, [{ name: "app", resources: ONE_CORE_ONE_GI }], 2)]);
+    const s = state([workload(API)]);
     const cut = (to: number) => [{ field: "requests.memory" as const, from: GI, to }];
     const decide = (to: number) =>
       only(
@@ -458,7 +344,7 @@ describe("tiers by the size of a change", () => {
 
 describe("decideOom and right-sizing of the same container", () => {
   const current = res([0.1, 192 * MI], [0.5, 256 * MI]);
-  const s = state([workload(API, [{ name: "app", resources: current }], 2)]);
+  const s = state([workload(API, current)]);
   const oom: OomRecommendation = {
     workload: API,
     container: "app",
@@ -486,15 +372,7 @@ describe("decideOom and right-sizing of the same container", () => {
       slug: "oom-shop-api",
       confidence: 1,
       recommendations: [],
-      valueChanges: [
-        {
-          file: VALUES,
-          path: "resources.limits.memory",
-          container: "app",
-          field: "limits.memory",
-          to: "416Mi",
-        },
-      ],
+      valueChanges: [valueChange("resources.limits.memory", "limits.memory", "416Mi")],
     });
     expect(p.cost.monthlyDelta).toBe(0);
     expect(p.id).toBe(proposalId(CLUSTER, API, "oom"));
