@@ -1,12 +1,10 @@
 // The decide stage of a run: every finding of the analyzers turned into proposals, then the guardrails.
 // Pure: time is state.observedAt, and merged changes (for the cooldown) are passed in.
-import { analyzeHpa, DEFAULT_HPA_POLICY } from "../analyze/hpa.ts";
-import { analyzeOom } from "../analyze/oom.ts";
-import { rightsize } from "../analyze/rightsize.ts";
+import { analyzeWorkloads } from "../analyze/findings.ts";
 import { type ClusterConfig, toGuardrailPolicy, toTierPolicy } from "../formats/config.ts";
-import { DEFAULT_OOM_POLICY, type RightsizePolicy } from "../model/policy.ts";
+import type { RightsizePolicy } from "../model/policy.ts";
 import type { Skipped } from "../model/recommendation.ts";
-import type { ClusterState, UsageHistory, Workload, WorkloadRef } from "../model/types.ts";
+import type { ClusterState, UsageHistory, WorkloadRef } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
 import { applyGuardrails, type GuardrailRule, type RecentChange } from "./guardrails.ts";
 import { changeSize, decideHpa, decideOom, decideRightsize, type Proposal } from "./proposals.ts";
@@ -44,40 +42,19 @@ export function decide(
 ): RunDecision {
   const prices = config.policy.pricing;
   const tiers = toTierPolicy(config.policy.tiers);
-  const sized = rightsize(state, usage, policy);
-  const recommended = (ref: WorkloadRef, container: string) =>
-    sized.recommendations.find(
-      (r) => workloadKey(r.workload) === workloadKey(ref) && r.container === container,
-    )?.recommended;
-  const oom = analyzeOom(
-    state,
-    usage,
-    { ...DEFAULT_OOM_POLICY, historyWindowHours: policy.historyWindowHours },
-    (w: Workload, container: string) => recommended(w.ref, container)?.limits.memory ?? null,
-  );
-  const oomDecision = decideOom(state, oom, config.workloads, prices);
-  const oomFirst = oomDecision.proposals.flatMap((p) => p.oom ?? []);
-  const sizing = decideRightsize(state, sized, config.workloads, prices, oomFirst);
-
   const hpaPolicy = config.policy.hpa;
   const production = (ns: string) =>
     hpaPolicy.productionNamespaces.includes(ns) ||
     PRODUCTION_LABELS.some((l) => state.namespaceLabels?.[ns]?.[l] === "production");
-  const scaling = analyzeHpa(
-    state,
-    usage,
-    {
-      ...DEFAULT_HPA_POLICY,
-      targetUtilization: hpaPolicy.targetUtilizationPercent / 100,
-      haFloor: hpaPolicy.haFloor,
-      minHistoryHours: policy.minHistoryHours,
-    },
-    {
-      cpuRequest: (ref, container) => recommended(ref, container)?.requests.cpu ?? undefined,
-      isProduction: production,
-      windowHours: policy.historyWindowHours,
-    },
-  );
+  const { sized, oom, scaling } = analyzeWorkloads(state, usage, policy, {
+    targetUtilization: hpaPolicy.targetUtilizationPercent / 100,
+    haFloor: hpaPolicy.haFloor,
+    isProduction: production,
+  });
+  const oomDecision = decideOom(state, oom, config.workloads, prices);
+  const oomFirst = oomDecision.proposals.flatMap((p) => p.oom ?? []);
+  const sizing = decideRightsize(state, sized, config.workloads, prices, oomFirst);
+
   // A fixed-replica workload that is hot because its CPU request is too low gets the request first; the
   // next run judges whether it still needs an HPA.
   const cpuRaised = new Set(

@@ -1,11 +1,9 @@
 // `kopt recommend`: what every container should request, changing nothing.
 import { analyzeCapacity, type CapacityFinding } from "../analyze/capacity.ts";
-import { analyzeHpa, DEFAULT_HPA_POLICY, type HpaRecommendation } from "../analyze/hpa.ts";
-import { analyzeOom, type OomRecommendation } from "../analyze/oom.ts";
-import { rightsize } from "../analyze/rightsize.ts";
-import { DEFAULT_OOM_POLICY } from "../model/policy.ts";
+import { analyzeWorkloads } from "../analyze/findings.ts";
+import type { HpaRecommendation } from "../analyze/hpa.ts";
+import type { OomRecommendation } from "../analyze/oom.ts";
 import type { RightsizeResult } from "../model/recommendation.ts";
-import { type WorkloadRef, workloadKey } from "../model/types.ts";
 import { openRepository } from "../propose/git-repo.ts";
 import {
   capacityWarnings,
@@ -58,29 +56,19 @@ export async function recommend(opts: RecommendOptions): Promise<RecommendOutcom
   if (loaded) checkMappedWorkloads(loaded, obs.state);
   const state = selectWorkload(obs.state, opts.workload);
   const policy = policyOf(loaded);
-  const result = rightsize(state, obs.usage, policy);
-  const recommended = (ref: WorkloadRef, container: string) =>
-    result.recommendations.find(
-      (r) => workloadKey(r.workload) === workloadKey(ref) && r.container === container,
-    )?.recommended;
-  const oom = analyzeOom(
+  const hpaConfig = loaded?.config.policy.hpa;
+  const {
+    sized: result,
+    oom,
+    scaling: hpa,
+  } = analyzeWorkloads(
     state,
     obs.usage,
-    { ...DEFAULT_OOM_POLICY, historyWindowHours: policy.historyWindowHours },
-    (w, c) => recommended(w.ref, c)?.limits.memory ?? null,
-  );
-  const hpaConfig = loaded?.config.policy.hpa;
-  const hpaPolicy = {
-    ...DEFAULT_HPA_POLICY,
-    minHistoryHours: policy.minHistoryHours,
-    ...(hpaConfig
+    policy,
+    hpaConfig
       ? { targetUtilization: hpaConfig.targetUtilizationPercent / 100, haFloor: hpaConfig.haFloor }
-      : {}),
-  };
-  const hpa = analyzeHpa(state, obs.usage, hpaPolicy, {
-    cpuRequest: (ref, c) => recommended(ref, c)?.requests.cpu ?? undefined,
-    windowHours: policy.historyWindowHours,
-  });
+      : undefined,
+  );
   // Capacity is the whole cluster's, even when --workload narrows the recommendations.
   const capacity = analyzeCapacity(obs.state, obs.usage, policy.historyWindowHours);
   return {
