@@ -230,4 +230,13 @@ describe("kopt plan on the demo cluster", () => {
     expect(r.stdout).toMatch(/Total monthly cost effect: [−+]\$\d+\.\d{2}/);
     expect(r.stdout).toContain("todo/notifier/notifier: only");
   });
+
+  it("--workload narrows the proposals, not the cluster's capacity", async () => {
+    const out = await planJson("--workload", "todo/backend", "--dry-run");
+    expect(out.proposals.map((p) => `${p.workload.name}/${p.kind}`)).toEqual(["backend/rightsize"]);
+    const all = await planJson("--dry-run");
+    expect(out.capacity).toEqual(all.capacity);
+    expect(out.capacity.map((c) => c.resource)).toEqual(["cpu", "memory"]);
+    expect(out.capacity[0]?.requested).toBeCloseTo(4.3, 9);
+  });
 });

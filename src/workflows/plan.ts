@@ -173,7 +173,8 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   checkMappedWorkloads(loaded, obs.state);
   const state = selectWorkload(obs.state, opts.workload);
   const policy = policyOf(loaded);
-  const capacity = analyzeCapacity(state, obs.usage, policy.historyWindowHours);
+  // Capacity is the whole cluster's, even when --workload narrows the proposals.
+  const capacity = analyzeCapacity(obs.state, obs.usage, policy.historyWindowHours);
   const recent = await mergedChanges(repo, config.forge.baseBranch, config.cluster);
   const decision = decide(state, obs.usage, policy, config, recent.changes);
   const phrWarnings = recent.unreadable.map(
