@@ -9,6 +9,7 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import { afterEach, describe, expect, it } from "vitest";
+import { git } from "./support/git.ts";
 import {
   type Fault,
   type FaultRequest,
@@ -42,18 +43,6 @@ afterEach(async () => {
   }
   if (errors.length > 0) throw errors[0];
 });
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "Test Person",
-  GIT_AUTHOR_EMAIL: "person@example.com",
-  GIT_COMMITTER_NAME: "Test Person",
-  GIT_COMMITTER_EMAIL: "person@example.com",
-};
-
-function git(dir: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd: dir, env: GIT_ENV, encoding: "utf8" }).trim();
-}
 
 interface Harness {
   sim: GitHubSim;

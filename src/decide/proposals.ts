@@ -151,12 +151,15 @@ function resourceChanges(
   }));
 }
 
-/** What every proposal has: identity, branch, tier, and the cost of going from today's resources to `after`. */
+/**
+ * What every proposal has: identity, branch, the tier of its `changes` (before guardrails), and the cost of
+ * going from today's resources to `after`.
+ */
 function proposalHead(
   state: ClusterState,
   workload: Workload,
   kind: ProposalKind,
-  tier: Tier,
+  changes: readonly FieldChange[],
   after: readonly Resources[],
   prices: PriceModel,
 ): Pick<Proposal, "id" | "cluster" | "kind" | "tier" | "workload" | "branch" | "slug" | "replicas" | "cost"> {
@@ -171,7 +174,7 @@ function proposalHead(
     id: proposalId(state.cluster, workload.ref, kind),
     cluster: state.cluster,
     kind,
-    tier,
+    tier: tierFor(kind, changeSize(changes)),
     workload: workload.ref,
     branch: branchName(state.cluster, workload.ref, kind),
     slug: slugFor(kind, workload.ref),
@@ -255,7 +258,7 @@ export function decideRightsize(
         state,
         workload,
         kind,
-        tierFor(kind, changeSize(mapped.flatMap((r) => r.changes))),
+        mapped.flatMap((r) => r.changes),
         after,
         prices,
       ),
@@ -305,7 +308,7 @@ export function decideOom(
         state,
         workload,
         kind,
-        tierFor(kind, changeSize(mapped.flatMap((r) => r.changes))),
+        mapped.flatMap((r) => r.changes),
         after,
         prices,
       ),
@@ -395,7 +398,7 @@ export function decideHpa(
     );
     const resources = workload.containers.map((c) => c.resources);
     const kind: ProposalKind = "hpa";
-    const head = proposalHead(state, workload, kind, tierFor(kind), resources, prices);
+    const head = proposalHead(state, workload, kind, [], resources, prices);
     const monthlyAfter = monthlyCost(resources, expectedReplicas(head.replicas, recs), prices);
     proposals.push({
       ...head,

@@ -1,25 +1,13 @@
-// A real git repository in a temp directory, holding a copy of the demo (chart + clusters/demo),
-// and an in-process `kopt` runner that captures stdout, stderr and the exit code.
-import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli.ts";
+import { git } from "./git.ts";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "Test Person",
-  GIT_AUTHOR_EMAIL: "person@example.com",
-  GIT_COMMITTER_NAME: "Test Person",
-  GIT_COMMITTER_EMAIL: "person@example.com",
-};
-
-export function git(dir: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd: dir, env: GIT_ENV, encoding: "utf8" }).trim();
-}
+export { git } from "./git.ts";
 
 export interface TempRepo {
   dir: string;
