@@ -72,6 +72,13 @@ describe("parseClusterConfig: defaults", () => {
         },
         hpa: { targetUtilizationPercent: 70, haFloor: 2, productionNamespaces: [] },
         tiers: { criticalCutPercent: 50, oomLowRaisePercent: 50, criticalNamespaces: [], kinds: {} },
+        approval: {
+          architects: { team: "architects" },
+          security: { team: "security" },
+          reviewers: {},
+          sla: { low: "5m", medium: "30m", critical: "120m" },
+          criticalPaths: [],
+        },
       },
     };
     expect(parseClusterConfig(MINIMAL, FILE)).toEqual(expected);

@@ -437,6 +437,132 @@ const source = z
   )
   .meta({ oneOf: [{ required: ["snapshot"] }, { required: ["kubernetes"] }] });
 
+const login = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(\[bot\])?$/, {
+  message: "not a GitHub login (letters, digits and -)",
+});
+const teamSlug = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, {
+  message: "not a team slug (the team's URL name, e.g. platform-architects)",
+});
+
+/** A group of approvers: a team of the repository owner's organization, or named people. */
+const approverGroup = z
+  .union([
+    z.object({ team: teamSlug.describe("Team slug in the repository owner's organization") }).strict(),
+    z.object({ users: z.array(login).min(1).describe("GitHub logins (for repositories owned by a user)") }).strict(),
+  ])
+  .describe("{ team: <slug> } or { users: [<login>, ...] }");
+
+const reviewRequest = z
+  .object({
+    users: z.array(login).default([]),
+    teams: z.array(teamSlug).default([]),
+  })
+  .strict();
+
+const approvalPolicy = z
+  .object({
+    architects: approverGroup
+      .default({ team: "architects" })
+      .describe("Who counts as an architect: medium needs one of them, critical one of them or security"),
+    security: approverGroup
+      .default({ team: "security" })
+      .describe("Who counts as a security reviewer: critical needs one of them among two people"),
+    reviewers: z
+      .object({
+        trivial: reviewRequest.optional(),
+        low: reviewRequest.optional(),
+        medium: reviewRequest.optional(),
+        critical: reviewRequest.optional(),
+      })
+      .strict()
+      .default({})
+      .describe(
+        "Asked to review each new pull request, per tier; default: medium the architects, critical architects and security",
+      ),
+    sla: z
+      .object({
+        low: duration.default("5m"),
+        medium: duration.default("30m"),
+        critical: duration.default("120m"),
+      })
+      .strict()
+      .default({ low: "5m", medium: "30m", critical: "120m" })
+      .describe("How long a pull request may wait for its approvals before kopt escalates (once)"),
+    escalate: approverGroup
+      .optional()
+      .describe("Mentioned in the escalation comment when the SLA is breached; default the architects"),
+    criticalPaths: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "More CODEOWNERS paths that must be owned by both architects and security (besides kopt.yaml, .github/ and critical values files)",
+      ),
+  })
+  .strict();
+
+export type ApproverGroup = z.output<typeof approverGroup>;
+export type ApprovalPolicyConfig = z.output<typeof approvalPolicy>;
+
+const githubForge = z
+  .object({
+    owner: login.describe("Organization or user that owns the repository"),
+    repo: z.string().regex(/^[A-Za-z0-9_.-]+$/, { message: "not a repository name" }),
+    apiUrl: z
+      .url({ protocol: /^https?$/, message: "not an http(s) URL" })
+      .default("https://api.github.com")
+      .describe("REST API base; GitHub Enterprise Server: https://<host>/api/v3"),
+    gitUrl: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Where git pushes; default https://github.com/<owner>/<repo>.git, or https://<host>/<owner>/<repo>.git for an Enterprise apiUrl",
+      ),
+    auth: z
+      .union([
+        z
+          .object({
+            tokenEnv: envName.default("GITHUB_TOKEN").describe("Environment variable holding the token"),
+          })
+          .strict(),
+        z
+          .object({
+            app: z
+              .object({
+                appId: z.union([z.number().int().min(1), z.string().regex(/^\d+$/)]),
+                installationId: z.number().int().min(1),
+                privateKeyFile: z.string().min(1).optional(),
+                privateKeyEnv: envName.optional(),
+              })
+              .strict()
+              .refine((a) => (a.privateKeyFile === undefined) !== (a.privateKeyEnv === undefined), {
+                message: "app needs exactly one of privateKeyFile or privateKeyEnv",
+              }),
+          })
+          .strict(),
+      ])
+      .default({ tokenEnv: "GITHUB_TOKEN" })
+      .describe("{ tokenEnv: GITHUB_TOKEN } (default) or { app: { appId, installationId, privateKeyFile } }"),
+    maxOpenPullRequests: z
+      .number()
+      .int()
+      .min(0)
+      .default(10)
+      .describe("kopt opens no new pull request while this many of its own are open"),
+    afterMerge: z
+      .object({
+        record: z
+          .enum(["pull-request", "commit"])
+          .default("pull-request")
+          .describe("How the after-merge PHR update lands: a trivial PHR-only pull request, or a direct commit"),
+      })
+      .strict()
+      .default({ record: "pull-request" }),
+  })
+  .strict();
+
+export type GitHubForgeConfig = z.output<typeof githubForge>;
+
 export const ClusterConfigSchema = z
   .object({
     apiVersion: z.literal("kopt.dev/v1alpha1", { message: "apiVersion must be kopt.dev/v1alpha1" }),
@@ -445,10 +571,23 @@ export const ClusterConfigSchema = z
     source,
     forge: z
       .object({
-        type: z.literal("local").default("local"),
+        type: z
+          .enum(["local", "github"])
+          .default("local")
+          .describe("local: branches and PR drafts in this repository; github: real pull requests"),
         baseBranch: z.string().min(1).default("main"),
+        github: githubForge.optional().describe("Where and how to open pull requests with type: github"),
       })
       .strict()
+      .superRefine((f, ctx) => {
+        if (f.type === "github" && !f.github) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["github"],
+            message: "forge.type github needs forge.github: { owner: <org or user>, repo: <name> }",
+          });
+        }
+      })
       .default({ type: "local", baseBranch: "main" }),
     workloads: z.array(workloadMapping).default([]),
     policy: z
@@ -458,6 +597,7 @@ export const ClusterConfigSchema = z
         guardrails: guardrails.default(guardrails.parse({})),
         hpa: hpaPolicy.default(hpaPolicy.parse({})),
         tiers: tiers.default(tiers.parse({})),
+        approval: approvalPolicy.default(approvalPolicy.parse({})),
       })
       .strict()
       .default({
@@ -466,6 +606,7 @@ export const ClusterConfigSchema = z
         guardrails: guardrails.parse({}),
         hpa: hpaPolicy.parse({}),
         tiers: tiers.parse({}),
+        approval: approvalPolicy.parse({}),
       }),
   })
   .strict();
