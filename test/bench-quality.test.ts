@@ -3,15 +3,34 @@
 // issue's targets is what the benchmark reports; it is not asserted here.
 
 import { beforeAll, describe, expect, it } from "vitest";
+import { percentile, sortNumbers } from "../src/analyze/stats.ts";
 import type { Resources } from "../src/model/types.ts";
 import {
   evaluateTargets,
+  formatReport,
   type QualityBenchResult,
+  REFERENCE_STRATEGY,
   runQualityBench,
   type StrategyResult,
+  TARGET_SAVING,
 } from "./bench/quality/bench.ts";
 import { krrSimpleStrategy } from "./bench/quality/krr.ts";
-import { type Metrics, metricsOf, oomEpisodes, requestCost, scoreWorkload } from "./bench/quality/score.ts";
+import {
+  cpuCoresCost,
+  cpuOracle,
+  memoryFloor,
+  pooledCpuShortfall,
+  type ScoreWindow,
+} from "./bench/quality/oracle.ts";
+import {
+  addSums,
+  emptySums,
+  type Metrics,
+  metricsOf,
+  oomEpisodes,
+  requestCost,
+  scoreWorkload,
+} from "./bench/quality/score.ts";
 import {
   koptStrategy,
   p95Plus30Strategy,
@@ -19,7 +38,7 @@ import {
   STRATEGY_NAMES,
   todayStrategy,
 } from "./bench/quality/strategies.ts";
-import { type LearnInput, SHAPES, type Shape } from "./bench/quality/traces.ts";
+import { generateTraces, type LearnInput, SHAPES, type Shape, scoreWindow } from "./bench/quality/traces.ts";
 import { DecayingHistogram, LinearHistogramOptions, vpaStrategy } from "./bench/quality/vpa.ts";
 
 const MIB = 2 ** 20;
@@ -280,6 +299,148 @@ describe("scoring on hand traces", () => {
     expect(requestCost({ requests: { cpu: 1, memory: 2 ** 30 }, limits: { cpu: 2, memory: null } })).toBe(
       26.17,
     );
+  });
+});
+
+describe("fixed-request oracle (CI size)", () => {
+  let result: QualityBenchResult;
+  let windows: ScoreWindow[];
+  beforeAll(() => {
+    result = runQualityBench("ci");
+    windows = generateTraces("ci").map(scoreWindow);
+  });
+
+  /** Pooled shortfall of fixed CPU requests through score.ts's own scoring and pooling, not the oracle's. */
+  const scoredShortfall = (requests: readonly number[]) => {
+    const sums = emptySums();
+    windows.forEach((w, i) => {
+      const resources: Resources = {
+        requests: { cpu: requests[i] as number, memory: null },
+        limits: { cpu: null, memory: null },
+      };
+      addSums(sums, scoreWorkload(w.cpu, w.memory, resources));
+    });
+    return metricsOf(sums).cpuShortfall;
+  };
+
+  it("costs no more CPU than any strategy at that strategy's own pooled shortfall", () => {
+    expect(result.oracle.frontier.map((p) => p.name)).toEqual([...STRATEGY_NAMES]);
+    for (const p of result.oracle.frontier) {
+      const s = result.strategies.find((x) => x.name === p.name) as StrategyResult;
+      expect(p.cpuShortfall).toBe(s.total.cpuShortfall);
+      // The strategy's CPU and memory costs add up to what score.ts charged it (cents rounded per workload).
+      expect(Math.abs(p.cpuCost + p.memoryCost - s.total.cost)).toBeLessThanOrEqual(0.01 * result.workloads);
+      expect(p.oracleCpuCost, p.name).toBeGreaterThan(0);
+      expect(p.oracleCpuCost, p.name).toBeLessThanOrEqual(p.cpuCost);
+      // The floor is below what every strategy requests (oracle.ts's claim about it).
+      expect(result.oracle.memoryFloor, p.name).toBeLessThan(p.memoryCost);
+    }
+  });
+
+  it("costs no more than another rule, a common multiple of each workload's own score-week p95", () => {
+    const p95 = windows.map((w) => percentile(sortNumbers(Array.from(w.cpu)), 95));
+    for (const k of [0.6, 0.8, 1, 1.2, 1.5]) {
+      const requests = p95.map((v) => v * k);
+      const shortfall = pooledCpuShortfall(windows, requests);
+      const cost = cpuCoresCost(requests.reduce((a, b) => a + b, 0));
+      const o = cpuOracle(windows, shortfall);
+      // Up to the bisection's width: at k = 1 the rule is itself on the frontier (p95 is a common percentile).
+      expect(o.cpuCost, `k = ${k}`).toBeLessThanOrEqual(cost + 1e-6);
+      if (k === 1) expect(o.percentile).toBeCloseTo(95, 6);
+      else expect(o.cpuCost, `k = ${k}`).toBeLessThan(cost);
+    }
+  });
+
+  it("meets the reference's shortfall, and just below its percentile it would not (bisection is tight)", () => {
+    const o = result.oracle;
+    const reference = result.strategies.find((s) => s.name === REFERENCE_STRATEGY) as StrategyResult;
+    expect(o.targetShortfall).toBe(reference.total.cpuShortfall);
+    const found = cpuOracle(windows, o.targetShortfall);
+    expect(found.percentile).toBe(o.percentile);
+    expect(found.cpuCost).toBe(o.cpuCost);
+    expect(found.cpuShortfall).toBeLessThanOrEqual(o.targetShortfall);
+    expect(scoredShortfall(found.requests)).toBeLessThanOrEqual(o.targetShortfall);
+    expect(o.percentile - found.infeasibleBelow).toBeLessThan(1e-6);
+    const below = windows.map((w) => percentile(sortNumbers(Array.from(w.cpu)), o.percentile - 1e-6));
+    expect(scoredShortfall(below)).toBeGreaterThan(o.targetShortfall);
+    expect(cpuCoresCost(below.reduce((a, b) => a + b, 0))).toBeLessThan(o.cpuCost);
+  });
+
+  it("sets the third target's cap and reports whether the oracle fits under it", () => {
+    const o = result.oracle;
+    const reference = result.strategies.find((s) => s.name === REFERENCE_STRATEGY) as StrategyResult;
+    expect(o.cap).toBeCloseTo((1 - TARGET_SAVING) * reference.total.cost, 9);
+    expect(o.memoryFloor).toBeCloseTo(memoryFloor(windows).memoryCost, 9);
+    expect(o.total).toBe(o.cpuCost + o.memoryFloor);
+    expect(o.reachable).toBe(o.total <= o.cap);
+    const detail = result.targets[2]?.detail ?? "";
+    expect(detail).toContain(
+      `fixed-request oracle needs $${o.cpuCost.toFixed(2)} CPU + $${o.memoryFloor.toFixed(2)} memory floor`,
+    );
+    expect(detail).toContain(o.reachable ? "reachable by fixed requests" : "unreachable by fixed requests");
+    const report = formatReport(result);
+    expect(report).toContain("fixed-request frontier (oracle, knows the score week)");
+    for (const p of o.frontier) expect(report).toContain(p.oracleCpuCost.toFixed(2));
+  });
+});
+
+describe("fixed-request oracle on two hand-made windows", () => {
+  const GIB = 2 ** 30;
+  // A: CPU 0, 1, 2, 3, 6 (12 core-steps), memory 1 GiB throughout. B: idle but one step at 10 cores (10
+  // core-steps), memory 5 GiB in that step only. 22 core-steps used in all; unequal totals, so pooling
+  // (sum over sum) and averaging each workload's ratio disagree. 5 steps each: q sits at rank q/100 x 4.
+  const windows: ScoreWindow[] = [
+    { cpu: Float64Array.from([0, 1, 2, 3, 6]), memory: Float64Array.from([1, 1, 1, 1, 1], (v) => v * GIB) },
+    { cpu: Float64Array.from([0, 0, 0, 10, 0]), memory: Float64Array.from([0, 0, 0, 5, 0], (v) => v * GIB) },
+  ];
+
+  it("finds the common percentile, the requests and their cost exactly", () => {
+    // Rank 3 + f (q = 75 + 25 f): A requests 3 + 3 f, short 3 - 3 f; B requests 10 f, short 10 - 10 f.
+    // Pooled (13 - 13 f) / 22 = 6.5 / 22 at f = 0.5: q = 87.5, requests 4.5 and 5 cores, 9.5 x 0.031611 x
+    // 730 = $219.22.
+    const target = 6.5 / 22;
+    const o = cpuOracle(windows, target);
+    expect(o.percentile).toBeCloseTo(87.5, 6);
+    expect(o.requests[0]).toBeCloseTo(4.5, 6);
+    expect(o.requests[1]).toBeCloseTo(5, 6);
+    expect(o.cpuShortfall).toBeLessThanOrEqual(target);
+    expect(o.cpuShortfall).toBeCloseTo(target, 9);
+    expect(o.cpuCost).toBeCloseTo(219.222285, 4);
+    // Any split inside the same gap costs the same (both slopes are 1 step per core): A at its max 6 and B
+    // at 3.5 short 0 + 6.5. Leaving the gap costs more: A at 2 shorts 1 + 4, so B needs 8.5, 10.5 cores.
+    expect(pooledCpuShortfall(windows, [6, 3.5])).toBeCloseTo(target, 12);
+    expect(pooledCpuShortfall(windows, [2, 8.5])).toBeCloseTo(target, 12);
+    expect(cpuCoresCost(10.5)).toBeGreaterThan(o.cpuCost);
+  });
+
+  it("needs every maximum for no shortfall, and nothing when all shortfall is allowed", () => {
+    const none = cpuOracle(windows, 0);
+    expect(none.percentile).toBeCloseTo(100, 6);
+    expect(none.requests[0]).toBeCloseTo(6, 6);
+    expect(none.requests[1]).toBeCloseTo(10, 6);
+    expect(none.cpuShortfall).toBe(0);
+    const all = cpuOracle(windows, 1);
+    expect(all).toEqual({
+      percentile: 0,
+      infeasibleBelow: -1,
+      requests: [0, 0],
+      cpuShortfall: 1,
+      cpuCost: 0,
+    });
+  });
+
+  it("floors memory at each window's mean: 1 GiB + 1 GiB at $0.004237 per GiB-hour for 730 h", () => {
+    const floor = memoryFloor(windows);
+    expect(floor.requests).toEqual([GIB, GIB]);
+    expect(floor.memoryCost).toBeCloseTo(2 * 0.004237 * 730, 9);
+  });
+
+  it("refuses windows of different lengths and targets outside 0..1", () => {
+    const uneven = [...windows, { cpu: Float64Array.from([1]), memory: Float64Array.from([1]) }];
+    expect(() => cpuOracle(uneven, 0.1)).toThrow(RangeError);
+    expect(() => cpuOracle([], 0.1)).toThrow(RangeError);
+    expect(() => cpuOracle(windows, 1.5)).toThrow(RangeError);
+    expect(() => cpuOracle(windows, Number.NaN)).toThrow(RangeError);
   });
 });
 

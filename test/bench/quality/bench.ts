@@ -4,6 +4,7 @@
 
 import type { Resources } from "../../../src/model/types.ts";
 import { type ForecastErrorResult, forecastErrors } from "./forecast-error.ts";
+import { cpuCoresCost, cpuOracle, memoryBytesCost, memoryFloor, type ScoreWindow } from "./oracle.ts";
 import { addSums, emptySums, type Metrics, metricsOf, type ScoreSums, scoreWorkload } from "./score.ts";
 import { STRATEGIES, STRATEGY_NAMES, type StrategyName } from "./strategies.ts";
 import {
@@ -46,7 +47,40 @@ export interface QualityBenchResult {
   targets: TargetResult[];
   /** MAPE of forecastHourly vs the naive seasonal forecast on the score week's hourly mean CPU. */
   forecastError: ForecastErrorResult;
+  /** The fixed-request frontier (oracle.ts): what fixed requests could reach at best, knowing the score week. */
+  oracle: OracleResult;
   workloadResults: WorkloadResult[];
+}
+
+/** One strategy next to the fixed-request frontier at its own pooled CPU shortfall. USD per month, unrounded. */
+export interface FrontierPoint {
+  name: StrategyName;
+  cpuShortfall: number;
+  /** What the strategy's CPU requests cost (requests.cpu, as score.ts prices them). */
+  cpuCost: number;
+  memoryCost: number;
+  /** The oracle's cheapest fixed CPU requests at no more than this strategy's shortfall. */
+  oracleCpuCost: number;
+  oraclePercentile: number;
+}
+
+/** The third target against the frontier: USD per month, unrounded. */
+export interface OracleResult {
+  reference: StrategyName;
+  /** The reference strategy's pooled CPU shortfall, the oracle's target. */
+  targetShortfall: number;
+  /** The common percentile of each workload's score-week CPU the oracle needs to reach it. */
+  percentile: number;
+  cpuCost: number;
+  /** Requests at each workload's mean score-week memory (oracle.ts memoryFloor). */
+  memoryFloor: number;
+  /** cpuCost + memoryFloor: the least a fixed-request rule at the reference's shortfall costs. */
+  total: number;
+  /** (1 - TARGET_SAVING) x the reference's total cost: the most the third target allows. */
+  cap: number;
+  /** total <= cap: whether any fixed-request rule could meet the third target. */
+  reachable: boolean;
+  frontier: FrontierPoint[];
 }
 
 /** The strategy rule in the issue's second and third targets compares against. */
@@ -63,9 +97,11 @@ export function runQualityBench(size: BenchSize): QualityBenchResult {
   }
 
   const workloadResults: WorkloadResult[] = [];
+  const windows: ScoreWindow[] = [];
   for (const trace of traces) {
     const input = learnInput(trace);
     const { cpu, memory } = scoreWindow(trace);
+    windows.push({ cpu, memory });
     const recommended = {} as Record<StrategyName, Resources>;
     const scores = {} as Record<StrategyName, Metrics>;
     for (const name of STRATEGY_NAMES) {
@@ -90,20 +126,70 @@ export function runQualityBench(size: BenchSize): QualityBenchResult {
     for (const shape of SHAPES) byShape[shape] = metricsOf(perShape.get(name)?.get(shape) as ScoreSums);
     return { name, total: metricsOf(totals.get(name) as ScoreSums), byShape };
   });
+  const oracle = oracleBound(windows, strategies, workloadResults);
 
   return {
     size,
     workloads: traces.length,
     shapes: [...new Set(traces.map((t) => t.shape))],
     strategies,
-    targets: evaluateTargets(strategies),
+    targets: evaluateTargets(strategies, oracle),
     forecastError: forecastErrors(traces),
+    oracle,
     workloadResults,
   };
 }
 
-/** The issue's three targets for kopt, each with the numbers behind its verdict. */
-export function evaluateTargets(strategies: readonly StrategyResult[]): TargetResult[] {
+/** The frontier at the reference's shortfall against the third target's cap, and at every strategy's. */
+export function oracleBound(
+  windows: readonly ScoreWindow[],
+  strategies: readonly StrategyResult[],
+  workloadResults: readonly WorkloadResult[],
+): OracleResult {
+  const floor = memoryFloor(windows).memoryCost;
+  const frontier: FrontierPoint[] = strategies.map((s) => {
+    // requests.cpu ?? 0 and requests.memory ?? 0: what score.ts's requestCost charges.
+    let cores = 0;
+    let bytes = 0;
+    for (const w of workloadResults) {
+      cores += w.recommended[s.name].requests.cpu ?? 0;
+      bytes += w.recommended[s.name].requests.memory ?? 0;
+    }
+    const o = cpuOracle(windows, s.total.cpuShortfall);
+    return {
+      name: s.name,
+      cpuShortfall: s.total.cpuShortfall,
+      cpuCost: cpuCoresCost(cores),
+      memoryCost: memoryBytesCost(bytes),
+      oracleCpuCost: o.cpuCost,
+      oraclePercentile: o.percentile,
+    };
+  });
+  const reference = strategies.find((s) => s.name === REFERENCE_STRATEGY) as StrategyResult;
+  const atReference = frontier.find((p) => p.name === REFERENCE_STRATEGY) as FrontierPoint;
+  const total = atReference.oracleCpuCost + floor;
+  const cap = (1 - TARGET_SAVING) * reference.total.cost;
+  return {
+    reference: REFERENCE_STRATEGY,
+    targetShortfall: reference.total.cpuShortfall,
+    percentile: atReference.oraclePercentile,
+    cpuCost: atReference.oracleCpuCost,
+    memoryFloor: floor,
+    total,
+    cap,
+    reachable: total <= cap,
+    frontier,
+  };
+}
+
+/**
+ * The issue's three targets for kopt, each with the numbers behind its verdict; with the oracle, the third
+ * target's detail also says whether fixed requests could meet it at all.
+ */
+export function evaluateTargets(
+  strategies: readonly StrategyResult[],
+  oracle?: OracleResult,
+): TargetResult[] {
   const find = (name: StrategyName) => strategies.find((s) => s.name === name) as StrategyResult;
   const kopt = find("kopt");
   const reference = find(REFERENCE_STRATEGY);
@@ -146,9 +232,18 @@ export function evaluateTargets(strategies: readonly StrategyResult[]): TargetRe
     detail:
       `kopt ${money(kopt.total.cost)} vs ${REFERENCE_STRATEGY} ${money(reference.total.cost)}: ` +
       `${signedPct(-saving)} (${cheapEnough ? "enough" : `needs -${TARGET_SAVING * 100}%`}); CPU shortfall ` +
-      `${pct(kopt.total.cpuShortfall)} vs ${pct(reference.total.cpuShortfall)} (${noMoreShortfall ? "ok" : "more"})`,
+      `${pct(kopt.total.cpuShortfall)} vs ${pct(reference.total.cpuShortfall)} (${noMoreShortfall ? "ok" : "more"})` +
+      (oracle ? `; ${oracleSentence(oracle)}` : ""),
   };
   return [oomTarget, dominanceTarget, savingTarget];
+}
+
+function oracleSentence(o: OracleResult): string {
+  return (
+    `fixed-request oracle needs ${money(o.cpuCost)} CPU + ${money(o.memoryFloor)} memory floor = ` +
+    `${money(o.total)} ${o.reachable ? "<=" : ">"} cap ${money(o.cap)}: ` +
+    (o.reachable ? "reachable by fixed requests" : "unreachable by fixed requests")
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -188,6 +283,40 @@ export function formatReport(result: QualityBenchResult): string {
   lines.push("");
   lines.push("targets");
   for (const t of result.targets) lines.push(`  ${t.pass ? "PASS" : "FAIL"}  ${t.target}: ${t.detail}`);
+  lines.push("");
+  const o = result.oracle;
+  lines.push(
+    "fixed-request frontier (oracle, knows the score week): every workload's CPU request at one common " +
+      "percentile of its own score-week CPU, the cheapest fixed requests for a pooled shortfall",
+  );
+  lines.push(
+    `  at ${o.reference}'s ${pct(o.targetShortfall)}: p${o.percentile.toFixed(3)}, CPU ${money(o.cpuCost)}; ` +
+      `memory floor (score-week mean memory) ${money(o.memoryFloor)}; total ${money(o.total)} vs cap ` +
+      `${money(o.cap)} (${o.reference} -${TARGET_SAVING * 100}%): ` +
+      (o.reachable ? "reachable by fixed requests" : "unreachable by fixed requests"),
+  );
+  lines.push(
+    ...table(
+      [
+        "strategy",
+        "CPU shortfall",
+        "CPU $/month",
+        "oracle CPU $/month",
+        "above frontier",
+        "oracle pct",
+        "memory $/month",
+      ],
+      o.frontier.map((p) => [
+        p.name,
+        pct(p.cpuShortfall),
+        p.cpuCost.toFixed(2),
+        p.oracleCpuCost.toFixed(2),
+        p.oracleCpuCost > 0 ? signedPct(p.cpuCost / p.oracleCpuCost - 1) : "-",
+        `p${p.oraclePercentile.toFixed(2)}`,
+        p.memoryCost.toFixed(2),
+      ]),
+    ).map((l) => `  ${l}`),
+  );
   lines.push("");
   lines.push("kopt by shape");
   const kopt = result.strategies.find((s) => s.name === "kopt") as StrategyResult;
