@@ -159,7 +159,7 @@ export function planText(out: PlanOutcome): string {
     for (const n of p.notes ?? []) lines.push(`    guardrail: ${n}`);
     lines.push(`    branch ${p.branch} (base ${out.baseBranch})`);
     lines.push(`    PHR    ${p.phr}`);
-    lines.push(`    PR     ${p.draft}`);
+    if (p.draft) lines.push(`    PR     ${p.draft}`);
   }
   if (out.proposals.length > 0) {
     const currency = out.proposals[0]?.cost.currency ?? "USD";
@@ -177,6 +177,10 @@ export function planText(out: PlanOutcome): string {
     lines.push("", `Held back (${out.heldBack.length}):`);
     for (const h of out.heldBack)
       lines.push(`  ${workloadLabel(h.workload)} ${h.kind} [${h.rule}]: ${h.reason}`);
+  }
+  if (out.closed.length > 0) {
+    lines.push("", `${out.dryRun ? "Would close" : "Closed"} (${out.closed.length}), recommendation gone:`);
+    for (const c of out.closed) lines.push(`  ${c.location} (${c.branch}): ${c.reason}`);
   }
   if (out.skipped.length > 0) lines.push("", ...skippedLines(out.skipped));
   return lines.join("\n");

@@ -38,11 +38,13 @@ export interface Io {
   err: (s: string) => void;
   /** The clock (tests pass a fixed one); default the system's. */
   now?: () => Date;
+  /** Where tokens come from; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const STDIO: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
-function build({ out, err, now = () => new Date() }: Io): Command {
+function build({ out, err, now = () => new Date(), env = process.env }: Io): Command {
   const program = new Command("kopt")
     .description("Kubernetes operations through pull requests")
     .version("0.1.0")
@@ -65,9 +67,17 @@ function build({ out, err, now = () => new Date() }: Io): Command {
     .option("--workload <namespace/name>", "only this workload")
     .option("--dry-run", "compute and print, write nothing", false)
     .option("--prometheus-url <url>", PROMETHEUS_URL)
+    .addOption(
+      new Option("--forge <type>", "where proposals go, instead of forge.type in kopt.yaml").choices([
+        "local",
+        "github",
+      ]),
+    )
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
     .action(async (o) => {
       const result = await plan({
+        forge: o.forge,
+        env,
         repoDir: repoDir(),
         cluster: o.cluster,
         snapshot: o.snapshot,

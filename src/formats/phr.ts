@@ -95,7 +95,7 @@ export const PhrFrontMatterSchema = z
   .object({
     id: z.string().regex(/^[0-9a-f]{8}$/, { message: "id must be 8 lowercase hex characters" }),
     cluster: z.string().min(1),
-    kind: z.enum(["rightsize", "oom", "hpa"]),
+    kind: z.enum(["rightsize", "oom", "hpa", "rollback"]),
     tier: z.enum(TIERS),
     status: z.enum(PHR_STATUSES),
     createdAt: z.iso.datetime({ offset: true, message: "createdAt must be an RFC 3339 time" }),
@@ -132,8 +132,63 @@ export const PhrFrontMatterSchema = z
       .array(z.string().min(1))
       .optional()
       .describe("What kopt's guardrails changed in the proposal (a capped cut, a recomputed tier)"),
+    approvals: z
+      .array(
+        z
+          .object({
+            user: z.string().min(1),
+            at: z.iso.datetime({ offset: true }),
+            as: z
+              .array(z.string().min(1))
+              .default([])
+              .describe("the groups it counted for: architects, security"),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe("The approvals that counted at merge time (recorded after merge)"),
+    merge: z
+      .object({
+        pullRequest: z.number().int().min(1),
+        sha: z.string().regex(/^[0-9a-f]{40}$/, { message: "a 40-character commit SHA" }),
+        at: z.iso.datetime({ offset: true }),
+        by: z.string().min(1).nullable(),
+        openedAt: z.iso.datetime({ offset: true }),
+        approvalLatencyMinutes: z
+          .number()
+          .min(0)
+          .nullable()
+          .describe("From opening the pull request to the approval that completed its tier's rule"),
+      })
+      .strict()
+      .optional()
+      .describe("The merge of the change's pull request (recorded after merge)"),
+    rollbackOf: z
+      .object({
+        id: z.string().regex(/^[0-9a-f]{8}$/),
+        phr: z.string().min(1),
+        pullRequest: z.number().int().min(1).optional(),
+        mergeSha: z.string().regex(/^[0-9a-f]{40}$/),
+      })
+      .strict()
+      .optional()
+      .describe("kind rollback: the change this one reverts"),
+    rolledBackBy: z
+      .object({ id: z.string().regex(/^[0-9a-f]{8}$/), phr: z.string().min(1) })
+      .strict()
+      .optional()
+      .describe("The rollback that reverted this change"),
   })
-  .strict();
+  .strict()
+  .superRefine((f, ctx) => {
+    if ((f.kind === "rollback") !== (f.rollbackOf !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["rollbackOf"],
+        message: "a PHR of kind rollback names the change it reverts in rollbackOf, and only such a PHR",
+      });
+    }
+  });
 
 export type PhrFrontMatter = z.output<typeof PhrFrontMatterSchema>;
 

@@ -1,5 +1,7 @@
 // Where proposals go. `local` writes branches and PR drafts into a git repository on disk;
-// `github` (a later issue) opens real pull requests. The workflow never knows which.
+// `github` opens real pull requests (src/propose/github/). The workflow never knows which.
+import type { Tier } from "../formats/phr.ts";
+import type { ValuesScalar } from "./values-edit.ts";
 
 export interface FileChange {
   /** Path relative to the repository root. */
@@ -14,11 +16,23 @@ export interface PullRequestDraft {
   tier: string;
 }
 
+/** What a proposal changes, compact: how a forge tells a material change from noise on a later run. */
+export interface ProposalFingerprint {
+  id: string;
+  cluster: string;
+  kind: string;
+  tier: Tier;
+  changes: { path: string; to: ValuesScalar }[];
+}
+
 export interface ChangeRequest {
   branch: string;
   commitMessage: string;
   files: FileChange[];
   pr: PullRequestDraft;
+  fingerprint?: ProposalFingerprint;
+  /** Author and committer date of kopt's commit (the observation time): the same input, the same commit. */
+  date?: string;
 }
 
 export type UpsertStatus = "created" | "updated" | "unchanged" | "held";
@@ -31,6 +45,15 @@ export interface UpsertResult {
   location: string;
   /** Why a proposal was held back (e.g. a human pushed to the branch). */
   reason?: string;
+  /** What went wrong without failing the proposal (e.g. a reviewer who could not be requested). */
+  warnings?: string[];
+}
+
+/** A pull request kopt closed because its recommendation disappeared. */
+export interface ClosedProposal {
+  branch: string;
+  location: string;
+  reason: string;
 }
 
 export interface Forge {
@@ -44,4 +67,14 @@ export interface Forge {
   preview(change: ChangeRequest): Promise<UpsertResult>;
   /** Creates or updates the branch and its pull request; idempotent on unchanged input. */
   upsert(change: ChangeRequest): Promise<UpsertResult>;
+  /**
+   * Closes kopt's open pull requests under `branchPrefix` whose branch is not in `keep`, each with a comment
+   * saying why (`reasonFor`); leaves alone those on hold or pushed to by a person. `dryRun`: only report.
+   */
+  closeObsolete?(
+    branchPrefix: string,
+    keep: ReadonlySet<string>,
+    reasonFor: (branch: string) => string,
+    dryRun: boolean,
+  ): Promise<ClosedProposal[]>;
 }

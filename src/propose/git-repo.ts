@@ -1,6 +1,8 @@
 // Opening the target git repository, with errors a user can act on.
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
 import { KoptError } from "../errors.ts";
 
@@ -45,4 +47,64 @@ export async function showFile(git: SimpleGit, ref: string, path: string): Promi
     return undefined;
   }
   return git.raw(["cat-file", "blob", `${ref}:${path}`]);
+}
+
+/** Who kopt commits as; a commit by anyone else on a kopt branch means a person pushed to it. */
+export const KOPT_AUTHOR = { name: "kopt", email: "kopt@noreply.kopt.dev" };
+
+/** Only what git needs: simple-git refuses environments that could run programs (EDITOR, PAGER...). */
+export function gitEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const inherited = Object.fromEntries(
+    ["PATH", "HOME", "XDG_CONFIG_HOME", "LANG", "TMPDIR"].flatMap((k) =>
+      process.env[k] ? [[k, process.env[k] as string]] : [],
+    ),
+  );
+  return { ...inherited, GIT_TERMINAL_PROMPT: "0", ...extra };
+}
+
+export interface CommitOptions {
+  /** Author and committer date (RFC 3339); a fixed date makes the same change the same commit. */
+  date?: string;
+  /** Paths to delete from the base tree. */
+  remove?: readonly string[];
+}
+
+/**
+ * Writes blobs, a tree and a commit of `files` on top of `baseSha`, through a private index, so the user's
+ * checkout, index and working tree are never touched. Returns the commit's SHA; no ref is moved.
+ */
+export async function commitFiles(
+  repo: GitRepo,
+  baseSha: string,
+  files: readonly { path: string; content: string }[],
+  message: string,
+  opts: CommitOptions = {},
+): Promise<string> {
+  const tmp = await mkdtemp(join(tmpdir(), "kopt-index-"));
+  try {
+    const git = simpleGit(repo.root).env(
+      gitEnv({
+        GIT_INDEX_FILE: join(tmp, "index"),
+        GIT_AUTHOR_NAME: KOPT_AUTHOR.name,
+        GIT_AUTHOR_EMAIL: KOPT_AUTHOR.email,
+        GIT_COMMITTER_NAME: KOPT_AUTHOR.name,
+        GIT_COMMITTER_EMAIL: KOPT_AUTHOR.email,
+        ...(opts.date ? { GIT_AUTHOR_DATE: opts.date, GIT_COMMITTER_DATE: opts.date } : {}),
+      }),
+    );
+    await git.raw(["read-tree", baseSha]);
+    for (const path of opts.remove ?? []) {
+      await git.raw(["update-index", "--force-remove", "--", path]);
+    }
+    for (const [i, f] of files.entries()) {
+      const blobFile = join(tmp, `blob-${i}`);
+      await writeFile(blobFile, f.content);
+      const blob = (await git.raw(["hash-object", "-w", `--path=${f.path}`, blobFile])).trim();
+      await git.raw(["update-index", "--add", "--cacheinfo", `100644,${blob},${f.path}`]);
+    }
+    const tree = (await git.raw(["write-tree"])).trim();
+    return (await git.raw(["commit-tree", tree, "-p", baseSha, "-m", message])).trim();
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }

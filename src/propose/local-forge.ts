@@ -1,16 +1,14 @@
 // The embedded forge: branches in a git repository on disk, pull requests as Markdown drafts under
 // `.kopt/pull-requests/`. Branches are built with git plumbing from the committed base branch, so the
 // user's checkout, index and working tree are never touched.
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { simpleGit } from "simple-git";
 import { stringify } from "yaml";
 import { KoptError } from "../errors.ts";
 import type { ChangeRequest, Forge, UpsertResult } from "./forge.ts";
-import { type GitRepo, resolveRef, showFile } from "./git-repo.ts";
+import { commitFiles, type GitRepo, KOPT_AUTHOR, resolveRef, showFile } from "./git-repo.ts";
 
-export const KOPT_AUTHOR = { name: "kopt", email: "kopt@noreply.kopt.dev" };
+export { KOPT_AUTHOR } from "./git-repo.ts";
 export const DRAFTS_DIR = ".kopt/pull-requests";
 
 export function draftPath(branch: string): string {
@@ -138,35 +136,7 @@ export class LocalForge implements Forge {
     return true;
   }
 
-  /** Writes blobs, a tree and a commit on top of the base, through a private index. */
-  private async commit(change: ChangeRequest): Promise<string> {
-    const tmp = await mkdtemp(join(tmpdir(), "kopt-index-"));
-    try {
-      // Only what git needs: simple-git refuses environments that could run programs (EDITOR, PAGER...).
-      const inherited = Object.fromEntries(
-        ["PATH", "HOME", "XDG_CONFIG_HOME", "LANG", "TMPDIR"].flatMap((k) =>
-          process.env[k] ? [[k, process.env[k]]] : [],
-        ),
-      );
-      const git = simpleGit(this.repo.root).env({
-        ...inherited,
-        GIT_INDEX_FILE: join(tmp, "index"),
-        GIT_AUTHOR_NAME: KOPT_AUTHOR.name,
-        GIT_AUTHOR_EMAIL: KOPT_AUTHOR.email,
-        GIT_COMMITTER_NAME: KOPT_AUTHOR.name,
-        GIT_COMMITTER_EMAIL: KOPT_AUTHOR.email,
-      });
-      await git.raw(["read-tree", this.baseSha]);
-      for (const [i, f] of change.files.entries()) {
-        const blobFile = join(tmp, `blob-${i}`);
-        await writeFile(blobFile, f.content);
-        const blob = (await git.raw(["hash-object", "-w", `--path=${f.path}`, blobFile])).trim();
-        await git.raw(["update-index", "--add", "--cacheinfo", `100644,${blob},${f.path}`]);
-      }
-      const tree = (await git.raw(["write-tree"])).trim();
-      return (await git.raw(["commit-tree", tree, "-p", this.baseSha, "-m", change.commitMessage])).trim();
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
+  private commit(change: ChangeRequest): Promise<string> {
+    return commitFiles(this.repo, this.baseSha, change.files, change.commitMessage);
   }
 }

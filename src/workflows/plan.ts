@@ -3,13 +3,15 @@
 import { isAbsolute, relative } from "node:path";
 import { analyzeCapacity, type CapacityFinding } from "../analyze/capacity.ts";
 import { decide, type HeldBackProposal } from "../decide/decide.ts";
-import type { Proposal } from "../decide/proposals.ts";
+import { branchName, type Proposal } from "../decide/proposals.ts";
 import { KoptError } from "../errors.ts";
 import { parseQuantity } from "../model/quantity.ts";
 import type { Skipped } from "../model/recommendation.ts";
 import type { WorkloadRef } from "../model/types.ts";
-import type { ChangeRequest, Forge, UpsertResult } from "../propose/forge.ts";
-import { openRepository } from "../propose/git-repo.ts";
+import type { ChangeRequest, ClosedProposal, Forge, UpsertResult } from "../propose/forge.ts";
+import { type GitRepo, openRepository } from "../propose/git-repo.ts";
+import { resolveGitHubConfig } from "../propose/github/client.ts";
+import { GitHubForge } from "../propose/github/github-forge.ts";
 import { LocalForge } from "../propose/local-forge.ts";
 import { mergedChanges } from "../propose/merged-changes.ts";
 import { type ResolvedChange, renderProposal } from "../propose/render.ts";
@@ -34,6 +36,12 @@ export interface PlanOptions {
   now?: Date;
   /** Overrides source.prometheus.url. */
   prometheusUrl?: string;
+  /** Overrides forge.type. */
+  forge?: "local" | "github";
+  /** Where tokens come from (github forge); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Seconds per retry unit after GitHub rate limits and 5xx (tests make it small). */
+  retryAfterBaseValue?: number;
 }
 
 export interface PlannedProposal {
@@ -76,6 +84,10 @@ export interface PlanOutcome {
   capacity: CapacityFinding[];
   /** Proposals the guardrails held back (paused, ignored, cooldown, bounds, max proposals), with why. */
   heldBack: HeldBackProposal[];
+  /** Pull requests kopt closed (or, with --dry-run, would close) because their recommendation disappeared. */
+  closed: ClosedProposal[];
+  /** Where the proposals went: local or github. */
+  forge: string;
   /** What the user should know about the data (e.g. no usage history from a live cluster). */
   warnings: string[];
 }
@@ -158,6 +170,14 @@ async function prepare(
       commitMessage: rendered.commitMessage,
       files: [...edited, { path: rendered.phrPath, content: rendered.phr }],
       pr: rendered.pr,
+      fingerprint: {
+        id: proposal.id,
+        cluster: proposal.cluster,
+        kind: proposal.kind,
+        tier: proposal.tier,
+        changes: changes.map((c) => ({ path: `${c.file}:${c.path}`, to: c.to })),
+      },
+      date: ctx.createdAt,
     },
   };
 }
@@ -182,7 +202,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       `${f} on ${config.forge.baseBranch} has no readable front matter, so the cooldown cannot see that change: run \`kopt phr lint\``,
   );
 
-  const forge = await LocalForge.open(repo, config.forge.baseBranch);
+  const forge = await openForge(repo, loaded, opts);
   const ctx = {
     source: obs.snapshotFile ? `snapshot:${shownPath(repo.root, obs.snapshotFile)}` : obs.source,
     createdAt: new Date(state.observedAt * 1000).toISOString().replace(".000Z", "Z"),
@@ -214,8 +234,10 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     );
   }
   const proposals: PlannedProposal[] = [];
+  const forgeWarnings: string[] = [];
   for (const p of prepared) {
     const result = opts.dryRun ? await forge.preview(p.request) : await forge.upsert(p.request);
+    forgeWarnings.push(...(result.warnings ?? []));
     proposals.push({
       id: p.proposal.id,
       workload: p.proposal.workload,
@@ -240,6 +262,17 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       commit: result.commit,
     });
   }
+  const closed = forge.closeObsolete
+    ? await forge.closeObsolete(
+        obsoleteScope(config.cluster, opts.workload ? state.workloads[0]?.ref : undefined),
+        new Set([
+          ...decision.proposals.map((p) => p.branch),
+          ...decision.heldBack.map((h) => branchName(config.cluster, h.workload, h.kind)),
+        ]),
+        (branch) => obsoleteReason(branch, unchanged, decision.skipped),
+        opts.dryRun,
+      )
+    : [];
   return {
     cluster: state.cluster,
     observedAt: state.observedAt,
@@ -251,6 +284,52 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     skipped: decision.skipped,
     heldBack: decision.heldBack,
     capacity,
-    warnings: [...obs.warnings, ...capacityWarnings(capacity), ...phrWarnings],
+    closed,
+    forge: forge.name,
+    warnings: [...obs.warnings, ...capacityWarnings(capacity), ...phrWarnings, ...forgeWarnings],
   };
+}
+
+async function openForge(
+  repo: GitRepo,
+  loaded: Awaited<ReturnType<typeof loadClusterConfig>>,
+  opts: PlanOptions,
+): Promise<Forge> {
+  const { config } = loaded;
+  const type = opts.forge ?? config.forge.type;
+  if (type === "local") return LocalForge.open(repo, config.forge.baseBranch);
+  const env = opts.env ?? process.env;
+  return GitHubForge.open(
+    repo,
+    resolveGitHubConfig(config.forge.github, env, loaded.file),
+    config.forge.baseBranch,
+    {
+      env,
+      root: repo.root,
+      approval: config.policy.approval,
+      materialThreshold: config.policy.rightsize.minChange.percent / 100,
+      retryAfterBaseValue: opts.retryAfterBaseValue,
+    },
+  );
+}
+
+/** The branches a run may close: the cluster's proposal branches (one workload's with --workload). */
+function obsoleteScope(cluster: string, workload: WorkloadRef | undefined): string {
+  return workload ? `kopt/${cluster}/${workload.namespace}/${workload.name}/` : `kopt/${cluster}/`;
+}
+
+/** Why a proposal branch has no proposal in this run, in words for the closing comment. */
+function obsoleteReason(
+  branch: string,
+  unchanged: PlanOutcome["unchanged"],
+  skipped: readonly Skipped[],
+): string {
+  const [, , namespace, name, kind] = branch.split("/");
+  const label = `${namespace}/${name}`;
+  const same = (w: WorkloadRef) => w.namespace === namespace && w.name === name;
+  const u = unchanged.find((x) => same(x.workload));
+  if (u) return `the ${kind} recommendation for ${label} is gone: ${u.reason} (container ${u.container})`;
+  const sk = skipped.find((x) => same(x.workload));
+  if (sk) return `kopt no longer recommends a ${kind} change for ${label}: ${sk.reason}`;
+  return `the latest analysis no longer recommends a ${kind} change for ${label} (the workload's usage or values changed, or it is gone)`;
 }

@@ -1,0 +1,232 @@
+// The one place kopt talks to the GitHub REST API: Octokit with the throttling and retry plugins, token or
+// GitHub App authentication, github.com or an Enterprise server, and errors a user can act on. A token is
+// read from the environment when the connection is made and never printed, stored or put in a URL.
+import { readFile } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import { createAppAuth } from "@octokit/auth-app";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import { Octokit } from "@octokit/rest";
+import { KoptError } from "../../errors.ts";
+import type { GitHubForgeConfig } from "../../formats/config.ts";
+
+export const KoptOctokit = Octokit.plugin(throttling, retry);
+export type GitHubClient = InstanceType<typeof KoptOctokit>;
+
+export interface GitHubConnection {
+  octokit: GitHubClient;
+  owner: string;
+  repo: string;
+  /** Where git fetches and pushes (no credentials in it). */
+  gitUrl: string;
+  /** The login the credentials act as: the author of kopt's pull requests, whose reviews never count. */
+  login: string;
+  /** A token for git over HTTPS (an App's installation token is refreshed by Octokit as needed). */
+  gitToken(): Promise<string>;
+  /** The repository's default branch. */
+  defaultBranch: string;
+}
+
+export interface ConnectOptions {
+  /** The environment to read the token or the App's key from; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Resolves relative key files; the repository root. */
+  root: string;
+  /** How often to retry after a rate limit or a 5xx; default 3. */
+  retries?: number;
+  /** Seconds per retry unit (Octokit's retryAfterBaseValue); tests make it small. Default 1. */
+  retryAfterBaseValue?: number;
+}
+
+const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** The clone URL for a repository: github.com, an Enterprise host (apiUrl https://host/api/v3), or explicit. */
+export function gitUrlFor(cfg: Pick<GitHubForgeConfig, "apiUrl" | "gitUrl" | "owner" | "repo">): string {
+  if (cfg.gitUrl) return cfg.gitUrl;
+  const api = new URL(cfg.apiUrl);
+  const host = api.hostname === "api.github.com" ? `${api.protocol}//github.com` : api.origin;
+  const prefix = api.pathname.replace(/\/api\/v3\/?$/, "").replace(/\/$/, "");
+  return `${host}${prefix}/${cfg.owner}/${cfg.repo}.git`;
+}
+
+const TOKEN_PERMISSIONS =
+  "contents, pull requests, issues and commit statuses: read and write (a fine-grained token, or a GitHub App installation)";
+
+/** Connects and checks the credentials and the repository with one request, before anything is pushed. */
+export async function connectGitHub(cfg: GitHubForgeConfig, opts: ConnectOptions): Promise<GitHubConnection> {
+  const env = opts.env ?? process.env;
+  const retries = opts.retries ?? 3;
+  const common = {
+    baseUrl: cfg.apiUrl.replace(/\/$/, ""),
+    userAgent: "kopt/0.1.0",
+    log: SILENT,
+    retry: { retries, retryAfterBaseValue: opts.retryAfterBaseValue ?? 1 },
+    throttle: {
+      retryAfterBaseValue: opts.retryAfterBaseValue ?? 1,
+      // Wait out primary and secondary rate limits a few times, then fail with GitHub's message.
+      onRateLimit: (_after: number, _o: unknown, _k: unknown, retryCount: number) => retryCount < retries,
+      onSecondaryRateLimit: (_after: number, _o: unknown, _k: unknown, retryCount: number) =>
+        retryCount < retries,
+    },
+  };
+  let octokit: GitHubClient;
+  let gitToken: () => Promise<string>;
+  if ("app" in cfg.auth) {
+    const app = cfg.auth.app;
+    const privateKey = await readAppKey(app, env, opts.root);
+    octokit = new KoptOctokit({
+      ...common,
+      authStrategy: createAppAuth,
+      auth: { appId: app.appId, privateKey, installationId: app.installationId },
+    });
+    gitToken = async () => {
+      const auth = (await octokit.auth({ type: "installation" })) as { token: string };
+      return auth.token;
+    };
+  } else {
+    const name = cfg.auth.tokenEnv;
+    const token = env[name];
+    if (!token) {
+      throw new KoptError("forge", `no GitHub token: the environment variable ${name} is not set`, {
+        where: { field: "forge.github.auth.tokenEnv" },
+        hint: `export ${name}=<token> with ${TOKEN_PERMISSIONS}; in GitHub Actions pass env ${name}: \${{ secrets.GITHUB_TOKEN }}`,
+      });
+    }
+    octokit = new KoptOctokit({ ...common, auth: token });
+    gitToken = async () => token;
+  }
+
+  const target = `${cfg.owner}/${cfg.repo}`;
+  let defaultBranch: string;
+  try {
+    const { data } = await octokit.repos.get({ owner: cfg.owner, repo: cfg.repo });
+    defaultBranch = data.default_branch;
+  } catch (e) {
+    throw gitHubError(e, `reading repository ${target}`, cfg.apiUrl);
+  }
+  let login: string;
+  if ("app" in cfg.auth) {
+    // An installation cannot call GET /user; its pull requests are authored by the App's bot user.
+    // auth-app signs GET /app with the App's JWT.
+    try {
+      const { data } = await octokit.apps.getAuthenticated();
+      login = `${data?.slug ?? "app"}[bot]`;
+    } catch (e) {
+      throw gitHubError(e, `reading GitHub App ${cfg.auth.app.appId}`, cfg.apiUrl);
+    }
+  } else {
+    try {
+      login = (await octokit.users.getAuthenticated()).data.login;
+    } catch (e) {
+      throw gitHubError(e, "reading the token's user", cfg.apiUrl);
+    }
+  }
+  return {
+    octokit,
+    owner: cfg.owner,
+    repo: cfg.repo,
+    gitUrl: gitUrlFor(cfg),
+    login,
+    gitToken,
+    defaultBranch,
+  };
+}
+
+async function readAppKey(
+  app: { privateKeyFile?: string; privateKeyEnv?: string },
+  env: NodeJS.ProcessEnv,
+  root: string,
+): Promise<string> {
+  if (app.privateKeyEnv) {
+    const key = env[app.privateKeyEnv];
+    if (!key) {
+      throw new KoptError(
+        "forge",
+        `no GitHub App key: the environment variable ${app.privateKeyEnv} is not set`,
+        {
+          where: { field: "forge.github.auth.app.privateKeyEnv" },
+          hint: "set it to the App's private key (PEM), e.g. from a repository secret",
+        },
+      );
+    }
+    return key.replaceAll("\\n", "\n");
+  }
+  const file = app.privateKeyFile as string;
+  const path = isAbsolute(file) ? file : join(root, file);
+  try {
+    return await readFile(path, "utf8");
+  } catch {
+    throw new KoptError("forge", `cannot read the GitHub App's private key ${path}`, {
+      where: { field: "forge.github.auth.app.privateKeyFile" },
+      hint: "download a private key from the App's settings page and point privateKeyFile at it",
+    });
+  }
+}
+
+interface RequestErrorLike {
+  status?: number;
+  message?: string;
+  response?: { data?: { message?: string; errors?: { message?: string; code?: string; field?: string }[] } };
+}
+
+/** A GitHub API failure as a KoptError: GitHub's own message, what kopt was doing, and how to fix it. */
+export function gitHubError(e: unknown, doing: string, apiUrl?: string): KoptError {
+  if (e instanceof KoptError) return e;
+  const err = e as RequestErrorLike;
+  const status = err.status;
+  const data = err.response?.data;
+  const details = (data?.errors ?? [])
+    .map((x) => x.message ?? [x.field, x.code].filter(Boolean).join(" "))
+    .filter(Boolean);
+  const text = [data?.message ?? err.message ?? String(e), ...details].join("; ");
+  const where = apiUrl ? ` at ${apiUrl}` : "";
+  const hint =
+    status === 401
+      ? `the token is invalid or expired: create a new one with ${TOKEN_PERMISSIONS}`
+      : status === 403
+        ? `the token lacks a permission, or a rate limit was hit: it needs ${TOKEN_PERMISSIONS}`
+        : status === 404
+          ? "check forge.github.owner and repo in kopt.yaml, and that the token can see the repository"
+          : status === 422
+            ? "GitHub refused the request as sent; the message above says which field"
+            : status !== undefined && status >= 500
+              ? "GitHub had a server error; kopt retried. Run again later"
+              : "check forge.github.apiUrl and the network";
+  return new KoptError(
+    "forge",
+    `GitHub${where} failed while ${doing}: ${text}${status ? ` (HTTP ${status})` : ""}`,
+    { hint },
+  );
+}
+
+/** GitHub's status for a failed request, or undefined. */
+export function httpStatus(e: unknown): number | undefined {
+  return (e as RequestErrorLike).status;
+}
+
+/**
+ * The GitHub target of a cluster config: forge.github, or, in GitHub Actions, the repository the workflow
+ * runs in (GITHUB_REPOSITORY, GITHUB_API_URL) with defaults for the rest.
+ */
+export function resolveGitHubConfig(
+  github: GitHubForgeConfig | undefined,
+  env: NodeJS.ProcessEnv,
+  configFile: string,
+): GitHubForgeConfig {
+  if (github) return github;
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
+  if (owner && repo) {
+    return {
+      owner,
+      repo,
+      apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
+      auth: { tokenEnv: "GITHUB_TOKEN" },
+      maxOpenPullRequests: 10,
+      afterMerge: { record: "pull-request" },
+    };
+  }
+  throw new KoptError("config", "no GitHub repository configured for the github forge", {
+    where: { file: configFile, field: "forge.github" },
+    hint: "add forge.github: { owner: <org>, repo: <name> } to kopt.yaml (in GitHub Actions, GITHUB_REPOSITORY is used when it is absent)",
+  });
+}
