@@ -43,6 +43,8 @@ export interface UpsertResult {
   commit: string | null;
   /** Where the PR lives: a draft file for `local`, a URL for `github`. */
   location: string;
+  /** The pull request's number (github). */
+  pullNumber?: number;
   /** Why a proposal was held back (e.g. a human pushed to the branch). */
   reason?: string;
   /** What went wrong without failing the proposal (e.g. a reviewer who could not be requested). */

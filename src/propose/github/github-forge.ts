@@ -10,11 +10,18 @@
 import { materialChange } from "../../decide/material-change.ts";
 import type { ApprovalPolicyConfig, GitHubForgeConfig } from "../../formats/config.ts";
 import type { Tier } from "../../formats/phr.ts";
-import type { ChangeRequest, ClosedProposal, Forge, ProposalFingerprint, UpsertResult } from "../forge.ts";
+import type {
+  ChangeRequest,
+  ClosedProposal,
+  Forge,
+  ProposalFingerprint,
+  PullRequestDraft,
+  UpsertResult,
+} from "../forge.ts";
 import { commitFiles, type GitRepo, KOPT_AUTHOR, showFile } from "../git-repo.ts";
 import { connectGitHub, type GitHubConnection, gitHubError, httpStatus } from "./client.ts";
 import { authorsBetween, deleteBranch, fetchRemote, pushBranch, type RemoteBranches } from "./git-remote.ts";
-import { HOLD_LABEL, KIND_LABEL_PREFIX, LabelCache, TIER_LABEL_PREFIX } from "./labels.ts";
+import { HOLD_LABEL, KIND_LABEL_PREFIX, LabelCache, TIER_LABEL_PREFIX, tierFromLabels } from "./labels.ts";
 import { CLOSED_MARKER, readMarker, withMarker } from "./marker.ts";
 
 export interface GitHubForgeOptions {
@@ -169,11 +176,45 @@ export class GitHubForge implements Forge {
     const sha = await commitFiles(this.repo, this.remote.baseSha, change.files, change.commitMessage, {
       date: change.date,
     });
-    await this.push(change.branch, sha);
+    return this.publish(change.branch, sha, { ...change.pr, body }, plan);
+  }
+
+  /**
+   * Pushes a commit kopt built itself (a revert, a record update) to `branch` and opens or updates its pull
+   * request. No hold, churn or limit rules: these are asked for by a person or follow a merge.
+   */
+  async proposeCommit(branch: string, sha: string, pr: PullRequestDraft): Promise<UpsertResult> {
+    const open = this.open.get(branch) ?? (await this.findPull(branch, "open"));
+    if (open && this.remote.heads.get(branch) === sha && open.title === pr.title) {
+      return { status: "unchanged", branch, commit: sha, location: open.html_url, pullNumber: open.number };
+    }
+    return this.publish(
+      branch,
+      sha,
+      pr,
+      open
+        ? { action: "update", pull: open, previousTier: tierFromLabels(open.labels) }
+        : { action: "create" },
+    );
+  }
+
+  /** The base branch's head as fetched at the start of the run. */
+  get baseSha(): string {
+    return this.remote.baseSha;
+  }
+
+  private async publish(
+    branch: string,
+    sha: string,
+    pr: PullRequestDraft,
+    plan: Extract<Plan, { action: "update" | "create" }>,
+  ): Promise<UpsertResult> {
+    await this.push(branch, sha);
     const warnings: string[] = [];
-    const wanted = change.pr.labels;
+    const wanted = pr.labels;
     await this.labels.ensure(wanted);
     const { octokit, owner, repo } = this.conn;
+    const tier = pr.tier as Tier;
 
     if (plan.action === "update") {
       const pull = plan.pull;
@@ -181,27 +222,21 @@ export class GitHubForge implements Forge {
       const keep = pull.labels.filter(
         (l) => l !== "kopt" && !l.startsWith(TIER_LABEL_PREFIX) && !l.startsWith(KIND_LABEL_PREFIX),
       );
+      const labels = [...keep, ...wanted];
       try {
-        await octokit.pulls.update({ owner, repo, pull_number: pull.number, title: change.pr.title, body });
-        await octokit.issues.setLabels({
-          owner,
-          repo,
-          issue_number: pull.number,
-          labels: [...keep, ...wanted],
-        });
+        await octokit.pulls.update({ owner, repo, pull_number: pull.number, title: pr.title, body: pr.body });
+        await octokit.issues.setLabels({ owner, repo, issue_number: pull.number, labels });
       } catch (e) {
         throw gitHubError(e, `updating pull request #${pull.number}`);
       }
-      if (plan.previousTier !== change.pr.tier) {
-        warnings.push(...(await this.requestReviewers(pull.number, change.pr.tier as Tier)));
-      }
-      const updated = { ...pull, title: change.pr.title, body, labels: [...keep, ...wanted] };
-      this.open.set(change.branch, updated);
+      if (plan.previousTier !== tier) warnings.push(...(await this.requestReviewers(pull.number, tier)));
+      this.open.set(branch, { ...pull, title: pr.title, body: pr.body, labels });
       return {
         status: "updated",
-        branch: change.branch,
+        branch,
         commit: sha,
         location: pull.html_url,
+        pullNumber: pull.number,
         ...warn(warnings),
       };
     }
@@ -211,21 +246,27 @@ export class GitHubForge implements Forge {
       const { data } = await octokit.pulls.create({
         owner,
         repo,
-        head: change.branch,
+        head: branch,
         base: this.baseBranch,
-        title: change.pr.title,
-        body,
+        title: pr.title,
+        body: pr.body,
         maintainer_can_modify: false,
       });
       created = summarize(data);
     } catch (e) {
       // A concurrent run opened it a moment ago: GitHub allows one open pull request per branch.
-      const existing = httpStatus(e) === 422 ? await this.findPull(change.branch, "open") : undefined;
+      const existing = httpStatus(e) === 422 ? await this.findPull(branch, "open") : undefined;
       if (existing) {
-        this.open.set(change.branch, existing);
-        return { status: "unchanged", branch: change.branch, commit: sha, location: existing.html_url };
+        this.open.set(branch, existing);
+        return {
+          status: "unchanged",
+          branch,
+          commit: sha,
+          location: existing.html_url,
+          pullNumber: existing.number,
+        };
       }
-      throw gitHubError(e, `opening a pull request for ${change.branch}`);
+      throw gitHubError(e, `opening a pull request for ${branch}`);
     }
     try {
       await octokit.issues.addLabels({ owner, repo, issue_number: created.number, labels: wanted });
@@ -233,13 +274,14 @@ export class GitHubForge implements Forge {
       throw gitHubError(e, `labelling pull request #${created.number}`);
     }
     created.labels = [...wanted];
-    this.open.set(change.branch, created);
-    warnings.push(...(await this.requestReviewers(created.number, change.pr.tier as Tier)));
+    this.open.set(branch, created);
+    warnings.push(...(await this.requestReviewers(created.number, tier)));
     return {
       status: "created",
-      branch: change.branch,
+      branch,
       commit: sha,
       location: created.html_url,
+      pullNumber: created.number,
       ...warn(warnings),
     };
   }
@@ -338,6 +380,7 @@ export class GitHubForge implements Forge {
           branch: change.branch,
           commit: remoteHead,
           location: plan.pull?.html_url ?? "",
+          ...(plan.pull ? { pullNumber: plan.pull.number } : {}),
           reason: plan.reason,
         };
       case "keep":
@@ -348,7 +391,13 @@ export class GitHubForge implements Forge {
           location: plan.pull.html_url,
         };
       case "update":
-        return { status: "updated", branch: change.branch, commit, location: plan.pull.html_url };
+        return {
+          status: "updated",
+          branch: change.branch,
+          commit,
+          location: plan.pull.html_url,
+          pullNumber: plan.pull.number,
+        };
       case "create":
         return { status: "created", branch: change.branch, commit, location: "" };
     }
