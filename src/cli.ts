@@ -8,9 +8,15 @@ import { ClusterConfigSchema } from "./formats/config.ts";
 import { PhrFrontMatterSchema } from "./formats/phr.ts";
 import { SnapshotSchema } from "./formats/snapshot.ts";
 import { openRepository } from "./propose/git-repo.ts";
+import { afterMerge, afterMergeText } from "./workflows/after-merge.ts";
+import { codeownersCheck, codeownersCheckText } from "./workflows/codeowners-check.ts";
+import { gate, gateText, parsePullNumber } from "./workflows/gate.ts";
 import { lintPhrs } from "./workflows/phr-lint.ts";
 import { plan } from "./workflows/plan.ts";
 import { recommend } from "./workflows/recommend.ts";
+import { rollback, rollbackText } from "./workflows/rollback.ts";
+import { setup, setupText } from "./workflows/setup.ts";
+import { sla, slaText } from "./workflows/sla.ts";
 import { snapshot } from "./workflows/snapshot.ts";
 
 const SCHEMAS = { config: ClusterConfigSchema, snapshot: SnapshotSchema, phr: PhrFrontMatterSchema } as const;
@@ -136,6 +142,102 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
       });
       warn(result.warnings);
       out(`${snapshotText(result)}\n`);
+    });
+
+  const json = (o: { output?: string }, value: unknown, text: () => string) =>
+    out(o.output === "json" ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+  const outputOption = () =>
+    new Option("--output <format>", "output format").choices(["text", "json"]).default("text");
+
+  program
+    .command("gate")
+    .description(
+      "the approval gate: set commit status kopt/approval on a pull request's head from its reviews",
+    )
+    .requiredOption("--pr <number>", "the pull request")
+    .option("--cluster <name>", "policy of this cluster when the pull request does not name one")
+    .addOption(outputOption())
+    .action(async (o) => {
+      const result = await gate({
+        repoDir: repoDir(),
+        pr: parsePullNumber(o.pr),
+        cluster: o.cluster,
+        env,
+        now: now(),
+      });
+      json(o, result, () => gateText(result));
+    });
+
+  program
+    .command("sla")
+    .description("label and escalate (once) kopt pull requests waiting longer than their tier's approval SLA")
+    .option("--cluster <name>", "only this cluster's pull requests")
+    .addOption(outputOption())
+    .action(async (o) => {
+      const result = await sla({ repoDir: repoDir(), cluster: o.cluster, env, now: now() });
+      json(o, result, () => slaText(result));
+    });
+
+  program
+    .command("after-merge")
+    .description("record approvals and the merge in the PHRs of merged kopt pull requests (status approved)")
+    .option("--cluster <name>", "only this cluster (default: every clusters/*/kopt.yaml)")
+    .addOption(outputOption())
+    .action(async (o) => {
+      const result = await afterMerge({ repoDir: repoDir(), cluster: o.cluster, env });
+      warn(result.flatMap((r) => r.warnings));
+      json(o, result, () => afterMergeText(result));
+    });
+
+  program
+    .command("rollback <target>")
+    .description(
+      "open a revert pull request (git revert of the merge) for a PHR id or a merged pull request number",
+    )
+    .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
+    .addOption(
+      new Option("--forge <type>", "where the revert goes, instead of forge.type in kopt.yaml").choices([
+        "local",
+        "github",
+      ]),
+    )
+    .addOption(outputOption())
+    .action(async (target: string, o) => {
+      const result = await rollback({
+        repoDir: repoDir(),
+        target,
+        cluster: o.cluster,
+        forge: o.forge,
+        env,
+        now: now(),
+      });
+      json(o, result, () => rollbackText(result));
+    });
+
+  program
+    .command("setup")
+    .description(
+      "create kopt's labels and protect the base branch (required status kopt/approval, code owners)",
+    )
+    .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
+    .option("--dry-run", "print what would be set, change nothing", false)
+    .action(async (o) => {
+      const result = await setup({ repoDir: repoDir(), cluster: o.cluster, env, dryRun: o.dryRun });
+      out(`${setupText(result)}\n`);
+    });
+
+  const codeowners = program.command("codeowners").description("CODEOWNERS against kopt.yaml");
+  codeowners
+    .command("check")
+    .description(
+      "critical paths (kopt.yaml, .github/, critical values) must be owned by architects and security",
+    )
+    .option("--cluster <name>", "only this cluster (default: every clusters/*/kopt.yaml)")
+    .option("--owner <org>", "organization of { team } groups when kopt.yaml has no forge.github.owner")
+    .action(async (o) => {
+      const r = await codeownersCheck({ repoDir: repoDir(), cluster: o.cluster, owner: o.owner });
+      out(`${codeownersCheckText(r)}\n`);
+      if (r.findings.length > 0) process.exitCode = 1;
     });
 
   const phr = program.command("phr").description("audit records (PHRs)");

@@ -40,7 +40,7 @@ export class LocalForge implements Forge {
   private constructor(
     private readonly repo: GitRepo,
     readonly baseBranch: string,
-    private readonly baseSha: string,
+    private readonly base: string,
   ) {}
 
   static async open(repo: GitRepo, baseBranch: string): Promise<LocalForge> {
@@ -56,8 +56,26 @@ export class LocalForge implements Forge {
     return new LocalForge(repo, baseBranch, sha);
   }
 
+  /** The base branch's head when the forge was opened. */
+  get baseSha(): string {
+    return this.base;
+  }
+
+  /** Points `branch` at a commit kopt built itself (a revert) and writes its draft; created or updated. */
+  async proposeCommit(branch: string, sha: string, pr: ChangeRequest["pr"]): Promise<UpsertResult> {
+    const existing = await resolveRef(this.repo.git, `refs/heads/${branch}`);
+    const location = draftPath(branch);
+    const status = existing === undefined ? "created" : existing === sha ? "unchanged" : "updated";
+    if (status !== "unchanged") {
+      await this.repo.git.raw(["update-ref", `refs/heads/${branch}`, sha, existing ?? "0".repeat(40)]);
+    }
+    const change: ChangeRequest = { branch, commitMessage: "", files: [], pr };
+    await writeAtomic(join(this.repo.root, location), renderDraft(change, this.baseBranch, sha));
+    return { status, branch, commit: sha, location };
+  }
+
   readBase(path: string): Promise<string | undefined> {
-    return showFile(this.repo.git, this.baseSha, path);
+    return showFile(this.repo.git, this.base, path);
   }
 
   async checkWritable(paths: readonly string[], branches: readonly string[]): Promise<void> {
@@ -123,11 +141,8 @@ export class LocalForge implements Forge {
   private async sameContent(existing: string, change: ChangeRequest): Promise<boolean> {
     const { git } = this.repo;
     const parent = await resolveRef(git, `${existing}^`);
-    if (parent !== this.baseSha) return false;
-    const changed = (await git.raw(["diff", "--name-only", this.baseSha, existing]))
-      .trim()
-      .split("\n")
-      .sort();
+    if (parent !== this.base) return false;
+    const changed = (await git.raw(["diff", "--name-only", this.base, existing])).trim().split("\n").sort();
     const wanted = change.files.map((f) => f.path).sort();
     if (changed.join("\n") !== wanted.join("\n")) return false;
     for (const f of change.files) {
@@ -137,6 +152,6 @@ export class LocalForge implements Forge {
   }
 
   private commit(change: ChangeRequest): Promise<string> {
-    return commitFiles(this.repo, this.baseSha, change.files, change.commitMessage);
+    return commitFiles(this.repo, this.base, change.files, change.commitMessage);
   }
 }
