@@ -1,15 +1,17 @@
 // The GitHub API simulator, checked against the client kopt uses: the real @octokit/rest (with the
 // throttling and retry plugins where they matter) and real git pushing to the simulator's bare
 // repository. Each test starts its own simulator on a random port of 127.0.0.1.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { generateKeyPairSync, sign } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createAppAuth } from "@octokit/auth-app";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import { afterEach, describe, expect, it } from "vitest";
-import { git } from "./support/git.ts";
+import { GIT_ENV, git } from "./support/git.ts";
 import {
   type Fault,
   type FaultRequest,
@@ -96,6 +98,40 @@ async function openPull(h: Harness, branch = BRANCH) {
     body: "Lowers the CPU request of web from 500m to 200m.",
   });
   return { pull: data, sha };
+}
+
+/**
+ * git with a token as kopt passes it: an Authorization header from GIT_CONFIG_* variables, so the token
+ * is in neither the URL nor argv. Asynchronous: the simulator answers from this same process.
+ */
+function gitEnv(token: string | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...GIT_ENV, GIT_TERMINAL_PROMPT: "0" };
+  if (token === undefined) return env;
+  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  return {
+    ...env,
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "http.extraHeader",
+    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+  };
+}
+
+function gitHttp(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile("git", args, { cwd, env, encoding: "utf8" }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(d, { recursive: true, force: true }));
+  return d;
 }
 
 function statusOf(e: unknown): number | undefined {
@@ -565,5 +601,434 @@ describe("github-sim", () => {
       expect(statusOf(err)).toBe(503);
       expect(always.sim.requests).toHaveLength(3);
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+
+describe("github-sim: git smart HTTP", () => {
+  it("clones, fetches and pushes over HTTP with a token from GIT_CONFIG_* and refuses a bad or missing one", async () => {
+    const h = await harness();
+    const { pull } = await openPull(h);
+    const clone = tempDir("github-sim-http-");
+    const good = gitEnv(TOKEN);
+    expect((await gitHttp(clone, good, "clone", "-q", h.sim.gitUrl, ".")).code).toBe(0);
+    expect(git(clone, "remote", "get-url", "origin")).not.toContain(TOKEN);
+
+    git(clone, "checkout", "-q", BRANCH);
+    writeFileSync(join(clone, "over-http.txt"), "pushed over http\n");
+    git(clone, "add", "-A");
+    git(clone, "commit", "-q", "-m", "over http");
+    const pushed = git(clone, "rev-parse", "HEAD");
+    const push = await gitHttp(clone, good, "push", "-q", "origin", `HEAD:refs/heads/${BRANCH}`);
+    expect(push).toMatchObject({ code: 0 });
+    const { data: ref } = await h.octokit.git.getRef({ owner: OWNER, repo: REPO, ref: `heads/${BRANCH}` });
+    expect(ref.object.sha).toBe(pushed);
+    // The open pull request follows its pushed head without any REST call in between.
+    expect(h.sim.state.pulls[0]?.headSha).toBe(pushed);
+    const { data: again } = await h.octokit.pulls.get({ owner: OWNER, repo: REPO, pull_number: pull.number });
+    expect(again.head.sha).toBe(pushed);
+
+    // A bad token: git gets 401 with a Basic challenge, cannot prompt, and nothing is pushed.
+    writeFileSync(join(clone, "refused.txt"), "no\n");
+    git(clone, "add", "-A");
+    git(clone, "commit", "-q", "-m", "refused");
+    const bad = await gitHttp(clone, gitEnv("ghs_wrong"), "push", "origin", `HEAD:refs/heads/${BRANCH}`);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/could not read Username .*terminal prompts disabled/);
+    const none = await gitHttp(clone, gitEnv(undefined), "fetch", "origin");
+    expect(none.code).not.toBe(0);
+    // With the token from a credential helper instead, git reports the refusal as such.
+    const helper = "!f() { echo username=x-access-token; echo password=ghs_wrong; }; f";
+    const viaHelper = await gitHttp(
+      clone,
+      gitEnv(undefined),
+      "-c",
+      `credential.helper=${helper}`,
+      "push",
+      "origin",
+      `HEAD:refs/heads/${BRANCH}`,
+    );
+    expect(viaHelper.code).not.toBe(0);
+    expect(viaHelper.stderr).toContain("Authentication failed");
+    const { data: still } = await h.octokit.git.getRef({ owner: OWNER, repo: REPO, ref: `heads/${BRANCH}` });
+    expect(still.object.sha).toBe(pushed);
+
+    const gitRequests = h.sim.requests.filter((r) => r.git);
+    expect(gitRequests.every((r) => r.operationId === undefined)).toBe(true);
+    expect(
+      gitRequests.map((r) => [r.method, r.path.replace(/^\/acme\/platform\.git/, ""), r.status]),
+    ).toEqual(
+      expect.arrayContaining([
+        ["GET", "/info/refs", 200],
+        ["POST", "/git-upload-pack", 200],
+        ["POST", "/git-receive-pack", 200],
+        ["GET", "/info/refs", 401],
+      ]),
+    );
+    expect(gitRequests.filter((r) => r.status === 401).every((r) => r.login === undefined)).toBe(true);
+    const challenge = await fetch(`${h.sim.gitUrl}/info/refs?service=git-receive-pack`);
+    expect(challenge.status).toBe(401);
+    expect(challenge.headers.get("www-authenticate")).toBe('Basic realm="GitHub"');
+    const elsewhere = await fetch(`${h.sim.url}/acme/other.git/info/refs?service=git-upload-pack`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(elsewhere.status).toBe(404);
+  });
+
+  it("serves a fetch whose negotiation git sends gzipped", async () => {
+    const h = await harness();
+    const clone = tempDir("github-sim-http-");
+    expect((await gitHttp(clone, gitEnv(TOKEN), "clone", "-q", h.sim.gitUrl, ".")).code).toBe(0);
+    // Many local commits make git send many "have" lines, a request body large enough to gzip.
+    for (let i = 0; i < 60; i++) git(clone, "commit", "-q", "--allow-empty", "-m", `local ${i}`);
+    const sha = h.pushBranch("kopt/other");
+    const fetched = await gitHttp(
+      clone,
+      { ...gitEnv(TOKEN), GIT_TRACE_CURL: "1", GIT_TRACE_CURL_NO_DATA: "1" },
+      "fetch",
+      "origin",
+      "kopt/other",
+    );
+    expect(fetched.code).toBe(0);
+    expect(fetched.stderr).toMatch(/Content-Encoding: gzip/i);
+    expect(git(clone, "rev-parse", "FETCH_HEAD")).toBe(sha);
+  });
+});
+
+describe("github-sim: GitHub App installation tokens", () => {
+  const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const privateKey = keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const publicKeyPem = keys.publicKey.export({ type: "spki", format: "pem" }).toString();
+  const APP = { appId: 4242, installationId: 77, publicKeyPem, login: "kopt[bot]" };
+  const appUsers = [...USERS, "kopt[bot]"];
+
+  function jwt(claims: Record<string, unknown>, key = privateKey): string {
+    const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const body = `${enc({ alg: "RS256", typ: "JWT" })}.${enc(claims)}`;
+    return `${body}.${sign("RSA-SHA256", Buffer.from(body), key).toString("base64url")}`;
+  }
+
+  it("trades a JWT from @octokit/auth-app for a token that authenticates REST and git as the bot", async () => {
+    const h = await harness({ users: appUsers, app: APP });
+    const sha = h.pushBranch(BRANCH);
+    const bot = new Octokit({
+      baseUrl: h.sim.url,
+      log: silent,
+      authStrategy: createAppAuth,
+      auth: { appId: APP.appId, privateKey, installationId: APP.installationId },
+    });
+    const { data: status } = await bot.repos.createCommitStatus({
+      owner: OWNER,
+      repo: REPO,
+      sha,
+      state: "success",
+      context: "kopt/approval",
+    });
+    expect(status.creator?.login).toBe("kopt[bot]");
+    expect(status.creator?.type).toBe("Bot");
+    const tokenRequest = h.sim.requests.find(
+      (r) => r.operationId === "apps/create-installation-access-token",
+    );
+    expect(tokenRequest).toMatchObject({ status: 201, app: APP.appId });
+    expect(tokenRequest?.login).toBeUndefined();
+    const [issued] = h.sim.state.installationTokens;
+    expect(issued?.token).toMatch(/^ghs_/);
+    expect(issued?.login).toBe("kopt[bot]");
+
+    // The same token pushes over HTTP.
+    const { token } = (await bot.auth({ type: "installation" })) as { token: string };
+    expect(token).toBe(issued?.token);
+    const clone = tempDir("github-sim-http-");
+    expect((await gitHttp(clone, gitEnv(token), "clone", "-q", h.sim.gitUrl, ".")).code).toBe(0);
+    git(clone, "commit", "-q", "--allow-empty", "-m", "by the bot");
+    expect(
+      (await gitHttp(clone, gitEnv(token), "push", "-q", "origin", "HEAD:refs/heads/kopt/bot")).code,
+    ).toBe(0);
+    expect(
+      h.sim.requests.filter((r) => r.git && r.status === 200).every((r) => r.login === "kopt[bot]"),
+    ).toBe(true);
+  });
+
+  it("refuses a JWT signed by another key, an expired one, one valid too long, and an unknown installation", async () => {
+    const h = await harness({ users: appUsers, app: APP });
+    const now = Math.floor(Date.now() / 1000);
+    const create = (token: string, installation = APP.installationId) =>
+      fetch(`${h.sim.url}/app/installations/${installation}/access_tokens`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, accept: "application/vnd.github+json" },
+      });
+    const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+    const cases: [string, number, string][] = [
+      [
+        jwt(
+          { iat: now - 30, exp: now + 540, iss: APP.appId },
+          other.export({ type: "pkcs8", format: "pem" }).toString(),
+        ),
+        401,
+        "could not be decoded",
+      ],
+      [
+        jwt({ iat: now - 700, exp: now - 100, iss: APP.appId }),
+        401,
+        "'Expiration time' claim ('exp') must be",
+      ],
+      [jwt({ iat: now - 30, exp: now + 3600, iss: APP.appId }), 401, "too far in the future"],
+      [jwt({ iat: now - 30, exp: now + 540, iss: 1 }), 401, "'Issuer' claim"],
+      [TOKEN, 401, "could not be decoded"],
+    ];
+    for (const [token, status, message] of cases) {
+      const res = await create(token);
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { message: string }).message).toContain(message);
+    }
+    // iss may be the app id as a string too.
+    const ok = await create(jwt({ iat: now - 30, exp: now + 540, iss: String(APP.appId) }));
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toMatchObject({
+      token: expect.stringMatching(/^ghs_/),
+      expires_at: expect.any(String),
+    });
+    expect((await create(jwt({ iat: now - 30, exp: now + 540, iss: APP.appId }), 78)).status).toBe(404);
+    expect(h.sim.state.installationTokens).toHaveLength(1);
+  });
+});
+
+describe("github-sim: contents, pull request files and commits, teams", () => {
+  it("reads a file or a directory at a branch, tag or commit, and answers 404 for what is not there", async () => {
+    const h = await harness();
+    const sha = h.pushBranch(BRANCH, "clusters/demo/values.yaml", "replicas: 3\n");
+    git(h.work, "tag", "v1");
+    git(h.work, "push", "-q", "origin", "v1");
+    const get = (path: string, ref?: string) =>
+      h.octokit.repos.getContent({ owner: OWNER, repo: REPO, path, ...(ref ? { ref } : {}) });
+
+    for (const ref of [BRANCH, "v1", sha, sha.slice(0, 12)]) {
+      const { data } = await get("clusters/demo/values.yaml", ref);
+      if (Array.isArray(data) || data.type !== "file") throw new Error("expected a file");
+      expect(Buffer.from(data.content, "base64").toString("utf8")).toBe("replicas: 3\n");
+      expect(data).toMatchObject({
+        name: "values.yaml",
+        path: "clusters/demo/values.yaml",
+        encoding: "base64",
+      });
+      expect(data.sha).toBe(git(h.work, "rev-parse", `${sha}:clusters/demo/values.yaml`));
+    }
+    expect(h.sim.requests.at(-1)?.path).toBe(
+      `/repos/${OWNER}/${REPO}/contents/clusters%2Fdemo%2Fvalues.yaml`,
+    );
+
+    const { data: dir } = await get("clusters", BRANCH);
+    expect(Array.isArray(dir) && dir.map((e) => [e.name, e.type, e.path])).toEqual([
+      ["demo", "dir", "clusters/demo"],
+    ]);
+    const { data: readme } = await get("README.md");
+    expect(
+      !Array.isArray(readme) && readme.type === "file" && Buffer.from(readme.content, "base64").toString(),
+    ).toBe("# test repository\n");
+    await expect(get("clusters/demo/values.yaml")).rejects.toMatchObject({ status: 404 });
+    await expect(get("clusters/demo/nope.yaml", BRANCH)).rejects.toMatchObject({ status: 404 });
+    await expect(get("README.md", "no-such-branch")).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringContaining("No commit found for the ref no-such-branch"),
+    });
+  });
+
+  it("lists a pull request's files and commits, mapping commit emails to users", async () => {
+    const h = await harness({ emails: { alice: "alice@acme.example" } });
+    git(h.work, "checkout", "-q", "-B", BRANCH, "origin/main");
+    writeFileSync(join(h.work, "README.md"), "# test repository\nmore\n");
+    writeFileSync(join(h.work, "new.yaml"), "a: 1\nb: 2\n");
+    git(h.work, "add", "-A");
+    const as = (name: string, email: string, ...args: string[]) =>
+      execFileSync("git", args, {
+        cwd: h.work,
+        env: { ...GIT_ENV, GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email },
+      });
+    as("Alice", "alice@acme.example", "commit", "-q", "-m", "first\n\nwith a body");
+    git(h.work, "rm", "-q", "README.md");
+    as("Bob", "1002+bob@users.noreply.github.com", "commit", "-q", "-m", "second");
+    git(h.work, "push", "-q", "origin", `HEAD:refs/heads/${BRANCH}`);
+    const { data: pull } = await h.octokit.pulls.create({
+      owner: OWNER,
+      repo: REPO,
+      head: BRANCH,
+      base: "main",
+      title: "two commits",
+    });
+    expect(pull).toMatchObject({ commits: 2, changed_files: 2, additions: 2, deletions: 1 });
+
+    const { data: files } = await h.octokit.pulls.listFiles({
+      owner: OWNER,
+      repo: REPO,
+      pull_number: pull.number,
+    });
+    expect(files.map((f) => [f.filename, f.status, f.additions, f.deletions, f.changes])).toEqual([
+      ["README.md", "removed", 0, 1, 1],
+      ["new.yaml", "added", 2, 0, 2],
+    ]);
+    expect(files[1]?.patch).toBe("@@ -0,0 +1,2 @@\n+a: 1\n+b: 2");
+
+    const { data: commits } = await h.octokit.pulls.listCommits({
+      owner: OWNER,
+      repo: REPO,
+      pull_number: pull.number,
+    });
+    expect(commits.map((x) => [x.commit.message, x.commit.author?.name, x.author?.login ?? null])).toEqual([
+      ["first\n\nwith a body", "Alice", "alice"],
+      ["second", "Bob", "bob"],
+    ]);
+    // The committer's email maps to no user.
+    expect(commits[0]?.committer).toBeNull();
+    expect(commits[1]?.parents.map((p) => p.sha)).toEqual([commits[0]?.sha]);
+
+    // Merged, the pull request keeps its files and commits (compared with the base it was merged onto).
+    const { data: merged } = await h.octokit.pulls.merge({
+      owner: OWNER,
+      repo: REPO,
+      pull_number: pull.number,
+    });
+    const { data: after } = await h.octokit.pulls.listFiles({
+      owner: OWNER,
+      repo: REPO,
+      pull_number: pull.number,
+    });
+    expect(after).toHaveLength(2);
+    const { data: afterCommits } = await h.octokit.pulls.listCommits({
+      owner: OWNER,
+      repo: REPO,
+      pull_number: pull.number,
+    });
+    expect(afterCommits).toHaveLength(2);
+
+    const byCommit = (commit_sha: string) =>
+      h.octokit.repos.listPullRequestsAssociatedWithCommit({ owner: OWNER, repo: REPO, commit_sha });
+    expect((await byCommit(merged.sha)).data.map((p) => p.number)).toEqual([pull.number]);
+    expect((await byCommit(commits[0]?.sha as string)).data.map((p) => p.number)).toEqual([pull.number]);
+    const initial = git(h.work, "rev-list", "--max-parents=0", "origin/main");
+    expect((await byCommit(initial)).data).toEqual([]);
+  });
+
+  it("lists team members and answers team memberships, 404 for an unknown team, user or organization", async () => {
+    const h = await harness();
+    const { data: members } = await h.octokit.teams.listMembersInOrg({ org: OWNER, team_slug: "architects" });
+    expect(members.map((m) => m.login)).toEqual(["alice"]);
+    const { data: membership } = await h.octokit.teams.getMembershipForUserInOrg({
+      org: OWNER,
+      team_slug: "architects",
+      username: "alice",
+    });
+    expect(membership).toMatchObject({ state: "active", role: "member" });
+    const missing = [
+      h.octokit.teams.getMembershipForUserInOrg({ org: OWNER, team_slug: "architects", username: "bob" }),
+      h.octokit.teams.getMembershipForUserInOrg({ org: OWNER, team_slug: "architects", username: "mallory" }),
+      h.octokit.teams.listMembersInOrg({ org: OWNER, team_slug: "nope" }),
+      h.octokit.teams.listMembersInOrg({ org: "other-org", team_slug: "architects" }),
+    ];
+    for (const m of missing) await expect(m).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe("github-sim: branch protection and merge methods", () => {
+  it("stores branch protection and refuses merges it does not allow, as GitHub does", async () => {
+    const h = await harness({ admins: ["carol"], tokens: { ghp_carol: "carol" } });
+    await expect(
+      h.octokit.repos.getBranchProtection({ owner: OWNER, repo: REPO, branch: "main" }),
+    ).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringContaining("Branch not protected"),
+    });
+    const { data: set } = await h.octokit.repos.updateBranchProtection({
+      owner: OWNER,
+      repo: REPO,
+      branch: "main",
+      required_status_checks: { strict: false, contexts: ["kopt/approval"] },
+      enforce_admins: false,
+      required_pull_request_reviews: {
+        dismiss_stale_reviews: true,
+        require_code_owner_reviews: false,
+        required_approving_review_count: 1,
+      },
+      restrictions: null,
+    });
+    expect(set.required_status_checks).toMatchObject({
+      contexts: ["kopt/approval"],
+      checks: [{ context: "kopt/approval", app_id: null }],
+    });
+    expect(h.sim.state.branchProtection.main).toMatchObject({
+      requiredStatusChecks: { strict: false, contexts: ["kopt/approval"] },
+      enforceAdmins: false,
+      requiredPullRequestReviews: { dismissStaleReviews: true, requiredApprovingReviewCount: 1 },
+      restrictions: null,
+    });
+    const { data: got } = await h.octokit.repos.getBranchProtection({
+      owner: OWNER,
+      repo: REPO,
+      branch: "main",
+    });
+    expect(got.required_pull_request_reviews).toMatchObject({ required_approving_review_count: 1 });
+    await expect(
+      h.octokit.repos.getBranchProtection({ owner: OWNER, repo: REPO, branch: "nope" }),
+    ).rejects.toMatchObject({ status: 404, message: expect.stringContaining("Branch not found") });
+
+    const { pull, sha } = await openPull(h);
+    const merge = () => h.octokit.pulls.merge({ owner: OWNER, repo: REPO, pull_number: pull.number });
+    await expect(merge()).rejects.toMatchObject({
+      status: 405,
+      message: expect.stringContaining(
+        "At least 1 approving review is required by reviewers with write access.",
+      ),
+    });
+    await h.sim.addReview(pull.number, { user: "alice", state: "APPROVED" });
+    await expect(merge()).rejects.toMatchObject({
+      status: 405,
+      message: expect.stringContaining('Required status check "kopt/approval" is expected.'),
+    });
+    const status = (state: "failure" | "success") =>
+      h.octokit.repos.createCommitStatus({ owner: OWNER, repo: REPO, sha, state, context: "kopt/approval" });
+    await status("failure");
+    await expect(merge()).rejects.toMatchObject({
+      message: expect.stringContaining('Required status check "kopt/approval" is failing.'),
+    });
+    // An admin bypasses protection that does not enforce admins.
+    const carol = new Octokit({ baseUrl: h.sim.url, auth: "ghp_carol", log: silent });
+    await h.octokit.repos.updateBranchProtection({
+      owner: OWNER,
+      repo: REPO,
+      branch: "main",
+      required_status_checks: { strict: false, contexts: [], checks: [{ context: "kopt/approval" }] },
+      enforce_admins: true,
+      required_pull_request_reviews: null,
+      restrictions: null,
+    });
+    expect(h.sim.state.branchProtection.main?.requiredStatusChecks?.contexts).toEqual(["kopt/approval"]);
+    await expect(
+      carol.pulls.merge({ owner: OWNER, repo: REPO, pull_number: pull.number }),
+    ).rejects.toMatchObject({ status: 405 });
+    await status("success");
+    const { data: merged } = await merge();
+    expect(merged.merged).toBe(true);
+  });
+
+  it("squash-merges into a one-parent commit and records it as the merge commit", async () => {
+    const h = await harness();
+    const { pull, sha } = await openPull(h);
+    const mainBefore = git(h.work, "rev-parse", "origin/main");
+    const { data: merged } = await h.octokit.pulls.merge({
+      owner: OWNER,
+      repo: REPO,
+      pull_number: pull.number,
+      merge_method: "squash",
+    });
+    git(h.work, "fetch", "-q", "origin");
+    expect(git(h.work, "rev-list", "--parents", "-n", "1", "origin/main").split(" ")).toEqual([
+      merged.sha,
+      mainBefore,
+    ]);
+    expect(git(h.work, "log", "-1", "--format=%s", "origin/main")).toBe(`${pull.title} (#${pull.number})`);
+    expect(git(h.work, "rev-parse", "origin/main^{tree}")).toBe(git(h.work, "rev-parse", `${sha}^{tree}`));
+    const { data: after } = await h.octokit.pulls.get({ owner: OWNER, repo: REPO, pull_number: pull.number });
+    expect(after).toMatchObject({ merged: true, merge_commit_sha: merged.sha });
+    expect(h.sim.state.pulls[0]?.mergeCommitSha).toBe(merged.sha);
   });
 });

@@ -448,7 +448,9 @@ const teamSlug = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, {
 const approverGroup = z
   .union([
     z.object({ team: teamSlug.describe("Team slug in the repository owner's organization") }).strict(),
-    z.object({ users: z.array(login).min(1).describe("GitHub logins (for repositories owned by a user)") }).strict(),
+    z
+      .object({ users: z.array(login).min(1).describe("GitHub logins (for repositories owned by a user)") })
+      .strict(),
   ])
   .describe("{ team: <slug> } or { users: [<login>, ...] }");
 
@@ -554,7 +556,9 @@ const githubForge = z
         record: z
           .enum(["pull-request", "commit"])
           .default("pull-request")
-          .describe("How the after-merge PHR update lands: a trivial PHR-only pull request, or a direct commit"),
+          .describe(
+            "How the after-merge PHR update lands: a trivial PHR-only pull request, or a direct commit",
+          ),
       })
       .strict()
       .default({ record: "pull-request" }),

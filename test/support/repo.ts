@@ -40,7 +40,15 @@ export async function koptAt(now: Date, ...args: string[]): Promise<RunResult> {
   return runKopt(now, args);
 }
 
-async function runKopt(now: Date | undefined, args: string[]): Promise<RunResult> {
+/** kopt with its environment (tokens) and, optionally, its clock given. */
+export async function koptEnv(
+  opts: { env: NodeJS.ProcessEnv; now?: Date },
+  ...args: string[]
+): Promise<RunResult> {
+  return runKopt(opts.now, args, opts.env);
+}
+
+async function runKopt(now: Date | undefined, args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
   let stdout = "";
   let stderr = "";
   const code = await main(["node", "kopt", ...args], {
@@ -51,6 +59,7 @@ async function runKopt(now: Date | undefined, args: string[]): Promise<RunResult
       stderr += s;
     },
     now: now ? () => now : undefined,
+    ...(env ? { env } : {}),
   });
   return { code, stdout, stderr };
 }

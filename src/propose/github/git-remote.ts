@@ -8,6 +8,11 @@ import { type GitRepo, gitEnv, resolveRef } from "../git-repo.ts";
 /** Where fetched remote branches live in the local repository: never a branch a user works on. */
 export const REMOTE_REFS = "refs/kopt/remote";
 
+/** simple-git, allowed to pass the header through GIT_CONFIG_* (it refuses that by default). */
+function authedGit(root: string, token: string) {
+  return simpleGit(root, { unsafe: { allowUnsafeConfigEnvCount: true } }).env(authEnv(token));
+}
+
 function authEnv(token: string): Record<string, string> {
   const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
   return gitEnv({
@@ -50,7 +55,7 @@ export async function fetchRemote(
   token: string,
   baseBranch: string,
 ): Promise<RemoteBranches> {
-  const git = simpleGit(repo.root).env(authEnv(token));
+  const git = authedGit(repo.root, token);
   try {
     await git.raw([
       "fetch",
@@ -93,7 +98,7 @@ export async function pushBranch(
   sha: string,
   expected: string | undefined,
 ): Promise<boolean> {
-  const git = simpleGit(repo.root).env(authEnv(token));
+  const git = authedGit(repo.root, token);
   try {
     await git.raw([
       "push",
@@ -107,14 +112,20 @@ export async function pushBranch(
     return true;
   } catch (e) {
     const message = cleanGitMessage(e, token);
-    if (/stale info|fetch first|non-fast-forward|\[rejected\]/i.test(message)) return false;
+    // A lease that failed, or a concurrent push to the same ref that won the lock.
+    if (
+      /stale info|fetch first|non-fast-forward|\[(remote )?rejected\]|failed to update ref|cannot lock ref/i.test(
+        message,
+      )
+    )
+      return false;
     throw gitFailure("push to", url, e, token);
   }
 }
 
 /** Deletes a remote branch (after kopt closed its pull request); a branch already gone is fine. */
 export async function deleteBranch(repo: GitRepo, url: string, token: string, branch: string): Promise<void> {
-  const git = simpleGit(repo.root).env(authEnv(token));
+  const git = authedGit(repo.root, token);
   try {
     await git.raw(["push", "--quiet", url, `:refs/heads/${branch}`]);
   } catch (e) {

@@ -1,5 +1,6 @@
 // The bare repository behind the simulator: branches are its refs, merges are real merge commits, so
-// a test (or kopt) can `git push` to it over the filesystem and the simulator sees what was pushed.
+// a test (or kopt) can `git push` to it (over the filesystem or smart HTTP, see git-http.ts) and the
+// simulator sees what was pushed.
 import { spawn } from "node:child_process";
 
 export interface GitIdentity {
@@ -18,11 +19,11 @@ export class GitFailed extends Error {
   }
 }
 
-export function git(
+function run(
   dir: string,
   args: string[],
-  opts: { input?: string; author?: GitIdentity; committer?: GitIdentity } = {},
-): Promise<string> {
+  opts: { input?: string; author?: GitIdentity; committer?: GitIdentity },
+): Promise<Buffer> {
   const env: NodeJS.ProcessEnv = { ...process.env, GIT_DIR: dir, LC_ALL: "C" };
   for (const [role, who] of [
     ["AUTHOR", opts.author],
@@ -38,20 +39,35 @@ export function git(
       env,
       stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
-    let out = "";
+    const out: Buffer[] = [];
     let err = "";
     child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString("utf8");
+      out.push(d);
     });
     child.stderr?.on("data", (d: Buffer) => {
       err += d.toString("utf8");
     });
     child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(out.trim()) : reject(new GitFailed(code, err || out, args)),
-    );
+    child.on("close", (code) => {
+      const stdout = Buffer.concat(out);
+      if (code === 0) resolve(stdout);
+      else reject(new GitFailed(code, err || stdout.toString("utf8"), args));
+    });
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
+}
+
+export async function git(
+  dir: string,
+  args: string[],
+  opts: { input?: string; author?: GitIdentity; committer?: GitIdentity } = {},
+): Promise<string> {
+  return (await run(dir, args, opts)).toString("utf8").trim();
+}
+
+/** git's stdout as bytes, untrimmed (blob contents, -z listings). */
+export function gitBytes(dir: string, args: string[]): Promise<Buffer> {
+  return run(dir, args, {});
 }
 
 const BOT: GitIdentity = { name: "github-sim", email: "github-sim@example.com", date: new Date(0) };
@@ -145,4 +161,50 @@ export function commitTree(
 export async function commitsBetween(dir: string, base: string, head: string): Promise<string[]> {
   const out = await git(dir, ["rev-list", "--reverse", `${base}..${head}`]);
   return out.split("\n").filter((l) => l !== "");
+}
+
+export interface TreeEntry {
+  mode: string;
+  type: "blob" | "tree" | "commit";
+  sha: string;
+  /** Bytes for a blob; 0 otherwise. */
+  size: number;
+  name: string;
+}
+
+/** The entries of the tree `treeish` names ("<commit>:<dir>"), or undefined when it is not a tree. */
+export async function listTree(dir: string, treeish: string): Promise<TreeEntry[] | undefined> {
+  let out: Buffer;
+  try {
+    out = await gitBytes(dir, ["ls-tree", "-l", "-z", treeish]);
+  } catch {
+    return undefined;
+  }
+  return out
+    .toString("utf8")
+    .split("\0")
+    .filter((l) => l !== "")
+    .map((l) => {
+      // "<mode> SP <type> SP <sha> SP+ <size> TAB <name>"; the name may hold any byte but NUL.
+      const tab = l.indexOf("\t");
+      const [mode = "", type = "", sha = "", size = ""] = l.slice(0, tab).split(/ +/);
+      return { mode, type: type as TreeEntry["type"], sha, size: Number(size) || 0, name: l.slice(tab + 1) };
+    });
+}
+
+export async function mergeBase(dir: string, a: string, b: string): Promise<string | undefined> {
+  try {
+    return await git(dir, ["merge-base", a, b]);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function isAncestor(dir: string, ancestor: string, of: string): Promise<boolean> {
+  try {
+    await git(dir, ["merge-base", "--is-ancestor", ancestor, of]);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,6 @@
 // A GitHub REST API simulator for tests: plain HTTP on 127.0.0.1 and a random port, serving one
-// repository whose branches live in a real bare git repository (push to it with git, merge into it
-// through the API). Every request is checked against GitHub's published OpenAPI description (a
+// repository whose branches live in a real bare git repository (push to it with git, over the
+// filesystem or smart HTTP at `gitUrl` with a token; merge into it through the API). Every request is checked against GitHub's published OpenAPI description (a
 // mismatch is a 422 and a recorded violation) and so is every response the simulator sends (a mismatch
 // fails stop()), so a test fails when kopt calls the API wrongly or the simulator drifts from GitHub.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listenLocal } from "../local-server.ts";
 import { initBareRepo, resolveCommit } from "./git.ts";
+import { iso, type SimApp } from "./handler.ts";
 import { gitHubDescription } from "./openapi.ts";
 import type { Fault, FaultRequest, RecordedRequest, ServerContext, Violation } from "./server.ts";
 import { handle } from "./server.ts";
@@ -32,6 +33,16 @@ export interface GitHubSimOptions {
   users: string[];
   /** Team slug -> member logins. */
   teams?: Record<string, string[]>;
+  /** Commit emails (login -> email) that map commits to users, besides `<login>@users.noreply.github.com`. */
+  emails?: Record<string, string>;
+  /** Repository admins: branch protection does not stop their merges unless it enforces admins. */
+  admins?: string[];
+  /**
+   * A GitHub App installed on the repository: POST /app/installations/{installationId}/access_tokens
+   * with a JWT (RS256, iss = appId) signed by the key whose public half this is returns a token that
+   * authenticates (REST and git) as `login`, a Bot in `users` (default "kopt[bot]").
+   */
+  app?: { appId: number; installationId: number; publicKeyPem: string; login?: string };
   /** Labels the repository already has. */
   labels?: { name: string; color?: string; description?: string }[];
   /** Called for each routed request; a returned fault is answered instead. */
@@ -55,6 +66,8 @@ export interface GitHubSim {
   url: string;
   /** The bare repository: `git push <repoDir> HEAD:refs/heads/x` creates a branch the simulator serves. */
   repoDir: string;
+  /** http://127.0.0.1:PORT/<owner>/<repo>.git: git smart HTTP, authenticated by a token (see git-http.ts). */
+  gitUrl: string;
   /** Every request received, in order. */
   requests: RecordedRequest[];
   /** Requests that did not match GitHub's description. */
@@ -66,8 +79,6 @@ export interface GitHubSim {
   /** Closes the server (and removes a temp repository); rejects when a response drifted from GitHub's schema. */
   stop(): Promise<void>;
 }
-
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export async function startGitHubSim(opts: GitHubSimOptions): Promise<GitHubSim> {
   if (opts.users.length === 0) throw new Error("github-sim: users must name at least the token's user");
@@ -87,6 +98,8 @@ export async function startGitHubSim(opts: GitHubSimOptions): Promise<GitHubSim>
       login,
       id: 1000 + i,
       type: login.endsWith("[bot]") ? "Bot" : "User",
+      admin: (opts.admins ?? []).includes(login),
+      ...(opts.emails?.[login] ? { email: opts.emails[login] } : {}),
     })),
     teams: [],
     labels: [],
@@ -94,6 +107,8 @@ export async function startGitHubSim(opts: GitHubSimOptions): Promise<GitHubSim>
     comments: [],
     reviews: [],
     statuses: [],
+    branchProtection: {},
+    installationTokens: [],
     nextNumber: 1,
     nextId: 10_000,
   };
@@ -112,6 +127,17 @@ export async function startGitHubSim(opts: GitHubSimOptions): Promise<GitHubSim>
       default: false,
     });
   }
+  for (const login of [...(opts.admins ?? []), ...Object.keys(opts.emails ?? {})]) {
+    if (!findUser(state, login)) throw new Error(`github-sim: ${login} (admins/emails) is not in users`);
+  }
+  let app: SimApp | undefined;
+  if (opts.app) {
+    const login = opts.app.login ?? "kopt[bot]";
+    if (findUser(state, login)?.type !== "Bot") {
+      throw new Error(`github-sim: the app's installation acts as ${login}, which must be a Bot in users`);
+    }
+    app = { ...opts.app, login };
+  }
   const tokens = new Map<string, string>([[opts.token, state.viewer]]);
   for (const [token, login] of Object.entries(opts.tokens ?? {})) {
     if (!findUser(state, login)) throw new Error(`github-sim: token for ${login}, who is not in users`);
@@ -126,6 +152,7 @@ export async function startGitHubSim(opts: GitHubSimOptions): Promise<GitHubSim>
     url: () => url,
     now,
     tokens,
+    app,
     faults: opts.faults,
     requests: [],
     violations: [],
@@ -147,6 +174,7 @@ export async function startGitHubSim(opts: GitHubSimOptions): Promise<GitHubSim>
   return {
     url,
     repoDir: dir,
+    gitUrl: `${url}/${opts.owner}/${opts.repo}.git`,
     requests: ctx.requests,
     violations: ctx.violations,
     state,

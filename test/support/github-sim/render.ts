@@ -21,15 +21,17 @@ export function user(c: RenderContext, login: string): Obj {
   const u = findUser(c.state, login);
   const isOwnerOrg = !u && login === c.state.owner;
   const id = u?.id ?? (isOwnerOrg ? 1 : 0);
-  const url = `${c.api}/users/${login}`;
+  // A Bot's login ends in "[bot]": GitHub percent-encodes it in URLs (users/kopt%5Bbot%5D).
+  const path = encodeURIComponent(login);
+  const url = `${c.api}/users/${path}`;
   return {
     login,
     id,
     node_id: nodeId("User", id),
-    avatar_url: `${c.api}/avatars/${login}`,
+    avatar_url: `${c.api}/avatars/${path}`,
     gravatar_id: "",
     url,
-    html_url: `${c.api}/${login}`,
+    html_url: `${c.api}/${path}`,
     followers_url: `${url}/followers`,
     following_url: `${url}/following{/other_user}`,
     gists_url: `${url}/gists{/gist_id}`,
@@ -216,7 +218,13 @@ export function pull(
   c: RenderContext,
   p: SimPull,
   baseSha: string,
-  full?: { mergeable: boolean | null; commits: number },
+  full?: {
+    mergeable: boolean | null;
+    commits: number;
+    additions: number;
+    deletions: number;
+    changedFiles: number;
+  },
 ): Obj {
   const repoUrl = `${c.api}/repos/${c.state.owner}/${c.state.repo}`;
   const url = `${repoUrl}/pulls/${p.number}`;
@@ -289,9 +297,9 @@ export function pull(
     review_comments: 0,
     maintainer_can_modify: p.maintainerCanModify,
     commits: full.commits,
-    additions: 0,
-    deletions: 0,
-    changed_files: 0,
+    additions: full.additions,
+    deletions: full.deletions,
+    changed_files: full.changedFiles,
   };
 }
 

@@ -2,6 +2,8 @@
 // they passed validation against GitHub's description; the behaviours mirror GitHub's (including its
 // refusals: a duplicate pull request, a stale merge SHA, a reviewer who is not a collaborator).
 
+import { createInstallationToken } from "./app-auth.ts";
+import { getContent } from "./content.ts";
 import { conflict, notFound, notMergeable, unprocessable, validationFailed } from "./errors.ts";
 import {
   commitsBetween,
@@ -15,7 +17,21 @@ import {
   resolveCommit,
   updateRef,
 } from "./git.ts";
-import type { RenderContext } from "./render.ts";
+import {
+  baseSha,
+  created,
+  type Handler,
+  type HandlerContext,
+  ok,
+  pageOf,
+  paginate,
+  pullOr404,
+  refresh,
+  simplePull,
+  timestamp,
+} from "./handler.ts";
+import { checkMergeAllowed, getProtection, updateProtection } from "./protection.ts";
+import { changeTotals, listCommits, listFiles, pullsForCommit } from "./pull-changes.ts";
 import * as render from "./render.ts";
 import {
   findLabel,
@@ -26,103 +42,19 @@ import {
   type SimPull,
   type SimStatus,
 } from "./state.ts";
-
-export interface HandlerContext extends RenderContext {
-  /** The bare repository. */
-  dir: string;
-  now: () => Date;
-  /** The authenticated user's login. */
-  login: string;
-}
-
-export interface Call {
-  params: Record<string, string>;
-  query: Record<string, string>;
-  // biome-ignore lint/suspicious/noExplicitAny: bodies have passed schema validation; handlers read their fields
-  body: any;
-  /** The request's path and query, for Link headers. */
-  url: URL;
-}
-
-export interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-type Handler = (c: HandlerContext, call: Call) => Promise<Reply>;
-
-const timestamp = (c: HandlerContext) =>
-  c
-    .now()
-    .toISOString()
-    .replace(/\.\d{3}Z$/, "Z");
-const ok = (body: unknown, headers?: Record<string, string>): Reply => ({
-  status: 200,
-  body,
-  ...(headers ? { headers } : {}),
-});
-const created = (body: unknown, location: string): Reply => ({ status: 201, body, headers: { location } });
-
-/** GitHub's page/per_page slicing, with a Link header when there is more than one page. */
-function paginate<T>(call: Call, items: T[]): { items: T[]; headers?: Record<string, string> } {
-  const perPage = Math.min(Number(call.query.per_page ?? 30), 100);
-  const page = Math.max(Number(call.query.page ?? 1), 1);
-  const last = Math.max(Math.ceil(items.length / perPage), 1);
-  const slice = items.slice((page - 1) * perPage, page * perPage);
-  if (last === 1) return { items: slice };
-  const link = (p: number, rel: string) => {
-    const u = new URL(call.url);
-    u.searchParams.set("per_page", String(perPage));
-    u.searchParams.set("page", String(p));
-    return `<${u.toString()}>; rel="${rel}"`;
-  };
-  const rels = [
-    ...(page > 1 ? [link(page - 1, "prev"), link(1, "first")] : []),
-    ...(page < last ? [link(page + 1, "next"), link(last, "last")] : []),
-  ];
-  return { items: slice, ...(rels.length ? { headers: { link: rels.join(", ") } } : {}) };
-}
-
-function pageOf<T>(call: Call, items: T[], show: (x: T) => unknown): Reply {
-  const p = paginate(call, items);
-  return ok(p.items.map(show), p.headers);
-}
+import { getTeamMembership, listTeamMembers } from "./teams.ts";
 
 // ---------------------------------------------------------------------------------------------------------
 // pull requests
-
-function pullOr404(c: HandlerContext, n: string | number): SimPull {
-  const p = c.state.pulls.find((x) => x.number === Number(n));
-  if (!p) throw notFound();
-  return p;
-}
-
-/** An open pull request follows its head branch, as on GitHub. */
-async function refresh(c: HandlerContext, p: SimPull): Promise<SimPull> {
-  if (p.state === "open") {
-    const sha = await resolveCommit(c.dir, `refs/heads/${p.head}`);
-    if (sha) p.headSha = sha;
-  }
-  return p;
-}
-
-async function baseSha(c: HandlerContext, p: SimPull): Promise<string> {
-  return (await resolveCommit(c.dir, `refs/heads/${p.base}`)) ?? "";
-}
-
-async function simplePull(c: HandlerContext, p: SimPull): Promise<unknown> {
-  await refresh(c, p);
-  return render.pull(c, p, await baseSha(c, p));
-}
 
 async function fullPull(c: HandlerContext, p: SimPull): Promise<unknown> {
   await refresh(c, p);
   const base = await baseSha(c, p);
   const open = p.state === "open";
   const mergeable = open && base ? (await mergeTree(c.dir, base, p.headSha)) !== undefined : null;
-  const commits = open && base ? (await commitsBetween(c.dir, base, p.headSha)).length : 0;
-  return render.pull(c, p, base, { mergeable, commits });
+  const compared = p.baseShaAtMerge ?? base;
+  const commits = compared ? (await commitsBetween(c.dir, compared, p.headSha)).length : 0;
+  return render.pull(c, p, base, { mergeable, commits, ...(await changeTotals(c, p)) });
 }
 
 /** "owner:branch" or "branch" -> the branch, when the owner is this repository's. */
@@ -257,6 +189,7 @@ const mergePull: Handler = async (c, call) => {
   }
   const method = b.merge_method ?? "merge";
   if (method === "rebase") throw notMergeable("Rebase merges are not allowed on this repository.");
+  await checkMergeAllowed(c, p);
   const base = await baseSha(c, p);
   const tree = await mergeTree(c.dir, base, p.headSha);
   if (!tree) throw notMergeable("Merge conflict");
@@ -281,6 +214,7 @@ const mergePull: Handler = async (c, call) => {
     state: "closed",
     merged: true,
     mergeCommitSha: sha,
+    baseShaAtMerge: base,
     mergedBy: c.login,
     mergedAt: now,
     closedAt: now,
@@ -621,6 +555,15 @@ export const HANDLERS: Record<string, Handler> = {
   "pulls/get": async (c, call) => ok(await fullPull(c, pullOr404(c, call.params.pull_number as string))),
   "pulls/update": updatePull,
   "pulls/merge": mergePull,
+  "pulls/list-files": listFiles,
+  "pulls/list-commits": listCommits,
+  "repos/list-pull-requests-associated-with-commit": pullsForCommit,
+  "repos/get-content": getContent,
+  "repos/get-branch-protection": getProtection,
+  "repos/update-branch-protection": updateProtection,
+  "teams/list-members-in-org": listTeamMembers,
+  "teams/get-membership-for-user-in-org": getTeamMembership,
+  "apps/create-installation-access-token": createInstallationToken,
   "pulls/request-reviewers": requestReviewers,
   "pulls/list-requested-reviewers": listRequestedReviewers,
   "pulls/list-reviews": listReviews,

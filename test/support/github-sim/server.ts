@@ -1,8 +1,11 @@
 // The HTTP side of the simulator: authentication, injected faults, routing against GitHub's path
 // templates, request validation (a mismatch is a 422 and a recorded violation), the handlers, and a
-// check of every response against GitHub's schema before it is sent.
+// check of every response against GitHub's schema before it is sent. Git smart HTTP paths are handed
+// to git-http.ts before any of that.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { JWT_OPERATIONS, verifyAppJwt } from "./app-auth.ts";
+import { loginFor } from "./auth.ts";
 import {
   badCredentials,
   GitHubError,
@@ -12,8 +15,10 @@ import {
   secondaryRateLimited,
   serverError,
 } from "./errors.ts";
+import { matchGitPath, serveGit } from "./git-http.ts";
+import type { Call, HandlerContext, Reply, SimApp } from "./handler.ts";
 import type { GitHubDescription, Operation } from "./openapi.ts";
-import { type Call, HANDLERS, type HandlerContext, type Reply } from "./routes.ts";
+import { HANDLERS } from "./routes.ts";
 import type { SimState } from "./state.ts";
 
 export interface RecordedRequest {
@@ -24,8 +29,12 @@ export interface RecordedRequest {
   body: unknown;
   /** GitHub's operationId, when the path and method name an operation. */
   operationId?: string;
+  /** Git smart HTTP (clone, fetch, push): not a REST operation, never validated. */
+  git?: boolean;
   /** The login the token authenticated, if it did. */
   login?: string;
+  /** The GitHub App whose JWT authenticated the request (creating an installation token). */
+  app?: number;
   /** The status the simulator answered with. */
   status?: number;
 }
@@ -61,6 +70,7 @@ export interface ServerContext {
   now: () => Date;
   /** token -> login */
   tokens: Map<string, string>;
+  app: SimApp | undefined;
   faults: ((req: FaultRequest) => Fault | undefined) | undefined;
   requests: RecordedRequest[];
   violations: Violation[];
@@ -81,11 +91,6 @@ async function readBody(req: IncomingMessage): Promise<{ body?: unknown; malform
   }
 }
 
-function login(ctx: ServerContext, header: string | undefined): string | undefined {
-  const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header ?? "");
-  return m ? ctx.tokens.get(m[1] as string) : undefined;
-}
-
 function fault(f: Fault): GitHubError {
   switch (f.kind) {
     case "rate-limit":
@@ -100,6 +105,8 @@ function fault(f: Fault): GitHubError {
 export async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = req.method ?? "GET";
   const url = new URL(req.url ?? "/", ctx.url());
+  const gitPath = matchGitPath(url.pathname);
+  if (gitPath) return serveGit(ctx, req, res, url, gitPath);
   const rawPath = url.pathname;
   const query = Object.fromEntries(url.searchParams);
   const { body, malformed } = await readBody(req);
@@ -142,11 +149,20 @@ async function answer(
   matched: (op: Operation) => void,
 ): Promise<Reply> {
   const { method, path } = record;
-  const who = login(ctx, authorization);
-  if (!who) throw badCredentials();
-  record.login = who;
-
   const route = ctx.description.match(method, path);
+  let who: string;
+  if ("op" in route && JWT_OPERATIONS.has(route.op.operationId)) {
+    // Real clock: the JWT was signed with the caller's clock, not the simulated one.
+    verifyAppJwt(ctx.app, authorization, Math.floor(Date.now() / 1000));
+    who = ctx.app?.login as string;
+    record.app = ctx.app?.appId;
+  } else {
+    const login = loginFor(ctx.tokens, authorization);
+    if (!login) throw badCredentials();
+    who = login;
+    record.login = who;
+  }
+
   if (!("op" in route)) {
     const problem = route.pathKnown
       ? `GitHub has no ${method} operation on this path`
@@ -195,7 +211,15 @@ async function answer(
     });
     throw notFound(`github-sim does not simulate ${op.operationId}`);
   }
-  const c: HandlerContext = { state, api: ctx.url(), dir: ctx.dir, now: ctx.now, login: who };
+  const c: HandlerContext = {
+    state,
+    api: ctx.url(),
+    dir: ctx.dir,
+    now: ctx.now,
+    login: who,
+    tokens: ctx.tokens,
+    app: ctx.app,
+  };
   const call: Call = { params, query: record.query, body: record.body, url };
   return handler(c, call);
 }

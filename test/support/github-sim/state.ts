@@ -1,10 +1,14 @@
-// What the simulator knows besides git: users and teams, pull requests, labels, comments, reviews and
-// commit statuses. Plain data, so a test can inspect (and assert on) all of it.
+// What the simulator knows besides git: users and teams, pull requests, labels, comments, reviews,
+// commit statuses, branch protection and installation tokens. Plain data, so a test can inspect (and assert on) all of it.
 
 export interface SimUser {
   login: string;
   id: number;
   type: "User" | "Bot";
+  /** A commit email that maps to this user besides `<login>@users.noreply.github.com`. */
+  email?: string;
+  /** A repository admin: branch protection does not stop their merges unless it enforces admins. */
+  admin: boolean;
 }
 
 export interface SimTeam {
@@ -44,6 +48,8 @@ export interface SimPull {
   mergedBy: string | null;
   mergedAt: string | null;
   closedAt: string | null;
+  /** The base commit it was merged onto: its files and commits are compared with this once merged. */
+  baseShaAtMerge?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -81,6 +87,41 @@ export interface SimStatus {
   updatedAt: string;
 }
 
+/** What PUT /branches/{branch}/protection stored; null sections are off. */
+export interface SimBranchProtection {
+  requiredStatusChecks: {
+    strict: boolean;
+    /** The required contexts: what was sent as `contexts`, or the contexts of `checks`. */
+    contexts: string[];
+    checks: { context: string; appId: number | null }[];
+  } | null;
+  enforceAdmins: boolean;
+  requiredPullRequestReviews: {
+    dismissStaleReviews: boolean;
+    requireCodeOwnerReviews: boolean;
+    requiredApprovingReviewCount: number;
+    requireLastPushApproval: boolean;
+    dismissalRestrictions?: { users: string[]; teams: string[]; apps: string[] };
+    bypassPullRequestAllowances?: { users: string[]; teams: string[]; apps: string[] };
+  } | null;
+  restrictions: { users: string[]; teams: string[]; apps: string[] } | null;
+  requiredLinearHistory: boolean;
+  allowForcePushes: boolean;
+  allowDeletions: boolean;
+  blockCreations: boolean;
+  requiredConversationResolution: boolean;
+  lockBranch: boolean;
+  allowForkSyncing: boolean;
+}
+
+/** An installation access token handed out by POST /app/installations/{id}/access_tokens. */
+export interface SimInstallationToken {
+  token: string;
+  /** The installation's Bot user the token authenticates. */
+  login: string;
+  expiresAt: string;
+}
+
 export interface SimState {
   owner: string;
   repo: string;
@@ -95,6 +136,9 @@ export interface SimState {
   comments: SimComment[];
   reviews: SimReview[];
   statuses: SimStatus[];
+  /** Branch name -> its protection, once PUT. */
+  branchProtection: Record<string, SimBranchProtection>;
+  installationTokens: SimInstallationToken[];
   /** The next issue/pull request number (they share one sequence, as on GitHub). */
   nextNumber: number;
   nextId: number;
@@ -110,4 +154,12 @@ export function findUser(state: SimState, login: string): SimUser | undefined {
 
 export function findLabel(state: SimState, name: string): SimLabel | undefined {
   return state.labels.find((l) => l.name.toLowerCase() === name.toLowerCase());
+}
+
+/** The user a commit email belongs to: `[<id>+]<login>@users.noreply.github.com` or a configured email. */
+export function userByEmail(state: SimState, email: string): SimUser | undefined {
+  const e = email.toLowerCase();
+  const noreply = /^(?:\d+\+)?([^@]+)@users\.noreply\.github\.com$/.exec(e);
+  if (noreply) return findUser(state, noreply[1] as string);
+  return state.users.find((u) => u.email?.toLowerCase() === e);
 }

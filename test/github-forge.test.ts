@@ -1,0 +1,254 @@
+// `kopt plan --forge github` end to end: real git pushing over HTTP to the GitHub API simulator, which
+// checks every request against GitHub's OpenAPI description. Each test starts its own simulator.
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { PlanOutcome } from "../src/workflows/plan.ts";
+import { plan } from "../src/workflows/plan.ts";
+import type { Fault, FaultRequest } from "./support/github-sim/index.ts";
+import { OWNER, REPO, startWorld, type World, type WorldOptions, worldEnv } from "./support/github-world.ts";
+import { git } from "./support/repo.ts";
+
+const worlds: World[] = [];
+afterEach(async () => {
+  for (const w of worlds.splice(0)) {
+    const violations = [...w.sim.violations];
+    await w.cleanup();
+    expect(violations).toEqual([]);
+  }
+});
+
+async function world(opts: WorldOptions = {}): Promise<World> {
+  const w = await startWorld(opts);
+  worlds.push(w);
+  return w;
+}
+
+async function planJson(w: World, ...extra: string[]): Promise<PlanOutcome> {
+  const r = await w.kopt(["plan", "--cluster", "demo", "--output", "json", ...extra]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as PlanOutcome;
+}
+
+const EXPECTED = [
+  "worker/oom",
+  "backend/rightsize",
+  "frontend/rightsize",
+  "frontend/hpa",
+  "worker/rightsize",
+];
+const key = (p: PlanOutcome["proposals"][number]) => `${p.workload.name}/${p.kind}`;
+const openPulls = (w: World) => w.sim.state.pulls.filter((p) => p.state === "open");
+const receivePacks = (w: World) =>
+  w.sim.requests.filter((r) => r.git && r.path.endsWith("git-receive-pack") && r.status === 200);
+
+describe("kopt plan --forge github", () => {
+  it("opens one pull request per proposal, labelled, with reviewers per tier, and a second run changes nothing", async () => {
+    const w = await world();
+    const first = await planJson(w);
+    expect(first.forge).toBe("github");
+    expect(first.proposals.map(key)).toEqual(EXPECTED);
+    expect(first.proposals.map((p) => p.status)).toEqual(EXPECTED.map(() => "created"));
+    expect(openPulls(w)).toHaveLength(5);
+    for (const p of first.proposals) {
+      const pull = w.sim.state.pulls.find((x) => x.head === p.branch);
+      expect(pull, p.branch).toBeDefined();
+      expect(p.draft).toMatch(new RegExp(`/${OWNER}/${REPO}/pull/${pull?.number}$`));
+      expect(pull?.title).toBe(p.title);
+      expect(pull?.user).toBe("kopt-ci");
+      expect(pull?.labels.sort()).toEqual(["kopt", `kopt/kind:${p.kind}`, `kopt/tier:${p.tier}`].sort());
+      // medium: the architects team is asked.
+      expect(pull?.requestedTeams).toEqual(["architects"]);
+      // The body is the one-screen summary plus kopt's fingerprint.
+      expect(pull?.body).toContain("**Tier:**");
+      expect(pull?.body).toContain("### Roll back");
+      expect(pull?.body).toMatch(/<!-- kopt:proposal \{.*"id":"[0-9a-f]{8}".*\} -->/);
+      // The branch holds the values edit and the PHR, one commit by kopt on main.
+      git(w.work, "fetch", "-q", "origin");
+      const files = git(w.work, "diff", "--name-only", "origin/main", p.commit as string).split("\n");
+      expect(files.sort()).toEqual(["clusters/demo/values.yaml", p.phr].sort());
+    }
+    // The labels were created with a colour and a description.
+    const tierLabel = w.sim.state.labels.find((l) => l.name === "kopt/tier:medium");
+    expect(tierLabel?.color).toBe("fbca04");
+    expect(tierLabel?.description).toContain("architect");
+
+    const pushes = receivePacks(w).length;
+    const second = await planJson(w);
+    expect(second.proposals.map((p) => p.status)).toEqual(EXPECTED.map(() => "unchanged"));
+    expect(w.sim.state.pulls).toHaveLength(5);
+    expect(receivePacks(w)).toHaveLength(pushes);
+    expect(second.closed).toEqual([]);
+  });
+
+  it("two runs at once open no duplicate: the same commit, and GitHub's one pull request per branch", async () => {
+    const w = await world();
+    const other = join(w.person, "..", `${w.person.split("/").pop()}-second`);
+    git(w.person, "clone", "-q", w.sim.repoDir, other);
+    const env = worldEnv();
+    const run = (dir: string) => plan({ repoDir: dir, cluster: "demo", dryRun: false, env, forge: "github" });
+    const [a, b] = await Promise.all([run(w.work), run(other)]);
+    const statuses = [...a.proposals, ...b.proposals].map((p) => p.status);
+    expect(statuses.filter((s) => s === "created").length).toBeGreaterThanOrEqual(5);
+    expect(w.sim.state.pulls).toHaveLength(5);
+    expect(new Set(w.sim.state.pulls.map((p) => p.head)).size).toBe(5);
+    for (const p of a.proposals) {
+      const q = b.proposals.find((x) => x.branch === p.branch);
+      expect(q?.commit).toBe(p.commit);
+    }
+  });
+
+  it("leaves a pull request alone when it has kopt/hold or a person pushed to its branch", async () => {
+    const w = await world();
+    await planJson(w);
+    const [held, pushed] = [
+      w.sim.state.pulls.find((p) => p.head === "kopt/demo/todo/backend/rightsize"),
+      w.sim.state.pulls.find((p) => p.head === "kopt/demo/todo/frontend/rightsize"),
+    ];
+    await w.octokit("alice").issues.addLabels({
+      owner: OWNER,
+      repo: REPO,
+      issue_number: held?.number as number,
+      labels: ["kopt/hold"],
+    });
+    git(w.person, "fetch", "-q", "origin");
+    git(w.person, "checkout", "-q", "-B", "fix", "origin/kopt/demo/todo/frontend/rightsize");
+    writeFileSync(join(w.person, "NOTE.md"), "a person's change\n");
+    git(w.person, "add", "-A");
+    git(w.person, "commit", "-q", "-m", "a person's commit");
+    git(w.person, "push", "-q", "origin", "HEAD:refs/heads/kopt/demo/todo/frontend/rightsize");
+    const personHead = git(w.person, "rev-parse", "HEAD");
+
+    const out = await planJson(w);
+    const by = Object.fromEntries(out.proposals.map((p) => [key(p), p]));
+    expect(by["backend/rightsize"]?.status).toBe("held");
+    expect(by["backend/rightsize"]?.reason).toContain("kopt/hold");
+    expect(by["frontend/rightsize"]?.status).toBe("held");
+    expect(by["frontend/rightsize"]?.reason).toContain("person@example.com");
+    expect(pushed?.headSha).toBe(personHead);
+    expect(w.sim.state.pulls).toHaveLength(5);
+  });
+
+  it("does not reopen or recreate a pull request a person closed", async () => {
+    const w = await world();
+    await planJson(w);
+    const pull = w.sim.state.pulls.find((p) => p.head === "kopt/demo/todo/worker/rightsize");
+    await w.octokit("alice").pulls.update({
+      owner: OWNER,
+      repo: REPO,
+      pull_number: pull?.number as number,
+      state: "closed",
+    });
+    const out = await planJson(w);
+    const worker = out.proposals.find((p) => key(p) === "worker/rightsize");
+    expect(worker?.status).toBe("held");
+    expect(worker?.reason).toMatch(
+      /was closed without merging .* unless the recommendation changes materially/,
+    );
+    expect(w.sim.state.pulls).toHaveLength(5);
+    expect(w.sim.state.pulls.find((p) => p.number === pull?.number)?.state).toBe("closed");
+  });
+
+  it("closes its pull request whose recommendation disappeared, with a comment saying why", async () => {
+    const w = await world();
+    // A kopt pull request from an earlier run, for a workload that no longer needs a change.
+    git(w.person, "checkout", "-q", "-B", "ghost", "origin/main");
+    writeFileSync(join(w.person, "clusters/demo/ghost.yaml"), "x: 1\n");
+    git(w.person, "add", "-A");
+    execFileSync("git", ["commit", "-q", "-m", "kopt: ghost"], {
+      cwd: w.person,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "kopt",
+        GIT_AUTHOR_EMAIL: "kopt@noreply.kopt.dev",
+        GIT_COMMITTER_NAME: "kopt",
+        GIT_COMMITTER_EMAIL: "kopt@noreply.kopt.dev",
+      },
+    });
+    git(w.person, "push", "-q", "origin", "HEAD:refs/heads/kopt/demo/todo/ghost/rightsize");
+    const { data: ghost } = await w.octokit().pulls.create({
+      owner: OWNER,
+      repo: REPO,
+      head: "kopt/demo/todo/ghost/rightsize",
+      base: "main",
+      title: "Right-size todo/ghost on demo",
+      body: "old",
+    });
+    const out = await planJson(w);
+    expect(out.closed).toHaveLength(1);
+    expect(out.closed[0]?.branch).toBe("kopt/demo/todo/ghost/rightsize");
+    const closed = w.sim.state.pulls.find((p) => p.number === ghost.number);
+    expect(closed?.state).toBe("closed");
+    const comment = w.sim.state.comments.find((c) => c.issueNumber === ghost.number);
+    expect(comment?.body).toContain(
+      "kopt closed this pull request: the latest analysis no longer recommends a rightsize change for todo/ghost",
+    );
+    expect(git(w.work, "ls-remote", w.sim.repoDir, "refs/heads/kopt/demo/todo/ghost/rightsize")).toBe("");
+    // The next run does not try again.
+    const again = await planJson(w);
+    expect(again.closed).toEqual([]);
+  });
+
+  it("opens no new pull request beyond maxOpenPullRequests, and says so", async () => {
+    const w = await world({ githubExtra: "    maxOpenPullRequests: 2\n" });
+    const out = await planJson(w);
+    expect(out.proposals.map((p) => p.status)).toEqual(["created", "created", "held", "held", "held"]);
+    expect(out.proposals[2]?.reason).toContain("maxOpenPullRequests: 2");
+    expect(openPulls(w)).toHaveLength(2);
+  });
+
+  describe("GitHub failing", () => {
+    const once =
+      (operationId: string, fault: Fault) =>
+      (r: FaultRequest): Fault | undefined =>
+        r.operationId === operationId && r.count === 1 ? fault : undefined;
+
+    it("waits out a secondary rate limit (429 retry-after) and a primary one (403, reset), then succeeds", async () => {
+      const w = await world({
+        sim: {
+          faults: (r) =>
+            once("pulls/create", { kind: "secondary-rate-limit", status: 429, retryAfter: 1 })(r) ??
+            once("issues/add-labels", { kind: "rate-limit", resetInSeconds: 1 })(r),
+        },
+      });
+      const out = await planJson(w);
+      expect(out.proposals.map((p) => p.status)).toEqual(EXPECTED.map(() => "created"));
+      const statuses = w.sim.requests.filter((r) => r.operationId === "pulls/create").map((r) => r.status);
+      expect(statuses.slice(0, 2)).toEqual([429, 201]);
+      const labels = w.sim.requests.filter((r) => r.operationId === "issues/add-labels").map((r) => r.status);
+      expect(labels.slice(0, 2)).toEqual([403, 200]);
+      expect(w.sim.state.pulls).toHaveLength(5);
+    });
+
+    it("retries a 5xx", async () => {
+      const w = await world({ sim: { faults: once("pulls/list", { kind: "server-error", status: 502 }) } });
+      const out = await planJson(w);
+      expect(out.proposals).toHaveLength(5);
+      const statuses = w.sim.requests.filter((r) => r.operationId === "pulls/list").map((r) => r.status);
+      expect(statuses.slice(0, 2)).toEqual([502, 200]);
+    });
+
+    it("a bad token: a clear error, the token never printed, nothing pushed", async () => {
+      const w = await world();
+      const bad = "ghp_wrong_token_do_not_print";
+      const r = await w.kopt(["plan", "--cluster", "demo"], { token: bad });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("failed while reading repository acme/platform: Bad credentials (HTTP 401)");
+      expect(r.stderr).toContain("fix: the token is invalid or expired");
+      expect(r.stderr + r.stdout).not.toContain(bad);
+      expect(receivePacks(w)).toEqual([]);
+      expect(w.sim.state.pulls).toEqual([]);
+      expect(git(w.work, "ls-remote", w.sim.repoDir).split("\n")).toHaveLength(2); // HEAD and main
+    });
+
+    it("no token at all: names the variable to set", async () => {
+      const w = await world();
+      const r = await w.kopt(["plan", "--cluster", "demo"], { token: "" });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("no GitHub token: the environment variable GITHUB_TOKEN is not set");
+      expect(w.sim.requests).toEqual([]);
+    });
+  });
+});
