@@ -301,6 +301,38 @@ describe("gateTier", () => {
     });
   });
 
+  it("a rollback is judged by the PHR it adds, not by the original's it marks rolled back", () => {
+    const original = "phr/demo/2026-11-20-6ea4683a-rightsize-todo-backend.md";
+    const rollback = "phr/demo/2026-11-21-0b1c2d3e-rollback-rightsize-todo-backend.md";
+    expect(
+      gateTier({
+        labels: ["kopt", "kopt/tier:low"],
+        phrTiers: [
+          { file: original, tier: "critical" },
+          { file: rollback, tier: "low" },
+        ],
+        changedFiles: [
+          { path: VALUES, status: "modified" },
+          { path: original, status: "modified" },
+          { path: rollback, status: "added" },
+        ],
+      }),
+    ).toEqual({ tier: "low", reasons: ["label kopt/tier:low", `${rollback}: tier low`] });
+  });
+
+  it("values changed with only an edited PHR (none added) are critical", () => {
+    expect(
+      gateTier({
+        labels: [],
+        phrTiers: [{ file: PHR, tier: "low" }],
+        changedFiles: [
+          { path: VALUES, status: "modified" },
+          { path: PHR, status: "modified" },
+        ],
+      }).tier,
+    ).toBe("critical");
+  });
+
   it("kopt's own policy is critical", () => {
     expect(
       gateTier({ labels: ["kopt/tier:low"], phrTiers: [], changedFiles: ["clusters/prod/kopt.yaml"] }),

@@ -296,13 +296,18 @@ export function gateTier(input: GateTierInput): GateTier {
     tiers.push("critical");
     reasons.push(`removes the audit record ${listed(removedPhrs)}: critical`);
   }
+  // The PHRs a pull request adds describe its own change; one it only edits is the record of an earlier
+  // change (a rollback marks the original rolled-back), whose tier is not this change's.
+  // (A path given without a status counts as added.)
+  const added = new Set(
+    phrs.filter((f) => f.status === undefined || f.status === "added").map((f) => f.path),
+  );
   if (governed.length > 0) {
-    if (livePhrs.length === 0) {
+    if (added.size === 0) {
       tiers.push("critical");
       reasons.push(`${listed(governed)} changed without a PHR in the pull request: critical`);
     }
-    // The PHRs describe the change of this pull request: their tiers count.
-    for (const p of input.phrTiers) {
+    for (const p of input.phrTiers.filter((x) => added.has(x.file))) {
       tiers.push(p.tier);
       reasons.push(`${p.file}: tier ${p.tier}`);
     }

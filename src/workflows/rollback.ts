@@ -23,7 +23,7 @@ import {
 } from "../propose/git-repo.ts";
 import { gitHubError, httpStatus, resolveGitHubConfig } from "../propose/github/client.ts";
 import { GitHubForge } from "../propose/github/github-forge.ts";
-import { LocalForge } from "../propose/local-forge.ts";
+import { draftPath, LocalForge } from "../propose/local-forge.ts";
 import { readPhrFront, updatePhr } from "../propose/phr-file.ts";
 import { formatMoney } from "../propose/render.ts";
 import { loadClusterConfig, resolveClusterName } from "./load.ts";
@@ -154,29 +154,47 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> 
     { heading: "Rolled back", body: `Rolled back by [${rollbackPath}](${rollbackPath}) (${stamp}).` },
   );
 
-  const existing = await resolveRef(
-    repo.git,
-    forge instanceof GitHubForge ? `refs/kopt/remote/${branch}` : `refs/heads/${branch}`,
-  );
-  const sha = await revertCommit(repo, base, mergeSha, {
-    message: `Revert "${original.title}"\n\nThis reverts the merge ${mergeSha}${pullRequest ? ` of #${pullRequest}` : ""}.\n\nPHR: ${rollbackPath}\nkopt-rollback-of: ${original.id}\n`,
-    files: [
-      { path: phrPath, content: originalAfter },
-      { path: rollbackPath, content: rollbackPhr },
-    ],
-    date: stamp,
-  });
   const pr: PullRequestDraft = {
     title: front.title,
     body: view.prBody,
     labels: ["kopt", "kopt/tier:low", "kopt/kind:rollback"],
     tier: "low",
   };
+  // A rollback already on its branch is kept as it is: running the command again must not churn it.
+  const existing = await resolveRef(
+    repo.git,
+    forge instanceof GitHubForge ? `refs/kopt/remote/${branch}` : `refs/heads/${branch}`,
+  );
   let result: UpsertResult;
-  if (existing && (await sameTree(repo, existing, sha))) {
-    result = { status: "unchanged", branch, commit: existing, location: "" };
-    if (forge instanceof GitHubForge) result = await forge.proposeCommit(branch, existing, pr);
+  let phrOfRollback = rollbackPath;
+  if (existing) {
+    const added = await repo.git.raw([
+      "diff",
+      "--name-only",
+      "--diff-filter=A",
+      `${existing}^`,
+      existing,
+      "--",
+      "phr/",
+    ]);
+    phrOfRollback =
+      added
+        .trim()
+        .split("\n")
+        .find((f) => f.includes(`-${id}-`)) ?? rollbackPath;
+    result =
+      forge instanceof GitHubForge
+        ? await forge.proposeCommit(branch, existing, pr)
+        : { status: "unchanged", branch, commit: existing, location: draftPath(branch) };
   } else {
+    const sha = await revertCommit(repo, base, mergeSha, {
+      message: `Revert "${original.title}"\n\nThis reverts the merge ${mergeSha}${pullRequest ? ` of #${pullRequest}` : ""}.\n\nPHR: ${rollbackPath}\nkopt-rollback-of: ${original.id}\n`,
+      files: [
+        { path: phrPath, content: originalAfter },
+        { path: rollbackPath, content: rollbackPhr },
+      ],
+      date: stamp,
+    });
     result = await forge.proposeCommit(branch, sha, pr);
   }
 
@@ -194,7 +212,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> 
     },
     rollback: {
       id,
-      phr: rollbackPath,
+      phr: phrOfRollback,
       branch,
       commit: result.commit,
       status: result.status,
@@ -329,12 +347,6 @@ async function revertCommit(
     await rm(dir, { recursive: true, force: true });
     await repo.git.raw(["worktree", "prune"]).catch(() => undefined);
   }
-}
-
-async function sameTree(repo: GitRepo, a: string, b: string): Promise<boolean> {
-  const tree = async (c: string) => (await repo.git.raw(["rev-parse", `${c}^{tree}`])).trim();
-  const parent = async (c: string) => (await repo.git.raw(["rev-parse", `${c}^`])).trim();
-  return (await tree(a)) === (await tree(b)) && (await parent(a)) === (await parent(b));
 }
 
 async function commentOnOriginal(
