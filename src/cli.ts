@@ -165,7 +165,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
         env,
         now: now(),
       });
-      json(o, result, () => gateText(result));
+      json(o, result, () => gateText(result).trimEnd());
     });
 
   program
@@ -175,7 +175,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .addOption(outputOption())
     .action(async (o) => {
       const result = await sla({ repoDir: repoDir(), cluster: o.cluster, env, now: now() });
-      json(o, result, () => slaText(result));
+      json(o, result, () => slaText(result).trimEnd());
     });
 
   program

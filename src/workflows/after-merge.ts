@@ -19,16 +19,8 @@ import {
 import { pushBranch } from "../propose/github/git-remote.ts";
 import { GitHubForge } from "../propose/github/github-forge.ts";
 import { readPhrFront, updatePhr } from "../propose/phr-file.ts";
-import {
-  APPROVAL_CONTEXT,
-  approverGroups,
-  listClusters,
-  NO_GROUPS,
-  needsGroups,
-  readReviews,
-  TeamCache,
-} from "./gate.ts";
-import { loadClusterConfig, resolveClusterName } from "./load.ts";
+import { APPROVAL_CONTEXT, approverGroups, NO_GROUPS, needsGroups, readReviews, TeamCache } from "./gate.ts";
+import { listClusters, loadClusterConfig, resolveClusterName } from "./load.ts";
 
 export interface AfterMergeOptions {
   repoDir: string;

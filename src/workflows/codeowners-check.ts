@@ -13,7 +13,7 @@ import {
   type OwnerGroup,
   patternMatches,
 } from "../propose/codeowners.ts";
-import { type LoadedConfig, loadClusterConfig } from "./load.ts";
+import { type LoadedConfig, listClusters, loadClusterConfig } from "./load.ts";
 
 /** Where GitHub looks for CODEOWNERS, in its order: the first one found is the one it uses. */
 export const CODEOWNERS_LOCATIONS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"] as const;
@@ -42,16 +42,6 @@ export interface CodeownersCheckResult {
 }
 
 const SKIP_DIRS = new Set([".git", "node_modules", ".kopt"]);
-
-async function clusterNames(root: string): Promise<string[]> {
-  const entries = await readdir(join(root, "clusters"), { withFileTypes: true }).catch(() => []);
-  const names: string[] = [];
-  for (const e of entries) {
-    if (e.isDirectory() && (await readFile(join(root, "clusters", e.name, "kopt.yaml")).catch(() => null)))
-      names.push(e.name);
-  }
-  return names.sort();
-}
 
 /** Every file of the repository (relative, `/`-separated), outside .git, node_modules and .kopt. */
 async function repoFiles(root: string, dir = root): Promise<string[]> {
@@ -141,7 +131,7 @@ function criticalPaths(
 
 export async function codeownersCheck(opts: CodeownersCheckOptions): Promise<CodeownersCheckResult> {
   const root = opts.repoDir;
-  const names = opts.cluster ? [opts.cluster] : await clusterNames(root);
+  const names = opts.cluster ? [opts.cluster] : await listClusters(root);
   if (names.length === 0) {
     throw new KoptError("usage", `no cluster config found under ${join(root, "clusters")}`, {
       hint: "create clusters/<name>/kopt.yaml, or pass --repo <dir> of the GitOps repository",

@@ -6,8 +6,6 @@
 // Run it on every pull_request and pull_request_review event. The policy comes from the kopt.yaml in
 // repoDir: check out the base branch there, so a pull request cannot loosen the rule it is judged by
 // (changing kopt.yaml is critical anyway).
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
 import {
   type ApprovalEvaluation,
   type ApproverGroupInput,
@@ -30,7 +28,7 @@ import {
   httpStatus,
   resolveGitHubConfig,
 } from "../propose/github/client.ts";
-import { type LoadedConfig, loadClusterConfig, resolveClusterName } from "./load.ts";
+import { type LoadedConfig, listClusters, loadClusterConfig, resolveClusterName } from "./load.ts";
 import { lintPhrText, type PhrFault } from "./phr-lint.ts";
 
 export const APPROVAL_CONTEXT = "kopt/approval";
@@ -72,17 +70,6 @@ export interface GateOutcome {
 
 // ---------------------------------------------------------------------------------------------------------
 // Shared with sla.ts: finding the cluster, connecting, approver groups and reviews.
-
-/** Clusters with a kopt.yaml under <root>/clusters, sorted. */
-export async function listClusters(root: string): Promise<string[]> {
-  const entries = await readdir(join(root, "clusters"), { withFileTypes: true }).catch(() => []);
-  const names: string[] = [];
-  for (const e of entries) {
-    if (e.isDirectory() && (await readFile(join(root, "clusters", e.name, "kopt.yaml")).catch(() => null)))
-      names.push(e.name);
-  }
-  return names.sort();
-}
 
 /**
  * The config to connect with before the pull request names its cluster: the named cluster's, the only

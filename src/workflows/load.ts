@@ -54,15 +54,21 @@ export interface ObserveOptions {
   prometheusUrl?: string;
 }
 
-/** Picks the cluster: the named one, or the only one under clusters/. */
-export async function resolveClusterName(root: string, name: string | undefined): Promise<string> {
-  if (name) return name;
+/** Clusters with a kopt.yaml under <root>/clusters, sorted. */
+export async function listClusters(root: string): Promise<string[]> {
   const entries = await readdir(join(root, "clusters"), { withFileTypes: true }).catch(() => []);
   const names: string[] = [];
   for (const e of entries) {
     if (e.isDirectory() && (await readFile(join(root, "clusters", e.name, "kopt.yaml")).catch(() => null)))
       names.push(e.name);
   }
+  return names.sort();
+}
+
+/** Picks the cluster: the named one, or the only one under clusters/. */
+export async function resolveClusterName(root: string, name: string | undefined): Promise<string> {
+  if (name) return name;
+  const names = await listClusters(root);
   if (names.length === 1 && names[0]) return names[0];
   throw new KoptError(
     "usage",

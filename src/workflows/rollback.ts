@@ -102,7 +102,17 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> 
       },
     );
   }
-  const originalText = (await showFile(repo.git, base, phrPath)) as string;
+  const originalText = await showFile(repo.git, base, phrPath);
+  if (originalText === undefined) {
+    // A pull request merged into another branch, or a PHR since moved or deleted on the base.
+    throw new KoptError(
+      "usage",
+      `${phrPath}${pullRequest ? ` (added by pull request #${pullRequest})` : ""} is not on ${config.forge.baseBranch}`,
+      {
+        hint: `only changes merged into ${config.forge.baseBranch} can be rolled back: revert it by hand on the branch it was merged into`,
+      },
+    );
+  }
   const original = readPhrFront(originalText, phrPath);
   if (original.kind === "rollback") {
     throw new KoptError("usage", `${phrPath} is itself a rollback`, {
@@ -327,7 +337,7 @@ async function revertCommit(
           "forge",
           `the revert of ${merge.slice(0, 7)} conflicts with later changes in ${real.join(", ") || "the repository"}`,
           {
-            hint: "a later change edited the same lines: revert by hand (git revert -m 1 <merge-sha>, resolve, open a pull request), or let kopt plan propose the values again",
+            hint: `a later change edited the same lines: revert by hand (git revert ${parents > 1 ? "-m 1 " : ""}${merge.slice(0, 7)}, resolve, open a pull request), or let kopt plan propose the values again`,
           },
         );
       }
