@@ -10,17 +10,12 @@ import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
 import type { UpsertResult } from "../propose/forge.ts";
 import { commitFiles, openRepository, showFile } from "../propose/git-repo.ts";
-import {
-  type GitHubConnection,
-  gitHubError,
-  httpStatus,
-  resolveGitHubConfig,
-} from "../propose/github/client.ts";
+import { type GitHubConnection, gitHubError, httpStatus } from "../propose/github/client.ts";
 import { pushBranch } from "../propose/github/git-remote.ts";
-import { GitHubForge } from "../propose/github/github-forge.ts";
 import { readPhrFront, updatePhr } from "../propose/phr-file.ts";
 import { APPROVAL_CONTEXT, approverGroups, NO_GROUPS, needsGroups, readReviews, TeamCache } from "./gate.ts";
 import { listClusters, loadClusterConfig, resolveClusterName } from "./load.ts";
+import { openGitHubForge } from "./open-forge.ts";
 
 export interface AfterMergeOptions {
   repoDir: string;
@@ -64,14 +59,7 @@ async function afterMergeCluster(opts: AfterMergeOptions, cluster: string): Prom
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, cluster);
   const { config } = loaded;
-  const github = resolveGitHubConfig(config.forge.github, env, loaded.file);
-  const forge = await GitHubForge.open(repo, github, config.forge.baseBranch, {
-    env,
-    root: repo.root,
-    approval: config.policy.approval,
-    materialThreshold: config.policy.rightsize.minChange.percent / 100,
-    retryAfterBaseValue: opts.retryAfterBaseValue,
-  });
+  const forge = await openGitHubForge(repo, loaded, { env, retryAfterBaseValue: opts.retryAfterBaseValue });
   const conn = forge.connection;
   const base = forge.baseSha;
   const teams = new TeamCache(conn);
@@ -158,7 +146,7 @@ async function afterMergeCluster(opts: AfterMergeOptions, cluster: string): Prom
   const message = `kopt: record the merge of ${ids} in the PHRs\n\n${recorded.map((r) => `PHR: ${r.phr}`).join("\n")}\n`;
   // The date of the newest merge: a rerun on the same base makes the same commit, so nothing churns.
   const sha = await commitFiles(repo, base, updated, message, { date: latestMerge });
-  const mode = github.afterMerge.record;
+  const mode = forge.settings.afterMerge.record;
   if (mode === "commit") {
     const token = await conn.gitToken();
     const pushed = await pushBranch(repo, conn.gitUrl, token, config.forge.baseBranch, sha, base);

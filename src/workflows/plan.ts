@@ -9,10 +9,7 @@ import { parseQuantity } from "../model/quantity.ts";
 import type { Skipped } from "../model/recommendation.ts";
 import type { WorkloadRef } from "../model/types.ts";
 import type { ChangeRequest, ClosedProposal, Forge, UpsertResult } from "../propose/forge.ts";
-import { type GitRepo, openRepository } from "../propose/git-repo.ts";
-import { resolveGitHubConfig } from "../propose/github/client.ts";
-import { GitHubForge } from "../propose/github/github-forge.ts";
-import { LocalForge } from "../propose/local-forge.ts";
+import { openRepository } from "../propose/git-repo.ts";
 import { mergedChanges } from "../propose/merged-changes.ts";
 import { type ResolvedChange, renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, readValue, type ValuesScalar } from "../propose/values-edit.ts";
@@ -25,6 +22,7 @@ import {
   resolveClusterName,
   selectWorkload,
 } from "./load.ts";
+import { openForge } from "./open-forge.ts";
 
 export interface PlanOptions {
   repoDir: string;
@@ -202,7 +200,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       `${f} on ${config.forge.baseBranch} has no readable front matter, so the cooldown cannot see that change: run \`kopt phr lint\``,
   );
 
-  const forge = await openForge(repo, loaded, opts);
+  const forge: Forge = await openForge(repo, loaded, opts);
   const ctx = {
     source: obs.snapshotFile ? `snapshot:${shownPath(repo.root, obs.snapshotFile)}` : obs.source,
     createdAt: new Date(state.observedAt * 1000).toISOString().replace(".000Z", "Z"),
@@ -288,29 +286,6 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     forge: forge.name,
     warnings: [...obs.warnings, ...capacityWarnings(capacity), ...phrWarnings, ...forgeWarnings],
   };
-}
-
-async function openForge(
-  repo: GitRepo,
-  loaded: Awaited<ReturnType<typeof loadClusterConfig>>,
-  opts: PlanOptions,
-): Promise<Forge> {
-  const { config } = loaded;
-  const type = opts.forge ?? config.forge.type;
-  if (type === "local") return LocalForge.open(repo, config.forge.baseBranch);
-  const env = opts.env ?? process.env;
-  return GitHubForge.open(
-    repo,
-    resolveGitHubConfig(config.forge.github, env, loaded.file),
-    config.forge.baseBranch,
-    {
-      env,
-      root: repo.root,
-      approval: config.policy.approval,
-      materialThreshold: config.policy.rightsize.minChange.percent / 100,
-      retryAfterBaseValue: opts.retryAfterBaseValue,
-    },
-  );
 }
 
 /** The branches a run may close: the cluster's proposal branches (one workload's with --workload). */

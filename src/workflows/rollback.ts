@@ -21,12 +21,13 @@ import {
   resolveRef,
   showFile,
 } from "../propose/git-repo.ts";
-import { gitHubError, httpStatus, resolveGitHubConfig } from "../propose/github/client.ts";
+import { gitHubError, httpStatus } from "../propose/github/client.ts";
 import { GitHubForge } from "../propose/github/github-forge.ts";
-import { draftPath, LocalForge } from "../propose/local-forge.ts";
+import { draftPath } from "../propose/local-forge.ts";
 import { readPhrFront, updatePhr } from "../propose/phr-file.ts";
 import { formatMoney } from "../propose/render.ts";
 import { loadClusterConfig, resolveClusterName } from "./load.ts";
+import { openForge } from "./open-forge.ts";
 
 export interface RollbackOptions {
   repoDir: string;
@@ -57,26 +58,11 @@ export interface RollbackOutcome {
 const ROLLBACK_MARKER = (id: string) => `<!-- kopt:rollback ${id} -->`;
 
 export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> {
-  const env = opts.env ?? process.env;
+  const _env = opts.env ?? process.env;
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
   const { config } = loaded;
-  const type = opts.forge ?? config.forge.type;
-  const forge =
-    type === "github"
-      ? await GitHubForge.open(
-          repo,
-          resolveGitHubConfig(config.forge.github, env, loaded.file),
-          config.forge.baseBranch,
-          {
-            env,
-            root: repo.root,
-            approval: config.policy.approval,
-            materialThreshold: config.policy.rightsize.minChange.percent / 100,
-            retryAfterBaseValue: opts.retryAfterBaseValue,
-          },
-        )
-      : await LocalForge.open(repo, config.forge.baseBranch);
+  const forge = await openForge(repo, loaded, opts);
   const base = forge.baseSha;
 
   // Which change: a PHR id on the base branch, or a merged pull request's PHR.

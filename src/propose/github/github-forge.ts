@@ -152,6 +152,11 @@ export class GitHubForge implements Forge {
     return new GitHubForge(repo, conn, cfg, baseBranch, remote, token, pulls, opts);
   }
 
+  /** forge.github as configured. */
+  get settings(): GitHubForgeConfig {
+    return this.cfg;
+  }
+
   get connection(): GitHubConnection {
     return this.conn;
   }
