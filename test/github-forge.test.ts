@@ -151,6 +151,27 @@ describe("kopt plan --forge github", () => {
     expect(w.sim.state.pulls.find((p) => p.number === pull?.number)?.state).toBe("closed");
   });
 
+  it("opens a new pull request where a person closed one, once the recommendation changed materially", async () => {
+    const w = await world();
+    await planJson(w, "--workload", "todo/worker");
+    const pull = w.sim.state.pulls.find((p) => p.head === "kopt/demo/todo/worker/rightsize");
+    // What the closed pull request proposed: a CPU request 30% below today's recommendation.
+    const body = (pull?.body ?? "").replace(/("to":")270m(")/, "$1190m$2");
+    expect(body).not.toBe(pull?.body);
+    await w.octokit().pulls.update({ owner: OWNER, repo: REPO, pull_number: pull?.number as number, body });
+    await w.octokit("alice").pulls.update({
+      owner: OWNER,
+      repo: REPO,
+      pull_number: pull?.number as number,
+      state: "closed",
+    });
+    const out = await planJson(w, "--workload", "todo/worker");
+    const worker = out.proposals.find((p) => key(p) === "worker/rightsize");
+    expect(worker?.status).toBe("created");
+    const heads = w.sim.state.pulls.filter((p) => p.head === "kopt/demo/todo/worker/rightsize");
+    expect(heads.map((p) => p.state)).toEqual(["closed", "open"]);
+  });
+
   it("closes its pull request whose recommendation disappeared, with a comment saying why", async () => {
     const w = await world();
     // A kopt pull request from an earlier run, for a workload that no longer needs a change.

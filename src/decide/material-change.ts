@@ -26,7 +26,8 @@ export function materialChange(
     if (x === undefined || y === undefined) return `${path} ${String(a)} → ${String(b)}`;
     if (x === y) continue;
     const rel = Math.abs(y - x) / Math.max(Math.abs(x), Number.MIN_VALUE);
-    if (rel > threshold) return `${path} ${String(a)} → ${String(b)} (${(rel * 100).toFixed(0)}%)`;
+    // At the threshold itself is not material (float noise aside: 550m vs 500m is 10%, not 10.0000001%).
+    if (rel > threshold + 1e-9) return `${path} ${String(a)} → ${String(b)} (${(rel * 100).toFixed(0)}%)`;
   }
   return undefined;
 }
