@@ -37,7 +37,13 @@ describe("gitHubError", () => {
     expect(
       gitHubError({ status: 401, response: { data: { message: "Bad credentials" } } }, "x").hint,
     ).toContain("invalid or expired");
-    expect(gitHubError({ status: 404 }, "x").hint).toContain("forge.github.owner");
+    expect(gitHubError({ status: 404, response: {} }, "x").hint).toContain("forge.github.owner");
+    // No answer at all: Octokit's 500 without a response.
+    expect(
+      gitHubError({ status: 500, message: "connect ECONNREFUSED" }, "reading", "http://127.0.0.1:9").format(),
+    ).toBe(
+      "cannot reach GitHub at http://127.0.0.1:9 while reading: connect ECONNREFUSED\n  fix: check forge.github.apiUrl in kopt.yaml (GitHub Enterprise: https://<host>/api/v3) and the network",
+    );
   });
 });
 

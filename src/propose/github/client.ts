@@ -193,6 +193,12 @@ export function gitHubError(e: unknown, doing: string, apiUrl?: string): KoptErr
     .filter(Boolean);
   const text = [data?.message ?? err.message ?? String(e), ...details].join("; ");
   const where = apiUrl ? ` at ${apiUrl}` : "";
+  // Octokit reports a request that got no answer at all (refused, DNS, TLS) as a 500 without a response.
+  if (status === 500 && err.response === undefined) {
+    return new KoptError("forge", `cannot reach GitHub${where} while ${doing}: ${err.message ?? String(e)}`, {
+      hint: "check forge.github.apiUrl in kopt.yaml (GitHub Enterprise: https://<host>/api/v3) and the network",
+    });
+  }
   const hint =
     status === 401
       ? `the token is invalid or expired: create a new one with ${TOKEN_PERMISSIONS}`
