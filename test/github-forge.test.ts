@@ -1,9 +1,9 @@
 // `kopt plan --forge github` end to end: real git pushing over HTTP to the GitHub API simulator, which
 // checks every request against GitHub's OpenAPI description. Each test starts its own simulator.
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import { plan } from "../src/workflows/plan.ts";
 import type { Fault, FaultRequest } from "./support/github-sim/index.ts";
@@ -87,6 +87,7 @@ describe("kopt plan --forge github", () => {
     const w = await world();
     const other = join(w.person, "..", `${w.person.split("/").pop()}-second`);
     git(w.person, "clone", "-q", w.sim.repoDir, other);
+    onTestFinished(() => rmSync(other, { recursive: true, force: true }));
     const env = worldEnv();
     const run = (dir: string) => plan({ repoDir: dir, cluster: "demo", dryRun: false, env, forge: "github" });
     const [a, b] = await Promise.all([run(w.work), run(other)]);
