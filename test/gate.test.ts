@@ -1,68 +1,16 @@
 // `kopt gate` end to end: real git pushing to the GitHub simulator's bare repository, real Octokit through
 // kopt's client, reviews submitted as people do, and the kopt/approval commit status read back.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { Octokit } from "@octokit/rest";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KoptError } from "../src/errors.ts";
 import { APPROVAL_CONTEXT, type GateOutcome, gate, gateText } from "../src/workflows/gate.ts";
-import { git } from "./support/git.ts";
-import { type GitHubSim, startGitHubSim } from "./support/github-sim/index.ts";
+import { CLUSTER, OWNER, phrText, REPO, type ShopRepo, startShopRepo } from "./support/shop-repo.ts";
 
-const OWNER = "acme";
-const REPO = "platform";
 const TOKEN = "ghs_kopt_gate_token";
-const CLUSTER = "shop";
 const BRANCH = "kopt/shop/shop/web/rightsize";
 const PHR = "phr/shop/2026-03-02-0123abcd-rightsize-shop-web.md";
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const ID = "0123abcd";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  const errors: unknown[] = [];
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch (e) {
-      errors.push(e);
-    }
-  }
-  if (errors.length > 0) throw errors[0];
-});
-
-function phrText(tier: string, cluster = CLUSTER): string {
-  return `---
-id: 0123abcd
-cluster: ${cluster}
-kind: rightsize
-tier: ${tier}
-status: proposed
-createdAt: "2026-03-02T09:00:00Z"
-title: Right-size shop/web on ${cluster}
-workloads:
-  - { namespace: shop, kind: Deployment, name: web }
-changes:
-  - { file: clusters/${cluster}/values.yaml, path: web.resources.requests.cpu, from: 500m, to: 200m }
-evidence: []
-confidence: 1
-cost: { currency: USD, monthlyBefore: 20, monthlyAfter: 8, monthlyDelta: -12 }
-rollback: { how: "git revert the merge commit" }
----
-# Right-size shop/web
-
-Lowers the CPU request of web from 500m to 200m.
-`;
-}
-
-interface Harness {
-  sim: GitHubSim;
-  octokit: Octokit;
-  work: string;
-  env: NodeJS.ProcessEnv;
-  setNow(iso: string): void;
-  /** Commits files on a branch (new from main, or the existing one) and pushes it; returns the head SHA. */
-  push(branch: string, files: Record<string, string>, fromMain?: boolean): string;
+interface Harness extends ShopRepo {
   /** Pushes a branch with a values change and a PHR of `tier`, opens its pull request as kopt-ci, labels it. */
   openPr(opts?: {
     branch?: string;
@@ -74,92 +22,26 @@ interface Harness {
 }
 
 async function harness(opts: { approval?: string } = {}): Promise<Harness> {
-  let now = new Date("2026-03-02T10:00:00Z");
-  const sim = await startGitHubSim({
-    owner: OWNER,
-    repo: REPO,
+  const repo = await startShopRepo({
     token: TOKEN,
-    users: ["kopt-ci", "alice", "bob", "carol", "renovate[bot]"],
-    teams: { architects: ["alice"], security: ["bob"] },
-    now: () => now,
-  });
-  cleanups.push(() => sim.stop());
-  cleanups.push(() => expect(sim.violations).toEqual([]));
-  const work = mkdtempSync(join(tmpdir(), "kopt-gate-"));
-  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
-  git(work, "clone", "-q", sim.repoDir, ".");
-  const write = (files: Record<string, string>) => {
-    for (const [path, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(work, path)), { recursive: true });
-      writeFileSync(join(work, path), text);
-    }
-  };
-  const approval =
-    opts.approval ??
-    `    architects: { team: architects }
+    now: "2026-03-02T10:00:00Z",
+    tmpPrefix: "kopt-gate-",
+    approval:
+      opts.approval ??
+      `    architects: { team: architects }
     security: { team: security }
-    sla: { low: 5m, medium: 30m, critical: 120m }`;
-  write({
-    [`clusters/${CLUSTER}/kopt.yaml`]: `apiVersion: kopt.dev/v1alpha1
-kind: ClusterConfig
-cluster: ${CLUSTER}
-source:
-  snapshot: clusters/${CLUSTER}/snapshot.json.gz
-forge:
-  type: github
-  github:
-    owner: ${OWNER}
-    repo: ${REPO}
-    apiUrl: ${sim.url}
-policy:
-  approval:
-${approval}
-`,
-    [`clusters/${CLUSTER}/values.yaml`]: "web:\n  resources:\n    requests:\n      cpu: 500m\n",
+    sla: { low: 5m, medium: 30m, critical: 120m }`,
   });
-  git(work, "add", "-A");
-  git(work, "commit", "-q", "-m", "kopt config");
-  git(work, "push", "-q", "origin", "HEAD:refs/heads/main");
-  const octokit = new Octokit({ baseUrl: sim.url, auth: TOKEN, log: silent });
+  const { sim, work } = repo;
   const h: Harness = {
-    sim,
-    octokit,
-    work,
-    env: { GITHUB_TOKEN: TOKEN },
-    setNow(iso) {
-      now = new Date(iso);
-    },
-    push(branch, files, fromMain = true) {
-      git(work, "fetch", "-q", "origin");
-      git(work, "checkout", "-q", "-B", branch, fromMain ? "origin/main" : `origin/${branch}`);
-      write(files);
-      git(work, "add", "-A");
-      git(work, "commit", "-q", "-m", `kopt: ${branch}`);
-      git(work, "push", "-q", "origin", `HEAD:refs/heads/${branch}`);
-      const sha = git(work, "rev-parse", "HEAD");
-      // The gate reads kopt.yaml from the base branch's checkout.
-      git(work, "checkout", "-q", "main");
-      return sha;
-    },
+    ...repo,
     async openPr({ branch = BRANCH, tier = "critical", phr = PHR } = {}) {
       const sha = h.push(branch, {
         [`clusters/${CLUSTER}/values.yaml`]: "web:\n  resources:\n    requests:\n      cpu: 200m\n",
-        ...(phr ? { [phr]: phrText(tier) } : {}),
+        ...(phr ? { [phr]: phrText({ tier, id: ID }) } : {}),
       });
-      const { data } = await octokit.pulls.create({
-        owner: OWNER,
-        repo: REPO,
-        head: branch,
-        base: "main",
-        title: "kopt: right-size shop/web",
-      });
-      await octokit.issues.addLabels({
-        owner: OWNER,
-        repo: REPO,
-        issue_number: data.number,
-        labels: ["kopt", `kopt/tier:${tier}`],
-      });
-      return { number: data.number, sha };
+      const number = await h.openPull(branch, "kopt: right-size shop/web", ["kopt", `kopt/tier:${tier}`]);
+      return { number, sha };
     },
     run: (pr) => gate({ repoDir: work, pr, env: h.env, now: new Date("2026-03-02T12:00:00Z") }),
     statuses: (sha) =>
@@ -242,7 +124,7 @@ describe("kopt gate", () => {
     await h.sim.addReview(number, { user: "bob", state: "APPROVED" });
     expect((await h.run(number)).state).toBe("success");
 
-    const newHead = h.push(BRANCH, { "clusters/shop/values.yaml": "web: {}\n" }, false);
+    const newHead = h.push(BRANCH, { "clusters/shop/values.yaml": "web: {}\n" }, { fromMain: false });
     const again = await h.run(number);
     expect(again).toMatchObject({
       headSha: newHead,
@@ -333,7 +215,10 @@ describe("kopt gate", () => {
     });
 
     const broken = "phr/shop/2026-03-02-0123abcd-broken.md";
-    h.push("kopt/shop/broken", { "clusters/shop/values.yaml": "web: {}\n", [broken]: phrText("urgent") });
+    h.push("kopt/shop/broken", {
+      "clusters/shop/values.yaml": "web: {}\n",
+      [broken]: phrText({ tier: "urgent", id: ID }),
+    });
     const { data } = await h.octokit.pulls.create({
       owner: OWNER,
       repo: REPO,

@@ -1,141 +1,45 @@
 // `kopt sla` end to end against the GitHub simulator: pull requests opened at fixed times, a fixed `now`,
 // and the label and escalation comment read back from the simulator's state.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { Octokit } from "@octokit/rest";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ESCALATION_MARKER, formatMinutes, SLA_LABEL, sla, slaText } from "../src/workflows/sla.ts";
-import { git } from "./support/git.ts";
-import { type GitHubSim, startGitHubSim } from "./support/github-sim/index.ts";
+import { CLUSTER, OWNER, phrText, REPO, type ShopRepo, startShopRepo } from "./support/shop-repo.ts";
 
-const OWNER = "acme";
-const REPO = "platform";
 const TOKEN = "ghs_kopt_sla_token";
-const CLUSTER = "shop";
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  const errors: unknown[] = [];
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch (e) {
-      errors.push(e);
-    }
-  }
-  if (errors.length > 0) throw errors[0];
-});
-
-function phrText(tier: string, id: string): string {
-  return `---
-id: ${id}
-cluster: ${CLUSTER}
-kind: rightsize
-tier: ${tier}
-status: proposed
-createdAt: "2026-03-02T07:00:00Z"
-title: Right-size a workload
-workloads:
-  - { namespace: shop, kind: Deployment, name: web }
-changes:
-  - { file: clusters/${CLUSTER}/values.yaml, path: web.resources.requests.cpu, from: 500m, to: 200m }
-evidence: []
-confidence: 1
-cost: { currency: USD, monthlyBefore: 20, monthlyAfter: 8, monthlyDelta: -12 }
-rollback: { how: "git revert the merge commit" }
----
-# Right-size
-`;
-}
-
-interface Harness {
-  sim: GitHubSim;
-  octokit: Octokit;
-  work: string;
-  setNow(iso: string): void;
+interface Harness extends ShopRepo {
   /** A kopt pull request on kopt/shop/<name>, opened at the simulator's current time. */
   openPr(name: string, tier: string, id: string): Promise<number>;
   run(now: string): ReturnType<typeof sla>;
 }
 
 async function harness(approval: string): Promise<Harness> {
-  let now = new Date("2026-03-02T08:00:00Z");
-  const sim = await startGitHubSim({
-    owner: OWNER,
-    repo: REPO,
+  const repo = await startShopRepo({
     token: TOKEN,
-    users: ["kopt-ci", "alice", "bob", "carol", "renovate[bot]"],
-    teams: { architects: ["alice"], security: ["bob"] },
-    now: () => now,
+    now: "2026-03-02T08:00:00Z",
+    tmpPrefix: "kopt-sla-",
+    approval,
+    values: "web: {}\n",
   });
-  cleanups.push(() => sim.stop());
-  cleanups.push(() => expect(sim.violations).toEqual([]));
-  const work = mkdtempSync(join(tmpdir(), "kopt-sla-"));
-  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
-  git(work, "clone", "-q", sim.repoDir, ".");
-  const write = (files: Record<string, string>) => {
-    for (const [path, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(work, path)), { recursive: true });
-      writeFileSync(join(work, path), text);
-    }
-  };
-  write({
-    [`clusters/${CLUSTER}/kopt.yaml`]: `apiVersion: kopt.dev/v1alpha1
-kind: ClusterConfig
-cluster: ${CLUSTER}
-source:
-  snapshot: clusters/${CLUSTER}/snapshot.json.gz
-forge:
-  type: github
-  github:
-    owner: ${OWNER}
-    repo: ${REPO}
-    apiUrl: ${sim.url}
-policy:
-  approval:
-${approval}
-`,
-    [`clusters/${CLUSTER}/values.yaml`]: "web: {}\n",
-  });
-  git(work, "add", "-A");
-  git(work, "commit", "-q", "-m", "kopt config");
-  git(work, "push", "-q", "origin", "HEAD:refs/heads/main");
-  const octokit = new Octokit({ baseUrl: sim.url, auth: TOKEN, log: silent });
-  const env = { GITHUB_TOKEN: TOKEN };
+  const { work, env } = repo;
   return {
-    sim,
-    octokit,
-    work,
-    setNow(iso) {
-      now = new Date(iso);
-    },
+    ...repo,
     async openPr(name, tier, id) {
       const branch = `kopt/${CLUSTER}/${name}`;
-      git(work, "checkout", "-q", "-B", branch, "origin/main");
-      write({
-        [`clusters/${CLUSTER}/${name}.yaml`]: "replicas: 2\n",
-        [`phr/${CLUSTER}/2026-03-02-${id}-${name}.md`]: phrText(tier, id),
-      });
-      git(work, "add", "-A");
-      git(work, "commit", "-q", "-m", branch);
-      git(work, "push", "-q", "origin", `HEAD:refs/heads/${branch}`);
-      git(work, "checkout", "-q", "main");
-      const { data } = await octokit.pulls.create({
-        owner: OWNER,
-        repo: REPO,
-        head: branch,
-        base: "main",
-        title: name,
-      });
-      await octokit.issues.addLabels({
-        owner: OWNER,
-        repo: REPO,
-        issue_number: data.number,
-        labels: ["kopt", `kopt/tier:${tier}`],
-      });
-      return data.number;
+      repo.push(
+        branch,
+        {
+          [`clusters/${CLUSTER}/${name}.yaml`]: "replicas: 2\n",
+          [`phr/${CLUSTER}/2026-03-02-${id}-${name}.md`]: phrText({
+            tier,
+            id,
+            createdAt: "2026-03-02T07:00:00Z",
+            title: "Right-size a workload",
+            body: "# Right-size\n",
+          }),
+        },
+        { message: branch },
+      );
+      return repo.openPull(branch, name, ["kopt", `kopt/tier:${tier}`]);
     },
     run: (at) => sla({ repoDir: work, env, now: new Date(at) }),
   };
