@@ -10,7 +10,8 @@ import { createAppAuth } from "@octokit/auth-app";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanups } from "./support/cleanups.ts";
 import { GIT_ENV, git } from "./support/git.ts";
 import {
   type Fault,
@@ -31,20 +32,6 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 // ---------------------------------------------------------------------------------------------------------
 // Harness: a simulator, a working clone of its bare repository, and an Octokit pointed at it.
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  // Every cleanup runs (temp dirs go even when a check fails); the first failure then fails the test.
-  const errors: unknown[] = [];
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch (e) {
-      errors.push(e);
-    }
-  }
-  if (errors.length > 0) throw errors[0];
-});
 
 interface Harness {
   sim: GitHubSim;
@@ -748,6 +735,39 @@ describe("github-sim: GitHub App installation tokens", () => {
     expect(
       h.sim.requests.filter((r) => r.git && r.status === 200).every((r) => r.login === "kopt[bot]"),
     ).toBe(true);
+  });
+
+  it("answers GET /app with the app itself, authenticated by the JWT (not a token)", async () => {
+    const h = await harness({ users: appUsers, app: APP });
+    const bot = new Octokit({
+      baseUrl: h.sim.url,
+      log: silent,
+      authStrategy: createAppAuth,
+      auth: { appId: APP.appId, privateKey, installationId: APP.installationId },
+    });
+    const { data } = await bot.apps.getAuthenticated();
+    expect(data).toMatchObject({ id: APP.appId, slug: "kopt", name: "kopt" });
+    expect(data?.owner).toMatchObject({ login: OWNER });
+    const request = h.sim.requests.find((r) => r.operationId === "apps/get-authenticated");
+    expect(request).toMatchObject({ method: "GET", path: "/app", status: 200, app: APP.appId });
+    expect(request?.login).toBeUndefined();
+    // Signed with the JWT itself: no installation token was needed.
+    expect(h.sim.state.installationTokens).toEqual([]);
+    // Another login gives another slug.
+    const other = await harness({
+      users: [...USERS, "ops-bot[bot]"],
+      app: { ...APP, login: "ops-bot[bot]" },
+    });
+    const { data: otherApp } = await new Octokit({
+      baseUrl: other.sim.url,
+      log: silent,
+      authStrategy: createAppAuth,
+      auth: { appId: APP.appId, privateKey },
+    }).apps.getAuthenticated();
+    expect(otherApp?.slug).toBe("ops-bot");
+    // A token is not a JWT: GitHub answers 401.
+    const asToken = await h.octokit.apps.getAuthenticated().catch((e: unknown) => e);
+    expect(statusOf(asToken)).toBe(401);
   });
 
   it("refuses a JWT signed by another key, an expired one, one valid too long, and an unknown installation", async () => {

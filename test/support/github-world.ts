@@ -29,8 +29,8 @@ export interface World {
   person: string;
   /** Octokit as kopt-ci (the token kopt uses), or as a person. */
   octokit(login?: string): Octokit;
-  /** Runs the CLI in `work` with GITHUB_TOKEN set (or `token`). */
-  kopt(args: string[], opts?: { token?: string; now?: Date }): Promise<RunResult>;
+  /** Runs the CLI in `work` with GITHUB_TOKEN set (or `token`), plus `env` (an undefined value unsets). */
+  kopt(args: string[], opts?: { token?: string; now?: Date; env?: NodeJS.ProcessEnv }): Promise<RunResult>;
   /** Pulls main into both clones. */
   sync(): void;
   cleanup(): Promise<void>;
@@ -90,7 +90,8 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     work,
     person,
     octokit,
-    kopt: (args, o = {}) => koptEnv({ env: worldEnv(o.token), now: o.now }, "--repo", work, ...args),
+    kopt: (args, o = {}) =>
+      koptEnv({ env: { ...worldEnv(o.token), ...o.env }, now: o.now }, "--repo", work, ...args),
     sync() {
       for (const dir of [work, person]) {
         git(dir, "fetch", "-q", "origin");

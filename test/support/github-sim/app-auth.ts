@@ -7,7 +7,7 @@ import { type Handler, iso, type SimApp } from "./handler.ts";
 import * as render from "./render.ts";
 
 /** Operations authenticated by the app's JWT instead of a token. */
-export const JWT_OPERATIONS = new Set(["apps/create-installation-access-token"]);
+export const JWT_OPERATIONS = new Set(["apps/create-installation-access-token", "apps/get-authenticated"]);
 
 const jwtError = (message: string) =>
   new GitHubError(401, {
@@ -69,6 +69,33 @@ const DEFAULT_PERMISSIONS = {
   issues: "write",
   statuses: "write",
   metadata: "read",
+};
+
+/** GET /app (authenticated by verifyAppJwt): the app itself; its slug is the bot login without "[bot]". */
+export const getAuthenticatedApp: Handler = async (c) => {
+  const app = c.app;
+  if (!app) throw notFound();
+  const slug = app.login.replace(/\[bot\]$/, "");
+  const created = "2024-01-01T00:00:00Z";
+  return {
+    status: 200,
+    body: {
+      id: app.appId,
+      slug,
+      node_id: Buffer.from(`Integration:${app.appId}`).toString("base64").replace(/=+$/, ""),
+      client_id: `Iv1.${app.appId.toString(16).padStart(16, "0")}`,
+      owner: render.user(c, c.state.owner),
+      name: slug,
+      description: null,
+      external_url: `${c.api}/${c.state.owner}`,
+      html_url: `${c.api}/apps/${slug}`,
+      created_at: created,
+      updated_at: created,
+      permissions: DEFAULT_PERMISSIONS,
+      events: [],
+      installations_count: 1,
+    },
+  };
 };
 
 /** POST /app/installations/{installation_id}/access_tokens (authenticated by verifyAppJwt). */

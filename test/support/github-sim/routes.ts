@@ -2,7 +2,7 @@
 // they passed validation against GitHub's description; the behaviours mirror GitHub's (including its
 // refusals: a duplicate pull request, a stale merge SHA, a reviewer who is not a collaborator).
 
-import { createInstallationToken } from "./app-auth.ts";
+import { createInstallationToken, getAuthenticatedApp } from "./app-auth.ts";
 import { getContent } from "./content.ts";
 import { conflict, notFound, notMergeable, unprocessable, validationFailed } from "./errors.ts";
 import {
@@ -564,6 +564,7 @@ export const HANDLERS: Record<string, Handler> = {
   "teams/list-members-in-org": listTeamMembers,
   "teams/get-membership-for-user-in-org": getTeamMembership,
   "apps/create-installation-access-token": createInstallationToken,
+  "apps/get-authenticated": getAuthenticatedApp,
   "pulls/request-reviewers": requestReviewers,
   "pulls/list-requested-reviewers": listRequestedReviewers,
   "pulls/list-reviews": listReviews,
