@@ -3,21 +3,15 @@
 // PHR that reached main without a pull request is a warning, never recorded as approved.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { PhrFrontMatter } from "../src/formats/phr.ts";
 import { readPhrFront } from "../src/propose/phr-file.ts";
 import { type AfterMergeOutcome, RECORD_BRANCH } from "../src/workflows/after-merge.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
-import { OWNER, REPO, startWorld, type World } from "./support/github-world.ts";
+import { mergeAs, type World, worldForTest } from "./support/github-world.ts";
 import { git } from "./support/repo.ts";
 
 let w: World | undefined;
-afterEach(async () => {
-  const violations = [...(w?.sim.violations ?? [])];
-  await w?.cleanup();
-  w = undefined;
-  expect(violations).toEqual([]);
-});
 
 const COMMIT_MODE = "    afterMerge:\n      record: commit\n";
 
@@ -42,20 +36,14 @@ async function afterMergeJson(world: World): Promise<{ outcome: AfterMergeOutcom
 const mainSha = (world: World) => git(world.sim.repoDir, "rev-parse", "refs/heads/main");
 
 it("record: commit pushes the PHR update straight to main; a second run records nothing", async () => {
-  w = await startWorld({ githubExtra: COMMIT_MODE });
+  w = await worldForTest({ githubExtra: COMMIT_MODE });
   const world = w;
   const proposal = await planOne(world);
   const pull = world.sim.state.pulls.find((p) => p.head === proposal.branch);
   if (!pull) throw new Error("no pull request opened");
   // medium: one architect.
   await world.sim.addReview(pull.number, { user: "alice", state: "APPROVED" });
-  const { data: merged } = await world.octokit("alice").pulls.merge({
-    owner: OWNER,
-    repo: REPO,
-    pull_number: pull.number,
-    merge_method: "merge",
-  });
-  expect(merged.merged).toBe(true);
+  const merged = await mergeAs(world, "alice", pull.number);
   expect(mainSha(world)).toBe(merged.sha);
 
   const { outcome, stderr } = await afterMergeJson(world);
@@ -94,7 +82,7 @@ it("record: commit pushes the PHR update straight to main; a second run records 
 }, 60_000);
 
 it("a PHR committed straight to main without a pull request is a warning, not recorded as approved", async () => {
-  w = await startWorld({ githubExtra: COMMIT_MODE });
+  w = await worldForTest({ githubExtra: COMMIT_MODE });
   const world = w;
   const proposal = await planOne(world);
   // Someone copies the PHR from kopt's branch onto main by hand, bypassing the pull request.

@@ -2,23 +2,17 @@
 // request with labels and reviewers; the gate's status is pending until the tier's approvals arrive, then
 // success; the pull request is merged; kopt after-merge records the approvals and the merge in the PHR (a
 // trivial record pull request kopt merges itself); kopt rollback opens the revert pull request.
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { PhrFrontMatter } from "../src/formats/phr.ts";
 import { readPhrFront } from "../src/propose/phr-file.ts";
 import type { AfterMergeOutcome } from "../src/workflows/after-merge.ts";
 import type { GateOutcome } from "../src/workflows/gate.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import type { RollbackOutcome } from "../src/workflows/rollback.ts";
-import { OWNER, REPO, startWorld, type World } from "./support/github-world.ts";
+import { mergeAs, type World, worldForTest } from "./support/github-world.ts";
 import { git } from "./support/repo.ts";
 
 let w: World | undefined;
-afterEach(async () => {
-  const violations = [...(w?.sim.violations ?? [])];
-  await w?.cleanup();
-  w = undefined;
-  expect(violations).toEqual([]);
-});
 
 async function json<T>(world: World, args: string[]): Promise<T> {
   const r = await world.kopt([...args, "--output", "json"]);
@@ -32,7 +26,7 @@ const statusOf = (world: World, sha: string) =>
 
 it("plan -> PR with labels and reviewers -> approvals -> gate pending then success -> merge -> after-merge record -> rollback PR", async () => {
   // Critical for right-sizing, so the gate needs an architect and a security reviewer.
-  w = await startWorld({ configExtra: "  tiers:\n    kinds:\n      rightsize: critical\n" });
+  w = await worldForTest({ configExtra: "  tiers:\n    kinds:\n      rightsize: critical\n" });
   const world = w;
   const planned = await json<PlanOutcome>(world, ["plan", "--cluster", "demo", "--workload", "todo/backend"]);
   expect(planned.proposals.map((p) => [p.kind, p.tier, p.status])).toEqual([
@@ -64,13 +58,7 @@ it("plan -> PR with labels and reviewers -> approvals -> gate pending then succe
   expect(statusOf(world, pull.headSha)?.state).toBe("success");
 
   // Merge as alice would in the UI.
-  const { data: merged } = await world.octokit("alice").pulls.merge({
-    owner: OWNER,
-    repo: REPO,
-    pull_number: pull.number,
-    merge_method: "merge",
-  });
-  expect(merged.merged).toBe(true);
+  const merged = await mergeAs(world, "alice", pull.number);
 
   // After merge: the PHR records the approvals, the merge and the latency, through a trivial PR kopt merges.
   const [recorded] = await json<AfterMergeOutcome[]>(world, ["after-merge"]);

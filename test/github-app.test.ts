@@ -3,9 +3,9 @@
 // And the key's absence is bad input that names what is missing.
 import { generateKeyPairSync } from "node:crypto";
 import { join } from "node:path";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
-import { startWorld, USERS, type World } from "./support/github-world.ts";
+import { USERS, type World, worldForTest } from "./support/github-world.ts";
 
 const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const PRIVATE_KEY = keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
@@ -18,18 +18,12 @@ const APP = {
 const BOT = "kopt[bot]";
 
 let w: World | undefined;
-afterEach(async () => {
-  const violations = [...(w?.sim.violations ?? [])];
-  await w?.cleanup();
-  w = undefined;
-  expect(violations).toEqual([]);
-});
 
 const appAuth = (key: string) =>
   `    auth:\n      app:\n        appId: ${APP.appId}\n        installationId: ${APP.installationId}\n        ${key}\n`;
 
 function appWorld(key = "privateKeyEnv: KOPT_APP_KEY"): Promise<World> {
-  return startWorld({ sim: { users: [...USERS, BOT], app: APP }, githubExtra: appAuth(key) });
+  return worldForTest({ sim: { users: [...USERS, BOT], app: APP }, githubExtra: appAuth(key) });
 }
 
 /** No GITHUB_TOKEN: the App's key is the only credential. */

@@ -3,27 +3,21 @@
 import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import { plan } from "../src/workflows/plan.ts";
 import type { Fault, FaultRequest } from "./support/github-sim/index.ts";
-import { OWNER, REPO, startWorld, type World, type WorldOptions, worldEnv } from "./support/github-world.ts";
+import {
+  OWNER,
+  REPO,
+  type World,
+  type WorldOptions,
+  worldEnv,
+  worldForTest,
+} from "./support/github-world.ts";
 import { git } from "./support/repo.ts";
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) {
-    const violations = [...w.sim.violations];
-    await w.cleanup();
-    expect(violations).toEqual([]);
-  }
-});
-
-async function world(opts: WorldOptions = {}): Promise<World> {
-  const w = await startWorld(opts);
-  worlds.push(w);
-  return w;
-}
+const world = (opts: WorldOptions = {}): Promise<World> => worldForTest(opts);
 
 async function planJson(w: World, ...extra: string[]): Promise<PlanOutcome> {
   const r = await w.kopt(["plan", "--cluster", "demo", "--output", "json", ...extra]);

@@ -8,7 +8,7 @@ import { readPhrFront } from "../src/propose/phr-file.ts";
 import { lintPhrText } from "../src/workflows/phr-lint.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import type { RollbackOutcome } from "../src/workflows/rollback.ts";
-import { OWNER, REPO, startWorld, type World } from "./support/github-world.ts";
+import { OWNER, REPO, type World, worldForTest } from "./support/github-world.ts";
 import { demoRepo, git, kopt, koptAt, type RunResult, repoState, type TempRepo } from "./support/repo.ts";
 
 const NOW = new Date("2026-11-25T10:00:00Z");
@@ -302,15 +302,9 @@ describe("kopt rollback, local forge", () => {
 
 describe("kopt rollback, github forge", () => {
   let w: World | undefined;
-  afterEach(async () => {
-    const violations = [...(w?.sim.violations ?? [])];
-    await w?.cleanup();
-    w = undefined;
-    expect(violations).toEqual([]);
-  });
 
   it("refuses a pull request that is not merged, then one that adds no PHR", async () => {
-    w = await startWorld();
+    w = await worldForTest();
     const world = w;
     writeFileSync(join(world.person, "NOTES.md"), "notes\n");
     git(world.person, "add", "NOTES.md");

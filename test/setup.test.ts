@@ -1,19 +1,13 @@
 // `kopt setup` end to end against the GitHub simulator: the dry run only says what it would set; the real run
 // creates kopt's labels and protects main so that the simulator (enforcing protection as GitHub does) refuses
 // to merge a pull request until kopt/approval is success and it has an approval. Running it twice is fine.
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { allLabels } from "../src/propose/github/labels.ts";
 import { APPROVAL_CONTEXT } from "../src/workflows/gate.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
-import { OWNER, REPO, startWorld, type World } from "./support/github-world.ts";
+import { OWNER, REPO, type World, worldForTest } from "./support/github-world.ts";
 
 let w: World | undefined;
-afterEach(async () => {
-  const violations = [...(w?.sim.violations ?? [])];
-  await w?.cleanup();
-  w = undefined;
-  expect(violations).toEqual([]);
-});
 
 const writes = (world: World) => world.sim.requests.filter((r) => r.method !== "GET");
 
@@ -25,7 +19,7 @@ async function setup(world: World, extra: string[] = [], env: NodeJS.ProcessEnv 
 }
 
 it("--dry-run prints the labels and the protection it would set and sends no write request", async () => {
-  w = await startWorld();
+  w = await worldForTest();
   // No token needed: the dry run talks to nobody.
   const out = await setup(w, ["--dry-run"], { GITHUB_TOKEN: undefined });
   expect(out).toContain(`kopt setup · ${OWNER}/${REPO} · dry run: nothing changed`);
@@ -40,7 +34,7 @@ it("--dry-run prints the labels and the protection it would set and sends no wri
 });
 
 it("creates every label and protects main; the simulator then refuses merges until the gate and an approval allow them", async () => {
-  w = await startWorld();
+  w = await worldForTest();
   const world = w;
   const out = await setup(world);
   expect(out).not.toContain("dry run");

@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
+import { expect, onTestFinished } from "vitest";
 import { type GitHubSim, type GitHubSimOptions, startGitHubSim } from "./github-sim/index.ts";
 import { git, koptEnv, PROJECT_ROOT, type RunResult } from "./repo.ts";
 
@@ -108,4 +109,35 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
 /** The environment kopt runs with against the simulator: the token, and no pacing of writes. */
 export function worldEnv(token: string = TOKEN): NodeJS.ProcessEnv {
   return { ...process.env, GITHUB_TOKEN: token, KOPT_GITHUB_UNPACED: "1" };
+}
+
+/**
+ * A world for one test: removed when the test finishes, which then also fails on any request the
+ * simulator found out of line with GitHub's description.
+ */
+export async function worldForTest(opts: WorldOptions = {}): Promise<World> {
+  const w = await startWorld(opts);
+  onTestFinished(async () => {
+    const violations = [...w.sim.violations];
+    await w.cleanup();
+    expect(violations).toEqual([]);
+  });
+  return w;
+}
+
+/** Merges a pull request as a person does in GitHub's UI. */
+export async function mergeAs(
+  world: World,
+  login: string,
+  number: number,
+  method: "merge" | "squash" = "merge",
+) {
+  const { data } = await world.octokit(login).pulls.merge({
+    owner: OWNER,
+    repo: REPO,
+    pull_number: number,
+    merge_method: method,
+  });
+  expect(data.merged).toBe(true);
+  return data;
 }
