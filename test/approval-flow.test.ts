@@ -38,6 +38,9 @@ it("plan -> PR with labels and reviewers -> approvals -> gate pending then succe
   expect(pull.labels.sort()).toEqual(["kopt", "kopt/kind:rightsize", "kopt/tier:critical"]);
   expect(pull.requestedTeams.sort()).toEqual(["architects", "security"]);
 
+  // plan already set the gate's status on the new head (a PR opened by Actions' token triggers no workflow).
+  expect(proposal.pullRequest).toBe(pull.number);
+  expect(statusOf(world, pull.headSha)?.state).toBe("pending");
   // No approvals yet: pending, and the status says what is missing.
   const gate = () => json<GateOutcome>(world, ["gate", "--pr", String(pull.number)]);
   let g = await gate();

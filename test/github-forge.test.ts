@@ -64,6 +64,13 @@ describe("kopt plan --forge github", () => {
       const files = git(w.work, "diff", "--name-only", "origin/main", p.commit as string).split("\n");
       expect(files.sort()).toEqual(["clusters/demo/values.yaml", p.phr].sort());
     }
+    // Each new head has the gate's status: pending, saying what approval it needs.
+    for (const p of first.proposals) {
+      const head = w.sim.state.pulls.find((x) => x.head === p.branch)?.headSha;
+      const status = w.sim.state.statuses.filter((s) => s.sha === head && s.context === "kopt/approval");
+      expect(status.map((s) => s.state)).toEqual(["pending"]);
+      expect(status[0]?.description).toMatch(/^medium: needs .*@acme\/architects/);
+    }
     // The labels were created with a colour and a description.
     const tierLabel = w.sim.state.labels.find((l) => l.name === "kopt/tier:medium");
     expect(tierLabel?.color).toBe("fbca04");

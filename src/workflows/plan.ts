@@ -13,6 +13,7 @@ import { openRepository } from "../propose/git-repo.ts";
 import { mergedChanges } from "../propose/merged-changes.ts";
 import { type ResolvedChange, renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, readValue, type ValuesScalar } from "../propose/values-edit.ts";
+import { gate } from "./gate.ts";
 import {
   capacityWarnings,
   checkMappedWorkloads,
@@ -66,6 +67,8 @@ export interface PlannedProposal {
   status: UpsertResult["status"];
   reason?: string;
   commit: string | null;
+  /** The pull request's number (github forge). */
+  pullRequest?: number;
 }
 
 export interface PlanOutcome {
@@ -258,7 +261,27 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       status: result.status,
       ...(result.reason ? { reason: result.reason } : {}),
       commit: result.commit,
+      ...(result.pullNumber ? { pullRequest: result.pullNumber } : {}),
     });
+  }
+  // The gate's first word on each new or moved head: pull requests opened with Actions' GITHUB_TOKEN
+  // trigger no workflow, so without this the status would appear only with the first review.
+  if (forge.name === "github" && !opts.dryRun) {
+    for (const p of proposals) {
+      if (p.pullRequest === undefined || (p.status !== "created" && p.status !== "updated")) continue;
+      try {
+        await gate({
+          repoDir: repo.root,
+          pr: p.pullRequest,
+          cluster: config.cluster,
+          env: opts.env ?? process.env,
+        });
+      } catch (e) {
+        forgeWarnings.push(
+          `#${p.pullRequest}: could not set the kopt/approval status: ${e instanceof KoptError ? e.message : String(e)}`,
+        );
+      }
+    }
   }
   const closed = forge.closeObsolete
     ? await forge.closeObsolete(
