@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ProposalFingerprint } from "../propose/forge.ts";
-import { materialChange } from "./material-change.ts";
+import { materialChange, type ProposalFingerprint } from "./material-change.ts";
 
 const fp = (changes: ProposalFingerprint["changes"], tier: ProposalFingerprint["tier"] = "medium") => ({
   id: "6ea4683a",

@@ -1,7 +1,8 @@
 // Where proposals go. `local` writes branches and PR drafts into a git repository on disk;
 // `github` opens real pull requests (src/propose/github/). The workflow never knows which.
-import type { Tier } from "../formats/phr.ts";
-import type { ValuesScalar } from "./values-edit.ts";
+import type { ProposalFingerprint } from "../decide/material-change.ts";
+
+export type { ProposalFingerprint };
 
 export interface FileChange {
   /** Path relative to the repository root. */
@@ -14,15 +15,6 @@ export interface PullRequestDraft {
   body: string;
   labels: string[];
   tier: string;
-}
-
-/** What a proposal changes, compact: how a forge tells a material change from noise on a later run. */
-export interface ProposalFingerprint {
-  id: string;
-  cluster: string;
-  kind: string;
-  tier: Tier;
-  changes: { path: string; to: ValuesScalar }[];
 }
 
 export interface ChangeRequest {

@@ -108,3 +108,9 @@ export async function commitFiles(
     await rm(tmp, { recursive: true, force: true });
   }
 }
+
+/** The first-parent commit of `base` that added `path`: the merge (or squash) that brought it in. */
+export async function commitAdding(git: SimpleGit, base: string, path: string): Promise<string | undefined> {
+  const out = await git.raw(["log", "--first-parent", "--diff-filter=A", "--format=%H", base, "--", path]);
+  return out.trim().split("\n").filter(Boolean).pop();
+}

@@ -9,7 +9,7 @@ import { evaluateApproval, type ReviewInput } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
 import type { UpsertResult } from "../propose/forge.ts";
-import { commitFiles, openRepository, showFile } from "../propose/git-repo.ts";
+import { commitAdding, commitFiles, openRepository, showFile } from "../propose/git-repo.ts";
 import { type GitHubConnection, gitHubError, httpStatus } from "../propose/github/client.ts";
 import { pushBranch } from "../propose/github/git-remote.ts";
 import { readPhrFront, updatePhr } from "../propose/phr-file.ts";
@@ -21,8 +21,6 @@ export interface AfterMergeOptions {
   repoDir: string;
   cluster?: string;
   env?: NodeJS.ProcessEnv;
-  /** Seconds per retry unit after rate limits and 5xx (tests make it small). */
-  retryAfterBaseValue?: number;
 }
 
 export interface RecordedMerge {
@@ -59,7 +57,7 @@ async function afterMergeCluster(opts: AfterMergeOptions, cluster: string): Prom
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, cluster);
   const { config } = loaded;
-  const forge = await openGitHubForge(repo, loaded, { env, retryAfterBaseValue: opts.retryAfterBaseValue });
+  const forge = await openGitHubForge(repo, loaded, { env });
   const conn = forge.connection;
   const base = forge.baseSha;
   const teams = new TeamCache(conn);
@@ -81,7 +79,7 @@ async function afterMergeCluster(opts: AfterMergeOptions, cluster: string): Prom
       continue;
     }
     if (front.status !== "proposed") continue;
-    const commit = await addingCommit(repo.git, base, path);
+    const commit = await commitAdding(repo.git, base, path);
     const pull = commit ? await mergedPullOf(conn, commit) : undefined;
     if (!pull) {
       warnings.push(
@@ -176,16 +174,6 @@ async function afterMergeCluster(opts: AfterMergeOptions, cluster: string): Prom
     record: { mode, status: result.status, location: result.location, merged },
     warnings: [...warnings, ...(result.warnings ?? [])],
   };
-}
-
-/** The first-parent commit that added `path` to the base branch: the merge (or squash) of its change. */
-async function addingCommit(
-  git: import("simple-git").SimpleGit,
-  base: string,
-  path: string,
-): Promise<string | undefined> {
-  const out = await git.raw(["log", "--first-parent", "--diff-filter=A", "--format=%H", base, "--", path]);
-  return out.trim().split("\n").filter(Boolean).pop();
 }
 
 interface MergedPull {

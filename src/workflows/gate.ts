@@ -19,8 +19,7 @@ import {
 } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
 import type { ApprovalPolicyConfig, ApproverGroup, GitHubForgeConfig } from "../formats/config.ts";
-import { PhrFrontMatterSchema, type Tier } from "../formats/phr.ts";
-import { parseYamlWith } from "../formats/validate.ts";
+import type { Tier } from "../formats/phr.ts";
 import {
   connectGitHub,
   type GitHubConnection,
@@ -28,6 +27,7 @@ import {
   httpStatus,
   resolveGitHubConfig,
 } from "../propose/github/client.ts";
+import { readPhrFront } from "../propose/phr-file.ts";
 import { type LoadedConfig, listClusters, loadClusterConfig, resolveClusterName } from "./load.ts";
 import { lintPhrText, type PhrFault } from "./phr-lint.ts";
 
@@ -229,8 +229,6 @@ export async function readReviews(conn: GitHubConnection, pr: number): Promise<R
 
 // ---------------------------------------------------------------------------------------------------------
 
-const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n/;
-
 interface PhrRead {
   file: string;
   tier?: Tier;
@@ -255,7 +253,7 @@ async function readPhr(conn: GitHubConnection, path: string, ref: string): Promi
   }
   const faults = lintPhrText(text, path);
   if (faults.length > 0) return { file: path, faults };
-  const front = parseYamlWith("phr", PhrFrontMatterSchema, FRONT_MATTER.exec(text)?.[1] ?? "", path, "");
+  const front = readPhrFront(text, path);
   return { file: path, tier: front.tier, cluster: front.cluster, faults: [] };
 }
 

@@ -10,8 +10,6 @@ export interface ForgeChoice {
   forge?: "local" | "github";
   /** Where tokens come from; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Milliseconds per second of GitHub's retry-after (tests make it small). */
-  retryAfterBaseValue?: number;
 }
 
 export async function openForge(
@@ -40,7 +38,6 @@ export function openGitHubForge(
       root: repo.root,
       approval: config.policy.approval,
       materialThreshold: config.policy.rightsize.minChange.percent / 100,
-      retryAfterBaseValue: choice.retryAfterBaseValue,
     },
   );
 }

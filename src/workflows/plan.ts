@@ -39,8 +39,6 @@ export interface PlanOptions {
   forge?: "local" | "github";
   /** Where tokens come from (github forge); default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Seconds per retry unit after GitHub rate limits and 5xx (tests make it small). */
-  retryAfterBaseValue?: number;
 }
 
 export interface PlannedProposal {

@@ -14,6 +14,7 @@ import { PhrFrontMatterSchema } from "../formats/phr.ts";
 import { workloadLabel } from "../model/types.ts";
 import type { PullRequestDraft, UpsertResult } from "../propose/forge.ts";
 import {
+  commitAdding,
   type GitRepo,
   gitEnv,
   KOPT_AUTHOR,
@@ -37,7 +38,6 @@ export interface RollbackOptions {
   forge?: "local" | "github";
   env?: NodeJS.ProcessEnv;
   now: Date;
-  retryAfterBaseValue?: number;
 }
 
 export interface RollbackOutcome {
@@ -58,7 +58,6 @@ export interface RollbackOutcome {
 const ROLLBACK_MARKER = (id: string) => `<!-- kopt:rollback ${id} -->`;
 
 export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> {
-  const _env = opts.env ?? process.env;
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
   const { config } = loaded;
@@ -111,7 +110,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> 
       `${phrPath} is already rolled back${original.rolledBackBy ? ` by ${original.rolledBackBy.phr}` : ""}`,
     );
   }
-  mergeSha ??= original.merge?.sha ?? (await addingCommit(repo, base, phrPath));
+  mergeSha ??= original.merge?.sha ?? (await commitAdding(repo.git, base, phrPath));
   if (!mergeSha) throw new KoptError("usage", `cannot find the commit that merged ${phrPath}`);
   pullRequest ??= original.merge?.pullRequest;
 
@@ -263,19 +262,6 @@ async function mergedPullPhr(
     });
   }
   return { phrPath: phr, mergeSha: merged };
-}
-
-async function addingCommit(repo: GitRepo, base: string, path: string): Promise<string | undefined> {
-  const out = await repo.git.raw([
-    "log",
-    "--first-parent",
-    "--diff-filter=A",
-    "--format=%H",
-    base,
-    "--",
-    path,
-  ]);
-  return out.trim().split("\n").filter(Boolean).pop();
 }
 
 function slugOf(phrPath: string): string {

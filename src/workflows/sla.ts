@@ -13,7 +13,8 @@ import { type ApprovalEvaluation, evaluateApproval, tierOfLabel } from "../decid
 import { KoptError } from "../errors.ts";
 import { durationSeconds } from "../formats/config.ts";
 import type { Tier } from "../formats/phr.ts";
-import { gitHubError, httpStatus } from "../propose/github/client.ts";
+import { gitHubError } from "../propose/github/client.ts";
+import { LabelCache, SLA_LABEL } from "../propose/github/labels.ts";
 import {
   approverGroups,
   bootstrapConfig,
@@ -28,9 +29,7 @@ import {
   TeamCache,
 } from "./gate.ts";
 
-export const SLA_LABEL = "kopt/sla-breached";
-export const SLA_LABEL_COLOR = "b60205";
-export const SLA_LABEL_DESCRIPTION = "kopt: waited longer than its tier's approval SLA; escalated";
+export { SLA_LABEL };
 export const ESCALATION_MARKER = "<!-- kopt:sla-escalation -->";
 
 export interface SlaOptions {
@@ -90,28 +89,6 @@ export function escalationComment(p: {
     lines.push(`Approvals of an older commit (approve the latest push again): ${a.stale.join(", ")}.`);
   lines.push("", "kopt escalates a pull request once; this comment will not be repeated.");
   return `${lines.join("\n")}\n`;
-}
-
-async function ensureLabel(s: Session): Promise<void> {
-  const { octokit, owner, repo } = s.conn;
-  try {
-    await octokit.issues.getLabel({ owner, repo, name: SLA_LABEL });
-    return;
-  } catch (e) {
-    if (httpStatus(e) !== 404) throw gitHubError(e, `reading the label ${SLA_LABEL}`);
-  }
-  try {
-    await octokit.issues.createLabel({
-      owner,
-      repo,
-      name: SLA_LABEL,
-      color: SLA_LABEL_COLOR,
-      description: SLA_LABEL_DESCRIPTION,
-    });
-  } catch (e) {
-    // Created by a concurrent run meanwhile: fine.
-    if (httpStatus(e) !== 422) throw gitHubError(e, `creating the label ${SLA_LABEL}`);
-  }
 }
 
 async function hasEscalationComment(s: Session, pr: number): Promise<boolean> {
@@ -219,7 +196,7 @@ export async function sla(opts: SlaOptions): Promise<SlaOutcome> {
     } catch (e) {
       throw gitHubError(e, `commenting on #${p.number}`);
     }
-    await ensureLabel(s);
+    await new LabelCache(s.conn).ensure([SLA_LABEL]);
     try {
       await ok.issues.addLabels({
         owner: s.conn.owner,

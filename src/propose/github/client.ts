@@ -35,8 +35,6 @@ export interface ConnectOptions {
   root: string;
   /** How often to retry after a rate limit or a 5xx; default 3. */
   retries?: number;
-  /** Milliseconds per second of retry-after (Octokit's retryAfterBaseValue, default 1000); tests make it small. */
-  retryAfterBaseValue?: number;
 }
 
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
@@ -61,10 +59,9 @@ export async function connectGitHub(cfg: GitHubForgeConfig, opts: ConnectOptions
     baseUrl: cfg.apiUrl.replace(/\/$/, ""),
     userAgent: "kopt/0.1.0",
     log: SILENT,
-    retry: { retries, retryAfterBaseValue: opts.retryAfterBaseValue ?? 1000 },
+    retry: { retries },
     throttle: {
       ...pacing(env),
-      retryAfterBaseValue: opts.retryAfterBaseValue ?? 1000,
       // Wait out primary and secondary rate limits a few times, then fail with GitHub's message.
       onRateLimit: (_after: number, _o: unknown, _k: unknown, retryCount: number) => retryCount < retries,
       onSecondaryRateLimit: (_after: number, _o: unknown, _k: unknown, retryCount: number) =>

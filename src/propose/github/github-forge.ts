@@ -10,14 +10,7 @@
 import { materialChange } from "../../decide/material-change.ts";
 import type { ApprovalPolicyConfig, GitHubForgeConfig } from "../../formats/config.ts";
 import type { Tier } from "../../formats/phr.ts";
-import type {
-  ChangeRequest,
-  ClosedProposal,
-  Forge,
-  ProposalFingerprint,
-  PullRequestDraft,
-  UpsertResult,
-} from "../forge.ts";
+import type { ChangeRequest, ClosedProposal, Forge, PullRequestDraft, UpsertResult } from "../forge.ts";
 import { commitFiles, type GitRepo, KOPT_AUTHOR, showFile } from "../git-repo.ts";
 import { connectGitHub, type GitHubConnection, gitHubError, httpStatus } from "./client.ts";
 import { authorsBetween, deleteBranch, fetchRemote, pushBranch, type RemoteBranches } from "./git-remote.ts";
@@ -31,8 +24,6 @@ export interface GitHubForgeOptions {
   approval: ApprovalPolicyConfig;
   /** A relative change above this is material (policy.rightsize.minChange.percent / 100). */
   materialThreshold: number;
-  /** Seconds per retry unit after rate limits and 5xx; tests make it small. */
-  retryAfterBaseValue?: number;
 }
 
 interface PullSummary {
@@ -129,11 +120,7 @@ export class GitHubForge implements Forge {
     baseBranch: string,
     opts: GitHubForgeOptions,
   ): Promise<GitHubForge> {
-    const conn = await connectGitHub(cfg, {
-      env: opts.env,
-      root: opts.root,
-      retryAfterBaseValue: opts.retryAfterBaseValue,
-    });
+    const conn = await connectGitHub(cfg, { env: opts.env, root: opts.root });
     const token = await conn.gitToken();
     const remote = await fetchRemote(repo, conn.gitUrl, token, baseBranch);
     const { octokit, owner, repo: name } = conn;
@@ -498,5 +485,3 @@ export class GitHubForge implements Forge {
 function warn(warnings: string[]): { warnings?: string[] } {
   return warnings.length > 0 ? { warnings } : {};
 }
-
-export type { ProposalFingerprint };

@@ -1,5 +1,9 @@
 // The labels kopt puts on pull requests, with the colour and description they get when kopt creates them.
+import { TIER_LABEL_PREFIX, tierOfLabel } from "../../decide/approval.ts";
 import { TIERS, type Tier } from "../../formats/phr.ts";
+
+export { TIER_LABEL_PREFIX };
+
 import type { GitHubConnection } from "./client.ts";
 import { gitHubError } from "./client.ts";
 
@@ -11,7 +15,6 @@ export interface LabelSpec {
 
 export const HOLD_LABEL = "kopt/hold";
 export const SLA_LABEL = "kopt/sla-breached";
-export const TIER_LABEL_PREFIX = "kopt/tier:";
 export const KIND_LABEL_PREFIX = "kopt/kind:";
 
 const TIER_COLORS: Record<Tier, string> = {
@@ -46,7 +49,11 @@ export function labelSpec(name: string): LabelSpec | undefined {
       description: "kopt leaves this pull request alone while it has this label",
     };
   if (name === SLA_LABEL)
-    return { name, color: "e99695", description: "Waited longer than its tier's approval SLA" };
+    return {
+      name,
+      color: "b60205",
+      description: "kopt: waited longer than its tier's approval SLA; escalated",
+    };
   if (name.startsWith(TIER_LABEL_PREFIX)) {
     const tier = name.slice(TIER_LABEL_PREFIX.length) as Tier;
     if (TIERS.includes(tier))
@@ -73,13 +80,7 @@ export function allLabels(): LabelSpec[] {
 
 /** The tier a pull request's labels name, if any. */
 export function tierFromLabels(labels: readonly string[]): Tier | undefined {
-  for (const l of labels) {
-    if (l.startsWith(TIER_LABEL_PREFIX)) {
-      const t = l.slice(TIER_LABEL_PREFIX.length) as Tier;
-      if (TIERS.includes(t)) return t;
-    }
-  }
-  return undefined;
+  return labels.map(tierOfLabel).find((t) => t !== undefined);
 }
 
 /** Creates the labels in `names` the repository lacks (kopt's with their colour; others plain). */
