@@ -3,7 +3,7 @@
 import type { CapacityFinding } from "./analyze/capacity.ts";
 import { describeMemory, formatCpu, formatMemory } from "./model/quantity.ts";
 import type { Recommendation, Skipped } from "./model/recommendation.ts";
-import type { Resources, WorkloadRef } from "./model/types.ts";
+import type { Resources } from "./model/types.ts";
 import { workloadLabel } from "./model/types.ts";
 import { evidenceRecord, formatMoney, oomEvidenceRecord } from "./propose/render.ts";
 import type { PlanOutcome } from "./workflows/plan.ts";
@@ -129,12 +129,13 @@ export function recommendTable(out: RecommendOutcome): string {
   return lines.join("\n");
 }
 
-function skippedLines(
-  skipped: readonly { workload: WorkloadRef; container: string; reason: string }[],
-): string[] {
+function skippedLines(skipped: readonly Skipped[]): string[] {
   return [
     `Skipped (${skipped.length}):`,
-    ...skipped.map((s) => `  ${workloadLabel(s.workload)}/${s.container}: ${s.reason}`),
+    ...skipped.flatMap((s) => [
+      `  ${workloadLabel(s.workload)}/${s.container}: ${s.reason}`,
+      ...(s.fix ? [`    fix: ${s.fix}`] : []),
+    ]),
   ];
 }
 
@@ -155,8 +156,11 @@ export function planText(out: PlanOutcome): string {
       `    ${verb}${p.status}${p.reason ? ` (${p.reason})` : ""} · tier ${p.tier} · cost ${formatMoney(p.cost.monthlyDelta, p.cost.currency, true)}/month · confidence ${Math.round(p.confidence * 100)}%`,
     );
     for (const c of p.changes)
-      lines.push(`    ${c.file}  ${c.path}: ${c.from ?? "unset"} -> ${c.to ?? "null"}`);
+      lines.push(
+        `    ${c.file}  ${c.path}: ${c.from ?? "unset"} -> ${c.to ?? "null"}${c.running === undefined ? "" : ` (running ${c.running})`}`,
+      );
     for (const n of p.notes ?? []) lines.push(`    guardrail: ${n}`);
+    for (const d of p.drift ?? []) lines.push(`    drift: ${d}`);
     lines.push(`    branch ${p.branch} (base ${out.baseBranch})`);
     lines.push(`    PHR    ${p.phr}`);
     if (p.draft) lines.push(`    PR     ${p.draft}`);
@@ -181,6 +185,14 @@ export function planText(out: PlanOutcome): string {
   if (out.closed.length > 0) {
     lines.push("", `${out.dryRun ? "Would close" : "Closed"} (${out.closed.length}), recommendation gone:`);
     for (const c of out.closed) lines.push(`  ${c.location} (${c.branch}): ${c.reason}`);
+  }
+  if (out.drift.length > 0) {
+    lines.push("", `Values file and cluster disagree (${out.drift.length}):`);
+    for (const d of out.drift) {
+      const fields = d.fields.map((f) => `${f.path} ${f.inValues} in ${f.setBy}, running ${f.running}`);
+      lines.push(`  ${workloadLabel(d.workload)}: ${fields.join("; ")}`);
+      if (d.unexplained) lines.push(`    not edited: ${d.unexplained}`);
+    }
   }
   if (out.skipped.length > 0) lines.push("", ...skippedLines(out.skipped));
   return lines.join("\n");

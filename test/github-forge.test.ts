@@ -243,7 +243,9 @@ describe("kopt plan --forge github", () => {
       const labels = w.sim.requests.filter((r) => r.operationId === "issues/add-labels").map((r) => r.status);
       expect(labels.slice(0, 2)).toEqual([403, 200]);
       expect(w.sim.state.pulls).toHaveLength(5);
-    });
+      // It waits out real seconds of rate limits on top of a whole plan (about 20 s on a quiet 2-core
+      // machine): the default 30 s would make it fail at random on a busy one.
+    }, 120_000);
 
     it("retries a 5xx", async () => {
       const w = await world({ sim: { faults: once("pulls/list", { kind: "server-error", status: 502 }) } });

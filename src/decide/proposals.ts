@@ -99,7 +99,11 @@ export function findMapping(
 }
 
 /** Values path of a container's `resources`, by explicit mapping or helm-create convention. */
-function resourcesPath(mapping: WorkloadMapping, workload: Workload, container: string): string | undefined {
+export function resourcesPath(
+  mapping: WorkloadMapping,
+  workload: Workload,
+  container: string,
+): string | undefined {
   const explicit = mapping.resources?.[container];
   if (explicit) return explicit;
   if (mapping.resources || workload.containers.length !== 1) return undefined;
@@ -354,8 +358,13 @@ function settingsFor(change: HpaChange): [SettingChange["setting"], number | boo
 }
 
 /** Values path of a workload's autoscaling block, by explicit mapping or helm-create convention. */
-function autoscalingPath(mapping: WorkloadMapping): string {
+export function autoscalingPath(mapping: WorkloadMapping): string {
   return mapping.autoscaling ?? (mapping.prefix ? `${mapping.prefix}.autoscaling` : "autoscaling");
+}
+
+/** Values path of a workload's replica count, by explicit mapping or helm-create convention. */
+export function replicasPath(mapping: WorkloadMapping): string {
+  return mapping.replicas ?? (mapping.prefix ? `${mapping.prefix}.replicaCount` : "replicaCount");
 }
 
 /**

@@ -95,13 +95,13 @@ describe("parseClusterConfig: defaults", () => {
     expect(config.policy.pricing).toEqual(DEFAULT_PRICES);
   });
 
-  it("defaults a workload mapping's prefix to the top level", () => {
+  it("defaults a workload mapping's prefix to the top level, and create to false", () => {
     const config = parseClusterConfig(
       `${MINIMAL}workloads:\n  - workload: shop/api\n    valuesFile: clusters/prod-eu/values.yaml\n`,
       FILE,
     );
     expect(config.workloads).toEqual([
-      { workload: "shop/api", valuesFile: "clusters/prod-eu/values.yaml", prefix: "" },
+      { workload: "shop/api", valuesFile: "clusters/prod-eu/values.yaml", prefix: "", create: false },
     ]);
   });
 

@@ -54,6 +54,19 @@ const workloadMapping = z
     autoscaling: valuesPath
       .optional()
       .describe("Explicit values path of the HPA settings; default <prefix>.autoscaling"),
+    chart: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Chart directory whose values.yaml Helm applies under valuesFile (relative to the repository root); default: found from an Argo CD Application or Flux HelmRelease under clusters/<name>/",
+      ),
+    create: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Let kopt add the prefix or explicit paths when the values files do not have them yet (otherwise a missing one is an error, to catch typos)",
+      ),
   })
   .strict();
 

@@ -114,8 +114,15 @@ export const PhrFrontMatterSchema = z
         z.object({
           file: z.string().min(1),
           path: z.string().min(1),
-          from: scalar.optional().describe("absent when the key did not exist"),
+          from: scalar.optional().describe("the value the values files gave; absent when no file set it"),
           to: scalar,
+          running: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+              "what the cluster ran when it differed from `from` (the values file and the cluster disagreed)",
+            ),
         }),
       )
       .min(1, { message: "a PHR records at least one change" }),
@@ -132,6 +139,10 @@ export const PhrFrontMatterSchema = z
       .array(z.string().min(1))
       .optional()
       .describe("What kopt's guardrails changed in the proposal (a capped cut, a recomputed tier)"),
+    drift: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Where the values file and the running cluster disagreed, and what kopt made of it"),
     approvals: z
       .array(
         z

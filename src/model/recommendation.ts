@@ -75,6 +75,8 @@ export interface Skipped {
   workload: WorkloadRef;
   container: string;
   reason: string;
+  /** How to make it work, when the user can (e.g. give the workload its own values block). */
+  fix?: string;
 }
 
 export interface RightsizeResult {

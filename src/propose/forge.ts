@@ -55,6 +55,8 @@ export interface Forge {
   readonly baseBranch: string;
   /** Content of a file on the base branch, or undefined when it does not exist there. */
   readBase(path: string): Promise<string | undefined>;
+  /** Paths of the files under a directory on the base branch, recursively. */
+  listBase(dir: string): Promise<string[]>;
   /** Refuses (with a KoptError) when local state would make writing unsafe. */
   checkWritable(paths: readonly string[], branches: readonly string[]): Promise<void>;
   /** What upsert would do, without writing anything. */

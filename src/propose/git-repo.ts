@@ -49,6 +49,12 @@ export async function showFile(git: SimpleGit, ref: string, path: string): Promi
   return git.raw(["cat-file", "blob", `${ref}:${path}`]);
 }
 
+/** Paths of the files under `dir` at `ref` (recursively), sorted; empty when there is no such directory. */
+export async function listFiles(git: SimpleGit, ref: string, dir: string): Promise<string[]> {
+  const out = await git.raw(["ls-tree", "-r", "--name-only", ref, "--", dir.replace(/\/*$/, "/")]);
+  return out.split("\n").filter(Boolean).sort();
+}
+
 /** Who kopt commits as; a commit by anyone else on a kopt branch means a person pushed to it. */
 export const KOPT_AUTHOR = { name: "kopt", email: "kopt@noreply.kopt.dev" };
 

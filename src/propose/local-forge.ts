@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import { KoptError } from "../errors.ts";
 import type { ChangeRequest, Forge, UpsertResult } from "./forge.ts";
-import { commitFiles, type GitRepo, KOPT_AUTHOR, resolveRef, showFile } from "./git-repo.ts";
+import { commitFiles, type GitRepo, KOPT_AUTHOR, listFiles, resolveRef, showFile } from "./git-repo.ts";
 
 export { KOPT_AUTHOR } from "./git-repo.ts";
 export const DRAFTS_DIR = ".kopt/pull-requests";
@@ -76,6 +76,10 @@ export class LocalForge implements Forge {
 
   readBase(path: string): Promise<string | undefined> {
     return showFile(this.repo.git, this.base, path);
+  }
+
+  listBase(dir: string): Promise<string[]> {
+    return listFiles(this.repo.git, this.base, dir);
   }
 
   async checkWritable(paths: readonly string[], branches: readonly string[]): Promise<void> {

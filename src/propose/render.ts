@@ -23,6 +23,8 @@ export interface ResolvedChange {
   field: string;
   from: ValuesScalar | undefined;
   to: ValuesScalar;
+  /** What the cluster runs, when it differs from `from` (the values file and the cluster disagree). */
+  running?: string;
 }
 
 export interface RenderContext {
@@ -31,6 +33,8 @@ export interface RenderContext {
   /** RFC 3339; the observation time, so unchanged input renders identical files. */
   createdAt: string;
   policy: RightsizePolicy;
+  /** Where the values file and the cluster disagree (shown to the reviewer, recorded in the PHR). */
+  drift?: readonly string[];
 }
 
 export interface RenderedProposal {
@@ -215,6 +219,7 @@ export function renderProposal(
       path: c.path,
       ...(c.from === undefined ? {} : { from: c.from }),
       to: c.to,
+      ...(c.running === undefined ? {} : { running: c.running }),
     })),
     evidence: [
       ...p.recommendations.map((r) => ({
@@ -239,6 +244,7 @@ export function renderProposal(
     cost: p.cost,
     rollback: { how: rollbackText(p) },
     ...(p.notes?.length ? { guardrails: p.notes } : {}),
+    ...(ctx.drift?.length ? { drift: [...ctx.drift] } : {}),
   };
   // What kopt writes must pass `kopt phr lint`; a failure here is a bug in kopt, not user input.
   PhrFrontMatterSchema.parse(front);
@@ -257,7 +263,7 @@ export function renderProposal(
       container: c.container || "HPA",
       file: c.file,
       path: c.path,
-      from: shown(c.from),
+      from: c.running === undefined ? shown(c.from) : `${shown(c.from)} (running \`${c.running}\`)`,
       to: shown(c.to),
       delta: changeDelta(c),
     })),
@@ -272,6 +278,7 @@ export function renderProposal(
     source: ctx.source,
     rollback: rollbackText(p),
     notes: p.notes ?? [],
+    drift: ctx.drift ?? [],
     phrId: p.id,
     phrPath,
     branch: p.branch,

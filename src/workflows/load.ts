@@ -103,7 +103,9 @@ export async function loadClusterConfig(root: string, cluster: string): Promise<
       },
     );
   }
-  return { config, file, text };
+  const loaded = { config, file, text };
+  checkDuplicateMappings(loaded);
+  return loaded;
 }
 
 export async function observeSnapshot(file: string, expectCluster?: string): Promise<Observation> {
@@ -362,11 +364,38 @@ export async function observe(
   return { ...obs, warnings: history.warnings, snapshotFile: file };
 }
 
-/** Line of a `workloads[i]` entry in kopt.yaml, for errors about it. */
-function workloadLine(text: string, index: number): number | undefined {
+/** Line of a node of kopt.yaml (e.g. ["workloads", 2, "prefix"]), or of its nearest parent, for errors about it. */
+export function configLine(text: string, path: readonly (string | number)[]): number | undefined {
   const lc = new LineCounter();
-  const node = parseDocument(text, { lineCounter: lc }).getIn(["workloads", index], true);
-  return isNode(node) && node.range ? lc.linePos(node.range[0]).line : undefined;
+  const doc = parseDocument(text, { lineCounter: lc });
+  for (let n = path.length; n > 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+/** Two entries for one workload: the first would silently win, so neither is trusted. */
+function checkDuplicateMappings(loaded: LoadedConfig): void {
+  const { workloads } = loaded.config;
+  workloads.forEach((m, i) => {
+    const first = workloads.findIndex(
+      (o, j) =>
+        j < i &&
+        o.workload === m.workload &&
+        (o.kind === undefined || m.kind === undefined || o.kind === m.kind),
+    );
+    if (first < 0) return;
+    const lines = [first, i].map((n) => configLine(loaded.text, ["workloads", n]));
+    throw new KoptError(
+      "config",
+      `${m.workload} is mapped twice: workloads[${first}] (line ${lines[0]}) and workloads[${i}] (line ${lines[1]})`,
+      {
+        where: { file: loaded.file, line: lines[1], field: `workloads[${i}].workload` },
+        hint: `keep one entry for ${m.workload}; two workloads of different kinds with the same name need kind: on both`,
+      },
+    );
+  });
 }
 
 /** Every workloads entry of the config must name a workload that exists. */
@@ -381,7 +410,11 @@ export function checkMappedWorkloads(loaded: LoadedConfig, state: ClusterState):
       "config",
       `unknown workload "${m.workload}"${m.kind ? ` (${m.kind})` : ""}: not in cluster ${state.cluster}`,
       {
-        where: { file: loaded.file, line: workloadLine(loaded.text, i), field: `workloads[${i}].workload` },
+        where: {
+          file: loaded.file,
+          line: configLine(loaded.text, ["workloads", i]),
+          field: `workloads[${i}].workload`,
+        },
         hint: `fix the name or remove the entry; workloads in the cluster: ${known.join(", ")}`,
       },
     );

@@ -74,7 +74,14 @@ function proposalFor(cluster: string, name: string): Proposal {
       ],
       skipped: [],
     },
-    [{ workload: `shop/${name}`, valuesFile: `clusters/${cluster}/values.yaml`, prefix: name }],
+    [
+      {
+        workload: `shop/${name}`,
+        valuesFile: `clusters/${cluster}/values.yaml`,
+        prefix: name,
+        create: false,
+      },
+    ],
     DEFAULT_PRICES,
   );
   const p = decision.proposals[0];

@@ -3,16 +3,24 @@
 import { isAbsolute, relative } from "node:path";
 import { analyzeCapacity, type CapacityFinding } from "../analyze/capacity.ts";
 import { decide, type HeldBackProposal } from "../decide/decide.ts";
-import { branchName, type Proposal } from "../decide/proposals.ts";
+import {
+  type DriftField,
+  type PlannedChange,
+  reconcile,
+  type WorkloadDrift,
+  workloadDrift,
+} from "../decide/drift.ts";
+import { branchName, findMapping, type Proposal } from "../decide/proposals.ts";
 import { KoptError } from "../errors.ts";
-import { parseQuantity } from "../model/quantity.ts";
+import type { PriceModel } from "../model/policy.ts";
 import type { Skipped } from "../model/recommendation.ts";
-import type { WorkloadRef } from "../model/types.ts";
+import type { ClusterState, WorkloadRef } from "../model/types.ts";
+import { workloadKey } from "../model/types.ts";
 import type { ChangeRequest, ClosedProposal, Forge, UpsertResult } from "../propose/forge.ts";
 import { openRepository } from "../propose/git-repo.ts";
 import { mergedChanges } from "../propose/merged-changes.ts";
-import { type ResolvedChange, renderProposal } from "../propose/render.ts";
-import { editValues, parseValuesPath, readValue, type ValuesScalar } from "../propose/values-edit.ts";
+import { renderProposal } from "../propose/render.ts";
+import { editValues, parseValuesPath, type ValuesScalar } from "../propose/values-edit.ts";
 import { gate } from "./gate.ts";
 import {
   capacityWarnings,
@@ -24,6 +32,7 @@ import {
   selectWorkload,
 } from "./load.ts";
 import { openForge } from "./open-forge.ts";
+import { loadValuesChains, type MappingValues } from "./values-chains.ts";
 
 export interface PlanOptions {
   repoDir: string;
@@ -51,13 +60,18 @@ export interface PlannedProposal {
     file: string;
     path: string;
     container: string;
+    /** What the edit replaces: the value the values files give (undefined when none sets it). */
     from: ValuesScalar | undefined;
     to: ValuesScalar;
+    /** What the cluster runs, when it differs from `from` (drift). */
+    running?: string;
   }[];
   cost: Proposal["cost"];
   confidence: number;
   /** What the guardrails changed in this proposal. */
   notes?: string[];
+  /** Where the values file and the cluster disagree, and what kopt made of it (the tier one step up). */
+  drift?: string[];
   phr: string;
   branch: string;
   draft: string;
@@ -78,7 +92,10 @@ export interface PlanOutcome {
   proposals: PlannedProposal[];
   /** Containers already sized right, or whose values file already holds the recommendation. */
   unchanged: { workload: WorkloadRef; container: string; reason: string }[];
+  /** What could not be analyzed or edited, with why and (for edits) how to fix it; the rest still goes out. */
   skipped: Skipped[];
+  /** Mapped workloads whose values files and running objects disagree, field by field. */
+  drift: { workload: WorkloadRef; fields: Omit<DriftField, "workload">[]; unexplained?: string }[];
   /** The cluster's CPU and memory against its nodes, forecast a week ahead. */
   capacity: CapacityFinding[];
   /** Proposals the guardrails held back (paused, ignored, cooldown, bounds, max proposals), with why. */
@@ -97,88 +114,91 @@ function shownPath(root: string, file: string): string {
   return rel.startsWith("..") || isAbsolute(rel) ? file : rel;
 }
 
-function sameValue(from: ValuesScalar | undefined, to: ValuesScalar): boolean {
-  if (to === null) return from === null;
-  if (typeof to !== "string")
-    return from === to || (from !== undefined && from !== null && String(from) === String(to));
-  if (from === undefined || from === null || typeof from === "boolean") return false;
-  return parseQuantity(String(from)) === parseQuantity(to);
-}
-
 interface Prepared {
   proposal: Proposal;
-  changes: ResolvedChange[];
+  changes: PlannedChange[];
+  drift: string[];
   request: ChangeRequest;
   phrPath: string;
 }
 
-async function prepare(
-  proposal: Proposal,
-  forge: Forge,
-  ctx: { source: string; createdAt: string; policy: ReturnType<typeof policyOf>; configFile: string },
-): Promise<Prepared | undefined> {
-  const files = new Map<string, string>();
-  const changes: ResolvedChange[] = [];
-  const wanted: Omit<ResolvedChange, "from">[] = [
-    ...proposal.valueChanges.map((vc) => ({
-      file: vc.file,
-      path: vc.path,
-      container: vc.container,
-      field: vc.field,
-      to: vc.to,
-    })),
-    ...(proposal.settingChanges ?? []).map((sc) => ({
-      file: sc.file,
-      path: sc.path,
-      container: "",
-      field: `autoscaling.${sc.setting}`,
-      to: sc.to,
-    })),
-  ];
-  for (const vc of wanted) {
-    let content = files.get(vc.file);
-    if (content === undefined) {
-      content = await forge.readBase(vc.file);
-      if (content === undefined) {
-        throw new KoptError("config", `values file ${vc.file} does not exist on branch ${forge.baseBranch}`, {
-          where: { file: ctx.configFile, field: "workloads[].valuesFile" },
-          hint: "fix valuesFile (relative to the repository root) or commit the file first",
-        });
-      }
-      files.set(vc.file, content);
+interface PrepareContext {
+  source: string;
+  createdAt: string;
+  policy: ReturnType<typeof policyOf>;
+  state: ClusterState;
+  prices: PriceModel;
+  values: (ref: WorkloadRef) => MappingValues | undefined;
+  drift: ReadonlyMap<string, WorkloadDrift>;
+}
+
+type Preparation =
+  | { kind: "ready"; prepared: Prepared }
+  | { kind: "unchanged"; reason: string }
+  | { kind: "skip"; reason: string; fix: string };
+
+/** A proposal turned into the edit of its values file, its PHR and pull request; or why not. Writes nothing. */
+async function prepare(proposal: Proposal, forge: Forge, ctx: PrepareContext): Promise<Preparation> {
+  const workload = ctx.state.workloads.find((w) => workloadKey(w.ref) === workloadKey(proposal.workload));
+  const values = ctx.values(proposal.workload);
+  if (!workload || !values)
+    throw new Error(`plan: no workload or values mapping for proposal ${proposal.id}`);
+  const drift = ctx.drift.get(workloadKey(workload.ref)) ?? { fields: [] };
+  const r = reconcile(proposal, workload, values.lookup, drift, ctx.prices);
+  if (r.kind !== "propose") return r;
+  const edited = new Map<string, string>();
+  try {
+    for (const file of new Set(r.changes.map((c) => c.file))) {
+      const content = await forge.readBase(file);
+      if (content === undefined) throw new Error(`plan: ${file} vanished from the base branch`);
+      const edits = r.changes
+        .filter((c) => c.file === file)
+        .map((c) => ({ path: parseValuesPath(c.path), value: c.to }));
+      edited.set(file, editValues(content, edits, file));
     }
-    const from = readValue(content, parseValuesPath(vc.path), vc.file);
-    if (!sameValue(from, vc.to)) changes.push({ ...vc, from });
+  } catch (err) {
+    // One workload whose values kopt cannot edit (an alias, a list item to create) must not stop the others.
+    if (!(err instanceof KoptError)) throw err;
+    const where = [err.where.file, err.where.line].filter((x) => x !== undefined).join(":");
+    return {
+      kind: "skip",
+      reason: `cannot edit ${where}${err.where.field ? ` ${err.where.field}` : ""}: ${err.message}`,
+      fix: err.hint ?? "edit the values file by hand",
+    };
   }
-  if (changes.length === 0) return undefined;
-  const edited = [...files].map(([file, content]) => ({
-    path: file,
-    content: editValues(
-      content,
-      changes.filter((c) => c.file === file).map((c) => ({ path: parseValuesPath(c.path), value: c.to })),
-      file,
-    ),
-  }));
-  const rendered = renderProposal(proposal, changes, ctx);
+  const rendered = renderProposal(r.proposal, r.changes, { ...ctx, drift: r.drift });
   return {
-    proposal,
-    changes,
-    phrPath: rendered.phrPath,
-    request: {
-      branch: proposal.branch,
-      commitMessage: rendered.commitMessage,
-      files: [...edited, { path: rendered.phrPath, content: rendered.phr }],
-      pr: rendered.pr,
-      fingerprint: {
-        id: proposal.id,
-        cluster: proposal.cluster,
-        kind: proposal.kind,
-        tier: proposal.tier,
-        changes: changes.map((c) => ({ path: `${c.file}:${c.path}`, to: c.to })),
+    kind: "ready",
+    prepared: {
+      proposal: r.proposal,
+      changes: r.changes,
+      drift: r.drift,
+      phrPath: rendered.phrPath,
+      request: {
+        branch: r.proposal.branch,
+        commitMessage: rendered.commitMessage,
+        files: [
+          ...[...edited].map(([path, content]) => ({ path, content })),
+          { path: rendered.phrPath, content: rendered.phr },
+        ],
+        pr: rendered.pr,
+        fingerprint: {
+          id: r.proposal.id,
+          cluster: r.proposal.cluster,
+          kind: r.proposal.kind,
+          tier: r.proposal.tier,
+          changes: r.changes.map((c) => ({ path: `${c.file}:${c.path}`, to: c.to })),
+        },
+        date: ctx.createdAt,
       },
-      date: ctx.createdAt,
     },
   };
+}
+
+/** The containers a proposal changes, for the lines that list it as unchanged or skipped. */
+function containersOf(p: Proposal): string[] {
+  const names = [...p.recommendations.map((r) => r.container), ...(p.oom ?? []).map((o) => o.container)];
+  return names.length > 0 ? [...new Set(names)] : ["(replicas)"];
 }
 
 export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
@@ -202,27 +222,42 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   );
 
   const forge: Forge = await openForge(repo, loaded, opts);
-  const ctx = {
+  // The values files as Helm merges them; a mapping whose prefix or path is not there fails here.
+  const chains = await loadValuesChains(forge, loaded);
+  const valuesOf = (ref: WorkloadRef) => {
+    const mapping = findMapping(config.workloads, ref);
+    return chains.values.find((v) => v.mapping === mapping);
+  };
+  const drift = new Map<string, WorkloadDrift>();
+  for (const w of state.workloads) {
+    const values = valuesOf(w.ref);
+    if (values) drift.set(workloadKey(w.ref), workloadDrift(w, values.mapping, values.lookup, state));
+  }
+  const ctx: PrepareContext & { configFile: string } = {
     source: obs.snapshotFile ? `snapshot:${shownPath(repo.root, obs.snapshotFile)}` : obs.source,
     createdAt: new Date(state.observedAt * 1000).toISOString().replace(".000Z", "Z"),
     policy,
     configFile: loaded.file,
+    state,
+    prices: config.policy.pricing,
+    values: valuesOf,
+    drift,
   };
   const unchanged: PlanOutcome["unchanged"] = decision.unchanged.map((u) => ({
     ...u,
     reason: "within the minimum-change rule",
   }));
+  const skipped: Skipped[] = [...decision.skipped];
   const prepared: Prepared[] = [];
   for (const proposal of decision.proposals) {
     const p = await prepare(proposal, forge, ctx);
-    if (p) prepared.push(p);
+    if (p.kind === "ready") prepared.push(p.prepared);
     else
-      for (const rec of proposal.recommendations)
-        unchanged.push({
-          workload: rec.workload,
-          container: rec.container,
-          reason: "values file already has the recommendation",
-        });
+      for (const container of containersOf(proposal)) {
+        const entry = { workload: proposal.workload, container, reason: p.reason };
+        if (p.kind === "unchanged") unchanged.push(entry);
+        else skipped.push({ ...entry, reason: `${proposal.kind} not proposed: ${p.reason}`, fix: p.fix });
+      }
   }
 
   if (!opts.dryRun && prepared.length > 0) {
@@ -249,10 +284,12 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
         container: c.container,
         from: c.from,
         to: c.to,
+        ...(c.running === undefined ? {} : { running: c.running }),
       })),
       cost: p.proposal.cost,
       confidence: p.proposal.confidence,
       ...(p.proposal.notes ? { notes: p.proposal.notes } : {}),
+      ...(p.drift.length > 0 ? { drift: p.drift } : {}),
       phr: p.phrPath,
       branch: result.branch,
       draft: result.location,
@@ -288,7 +325,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
           ...decision.proposals.map((p) => p.branch),
           ...decision.heldBack.map((h) => branchName(config.cluster, h.workload, h.kind)),
         ]),
-        (branch) => obsoleteReason(branch, unchanged, decision.skipped),
+        (branch) => obsoleteReason(branch, unchanged, skipped),
         opts.dryRun,
       )
     : [];
@@ -300,12 +337,24 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     baseBranch: forge.baseBranch,
     proposals,
     unchanged,
-    skipped: decision.skipped,
+    skipped,
+    drift: state.workloads.flatMap((w) => {
+      const d = drift.get(workloadKey(w.ref));
+      if (!d || (d.fields.length === 0 && !d.unexplained)) return [];
+      const fields = d.fields.map(({ workload: _, ...f }) => f);
+      return [{ workload: w.ref, fields, ...(d.unexplained ? { unexplained: d.unexplained } : {}) }];
+    }),
     heldBack: decision.heldBack,
     capacity,
     closed,
     forge: forge.name,
-    warnings: [...obs.warnings, ...capacityWarnings(capacity), ...phrWarnings, ...forgeWarnings],
+    warnings: [
+      ...obs.warnings,
+      ...chains.warnings,
+      ...capacityWarnings(capacity),
+      ...phrWarnings,
+      ...forgeWarnings,
+    ],
   };
 }
 

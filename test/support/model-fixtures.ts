@@ -187,7 +187,7 @@ export function recommendation(
 
 /** A values mapping for "<namespace>/<name>" into VALUES, at the top level ("") unless `extra` says otherwise. */
 export function mapping(workloadName: string, extra: Partial<WorkloadMapping> = {}): WorkloadMapping {
-  return { workload: workloadName, valuesFile: VALUES, prefix: "", ...extra };
+  return { workload: workloadName, valuesFile: VALUES, prefix: "", create: false, ...extra };
 }
 
 /** A change to VALUES at `path`, for container "app" unless given. */

@@ -11,7 +11,7 @@ import { materialChange } from "../../decide/material-change.ts";
 import type { ApprovalPolicyConfig, GitHubForgeConfig } from "../../formats/config.ts";
 import type { Tier } from "../../formats/phr.ts";
 import type { ChangeRequest, ClosedProposal, Forge, PullRequestDraft, UpsertResult } from "../forge.ts";
-import { commitFiles, type GitRepo, KOPT_AUTHOR, showFile } from "../git-repo.ts";
+import { commitFiles, type GitRepo, KOPT_AUTHOR, listFiles, showFile } from "../git-repo.ts";
 import { connectGitHub, type GitHubConnection, gitHubError, httpStatus } from "./client.ts";
 import { authorsBetween, deleteBranch, fetchRemote, pushBranch, type RemoteBranches } from "./git-remote.ts";
 import { HOLD_LABEL, KIND_LABEL_PREFIX, LabelCache, TIER_LABEL_PREFIX, tierFromLabels } from "./labels.ts";
@@ -150,6 +150,10 @@ export class GitHubForge implements Forge {
 
   readBase(path: string): Promise<string | undefined> {
     return showFile(this.repo.git, this.remote.baseSha, path);
+  }
+
+  listBase(dir: string): Promise<string[]> {
+    return listFiles(this.repo.git, this.remote.baseSha, dir);
   }
 
   /** Nothing local is written but private refs and objects: the checkout is never touched. */
