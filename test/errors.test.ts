@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ClusterSnapshot } from "../src/formats/snapshot.ts";
+import type { ClusterSnapshot, KubeObject } from "../src/formats/snapshot.ts";
 import { demoRepo, git, kopt, repoState, type TempRepo } from "./support/repo.ts";
 
 let repo: TempRepo;
@@ -26,7 +26,8 @@ function writeSnapshot(data: unknown): string {
   return file;
 }
 
-async function expectRejected(args: string[], message: RegExp | string) {
+/** `lines`: stderr's line count, the first problem and the fix line included (2 for a single problem). */
+async function expectRejected(args: string[], message: RegExp | string, lines = 2) {
   const before = repoState(repo.dir);
   const r = await kopt("--repo", repo.dir, ...args);
   expect(r.code).toBe(2);
@@ -35,7 +36,7 @@ async function expectRejected(args: string[], message: RegExp | string) {
   if (typeof message === "string") expect(r.stderr).toContain(message);
   else expect(r.stderr).toMatch(message);
   expect(r.stderr).toMatch(/\n {2}fix: \S/);
-  expect(r.stderr.trim().split("\n")).toHaveLength(2);
+  expect(r.stderr.trim().split("\n")).toHaveLength(lines);
   expect(repoState(repo.dir)).toEqual(before);
   return r.stderr;
 }
@@ -59,6 +60,36 @@ describe("bad input is rejected with a clear message, exit code 2 and nothing wr
       ["plan", "--cluster", "demo"],
       `${file}:${line}: workloads[1].replicaPath: Unrecognized key: "replicaPath"`,
     );
+  });
+
+  it("a config with several faults lists each on its own line, with its line number", async () => {
+    const file = join(repo.dir, "clusters/demo/kopt.yaml");
+    const text = readFileSync(file, "utf8")
+      .replace("  type: local", "  type: gitlab")
+      .replace("    prefix: backend", "    prefix: backend\n    replicaPath: backend.replicas")
+      .replace(
+        "    kind: Deployment\n    valuesFile: clusters/demo/values.yaml\n    prefix: worker",
+        "    kind: Job\n    valuesFile: clusters/demo/values.yaml\n    prefix: worker",
+      );
+    writeFileSync(file, text);
+    git(repo.dir, "commit", "-qam", "three faults");
+    const lineOf = (s: string) => text.split("\n").findIndex((l) => l.includes(s)) + 1;
+    const err = await expectRejected(
+      ["plan", "--cluster", "demo"],
+      `kopt: error: ${file}:${lineOf("type: gitlab")}: forge.type: `,
+      4,
+    );
+    const [first, second, third, fix] = err.trimEnd().split("\n");
+    expect(first).toMatch(
+      new RegExp(`^kopt: error: ${file}:${lineOf("type: gitlab")}: forge\\.type: Invalid option`),
+    );
+    expect(second).toBe(
+      `  ${file}:${lineOf("replicaPath:")}: workloads[1].replicaPath: Unrecognized key: "replicaPath"`,
+    );
+    expect(third).toBe(
+      `  ${file}:${lineOf("kind: Job")}: workloads[2].kind: Invalid option: expected one of "Deployment"|"StatefulSet"|"DaemonSet"`,
+    );
+    expect(fix).toBe("  fix: see `kopt schema config` for the format");
   });
 
   it("a config that is not YAML names the line", async () => {
@@ -99,6 +130,44 @@ describe("bad input is rejected with a clear message, exit code 2 and nothing wr
     expect(err).toContain('(got "12 cores")');
     const line = Number(/snapshot\.json:(\d+):/.exec(err)?.[1]);
     expect(readFileSync(file, "utf8").split("\n")[line - 1]).toContain('"12 cores"');
+  });
+
+  it("a snapshot with several faults lists each with its line, naming the object or series", async () => {
+    const snap = demoSnapshot();
+    const sample = snap.usage.memory.result[1]?.values[3];
+    const hpa = snap.objects.items.find((o) => o.kind === "HorizontalPodAutoscaler");
+    const pod = snap.objects.items.find((o) => o.kind === "Pod") as
+      | (KubeObject & { spec: { containers: { resources: { requests: Record<string, unknown> } }[] } })
+      | undefined;
+    if (!sample || !hpa || !pod?.spec.containers[0]) throw new Error("demo snapshot changed shape");
+    sample[1] = "lots";
+    hpa.apiVersion = "autoscaling/v1";
+    pod.spec.containers[0].resources.requests.cpu = "250mcpu";
+    const file = writeSnapshot(snap);
+    const err = await expectRejected(["plan", "--cluster", "demo", "--snapshot", file], "kopt: error: ", 4);
+    const text = readFileSync(file, "utf8").split("\n");
+    const problems = err.trimEnd().split("\n").slice(0, 3);
+    const at = (i: number) => text[Number(/snapshot\.json:(\d+):/.exec(problems[i] ?? "")?.[1]) - 1];
+    const podIndex = snap.objects.items.indexOf(pod);
+    const hpaIndex = snap.objects.items.indexOf(hpa);
+    const podName = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const hpaName = `${hpa.metadata.namespace}/${hpa.metadata.name}`;
+    // In file order: the Pod, the HPA (objects come before usage), then the sample.
+    expect(problems[0]).toContain(`kopt: error: ${file}:`);
+    expect(problems[0]).toContain(
+      `: objects.items[${podIndex}] (Pod ${podName}) spec.containers[0].resources.requests.cpu: not a Kubernetes quantity (e.g. 250m, 1, 512Mi) (got "250mcpu")`,
+    );
+    expect(at(0)).toContain('"250mcpu"');
+    expect(problems[1]).toContain(
+      `: objects.items[${hpaIndex}] (HorizontalPodAutoscaler ${hpaName}) apiVersion: HorizontalPodAutoscalers must be autoscaling/v2 (got "autoscaling/v1")`,
+    );
+    expect(at(1)).toContain('"autoscaling/v1"');
+    const m = snap.usage.memory.result[1]?.metric ?? {};
+    expect(problems[2]).toContain(
+      `: usage.memory.result[1].values[3][1]: sample value is not a number (got "lots") in series ${m.namespace}/${m.pod}/${m.container}`,
+    );
+    expect(at(2)).toContain('"lots"');
+    rmSync(file);
   });
 
   it("a snapshot of another cluster", async () => {

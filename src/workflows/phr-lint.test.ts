@@ -168,6 +168,19 @@ describe("lintPhrText: broken front matter", () => {
     ]);
   });
 
+  it("lists every schema fault of one front matter, each with its own line", () => {
+    const r = rendered();
+    const text = r.phr
+      .replace("\nstatus: proposed\n", "\nstatus: bogus\n")
+      .replace("\n    pods: 3\n", "\n    pods: -3\n")
+      .replace(/\ntier: (\w+)\n/, "\ntier: $1\napprovedBy: alice\n");
+    expect(lintPhrText(text, r.phrPath).map((f) => [f.line, f.field])).toEqual([
+      [6, "approvedBy"],
+      [lineNumber(text, "status: bogus"), "status"],
+      [lineNumber(text, "    pods: -3"), "evidence[0].pods"],
+    ]);
+  });
+
   it("reports a file without front matter", () => {
     const r = rendered();
     const body = r.phr.slice(r.phr.indexOf("\n---\n") + "\n---\n".length);

@@ -24,9 +24,13 @@ export function lintPhrText(text: string, file: string): PhrFault[] {
     front = parseYamlWith("phr", PhrFrontMatterSchema, m[1] ?? "", file, "");
   } catch (err) {
     if (!(err instanceof KoptError)) throw err;
-    // +1: the front matter starts on the line after the opening ---.
-    const line = err.where.line === undefined ? undefined : err.where.line + 1;
-    return [{ file, line, field: err.where.field, message: err.message }];
+    // Every schema fault, not only the first; +1: the front matter starts on the line after the opening ---.
+    return err.problems.map(({ where, message }) => ({
+      file,
+      line: where.line === undefined ? undefined : where.line + 1,
+      field: where.field,
+      message,
+    }));
   }
   const faults: PhrFault[] = [];
   const name = PHR_FILE_NAME.exec(basename(file));
