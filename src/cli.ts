@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
 import { planText, recommendJson, recommendTable, snapshotText } from "./cli-output.ts";
-import { KoptError } from "./errors.ts";
+import { formatPath, KoptError } from "./errors.ts";
 import { ClusterConfigSchema } from "./formats/config.ts";
 import { PhrFrontMatterSchema } from "./formats/phr.ts";
 import { SnapshotSchema } from "./formats/snapshot.ts";
@@ -55,6 +55,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .description("Kubernetes operations through pull requests")
     .version("0.1.0")
     .option("--repo <dir>", "the GitOps repository kopt reads configs from and proposes to", ".")
+    .option("--debug", "print the stack trace of an internal error (or set KOPT_DEBUG=1)", false)
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: err });
 
@@ -268,11 +269,23 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
   return program;
 }
 
+/** An unexpected error in one line: its name and the first line of its message (a ZodError's first issue). */
+function oneLine(err: unknown): string {
+  if (err instanceof z.ZodError) {
+    const [first] = err.issues;
+    const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more)` : "";
+    return `ZodError: ${first ? `${formatPath(first.path)}: ${first.message}` : "invalid"}${more}`;
+  }
+  if (err instanceof Error) return `${err.name}: ${err.message.trim().split("\n")[0]}`;
+  return String(err).split("\n")[0] ?? "";
+}
+
 /** Runs the CLI on `argv` (as process.argv: node, script, args...); returns the exit code. */
 export async function main(argv: readonly string[], io: Io = STDIO): Promise<number> {
   process.exitCode = undefined;
+  const program = build(io);
   try {
-    await build(io).parseAsync([...argv]);
+    await program.parseAsync([...argv]);
     return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -283,7 +296,14 @@ export async function main(argv: readonly string[], io: Io = STDIO): Promise<num
       io.err(`kopt: error: ${err.format()}\n`);
       return 2;
     }
-    io.err(`kopt: internal error (please report): ${(err as Error).stack ?? String(err)}\n`);
+    // A bug in kopt: one line for the user, the stack only when asked for.
+    const debug = program.opts().debug === true || (io.env ?? process.env).KOPT_DEBUG === "1";
+    io.err(`kopt: internal error (please report): ${oneLine(err)}\n`);
+    io.err(
+      debug
+        ? `${(err as Error).stack ?? String(err)}\n`
+        : "  rerun with --debug (or KOPT_DEBUG=1) to print the stack trace, and include it in the report\n",
+    );
     return 1;
   }
 }
