@@ -18,6 +18,12 @@ function demoSnapshot(): ClusterSnapshot {
   return JSON.parse(gunzipSync(readFileSync(join(repo.dir, "clusters/demo/snapshot.json.gz"))).toString());
 }
 
+type Resources = { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+type PodLike = KubeObject & { spec: { containers: { resources?: Resources }[] } };
+type DeploymentLike = KubeObject & {
+  spec: { template: { spec: { containers: { resources?: Resources }[] } } };
+};
+
 /** Writes a pretty-printed snapshot (so errors have meaningful line numbers) outside the repository. */
 function writeSnapshot(data: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), "kopt-snap-"));
@@ -167,6 +173,55 @@ describe("bad input is rejected with a clear message, exit code 2 and nothing wr
       `: usage.memory.result[1].values[3][1]: sample value is not a number (got "lots") in series ${m.namespace}/${m.pod}/${m.container}`,
     );
     expect(at(2)).toContain('"lots"');
+    rmSync(file);
+  });
+
+  it("a negative CPU sample names the sample, its line and its series", async () => {
+    const snap = demoSnapshot();
+    const series = snap.usage.cpu.result[2];
+    if (!series?.values[7]) throw new Error("demo snapshot changed shape");
+    series.values[7][1] = "-0.5";
+    const file = writeSnapshot(snap);
+    const { namespace, pod, container } = series.metric;
+    const err = await expectRejected(
+      ["plan", "--cluster", "demo", "--snapshot", file],
+      `usage.cpu.result[2].values[7][1]: CPU usage is negative (got "-0.5") in series ${namespace}/${pod}/${container}`,
+    );
+    const line = Number(/snapshot\.json:(\d+):/.exec(err)?.[1]);
+    expect(readFileSync(file, "utf8").split("\n")[line - 1]).toContain('"-0.5"');
+    expect(err).toContain(
+      "fix: CPU is in cores and memory in bytes, at most 1000 cores and 64Ti per container",
+    );
+    rmSync(file);
+  });
+
+  it("absurd numbers: 1e30 cores of usage, an Ei memory request and a 5000-core limit are bad input", async () => {
+    const snap = demoSnapshot();
+    const series = snap.usage.cpu.result[0];
+    const pod = snap.objects.items.find((o) => o.kind === "Pod") as PodLike | undefined;
+    const deployment = snap.objects.items.find((o) => o.kind === "Deployment") as DeploymentLike | undefined;
+    const podContainer = pod?.spec.containers[0];
+    const depContainer = deployment?.spec.template.spec.containers[0];
+    if (!series?.values[0] || !podContainer || !depContainer) throw new Error("demo snapshot changed shape");
+    series.values[0][1] = "1e30";
+    podContainer.resources = { ...podContainer.resources, requests: { cpu: "100m", memory: "2Ei" } };
+    depContainer.resources = { ...depContainer.resources, limits: { cpu: 5000 } };
+    const file = writeSnapshot(snap);
+    for (const command of [["plan", "--cluster", "demo"], ["recommend"]]) {
+      const err = await expectRejected([...command, "--snapshot", file], "kopt: error: ", 4);
+      const podAt = `objects.items[${snap.objects.items.indexOf(pod as KubeObject)}] (Pod ${pod?.metadata.namespace}/${pod?.metadata.name})`;
+      const depAt = `objects.items[${snap.objects.items.indexOf(deployment as KubeObject)}] (Deployment ${deployment?.metadata.namespace}/${deployment?.metadata.name})`;
+      expect(err).toContain(
+        `${depAt} spec.template.spec.containers[0].resources.limits.cpu: CPU is above 1000 cores, kopt's bound for one container (got 5000)`,
+      );
+      expect(err).toContain(
+        `${podAt} spec.containers[0].resources.requests.memory: memory is above 64Ti, kopt's bound for one container (got "2Ei")`,
+      );
+      expect(err).toContain(
+        `usage.cpu.result[0].values[0][1]: CPU usage is above 1000 cores, kopt's bound for one container (got "1e30") in series ${series.metric.namespace}/${series.metric.pod}/${series.metric.container}`,
+      );
+      expect(err).not.toMatch(/e\+\d/);
+    }
     rmSync(file);
   });
 

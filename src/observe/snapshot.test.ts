@@ -178,6 +178,21 @@ describe("loadSnapshot: errors name file, line and field", () => {
     );
   });
 
+  it("reports NaN and infinite CPU and memory samples: no container uses them", async () => {
+    const snap = fixture();
+    const cpu = snap.usage.cpu.result[0];
+    const memory = snap.usage.memory.result[0];
+    if (!cpu?.values[1] || !memory?.values[2]) throw new Error("fixture has cpu and memory series");
+    cpu.values[1][1] = "NaN";
+    memory.values[2][1] = "+Inf";
+    const text = pretty(snap);
+    const err = await loadError(await write("nan.json", text));
+    expect(err.problems.map((p) => [p.where.field, p.message.replace(/ in series .*/, "")])).toEqual([
+      ["usage.cpu.result[0].values[1][1]", 'CPU usage is not a finite number (got "NaN")'],
+      ["usage.memory.result[0].values[2][1]", 'memory usage is not a finite number (got "+Inf")'],
+    ]);
+  });
+
   it("reports a bad quantity in a Deployment's container resources by its full path", async () => {
     const snap = fixture();
     const dep = snap.objects.items[0] as KubeObject & {

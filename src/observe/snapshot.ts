@@ -3,10 +3,13 @@ import { readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { findNodeAtLocation, type ParseError, parse, parseTree } from "jsonc-parser";
 import { formatPath, KoptError } from "../errors.ts";
-import { type ClusterSnapshot, SnapshotSchema } from "../formats/snapshot.ts";
+import { type ClusterSnapshot, OUT_OF_BOUNDS, SnapshotSchema } from "../formats/snapshot.ts";
 import { type DescribeFault, type LineOf, zodProblems } from "../formats/validate.ts";
+import { MAX_CONTAINER_CPU_CORES, MAX_CONTAINER_MEMORY_BYTES } from "../model/bounds.ts";
 
 const HINT = "a snapshot is written by `kopt snapshot`; see `kopt schema snapshot` for the format";
+
+const BOUNDS_HINT = `CPU is in cores and memory in bytes, at most ${MAX_CONTAINER_CPU_CORES} cores and ${MAX_CONTAINER_MEMORY_BYTES / 2 ** 40}Ti per container, never negative: check what recorded these values (units, the metric queried); see \`kopt schema snapshot\``;
 
 function lineAt(text: string, offset: number): number {
   let line = 1;
@@ -93,7 +96,11 @@ export function validateSnapshot(data: unknown, file: string, text?: string): Cl
   const result = SnapshotSchema.safeParse(data);
   if (result.success) return result.data;
   const lines = text === undefined ? undefined : jsonLines(text);
-  throw KoptError.of("snapshot", zodProblems(result.error, file, lines, describeFault(data)), HINT);
+  const bounds = result.error.issues.some(
+    (i) => i.code === "custom" && i.params?.outOfBounds === OUT_OF_BOUNDS.outOfBounds,
+  );
+  const hint = bounds ? BOUNDS_HINT : HINT;
+  throw KoptError.of("snapshot", zodProblems(result.error, file, lines, describeFault(data)), hint);
 }
 
 export async function loadSnapshot(file: string): Promise<ClusterSnapshot> {
