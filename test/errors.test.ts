@@ -1,6 +1,6 @@
 // Bad input: each gives one clear message (what, where, how to fix), exit code 2, and leaves files,
 // branches and drafts untouched.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -262,6 +262,46 @@ describe("bad input is rejected with a clear message, exit code 2 and nothing wr
     expect(r.stderr).toContain(`not a git repository: ${dir}`);
     expect(r.stderr).toContain("fix: ");
     rmSync(dir, { recursive: true });
+  });
+
+  it("git cannot write objects: git's own words, what to check, exit 2, nothing written", async () => {
+    // chmod does not stop root (the tests' user), so the object store is made unwritable for anyone: every
+    // object packed, then each loose-object directory (.git/objects/00 ... ff) replaced by a plain file.
+    git(repo.dir, "repack", "-adq");
+    git(repo.dir, "prune-packed");
+    const objects = join(repo.dir, ".git/objects");
+    for (let i = 0; i < 256; i++) {
+      const fanout = join(objects, i.toString(16).padStart(2, "0"));
+      rmSync(fanout, { recursive: true, force: true });
+      writeFileSync(fanout, "");
+    }
+    const err = await expectRejected(
+      ["plan", "--cluster", "demo"],
+      `kopt: error: git hash-object failed in ${repo.dir}: error: unable to create temporary file: Not a directory\n`,
+    );
+    expect(err).toContain(`fix: kopt must write objects and refs under ${join(repo.dir, ".git")}`);
+  });
+
+  it("git cannot create kopt's branches (a branch named kopt is in the way): exit 2, nothing written", async () => {
+    git(repo.dir, "branch", "kopt");
+    const err = await expectRejected(
+      ["plan", "--cluster", "demo"],
+      /^kopt: error: git update-ref failed in /,
+    );
+    expect(err.split("\n")[0]).toMatch(
+      /: fatal: update_ref failed for ref 'refs\/heads\/kopt\/demo\/[^']+': cannot lock ref .*'refs\/heads\/kopt' exists/,
+    );
+    expect(existsSync(join(repo.dir, ".kopt"))).toBe(false);
+  });
+
+  it("a draft kopt cannot write (.kopt is a file): exit 2, and no branch is created without its draft", async () => {
+    writeFileSync(join(repo.dir, ".kopt"), "not a directory\n");
+    await expectRejected(
+      ["plan", "--cluster", "demo"],
+      new RegExp(
+        `^kopt: error: cannot write the pull-request draft ${repo.dir}/\\.kopt/pull-requests/kopt__demo__\\S+\\.md \\((ENOTDIR|EEXIST)\\)\n`,
+      ),
+    );
   });
 
   it("uncommitted changes to a file kopt would edit", async () => {

@@ -29,6 +29,33 @@ export async function openRepository(dir: string): Promise<GitRepo> {
   return { root, git: simpleGit(root) };
 }
 
+/** The first line git wrote to stderr (simple-git's message is git's stderr). */
+function gitSaid(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return (
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .find(Boolean) ?? "failed"
+  );
+}
+
+/** A git command that writes to the repository (objects, refs, a worktree) failed: the user's to fix. */
+export function gitWriteError(root: string, args: readonly string[], err: unknown): KoptError {
+  return new KoptError("forge", `git ${args[0]} failed in ${root}: ${gitSaid(err)}`, {
+    hint: `kopt must write objects and refs under ${join(root, ".git")}: check its owner and permissions (ls -ld .git/objects .git/refs), free disk space, and what git says above`,
+  });
+}
+
+/** Runs a git command that writes to the repository; its failure is a KoptError quoting git. */
+export async function gitWrite(git: SimpleGit, root: string, args: string[]): Promise<string> {
+  try {
+    return await git.raw(args);
+  } catch (err) {
+    throw gitWriteError(root, args, err);
+  }
+}
+
 /** Commit SHA of a ref, or undefined when it does not exist. */
 export async function resolveRef(git: SimpleGit, ref: string): Promise<string | undefined> {
   try {
@@ -92,18 +119,19 @@ export async function commitFiles(
         ...(opts.date ? { GIT_AUTHOR_DATE: opts.date, GIT_COMMITTER_DATE: opts.date } : {}),
       }),
     );
-    await git.raw(["read-tree", baseSha]);
+    const run = (args: string[]) => gitWrite(git, repo.root, args);
+    await run(["read-tree", baseSha]);
     for (const path of opts.remove ?? []) {
-      await git.raw(["update-index", "--force-remove", "--", path]);
+      await run(["update-index", "--force-remove", "--", path]);
     }
     for (const [i, f] of files.entries()) {
       const blobFile = join(tmp, `blob-${i}`);
       await writeFile(blobFile, f.content);
-      const blob = (await git.raw(["hash-object", "-w", `--path=${f.path}`, blobFile])).trim();
-      await git.raw(["update-index", "--add", "--cacheinfo", `100644,${blob},${f.path}`]);
+      const blob = (await run(["hash-object", "-w", `--path=${f.path}`, blobFile])).trim();
+      await run(["update-index", "--add", "--cacheinfo", `100644,${blob},${f.path}`]);
     }
-    const tree = (await git.raw(["write-tree"])).trim();
-    return (await git.raw(["commit-tree", tree, "-p", baseSha, "-m", message])).trim();
+    const tree = (await run(["write-tree"])).trim();
+    return (await run(["commit-tree", tree, "-p", baseSha, "-m", message])).trim();
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
