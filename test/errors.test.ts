@@ -1,8 +1,9 @@
 // Bad input: each gives one clear message (what, where, how to fix), exit code 2, and leaves files,
 // branches and drafts untouched.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ClusterSnapshot, KubeObject } from "../src/formats/snapshot.ts";
@@ -259,10 +260,50 @@ describe("bad input is rejected with a clear message, exit code 2 and nothing wr
     const dir = mkdtempSync(join(tmpdir(), "kopt-plain-"));
     const r = await kopt("--repo", dir, "plan", "--cluster", "demo");
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`not a git repository: ${dir}`);
-    expect(r.stderr).toContain("fix: ");
+    expect(r.stderr).toBe(
+      `kopt: error: not a git repository: ${dir}\n  fix: run kopt inside your GitOps repository (or pass --repo PATH to one); \`git init\` makes one\n`,
+    );
     rmSync(dir, { recursive: true });
   });
+
+  it("--repo naming a directory that does not exist says so, not `git init`", async () => {
+    const r = await kopt("--repo", "/nonexistent", "plan", "--cluster", "demo");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "kopt: error: no such directory: /nonexistent\n  fix: check --repo (default: the current directory): it names your GitOps repository\n",
+    );
+  });
+
+  // git refuses a repository owned by another user unless safe.directory trusts it. Tests run as root, which
+  // can hand the repository to nobody; the global and system git configs are kept out of it.
+  it.skipIf(process.getuid?.() !== 0)(
+    "a repository git does not trust (dubious ownership): git's words and the safe.directory fix",
+    async () => {
+      const config = join(mkdtempSync(join(tmpdir(), "kopt-gitconfig-")), "gitconfig");
+      writeFileSync(config, "");
+      const saved = { global: process.env.GIT_CONFIG_GLOBAL, nosystem: process.env.GIT_CONFIG_NOSYSTEM };
+      process.env.GIT_CONFIG_GLOBAL = config;
+      process.env.GIT_CONFIG_NOSYSTEM = "1";
+      try {
+        execFileSync("chown", ["-R", "nobody", repo.dir]);
+        const r = await kopt("--repo", repo.dir, "plan", "--cluster", "demo");
+        expect(r.code).toBe(2);
+        expect(r.stderr).toBe(
+          `kopt: error: git does not trust the repository ${repo.dir}: fatal: detected dubious ownership in repository at '${repo.dir}'\n` +
+            `  fix: it belongs to another user; if you trust it: git config --global --add safe.directory ${repo.dir}\n`,
+        );
+      } finally {
+        for (const [key, value] of [
+          ["GIT_CONFIG_GLOBAL", saved.global],
+          ["GIT_CONFIG_NOSYSTEM", saved.nosystem],
+        ] as const) {
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
+        }
+        rmSync(dirname(config), { recursive: true, force: true });
+      }
+    },
+  );
 
   it("git cannot write objects: git's own words, what to check, exit 2, nothing written", async () => {
     // chmod does not stop root (the tests' user), so the object store is made unwritable for anyone: every

@@ -1,6 +1,5 @@
 // Opening the target git repository, with errors a user can act on.
-import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
@@ -11,22 +10,45 @@ export interface GitRepo {
   git: SimpleGit;
 }
 
+/**
+ * The git repository `dir` is in. Tells apart what the user must do: a directory that does not exist (check
+ * --repo), a repository git does not trust (safe.directory) and a directory that is no repository.
+ */
 export async function openRepository(dir: string): Promise<GitRepo> {
   const abs = resolve(dir);
-  const notRepo = () =>
-    new KoptError("forge", `not a git repository: ${abs}`, {
-      where: { file: abs },
-      hint: "run kopt inside your GitOps repository (or pass --repo PATH to one); `git init` makes one",
-    });
-  if (!existsSync(abs)) throw notRepo();
+  await checkDirectory(abs);
   const git = simpleGit(abs);
   let root: string;
   try {
     root = (await git.revparse(["--show-toplevel"])).trim();
-  } catch {
-    throw notRepo();
+  } catch (err) {
+    throw notARepository(abs, err);
   }
   return { root, git: simpleGit(root) };
+}
+
+/** `--repo` (or the working directory) must be an existing directory. */
+export async function checkDirectory(abs: string): Promise<void> {
+  const found = await stat(abs).catch(() => undefined);
+  if (found?.isDirectory()) return;
+  throw new KoptError("usage", `${found ? "not a directory" : "no such directory"}: ${abs}`, {
+    hint: "check --repo (default: the current directory): it names your GitOps repository",
+  });
+}
+
+/** Why git would not open `abs`, as the user can act on it. */
+function notARepository(abs: string, err: unknown): KoptError {
+  const text = err instanceof Error ? err.message : String(err);
+  if (/dubious ownership/i.test(text)) {
+    // git names the directory to trust (the repository's top level) in its own advice.
+    const trust = /safe\.directory\s+(\S.*)$/m.exec(text)?.[1]?.trim() ?? abs;
+    return new KoptError("forge", `git does not trust the repository ${abs}: ${gitSaid(err)}`, {
+      hint: `it belongs to another user; if you trust it: git config --global --add safe.directory ${trust}`,
+    });
+  }
+  return new KoptError("forge", `not a git repository: ${abs}`, {
+    hint: "run kopt inside your GitOps repository (or pass --repo PATH to one); `git init` makes one",
+  });
 }
 
 /** The first line git wrote to stderr (simple-git's message is git's stderr). */
