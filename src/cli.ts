@@ -1,8 +1,9 @@
 // The `kopt` command: a thin shell over src/workflows. Exit codes: 0 ok, 1 lint findings or a bug, 2 bad input.
 import { resolve } from "node:path";
-import { Command, CommanderError, Option } from "commander";
+import { Command, Option } from "commander";
 import { z } from "zod";
 import { planText, recommendJson, recommendTable, snapshotText } from "./cli-output.ts";
+import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
 import { formatPath, KoptError } from "./errors.ts";
 import { ClusterConfigSchema } from "./formats/config.ts";
 import { PhrFrontMatterSchema } from "./formats/phr.ts";
@@ -55,8 +56,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .description("Kubernetes operations through pull requests")
     .version("0.1.0")
     .option("--repo <dir>", "the GitOps repository kopt reads configs from and proposes to", ".")
-    .option("--debug", "print the stack trace of an internal error (or set KOPT_DEBUG=1)", false)
-    .exitOverride()
+    .option("--debug", "print the stack trace of an internal error (or set KOPT_DEBUG=1)")
     .configureOutput({ writeOut: out, writeErr: err });
 
   const repoDir = () => resolve(program.opts().repo as string);
@@ -131,6 +131,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
       "record the live cluster (source.kubernetes) into a snapshot file that plan and recommend read",
     )
     .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
+    .usage("--out <file> [options]")
     .requiredOption("--out <file>", "snapshot file to write: .json, or .json.gz to gzip it")
     .option("--prometheus-url <url>", PROMETHEUS_URL)
     .action(async (o) => {
@@ -155,6 +156,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .description(
       "the approval gate: set commit status kopt/approval on a pull request's head from its reviews",
     )
+    .usage("--pr <number> [options]")
     .requiredOption("--pr <number>", "the pull request")
     .option("--cluster <name>", "policy of this cluster when the pull request does not name one")
     .addOption(outputOption())
@@ -266,6 +268,8 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .action((name: keyof typeof SCHEMAS) => {
       out(`${JSON.stringify(jsonSchema(name), null, 2)}\n`);
     });
+  reportMistakesAsKopt(program);
+  showRequiredOptions(program);
   return program;
 }
 
@@ -284,13 +288,19 @@ function oneLine(err: unknown): string {
 export async function main(argv: readonly string[], io: Io = STDIO): Promise<number> {
   process.exitCode = undefined;
   const program = build(io);
+  const mistake = unknownCommand(program, argv.slice(2));
+  if (mistake) {
+    io.err(mistake.format());
+    return 2;
+  }
   try {
     await program.parseAsync([...argv]);
     return Number(process.exitCode ?? 0);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version exit 0; usage errors are bad input.
-      return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommandLineError) {
+      // --help and --version exit 0; the help commander shows for a missing command is all it says.
+      if (err.exitCode !== 0 && err.message) io.err(err.format());
+      return err.exitCode;
     }
     if (err instanceof KoptError) {
       io.err(`kopt: error: ${err.format()}\n`);
