@@ -249,10 +249,11 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .description("validate PHRs (default: every file under phr/); names file, line and field of each fault")
     .action(async (files: string[]) => {
       const root = files.length > 0 ? process.cwd() : (await openRepository(repoDir())).root;
-      const { checked, faults } = await lintPhrs(
+      const { checked, faults, warnings } = await lintPhrs(
         root,
         files.map((f) => resolve(f)),
       );
+      warn(warnings);
       for (const f of faults) {
         const loc = [f.file, f.line].filter((p) => p !== undefined).join(":");
         out(`${loc}: ${f.field ? `${f.field}: ` : ""}${f.message}\n`);

@@ -1,4 +1,6 @@
 // The CLI shell itself: how it reports bugs in kopt, command-line mistakes and its help.
+import { realpathSync } from "node:fs";
+import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../src/cli.ts";
 import { demoRepo, kopt, type RunResult, type TempRepo } from "./support/repo.ts";
@@ -152,6 +154,27 @@ describe("--help shows which options are required", () => {
     const r = await kopt("--help");
     expect(r.stdout.replace(/\s+/g, " ")).toContain(
       "--debug print the stack trace of an internal error (or set KOPT_DEBUG=1)",
+    );
+  });
+});
+
+describe("kopt phr lint on the command line", () => {
+  it("without phr/: a warning that nothing was checked, exit 0", async () => {
+    const r = await kopt("--repo", repo.dir, "phr", "lint");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("0 PHR(s) checked, 0 fault(s)\n");
+    expect(r.stderr).toBe(
+      `kopt: warning: no phr/ directory in ${realpathSync(repo.dir)}, so no PHR was checked (PHRs arrive on the base branch when kopt's pull requests are merged)\n`,
+    );
+  });
+
+  it("a file that does not exist: exit 2 naming it", async () => {
+    const missing = join(repo.dir, "phr/demo/2026-11-20-0badc0de-gone.md");
+    const r = await kopt("phr", "lint", missing);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      `kopt: error: ${relative(process.cwd(), missing)}: no such file\n  fix: check the path; with no files, \`kopt phr lint\` checks every PHR under phr/\n`,
     );
   });
 });
