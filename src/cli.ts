@@ -70,7 +70,10 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
       "observe -> analyze -> decide -> propose: branches, PHRs and pull-request drafts for what should change",
     )
     .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
-    .option("--snapshot <file>", "read this snapshot instead of the config's source")
+    .option(
+      "--snapshot <file>",
+      "read this snapshot instead of the config's source (relative to the current directory)",
+    )
     .option("--workload <namespace/name>", "only this workload")
     .option("--dry-run", "compute and print, write nothing", false)
     .option("--prometheus-url <url>", PROMETHEUS_URL)
@@ -103,7 +106,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml")
     .option(
       "--snapshot <file>",
-      "read this snapshot (with no --cluster: default policy, no repository needed)",
+      "read this snapshot, relative to the current directory (with no --cluster: default policy, no repository needed)",
     )
     .option("--workload <namespace/name>", "only this workload")
     .option("--prometheus-url <url>", PROMETHEUS_URL)

@@ -113,6 +113,33 @@ describe("bad input is rejected with a clear message, exit code 2 and nothing wr
     );
   });
 
+  it("a missing --snapshot file: the path is relative to the current directory, and the fix says so", async () => {
+    const err = await expectRejected(
+      ["plan", "--cluster", "demo", "--snapshot", "no-such-snapshot.json"],
+      `kopt: error: ${join(process.cwd(), "no-such-snapshot.json")}: snapshot file not found\n`,
+    );
+    expect(err).toContain(
+      `  fix: check --snapshot: a relative path is relative to the current directory (${process.cwd()})\n`,
+    );
+    expect(err).not.toContain("repository root");
+  });
+
+  it("a missing source.snapshot file: the path is relative to the repository root, and the fix says so", async () => {
+    const file = join(repo.dir, "clusters/demo/kopt.yaml");
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("clusters/demo/snapshot.json.gz", "clusters/demo/snap.json"),
+    );
+    git(repo.dir, "commit", "-qam", "renamed snapshot");
+    const err = await expectRejected(
+      ["recommend", "--cluster", "demo"],
+      `kopt: error: ${join(repo.dir, "clusters/demo/snap.json")}: snapshot file not found\n`,
+    );
+    expect(err).toContain(
+      `  fix: check source.snapshot in ${file}: a relative path is relative to the repository root (${repo.dir})\n`,
+    );
+  });
+
   it("a snapshot with the wrong apiVersion", async () => {
     const snap = demoSnapshot();
     (snap as { apiVersion: string }).apiVersion = "kopt.dev/v2";

@@ -31,7 +31,7 @@ function jsonLines(text: string): LineOf {
   };
 }
 
-async function readText(file: string): Promise<string> {
+async function readText(file: string, pathHint: string): Promise<string> {
   let raw: Buffer;
   try {
     raw = await readFile(file);
@@ -40,10 +40,7 @@ async function readText(file: string): Promise<string> {
     throw new KoptError(
       "snapshot",
       code === "ENOENT" ? "snapshot file not found" : `cannot read snapshot (${code})`,
-      {
-        where: { file },
-        hint: "check the path (--snapshot, or source.snapshot in kopt.yaml, relative to the repository root)",
-      },
+      { where: { file }, hint: pathHint },
     );
   }
   // Gzip is recognised by its magic bytes, so a mis-named file still reads.
@@ -103,8 +100,9 @@ export function validateSnapshot(data: unknown, file: string, text?: string): Cl
   throw KoptError.of("snapshot", zodProblems(result.error, file, lines, describeFault(data)), hint);
 }
 
-export async function loadSnapshot(file: string): Promise<ClusterSnapshot> {
-  const text = await readText(file);
+/** Reads and validates a snapshot file; `pathHint` says where its path came from, for a file not found. */
+export async function loadSnapshot(file: string, pathHint = "check the path"): Promise<ClusterSnapshot> {
+  const text = await readText(file, pathHint);
   let data: unknown;
   try {
     data = JSON.parse(text);
