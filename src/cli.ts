@@ -8,7 +8,7 @@ import { formatPath, KoptError } from "./errors.ts";
 import { ClusterConfigSchema } from "./formats/config.ts";
 import { PhrFrontMatterSchema } from "./formats/phr.ts";
 import { SnapshotSchema } from "./formats/snapshot.ts";
-import { openRepository } from "./propose/git-repo.ts";
+import { readRoot } from "./propose/git-repo.ts";
 import { afterMerge, afterMergeText } from "./workflows/after-merge.ts";
 import { codeownersCheck, codeownersCheckText } from "./workflows/codeowners-check.ts";
 import { gate, gateText, parsePullNumber } from "./workflows/gate.ts";
@@ -251,7 +251,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .command("lint [files...]")
     .description("validate PHRs (default: every file under phr/); names file, line and field of each fault")
     .action(async (files: string[]) => {
-      const root = files.length > 0 ? process.cwd() : (await openRepository(repoDir())).root;
+      const root = files.length > 0 ? process.cwd() : await readRoot(repoDir());
       const { checked, faults, warnings } = await lintPhrs(
         root,
         files.map((f) => resolve(f)),

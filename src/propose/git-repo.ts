@@ -27,6 +27,20 @@ export async function openRepository(dir: string): Promise<GitRepo> {
   return { root, git: simpleGit(root) };
 }
 
+/**
+ * Where a command that only reads (recommend, snapshot, phr lint) finds clusters/ and phr/: the git top
+ * level when `dir` is in a repository, else `dir` itself, so a plain directory works too.
+ */
+export async function readRoot(dir: string): Promise<string> {
+  const abs = resolve(dir);
+  await checkDirectory(abs);
+  try {
+    return (await simpleGit(abs).revparse(["--show-toplevel"])).trim() || abs;
+  } catch {
+    return abs;
+  }
+}
+
 /** `--repo` (or the working directory) must be an existing directory. */
 export async function checkDirectory(abs: string): Promise<void> {
   const found = await stat(abs).catch(() => undefined);
