@@ -239,9 +239,12 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
       "critical paths (kopt.yaml, .github/, critical values) must be owned by architects and security",
     )
     .option("--cluster <name>", "only this cluster (default: every clusters/*/kopt.yaml)")
-    .option("--owner <org>", "organization of { team } groups when kopt.yaml has no forge.github.owner")
+    .option(
+      "--owner <org>",
+      "organization of { team } groups when kopt.yaml has no forge.github.owner (default: GITHUB_REPOSITORY's owner, or the git remote origin's on github.com)",
+    )
     .action(async (o) => {
-      const r = await codeownersCheck({ repoDir: repoDir(), cluster: o.cluster, owner: o.owner });
+      const r = await codeownersCheck({ repoDir: repoDir(), cluster: o.cluster, owner: o.owner, env });
       out(`${codeownersCheckText(r)}\n`);
       if (r.findings.length > 0) process.exitCode = 1;
     });
