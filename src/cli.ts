@@ -1,13 +1,14 @@
 // The `kopt` command: a thin shell over src/workflows. Exit codes: 0 ok, 1 lint findings or a bug, 2 bad input.
 import { resolve } from "node:path";
-import { Command, CommanderError, Option } from "commander";
+import { Command, Option } from "commander";
 import { z } from "zod";
 import { planText, recommendJson, recommendTable, snapshotText } from "./cli-output.ts";
-import { KoptError } from "./errors.ts";
+import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
+import { formatPath, KoptError } from "./errors.ts";
 import { ClusterConfigSchema } from "./formats/config.ts";
 import { PhrFrontMatterSchema } from "./formats/phr.ts";
 import { SnapshotSchema } from "./formats/snapshot.ts";
-import { openRepository } from "./propose/git-repo.ts";
+import { readRoot } from "./propose/git-repo.ts";
 import { afterMerge, afterMergeText } from "./workflows/after-merge.ts";
 import { codeownersCheck, codeownersCheckText } from "./workflows/codeowners-check.ts";
 import { gate, gateText, parsePullNumber } from "./workflows/gate.ts";
@@ -55,7 +56,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .description("Kubernetes operations through pull requests")
     .version("0.1.0")
     .option("--repo <dir>", "the GitOps repository kopt reads configs from and proposes to", ".")
-    .exitOverride()
+    .option("--debug", "print the stack trace of an internal error (or set KOPT_DEBUG=1)")
     .configureOutput({ writeOut: out, writeErr: err });
 
   const repoDir = () => resolve(program.opts().repo as string);
@@ -69,7 +70,10 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
       "observe -> analyze -> decide -> propose: branches, PHRs and pull-request drafts for what should change",
     )
     .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
-    .option("--snapshot <file>", "read this snapshot instead of the config's source")
+    .option(
+      "--snapshot <file>",
+      "read this snapshot instead of the config's source (relative to the current directory)",
+    )
     .option("--workload <namespace/name>", "only this workload")
     .option("--dry-run", "compute and print, write nothing", false)
     .option("--prometheus-url <url>", PROMETHEUS_URL)
@@ -102,7 +106,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml")
     .option(
       "--snapshot <file>",
-      "read this snapshot (with no --cluster: default policy, no repository needed)",
+      "read this snapshot, relative to the current directory (with no --cluster: default policy, no repository needed)",
     )
     .option("--workload <namespace/name>", "only this workload")
     .option("--prometheus-url <url>", PROMETHEUS_URL)
@@ -130,6 +134,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
       "record the live cluster (source.kubernetes) into a snapshot file that plan and recommend read",
     )
     .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
+    .usage("--out <file> [options]")
     .requiredOption("--out <file>", "snapshot file to write: .json, or .json.gz to gzip it")
     .option("--prometheus-url <url>", PROMETHEUS_URL)
     .action(async (o) => {
@@ -154,6 +159,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .description(
       "the approval gate: set commit status kopt/approval on a pull request's head from its reviews",
     )
+    .usage("--pr <number> [options]")
     .requiredOption("--pr <number>", "the pull request")
     .option("--cluster <name>", "policy of this cluster when the pull request does not name one")
     .addOption(outputOption())
@@ -233,9 +239,12 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
       "critical paths (kopt.yaml, .github/, critical values) must be owned by architects and security",
     )
     .option("--cluster <name>", "only this cluster (default: every clusters/*/kopt.yaml)")
-    .option("--owner <org>", "organization of { team } groups when kopt.yaml has no forge.github.owner")
+    .option(
+      "--owner <org>",
+      "organization of { team } groups when kopt.yaml has no forge.github.owner (default: GITHUB_REPOSITORY's owner, or the git remote origin's on github.com)",
+    )
     .action(async (o) => {
-      const r = await codeownersCheck({ repoDir: repoDir(), cluster: o.cluster, owner: o.owner });
+      const r = await codeownersCheck({ repoDir: repoDir(), cluster: o.cluster, owner: o.owner, env });
       out(`${codeownersCheckText(r)}\n`);
       if (r.findings.length > 0) process.exitCode = 1;
     });
@@ -245,11 +254,12 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .command("lint [files...]")
     .description("validate PHRs (default: every file under phr/); names file, line and field of each fault")
     .action(async (files: string[]) => {
-      const root = files.length > 0 ? process.cwd() : (await openRepository(repoDir())).root;
-      const { checked, faults } = await lintPhrs(
+      const root = files.length > 0 ? process.cwd() : await readRoot(repoDir());
+      const { checked, faults, warnings } = await lintPhrs(
         root,
         files.map((f) => resolve(f)),
       );
+      warn(warnings);
       for (const f of faults) {
         const loc = [f.file, f.line].filter((p) => p !== undefined).join(":");
         out(`${loc}: ${f.field ? `${f.field}: ` : ""}${f.message}\n`);
@@ -265,25 +275,52 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .action((name: keyof typeof SCHEMAS) => {
       out(`${JSON.stringify(jsonSchema(name), null, 2)}\n`);
     });
+  reportMistakesAsKopt(program);
+  showRequiredOptions(program);
   return program;
+}
+
+/** An unexpected error in one line: its name and the first line of its message (a ZodError's first issue). */
+function oneLine(err: unknown): string {
+  if (err instanceof z.ZodError) {
+    const [first] = err.issues;
+    const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more)` : "";
+    return `ZodError: ${first ? `${formatPath(first.path)}: ${first.message}` : "invalid"}${more}`;
+  }
+  if (err instanceof Error) return `${err.name}: ${err.message.trim().split("\n")[0]}`;
+  return String(err).split("\n")[0] ?? "";
 }
 
 /** Runs the CLI on `argv` (as process.argv: node, script, args...); returns the exit code. */
 export async function main(argv: readonly string[], io: Io = STDIO): Promise<number> {
   process.exitCode = undefined;
+  const program = build(io);
+  const mistake = unknownCommand(program, argv.slice(2));
+  if (mistake) {
+    io.err(mistake.format());
+    return 2;
+  }
   try {
-    await build(io).parseAsync([...argv]);
+    await program.parseAsync([...argv]);
     return Number(process.exitCode ?? 0);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version exit 0; usage errors are bad input.
-      return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommandLineError) {
+      // --help and --version exit 0; the help commander shows for a missing command is all it says.
+      if (err.exitCode !== 0 && err.message) io.err(err.format());
+      return err.exitCode;
     }
     if (err instanceof KoptError) {
       io.err(`kopt: error: ${err.format()}\n`);
       return 2;
     }
-    io.err(`kopt: internal error (please report): ${(err as Error).stack ?? String(err)}\n`);
+    // A bug in kopt: one line for the user, the stack only when asked for.
+    const debug = program.opts().debug === true || (io.env ?? process.env).KOPT_DEBUG === "1";
+    io.err(`kopt: internal error (please report): ${oneLine(err)}\n`);
+    io.err(
+      debug
+        ? `${(err as Error).stack ?? String(err)}\n`
+        : "  rerun with --debug (or KOPT_DEBUG=1) to print the stack trace, and include it in the report\n",
+    );
     return 1;
   }
 }

@@ -18,25 +18,66 @@ export interface Where {
   field?: string;
 }
 
+/** One thing wrong with an input, and where. */
+export interface Problem {
+  where: Where;
+  message: string;
+}
+
+/** How many problems an error prints; the rest are counted, so a file with thousands stays readable. */
+export const MAX_PROBLEMS_SHOWN = 20;
+
+/** `file:line: field: message`, as compilers print. */
+export function formatProblem({ where, message }: Problem): string {
+  const loc = [where.file, where.line].filter((p) => p !== undefined).join(":");
+  const head = [loc, where.field].filter(Boolean).join(": ");
+  return head ? `${head}: ${message}` : message;
+}
+
 export class KoptError extends Error {
   readonly edge: ErrorEdge;
   readonly where: Where;
   readonly hint: string | undefined;
+  /** Further problems found in the same input, after this error's own. */
+  readonly more: readonly Problem[];
 
-  constructor(edge: ErrorEdge, message: string, opts: { where?: Where; hint?: string } = {}) {
+  constructor(
+    edge: ErrorEdge,
+    message: string,
+    opts: { where?: Where; hint?: string; more?: readonly Problem[] } = {},
+  ) {
     super(message);
     this.name = "KoptError";
     this.edge = edge;
     this.where = opts.where ?? {};
     this.hint = opts.hint;
+    this.more = opts.more ?? [];
   }
 
-  /** `file:line: field: message` then the hint on its own line, as compilers print. */
+  /** One error for every problem of one input (all of a file's schema faults); the first is its message. */
+  static of(edge: ErrorEdge, problems: readonly Problem[], hint?: string): KoptError {
+    const [first = { where: {}, message: "invalid input" }, ...more] = problems;
+    return new KoptError(edge, first.message, { where: first.where, hint, more });
+  }
+
+  /** Every problem, this error's own first. */
+  get problems(): Problem[] {
+    return [{ where: this.where, message: this.message }, ...this.more];
+  }
+
+  /**
+   * The first problem, each further one on its own indented line (up to MAX_PROBLEMS_SHOWN in all, then
+   * a count of the rest), and the hint last.
+   */
   format(): string {
-    const loc = [this.where.file, this.where.line].filter((p) => p !== undefined).join(":");
-    const head = [loc, this.where.field].filter(Boolean).join(": ");
-    const text = head ? `${head}: ${this.message}` : this.message;
-    return this.hint ? `${text}\n  fix: ${this.hint}` : text;
+    const lines = [formatProblem({ where: this.where, message: this.message })];
+    const shown = this.more.slice(0, MAX_PROBLEMS_SHOWN - 1);
+    for (const p of shown) lines.push(`  ${formatProblem(p)}`);
+    if (this.more.length > shown.length) {
+      lines.push(`  … and ${this.more.length - shown.length} more problem(s)`);
+    }
+    if (this.hint) lines.push(`  fix: ${this.hint}`);
+    return lines.join("\n");
   }
 }
 

@@ -1,11 +1,11 @@
 // `kopt codeowners check` end to end: a git repository with cluster configs and a CODEOWNERS file.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KoptError } from "../src/errors.ts";
 import { codeownersCheck, codeownersCheckText } from "../src/workflows/codeowners-check.ts";
-import { git, PROJECT_ROOT } from "./support/repo.ts";
+import { git, koptEnv, PROJECT_ROOT } from "./support/repo.ts";
 
 const PROD = `apiVersion: kopt.dev/v1alpha1
 kind: ClusterConfig
@@ -120,22 +120,88 @@ describe("codeownersCheck", () => {
     );
     write("clusters/prod/kopt.yaml", local);
     write(".github/CODEOWNERS", GOOD.replaceAll("@acme/security", "@bob"));
-    const unknown = await codeownersCheck({ repoDir: dir });
+    const unknown = await codeownersCheck({ repoDir: dir, env: {} });
     expect(unknown.findings).toEqual([
       {
         file: "clusters/prod/kopt.yaml",
         line: 6,
         path: "clusters/prod/kopt.yaml",
         problem:
-          'policy.approval.architects is the team "architects", but the organization owning the repository is unknown (no forge.github.owner), so its CODEOWNERS handle @<org>/architects is too',
-        fix: "set forge.github.owner (and repo) in kopt.yaml, or pass --owner <org>",
+          'policy.approval.architects is the team "architects", whose CODEOWNERS handle is @<organization>/architects, but kopt cannot tell which organization owns the repository: no kopt.yaml sets forge.github.owner, GITHUB_REPOSITORY is not set, and no git remote "origin" on github.com names it.',
+        fix: "pass --owner <organization> or set forge.github.owner in kopt.yaml; .github/CODEOWNERS names teams of acme: if acme owns the repository, run `kopt codeowners check --owner acme`",
       },
     ]);
-    expect((await codeownersCheck({ repoDir: dir, owner: "acme" })).findings).toEqual([]);
+    expect((await codeownersCheck({ repoDir: dir, owner: "acme", env: {} })).findings).toEqual([]);
+  });
+
+  describe("without --owner or forge.github.owner, the organization comes from where the repository lives", () => {
+    beforeEach(() => {
+      write(
+        "clusters/prod/kopt.yaml",
+        PROD.replace(/forge:\n( {2}.*\n)+?workloads:/, "forge:\n  type: local\nworkloads:"),
+      );
+      write(".github/CODEOWNERS", GOOD);
+    });
+
+    it("GITHUB_REPOSITORY's owner (GitHub Actions)", async () => {
+      expect((await codeownersCheck({ repoDir: dir, env: {} })).findings).toHaveLength(1);
+      const r = await codeownersCheck({ repoDir: dir, env: { GITHUB_REPOSITORY: "acme/gitops" } });
+      expect(r.findings).toEqual([]);
+      expect(r.checked).toContain("clusters/prod/payments.yaml");
+    });
+
+    it("the owner in the URL of the git remote origin on github.com", async () => {
+      git(dir, "remote", "add", "origin", "https://github.com/acme/gitops.git");
+      expect((await codeownersCheck({ repoDir: dir, env: {} })).findings).toEqual([]);
+      git(dir, "remote", "set-url", "origin", "git@github.com:acme/gitops.git");
+      expect((await codeownersCheck({ repoDir: dir, env: {} })).findings).toEqual([]);
+      git(dir, "remote", "set-url", "origin", "https://gitlab.example.com/acme/gitops.git");
+      expect((await codeownersCheck({ repoDir: dir, env: {} })).findings).toHaveLength(1);
+    });
+
+    it("another cluster's forge.github.owner: one repository has one owner", async () => {
+      write(
+        "clusters/staging/kopt.yaml",
+        PROD.replace("cluster: prod", "cluster: staging")
+          .replace("clusters/prod/snapshot.json.gz", "clusters/staging/snapshot.json.gz")
+          .replace(/workloads:\n[\s\S]*$/, "workloads: []\n"),
+      );
+      expect((await codeownersCheck({ repoDir: dir, cluster: "prod", env: {} })).findings).toEqual([]);
+    });
   });
 
   it("fails clearly on a cluster that does not exist", async () => {
     await expect(codeownersCheck({ repoDir: dir, cluster: "nope" })).rejects.toBeInstanceOf(KoptError);
+  });
+
+  it("kopt codeowners check on this repository's files without --owner: a complete sentence and the --owner to pass", async () => {
+    // A copy without git, so the checkout's own remote cannot name the owner.
+    const copy = mkdtempSync(join(tmpdir(), "kopt-self-"));
+    try {
+      cpSync(join(PROJECT_ROOT, "clusters"), join(copy, "clusters"), { recursive: true });
+      cpSync(join(PROJECT_ROOT, ".github"), join(copy, ".github"), { recursive: true });
+      const r = await koptEnv({ env: {} }, "--repo", copy, "codeowners", "check");
+      expect(r.code).toBe(1);
+      const [problem, fix] = r.stdout.split("\n");
+      expect(problem).toMatch(
+        /^clusters\/demo-prometheus\/kopt\.yaml:\d+: clusters\/demo-prometheus\/kopt\.yaml: policy\.approval\.architects and policy\.approval\.security are the teams "architects" and "security", whose CODEOWNERS handles are @<organization>\/architects and @<organization>\/security, but kopt cannot tell which organization owns the repository: .*names it\.$/,
+      );
+      expect(fix).toBe(
+        "  fix: pass --owner <organization> or set forge.github.owner in kopt.yaml; .github/CODEOWNERS names teams of kopt-dev: if kopt-dev owns the repository, run `kopt codeowners check --owner kopt-dev`",
+      );
+      // In GitHub Actions the repository names its owner: no --owner needed.
+      const actions = await koptEnv(
+        { env: { GITHUB_REPOSITORY: "kopt-dev/kopt" } },
+        "--repo",
+        copy,
+        "codeowners",
+        "check",
+      );
+      expect(actions.stdout).toMatch(/^\d+ path\(s\) checked, 0 finding\(s\)\n$/);
+      expect(actions.code).toBe(0);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it("this repository's own CODEOWNERS passes against its own clusters", async () => {

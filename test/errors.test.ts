@@ -1,11 +1,12 @@
 // Bad input: each gives one clear message (what, where, how to fix), exit code 2, and leaves files,
 // branches and drafts untouched.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ClusterSnapshot } from "../src/formats/snapshot.ts";
+import type { ClusterSnapshot, KubeObject } from "../src/formats/snapshot.ts";
 import { demoRepo, git, kopt, repoState, type TempRepo } from "./support/repo.ts";
 
 let repo: TempRepo;
@@ -18,6 +19,12 @@ function demoSnapshot(): ClusterSnapshot {
   return JSON.parse(gunzipSync(readFileSync(join(repo.dir, "clusters/demo/snapshot.json.gz"))).toString());
 }
 
+type Resources = { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+type PodLike = KubeObject & { spec: { containers: { resources?: Resources }[] } };
+type DeploymentLike = KubeObject & {
+  spec: { template: { spec: { containers: { resources?: Resources }[] } } };
+};
+
 /** Writes a pretty-printed snapshot (so errors have meaningful line numbers) outside the repository. */
 function writeSnapshot(data: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), "kopt-snap-"));
@@ -26,7 +33,8 @@ function writeSnapshot(data: unknown): string {
   return file;
 }
 
-async function expectRejected(args: string[], message: RegExp | string) {
+/** `lines`: stderr's line count, the first problem and the fix line included (2 for a single problem). */
+async function expectRejected(args: string[], message: RegExp | string, lines = 2) {
   const before = repoState(repo.dir);
   const r = await kopt("--repo", repo.dir, ...args);
   expect(r.code).toBe(2);
@@ -35,7 +43,7 @@ async function expectRejected(args: string[], message: RegExp | string) {
   if (typeof message === "string") expect(r.stderr).toContain(message);
   else expect(r.stderr).toMatch(message);
   expect(r.stderr).toMatch(/\n {2}fix: \S/);
-  expect(r.stderr.trim().split("\n")).toHaveLength(2);
+  expect(r.stderr.trim().split("\n")).toHaveLength(lines);
   expect(repoState(repo.dir)).toEqual(before);
   return r.stderr;
 }
@@ -61,6 +69,36 @@ describe("bad input is rejected with a clear message, exit code 2 and nothing wr
     );
   });
 
+  it("a config with several faults lists each on its own line, with its line number", async () => {
+    const file = join(repo.dir, "clusters/demo/kopt.yaml");
+    const text = readFileSync(file, "utf8")
+      .replace("  type: local", "  type: gitlab")
+      .replace("    prefix: backend", "    prefix: backend\n    replicaPath: backend.replicas")
+      .replace(
+        "    kind: Deployment\n    valuesFile: clusters/demo/values.yaml\n    prefix: worker",
+        "    kind: Job\n    valuesFile: clusters/demo/values.yaml\n    prefix: worker",
+      );
+    writeFileSync(file, text);
+    git(repo.dir, "commit", "-qam", "three faults");
+    const lineOf = (s: string) => text.split("\n").findIndex((l) => l.includes(s)) + 1;
+    const err = await expectRejected(
+      ["plan", "--cluster", "demo"],
+      `kopt: error: ${file}:${lineOf("type: gitlab")}: forge.type: `,
+      4,
+    );
+    const [first, second, third, fix] = err.trimEnd().split("\n");
+    expect(first).toMatch(
+      new RegExp(`^kopt: error: ${file}:${lineOf("type: gitlab")}: forge\\.type: Invalid option`),
+    );
+    expect(second).toBe(
+      `  ${file}:${lineOf("replicaPath:")}: workloads[1].replicaPath: Unrecognized key: "replicaPath"`,
+    );
+    expect(third).toBe(
+      `  ${file}:${lineOf("kind: Job")}: workloads[2].kind: Invalid option: expected one of "Deployment"|"StatefulSet"|"DaemonSet"`,
+    );
+    expect(fix).toBe("  fix: see `kopt schema config` for the format");
+  });
+
   it("a config that is not YAML names the line", async () => {
     const file = join(repo.dir, "clusters/demo/kopt.yaml");
     writeFileSync(file, "apiVersion: kopt.dev/v1alpha1\nkind: ClusterConfig\ncluster: [demo\n");
@@ -72,6 +110,33 @@ describe("bad input is rejected with a clear message, exit code 2 and nothing wr
     await expectRejected(
       ["plan", "--cluster", "demo", "--snapshot", "/nonexistent/snap.json"],
       "/nonexistent/snap.json: snapshot file not found",
+    );
+  });
+
+  it("a missing --snapshot file: the path is relative to the current directory, and the fix says so", async () => {
+    const err = await expectRejected(
+      ["plan", "--cluster", "demo", "--snapshot", "no-such-snapshot.json"],
+      `kopt: error: ${join(process.cwd(), "no-such-snapshot.json")}: snapshot file not found\n`,
+    );
+    expect(err).toContain(
+      `  fix: check --snapshot: a relative path is relative to the current directory (${process.cwd()})\n`,
+    );
+    expect(err).not.toContain("repository root");
+  });
+
+  it("a missing source.snapshot file: the path is relative to the repository root, and the fix says so", async () => {
+    const file = join(repo.dir, "clusters/demo/kopt.yaml");
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("clusters/demo/snapshot.json.gz", "clusters/demo/snap.json"),
+    );
+    git(repo.dir, "commit", "-qam", "renamed snapshot");
+    const err = await expectRejected(
+      ["recommend", "--cluster", "demo"],
+      `kopt: error: ${join(repo.dir, "clusters/demo/snap.json")}: snapshot file not found\n`,
+    );
+    expect(err).toContain(
+      `  fix: check source.snapshot in ${file}: a relative path is relative to the repository root (${repo.dir})\n`,
     );
   });
 
@@ -99,6 +164,93 @@ describe("bad input is rejected with a clear message, exit code 2 and nothing wr
     expect(err).toContain('(got "12 cores")');
     const line = Number(/snapshot\.json:(\d+):/.exec(err)?.[1]);
     expect(readFileSync(file, "utf8").split("\n")[line - 1]).toContain('"12 cores"');
+  });
+
+  it("a snapshot with several faults lists each with its line, naming the object or series", async () => {
+    const snap = demoSnapshot();
+    const sample = snap.usage.memory.result[1]?.values[3];
+    const hpa = snap.objects.items.find((o) => o.kind === "HorizontalPodAutoscaler");
+    const pod = snap.objects.items.find((o) => o.kind === "Pod") as
+      | (KubeObject & { spec: { containers: { resources: { requests: Record<string, unknown> } }[] } })
+      | undefined;
+    if (!sample || !hpa || !pod?.spec.containers[0]) throw new Error("demo snapshot changed shape");
+    sample[1] = "lots";
+    hpa.apiVersion = "autoscaling/v1";
+    pod.spec.containers[0].resources.requests.cpu = "250mcpu";
+    const file = writeSnapshot(snap);
+    const err = await expectRejected(["plan", "--cluster", "demo", "--snapshot", file], "kopt: error: ", 4);
+    const text = readFileSync(file, "utf8").split("\n");
+    const problems = err.trimEnd().split("\n").slice(0, 3);
+    const at = (i: number) => text[Number(/snapshot\.json:(\d+):/.exec(problems[i] ?? "")?.[1]) - 1];
+    const podIndex = snap.objects.items.indexOf(pod);
+    const hpaIndex = snap.objects.items.indexOf(hpa);
+    const podName = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const hpaName = `${hpa.metadata.namespace}/${hpa.metadata.name}`;
+    // In file order: the Pod, the HPA (objects come before usage), then the sample.
+    expect(problems[0]).toContain(`kopt: error: ${file}:`);
+    expect(problems[0]).toContain(
+      `: objects.items[${podIndex}] (Pod ${podName}) spec.containers[0].resources.requests.cpu: not a Kubernetes quantity (e.g. 250m, 1, 512Mi) (got "250mcpu")`,
+    );
+    expect(at(0)).toContain('"250mcpu"');
+    expect(problems[1]).toContain(
+      `: objects.items[${hpaIndex}] (HorizontalPodAutoscaler ${hpaName}) apiVersion: HorizontalPodAutoscalers must be autoscaling/v2 (got "autoscaling/v1")`,
+    );
+    expect(at(1)).toContain('"autoscaling/v1"');
+    const m = snap.usage.memory.result[1]?.metric ?? {};
+    expect(problems[2]).toContain(
+      `: usage.memory.result[1].values[3][1]: sample value is not a number (got "lots") in series ${m.namespace}/${m.pod}/${m.container}`,
+    );
+    expect(at(2)).toContain('"lots"');
+    rmSync(file);
+  });
+
+  it("a negative CPU sample names the sample, its line and its series", async () => {
+    const snap = demoSnapshot();
+    const series = snap.usage.cpu.result[2];
+    if (!series?.values[7]) throw new Error("demo snapshot changed shape");
+    series.values[7][1] = "-0.5";
+    const file = writeSnapshot(snap);
+    const { namespace, pod, container } = series.metric;
+    const err = await expectRejected(
+      ["plan", "--cluster", "demo", "--snapshot", file],
+      `usage.cpu.result[2].values[7][1]: CPU usage is negative (got "-0.5") in series ${namespace}/${pod}/${container}`,
+    );
+    const line = Number(/snapshot\.json:(\d+):/.exec(err)?.[1]);
+    expect(readFileSync(file, "utf8").split("\n")[line - 1]).toContain('"-0.5"');
+    expect(err).toContain(
+      "fix: CPU is in cores and memory in bytes, at most 1000 cores and 64Ti per container",
+    );
+    rmSync(file);
+  });
+
+  it("absurd numbers: 1e30 cores of usage, an Ei memory request and a 5000-core limit are bad input", async () => {
+    const snap = demoSnapshot();
+    const series = snap.usage.cpu.result[0];
+    const pod = snap.objects.items.find((o) => o.kind === "Pod") as PodLike | undefined;
+    const deployment = snap.objects.items.find((o) => o.kind === "Deployment") as DeploymentLike | undefined;
+    const podContainer = pod?.spec.containers[0];
+    const depContainer = deployment?.spec.template.spec.containers[0];
+    if (!series?.values[0] || !podContainer || !depContainer) throw new Error("demo snapshot changed shape");
+    series.values[0][1] = "1e30";
+    podContainer.resources = { ...podContainer.resources, requests: { cpu: "100m", memory: "2Ei" } };
+    depContainer.resources = { ...depContainer.resources, limits: { cpu: 5000 } };
+    const file = writeSnapshot(snap);
+    for (const command of [["plan", "--cluster", "demo"], ["recommend"]]) {
+      const err = await expectRejected([...command, "--snapshot", file], "kopt: error: ", 4);
+      const podAt = `objects.items[${snap.objects.items.indexOf(pod as KubeObject)}] (Pod ${pod?.metadata.namespace}/${pod?.metadata.name})`;
+      const depAt = `objects.items[${snap.objects.items.indexOf(deployment as KubeObject)}] (Deployment ${deployment?.metadata.namespace}/${deployment?.metadata.name})`;
+      expect(err).toContain(
+        `${depAt} spec.template.spec.containers[0].resources.limits.cpu: CPU is above 1000 cores, kopt's bound for one container (got 5000)`,
+      );
+      expect(err).toContain(
+        `${podAt} spec.containers[0].resources.requests.memory: memory is above 64Ti, kopt's bound for one container (got "2Ei")`,
+      );
+      expect(err).toContain(
+        `usage.cpu.result[0].values[0][1]: CPU usage is above 1000 cores, kopt's bound for one container (got "1e30") in series ${series.metric.namespace}/${series.metric.pod}/${series.metric.container}`,
+      );
+      expect(err).not.toMatch(/e\+\d/);
+    }
+    rmSync(file);
   });
 
   it("a snapshot of another cluster", async () => {
@@ -135,9 +287,89 @@ describe("bad input is rejected with a clear message, exit code 2 and nothing wr
     const dir = mkdtempSync(join(tmpdir(), "kopt-plain-"));
     const r = await kopt("--repo", dir, "plan", "--cluster", "demo");
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`not a git repository: ${dir}`);
-    expect(r.stderr).toContain("fix: ");
+    expect(r.stderr).toBe(
+      `kopt: error: not a git repository: ${dir}\n  fix: run kopt inside your GitOps repository (or pass --repo PATH to one); \`git init\` makes one\n`,
+    );
     rmSync(dir, { recursive: true });
+  });
+
+  it("--repo naming a directory that does not exist says so, not `git init`", async () => {
+    const r = await kopt("--repo", "/nonexistent", "plan", "--cluster", "demo");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "kopt: error: no such directory: /nonexistent\n  fix: check --repo (default: the current directory): it names your GitOps repository\n",
+    );
+  });
+
+  // git refuses a repository owned by another user unless safe.directory trusts it. Tests run as root, which
+  // can hand the repository to nobody; the global and system git configs are kept out of it.
+  it.skipIf(process.getuid?.() !== 0)(
+    "a repository git does not trust (dubious ownership): git's words and the safe.directory fix",
+    async () => {
+      const config = join(mkdtempSync(join(tmpdir(), "kopt-gitconfig-")), "gitconfig");
+      writeFileSync(config, "");
+      const saved = { global: process.env.GIT_CONFIG_GLOBAL, nosystem: process.env.GIT_CONFIG_NOSYSTEM };
+      process.env.GIT_CONFIG_GLOBAL = config;
+      process.env.GIT_CONFIG_NOSYSTEM = "1";
+      try {
+        execFileSync("chown", ["-R", "nobody", repo.dir]);
+        const r = await kopt("--repo", repo.dir, "plan", "--cluster", "demo");
+        expect(r.code).toBe(2);
+        expect(r.stderr).toBe(
+          `kopt: error: git does not trust the repository ${repo.dir}: fatal: detected dubious ownership in repository at '${repo.dir}'\n` +
+            `  fix: it belongs to another user; if you trust it: git config --global --add safe.directory ${repo.dir}\n`,
+        );
+      } finally {
+        for (const [key, value] of [
+          ["GIT_CONFIG_GLOBAL", saved.global],
+          ["GIT_CONFIG_NOSYSTEM", saved.nosystem],
+        ] as const) {
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
+        }
+        rmSync(dirname(config), { recursive: true, force: true });
+      }
+    },
+  );
+
+  it("git cannot write objects: git's own words, what to check, exit 2, nothing written", async () => {
+    // chmod does not stop root (the tests' user), so the object store is made unwritable for anyone: every
+    // object packed, then each loose-object directory (.git/objects/00 ... ff) replaced by a plain file.
+    git(repo.dir, "repack", "-adq");
+    git(repo.dir, "prune-packed");
+    const objects = join(repo.dir, ".git/objects");
+    for (let i = 0; i < 256; i++) {
+      const fanout = join(objects, i.toString(16).padStart(2, "0"));
+      rmSync(fanout, { recursive: true, force: true });
+      writeFileSync(fanout, "");
+    }
+    const err = await expectRejected(
+      ["plan", "--cluster", "demo"],
+      `kopt: error: git hash-object failed in ${repo.dir}: error: unable to create temporary file: Not a directory\n`,
+    );
+    expect(err).toContain(`fix: kopt must write objects and refs under ${join(repo.dir, ".git")}`);
+  });
+
+  it("git cannot create kopt's branches (a branch named kopt is in the way): exit 2, nothing written", async () => {
+    git(repo.dir, "branch", "kopt");
+    const err = await expectRejected(
+      ["plan", "--cluster", "demo"],
+      /^kopt: error: git update-ref failed in /,
+    );
+    expect(err.split("\n")[0]).toMatch(
+      /: fatal: update_ref failed for ref 'refs\/heads\/kopt\/demo\/[^']+': cannot lock ref .*'refs\/heads\/kopt' exists/,
+    );
+    expect(existsSync(join(repo.dir, ".kopt"))).toBe(false);
+  });
+
+  it("a draft kopt cannot write (.kopt is a file): exit 2, and no branch is created without its draft", async () => {
+    writeFileSync(join(repo.dir, ".kopt"), "not a directory\n");
+    await expectRejected(
+      ["plan", "--cluster", "demo"],
+      new RegExp(
+        `^kopt: error: cannot write the pull-request draft ${repo.dir}/\\.kopt/pull-requests/kopt__demo__\\S+\\.md \\((ENOTDIR|EEXIST)\\)\n`,
+      ),
+    );
   });
 
   it("uncommitted changes to a file kopt would edit", async () => {

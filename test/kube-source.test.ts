@@ -588,6 +588,26 @@ describe("kopt recommend, plan and snapshot on a live cluster", () => {
     }
   });
 
+  it("an absurd request in the live cluster is bad input naming the object and field; no file is written", async () => {
+    const objects = demoObjects() as Any[];
+    const backend = objects.find((o) => keyOf(o) === "Deployment/todo/backend");
+    backend.spec.template.spec.containers[0].resources.requests.memory = "2Ei";
+    const absurd = await sim({ objects });
+    const other = liveRepo(absurd.kubeconfig);
+    try {
+      for (const args of [["recommend"], ["snapshot", "--out", join(out, "live.json")]]) {
+        const r = await run("--repo", other.dir, ...args, "--cluster", "live");
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(
+          /^kopt: error: kubernetes:sim: objects\.items\[\d+\] \(Deployment todo\/backend\) spec\.template\.spec\.containers\[0\]\.resources\.requests\.memory: memory is above 64Ti, kopt's bound for one container \(got "2Ei"\)\n {2}fix: /,
+        );
+      }
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it("401 and unreachable through the CLI: exit code 2, a clear message, no token", async () => {
     const wrong = s.writeKubeconfig(tempDir("kopt-kubeconfig-"), { token: "stale-token-abcdef123456" });
     const other = liveRepo(wrong);

@@ -1,12 +1,12 @@
 // `kopt recommend --snapshot FILE --output json` on a snapshot kopt has never seen: the JSON contract.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { isQuantity, parseQuantity } from "../src/model/quantity.ts";
-import { demoRepo, kopt } from "./support/repo.ts";
+import { demoRepo, kopt, PROJECT_ROOT } from "./support/repo.ts";
 import {
   daemonSet,
   deployment,
@@ -247,6 +247,27 @@ describe("kopt recommend on the demo: the OOM fast path and horizontal scaling t
         "Horizontal scaling (2):\n  todo/frontend: The HPA sat at its maximum of 4 replicas",
       );
     } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+describe("kopt recommend --cluster only reads: it needs no git repository", () => {
+  it("works on a plain directory holding clusters/ and helm/, with the same answers as in a repository", async () => {
+    const repo = demoRepo();
+    const plain = mkdtempSync(join(tmpdir(), "kopt-plain-"));
+    try {
+      cpSync(join(PROJECT_ROOT, "clusters"), join(plain, "clusters"), { recursive: true });
+      cpSync(join(PROJECT_ROOT, "helm"), join(plain, "helm"), { recursive: true });
+      expect(existsSync(join(plain, ".git"))).toBe(false);
+      const r = await kopt("--repo", plain, "recommend", "--cluster", "demo", "--output", "json");
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const inRepo = await kopt("--repo", repo.dir, "recommend", "--cluster", "demo", "--output", "json");
+      expect(JSON.parse(r.stdout).recommendations).toEqual(JSON.parse(inRepo.stdout).recommendations);
+      expect(JSON.parse(r.stdout).recommendations.length).toBeGreaterThan(0);
+    } finally {
+      rmSync(plain, { recursive: true, force: true });
       repo.cleanup();
     }
   });

@@ -216,10 +216,13 @@ describe("parseClusterConfig: errors name file, line and field", () => {
     expect(err.message).toBe("must be <namespace>/<name>, e.g. todo/backend");
   });
 
-  it("reports the problem count when there are several", () => {
+  it("lists every problem when there are several, each with its line", () => {
     const err = configError(`${MINIMAL.replace("ClusterConfig", "Config")}prune: true\n`);
-    expect(err.where.field).toBe("kind");
-    expect(err.message).toBe("kind must be ClusterConfig (and 1 more problem(s))");
+    expect(err.where).toEqual({ file: FILE, line: 3, field: "kind" });
+    expect(err.message).toBe("kind must be ClusterConfig");
+    expect(err.more).toEqual([
+      { where: { file: FILE, line: 7, field: "prune" }, message: 'Unrecognized key: "prune"' },
+    ]);
   });
 
   it("reports a YAML syntax error with its line", () => {

@@ -1,45 +1,85 @@
 // ClusterSnapshot: a recorded cluster. `objects` is what `kubectl get -o json` prints; `usage` is what
 // Prometheus's /api/v1/query_range returns in `data`. Any real cluster's output is valid input.
 import { z } from "zod";
-import { isQuantity } from "../model/quantity.ts";
+import { type BoundedResource, containerValueProblem } from "../model/bounds.ts";
+import { parseQuantity } from "../model/quantity.ts";
 
 /** Prometheus sample values are strings: decimal numbers, or NaN / +Inf / -Inf. */
 const PROM_VALUE = /^(?:[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|NaN|[+-]?Inf)$/;
 
-// A sample is checked in place rather than rebuilt as a tuple: usage history runs to millions of samples,
-// and a copy of each would double the memory that reading 14 days of a large cluster takes.
-const sample = z
-  .custom<[number, string]>((v) => Array.isArray(v) && v.length === 2 && typeof v[0] === "number", {
-    message: 'a sample is [unix seconds, "value"]',
-  })
-  .superRefine((v, ctx) => {
-    if (typeof v[1] !== "string" || !PROM_VALUE.test(v[1])) {
-      ctx.addIssue({ code: "custom", path: [1], message: "sample value is not a number", input: v[1] });
-    }
-  })
-  .meta({
-    description: 'A sample: [unix seconds, "value"], the value a decimal string, NaN, +Inf or -Inf',
-    type: "array",
-    prefixItems: [{ type: "number" }, { type: "string", pattern: PROM_VALUE.source }],
-    minItems: 2,
-    maxItems: 2,
-  });
+const SAMPLE_META = {
+  description: 'A sample: [unix seconds, "value"], the value a decimal string, NaN, +Inf or -Inf',
+  type: "array",
+  prefixItems: [{ type: "number" }, { type: "string", pattern: PROM_VALUE.source }],
+  minItems: 2,
+  maxItems: 2,
+} as const;
 
-export const PromMatrixSchema = z.object({
-  resultType: z.literal("matrix", { message: 'resultType must be "matrix" (a query_range result)' }),
-  result: z.array(
-    z.object({
-      metric: z.record(z.string(), z.string()),
-      values: z.array(sample),
-    }),
-  ),
-});
+/** Marks the issues of values past model/bounds.ts, whose fix is in the data's units, not its format. */
+export const OUT_OF_BOUNDS = { outOfBounds: true } as const;
+
+const USAGE_OF: Record<BoundedResource, string> = { cpu: "CPU usage", memory: "memory usage" };
+
+/**
+ * A sample, checked in place rather than rebuilt as a tuple: usage history runs to millions of samples, and a
+ * copy of each would double the memory that reading 14 days of a large cluster takes. With `resource`, its
+ * value must also be a believable amount of one container's CPU (cores) or memory (bytes).
+ */
+function sampleOf(resource?: BoundedResource) {
+  return z
+    .custom<[number, string]>((v) => Array.isArray(v) && v.length === 2 && typeof v[0] === "number", {
+      message: 'a sample is [unix seconds, "value"]',
+    })
+    .superRefine((v, ctx) => {
+      if (typeof v[1] !== "string" || !PROM_VALUE.test(v[1])) {
+        ctx.addIssue({ code: "custom", path: [1], message: "sample value is not a number", input: v[1] });
+        return;
+      }
+      // Number() reads "+Inf" and "-Inf" as NaN: not finite either way.
+      const problem = resource && containerValueProblem(resource, Number(v[1]), USAGE_OF[resource]);
+      if (problem)
+        ctx.addIssue({ code: "custom", path: [1], message: problem, input: v[1], params: OUT_OF_BOUNDS });
+    })
+    .meta(SAMPLE_META);
+}
+
+function promMatrixOf(resource?: BoundedResource) {
+  return z.object({
+    resultType: z.literal("matrix", { message: 'resultType must be "matrix" (a query_range result)' }),
+    result: z.array(
+      z.object({
+        metric: z.record(z.string(), z.string()),
+        values: z.array(sampleOf(resource)),
+      }),
+    ),
+  });
+}
+
+/** A query_range answer, any values. */
+export const PromMatrixSchema = promMatrixOf();
 export type PromMatrix = z.output<typeof PromMatrixSchema>;
 
-const quantity = z.union([z.string(), z.number()]).refine((v) => isQuantity(v), {
-  message: "not a Kubernetes quantity (e.g. 250m, 1, 512Mi)",
+/** A container's CPU or memory request or limit: a Kubernetes quantity within kopt's bounds (model/bounds.ts). */
+function quantityOf(resource: BoundedResource) {
+  return z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+    const value = parseQuantity(v);
+    const problem =
+      value === undefined
+        ? "not a Kubernetes quantity (e.g. 250m, 1, 512Mi)"
+        : containerValueProblem(resource, value, resource === "cpu" ? "CPU" : "memory");
+    if (problem)
+      ctx.addIssue({
+        code: "custom",
+        message: problem,
+        input: v,
+        params: value === undefined ? undefined : OUT_OF_BOUNDS,
+      });
+  });
+}
+const resourceList = z.looseObject({
+  cpu: quantityOf("cpu").optional(),
+  memory: quantityOf("memory").optional(),
 });
-const resourceList = z.looseObject({ cpu: quantity.optional(), memory: quantity.optional() });
 
 const ownerReference = z.looseObject({
   apiVersion: z.string(),
@@ -139,8 +179,12 @@ export const SnapshotSchema = z.object({
   }),
   usage: z
     .object({
-      cpu: PromMatrixSchema.describe("CPU cores used, per step, by namespace/pod/container"),
-      memory: PromMatrixSchema.describe("Peak memory working set (bytes) within each step"),
+      cpu: promMatrixOf("cpu").describe(
+        "CPU cores used, per step, by namespace/pod/container; each sample finite, 0 to 1000 cores (kopt's bound for one container)",
+      ),
+      memory: promMatrixOf("memory").describe(
+        "Peak memory working set (bytes) within each step; each sample finite, 0 to 64 TiB (kopt's bound for one container)",
+      ),
       cpuThrottling: PromMatrixSchema.optional().describe(
         "Share of CFS periods throttled, per step; only steps where it was above 0",
       ),

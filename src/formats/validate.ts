@@ -1,20 +1,69 @@
-// Parse-and-validate in one step for YAML files, with errors that name file, line and field.
+// Parse-and-validate in one step for YAML files, with errors that name file, line and field of every problem.
 import { isNode, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { type ErrorEdge, formatPath, KoptError } from "../errors.ts";
+import { type ErrorEdge, formatPath, KoptError, MAX_PROBLEMS_SHOWN, type Problem } from "../errors.ts";
 
-/** Line (1-based) of the node at `path` in a YAML document, or of its closest existing parent. */
-function lineOf(text: string, path: readonly PropertyKey[]): number | undefined {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc });
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as unknown[], true);
-    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
-  }
-  return undefined;
+/** The line (1-based) of the node at a path in the input, or of its closest existing parent. */
+export type LineOf = (path: readonly PropertyKey[]) => number | undefined;
+
+/** Line numbers of a YAML text's nodes; the text is parsed once, on first use (only errors need it). */
+export function yamlLines(text: string): LineOf {
+  let parsed: { doc: ReturnType<typeof parseDocument>; lc: LineCounter } | undefined;
+  return (path) => {
+    if (!parsed) {
+      const lc = new LineCounter();
+      parsed = { doc: parseDocument(text, { lineCounter: lc }), lc };
+    }
+    const { doc, lc } = parsed;
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n) as unknown[], true);
+      if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
 }
 
-/** Turns the first zod issue into a KoptError that points at the file, line and field. */
+/** An issue's path and message; an unknown-keys issue (from .strict()) becomes one per key, at the key. */
+function issueFaults(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string }[] {
+  if (issue.code === "unrecognized_keys" && issue.keys.length > 0) {
+    return issue.keys.map((key) => ({ path: [...issue.path, key], message: `Unrecognized key: "${key}"` }));
+  }
+  return [{ path: [...issue.path], message: issue.message }];
+}
+
+/** How a format shows a fault: its field and message (e.g. with the offending value or the object named). */
+export type DescribeFault = (
+  path: readonly PropertyKey[],
+  message: string,
+) => { field: string; message: string };
+
+const plainFault: DescribeFault = (path, message) => ({ field: formatPath(path), message });
+
+/**
+ * Every issue of a zod error as a problem naming file, line and field, the ones an error prints
+ * (MAX_PROBLEMS_SHOWN) in line order. Only those get a line and a description; the rest are only counted.
+ */
+export function zodProblems(
+  error: z.ZodError,
+  file: string,
+  lineOf?: LineOf,
+  describe: DescribeFault = plainFault,
+): Problem[] {
+  const faults = error.issues.flatMap(issueFaults);
+  const shown = faults.slice(0, MAX_PROBLEMS_SHOWN).map(({ path, message }) => {
+    const d = describe(path, message);
+    return { where: { file, line: lineOf?.(path), field: d.field || undefined }, message: d.message };
+  });
+  const byLine = (p: Problem) => p.where.line ?? Number.POSITIVE_INFINITY;
+  shown.sort((a, b) => byLine(a) - byLine(b));
+  const rest = faults.slice(MAX_PROBLEMS_SHOWN).map(({ path, message }) => ({
+    where: { file, field: formatPath(path) || undefined },
+    message,
+  }));
+  return [...shown, ...rest];
+}
+
+/** A KoptError listing every zod issue, each with file, line (from the YAML `text`) and field. */
 export function zodToKoptError(
   edge: ErrorEdge,
   error: z.ZodError,
@@ -22,16 +71,7 @@ export function zodToKoptError(
   text: string | undefined,
   hint: string,
 ): KoptError {
-  const issue = error.issues[0];
-  // An unknown key (from .strict()) is reported on its parent object; point at the key itself.
-  const unknownKey = issue?.code === "unrecognized_keys" ? issue.keys[0] : undefined;
-  const path = [...(issue?.path ?? []), ...(unknownKey === undefined ? [] : [unknownKey])];
-  const line = text === undefined ? undefined : lineOf(text, path);
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem(s))` : "";
-  return new KoptError(edge, `${issue?.message ?? "invalid"}${more}`, {
-    where: { file, line, field: formatPath(path) || undefined },
-    hint,
-  });
+  return KoptError.of(edge, zodProblems(error, file, text === undefined ? undefined : yamlLines(text)), hint);
 }
 
 /** Parses YAML text and validates it against `schema`; throws KoptError naming file, line and field. */

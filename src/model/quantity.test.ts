@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_CONTAINER_CPU_CORES, MAX_CONTAINER_MEMORY_BYTES } from "./bounds.ts";
 import { formatCpu, formatMemory, parseQuantity, roundCpuUp, roundMemoryUp } from "./quantity.ts";
 
 const KI = 2 ** 10;
@@ -65,6 +66,13 @@ describe("formatCpu", () => {
     // 0.1 + 0.2 = 0.30000000000000004
     expect(formatCpu(0.1 + 0.2)).toBe("300m");
   });
+
+  it("never prints exponent notation: a value past any bound is a bug, and throws", () => {
+    expect(formatCpu(MAX_CONTAINER_CPU_CORES * 1.5)).toBe("1500");
+    expect(() => formatCpu(1.05e30)).toThrow("cannot print 1.05e+30 as a CPU quantity");
+    expect(() => formatCpu(Number.NaN)).toThrow();
+    expect(() => formatCpu(Number.POSITIVE_INFINITY)).toThrow();
+  });
 });
 
 describe("formatMemory", () => {
@@ -77,6 +85,12 @@ describe("formatMemory", () => {
 
   it("falls back to bytes when no unit divides", () => {
     expect(formatMemory(1000)).toBe("1000");
+  });
+
+  it("never prints exponent notation: a value past any bound is a bug, and throws", () => {
+    expect(formatMemory(MAX_CONTAINER_MEMORY_BYTES * 1.5)).toBe("96Ti");
+    expect(() => formatMemory(2 ** 60 * 1000)).toThrow("as a memory quantity");
+    expect(() => formatMemory(Number.NaN)).toThrow();
   });
 });
 

@@ -37,9 +37,18 @@ export function isQuantity(input: string | number): boolean {
   return parseQuantity(input) !== undefined;
 }
 
+/**
+ * A last line of defence: the observe edge bounds every value (model/bounds.ts), so a number here that is not
+ * a safe integer (which String() could print as 1e+21, or round) is a bug in kopt, not bad input.
+ */
+function assertPrintable(n: number, what: string, input: number): void {
+  if (!Number.isSafeInteger(n)) throw new Error(`cannot print ${input} as a ${what} quantity`);
+}
+
 /** CPU cores as millicores ("250m") below one core or when fractional, whole cores otherwise ("2"). */
 export function formatCpu(cores: number): string {
   const milli = Math.round(cores * 1000);
+  assertPrintable(milli, "CPU", cores);
   if (milli % 1000 === 0 && milli !== 0) return String(milli / 1000);
   return `${milli}m`;
 }
@@ -47,6 +56,7 @@ export function formatCpu(cores: number): string {
 /** Bytes in the largest binary unit that divides them exactly ("1Gi", "384Mi"), else Ki or bytes. */
 export function formatMemory(bytes: number): string {
   const b = Math.round(bytes);
+  assertPrintable(b, "memory", bytes);
   for (const [unit, size] of [
     ["Ti", 2 ** 40],
     ["Gi", 2 ** 30],

@@ -3,9 +3,13 @@ import { readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { findNodeAtLocation, type ParseError, parse, parseTree } from "jsonc-parser";
 import { formatPath, KoptError } from "../errors.ts";
-import { type ClusterSnapshot, SnapshotSchema } from "../formats/snapshot.ts";
+import { type ClusterSnapshot, OUT_OF_BOUNDS, SnapshotSchema } from "../formats/snapshot.ts";
+import { type DescribeFault, type LineOf, zodProblems } from "../formats/validate.ts";
+import { MAX_CONTAINER_CPU_CORES, MAX_CONTAINER_MEMORY_BYTES } from "../model/bounds.ts";
 
 const HINT = "a snapshot is written by `kopt snapshot`; see `kopt schema snapshot` for the format";
+
+const BOUNDS_HINT = `CPU is in cores and memory in bytes, at most ${MAX_CONTAINER_CPU_CORES} cores and ${MAX_CONTAINER_MEMORY_BYTES / 2 ** 40}Ti per container, never negative: check what recorded these values (units, the metric queried); see \`kopt schema snapshot\``;
 
 function lineAt(text: string, offset: number): number {
   let line = 1;
@@ -13,18 +17,21 @@ function lineAt(text: string, offset: number): number {
   return line;
 }
 
-/** Line of the JSON node at `path`, or of its closest existing parent. Only called on error. */
-function jsonLine(text: string, path: readonly PropertyKey[]): number | undefined {
-  const root = parseTree(text);
-  if (!root) return undefined;
-  for (let n = path.length; n >= 0; n--) {
-    const node = findNodeAtLocation(root, path.slice(0, n) as (string | number)[]);
-    if (node) return lineAt(text, node.offset);
-  }
-  return undefined;
+/** Line numbers of a JSON text's nodes; the text is parsed into a tree once, on first use. */
+function jsonLines(text: string): LineOf {
+  let root: ReturnType<typeof parseTree> | null = null;
+  return (path) => {
+    root ??= parseTree(text);
+    if (!root) return undefined;
+    for (let n = path.length; n >= 0; n--) {
+      const node = findNodeAtLocation(root, path.slice(0, n) as (string | number)[]);
+      if (node) return lineAt(text, node.offset);
+    }
+    return undefined;
+  };
 }
 
-async function readText(file: string): Promise<string> {
+async function readText(file: string, pathHint: string): Promise<string> {
   let raw: Buffer;
   try {
     raw = await readFile(file);
@@ -33,10 +40,7 @@ async function readText(file: string): Promise<string> {
     throw new KoptError(
       "snapshot",
       code === "ENOENT" ? "snapshot file not found" : `cannot read snapshot (${code})`,
-      {
-        where: { file },
-        hint: "check the path (--snapshot, or source.snapshot in kopt.yaml, relative to the repository root)",
-      },
+      { where: { file }, hint: pathHint },
     );
   }
   // Gzip is recognised by its magic bytes, so a mis-named file still reads.
@@ -53,29 +57,52 @@ async function readText(file: string): Promise<string> {
   return raw.toString("utf8");
 }
 
-/** Validates an already-parsed snapshot; `text` (when given) lets errors name the line. */
+/** The value at `path` in parsed JSON, or undefined. */
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], data);
+}
+
+/**
+ * How a snapshot fault reads: the object an `objects.items[i]` path is in (`objects.items[12] (Pod
+ * todo/api-1) spec...`), the value it found, and the series (namespace/pod/container) a usage sample is of.
+ */
+function describeFault(data: unknown): DescribeFault {
+  return (path, message) => {
+    let field = formatPath(path);
+    let text = message;
+    const value = valueAt(data, path);
+    if (typeof value === "string" || typeof value === "number") text += ` (got ${JSON.stringify(value)})`;
+    if (path[0] === "objects" && path[1] === "items" && typeof path[2] === "number" && path.length > 3) {
+      const obj = valueAt(data, path.slice(0, 3)) as { kind?: unknown; metadata?: Record<string, unknown> };
+      const name = [obj?.metadata?.namespace, obj?.metadata?.name].filter((p) => typeof p === "string");
+      if (typeof obj?.kind === "string" && name.length > 0) {
+        field = `${formatPath(path.slice(0, 3))} (${obj.kind} ${name.join("/")}) ${formatPath(path.slice(3))}`;
+      }
+    }
+    if (path[0] === "usage" && path[2] === "result" && typeof path[3] === "number" && path[4] === "values") {
+      const metric = valueAt(data, [...path.slice(0, 4), "metric"]) as Record<string, unknown> | undefined;
+      const labels = ["namespace", "pod", "container"].map((k) => metric?.[k]);
+      if (labels.every((l) => typeof l === "string")) text += ` in series ${labels.join("/")}`;
+    }
+    return { field, message: text };
+  };
+}
+
+/** Validates an already-parsed snapshot; `text` (when given) lets errors name the line. Lists every fault. */
 export function validateSnapshot(data: unknown, file: string, text?: string): ClusterSnapshot {
   const result = SnapshotSchema.safeParse(data);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path ?? [];
-  const more =
-    result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more problem(s))` : "";
-  let message = `${issue?.message ?? "invalid snapshot"}${more}`;
-  const value = path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], data);
-  if (typeof value === "string" || typeof value === "number") message += ` (got ${JSON.stringify(value)})`;
-  throw new KoptError("snapshot", message, {
-    where: {
-      file,
-      line: text === undefined ? undefined : jsonLine(text, path),
-      field: formatPath(path) || undefined,
-    },
-    hint: HINT,
-  });
+  const lines = text === undefined ? undefined : jsonLines(text);
+  const bounds = result.error.issues.some(
+    (i) => i.code === "custom" && i.params?.outOfBounds === OUT_OF_BOUNDS.outOfBounds,
+  );
+  const hint = bounds ? BOUNDS_HINT : HINT;
+  throw KoptError.of("snapshot", zodProblems(result.error, file, lines, describeFault(data)), hint);
 }
 
-export async function loadSnapshot(file: string): Promise<ClusterSnapshot> {
-  const text = await readText(file);
+/** Reads and validates a snapshot file; `pathHint` says where its path came from, for a file not found. */
+export async function loadSnapshot(file: string, pathHint = "check the path"): Promise<ClusterSnapshot> {
+  const text = await readText(file, pathHint);
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -1,7 +1,10 @@
 // Usage history in memory: each series' times and values in two Float64Arrays (16 bytes a sample) instead
 // of Prometheus's JSON tuples (over 100 bytes a sample once parsed). A live read of 14 days of a large
 // cluster is millions of samples; tuples exist only while one answer is parsed, or in a snapshot file.
+
 import { type PromMatrix, type SnapshotUsage, USAGE_KINDS, type UsageKind } from "../formats/snapshot.ts";
+import type { BoundedResource } from "../model/bounds.ts";
+import { containerValueProblem } from "../model/bounds.ts";
 
 export interface LabeledSeries {
   metric: Record<string, string>;
@@ -35,6 +38,32 @@ export function sampleText(v: number): string {
   if (v === Number.POSITIVE_INFINITY) return "+Inf";
   if (v === Number.NEGATIVE_INFINITY) return "-Inf";
   return String(v);
+}
+
+/** A series' first sample past model/bounds.ts, with how many more it has. */
+export interface OutOfBounds {
+  metric: Record<string, string>;
+  time: number;
+  value: number;
+  problem: string;
+  more: number;
+}
+
+/** Each CPU (cores) or memory (bytes) series that holds a value no container can have: negative, non-finite, huge. */
+export function outOfBounds(resource: BoundedResource, series: readonly LabeledSeries[]): OutOfBounds[] {
+  const out: OutOfBounds[] = [];
+  const what = resource === "cpu" ? "CPU usage" : "memory usage";
+  for (const s of series) {
+    let first: OutOfBounds | undefined;
+    s.values.forEach((value, i) => {
+      const problem = containerValueProblem(resource, value, what);
+      if (!problem) return;
+      if (first) first.more++;
+      else first = { metric: s.metric, time: s.times[i] as number, value, problem, more: 0 };
+    });
+    if (first) out.push(first);
+  }
+  return out;
 }
 
 export function fromPromMatrix(m: PromMatrix): LabeledSeries[] {

@@ -1,6 +1,5 @@
 // Opening the target git repository, with errors a user can act on.
-import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
@@ -11,22 +10,86 @@ export interface GitRepo {
   git: SimpleGit;
 }
 
+/**
+ * The git repository `dir` is in. Tells apart what the user must do: a directory that does not exist (check
+ * --repo), a repository git does not trust (safe.directory) and a directory that is no repository.
+ */
 export async function openRepository(dir: string): Promise<GitRepo> {
   const abs = resolve(dir);
-  const notRepo = () =>
-    new KoptError("forge", `not a git repository: ${abs}`, {
-      where: { file: abs },
-      hint: "run kopt inside your GitOps repository (or pass --repo PATH to one); `git init` makes one",
-    });
-  if (!existsSync(abs)) throw notRepo();
+  await checkDirectory(abs);
   const git = simpleGit(abs);
   let root: string;
   try {
     root = (await git.revparse(["--show-toplevel"])).trim();
-  } catch {
-    throw notRepo();
+  } catch (err) {
+    throw notARepository(abs, err);
   }
   return { root, git: simpleGit(root) };
+}
+
+/**
+ * Where a command that only reads (recommend, snapshot, phr lint) finds clusters/ and phr/: the git top
+ * level when `dir` is in a repository, else `dir` itself, so a plain directory works too.
+ */
+export async function readRoot(dir: string): Promise<string> {
+  const abs = resolve(dir);
+  await checkDirectory(abs);
+  try {
+    return (await simpleGit(abs).revparse(["--show-toplevel"])).trim() || abs;
+  } catch {
+    return abs;
+  }
+}
+
+/** `--repo` (or the working directory) must be an existing directory. */
+export async function checkDirectory(abs: string): Promise<void> {
+  const found = await stat(abs).catch(() => undefined);
+  if (found?.isDirectory()) return;
+  throw new KoptError("usage", `${found ? "not a directory" : "no such directory"}: ${abs}`, {
+    hint: "check --repo (default: the current directory): it names your GitOps repository",
+  });
+}
+
+/** Why git would not open `abs`, as the user can act on it. */
+function notARepository(abs: string, err: unknown): KoptError {
+  const text = err instanceof Error ? err.message : String(err);
+  if (/dubious ownership/i.test(text)) {
+    // git names the directory to trust (the repository's top level) in its own advice.
+    const trust = /safe\.directory\s+(\S.*)$/m.exec(text)?.[1]?.trim() ?? abs;
+    return new KoptError("forge", `git does not trust the repository ${abs}: ${gitSaid(err)}`, {
+      hint: `it belongs to another user; if you trust it: git config --global --add safe.directory ${trust}`,
+    });
+  }
+  return new KoptError("forge", `not a git repository: ${abs}`, {
+    hint: "run kopt inside your GitOps repository (or pass --repo PATH to one); `git init` makes one",
+  });
+}
+
+/** The first line git wrote to stderr (simple-git's message is git's stderr). */
+function gitSaid(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return (
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .find(Boolean) ?? "failed"
+  );
+}
+
+/** A git command that writes to the repository (objects, refs, a worktree) failed: the user's to fix. */
+export function gitWriteError(root: string, args: readonly string[], err: unknown): KoptError {
+  return new KoptError("forge", `git ${args[0]} failed in ${root}: ${gitSaid(err)}`, {
+    hint: `kopt must write objects and refs under ${join(root, ".git")}: check its owner and permissions (ls -ld .git/objects .git/refs), free disk space, and what git says above`,
+  });
+}
+
+/** Runs a git command that writes to the repository; its failure is a KoptError quoting git. */
+export async function gitWrite(git: SimpleGit, root: string, args: string[]): Promise<string> {
+  try {
+    return await git.raw(args);
+  } catch (err) {
+    throw gitWriteError(root, args, err);
+  }
 }
 
 /** Commit SHA of a ref, or undefined when it does not exist. */
@@ -98,18 +161,19 @@ export async function commitFiles(
         ...(opts.date ? { GIT_AUTHOR_DATE: opts.date, GIT_COMMITTER_DATE: opts.date } : {}),
       }),
     );
-    await git.raw(["read-tree", baseSha]);
+    const run = (args: string[]) => gitWrite(git, repo.root, args);
+    await run(["read-tree", baseSha]);
     for (const path of opts.remove ?? []) {
-      await git.raw(["update-index", "--force-remove", "--", path]);
+      await run(["update-index", "--force-remove", "--", path]);
     }
     for (const [i, f] of files.entries()) {
       const blobFile = join(tmp, `blob-${i}`);
       await writeFile(blobFile, f.content);
-      const blob = (await git.raw(["hash-object", "-w", `--path=${f.path}`, blobFile])).trim();
-      await git.raw(["update-index", "--add", "--cacheinfo", `100644,${blob},${f.path}`]);
+      const blob = (await run(["hash-object", "-w", `--path=${f.path}`, blobFile])).trim();
+      await run(["update-index", "--add", "--cacheinfo", `100644,${blob},${f.path}`]);
     }
-    const tree = (await git.raw(["write-tree"])).trim();
-    return (await git.raw(["commit-tree", tree, "-p", baseSha, "-m", message])).trim();
+    const tree = (await run(["write-tree"])).trim();
+    return (await run(["commit-tree", tree, "-p", baseSha, "-m", message])).trim();
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

@@ -1,12 +1,12 @@
 // The embedded forge: branches in a git repository on disk, pull requests as Markdown drafts under
 // `.kopt/pull-requests/`. Branches are built with git plumbing from the committed base branch, so the
 // user's checkout, index and working tree are never touched.
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import { KoptError } from "../errors.ts";
 import type { ChangeRequest, Forge, UpsertResult } from "./forge.ts";
-import { commitFiles, type GitRepo, KOPT_AUTHOR, listFiles, resolveRef, showFile } from "./git-repo.ts";
+import { commitFiles, type GitRepo, gitWrite, KOPT_AUTHOR, listFiles, resolveRef, showFile } from "./git-repo.ts";
 
 export { KOPT_AUTHOR } from "./git-repo.ts";
 export const DRAFTS_DIR = ".kopt/pull-requests";
@@ -27,11 +27,50 @@ function renderDraft(change: ChangeRequest, base: string, head: string): string 
   return `---\n${front}---\n${change.pr.body}`;
 }
 
-async function writeAtomic(file: string, content: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+function draftWriteError(file: string, err: unknown): KoptError {
+  const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  return new KoptError("forge", `cannot write the pull-request draft ${file} (${code})`, {
+    hint: `kopt writes drafts under ${DRAFTS_DIR}/: check that directory's owner and permissions, and free disk space`,
+  });
+}
+
+/**
+ * `content` written to a temporary file beside `file`: `place()` renames it into place, `drop()` removes it.
+ * Staged before the branch moves, so a failure of either leaves the proposal as it was.
+ */
+async function stageFile(
+  file: string,
+  content: string,
+): Promise<{ place(): Promise<void>; drop(): Promise<void> }> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
+  let created: string | undefined;
+  // Removes the temporary file and the directories made for it, if still empty.
+  const drop = async () => {
+    await rm(tmp, { force: true });
+    for (let dir = dirname(file); created && dir.startsWith(created); dir = dirname(dir)) {
+      if (
+        !(await rmdir(dir).then(
+          () => true,
+          () => false,
+        ))
+      )
+        break;
+    }
+  };
+  try {
+    created = await mkdir(dirname(file), { recursive: true });
+    await writeFile(tmp, content);
+  } catch (err) {
+    await drop().catch(() => undefined);
+    throw draftWriteError(file, err);
+  }
+  return {
+    place: () =>
+      rename(tmp, file).catch((err: unknown) => {
+        throw draftWriteError(file, err);
+      }),
+    drop,
+  };
 }
 
 export class LocalForge implements Forge {
@@ -66,11 +105,10 @@ export class LocalForge implements Forge {
     const existing = await resolveRef(this.repo.git, `refs/heads/${branch}`);
     const location = draftPath(branch);
     const status = existing === undefined ? "created" : existing === sha ? "unchanged" : "updated";
-    if (status !== "unchanged") {
-      await this.repo.git.raw(["update-ref", `refs/heads/${branch}`, sha, existing ?? "0".repeat(40)]);
-    }
     const change: ChangeRequest = { branch, commitMessage: "", files: [], pr };
-    await writeAtomic(join(this.repo.root, location), renderDraft(change, this.baseBranch, sha));
+    const draft = await stageFile(join(this.repo.root, location), renderDraft(change, this.baseBranch, sha));
+    if (status !== "unchanged") await this.moveBranch(branch, sha, existing, draft);
+    await draft.place();
     return { status, branch, commit: sha, location };
   }
 
@@ -127,18 +165,39 @@ export class LocalForge implements Forge {
   async upsert(change: ChangeRequest): Promise<UpsertResult> {
     const planned = await this.preview(change);
     if (planned.status === "held") return planned;
-    let head = planned.commit as string;
-    if (planned.status !== "unchanged") {
-      head = await this.commit(change);
-      // Compare-and-swap: a concurrent run that moved the branch makes this fail instead of clobbering it.
-      const old = planned.commit ?? "0".repeat(40);
-      await this.repo.git.raw(["update-ref", `refs/heads/${change.branch}`, head, old]);
-    }
+    const head = planned.status === "unchanged" ? (planned.commit as string) : await this.commit(change);
     const draft = renderDraft(change, this.baseBranch, head);
     const file = join(this.repo.root, planned.location);
     const current = await readFile(file, "utf8").catch(() => undefined);
-    if (current !== draft) await writeAtomic(file, draft);
+    const staged = current === draft ? undefined : await stageFile(file, draft);
+    if (planned.status !== "unchanged") {
+      await this.moveBranch(change.branch, head, planned.commit ?? undefined, staged);
+    }
+    await staged?.place();
     return { ...planned, commit: head };
+  }
+
+  /**
+   * Points `branch` at `sha` if it is still at `old` (undefined: must not exist), so a concurrent run that
+   * moved it makes this fail instead of clobbering it; on failure the staged draft is dropped.
+   */
+  private async moveBranch(
+    branch: string,
+    sha: string,
+    old: string | undefined,
+    staged: { drop(): Promise<void> } | undefined,
+  ): Promise<void> {
+    try {
+      await gitWrite(this.repo.git, this.repo.root, [
+        "update-ref",
+        `refs/heads/${branch}`,
+        sha,
+        old ?? "0".repeat(40),
+      ]);
+    } catch (err) {
+      await staged?.drop();
+      throw err;
+    }
   }
 
   /** True when the branch is one commit on the current base with exactly these files. */

@@ -3,6 +3,7 @@
 // the values files of workloads in policy.tiers.criticalNamespaces and policy.approval.criticalPaths.
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import { simpleGit } from "simple-git";
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
 import { KoptError } from "../errors.ts";
 import type { ApproverGroup } from "../formats/config.ts";
@@ -25,6 +26,8 @@ export interface CodeownersCheckOptions {
   cluster?: string;
   /** Organization or user owning the repository, for `{ team }` groups when kopt.yaml has no forge.github.owner. */
   owner?: string;
+  /** Where GITHUB_REPOSITORY comes from (GitHub Actions names the repository there); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface CodeownersCheckFinding extends CodeownersFinding {
@@ -82,21 +85,68 @@ function ownerGroup(group: ApproverGroup, owner: string | undefined): OwnerGroup
   return { name: handle, anyOf: [handle] };
 }
 
+/** The owner in a GitHub remote URL (https://github.com/o/r.git, git@github.com:o/r.git, ssh://...), if any. */
+export function gitHubOwnerOf(url: string): string | undefined {
+  return /^(?:https?:\/\/(?:[^@/]+@)?|ssh:\/\/(?:[^@/]+@)?|[^@/:]+@)github\.com[:/]([^/]+)\/[^/]+?(?:\.git)?\/?$/.exec(
+    url.trim(),
+  )?.[1];
+}
+
+/**
+ * The organization owning the repository when --owner and the config's forge.github.owner do not say: another
+ * cluster's forge.github.owner (same repository), GITHUB_REPOSITORY's owner (GitHub Actions), or the owner
+ * in the URL of the git remote "origin" on github.com.
+ */
+async function repositoryOwner(root: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  // Every cluster's config, not only those checked; one that does not load is another command's business.
+  for (const name of await listClusters(root)) {
+    const owner = (await loadClusterConfig(root, name).catch(() => undefined))?.config.forge.github?.owner;
+    if (owner) return owner;
+  }
+  const fromActions = env.GITHUB_REPOSITORY?.split("/")[0];
+  if (fromActions) return fromActions;
+  const origin = await simpleGit(root)
+    .remote(["get-url", "origin"])
+    .catch(() => undefined);
+  return origin ? gitHubOwnerOf(origin) : undefined;
+}
+
+/** Organizations whose `@org/<team>` handles CODEOWNERS uses for these teams: what --owner likely is. */
+function ownersNamedFor(codeowners: string | undefined, teams: readonly string[]): string[] {
+  const orgs = new Set<string>();
+  for (const [, org, team] of (codeowners ?? "").matchAll(/@([\w.-]+)\/([\w.-]+)/g)) {
+    if (org && team && teams.includes(team)) orgs.add(org);
+  }
+  return [...orgs].sort();
+}
+
 /** The finding for teams whose organization kopt cannot know. */
-function unknownOwner(loaded: LoadedConfig, file: string, roles: readonly Role[]): CodeownersCheckFinding {
+function unknownOwner(
+  loaded: LoadedConfig,
+  file: string,
+  roles: readonly Role[],
+  codeowners: { file: string; text: string | undefined },
+): CodeownersCheckFinding {
   const { approval } = loaded.config.policy;
   const teams = roles.map((r) => (approval[r] as { team: string }).team);
   const fields = roles.map((r) => `policy.approval.${r}`);
+  const handles = teams.map((t) => `@<organization>/${t}`);
   const [first] = roles as [Role];
+  const what =
+    roles.length === 1
+      ? `${fields[0]} is the team "${teams[0]}", whose CODEOWNERS handle is ${handles[0]}`
+      : `${fields.join(" and ")} are the teams ${teams.map((t) => `"${t}"`).join(" and ")}, whose CODEOWNERS handles are ${handles.join(" and ")}`;
+  const [named, ...others] = ownersNamedFor(codeowners.text, teams);
+  const guess =
+    named && others.length === 0
+      ? `; ${codeowners.file} names teams of ${named}: if ${named} owns the repository, run \`kopt codeowners check --owner ${named}\``
+      : "";
   return {
     file,
     line: lineOf(loaded.text, ["policy", "approval", first], ["forge"]),
     path: file,
-    problem:
-      roles.length === 1
-        ? `${fields[0]} is the team "${teams[0]}", but the organization owning the repository is unknown (no forge.github.owner), so its CODEOWNERS handle @<org>/${teams[0]} is too`
-        : `${fields.join(" and ")} are the teams ${teams.map((t) => `"${t}"`).join(" and ")}, but the organization owning the repository is unknown (no forge.github.owner), so their CODEOWNERS handles (${teams.map((t) => `@<org>/${t}`).join(", ")}) are too`,
-    fix: "set forge.github.owner (and repo) in kopt.yaml, or pass --owner <org>",
+    problem: `${what}, but kopt cannot tell which organization owns the repository: no kopt.yaml sets forge.github.owner, GITHUB_REPOSITORY is not set, and no git remote "origin" on github.com names it.`,
+    fix: `pass --owner <organization> or set forge.github.owner in kopt.yaml${guess}`,
   };
 }
 
@@ -169,14 +219,15 @@ export async function codeownersCheck(opts: CodeownersCheckOptions): Promise<Cod
     seen.add(key);
     findings.push(f);
   };
+  const fallbackOwner = opts.owner ?? (await repositoryOwner(root, opts.env ?? process.env));
   for (const loaded of configs) {
     const configFile = relative(root, loaded.file).split(sep).join("/");
-    const owner = loaded.config.forge.github?.owner ?? opts.owner;
+    const owner = loaded.config.forge.github?.owner ?? fallbackOwner;
     const roles: Role[] = ["architects", "security"];
     const groups = roles.map((r) => ownerGroup(loaded.config.policy.approval[r], owner));
     const unknown = roles.filter((_, i) => groups[i] === undefined);
     if (unknown.length > 0) {
-      add(unknownOwner(loaded, configFile, unknown));
+      add(unknownOwner(loaded, configFile, unknown, { file: file ?? CODEOWNERS_LOCATIONS[0], text }));
       continue;
     }
     const paths = [...new Set(criticalPaths(loaded, configFile, workflows, codeownersPaths, files))];

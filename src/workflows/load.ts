@@ -108,13 +108,21 @@ export async function loadClusterConfig(root: string, cluster: string): Promise<
   return loaded;
 }
 
-export async function observeSnapshot(file: string, expectCluster?: string): Promise<Observation> {
-  const { snap } = await observeSnapshotFile(file, expectCluster);
+export async function observeSnapshot(
+  file: string,
+  expectCluster?: string,
+  pathHint?: string,
+): Promise<Observation> {
+  const { snap } = await observeSnapshotFile(file, expectCluster, pathHint);
   return { ...observationOf(snap, `snapshot:${file}`), snapshotFile: file };
 }
 
-async function observeSnapshotFile(file: string, expectCluster?: string): Promise<{ snap: ClusterSnapshot }> {
-  const snap = await loadSnapshot(file);
+async function observeSnapshotFile(
+  file: string,
+  expectCluster?: string,
+  pathHint?: string,
+): Promise<{ snap: ClusterSnapshot }> {
+  const snap = await loadSnapshot(file, pathHint);
   if (expectCluster && snap.cluster !== expectCluster) {
     throw new KoptError("snapshot", `snapshot is of cluster "${snap.cluster}", not "${expectCluster}"`, {
       where: { file, field: "cluster" },
@@ -348,16 +356,22 @@ export async function observe(
       },
     );
   }
-  if (flag || !root || !loaded)
-    return observeSnapshot(snapshotPath(root, flag, loaded), loaded?.config.cluster);
+  if (flag || !root || !loaded) {
+    return observeSnapshot(
+      snapshotPath(root, flag, loaded),
+      loaded?.config.cluster,
+      snapshotPathHint(root, flag, loaded),
+    );
+  }
   if (kube) {
     const { snapshot, history, warnings, source } = await captureCluster(root, loaded, opts);
     return { ...observationOf(snapshot, withHistory(source, history), history), warnings };
   }
   const file = snapshotPath(root, flag, loaded);
-  if (!loaded.config.source.prometheus) return observeSnapshot(file, loaded.config.cluster);
+  const hint = snapshotPathHint(root, flag, loaded);
+  if (!loaded.config.source.prometheus) return observeSnapshot(file, loaded.config.cluster, hint);
   // The snapshot's objects with history from Prometheus up to the moment the snapshot was taken.
-  const snap = (await observeSnapshotFile(file, loaded.config.cluster)).snap;
+  const snap = (await observeSnapshotFile(file, loaded.config.cluster, hint)).snap;
   const at = Date.parse(snap.capturedAt) / 1000;
   const history = await readHistory(root, loaded, snap.objects.items, at, opts.prometheusUrl);
   const obs = observationOf(snap, withHistory(`snapshot:${file}`, history.usage), history.usage);
@@ -448,6 +462,17 @@ export function snapshotPath(
   const file = loaded?.config.source.snapshot;
   if (file && root) return join(root, file);
   throw new KoptError("usage", "no snapshot to read", { hint: "pass --snapshot FILE or --cluster NAME" });
+}
+
+/** Where a snapshot path came from and what it is relative to, for a file that is not there. */
+function snapshotPathHint(
+  root: string | undefined,
+  flag: string | undefined,
+  loaded: LoadedConfig | undefined,
+): string {
+  if (flag)
+    return `check --snapshot: a relative path is relative to the current directory (${process.cwd()})`;
+  return `check source.snapshot in ${loaded?.file ?? "kopt.yaml"}: a relative path is relative to the repository root (${root})`;
 }
 
 /** A warning when a resource is forecast to run out within the horizon. */

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decideRightsize, type Proposal } from "../decide/proposals.ts";
+import { KoptError } from "../errors.ts";
 import { PHR_FILE_NAME } from "../formats/phr.ts";
 import { DEFAULT_PRICES, DEFAULT_RIGHTSIZE_POLICY } from "../model/policy.ts";
 import type { Evidence, FieldChange } from "../model/recommendation.ts";
@@ -175,6 +176,19 @@ describe("lintPhrText: broken front matter", () => {
     ]);
   });
 
+  it("lists every schema fault of one front matter, each with its own line", () => {
+    const r = rendered();
+    const text = r.phr
+      .replace("\nstatus: proposed\n", "\nstatus: bogus\n")
+      .replace("\n    pods: 3\n", "\n    pods: -3\n")
+      .replace(/\ntier: (\w+)\n/, "\ntier: $1\napprovedBy: alice\n");
+    expect(lintPhrText(text, r.phrPath).map((f) => [f.line, f.field])).toEqual([
+      [6, "approvedBy"],
+      [lineNumber(text, "status: bogus"), "status"],
+      [lineNumber(text, "    pods: -3"), "evidence[0].pods"],
+    ]);
+  });
+
   it("reports a file without front matter", () => {
     const r = rendered();
     const body = r.phr.slice(r.phr.indexOf("\n---\n") + "\n---\n".length);
@@ -293,16 +307,38 @@ describe("lintPhrs", () => {
     );
   });
 
-  it("finds nothing to check when there is no phr/ folder", async () => {
-    expect(await lintPhrs(root)).toEqual({ checked: 0, faults: [] });
+  it("without a phr/ folder checks nothing, and warns that it checked nothing", async () => {
+    expect(await lintPhrs(root)).toEqual({
+      checked: 0,
+      faults: [],
+      warnings: [
+        `no phr/ directory in ${root}, so no PHR was checked (PHRs arrive on the base branch when kopt's pull requests are merged)`,
+      ],
+    });
   });
 
   it("lints only the files it is given, reporting one it cannot read", async () => {
     const good = rendered();
     const file = await put(good.phrPath, good.phr);
     await put("phr/prod-eu/2026-11-20-0badc0de-broken.md", "no front matter\n");
-    const missing = join(root, "phr/prod-eu/2026-11-21-12345678-gone.md");
-    const result = await lintPhrs(root, [file, missing]);
-    expect(result).toEqual({ checked: 2, faults: [{ file: shown(missing), message: "cannot read file" }] });
+    const folder = join(root, "phr/prod-eu");
+    const result = await lintPhrs(root, [file, folder]);
+    expect(result).toEqual({
+      checked: 2,
+      faults: [{ file: shown(folder), message: "cannot read file (EISDIR)" }],
+      warnings: [],
+    });
+  });
+
+  it("rejects files that do not exist, naming each, before linting any", async () => {
+    const good = rendered();
+    const file = await put(good.phrPath, good.phr);
+    const gone = join(root, "phr/prod-eu/2026-11-21-12345678-gone.md");
+    const typo = join(root, "phr/prod-eu/2026-11-20-x.md");
+    const err = await lintPhrs(root, [gone, file, typo]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KoptError);
+    expect((err as KoptError).format()).toBe(
+      `${shown(gone)}: no such file\n  ${shown(typo)}: no such file\n  fix: check the path; with no files, \`kopt phr lint\` checks every PHR under phr/`,
+    );
   });
 });

@@ -1,6 +1,6 @@
 // `kopt phr lint`: every PHR in the repository must parse and follow the format, and its file name
 // must agree with its front matter.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import { KoptError } from "../errors.ts";
 import { PHR_FILE_NAME, PhrFrontMatterSchema } from "../formats/phr.ts";
@@ -24,9 +24,13 @@ export function lintPhrText(text: string, file: string): PhrFault[] {
     front = parseYamlWith("phr", PhrFrontMatterSchema, m[1] ?? "", file, "");
   } catch (err) {
     if (!(err instanceof KoptError)) throw err;
-    // +1: the front matter starts on the line after the opening ---.
-    const line = err.where.line === undefined ? undefined : err.where.line + 1;
-    return [{ file, line, field: err.where.field, message: err.message }];
+    // Every schema fault, not only the first; +1: the front matter starts on the line after the opening ---.
+    return err.problems.map(({ where, message }) => ({
+      file,
+      line: where.line === undefined ? undefined : where.line + 1,
+      field: where.field,
+      message,
+    }));
   }
   const faults: PhrFault[] = [];
   const name = PHR_FILE_NAME.exec(basename(file));
@@ -63,18 +67,46 @@ async function listMarkdown(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Lints the given files, or every PHR under <root>/phr. */
+/** Explicit files must exist: a mistyped path is bad input, not a PHR with a fault. */
+async function checkExist(files: readonly string[]): Promise<void> {
+  const missing: string[] = [];
+  for (const f of files) if (!(await stat(f).catch(() => undefined))) missing.push(f);
+  if (missing.length === 0) return;
+  throw KoptError.of(
+    "usage",
+    missing.map((f) => ({ where: { file: relative(process.cwd(), f) || f }, message: "no such file" })),
+    "check the path; with no files, `kopt phr lint` checks every PHR under phr/",
+  );
+}
+
+/**
+ * Lints the given files, or every PHR under <root>/phr. A repository without phr/ is not an error (it has
+ * none until a kopt pull request is merged), but nothing was checked, and a warning says so.
+ */
 export async function lintPhrs(
   root: string,
   files?: readonly string[],
-): Promise<{ checked: number; faults: PhrFault[] }> {
-  const paths = files && files.length > 0 ? [...files] : await listMarkdown(join(root, "phr"));
+): Promise<{ checked: number; faults: PhrFault[]; warnings: string[] }> {
+  const warnings: string[] = [];
+  let paths: string[];
+  if (files && files.length > 0) {
+    await checkExist(files);
+    paths = [...files];
+  } else {
+    const dir = join(root, "phr");
+    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
+      warnings.push(
+        `no phr/ directory in ${root}, so no PHR was checked (PHRs arrive on the base branch when kopt's pull requests are merged)`,
+      );
+    }
+    paths = await listMarkdown(dir);
+  }
   const faults: PhrFault[] = [];
   for (const path of paths) {
-    const text = await readFile(path, "utf8").catch(() => undefined);
+    const text = await readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => err);
     const shown = relative(process.cwd(), path) || path;
-    if (text === undefined) faults.push({ file: shown, message: "cannot read file" });
+    if (typeof text !== "string") faults.push({ file: shown, message: `cannot read file (${text.code})` });
     else faults.push(...lintPhrText(text, shown));
   }
-  return { checked: paths.length, faults };
+  return { checked: paths.length, faults, warnings };
 }

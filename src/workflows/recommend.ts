@@ -4,7 +4,7 @@ import { analyzeWorkloads } from "../analyze/findings.ts";
 import type { HpaRecommendation } from "../analyze/hpa.ts";
 import type { OomRecommendation } from "../analyze/oom.ts";
 import type { RightsizeResult } from "../model/recommendation.ts";
-import { openRepository } from "../propose/git-repo.ts";
+import { readRoot } from "../propose/git-repo.ts";
 import {
   capacityWarnings,
   checkMappedWorkloads,
@@ -44,9 +44,9 @@ export interface RecommendOutcome extends RightsizeResult {
 export async function recommend(opts: RecommendOptions): Promise<RecommendOutcome> {
   let loaded: LoadedConfig | undefined;
   let root: string | undefined;
-  // A bare --snapshot needs no repository and no config: default policy.
+  // A bare --snapshot needs no repository and no config: default policy. A config needs no git either.
   if (opts.cluster || !opts.snapshot) {
-    root = (await openRepository(opts.repoDir)).root;
+    root = await readRoot(opts.repoDir);
     loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
   }
   const obs = await observe(root, opts.snapshot, loaded, {

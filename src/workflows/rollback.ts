@@ -17,6 +17,8 @@ import {
   commitAdding,
   type GitRepo,
   gitEnv,
+  gitWrite,
+  gitWriteError,
   KOPT_AUTHOR,
   openRepository,
   resolveRef,
@@ -291,23 +293,25 @@ async function revertCommit(
     GIT_AUTHOR_DATE: c.date,
     GIT_COMMITTER_DATE: c.date,
   };
-  await repo.git.raw(["worktree", "add", "--quiet", "--detach", dir, base]);
+  await gitWrite(repo.git, repo.root, ["worktree", "add", "--quiet", "--detach", dir, base]);
   try {
     const git = simpleGit(dir).env(gitEnv(identity));
     const parents = (await git.raw(["rev-list", "--parents", "-n", "1", merge])).trim().split(" ").length - 1;
     const args = ["revert", "--no-commit", ...(parents > 1 ? ["-m", "1"] : []), merge];
     try {
       await git.raw(args);
-    } catch {
+    } catch (err) {
       const conflicted = (await git.raw(["diff", "--name-only", "--diff-filter=U"]))
         .trim()
         .split("\n")
         .filter(Boolean);
+      // No conflicted file: git could not write (permissions, disk), which is not a conflict.
+      if (conflicted.length === 0) throw gitWriteError(repo.root, args, err);
       const real = conflicted.filter((f) => !f.startsWith("phr/"));
-      if (real.length > 0 || conflicted.length === 0) {
+      if (real.length > 0) {
         throw new KoptError(
           "forge",
-          `the revert of ${merge.slice(0, 7)} conflicts with later changes in ${real.join(", ") || "the repository"}`,
+          `the revert of ${merge.slice(0, 7)} conflicts with later changes in ${real.join(", ")}`,
           {
             hint: `a later change edited the same lines: revert by hand (git revert ${parents > 1 ? "-m 1 " : ""}${merge.slice(0, 7)}, resolve, open a pull request), or let kopt plan propose the values again`,
           },
@@ -320,9 +324,9 @@ async function revertCommit(
       const path = join(dir, f.path);
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, f.content);
-      await git.raw(["add", "--", f.path]);
+      await gitWrite(git, repo.root, ["add", "--", f.path]);
     }
-    await git.raw(["commit", "--quiet", "--no-verify", "-m", c.message]);
+    await gitWrite(git, repo.root, ["commit", "--quiet", "--no-verify", "-m", c.message]);
     return (await git.raw(["rev-parse", "HEAD"])).trim();
   } finally {
     await repo.git.raw(["worktree", "remove", "--force", dir]).catch(() => undefined);

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { KoptError } from "../errors.ts";
 import { usageToSnapshot } from "../observe/usage-series.ts";
-import { openRepository } from "../propose/git-repo.ts";
+import { readRoot } from "../propose/git-repo.ts";
 import { captureCluster, loadClusterConfig, resolveClusterName } from "./load.ts";
 
 const gzipAsync = promisify(gzip);
@@ -86,7 +86,7 @@ export async function writeAtomically(file: string, data: Uint8Array): Promise<v
 export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> {
   const file = resolve(opts.out);
   await checkTarget(file);
-  const { root } = await openRepository(opts.repoDir);
+  const root = await readRoot(opts.repoDir);
   const loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
   const captured = await captureCluster(root, loaded, { now: opts.now, prometheusUrl: opts.prometheusUrl });
   const { raw, snapshot: snap, history, warnings, source, requests, prometheusRequests } = captured;

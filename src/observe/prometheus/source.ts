@@ -2,8 +2,17 @@
 // namespace (split where a range would pass Prometheus's points limit), run a few at a time, and merged
 // into the snapshot's `usage`. Requests: O(namespaces), whatever the number of containers.
 
+import { KoptError } from "../../errors.ts";
 import type { UsageKind } from "../../formats/snapshot.ts";
-import { fromPromMatrix, type LabeledSeries, mergeSeries, type UsageSeries } from "../usage-series.ts";
+import { MAX_CONTAINER_CPU_CORES, MAX_CONTAINER_MEMORY_BYTES } from "../../model/bounds.ts";
+import {
+  fromPromMatrix,
+  type LabeledSeries,
+  mergeSeries,
+  outOfBounds,
+  sampleText,
+  type UsageSeries,
+} from "../usage-series.ts";
 import type { PrometheusClient } from "./client.ts";
 import { namespaceQueries, type QuerySpec, splitRange } from "./queries.ts";
 
@@ -37,6 +46,32 @@ async function pooled<T>(tasks: readonly (() => Promise<T>)[], limit: number): P
   return results;
 }
 
+/** CPU and memory usage must be believable for one container (model/bounds.ts), or the run stops here. */
+function checkBounds(
+  resource: "cpu" | "memory",
+  series: readonly LabeledSeries[],
+  query: string,
+  opts: UsageReadOptions,
+): void {
+  const bad = outOfBounds(resource, series);
+  if (bad.length === 0) return;
+  const metric = resource === "cpu" ? opts.metrics.cpu : opts.metrics.memory;
+  const problems = bad.map((b) => {
+    const labels = Object.entries(b.metric).map(([k, v]) => `${k}="${v}"`);
+    const at = new Date(b.time * 1000).toISOString().replace(".000Z", "Z");
+    const more = b.more > 0 ? ` and ${b.more} more sample(s) of this series` : "";
+    return {
+      where: { file: `Prometheus at ${opts.client.displayUrl}`, field: `${resource}{${labels.join(", ")}}` },
+      message: `${b.problem} (got ${sampleText(b.value)} at ${at}${more})`,
+    };
+  });
+  throw KoptError.of(
+    "prometheus",
+    problems,
+    `kopt reads ${resource === "cpu" ? "CPU in cores (the rate of a seconds counter)" : "memory in bytes"} per container, at most ${resource === "cpu" ? `${MAX_CONTAINER_CPU_CORES} cores` : `${MAX_CONTAINER_MEMORY_BYTES / 2 ** 40}Ti`}: check source.prometheus.metrics.${resource} (${metric}) and its exporter; query: ${query}`,
+  );
+}
+
 export async function readUsage(opts: UsageReadOptions): Promise<UsageSeries> {
   const start = opts.end - Math.floor(opts.historySeconds / opts.stepSeconds) * opts.stepSeconds;
   const ranges = splitRange(start, opts.end, opts.stepSeconds);
@@ -48,10 +83,11 @@ export async function readUsage(opts: UsageReadOptions): Promise<UsageSeries> {
   }
   // Each answer becomes compact series at once, so only the answers in flight exist as parsed JSON.
   const answers = await pooled(
-    jobs.map(
-      (j) => async () =>
-        fromPromMatrix(await opts.client.queryRange(j.query, j.start, j.end, opts.stepSeconds)),
-    ),
+    jobs.map((j) => async () => {
+      const series = fromPromMatrix(await opts.client.queryRange(j.query, j.start, j.end, opts.stepSeconds));
+      if (j.kind === "cpu" || j.kind === "memory") checkBounds(j.kind, series, j.query, opts);
+      return series;
+    }),
     opts.concurrency,
   );
   const byKind = new Map<UsageKind, LabeledSeries[][]>();

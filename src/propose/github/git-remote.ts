@@ -3,7 +3,7 @@
 // environment (GIT_CONFIG_*), so it is in no URL, no argv and no config file.
 import { simpleGit } from "simple-git";
 import { KoptError } from "../../errors.ts";
-import { type GitRepo, gitEnv, resolveRef } from "../git-repo.ts";
+import { type GitRepo, gitEnv, gitWrite, resolveRef } from "../git-repo.ts";
 
 /** Where fetched remote branches live in the local repository: never a branch a user works on. */
 export const REMOTE_REFS = "refs/kopt/remote";
@@ -108,8 +108,6 @@ export async function pushBranch(
       url,
       `${sha}:refs/heads/${branch}`,
     ]);
-    await git.raw(["update-ref", `${REMOTE_REFS}/${branch}`, sha]);
-    return true;
   } catch (e) {
     const message = cleanGitMessage(e, token);
     // A lease that failed, or a concurrent push to the same ref that won the lock.
@@ -121,6 +119,9 @@ export async function pushBranch(
       return false;
     throw gitFailure("push to", url, e, token);
   }
+  // Outside the push's try: a local ref kopt cannot write is not a lost lease.
+  await gitWrite(git, repo.root, ["update-ref", `${REMOTE_REFS}/${branch}`, sha]);
+  return true;
 }
 
 /** Deletes a remote branch (after kopt closed its pull request); a branch already gone is fine. */
