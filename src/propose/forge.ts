@@ -55,8 +55,8 @@ export interface Forge {
   readonly baseBranch: string;
   /** Content of a file on the base branch, or undefined when it does not exist there. */
   readBase(path: string): Promise<string | undefined>;
-  /** Refuses (with a KoptError) when local state would make writing unsafe. */
-  checkWritable(paths: readonly string[], branches: readonly string[]): Promise<void>;
+  /** Refuses (with a KoptError) when local state would make writing these files and changes unsafe. */
+  checkWritable(paths: readonly string[], changes: readonly ChangeRequest[]): Promise<void>;
   /** What upsert would do, without writing anything. */
   preview(change: ChangeRequest): Promise<UpsertResult>;
   /** Creates or updates the branch and its pull request; idempotent on unchanged input. */
