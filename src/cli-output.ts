@@ -4,7 +4,7 @@ import type { CapacityFinding } from "./analyze/capacity.ts";
 import { describeMemory, formatCpu, formatMemory } from "./model/quantity.ts";
 import type { Recommendation, Skipped } from "./model/recommendation.ts";
 import type { Resources, WorkloadRef } from "./model/types.ts";
-import { workloadLabel } from "./model/types.ts";
+import { workloadKey, workloadLabel } from "./model/types.ts";
 import { evidenceRecord, formatMoney, oomEvidenceRecord } from "./propose/render.ts";
 import type { PlanOutcome } from "./workflows/plan.ts";
 import type { RecommendOutcome } from "./workflows/recommend.ts";
@@ -104,8 +104,14 @@ export function recommendTable(out: RecommendOutcome): string {
       formatMemory(Math.round(r.evidence.memory.p95 / 2 ** 20) * 2 ** 20),
     ]);
   }
-  if (out.recommendations.length === 0) lines.push("No recommendations.");
-  else
+  if (out.recommendations.length === 0) {
+    const skipped = skippedGroups(out.skipped).length;
+    lines.push(
+      skipped > 0
+        ? `No recommendations: no container could be sized (${skipped} skipped, see below).`
+        : "No recommendations.",
+    );
+  } else
     lines.push(
       table(rows),
       "",
@@ -129,13 +135,48 @@ export function recommendTable(out: RecommendOutcome): string {
   return lines.join("\n");
 }
 
-function skippedLines(
-  skipped: readonly { workload: WorkloadRef; container: string; reason: string }[],
-): string[] {
-  return [
-    `Skipped (${skipped.length}):`,
-    ...skipped.map((s) => `  ${workloadLabel(s.workload)}/${s.container}: ${s.reason}`),
-  ];
+interface SkippedGroup {
+  workload: WorkloadRef;
+  containers: string[];
+  reason: string;
+}
+
+/** Skipped containers by workload and reason: a workload whose containers share one cause is one line. */
+function skippedGroups(skipped: readonly Skipped[]): SkippedGroup[] {
+  const groups = new Map<string, SkippedGroup>();
+  for (const s of skipped) {
+    const key = `${workloadKey(s.workload)}|${s.reason}`;
+    const group = groups.get(key);
+    if (!group) groups.set(key, { workload: s.workload, containers: [s.container], reason: s.reason });
+    else if (!group.containers.includes(s.container)) group.containers.push(s.container);
+  }
+  return [...groups.values()];
+}
+
+function skippedLines(skipped: readonly Skipped[]): string[] {
+  const groups = skippedGroups(skipped);
+  const who = (g: SkippedGroup) =>
+    g.containers.length === 1
+      ? `${workloadLabel(g.workload)}/${g.containers[0]}`
+      : `${workloadLabel(g.workload)} (containers ${g.containers.join(", ")})`;
+  return [`Skipped (${groups.length}):`, ...groups.map((g) => `  ${who(g)}: ${g.reason}`)];
+}
+
+/** Why a run proposes nothing: "nothing needs to change" only when something was analyzed and found right. */
+function noProposalsLine(out: PlanOutcome): string {
+  const skipped = skippedGroups(out.skipped).length;
+  if (out.heldBack.length > 0) {
+    const counts = [`${out.heldBack.length} held back`, ...(skipped > 0 ? [`${skipped} skipped`] : [])];
+    return `No proposals: ${counts.join(", ")} (see below).`;
+  }
+  if (out.unchanged.length === 0) {
+    return skipped > 0
+      ? `No proposals: no workload could be analyzed (${skipped} skipped, see below).`
+      : "No proposals: no workloads to analyze.";
+  }
+  return skipped > 0
+    ? `No proposals: nothing needs to change in what could be analyzed (${skipped} skipped, see below).`
+    : "No proposals: nothing needs to change.";
 }
 
 export function planText(out: PlanOutcome): string {
@@ -144,7 +185,7 @@ export function planText(out: PlanOutcome): string {
     `kopt plan · cluster ${out.cluster} · ${out.source} · observed ${new Date(out.observedAt * 1000).toISOString()}${out.dryRun ? " · dry run: nothing written" : ""}`,
     "",
   ];
-  if (out.proposals.length === 0) lines.push("No proposals: nothing needs to change.");
+  if (out.proposals.length === 0) lines.push(noProposalsLine(out));
   else lines.push(`Proposals (${out.proposals.length}):`);
   let delta = 0;
   for (const p of out.proposals) {

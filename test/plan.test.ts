@@ -316,3 +316,59 @@ describe("kopt plan and branches checked out in a worktree", () => {
     expect(status["kopt/demo/todo/frontend/rightsize"]).toBe("unchanged");
   });
 });
+
+describe("kopt plan on a cluster without usage history (a live source with no source.prometheus)", () => {
+  /** The demo's objects with no usage, no OOM kill, and a second container in the backend. */
+  function noHistorySnapshot(): string {
+    const snap = JSON.parse(
+      gunzipSync(readFileSync(join(repo.dir, "clusters/demo/snapshot.json.gz"))).toString(),
+    );
+    snap.usage = { cpu: { resultType: "matrix", result: [] }, memory: { resultType: "matrix", result: [] } };
+    for (const o of snap.objects.items) {
+      for (const s of o.kind === "Pod" ? (o.status.containerStatuses ?? []) : []) s.lastState = {};
+      if (o.kind === "Deployment" && o.metadata.name === "backend")
+        o.spec.template.spec.containers.push({
+          name: "proxy",
+          image: "envoy:1.30",
+          resources: { requests: { cpu: "50m", memory: "64Mi" } },
+        });
+    }
+    const file = join(repo.dir, "no-history.json");
+    writeFileSync(file, JSON.stringify(snap));
+    return file;
+  }
+
+  it("says no workload could be analyzed, not that nothing needs to change, and lists each workload once", async () => {
+    const file = noHistorySnapshot();
+    const r = await kopt("--repo", repo.dir, "plan", "--cluster", "demo", "--snapshot", file, "--dry-run");
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("nothing needs to change");
+    expect(r.stdout.slice(r.stdout.indexOf("\n\n") + 2).trimEnd()).toBe(
+      [
+        "No proposals: no workload could be analyzed (6 skipped, see below).",
+        "",
+        "Skipped (6):",
+        "  kube-system/node-exporter/node-exporter: no usage data",
+        "  todo/backend (containers backend, proxy): no usage data",
+        "  todo/frontend/frontend: no usage data",
+        "  todo/notifier/notifier: no usage data",
+        "  todo/worker/worker: no usage data",
+        "  todo/postgres/postgres: no usage data",
+      ].join("\n"),
+    );
+  });
+
+  it("lists every skipped container once in JSON, both of the backend's too", async () => {
+    const out = await planJson("--snapshot", noHistorySnapshot(), "--dry-run");
+    expect(out.proposals).toEqual([]);
+    expect(out.skipped.map((s) => `${s.workload.name}/${s.container}: ${s.reason}`)).toEqual([
+      "node-exporter/node-exporter: no usage data",
+      "backend/backend: no usage data",
+      "backend/proxy: no usage data",
+      "frontend/frontend: no usage data",
+      "notifier/notifier: no usage data",
+      "worker/worker: no usage data",
+      "postgres/postgres: no usage data",
+    ]);
+  });
+});
