@@ -5,7 +5,7 @@ import { describeMemory, formatCpu, formatMemory } from "./model/quantity.ts";
 import type { Recommendation, Skipped } from "./model/recommendation.ts";
 import type { Resources, WorkloadRef } from "./model/types.ts";
 import { workloadKey, workloadLabel } from "./model/types.ts";
-import { evidenceRecord, formatMoney, oomEvidenceRecord } from "./propose/render.ts";
+import { evidenceRecord, formatMoney, isoTime, oomEvidenceRecord } from "./propose/render.ts";
 import type { PlanOutcome } from "./workflows/plan.ts";
 import type { RecommendOutcome } from "./workflows/recommend.ts";
 import type { SnapshotOutcome } from "./workflows/snapshot.ts";
@@ -24,10 +24,15 @@ function fieldText(field: string, v: number | null): string {
   return field.endsWith("cpu") ? formatCpu(v) : formatMemory(v);
 }
 
+/** `kopt plan --output json`: the outcome, with its time in RFC 3339 like every time kopt prints. */
+export function planJson(out: PlanOutcome) {
+  return { ...out, observedAt: isoTime(out.observedAt) };
+}
+
 export function recommendJson(out: RecommendOutcome) {
   return {
     cluster: out.cluster,
-    observedAt: new Date(out.observedAt * 1000).toISOString(),
+    observedAt: isoTime(out.observedAt),
     source: out.source,
     warnings: out.warnings,
     recommendations: out.recommendations.map((r: Recommendation) => ({
@@ -80,7 +85,7 @@ const arrow = (field: string, from: number | null, to: number | null, changed: b
 
 export function recommendTable(out: RecommendOutcome): string {
   const lines = [
-    `kopt recommend · cluster ${out.cluster} · observed ${new Date(out.observedAt * 1000).toISOString()} · ${out.source}`,
+    `kopt recommend · cluster ${out.cluster} · observed ${isoTime(out.observedAt)} · ${out.source}`,
     "",
   ];
   const rows = [
@@ -182,7 +187,7 @@ function noProposalsLine(out: PlanOutcome): string {
 export function planText(out: PlanOutcome): string {
   const verb = out.dryRun ? "would be " : "";
   const lines = [
-    `kopt plan · cluster ${out.cluster} · ${out.source} · observed ${new Date(out.observedAt * 1000).toISOString()}${out.dryRun ? " · dry run: nothing written" : ""}`,
+    `kopt plan · cluster ${out.cluster} · ${out.source} · observed ${isoTime(out.observedAt)}${out.dryRun ? " · dry run: nothing written" : ""}`,
     "",
   ];
   if (out.proposals.length === 0) lines.push(noProposalsLine(out));
