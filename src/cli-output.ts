@@ -3,9 +3,9 @@
 import type { CapacityFinding } from "./analyze/capacity.ts";
 import { describeMemory, formatCpu, formatMemory } from "./model/quantity.ts";
 import type { Recommendation, Skipped } from "./model/recommendation.ts";
-import type { Resources } from "./model/types.ts";
-import { workloadLabel } from "./model/types.ts";
-import { evidenceRecord, formatMoney, oomEvidenceRecord } from "./propose/render.ts";
+import type { Resources, WorkloadRef } from "./model/types.ts";
+import { workloadKey, workloadLabel } from "./model/types.ts";
+import { evidenceRecord, formatMoney, isoTime, oomEvidenceRecord } from "./propose/render.ts";
 import type { PlanOutcome } from "./workflows/plan.ts";
 import type { RecommendOutcome } from "./workflows/recommend.ts";
 import type { SnapshotOutcome } from "./workflows/snapshot.ts";
@@ -24,10 +24,15 @@ function fieldText(field: string, v: number | null): string {
   return field.endsWith("cpu") ? formatCpu(v) : formatMemory(v);
 }
 
+/** `kopt plan --output json`: the outcome, with its time in RFC 3339 like every time kopt prints. */
+export function planJson(out: PlanOutcome) {
+  return { ...out, observedAt: isoTime(out.observedAt) };
+}
+
 export function recommendJson(out: RecommendOutcome) {
   return {
     cluster: out.cluster,
-    observedAt: new Date(out.observedAt * 1000).toISOString(),
+    observedAt: isoTime(out.observedAt),
     source: out.source,
     warnings: out.warnings,
     recommendations: out.recommendations.map((r: Recommendation) => ({
@@ -80,7 +85,7 @@ const arrow = (field: string, from: number | null, to: number | null, changed: b
 
 export function recommendTable(out: RecommendOutcome): string {
   const lines = [
-    `kopt recommend · cluster ${out.cluster} · observed ${new Date(out.observedAt * 1000).toISOString()} · ${out.source}`,
+    `kopt recommend · cluster ${out.cluster} · observed ${isoTime(out.observedAt)} · ${out.source}`,
     "",
   ];
   const rows = [
@@ -104,8 +109,14 @@ export function recommendTable(out: RecommendOutcome): string {
       formatMemory(Math.round(r.evidence.memory.p95 / 2 ** 20) * 2 ** 20),
     ]);
   }
-  if (out.recommendations.length === 0) lines.push("No recommendations.");
-  else
+  if (out.recommendations.length === 0) {
+    const skipped = skippedGroups(out.skipped).length;
+    lines.push(
+      skipped > 0
+        ? `No recommendations: no container could be sized (${skipped} skipped, see below).`
+        : "No recommendations.",
+    );
+  } else
     lines.push(
       table(rows),
       "",
@@ -129,23 +140,62 @@ export function recommendTable(out: RecommendOutcome): string {
   return lines.join("\n");
 }
 
+interface SkippedGroup {
+  workload: WorkloadRef;
+  containers: string[];
+  reason: string;
+  fix?: string;
+}
+
+/** Skipped containers by workload and reason: a workload whose containers share one cause is one line. */
+function skippedGroups(skipped: readonly Skipped[]): SkippedGroup[] {
+  const groups = new Map<string, SkippedGroup>();
+  for (const s of skipped) {
+    const key = `${workloadKey(s.workload)}|${s.reason}`;
+    const group = groups.get(key);
+    if (!group)
+      groups.set(key, { workload: s.workload, containers: [s.container], reason: s.reason, fix: s.fix });
+    else if (!group.containers.includes(s.container)) group.containers.push(s.container);
+  }
+  return [...groups.values()];
+}
+
 function skippedLines(skipped: readonly Skipped[]): string[] {
+  const groups = skippedGroups(skipped);
+  const who = (g: SkippedGroup) =>
+    g.containers.length === 1
+      ? `${workloadLabel(g.workload)}/${g.containers[0]}`
+      : `${workloadLabel(g.workload)} (containers ${g.containers.join(", ")})`;
   return [
-    `Skipped (${skipped.length}):`,
-    ...skipped.flatMap((s) => [
-      `  ${workloadLabel(s.workload)}/${s.container}: ${s.reason}`,
-      ...(s.fix ? [`    fix: ${s.fix}`] : []),
-    ]),
+    `Skipped (${groups.length}):`,
+    ...groups.flatMap((g) => [`  ${who(g)}: ${g.reason}`, ...(g.fix ? [`    fix: ${g.fix}`] : [])]),
   ];
+}
+
+/** Why a run proposes nothing: "nothing needs to change" only when something was analyzed and found right. */
+function noProposalsLine(out: PlanOutcome): string {
+  const skipped = skippedGroups(out.skipped).length;
+  if (out.heldBack.length > 0) {
+    const counts = [`${out.heldBack.length} held back`, ...(skipped > 0 ? [`${skipped} skipped`] : [])];
+    return `No proposals: ${counts.join(", ")} (see below).`;
+  }
+  if (out.unchanged.length === 0) {
+    return skipped > 0
+      ? `No proposals: no workload could be analyzed (${skipped} skipped, see below).`
+      : "No proposals: no workloads to analyze.";
+  }
+  return skipped > 0
+    ? `No proposals: nothing needs to change in what could be analyzed (${skipped} skipped, see below).`
+    : "No proposals: nothing needs to change.";
 }
 
 export function planText(out: PlanOutcome): string {
   const verb = out.dryRun ? "would be " : "";
   const lines = [
-    `kopt plan · cluster ${out.cluster} · ${out.source} · observed ${new Date(out.observedAt * 1000).toISOString()}${out.dryRun ? " · dry run: nothing written" : ""}`,
+    `kopt plan · cluster ${out.cluster} · ${out.source} · observed ${isoTime(out.observedAt)}${out.dryRun ? " · dry run: nothing written" : ""}`,
     "",
   ];
-  if (out.proposals.length === 0) lines.push("No proposals: nothing needs to change.");
+  if (out.proposals.length === 0) lines.push(noProposalsLine(out));
   else lines.push(`Proposals (${out.proposals.length}):`);
   let delta = 0;
   for (const p of out.proposals) {

@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { z } from "zod";
-import { planText, recommendJson, recommendTable, snapshotText } from "./cli-output.ts";
+import { planJson, planText, recommendJson, recommendTable, snapshotText } from "./cli-output.ts";
 import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
 import { formatPath, KoptError } from "./errors.ts";
 import { ClusterConfigSchema } from "./formats/config.ts";
@@ -97,7 +97,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
         prometheusUrl: prometheusUrl(o.prometheusUrl),
       });
       warn(result.warnings);
-      out(o.output === "json" ? `${JSON.stringify(result, null, 2)}\n` : `${planText(result)}\n`);
+      out(o.output === "json" ? `${JSON.stringify(planJson(result), null, 2)}\n` : `${planText(result)}\n`);
     });
 
   program

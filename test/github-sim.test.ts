@@ -667,19 +667,30 @@ describe("github-sim: git smart HTTP", () => {
     const h = await harness();
     const clone = tempDir("github-sim-http-");
     expect((await gitHttp(clone, gitEnv(TOKEN), "clone", "-q", h.sim.gitUrl, ".")).code).toBe(0);
-    // Many local commits make git send many "have" lines, a request body large enough to gzip.
-    for (let i = 0; i < 60; i++) git(clone, "commit", "-q", "--allow-empty", "-m", `local ${i}`);
-    const sha = h.pushBranch("kopt/other");
-    const fetched = await gitHttp(
-      clone,
-      { ...gitEnv(TOKEN), GIT_TRACE_CURL: "1", GIT_TRACE_CURL_NO_DATA: "1" },
-      "fetch",
-      "origin",
-      "kopt/other",
+    // git (remote-curl.c, post_rpc) gzips a fetch request whose body is over 1024 bytes (and fits
+    // http.postBuffer). Every protocol v2 fetch request repeats all "want" lines, 50 bytes each, so
+    // 30 new branches make even the first request ~1.7 KB. "have" lines would not do: the first
+    // request carries at most 16 (800 bytes), and a second round happens only when the server has
+    // not yet found a common commit, which depends on commit dates.
+    git(h.work, "checkout", "-q", "-B", "many", "origin/main");
+    const tips: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      git(h.work, "commit", "-q", "--allow-empty", "-m", `many ${i}`);
+      tips.push(git(h.work, "rev-parse", "HEAD"));
+      git(h.work, "branch", "-q", `kopt/many/${i}`);
+    }
+    git(h.work, "push", "-q", "origin", "refs/heads/kopt/many/*:refs/heads/kopt/many/*");
+
+    const fetched = await gitHttp(clone, gitEnv(TOKEN), "fetch", "-q", "origin");
+    expect(fetched).toMatchObject({ code: 0, stderr: "" });
+    const fetches = h.sim.requests.filter(
+      (r) => r.git && r.method === "POST" && r.path.endsWith("/git-upload-pack"),
     );
-    expect(fetched.code).toBe(0);
-    expect(fetched.stderr).toMatch(/Content-Encoding: gzip/i);
-    expect(git(clone, "rev-parse", "FETCH_HEAD")).toBe(sha);
+    // The fetch request arrived gzipped, and http-backend (told so) answered it.
+    expect(fetches.map((r) => [r.contentEncoding, r.status])).toContainEqual(["gzip", 200]);
+    tips.forEach((sha, i) => {
+      expect(git(clone, "rev-parse", `refs/remotes/origin/kopt/many/${i}`)).toBe(sha);
+    });
   });
 });
 

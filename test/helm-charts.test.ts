@@ -101,6 +101,44 @@ function containerOf(deployment: Obj): Obj {
   return container;
 }
 
+describe("the schema check the rendered objects go through", () => {
+  // kubernetes-models is pinned to 4.x (5.x needs Node 22): it must still reject what a bad values edit renders.
+  it("rejects a bad CPU quantity, a non-integer maxReplicas and a rule without verbs", () => {
+    const docs = [
+      [
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata: { name: web }",
+        "spec:",
+        "  selector: { matchLabels: { app: web } }",
+        "  template:",
+        "    metadata: { labels: { app: web } }",
+        "    spec:",
+        "      containers:",
+        "        - { name: web, image: 'web:1', resources: { requests: { cpu: 1 core } } }",
+      ],
+      [
+        "apiVersion: autoscaling/v2",
+        "kind: HorizontalPodAutoscaler",
+        "metadata: { name: web }",
+        "spec: { scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: web }, maxReplicas: '8' }",
+      ],
+      [
+        "apiVersion: rbac.authorization.k8s.io/v1",
+        "kind: ClusterRole",
+        "metadata: { name: reader }",
+        "rules: [{ apiGroups: [''], resources: [pods] }]",
+      ],
+    ];
+    const { problems } = problemsOf(docs.map((lines) => lines.join("\n")).join("\n---\n"));
+    expect(problems).toEqual([
+      expect.stringMatching(/^Deployment\/web: .*cpu must match format "quantity"/),
+      expect.stringMatching(/^HorizontalPodAutoscaler\/web: .*maxReplicas must be integer/),
+      expect.stringMatching(/^ClusterRole\/reader: .*must have required property verbs/),
+    ]);
+  });
+});
+
 describe("findHelm and skipWithoutHelm", () => {
   it("find helm on PATH or in .tools/bin, skip without it on a developer machine, and fail on CI", () => {
     const saved = { PATH: process.env.PATH, CI: process.env.CI };

@@ -1,5 +1,6 @@
 // `kopt plan` end to end on the demo: real git, the committed demo snapshot, the local forge.
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -238,5 +239,136 @@ describe("kopt plan on the demo cluster", () => {
     expect(out.capacity).toEqual(all.capacity);
     expect(out.capacity.map((c) => c.resource)).toEqual(["cpu", "memory"]);
     expect(out.capacity[0]?.requested).toBeCloseTo(4.3, 9);
+  });
+});
+
+describe("kopt plan and branches checked out in a worktree", () => {
+  const BRANCH = "kopt/demo/todo/backend/rightsize";
+  let worktreeParent: string;
+  beforeEach(() => {
+    worktreeParent = mkdtempSync(join(tmpdir(), "kopt-worktree-"));
+  });
+  afterEach(() => rmSync(worktreeParent, { recursive: true, force: true }));
+
+  /** A newer commit on main: every proposal branch must be rebuilt on it. */
+  function commitOnMain() {
+    const file = join(repo.dir, "clusters/demo/values.yaml");
+    writeFileSync(file, `${readFileSync(file, "utf8")}# reviewed\n`);
+    git(repo.dir, "commit", "-qam", "values: a note");
+  }
+
+  it("refuses, writing nothing, when a linked worktree has a branch kopt would update checked out", async () => {
+    await planJson();
+    const wt = join(worktreeParent, "review");
+    git(repo.dir, "worktree", "add", "-q", wt, BRANCH);
+    const head = git(wt, "rev-parse", "HEAD");
+    commitOnMain();
+    const before = repoState(repo.dir);
+
+    const r = await kopt("--repo", repo.dir, "plan", "--cluster", "demo");
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toEqual([
+      `kopt: error: kopt would rewrite a branch that is checked out: ${BRANCH} in the worktree ${wt}`,
+      `  fix: detach it (git -C ${wt} switch --detach) or remove that worktree (git worktree remove ${wt})`,
+    ]);
+    expect(repoState(repo.dir)).toEqual(before);
+    expect(git(wt, "rev-parse", "HEAD")).toBe(head);
+    expect(git(wt, "status", "--porcelain")).toBe("");
+
+    // The fix the message gives works: the branch is rebuilt on the new main.
+    git(wt, "switch", "-q", "--detach");
+    const after = byName(await planJson()).backend;
+    expect(after?.status).toBe("updated");
+    expect(git(repo.dir, "rev-parse", `${BRANCH}^`)).toBe(git(repo.dir, "rev-parse", "main"));
+  });
+
+  it("refuses when the main worktree has such a branch checked out", async () => {
+    await planJson();
+    commitOnMain();
+    git(repo.dir, "switch", "-q", BRANCH);
+    const before = repoState(repo.dir);
+    const r = await kopt("--repo", repo.dir, "plan", "--cluster", "demo");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`checked out: ${BRANCH} in the main worktree ${repo.dir}\n`);
+    expect(r.stderr).toContain(`  fix: switch to another branch first: git -C ${repo.dir} switch main\n`);
+    expect(repoState(repo.dir)).toEqual(before);
+  });
+
+  it("leaves checked-out branches it would not move alone: unchanged ones, and one a person committed to", async () => {
+    await planJson();
+    git(
+      repo.dir,
+      "worktree",
+      "add",
+      "-q",
+      join(worktreeParent, "review"),
+      "kopt/demo/todo/frontend/rightsize",
+    );
+    git(repo.dir, "switch", "-q", BRANCH);
+    writeFileSync(join(repo.dir, "NOTE.md"), "reviewer's note\n");
+    git(repo.dir, "add", "NOTE.md");
+    git(repo.dir, "commit", "-q", "-m", "reviewer tweak");
+
+    const out = await planJson();
+    const status = Object.fromEntries(out.proposals.map((p) => [p.branch, p.status]));
+    expect(status[BRANCH]).toBe("held");
+    expect(status["kopt/demo/todo/frontend/rightsize"]).toBe("unchanged");
+  });
+});
+
+describe("kopt plan on a cluster without usage history (a live source with no source.prometheus)", () => {
+  /** The demo's objects with no usage, no OOM kill, and a second container in the backend. */
+  function noHistorySnapshot(): string {
+    const snap = JSON.parse(
+      gunzipSync(readFileSync(join(repo.dir, "clusters/demo/snapshot.json.gz"))).toString(),
+    );
+    snap.usage = { cpu: { resultType: "matrix", result: [] }, memory: { resultType: "matrix", result: [] } };
+    for (const o of snap.objects.items) {
+      for (const s of o.kind === "Pod" ? (o.status.containerStatuses ?? []) : []) s.lastState = {};
+      if (o.kind === "Deployment" && o.metadata.name === "backend")
+        o.spec.template.spec.containers.push({
+          name: "proxy",
+          image: "envoy:1.30",
+          resources: { requests: { cpu: "50m", memory: "64Mi" } },
+        });
+    }
+    const file = join(repo.dir, "no-history.json");
+    writeFileSync(file, JSON.stringify(snap));
+    return file;
+  }
+
+  it("says no workload could be analyzed, not that nothing needs to change, and lists each workload once", async () => {
+    const file = noHistorySnapshot();
+    const r = await kopt("--repo", repo.dir, "plan", "--cluster", "demo", "--snapshot", file, "--dry-run");
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("nothing needs to change");
+    expect(r.stdout.slice(r.stdout.indexOf("\n\n") + 2).trimEnd()).toBe(
+      [
+        "No proposals: no workload could be analyzed (6 skipped, see below).",
+        "",
+        "Skipped (6):",
+        "  kube-system/node-exporter/node-exporter: no usage data",
+        "  todo/backend (containers backend, proxy): no usage data",
+        "  todo/frontend/frontend: no usage data",
+        "  todo/notifier/notifier: no usage data",
+        "  todo/worker/worker: no usage data",
+        "  todo/postgres/postgres: no usage data",
+      ].join("\n"),
+    );
+  });
+
+  it("lists every skipped container once in JSON, both of the backend's too", async () => {
+    const out = await planJson("--snapshot", noHistorySnapshot(), "--dry-run");
+    expect(out.proposals).toEqual([]);
+    expect(out.skipped.map((s) => `${s.workload.name}/${s.container}: ${s.reason}`)).toEqual([
+      "node-exporter/node-exporter: no usage data",
+      "backend/backend: no usage data",
+      "backend/proxy: no usage data",
+      "frontend/frontend: no usage data",
+      "notifier/notifier: no usage data",
+      "worker/worker: no usage data",
+      "postgres/postgres: no usage data",
+    ]);
   });
 });

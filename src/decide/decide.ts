@@ -116,11 +116,11 @@ export function decide(
   };
 }
 
-/** One line per workload and reason: "only 2.9h of history" is said once, not by every analyzer. */
+/** Each container and reason once; two containers of a workload skipped for one reason are both listed. */
 function dedupeSkipped(skipped: readonly Skipped[]): Skipped[] {
   const seen = new Set<string>();
   return skipped.filter((s) => {
-    const key = `${workloadKey(s.workload)}|${s.reason}`;
+    const key = `${workloadKey(s.workload)}|${s.container}|${s.reason}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -41,7 +41,12 @@ const sizing = z
     margin: z.number().min(0),
     levelError: z.number().min(0).optional(),
     growthPerDay: z.number().optional(),
-    changeAt: z.number().optional(),
+    changeAt: z
+      .union([z.iso.datetime({ offset: true }), z.number()])
+      .optional()
+      .describe(
+        "when the level shifted: RFC 3339 (Unix seconds in PHRs written before kopt wrote times as text)",
+      ),
     shiftFactor: z.number().optional(),
     projectedMax: z.number().min(0).optional(),
   })

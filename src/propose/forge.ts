@@ -57,8 +57,8 @@ export interface Forge {
   readBase(path: string): Promise<string | undefined>;
   /** Paths of the files under a directory on the base branch, recursively. */
   listBase(dir: string): Promise<string[]>;
-  /** Refuses (with a KoptError) when local state would make writing unsafe. */
-  checkWritable(paths: readonly string[], branches: readonly string[]): Promise<void>;
+  /** Refuses (with a KoptError) when local state would make writing these files and changes unsafe. */
+  checkWritable(paths: readonly string[], changes: readonly ChangeRequest[]): Promise<void>;
   /** What upsert would do, without writing anything. */
   preview(change: ChangeRequest): Promise<UpsertResult>;
   /** Creates or updates the branch and its pull request; idempotent on unchanged input. */

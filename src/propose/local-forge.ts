@@ -3,10 +3,19 @@
 // user's checkout, index and working tree are never touched.
 import { mkdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { SimpleGit } from "simple-git";
 import { stringify } from "yaml";
 import { KoptError } from "../errors.ts";
 import type { ChangeRequest, Forge, UpsertResult } from "./forge.ts";
-import { commitFiles, type GitRepo, gitWrite, KOPT_AUTHOR, listFiles, resolveRef, showFile } from "./git-repo.ts";
+import {
+  commitFiles,
+  type GitRepo,
+  gitWrite,
+  KOPT_AUTHOR,
+  listFiles,
+  resolveRef,
+  showFile,
+} from "./git-repo.ts";
 
 export { KOPT_AUTHOR } from "./git-repo.ts";
 export const DRAFTS_DIR = ".kopt/pull-requests";
@@ -73,6 +82,47 @@ async function stageFile(
   };
 }
 
+interface Worktree {
+  path: string;
+  /** The branch checked out there; undefined when its HEAD is detached. */
+  branch?: string;
+  /** The repository's main worktree (listed first); the others were added with `git worktree add`. */
+  main: boolean;
+  /** Its directory is gone: only `git worktree prune` frees the branch. */
+  prunable: boolean;
+}
+
+/** Every worktree of the repository, from `git worktree list --porcelain -z` (NUL-separated, so any path). */
+async function worktrees(git: SimpleGit): Promise<Worktree[]> {
+  const out: Worktree[] = [];
+  for (const record of (await git.raw(["worktree", "list", "--porcelain", "-z"])).split("\0\0")) {
+    const fields = record.split("\0");
+    const path = fields.find((f) => f.startsWith("worktree "))?.slice("worktree ".length);
+    if (path === undefined) continue;
+    const branch = fields.find((f) => f.startsWith("branch refs/heads/"))?.slice("branch refs/heads/".length);
+    const prunable = fields.some((f) => f === "prunable" || f.startsWith("prunable "));
+    out.push({ path, ...(branch === undefined ? {} : { branch }), main: out.length === 0, prunable });
+  }
+  return out;
+}
+
+function worktreeName(w: Worktree): string {
+  return `${w.main ? "the main worktree" : "the worktree"} ${w.path}`;
+}
+
+/** How to free a worktree's branch without losing the worktree's work. */
+function freeHint(w: Worktree, baseBranch: string): string {
+  const path = shellWord(w.path);
+  if (w.prunable) return `its directory is gone: git worktree prune`;
+  if (w.main) return `switch to another branch first: git -C ${path} switch ${baseBranch}`;
+  return `detach it (git -C ${path} switch --detach) or remove that worktree (git worktree remove ${path})`;
+}
+
+/** A path as one shell word, so the command in a hint can be pasted as it is. */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
+}
+
 export class LocalForge implements Forge {
   readonly name = "local";
 
@@ -120,7 +170,7 @@ export class LocalForge implements Forge {
     return listFiles(this.repo.git, this.base, dir);
   }
 
-  async checkWritable(paths: readonly string[], branches: readonly string[]): Promise<void> {
+  async checkWritable(paths: readonly string[], changes: readonly ChangeRequest[]): Promise<void> {
     const { git, root } = this.repo;
     if (paths.length > 0) {
       // Porcelain lines are "XY path"; X may be a space, so only the end is trimmed.
@@ -133,12 +183,29 @@ export class LocalForge implements Forge {
         });
       }
     }
-    const current = (await git.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")).trim();
-    if (branches.includes(current)) {
-      throw new KoptError("forge", `branch ${current} is checked out, and kopt would rewrite it`, {
-        hint: `switch to another branch first: git switch ${this.baseBranch}`,
-      });
+    await this.checkNotCheckedOut(changes);
+  }
+
+  /**
+   * Refuses when a worktree (the main one or one from `git worktree add`) has checked out a branch kopt
+   * would move: that worktree would be left showing the reverse of kopt's change as staged.
+   */
+  private async checkNotCheckedOut(changes: readonly ChangeRequest[]): Promise<void> {
+    const busy: { worktree: Worktree; branch: string }[] = [];
+    for (const worktree of await worktrees(this.repo.git)) {
+      const change = changes.find((c) => c.branch === worktree.branch);
+      if (!change) continue;
+      // An unchanged or held branch is not moved: looking at it in a worktree is fine.
+      const { status } = await this.preview(change);
+      if (status === "created" || status === "updated") busy.push({ worktree, branch: change.branch });
     }
+    if (busy.length === 0) return;
+    const where = busy.map(({ worktree: w, branch }) => `${branch} in ${worktreeName(w)}`).join("; ");
+    throw new KoptError(
+      "forge",
+      `kopt would rewrite ${busy.length === 1 ? "a branch that is" : "branches that are"} checked out: ${where}`,
+      { hint: busy.map(({ worktree }) => freeHint(worktree, this.baseBranch)).join("; ") },
+    );
   }
 
   async preview(change: ChangeRequest): Promise<UpsertResult> {

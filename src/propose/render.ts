@@ -50,14 +50,15 @@ const template = (name: string) =>
 const prBody = template("pr-body");
 const phrBody = template("phr-body");
 
+/** A time as JSON output and PHRs record it: RFC 3339 in UTC. The model keeps Unix seconds. */
+export function isoTime(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString();
+}
+
 /** Evidence as PHRs and JSON output record it: RFC 3339 times, units in the field names. */
 export function evidenceRecord(e: Evidence) {
   return {
-    window: {
-      start: new Date(e.window.start * 1000).toISOString(),
-      end: new Date(e.window.end * 1000).toISOString(),
-      hours: e.window.hours,
-    },
+    window: { start: isoTime(e.window.start), end: isoTime(e.window.end), hours: e.window.hours },
     pods: e.pods,
     cpuCores: roundStats(e.cpu),
     memoryBytes: roundStats(e.memory),
@@ -65,13 +66,18 @@ export function evidenceRecord(e: Evidence) {
   };
 }
 
-function roundSizing(s: ResourceSizing): ResourceSizing {
+/** A sizing rule as recorded: the level shift's time in RFC 3339, not Unix seconds. */
+type SizingRecord = Omit<ResourceSizing, "changeAt"> & { changeAt?: string };
+
+function roundSizing(s: ResourceSizing): SizingRecord {
   const r = (v: number) => Number(v.toPrecision(6));
-  const out: ResourceSizing = { ...s, base: r(s.base), margin: r(s.margin) };
+  const { changeAt, ...rest } = s;
+  const out: SizingRecord = { ...rest, base: r(s.base), margin: r(s.margin) };
   for (const k of ["levelError", "growthPerDay", "shiftFactor", "projectedMax"] as const) {
     const v = s[k];
     if (v !== undefined) out[k] = r(v);
   }
+  if (changeAt !== undefined) out.changeAt = isoTime(changeAt);
   return out;
 }
 
@@ -355,7 +361,7 @@ export function oomEvidenceRecord(e: OomEvidence) {
     oomKills: {
       podsOomKilled: e.podsOomKilled,
       prometheusKills: e.prometheusKills,
-      lastKill: e.lastKillAt === null ? null : new Date(e.lastKillAt * 1000).toISOString(),
+      lastKill: e.lastKillAt === null ? null : isoTime(e.lastKillAt),
       pods: e.pods,
       limitBytes: e.limit,
       candidates: e.candidates,

@@ -6,7 +6,7 @@ import { decideRightsize, type Proposal } from "../decide/proposals.ts";
 import { KoptError } from "../errors.ts";
 import { PHR_FILE_NAME } from "../formats/phr.ts";
 import { DEFAULT_PRICES, DEFAULT_RIGHTSIZE_POLICY } from "../model/policy.ts";
-import type { Evidence, FieldChange } from "../model/recommendation.ts";
+import type { Evidence, FieldChange, ResourceSizing } from "../model/recommendation.ts";
 import type { ClusterState, Resources, WorkloadRef } from "../model/types.ts";
 import { type RenderedProposal, renderProposal } from "../propose/render.ts";
 import { lintPhrs, lintPhrText } from "./phr-lint.ts";
@@ -39,7 +39,7 @@ const CHANGES: FieldChange[] = [
 ];
 
 /** A proposal for `cluster`'s shop/<name>, as `kopt plan` decides it. */
-function proposalFor(cluster: string, name: string): Proposal {
+function proposalFor(cluster: string, name: string, evidence = EVIDENCE): Proposal {
   const ref: WorkloadRef = { namespace: "shop", kind: "Deployment", name };
   const state: ClusterState = {
     cluster,
@@ -70,7 +70,7 @@ function proposalFor(cluster: string, name: string): Proposal {
           },
           changes: CHANGES,
           confidence: 1,
-          evidence: EVIDENCE,
+          evidence,
         },
       ],
       skipped: [],
@@ -90,8 +90,8 @@ function proposalFor(cluster: string, name: string): Proposal {
   return p;
 }
 
-function rendered(cluster = "prod-eu", name = "api"): RenderedProposal {
-  const p = proposalFor(cluster, name);
+function rendered(cluster = "prod-eu", name = "api", evidence = EVIDENCE): RenderedProposal {
+  const p = proposalFor(cluster, name, evidence);
   const changes = p.valueChanges.map((c) => ({ ...c, from: VALUES_NOW[c.field] }));
   return renderProposal(p, changes, {
     source: `snapshot:clusters/${cluster}/snapshot.json.gz`,
@@ -208,6 +208,49 @@ describe("lintPhrText: broken front matter", () => {
         field: undefined,
         message: "not valid YAML: Tabs are not allowed as indentation",
       },
+    ]);
+  });
+});
+
+describe("lintPhrText: the time of a level shift (evidence[].sizing.cpu.changeAt)", () => {
+  const SHIFT = NOW - 96 * 3600; // 2026-11-16T12:00:00Z
+  const flat: ResourceSizing = {
+    method: "forecast",
+    level: "flat",
+    percentile: 95.5,
+    base: 0.2,
+    margin: 0.05,
+  };
+  const withShift = () =>
+    rendered("prod-eu", "api", {
+      ...EVIDENCE,
+      sizing: {
+        cpu: { ...flat, level: "shift", changeAt: SHIFT, shiftFactor: 1.2 },
+        memory: { ...flat, base: 440 * MI },
+      },
+    });
+
+  it("is written as RFC 3339, and lints clean", () => {
+    const r = withShift();
+    expect(r.phr).toContain("\n        changeAt: 2026-11-16T12:00:00.000Z\n");
+    expect(lintPhrText(r.phr, r.phrPath)).toEqual([]);
+  });
+
+  it("is still accepted as Unix seconds, as PHRs written before recorded it", () => {
+    const r = withShift();
+    const old = r.phr.replace("changeAt: 2026-11-16T12:00:00.000Z", `changeAt: ${SHIFT}`);
+    expect(old).toContain(`changeAt: ${SHIFT}\n`);
+    expect(lintPhrText(old, r.phrPath)).toEqual([]);
+  });
+
+  it("is a fault when it is neither", () => {
+    const r = withShift();
+    const text = r.phr.replace("changeAt: 2026-11-16T12:00:00.000Z", "changeAt: last tuesday");
+    expect(lintPhrText(text, r.phrPath)).toEqual([
+      expect.objectContaining({
+        line: lineNumber(text, "        changeAt: last tuesday"),
+        field: "evidence[0].sizing.cpu.changeAt",
+      }),
     ]);
   });
 });

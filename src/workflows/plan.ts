@@ -264,7 +264,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     const paths = [...new Set(prepared.flatMap((p) => p.request.files.map((f) => f.path)))];
     await forge.checkWritable(
       paths,
-      prepared.map((p) => p.request.branch),
+      prepared.map((p) => p.request),
     );
   }
   const proposals: PlannedProposal[] = [];

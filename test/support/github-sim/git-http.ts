@@ -42,6 +42,7 @@ export async function serveGit(
     query: Object.fromEntries(url.searchParams),
     body: undefined,
     git: true,
+    ...(req.headers["content-encoding"] ? { contentEncoding: req.headers["content-encoding"] } : {}),
   };
   ctx.requests.push(record);
   const refuse = (status: number, text: string, headers: Record<string, string> = {}) => {

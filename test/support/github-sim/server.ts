@@ -37,6 +37,8 @@ export interface RecordedRequest {
   app?: number;
   /** The status the simulator answered with. */
   status?: number;
+  /** The request body's Content-Encoding (git gzips fetch requests over 1 KiB), git requests only. */
+  contentEncoding?: string;
 }
 
 /** A request that does not match GitHub's description: unknown route, bad parameter or body. */

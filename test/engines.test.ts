@@ -1,0 +1,43 @@
+// package.json promises a Node version (engines.node); every package the lockfile installs must run on the
+// oldest Node that promise admits, or `npm ci` warns EBADENGINE and kopt may break on a supported Node.
+// semver is npm's own range logic, so "^20.19.0 || >=22.12.0" means here what it means to npm.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import semver from "semver";
+import { describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "./support/repo.ts";
+
+interface LockedPackage {
+  version?: string;
+  engines?: Record<string, unknown> | string[];
+}
+
+const readJson = (file: string) => JSON.parse(readFileSync(join(PROJECT_ROOT, file), "utf8"));
+
+describe("Node engines", () => {
+  it("every package in package-lock.json accepts the oldest Node that package.json's engines admit", () => {
+    const range: string = readJson("package.json").engines.node;
+    const oldest = semver.minVersion(range);
+    if (!oldest) throw new Error(`package.json engines.node "${range}" admits no version`);
+    const packages: Record<string, LockedPackage> = readJson("package-lock.json").packages;
+
+    const checked: string[] = [];
+    const refusing: string[] = [];
+    for (const [path, pkg] of Object.entries(packages)) {
+      // Old packages may list engines as an array of strings, which npm ignores; so does this test.
+      const node = Array.isArray(pkg.engines) ? undefined : pkg.engines?.node;
+      if (path === "" || typeof node !== "string") continue;
+      checked.push(path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length));
+      if (!semver.satisfies(oldest, node)) refusing.push(`${path}@${pkg.version}: engines.node ${node}`);
+    }
+    expect(refusing).toEqual([]);
+    // Not vacuous: the lockfile's packages were read, and the ones this check is about are among them.
+    expect(checked).toEqual(
+      expect.arrayContaining(["content-type", "kubernetes-models", "@octokit/request"]),
+    );
+  });
+
+  it("the Node running the tests is one package.json admits", () => {
+    expect(semver.satisfies(process.versions.node, readJson("package.json").engines.node)).toBe(true);
+  });
+});
