@@ -2,8 +2,7 @@
 import { realpathSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../src/cli.ts";
-import { demoRepo, kopt, type RunResult, type TempRepo } from "./support/repo.ts";
+import { demoRepo, kopt, type RunResult, runKopt, type TempRepo } from "./support/repo.ts";
 
 let repo: TempRepo;
 beforeEach(() => {
@@ -12,22 +11,11 @@ beforeEach(() => {
 afterEach(() => repo.cleanup());
 
 /** kopt whose clock throws: a stand-in for a bug anywhere in a command. */
-async function withBrokenClock(env: NodeJS.ProcessEnv, ...args: string[]): Promise<RunResult> {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(["node", "kopt", ...args], {
-    out: (s) => {
-      stdout += s;
-    },
-    err: (s) => {
-      stderr += s;
-    },
-    now: () => {
-      throw new TypeError("clock is not a function\n    with a second line");
-    },
-    env,
-  });
-  return { code, stdout, stderr };
+function withBrokenClock(env: NodeJS.ProcessEnv, ...args: string[]): Promise<RunResult> {
+  const now = () => {
+    throw new TypeError("clock is not a function\n    with a second line");
+  };
+  return runKopt(args, { env, now });
 }
 
 describe("a bug in kopt (an unexpected exception)", () => {

@@ -11,12 +11,10 @@ import type { Tier } from "../formats/phr.ts";
 import type { PriceModel } from "../model/policy.ts";
 import { formatCpu, formatMemory, parseQuantity } from "../model/quantity.ts";
 import { RESOURCE_FIELDS, type ResourceField } from "../model/recommendation.ts";
-import type { ClusterState, Resources, Workload, WorkloadRef } from "../model/types.ts";
+import type { ClusterState, Resources, ValuesScalar, Workload, WorkloadRef } from "../model/types.ts";
 import { workloadKey, workloadLabel } from "../model/types.ts";
 import { autoscalingPath, type Proposal, replicasPath, resourcesPath } from "./proposals.ts";
 import { APPROVAL_BY_TIER } from "./tier.ts";
-
-export type ValuesScalar = string | number | boolean | null;
 
 /** A value as Helm renders it from the values files, and which file set it relative to the one kopt edits. */
 export interface ValuesFact {

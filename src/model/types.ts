@@ -125,6 +125,9 @@ export interface UsageHistory {
   hpa?: HpaHistory[];
 }
 
+/** A scalar as a values file holds it. */
+export type ValuesScalar = string | number | boolean | null;
+
 export function workloadKey(ref: WorkloadRef): string {
   return `${ref.namespace}/${ref.kind}/${ref.name}`;
 }

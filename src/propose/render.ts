@@ -3,29 +3,19 @@ import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
 import { stringify } from "yaml";
 import type { OomEvidence, OomRecommendation } from "../analyze/oom.ts";
+import type { PlannedChange } from "../decide/drift.ts";
 import type { CostEffect, Proposal } from "../decide/proposals.ts";
 import { APPROVAL_BY_TIER } from "../decide/tier.ts";
 import { type PhrFrontMatter, PhrFrontMatterSchema } from "../formats/phr.ts";
 import type { RightsizePolicy } from "../model/policy.ts";
 import { describeMemory, parseQuantity } from "../model/quantity.ts";
 import type { Evidence, ResourceSizing, UsageStats } from "../model/recommendation.ts";
+import type { ValuesScalar } from "../model/types.ts";
 import { workloadLabel } from "../model/types.ts";
 import type { PullRequestDraft } from "./forge.ts";
-import type { ValuesScalar } from "./values-edit.ts";
 
 /** A values change (a resource or an autoscaling setting) with the value it replaces on the base branch. */
-export interface ResolvedChange {
-  file: string;
-  path: string;
-  /** The container whose resources change; "" for workload settings (autoscaling). */
-  container: string;
-  /** e.g. requests.cpu, or autoscaling.maxReplicas. */
-  field: string;
-  from: ValuesScalar | undefined;
-  to: ValuesScalar;
-  /** What the cluster runs, when it differs from `from` (the values file and the cluster disagree). */
-  running?: string;
-}
+export type ResolvedChange = PlannedChange;
 
 export interface RenderContext {
   /** Where the evidence came from, e.g. `snapshot:clusters/demo/snapshot.json.gz`. */

@@ -21,9 +21,11 @@ import {
   type YAMLMap,
 } from "yaml";
 import { formatPath, KoptError } from "../errors.ts";
+import type { ValuesScalar } from "../model/types.ts";
+
+export type { ValuesScalar };
 
 export type ValuesPath = readonly (string | number)[];
-export type ValuesScalar = string | number | boolean | null;
 export interface ValuesEdit {
   path: ValuesPath;
   value: ValuesScalar;

@@ -32,12 +32,12 @@ export interface RunResult {
 }
 
 export async function kopt(...args: string[]): Promise<RunResult> {
-  return runKopt(undefined, args);
+  return runKopt(args);
 }
 
 /** kopt with its clock fixed at `now` (the time live sources read up to). */
 export async function koptAt(now: Date, ...args: string[]): Promise<RunResult> {
-  return runKopt(now, args);
+  return runKopt(args, { now: () => now });
 }
 
 /** kopt with its environment (tokens) and, optionally, its clock given. */
@@ -45,10 +45,15 @@ export async function koptEnv(
   opts: { env: NodeJS.ProcessEnv; now?: Date },
   ...args: string[]
 ): Promise<RunResult> {
-  return runKopt(opts.now, args, opts.env);
+  const now = opts.now;
+  return runKopt(args, { env: opts.env, now: now ? () => now : undefined });
 }
 
-async function runKopt(now: Date | undefined, args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
+/** The CLI in-process with its output captured; `now` and `env` replace the clock and the environment. */
+export async function runKopt(
+  args: readonly string[],
+  opts: { now?: () => Date; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
   let stdout = "";
   let stderr = "";
   const code = await main(["node", "kopt", ...args], {
@@ -58,8 +63,8 @@ async function runKopt(now: Date | undefined, args: string[], env?: NodeJS.Proce
     err: (s) => {
       stderr += s;
     },
-    now: now ? () => now : undefined,
-    ...(env ? { env } : {}),
+    now: opts.now,
+    ...(opts.env ? { env: opts.env } : {}),
   });
   return { code, stdout, stderr };
 }
