@@ -74,11 +74,15 @@ export async function serveGit(
   if (service !== "git-upload-pack" && service !== "git-receive-pack") {
     return refuse(403, "Please upgrade your git client. GitHub does not support the dumb HTTP protocol.\n");
   }
-  record.status = await cgi(ctx, req, res, url, `/${basename(ctx.dir)}/${path.rest}`, login);
-  // A push moves branches: open pull requests follow their head right away, as on GitHub.
-  if (service === "git-receive-pack" && path.rest !== "info/refs") {
-    for (const p of state.pulls) await refresh(ctx, p);
-  }
+  // A push moves branches: open pull requests follow their head right away, as on GitHub. They are
+  // refreshed before the response ends, so a client that sees its push done sees the pull requests moved.
+  const afterPush =
+    service === "git-receive-pack" && path.rest !== "info/refs"
+      ? async () => {
+          for (const p of state.pulls) await refresh(ctx, p);
+        }
+      : undefined;
+  record.status = await cgi(ctx, req, res, url, `/${basename(ctx.dir)}/${path.rest}`, login, afterPush);
 }
 
 /** Runs `git http-backend` for one request; resolves with the HTTP status it answered. */
@@ -89,6 +93,8 @@ function cgi(
   url: URL,
   pathInfo: string,
   login: string,
+  /** Runs once http-backend is done, before the response ends. */
+  beforeEnd?: () => Promise<void>,
 ): Promise<number> {
   const h = req.headers;
   const env: NodeJS.ProcessEnv = {
@@ -142,10 +148,19 @@ function cgi(
         status = 500;
         res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
         res.end(`git http-backend failed (${code}): ${stderr}`);
-      } else {
-        res.end();
+        resolve(status);
+        return;
       }
-      resolve(status);
+      (beforeEnd ?? (async () => {}))().then(
+        () => {
+          res.end();
+          resolve(status);
+        },
+        (err: unknown) => {
+          res.end();
+          reject(err);
+        },
+      );
     });
     // http-backend may exit without reading the whole body (a refused request): not an error here.
     child.stdin.on("error", () => {});
