@@ -352,6 +352,40 @@ describe("github-sim", () => {
     );
   });
 
+  it("records who asked whom for a review, and who withdrew it, as issue events", async () => {
+    const h = await harness({ tokens: { ghp_alice: "alice" } });
+    const { pull } = await openPull(h);
+    const n = pull.number;
+    const asKopt = { owner: OWNER, repo: REPO, pull_number: n };
+    await h.octokit.pulls.requestReviewers({ ...asKopt, reviewers: ["carol"], team_reviewers: ["security"] });
+    // Asking again someone already asked records nothing new.
+    await h.octokit.pulls.requestReviewers({ ...asKopt, reviewers: ["carol"] });
+    const alice = new Octokit({ baseUrl: h.sim.url, auth: "ghp_alice", log: silent });
+    const { data: after } = await alice.pulls.removeRequestedReviewers({
+      ...asKopt,
+      reviewers: ["carol"],
+      team_reviewers: [],
+    });
+    expect(after.requested_reviewers?.map((u) => u.login)).toEqual([]);
+    expect(after.requested_teams?.map((t) => t.slug)).toEqual(["security"]);
+    const { data: events } = await h.octokit.issues.listEvents({ owner: OWNER, repo: REPO, issue_number: n });
+    expect(
+      events.map((e) => {
+        const x = e as {
+          event: string;
+          actor: { login: string };
+          requested_reviewer?: { login: string };
+          requested_team?: { slug: string };
+        };
+        return [x.event, x.actor.login, x.requested_reviewer?.login ?? `team ${x.requested_team?.slug}`];
+      }),
+    ).toEqual([
+      ["review_requested", "kopt-ci", "carol"],
+      ["review_requested", "kopt-ci", "team security"],
+      ["review_request_removed", "alice", "carol"],
+    ]);
+  });
+
   it("sets a commit status on the head and reads it back, one by one and combined", async () => {
     const h = await harness();
     const { sha } = await openPull(h);

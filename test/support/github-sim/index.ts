@@ -106,6 +106,7 @@ export async function startGitHubSim(opts: GitHubSimOptions): Promise<GitHubSim>
     pulls: [],
     comments: [],
     reviews: [],
+    events: [],
     statuses: [],
     branchProtection: {},
     installationTokens: [],

@@ -1,6 +1,15 @@
 // The simulator's state rendered as GitHub's JSON objects. Every response is checked against GitHub's
 // schemas before it is sent, so these builders cannot quietly drift from what GitHub returns.
-import type { SimComment, SimLabel, SimPull, SimReview, SimState, SimStatus, SimTeam } from "./state.ts";
+import type {
+  SimComment,
+  SimIssueEvent,
+  SimLabel,
+  SimPull,
+  SimReview,
+  SimState,
+  SimStatus,
+  SimTeam,
+} from "./state.ts";
 import { findLabel, findUser } from "./state.ts";
 
 type Obj = Record<string, unknown>;
@@ -334,6 +343,26 @@ export function review(c: RenderContext, r: SimReview): Obj {
     submitted_at: r.submittedAt,
     commit_id: r.commitId,
     author_association: "MEMBER",
+  };
+}
+
+/** A review_requested or review_request_removed issue event. */
+export function issueEvent(c: RenderContext, e: SimIssueEvent): Obj {
+  const t = "team" in e.reviewer ? e.reviewer.team : undefined;
+  const teamObj = t === undefined ? undefined : c.state.teams.find((x) => x.slug === t);
+  return {
+    id: e.id,
+    node_id: nodeId("ReviewRequestedEvent", e.id),
+    url: `${c.api}/repos/${c.state.owner}/${c.state.repo}/issues/events/${e.id}`,
+    actor: user(c, e.actor),
+    event: e.event,
+    commit_id: null,
+    commit_url: null,
+    created_at: e.createdAt,
+    performed_via_github_app: null,
+    review_requester: user(c, e.actor),
+    ...("user" in e.reviewer ? { requested_reviewer: user(c, e.reviewer.user) } : {}),
+    ...(teamObj ? { requested_team: team(c, teamObj) } : {}),
   };
 }
 

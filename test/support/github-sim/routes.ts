@@ -38,6 +38,7 @@ import {
   findUser,
   newId,
   type SimComment,
+  type SimIssueEvent,
   type SimLabel,
   type SimPull,
   type SimStatus,
@@ -241,11 +242,61 @@ const requestReviewers: Handler = async (c, call) => {
   }
   for (const u of users) {
     const login = findUser(c.state, u)?.login as string;
-    if (!p.requestedReviewers.includes(login)) p.requestedReviewers.push(login);
+    if (p.requestedReviewers.includes(login)) continue;
+    p.requestedReviewers.push(login);
+    reviewEvent(c, p, "review_requested", { user: login });
   }
-  for (const t of teams) if (!p.requestedTeams.includes(t)) p.requestedTeams.push(t);
+  for (const t of teams) {
+    if (p.requestedTeams.includes(t)) continue;
+    p.requestedTeams.push(t);
+    reviewEvent(c, p, "review_requested", { team: t });
+  }
   p.updatedAt = timestamp(c);
   return { status: 201, body: await simplePull(c, p) };
+};
+
+/** Records who asked (or stopped asking) whom for a review, as GitHub's issue events do. */
+function reviewEvent(
+  c: HandlerContext,
+  p: SimPull,
+  event: SimIssueEvent["event"],
+  reviewer: SimIssueEvent["reviewer"],
+): void {
+  c.state.events.push({
+    id: newId(c.state),
+    issueNumber: p.number,
+    event,
+    actor: c.login,
+    reviewer,
+    createdAt: timestamp(c),
+  });
+}
+
+const removeRequestedReviewers: Handler = async (c, call) => {
+  const p = await refresh(c, pullOr404(c, call.params.pull_number as string));
+  const b = call.body as { reviewers: string[]; team_reviewers?: string[] };
+  for (const u of b.reviewers) {
+    const login = p.requestedReviewers.find((x) => x.toLowerCase() === u.toLowerCase());
+    if (!login) continue;
+    p.requestedReviewers = p.requestedReviewers.filter((x) => x !== login);
+    reviewEvent(c, p, "review_request_removed", { user: login });
+  }
+  for (const t of b.team_reviewers ?? []) {
+    if (!p.requestedTeams.includes(t)) continue;
+    p.requestedTeams = p.requestedTeams.filter((x) => x !== t);
+    reviewEvent(c, p, "review_request_removed", { team: t });
+  }
+  p.updatedAt = timestamp(c);
+  return ok(await simplePull(c, p));
+};
+
+const listIssueEvents: Handler = async (c, call) => {
+  const p = pullOr404(c, call.params.issue_number as string);
+  return pageOf(
+    call,
+    c.state.events.filter((e) => e.issueNumber === p.number),
+    (e) => render.issueEvent(c, e),
+  );
 };
 
 const listRequestedReviewers: Handler = async (c, call) => {
@@ -567,6 +618,8 @@ export const HANDLERS: Record<string, Handler> = {
   "apps/get-authenticated": getAuthenticatedApp,
   "pulls/request-reviewers": requestReviewers,
   "pulls/list-requested-reviewers": listRequestedReviewers,
+  "pulls/remove-requested-reviewers": removeRequestedReviewers,
+  "issues/list-events": listIssueEvents,
   "pulls/list-reviews": listReviews,
   "issues/list-labels-for-repo": listLabels,
   "issues/get-label": getLabel,

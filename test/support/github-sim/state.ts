@@ -1,5 +1,5 @@
 // What the simulator knows besides git: users and teams, pull requests, labels, comments, reviews,
-// commit statuses, branch protection and installation tokens. Plain data, so a test can inspect (and assert on) all of it.
+// review-request events, commit statuses, branch protection and installation tokens. Plain data, so a test can inspect (and assert on) all of it.
 
 export interface SimUser {
   login: string;
@@ -61,6 +61,18 @@ export interface SimComment {
   body: string;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A review request made or withdrawn, as GET /issues/{n}/events lists it (the only events simulated). */
+export interface SimIssueEvent {
+  id: number;
+  issueNumber: number;
+  event: "review_requested" | "review_request_removed";
+  /** Who requested or removed it. */
+  actor: string;
+  /** The user asked (or no longer asked), or the team's slug. */
+  reviewer: { user: string } | { team: string };
+  createdAt: string;
 }
 
 export type ReviewState = "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED";
@@ -135,6 +147,8 @@ export interface SimState {
   pulls: SimPull[];
   comments: SimComment[];
   reviews: SimReview[];
+  /** Issue events, oldest first. */
+  events: SimIssueEvent[];
   statuses: SimStatus[];
   /** Branch name -> its protection, once PUT. */
   branchProtection: Record<string, SimBranchProtection>;
