@@ -59,7 +59,7 @@ export async function connectGitHub(cfg: GitHubForgeConfig, opts: ConnectOptions
     baseUrl: cfg.apiUrl.replace(/\/$/, ""),
     userAgent: "kopt/0.1.0",
     log: SILENT,
-    retry: { retries },
+    retry: { retries, ...retryPacing(env) },
     throttle: {
       ...pacing(env),
       // Wait out primary and secondary rate limits a few times, then fail with GitHub's message.
@@ -133,13 +133,18 @@ export async function connectGitHub(cfg: GitHubForgeConfig, opts: ConnectOptions
 
 /**
  * GitHub asks integrations to space out requests that write (1 s) or notify people (3 s), and Octokit's
- * throttling plugin does so. KOPT_GITHUB_UNPACED=1 turns the spacing off (tests against a simulator);
- * rate-limit answers are still waited out.
+ * throttling plugin does so. KOPT_GITHUB_UNPACED=1 turns the spacing off (tests against a simulator), and
+ * shortens the waits before retrying a 5xx; rate-limit answers are still waited out.
  */
 function pacing(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.KOPT_GITHUB_UNPACED !== "1") return {};
   const unpaced = () => new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 });
   return { write: unpaced(), notifications: unpaced(), search: unpaced() };
+}
+
+/** The retry plugin waits 1, 4, 9 s after a 5xx; unpaced (a simulator), 10, 40, 90 ms. */
+function retryPacing(env: NodeJS.ProcessEnv): { retryAfterBaseValue?: number } {
+  return env.KOPT_GITHUB_UNPACED === "1" ? { retryAfterBaseValue: 10 } : {};
 }
 
 async function readAppKey(
