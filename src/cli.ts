@@ -217,6 +217,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
         env,
         now: now(),
       });
+      warn(result.warnings);
       json(o, result, () => rollbackText(result));
     });
 

@@ -241,6 +241,8 @@ export interface GateTier {
 }
 
 export const TIER_LABEL_PREFIX = "kopt/tier:";
+/** The commit status the gate sets on a pull request's head (and branch protection requires). */
+export const APPROVAL_CONTEXT = "kopt/approval";
 
 const rank = (t: Tier) => TIERS.indexOf(t);
 export function highestTier(tiers: readonly Tier[]): Tier | null {

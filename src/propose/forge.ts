@@ -27,7 +27,11 @@ export interface ChangeRequest {
   date?: string;
 }
 
-export type UpsertStatus = "created" | "updated" | "unchanged" | "held";
+/**
+ * `repaired` (github): the proposal and its branch are as they were, but the pull request lacked what an
+ * earlier run that failed half-way should have given it (labels, review requests, the approval status).
+ */
+export type UpsertStatus = "created" | "updated" | "unchanged" | "repaired" | "held";
 
 export interface UpsertResult {
   status: UpsertStatus;
@@ -37,10 +41,12 @@ export interface UpsertResult {
   location: string;
   /** The pull request's number (github). */
   pullNumber?: number;
-  /** Why a proposal was held back (e.g. a human pushed to the branch). */
+  /** Why a proposal was held back (e.g. a human pushed to the branch), rebuilt, or what was repaired. */
   reason?: string;
   /** What went wrong without failing the proposal (e.g. a reviewer who could not be requested). */
   warnings?: string[];
+  /** The pull request's head is new, moved, or has no approval status yet: the gate should judge it (github). */
+  needsApprovalStatus?: boolean;
 }
 
 /** A pull request kopt closed because its recommendation disappeared. */

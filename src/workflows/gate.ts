@@ -7,6 +7,7 @@
 // repoDir: check out the base branch there, so a pull request cannot loosen the rule it is judged by
 // (changing kopt.yaml is critical anyway).
 import {
+  APPROVAL_CONTEXT,
   type ApprovalEvaluation,
   type ApproverGroupInput,
   type ChangedFile,
@@ -31,7 +32,7 @@ import { readPhrFront } from "../propose/phr-file.ts";
 import { type LoadedConfig, listClusters, loadClusterConfig, resolveClusterName } from "./load.ts";
 import { lintPhrText, type PhrFault } from "./phr-lint.ts";
 
-export const APPROVAL_CONTEXT = "kopt/approval";
+export { APPROVAL_CONTEXT };
 
 export interface GateOptions {
   /** The GitOps repository: clusters/<name>/kopt.yaml is read from here. */

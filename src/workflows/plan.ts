@@ -75,7 +75,7 @@ export interface PlannedProposal {
   phr: string;
   branch: string;
   draft: string;
-  /** created / updated / unchanged / held; with --dry-run, what would happen. */
+  /** created / updated / unchanged / repaired / held; with --dry-run, what would happen. */
   status: UpsertResult["status"];
   reason?: string;
   commit: string | null;
@@ -269,9 +269,11 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   }
   const proposals: PlannedProposal[] = [];
   const forgeWarnings: string[] = [];
+  const unjudged: number[] = [];
   for (const p of prepared) {
     const result = opts.dryRun ? await forge.preview(p.request) : await forge.upsert(p.request);
     forgeWarnings.push(...(result.warnings ?? []));
+    if (result.needsApprovalStatus && result.pullNumber !== undefined) unjudged.push(result.pullNumber);
     proposals.push({
       id: p.proposal.id,
       workload: p.proposal.workload,
@@ -299,21 +301,21 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       ...(result.pullNumber ? { pullRequest: result.pullNumber } : {}),
     });
   }
-  // The gate's first word on each new or moved head: pull requests opened with Actions' GITHUB_TOKEN
-  // trigger no workflow, so without this the status would appear only with the first review.
+  // The gate's first word on each new or moved head, and on a head an interrupted run left without one:
+  // pull requests opened with Actions' GITHUB_TOKEN trigger no workflow, so without this the status
+  // would appear only with the first review.
   if (forge.name === "github" && !opts.dryRun) {
-    for (const p of proposals) {
-      if (p.pullRequest === undefined || (p.status !== "created" && p.status !== "updated")) continue;
+    for (const pr of unjudged) {
       try {
         await gate({
           repoDir: repo.root,
-          pr: p.pullRequest,
+          pr,
           cluster: config.cluster,
           env: opts.env ?? process.env,
         });
       } catch (e) {
         forgeWarnings.push(
-          `#${p.pullRequest}: could not set the kopt/approval status: ${e instanceof KoptError ? e.message : String(e)}`,
+          `#${pr}: could not set the kopt/approval status: ${e instanceof KoptError ? e.message : String(e)}; the next run tries again`,
         );
       }
     }

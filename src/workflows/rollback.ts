@@ -55,6 +55,8 @@ export interface RollbackOutcome {
   };
   /** Whether kopt commented on the original pull request (github, first time only). */
   commented: boolean;
+  /** What went wrong once the pull request existed (labels, reviewers); a rerun completes it. */
+  warnings: string[];
 }
 
 const ROLLBACK_MARKER = (id: string) => `<!-- kopt:rollback ${id} -->`;
@@ -217,6 +219,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> 
       ...(result.pullNumber ? { pullNumber: result.pullNumber } : {}),
     },
     commented,
+    warnings: result.warnings ?? [],
   };
 }
 

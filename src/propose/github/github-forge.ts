@@ -3,10 +3,14 @@
 //   another; two runs at once make the same commit (fixed date) and GitHub refuses a second pull request
 //   for one branch, so neither duplicates;
 // - leaves a pull request alone when it has the kopt/hold label or a person pushed to its branch;
-// - does not touch a pull request for a change that is not material (no churn that re-requests reviews),
-//   and does not recreate one a person closed unless the recommendation changed materially;
+// - does not touch a pull request's branch for a change that is not material (no churn that re-requests
+//   reviews);
+// - completes on every run what an earlier run left out: kopt's labels and the tier's review requests
+//   (pull-state.ts), and says when the head lacks an approval status;
+// - does not recreate a pull request a person closed unless the recommendation changed materially;
 // - closes its pull requests whose recommendation disappeared, saying why;
 // - opens nothing new while maxOpenPullRequests of its pull requests are open.
+import { APPROVAL_CONTEXT } from "../../decide/approval.ts";
 import { materialChange } from "../../decide/material-change.ts";
 import type { ApprovalPolicyConfig, GitHubForgeConfig } from "../../formats/config.ts";
 import type { Tier } from "../../formats/phr.ts";
@@ -14,8 +18,18 @@ import type { ChangeRequest, ClosedProposal, Forge, PullRequestDraft, UpsertResu
 import { commitFiles, type GitRepo, KOPT_AUTHOR, listFiles, showFile } from "../git-repo.ts";
 import { connectGitHub, type GitHubConnection, gitHubError, httpStatus } from "./client.ts";
 import { authorsBetween, deleteBranch, fetchRemote, pushBranch, type RemoteBranches } from "./git-remote.ts";
-import { HOLD_LABEL, KIND_LABEL_PREFIX, LabelCache, TIER_LABEL_PREFIX, tierFromLabels } from "./labels.ts";
+import { HOLD_LABEL, LabelCache } from "./labels.ts";
 import { CLOSED_MARKER, readMarker, withMarker } from "./marker.ts";
+import {
+  askedBy,
+  describeReviewers,
+  labelDiff,
+  noReviewers,
+  notRequested,
+  type Reviewers,
+  type ReviewRequestEvent,
+  stillToAsk,
+} from "./pull-state.ts";
 
 export interface GitHubForgeOptions {
   env?: NodeJS.ProcessEnv;
@@ -38,12 +52,14 @@ interface PullSummary {
   merged: boolean;
   closedAt: string | null;
   author: string;
+  /** Who is asked for a review at the moment. */
+  requested: Reviewers;
 }
 
 type Plan =
   | { action: "hold"; reason: string; pull?: PullSummary }
   | { action: "keep"; pull: PullSummary }
-  | { action: "update"; pull: PullSummary; previousTier: Tier | undefined }
+  | { action: "update"; pull: PullSummary }
   | { action: "create" };
 
 /** Who is asked to review a new pull request of a tier (config, else the approval groups). */
@@ -77,6 +93,8 @@ function summarize(p: {
   merged_at?: string | null;
   closed_at?: string | null;
   user: { login: string } | null;
+  requested_reviewers?: { login: string }[] | null;
+  requested_teams?: { slug: string }[] | null;
 }): PullSummary {
   return {
     number: p.number,
@@ -90,6 +108,10 @@ function summarize(p: {
     merged: Boolean(p.merged_at),
     closedAt: p.closed_at ?? null,
     author: p.user?.login ?? "",
+    requested: {
+      users: (p.requested_reviewers ?? []).map((u) => u.login),
+      teams: (p.requested_teams ?? []).map((t) => t.slug),
+    },
   };
 }
 
@@ -161,17 +183,19 @@ export class GitHubForge implements Forge {
 
   async preview(change: ChangeRequest): Promise<UpsertResult> {
     const plan = await this.plan(change);
+    if (plan.action === "keep") return this.repair(change.branch, change.pr, plan.pull, { dryRun: true });
     return this.result(change, plan, null);
   }
 
   async upsert(change: ChangeRequest): Promise<UpsertResult> {
     const plan = await this.plan(change);
-    if (plan.action === "hold" || plan.action === "keep") return this.result(change, plan, null);
-    const fp = change.fingerprint;
-    const body = fp ? withMarker(change.pr.body, fp) : change.pr.body;
+    if (plan.action === "hold") return this.result(change, plan, null);
+    if (plan.action === "keep") return this.repair(change.branch, change.pr, plan.pull, { dryRun: false });
     const sha = await commitFiles(this.repo, this.remote.baseSha, change.files, change.commitMessage, {
       date: change.date,
     });
+    const fp = change.fingerprint;
+    const body = fp ? withMarker(change.pr.body, fp) : change.pr.body;
     return this.publish(change.branch, sha, { ...change.pr, body }, plan);
   }
 
@@ -182,16 +206,10 @@ export class GitHubForge implements Forge {
   async proposeCommit(branch: string, sha: string, pr: PullRequestDraft): Promise<UpsertResult> {
     const open = this.open.get(branch) ?? (await this.findPull(branch, "open"));
     if (open && this.remote.heads.get(branch) === sha && open.title === pr.title) {
-      return { status: "unchanged", branch, commit: sha, location: open.html_url, pullNumber: open.number };
+      // The workflow that asked for it judges its approval itself.
+      return this.repair(branch, pr, open, { dryRun: false, judged: true });
     }
-    return this.publish(
-      branch,
-      sha,
-      pr,
-      open
-        ? { action: "update", pull: open, previousTier: tierFromLabels(open.labels) }
-        : { action: "create" },
-    );
+    return this.publish(branch, sha, pr, open ? { action: "update", pull: open } : { action: "create" });
   }
 
   /** The base branch's head as fetched at the start of the run. */
@@ -199,6 +217,11 @@ export class GitHubForge implements Forge {
     return this.remote.baseSha;
   }
 
+  /**
+   * Pushes `sha` and opens or updates the pull request, then gives it kopt's labels and the tier's review
+   * requests. Once the pull request exists, a failure of any later step is a warning: the next run
+   * completes it (repair), so one bad answer from GitHub does not stop the other proposals.
+   */
   private async publish(
     branch: string,
     sha: string,
@@ -207,37 +230,102 @@ export class GitHubForge implements Forge {
   ): Promise<UpsertResult> {
     await this.push(branch, sha);
     const warnings: string[] = [];
-    const wanted = pr.labels;
-    await this.labels.ensure(wanted);
-    const { octokit, owner, repo } = this.conn;
-    const tier = pr.tier as Tier;
-
+    let pull: PullSummary;
     if (plan.action === "update") {
-      const pull = plan.pull;
-      // kopt's own tier and kind labels are replaced; anything a person added stays.
-      const keep = pull.labels.filter(
-        (l) => l !== "kopt" && !l.startsWith(TIER_LABEL_PREFIX) && !l.startsWith(KIND_LABEL_PREFIX),
-      );
-      const labels = [...keep, ...wanted];
-      try {
-        await octokit.pulls.update({ owner, repo, pull_number: pull.number, title: pr.title, body: pr.body });
-        await octokit.issues.setLabels({ owner, repo, issue_number: pull.number, labels });
-      } catch (e) {
-        throw gitHubError(e, `updating pull request #${pull.number}`);
+      pull = plan.pull;
+      await this.updateTitleAndBody(pull, pr, warnings);
+    } else {
+      const opened = await this.openPull(branch, pr);
+      if (opened.existing) {
+        // A concurrent run opened it a moment ago: that run labels it and asks its reviewers.
+        return {
+          status: "unchanged",
+          branch,
+          commit: sha,
+          location: opened.pull.html_url,
+          pullNumber: opened.pull.number,
+        };
       }
-      if (plan.previousTier !== tier) warnings.push(...(await this.requestReviewers(pull.number, tier)));
-      this.open.set(branch, { ...pull, title: pr.title, body: pr.body, labels });
-      return {
-        status: "updated",
-        branch,
-        commit: sha,
-        location: pull.html_url,
-        pullNumber: pull.number,
-        ...warn(warnings),
-      };
+      pull = opened.pull;
     }
+    this.open.set(branch, pull);
+    await this.convergeLabels(pull, pr.labels, false, warnings);
+    await this.convergeReviewers(
+      pull,
+      pr.tier as Tier,
+      { dryRun: false, fresh: plan.action === "create" },
+      warnings,
+    );
+    return {
+      status: plan.action === "create" ? "created" : "updated",
+      branch,
+      commit: sha,
+      location: pull.html_url,
+      pullNumber: pull.number,
+      needsApprovalStatus: true,
+      ...warn(warnings),
+    };
+  }
 
-    let created: PullSummary;
+  /**
+   * An open pull request whose branch stays as it is: adds what an earlier run left out (labels, review
+   * requests) and, unless `judged` (someone else sets its approval status), says whether its head lacks
+   * an approval status. Writes nothing when nothing is missing; with `dryRun`, only says what it would do.
+   */
+  private async repair(
+    branch: string,
+    pr: PullRequestDraft,
+    pull: PullSummary,
+    opts: { dryRun: boolean; judged?: boolean },
+  ): Promise<UpsertResult> {
+    const { dryRun } = opts;
+    const warnings: string[] = [];
+    const head = this.remote.heads.get(branch) ?? null;
+    const done = [
+      await this.convergeLabels(pull, pr.labels, dryRun, warnings),
+      await this.convergeReviewers(pull, pr.tier as Tier, { dryRun, fresh: false }, warnings),
+    ].filter((x): x is string => x !== undefined);
+    const unjudged = !opts.judged && head !== null && !(await this.hasApprovalStatus(head, warnings));
+    if (unjudged) done.push(`its head had no ${APPROVAL_CONTEXT} status`);
+    const common = {
+      branch,
+      commit: head,
+      location: pull.html_url,
+      pullNumber: pull.number,
+      ...warn(warnings),
+    };
+    if (done.length === 0) return { status: "unchanged", ...common };
+    return {
+      status: "repaired",
+      ...common,
+      reason: done.join("; "),
+      ...(unjudged ? { needsApprovalStatus: true } : {}),
+    };
+  }
+
+  private async updateTitleAndBody(
+    pull: PullSummary,
+    pr: PullRequestDraft,
+    warnings: string[],
+  ): Promise<void> {
+    const { octokit, owner, repo } = this.conn;
+    try {
+      await octokit.pulls.update({ owner, repo, pull_number: pull.number, title: pr.title, body: pr.body });
+      pull.title = pr.title;
+      pull.body = pr.body;
+    } catch (e) {
+      warnings.push(
+        `#${pull.number}: its title and body still describe the previous commit: ${gitHubError(e, `updating pull request #${pull.number}`).message}; the next run updates them`,
+      );
+    }
+  }
+
+  /** Opens the pull request; `existing` when a concurrent run opened it first. */
+  private async openPull(
+    branch: string,
+    pr: PullRequestDraft,
+  ): Promise<{ pull: PullSummary; existing: boolean }> {
+    const { octokit, owner, repo } = this.conn;
     try {
       const { data } = await octokit.pulls.create({
         owner,
@@ -248,38 +336,151 @@ export class GitHubForge implements Forge {
         body: pr.body,
         maintainer_can_modify: false,
       });
-      created = summarize(data);
+      return { pull: summarize(data), existing: false };
     } catch (e) {
-      // A concurrent run opened it a moment ago: GitHub allows one open pull request per branch.
+      // GitHub allows one open pull request per branch.
       const existing = httpStatus(e) === 422 ? await this.findPull(branch, "open") : undefined;
       if (existing) {
         this.open.set(branch, existing);
-        return {
-          status: "unchanged",
-          branch,
-          commit: sha,
-          location: existing.html_url,
-          pullNumber: existing.number,
-        };
+        return { pull: existing, existing: true };
       }
       throw gitHubError(e, `opening a pull request for ${branch}`);
     }
+  }
+
+  /**
+   * Adds kopt's labels the pull request lacks and removes its own that no longer apply (a stale tier or
+   * kind); other labels stay. Returns what it changed, in words, or undefined when nothing.
+   */
+  private async convergeLabels(
+    pull: PullSummary,
+    wanted: readonly string[],
+    dryRun: boolean,
+    warnings: string[],
+  ): Promise<string | undefined> {
+    const { add, remove } = labelDiff(pull.labels, wanted);
+    if (add.length === 0 && remove.length === 0) return undefined;
+    const what = [
+      ...(add.length > 0 ? [`labels ${add.join(", ")} added`] : []),
+      ...(remove.length > 0 ? [`${remove.join(", ")} removed`] : []),
+    ].join(", ");
+    if (dryRun) return what;
+    const { octokit, owner, repo } = this.conn;
     try {
-      await octokit.issues.addLabels({ owner, repo, issue_number: created.number, labels: wanted });
+      if (add.length > 0) {
+        await this.labels.ensure(add);
+        await octokit.issues.addLabels({ owner, repo, issue_number: pull.number, labels: add });
+        pull.labels = [...pull.labels, ...add];
+      }
+      for (const name of remove) {
+        await this.removeLabel(pull.number, name);
+        pull.labels = pull.labels.filter((l) => l !== name);
+      }
     } catch (e) {
-      throw gitHubError(e, `labelling pull request #${created.number}`);
+      warnings.push(
+        `#${pull.number}: its labels are incomplete (${what} not done): ${gitHubError(e, `labelling pull request #${pull.number}`).message}; the next run tries again`,
+      );
+      return undefined;
     }
-    created.labels = [...wanted];
-    this.open.set(branch, created);
-    warnings.push(...(await this.requestReviewers(created.number, tier)));
-    return {
-      status: "created",
-      branch,
-      commit: sha,
-      location: created.html_url,
-      pullNumber: created.number,
-      ...warn(warnings),
+    return what;
+  }
+
+  private async removeLabel(number: number, name: string): Promise<void> {
+    const { octokit, owner, repo } = this.conn;
+    try {
+      await octokit.issues.removeLabel({ owner, repo, issue_number: number, name });
+    } catch (e) {
+      // Someone removed it a moment ago.
+      if (httpStatus(e) !== 404) throw e;
+    }
+  }
+
+  /**
+   * Asks the tier's reviewers kopt has not asked on this pull request yet (pull-state.ts); `fresh`: a pull
+   * request this run opened, which has no history to read. Returns what it did, in words.
+   */
+  private async convergeReviewers(
+    pull: PullSummary,
+    tier: Tier,
+    opts: { dryRun: boolean; fresh: boolean },
+    warnings: string[],
+  ): Promise<string | undefined> {
+    let ask = notRequested(this.wantedReviewers(tier), pull.requested);
+    if (noReviewers(ask)) return undefined;
+    if (!opts.fresh) {
+      try {
+        const history = await this.reviewHistory(pull.number);
+        ask = stillToAsk(ask, history.asked, history.reviewed);
+      } catch (e) {
+        warnings.push(
+          `#${pull.number}: could not tell whom kopt asked for a review: ${gitHubError(e, "reading its events").message}`,
+        );
+        return undefined;
+      }
+      if (noReviewers(ask)) return undefined;
+    }
+    const what = `review requested from ${describeReviewers(ask)}`;
+    if (opts.dryRun) return what;
+    const { octokit, owner, repo } = this.conn;
+    try {
+      await octokit.pulls.requestReviewers({
+        owner,
+        repo,
+        pull_number: pull.number,
+        reviewers: ask.users,
+        team_reviewers: ask.teams,
+      });
+    } catch (e) {
+      // A reviewer GitHub refuses (not a collaborator) is a warning, not a failed run.
+      warnings.push(
+        `#${pull.number}: could not request reviews from ${describeReviewers(ask)}: ${gitHubError(e, "requesting reviewers").message}`,
+      );
+      return undefined;
+    }
+    pull.requested = {
+      users: [...pull.requested.users, ...ask.users],
+      teams: [...pull.requested.teams, ...ask.teams],
     };
+    return what;
+  }
+
+  /** The tier's reviewers, without kopt itself (GitHub refuses a review request to the author). */
+  private wantedReviewers(tier: Tier): Reviewers {
+    const { users, teams } = reviewersFor(tier, this.opts.approval);
+    return { users: users.filter((u) => u.toLowerCase() !== this.conn.login.toLowerCase()), teams };
+  }
+
+  /** Whom kopt asked for a review on this pull request (its issue events), and who reviewed it. */
+  private async reviewHistory(number: number): Promise<{ asked: Reviewers; reviewed: string[] }> {
+    const { octokit, owner, repo } = this.conn;
+    const events = await octokit.paginate(octokit.issues.listEvents, {
+      owner,
+      repo,
+      issue_number: number,
+      per_page: 100,
+    });
+    const reviews = await octokit.paginate(octokit.pulls.listReviews, {
+      owner,
+      repo,
+      pull_number: number,
+      per_page: 100,
+    });
+    return {
+      asked: askedBy(this.conn.login, events as ReviewRequestEvent[]),
+      reviewed: reviews.flatMap((r) => (r.user ? [r.user.login] : [])),
+    };
+  }
+
+  /** Whether the commit has a kopt/approval status (any state); a failed read is a warning, taken as yes. */
+  private async hasApprovalStatus(sha: string, warnings: string[]): Promise<boolean> {
+    const { octokit, owner, repo } = this.conn;
+    try {
+      const { data } = await octokit.repos.getCombinedStatusForRef({ owner, repo, ref: sha, per_page: 100 });
+      return data.statuses.some((x) => x.context === APPROVAL_CONTEXT);
+    } catch (e) {
+      warnings.push(`${gitHubError(e, `reading the statuses of ${sha.slice(0, 7)}`).message}`);
+      return true;
+    }
   }
 
   async closeObsolete(
@@ -322,7 +523,11 @@ export class GitHubForge implements Forge {
     const fp = change.fingerprint;
     if (open) {
       if (open.labels.includes(HOLD_LABEL)) {
-        return { action: "hold", reason: `#${open.number} has the ${HOLD_LABEL} label`, pull: open };
+        return {
+          action: "hold",
+          reason: `#${open.number} has the ${HOLD_LABEL} label`,
+          pull: open,
+        };
       }
       const human = await this.humanPushed(branch);
       if (human) {
@@ -335,8 +540,8 @@ export class GitHubForge implements Forge {
       const previous = readMarker(open.body);
       const material =
         previous && fp ? materialChange(previous, fp, this.opts.materialThreshold) : "no fingerprint";
-      if (!material && open.base === this.baseBranch) return { action: "keep", pull: open };
-      return { action: "update", pull: open, previousTier: previous?.tier };
+      if (material || open.base !== this.baseBranch) return { action: "update", pull: open };
+      return { action: "keep", pull: open };
     }
     const human = await this.humanPushed(branch);
     if (human) {
@@ -385,6 +590,7 @@ export class GitHubForge implements Forge {
           branch: change.branch,
           commit: remoteHead,
           location: plan.pull.html_url,
+          pullNumber: plan.pull.number,
         };
       case "update":
         return {
@@ -460,28 +666,6 @@ export class GitHubForge implements Forge {
       );
     } catch (e) {
       throw gitHubError(e, `reading the comments of #${pull.number}`);
-    }
-  }
-
-  /** Requests the tier's reviewers; a reviewer GitHub refuses becomes a warning, not a failed run. */
-  private async requestReviewers(number: number, tier: Tier): Promise<string[]> {
-    const { users, teams } = reviewersFor(tier, this.opts.approval);
-    const reviewers = users.filter((u) => u.toLowerCase() !== this.conn.login.toLowerCase());
-    if (reviewers.length === 0 && teams.length === 0) return [];
-    const { octokit, owner, repo } = this.conn;
-    try {
-      await octokit.pulls.requestReviewers({
-        owner,
-        repo,
-        pull_number: number,
-        reviewers,
-        team_reviewers: teams,
-      });
-      return [];
-    } catch (e) {
-      return [
-        `#${number}: could not request reviews from ${[...reviewers, ...teams.map((t) => `team ${t}`)].join(", ")}: ${gitHubError(e, "requesting reviewers").message}`,
-      ];
     }
   }
 }

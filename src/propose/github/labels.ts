@@ -1,5 +1,5 @@
 // The labels kopt puts on pull requests, with the colour and description they get when kopt creates them.
-import { TIER_LABEL_PREFIX, tierOfLabel } from "../../decide/approval.ts";
+import { TIER_LABEL_PREFIX } from "../../decide/approval.ts";
 import { TIERS, type Tier } from "../../formats/phr.ts";
 
 export { TIER_LABEL_PREFIX };
@@ -76,11 +76,6 @@ export function allLabels(): LabelSpec[] {
     ...Object.keys(KIND_TEXT).map((k) => `${KIND_LABEL_PREFIX}${k}`),
   ];
   return names.map((n) => labelSpec(n) as LabelSpec);
-}
-
-/** The tier a pull request's labels name, if any. */
-export function tierFromLabels(labels: readonly string[]): Tier | undefined {
-  return labels.map(tierOfLabel).find((t) => t !== undefined);
 }
 
 /** Creates the labels in `names` the repository lacks (kopt's with their colour; others plain). */
