@@ -1,13 +1,20 @@
 // `kopt plan --forge github` after things went wrong: a run that failed half-way through a pull request
-// (GitHub answering 5xx past the retries) is completed by the next run. Against the GitHub simulator,
-// which validates every request and response against GitHub's OpenAPI description (worldForTest fails a
-// test on any violation).
-import { describe, expect, it } from "vitest";
+// (GitHub answering 5xx past the retries) is completed by the next run, and a pull request whose base
+// moved under it is rebuilt when it conflicts, closed when the base already holds its change, and left
+// alone when the base moved elsewhere. Against the GitHub simulator, which validates every request and
+// response against GitHub's OpenAPI description (worldForTest fails a test on any violation).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { describe, expect, it, onTestFinished } from "vitest";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import type { FaultRequest } from "./support/github-sim/index.ts";
 import { OWNER, REPO, type World, type WorldOptions, worldForTest } from "./support/github-world.ts";
+import { git, PROJECT_ROOT } from "./support/repo.ts";
 
 const BACKEND = "kopt/demo/todo/backend/rightsize";
+const VALUES = "clusters/demo/values.yaml";
 
 async function planJson(w: World, ...extra: string[]): Promise<PlanOutcome> {
   const r = await w.kopt(["plan", "--cluster", "demo", "--output", "json", ...extra]);
@@ -32,6 +39,43 @@ const pushes = (w: World) =>
   w.sim.requests.filter((r) => r.git && r.path.endsWith("git-receive-pack") && r.status === 200);
 const approvalStatuses = (w: World, sha: string) =>
   w.sim.state.statuses.filter((s) => s.sha === sha && s.context === "kopt/approval");
+
+/** A person's commit on main, pushed to GitHub: `edit` rewrites clusters/demo/values.yaml (or `file`). */
+function personCommitsToMain(w: World, edit: (text: string) => string, file = VALUES): string {
+  w.sync();
+  const path = join(w.person, file);
+  const before = (() => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return "";
+    }
+  })();
+  const after = edit(before);
+  expect(after).not.toBe(before);
+  writeFileSync(path, after);
+  git(w.person, "add", "-A");
+  git(w.person, "commit", "-q", "-m", `a person's change of ${file}`);
+  git(w.person, "push", "-q", "origin", "HEAD:refs/heads/main");
+  return git(w.person, "rev-parse", "HEAD");
+}
+
+/**
+ * The demo snapshot with the backend running other resources (Argo CD synced a person's change), written
+ * to a temporary file for --snapshot.
+ */
+function backendRunning(r: { cpu: string; memory?: string; memoryLimit?: string }): string {
+  const text = gunzipSync(readFileSync(join(PROJECT_ROOT, "clusters/demo/snapshot.json.gz"))).toString();
+  const from = '"limits":{"cpu":"2","memory":"4Gi"},"requests":{"cpu":"1","memory":"2Gi"}';
+  const to = `"limits":{"cpu":"2","memory":"${r.memoryLimit ?? "4Gi"}"},"requests":{"cpu":"${r.cpu}","memory":"${r.memory ?? "2Gi"}"}`;
+  const changed = text.replaceAll(from, to);
+  expect(changed).not.toBe(text);
+  const dir = mkdtempSync(join(tmpdir(), "kopt-snapshot-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, "snapshot.json.gz");
+  writeFileSync(file, gzipSync(changed));
+  return file;
+}
 
 describe("kopt plan --forge github completes what a failed run left out", () => {
   it("a pull request whose labels, review request and approval status failed (5xx past the retries) is repaired by the next run; a third run writes nothing", async () => {
@@ -167,5 +211,150 @@ describe("kopt plan --forge github completes what a failed run left out", () => 
     expect(out.proposals[0]?.status).toBe("unchanged");
     expect(pull.requestedReviewers).toEqual([]);
     expect(w.sim.requests.filter((r) => r.operationId === "pulls/request-reviewers")).toHaveLength(asked);
+  });
+});
+
+describe("kopt plan --forge github when the base branch moved under a pull request", () => {
+  it("rebuilds a pull request that conflicts with a person's change of the same values line, in place", async () => {
+    const w = await worldForTest();
+    const before = await planJson(w, "--workload", "todo/backend");
+    expect(before.proposals[0]?.changes[0]).toMatchObject({
+      path: "backend.resources.requests.cpu",
+      from: "1",
+    });
+    const pull = pullOf(w, BACKEND);
+    const oldHead = pull.headSha;
+    // A person lowered the CPU request by hand, and Argo CD rolled it out: kopt's recommendation moves
+    // by less than the material threshold, but its branch no longer merges.
+    const main = personCommitsToMain(w, (t) => t.replace('cpu: "1"', "cpu: 950m"));
+    expect(() => git(w.sim.repoDir, "merge-tree", "--write-tree", main, oldHead)).toThrow();
+    const snapshot = backendRunning({ cpu: "950m" });
+
+    const out = await planJson(w, "--workload", "todo/backend", "--snapshot", snapshot);
+    const p = out.proposals[0];
+    expect(p?.status).toBe("updated");
+    expect(p?.reason).toBe(`it conflicted with main in ${VALUES}: rebuilt on main at ${main.slice(0, 7)}`);
+    expect(p?.pullRequest).toBe(pull.number);
+    expect(w.sim.state.pulls).toHaveLength(1);
+    expect(pull.headSha).toBe(p?.commit);
+    expect(pull.headSha).not.toBe(oldHead);
+    expect(git(w.sim.repoDir, "rev-parse", `${pull.headSha}^`)).toBe(main);
+    git(w.sim.repoDir, "merge-tree", "--write-tree", "main", pull.headSha); // throws on a conflict
+    expect(git(w.sim.repoDir, "log", "--format=%ae", `main..${pull.headSha}`)).toBe("kopt@noreply.kopt.dev");
+    expect(pull.body).toMatch(/\| `backend\.resources\.requests\.cpu` \| `950m` \|/);
+    expect(pull.title).toMatch(/cpu 950m→/);
+    expect(approvalStatuses(w, pull.headSha).map((s) => s.state)).toEqual(["pending"]);
+
+    // Rebuilt once: the next run finds nothing to do.
+    const pushed = pushes(w).length;
+    const again = await planJson(w, "--workload", "todo/backend", "--snapshot", snapshot);
+    expect(again.proposals[0]?.status).toBe("unchanged");
+    expect(pushes(w)).toHaveLength(pushed);
+  });
+
+  it("finishes a rebuild whose body update failed: the next run writes the body for the branch's head", async () => {
+    let failing = false;
+    const w: World = await worldForTest({
+      sim: {
+        faults: (r) =>
+          failing && r.operationId === "pulls/update" ? { kind: "server-error", status: 503 } : undefined,
+      },
+    });
+    await planJson(w, "--workload", "todo/backend");
+    const pull = pullOf(w, BACKEND);
+    personCommitsToMain(w, (t) => t.replace('cpu: "1"', "cpu: 950m"));
+    const snapshot = backendRunning({ cpu: "950m" });
+
+    failing = true;
+    const r = await w.kopt([
+      "plan",
+      "--cluster",
+      "demo",
+      "--workload",
+      "todo/backend",
+      "--snapshot",
+      snapshot,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^kopt: warning: #1: its title and body still describe the previous commit: .*\(HTTP 503\); the next run updates them$/m,
+    );
+    const rebuilt = pull.headSha;
+    expect(pull.body).toMatch(/\| `backend\.resources\.requests\.cpu` \| `1` \|/);
+
+    failing = false;
+    const pushed = pushes(w).length;
+    const out = await planJson(w, "--workload", "todo/backend", "--snapshot", snapshot);
+    expect(out.proposals[0]?.status).toBe("updated");
+    expect(out.proposals[0]?.reason).toMatch(
+      /^its body described commit [0-9a-f]{7}, not the branch's head [0-9a-f]{7}$/,
+    );
+    expect(pull.headSha).toBe(rebuilt);
+    expect(pushes(w)).toHaveLength(pushed);
+    expect(pull.body).toMatch(/\| `backend\.resources\.requests\.cpu` \| `950m` \|/);
+    expect(pull.body).toContain(`"head":"${rebuilt}"`);
+  });
+
+  it("closes the pull request, saying why, when a person's change on main already did what it proposed", async () => {
+    const w = await worldForTest();
+    await planJson(w, "--workload", "todo/backend");
+    const pull = pullOf(w, BACKEND);
+    // A person sized the backend by hand, all the way (past kopt's 50% step), and Argo CD rolled it out.
+    personCommitsToMain(w, (t) =>
+      t
+        .replace('cpu: "1"\n      memory: 2Gi', "cpu: 270m\n      memory: 464Mi")
+        .replace('cpu: "2"\n      memory: 4Gi', 'cpu: "2"\n      memory: 560Mi'),
+    );
+    const snapshot = backendRunning({ cpu: "270m", memory: "464Mi", memoryLimit: "560Mi" });
+    const out = await planJson(w, "--workload", "todo/backend", "--snapshot", snapshot);
+    // (Its CPU now runs hot enough for an HPA: that is another proposal, on its own branch.)
+    expect(out.proposals.map((p) => p.kind)).toEqual(["hpa"]);
+    expect(out.closed.map((c) => c.branch)).toEqual([BACKEND]);
+    expect(out.closed[0]?.reason).toMatch(/within the minimum-change rule/);
+    expect(pull.state).toBe("closed");
+    const comment = w.sim.state.comments.find((c) => c.issueNumber === pull.number);
+    expect(comment?.body).toContain(
+      "kopt closed this pull request: the rightsize recommendation for todo/backend is gone",
+    );
+  });
+
+  it("leaves a pull request alone when the base moved elsewhere, in the same values file or another file", async () => {
+    const w = await worldForTest();
+    await planJson(w, "--workload", "todo/backend");
+    const pull = pullOf(w, BACKEND);
+    const head = pull.headSha;
+    personCommitsToMain(w, (t) => t.replace("worker:\n  replicaCount: 2", "worker:\n  replicaCount: 3"));
+    personCommitsToMain(w, (t) => `${t}A person's notes.\n`, "NOTES.md");
+    const pushed = pushes(w).length;
+    const out = await planJson(w, "--workload", "todo/backend");
+    expect(out.proposals[0]?.status).toBe("unchanged");
+    expect(pull.headSha).toBe(head);
+    expect(pushes(w)).toHaveLength(pushed);
+  });
+
+  it("leaves a held pull request that conflicts alone, and says it conflicts", async () => {
+    const w = await worldForTest();
+    await planJson(w, "--workload", "todo/backend");
+    const pull = pullOf(w, BACKEND);
+    const head = pull.headSha;
+    await w.octokit("alice").issues.addLabels({
+      owner: OWNER,
+      repo: REPO,
+      issue_number: pull.number,
+      labels: ["kopt/hold"],
+    });
+    personCommitsToMain(w, (t) => t.replace('cpu: "1"', "cpu: 950m"));
+    const out = await planJson(
+      w,
+      "--workload",
+      "todo/backend",
+      "--snapshot",
+      backendRunning({ cpu: "950m" }),
+    );
+    expect(out.proposals[0]?.status).toBe("held");
+    expect(out.proposals[0]?.reason).toBe(
+      `#${pull.number} has the kopt/hold label; it conflicts with main in ${VALUES}: kopt rebuilds it once the label is removed`,
+    );
+    expect(pull.headSha).toBe(head);
   });
 });

@@ -149,3 +149,22 @@ export async function authorsBetween(repo: GitRepo, base: string, head: string):
     ),
   ];
 }
+
+/**
+ * The files that conflict when `head` is merged into `base`, as GitHub's merge would find them (git's
+ * merge-tree, git 2.38+, in kopt's object store only); empty when it merges cleanly.
+ */
+export async function mergeConflicts(repo: GitRepo, base: string, head: string): Promise<string[]> {
+  // With --name-only and --no-messages, the first line is the merged tree; any further ones name the
+  // conflicted files (git exits 1 then, which simple-git reports as output, not as an error).
+  let out: string;
+  try {
+    out = await repo.git.raw(["merge-tree", "--write-tree", "--name-only", "--no-messages", base, head]);
+  } catch (e) {
+    const said = (e instanceof Error ? e.message : String(e)).trim().split("\n")[0];
+    throw new KoptError("forge", `git merge-tree failed in ${repo.root}: ${said}`, {
+      hint: "kopt needs git 2.38 or later to tell whether a pull request still merges into its base (git --version)",
+    });
+  }
+  return [...new Set(out.split("\n").slice(1).filter(Boolean))];
+}

@@ -2,11 +2,12 @@
 // - finds the pull request by its head branch and updates it (title, body, labels) instead of opening
 //   another; two runs at once make the same commit (fixed date) and GitHub refuses a second pull request
 //   for one branch, so neither duplicates;
-// - leaves a pull request alone when it has the kopt/hold label or a person pushed to its branch;
+// - leaves a pull request alone when it has the kopt/hold label or a person pushed to its branch (and
+//   says when it no longer merges into its base);
 // - does not touch a pull request's branch for a change that is not material (no churn that re-requests
-//   reviews);
-// - completes on every run what an earlier run left out: kopt's labels and the tier's review requests
-//   (pull-state.ts), and says when the head lacks an approval status;
+//   reviews), unless the branch conflicts with its base: then it is rebuilt on the base's head;
+// - completes on every run what an earlier run left out: kopt's labels, the tier's review requests, the
+//   body of the commit the branch holds (pull-state.ts), and says when the head lacks an approval status;
 // - does not recreate a pull request a person closed unless the recommendation changed materially;
 // - closes its pull requests whose recommendation disappeared, saying why;
 // - opens nothing new while maxOpenPullRequests of its pull requests are open.
@@ -17,7 +18,14 @@ import type { Tier } from "../../formats/phr.ts";
 import type { ChangeRequest, ClosedProposal, Forge, PullRequestDraft, UpsertResult } from "../forge.ts";
 import { commitFiles, type GitRepo, KOPT_AUTHOR, listFiles, showFile } from "../git-repo.ts";
 import { connectGitHub, type GitHubConnection, gitHubError, httpStatus } from "./client.ts";
-import { authorsBetween, deleteBranch, fetchRemote, pushBranch, type RemoteBranches } from "./git-remote.ts";
+import {
+  authorsBetween,
+  deleteBranch,
+  fetchRemote,
+  mergeConflicts,
+  pushBranch,
+  type RemoteBranches,
+} from "./git-remote.ts";
 import { HOLD_LABEL, LabelCache } from "./labels.ts";
 import { CLOSED_MARKER, readMarker, withMarker } from "./marker.ts";
 import {
@@ -59,7 +67,8 @@ interface PullSummary {
 type Plan =
   | { action: "hold"; reason: string; pull?: PullSummary }
   | { action: "keep"; pull: PullSummary }
-  | { action: "update"; pull: PullSummary }
+  /** `why`: a reason besides a material change (the branch conflicts, the body is stale). */
+  | { action: "update"; pull: PullSummary; why?: string }
   | { action: "create" };
 
 /** Who is asked to review a new pull request of a tier (config, else the approval groups). */
@@ -194,8 +203,9 @@ export class GitHubForge implements Forge {
     const sha = await commitFiles(this.repo, this.remote.baseSha, change.files, change.commitMessage, {
       date: change.date,
     });
+    // The body names the commit it describes, so a later run can tell when a push outran it.
     const fp = change.fingerprint;
-    const body = fp ? withMarker(change.pr.body, fp) : change.pr.body;
+    const body = fp ? withMarker(change.pr.body, fp, sha) : change.pr.body;
     return this.publish(change.branch, sha, { ...change.pr, body }, plan);
   }
 
@@ -262,6 +272,7 @@ export class GitHubForge implements Forge {
       commit: sha,
       location: pull.html_url,
       pullNumber: pull.number,
+      ...(plan.action === "update" && plan.why ? { reason: plan.why } : {}),
       needsApprovalStatus: true,
       ...warn(warnings),
     };
@@ -525,7 +536,7 @@ export class GitHubForge implements Forge {
       if (open.labels.includes(HOLD_LABEL)) {
         return {
           action: "hold",
-          reason: `#${open.number} has the ${HOLD_LABEL} label`,
+          reason: `#${open.number} has the ${HOLD_LABEL} label${await this.conflictNote(branch, `kopt rebuilds it once the label is removed`)}`,
           pull: open,
         };
       }
@@ -533,7 +544,7 @@ export class GitHubForge implements Forge {
       if (human) {
         return {
           action: "hold",
-          reason: `#${open.number}'s branch has a commit by ${human}; kopt leaves pull requests people pushed to alone`,
+          reason: `#${open.number}'s branch has a commit by ${human}; kopt leaves pull requests people pushed to alone${await this.conflictNote(branch, "resolve it on the branch")}`,
           pull: open,
         };
       }
@@ -541,7 +552,8 @@ export class GitHubForge implements Forge {
       const material =
         previous && fp ? materialChange(previous, fp, this.opts.materialThreshold) : "no fingerprint";
       if (material || open.base !== this.baseBranch) return { action: "update", pull: open };
-      return { action: "keep", pull: open };
+      const why = await this.rebuildReason(branch, previous?.head);
+      return why ? { action: "update", pull: open, why } : { action: "keep", pull: open };
     }
     const human = await this.humanPushed(branch);
     if (human) {
@@ -599,6 +611,7 @@ export class GitHubForge implements Forge {
           commit,
           location: plan.pull.html_url,
           pullNumber: plan.pull.number,
+          ...(plan.why ? { reason: plan.why } : {}),
         };
       case "create":
         return { status: "created", branch: change.branch, commit, location: "" };
@@ -622,6 +635,38 @@ export class GitHubForge implements Forge {
       }
     }
     this.remote.heads.set(branch, sha);
+  }
+
+  /** The files in which the branch's head conflicts with the base's head (empty: it merges cleanly). */
+  private async conflicts(branch: string): Promise<string[]> {
+    const head = this.remote.heads.get(branch);
+    return head ? mergeConflicts(this.repo, this.remote.baseSha, head) : [];
+  }
+
+  /**
+   * Why kopt's branch must be rebuilt although the recommendation did not change materially, or undefined:
+   * it no longer merges into the base (a person changed the lines it edits), or its body was written for
+   * another commit than the head (a run pushed, then failed before updating the body). A base that moved
+   * elsewhere, in the same values file included, is not a reason: rebuilding dismisses approvals.
+   */
+  private async rebuildReason(branch: string, bodyHead: string | undefined): Promise<string | undefined> {
+    const files = await this.conflicts(branch);
+    const base = this.baseBranch;
+    if (files.length > 0) {
+      return `it conflicted with ${base} in ${files.join(", ")}: rebuilt on ${base} at ${this.remote.baseSha.slice(0, 7)}`;
+    }
+    const head = this.remote.heads.get(branch);
+    if (bodyHead && head && bodyHead !== head) {
+      return `its body described commit ${bodyHead.slice(0, 7)}, not the branch's head ${head.slice(0, 7)}`;
+    }
+    return undefined;
+  }
+
+  /** For a pull request kopt leaves alone: that it no longer merges into the base, if so, and what to do. */
+  private async conflictNote(branch: string, fix: string): Promise<string> {
+    const files = await this.conflicts(branch);
+    if (files.length === 0) return "";
+    return `; it conflicts with ${this.baseBranch} in ${files.join(", ")}: ${fix}`;
   }
 
   /** The email of a commit on the branch (not on the base) that kopt did not make, if any. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { readMarker, withMarker } from "./marker.ts";
 import { askedBy, labelDiff, notRequested, stillToAsk } from "./pull-state.ts";
 
 describe("labelDiff", () => {
@@ -52,5 +53,28 @@ describe("whom to ask for a review", () => {
       { event: "labeled", actor: { login: "kopt-ci" } },
     ];
     expect(askedBy("kopt-ci", events)).toEqual({ users: ["carol"], teams: ["architects"] });
+  });
+});
+
+describe("the body's marker", () => {
+  const fp = {
+    id: "6ea4683a",
+    cluster: "demo",
+    kind: "rightsize",
+    tier: "medium" as const,
+    changes: [{ path: "clusters/demo/values.yaml:backend.resources.requests.cpu", to: "500m" }],
+  };
+
+  it("names the commit the body describes, and reads it back", () => {
+    const body = withMarker("## Right-size", fp, "a".repeat(40));
+    expect(readMarker(body)).toEqual({ ...fp, head: "a".repeat(40) });
+    // Writing it again replaces the old marker.
+    expect(readMarker(withMarker(body, fp, "b".repeat(40)))?.head).toBe("b".repeat(40));
+    expect(withMarker(body, fp, "b".repeat(40)).match(/kopt:proposal/g)).toHaveLength(1);
+  });
+
+  it("reads a marker written before kopt recorded the head", () => {
+    const old = `## Right-size\n\n<!-- kopt:proposal ${JSON.stringify(fp)} -->\n`;
+    expect(readMarker(old)).toEqual(fp);
   });
 });
