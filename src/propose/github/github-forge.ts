@@ -296,7 +296,8 @@ export class GitHubForge implements Forge {
       await this.convergeLabels(pull, pr.labels, dryRun, warnings),
       await this.convergeReviewers(pull, pr.tier as Tier, { dryRun, fresh: false }, warnings),
     ].filter((x): x is string => x !== undefined);
-    const unjudged = !opts.judged && head !== null && !(await this.hasApprovalStatus(head, warnings));
+    const unjudged =
+      !opts.judged && head !== null && !(await this.hasApprovalStatus(pull.number, head, warnings));
     if (unjudged) done.push(`its head had no ${APPROVAL_CONTEXT} status`);
     const common = {
       branch,
@@ -483,13 +484,13 @@ export class GitHubForge implements Forge {
   }
 
   /** Whether the commit has a kopt/approval status (any state); a failed read is a warning, taken as yes. */
-  private async hasApprovalStatus(sha: string, warnings: string[]): Promise<boolean> {
+  private async hasApprovalStatus(number: number, sha: string, warnings: string[]): Promise<boolean> {
     const { octokit, owner, repo } = this.conn;
     try {
       const { data } = await octokit.repos.getCombinedStatusForRef({ owner, repo, ref: sha, per_page: 100 });
       return data.statuses.some((x) => x.context === APPROVAL_CONTEXT);
     } catch (e) {
-      warnings.push(`${gitHubError(e, `reading the statuses of ${sha.slice(0, 7)}`).message}`);
+      warnings.push(`#${number}: ${gitHubError(e, `reading the statuses of ${sha.slice(0, 7)}`).message}`);
       return true;
     }
   }
