@@ -332,7 +332,7 @@ describe("kopt plan --forge github when the base branch moved under a pull reque
     expect(pushes(w)).toHaveLength(pushed);
   });
 
-  it("leaves a held pull request that conflicts alone, and says it conflicts", async () => {
+  it("leaves a pull request on hold that conflicts alone, and says it conflicts", async () => {
     const w = await worldForTest();
     await planJson(w, "--workload", "todo/backend");
     const pull = pullOf(w, BACKEND);
@@ -344,17 +344,33 @@ describe("kopt plan --forge github when the base branch moved under a pull reque
       labels: ["kopt/hold"],
     });
     personCommitsToMain(w, (t) => t.replace('cpu: "1"', "cpu: 950m"));
-    const out = await planJson(
-      w,
-      "--workload",
-      "todo/backend",
-      "--snapshot",
-      backendRunning({ cpu: "950m" }),
-    );
+    const snapshot = backendRunning({ cpu: "950m" });
+    const out = await planJson(w, "--workload", "todo/backend", "--snapshot", snapshot);
     expect(out.proposals[0]?.status).toBe("held");
     expect(out.proposals[0]?.reason).toBe(
       `#${pull.number} has the kopt/hold label; it conflicts with main in ${VALUES}: kopt rebuilds it once the label is removed`,
     );
     expect(pull.headSha).toBe(head);
+  });
+
+  it("leaves a pull request a person pushed to alone when it conflicts, and says so", async () => {
+    const w = await worldForTest();
+    await planJson(w, "--workload", "todo/backend");
+    const pull = pullOf(w, BACKEND);
+    git(w.person, "fetch", "-q", "origin");
+    git(w.person, "checkout", "-q", "-B", "fix", `origin/${BACKEND}`);
+    writeFileSync(join(w.person, "NOTES.md"), "why 500m\n");
+    git(w.person, "add", "-A");
+    git(w.person, "commit", "-q", "-m", "a person's note on kopt's branch");
+    git(w.person, "push", "-q", "origin", `HEAD:refs/heads/${BACKEND}`);
+    const personHead = git(w.person, "rev-parse", "HEAD");
+    personCommitsToMain(w, (t) => t.replace('cpu: "1"', "cpu: 950m"));
+    const snapshot = backendRunning({ cpu: "950m" });
+    const out = await planJson(w, "--workload", "todo/backend", "--snapshot", snapshot);
+    expect(out.proposals[0]?.status).toBe("held");
+    expect(out.proposals[0]?.reason).toBe(
+      `#${pull.number}'s branch has a commit by person@example.com; kopt leaves pull requests people pushed to alone; it conflicts with main in ${VALUES}: resolve it on the branch`,
+    );
+    expect(pull.headSha).toBe(personHead);
   });
 });
