@@ -16,6 +16,7 @@ import {
   resolveRef,
   showFile,
 } from "./git-repo.ts";
+import { ownedName, removeLeftovers } from "./leftovers.ts";
 
 export { KOPT_AUTHOR } from "./git-repo.ts";
 export const DRAFTS_DIR = ".kopt/pull-requests";
@@ -43,15 +44,19 @@ function draftWriteError(file: string, err: unknown): KoptError {
   });
 }
 
+/** A draft's temporary file: `<draft>.<pid>-<random>-<host>.tmp` (see leftovers.ts). */
+const DRAFT_TEMP = /^.+\.md\.(.+)\.tmp$/;
+
 /**
  * `content` written to a temporary file beside `file`: `place()` renames it into place, `drop()` removes it.
- * Staged before the branch moves, so a failure of either leaves the proposal as it was.
+ * Staged before the branch moves, so a failure of either leaves the proposal as it was; renamed, so a
+ * concurrent or killed run never leaves a half-written draft. Its name is unique per process and per call.
  */
 async function stageFile(
   file: string,
   content: string,
 ): Promise<{ place(): Promise<void>; drop(): Promise<void> }> {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${ownedName()}.tmp`;
   let created: string | undefined;
   // Removes the temporary file and the directories made for it, if still empty.
   const drop = async () => {
@@ -68,7 +73,12 @@ async function stageFile(
   };
   try {
     created = await mkdir(dirname(file), { recursive: true });
-    await writeFile(tmp, content);
+    await writeFile(tmp, content).catch(async (err: NodeJS.ErrnoException) => {
+      // A concurrent run that failed may have just removed the (then empty) directory it had made.
+      if (err.code !== "ENOENT") throw err;
+      created = (await mkdir(dirname(file), { recursive: true })) ?? created;
+      await writeFile(tmp, content);
+    });
   } catch (err) {
     await drop().catch(() => undefined);
     throw draftWriteError(file, err);
@@ -142,6 +152,8 @@ export class LocalForge implements Forge {
         hint: "commit to that branch first, or set forge.baseBranch in kopt.yaml to the branch kopt should build on",
       });
     }
+    // Draft temp files of killed runs (a draft is renamed into place, so the drafts themselves are whole).
+    await removeLeftovers(join(repo.root, DRAFTS_DIR), (entry) => DRAFT_TEMP.exec(entry)?.[1]);
     return new LocalForge(repo, baseBranch, sha);
   }
 
