@@ -104,8 +104,13 @@ function gitSaid(err: unknown): string {
 
 /** A git command that writes to the repository (objects, refs, a worktree) failed: the user's to fix. */
 export function gitWriteError(root: string, args: readonly string[], err: unknown): KoptError {
-  return new KoptError("forge", `git ${args[0]} failed in ${root}: ${gitSaid(err)}`, {
-    hint: writeHint(root),
+  const said = gitSaid(err);
+  // A lock file git could not create: another git process holds it, or one was killed holding it.
+  const lock = /'([^']+\.lock)': File exists/.exec(said)?.[1];
+  return new KoptError("forge", `git ${args[0]} failed in ${root}: ${said}`, {
+    hint: lock
+      ? `another git process is writing there; if none is running (one was killed), remove ${lock} and rerun kopt`
+      : writeHint(root),
   });
 }
 
