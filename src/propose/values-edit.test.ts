@@ -443,6 +443,19 @@ describe("editValues round trip", () => {
   });
 });
 
+describe("editValues on line endings and multi-line values", () => {
+  it("keeps CRLF inside a block scalar it rewrites (| and >)", () => {
+    for (const header of ["|", ">", "|-", ">+"]) {
+      const crlf = `a: ${header}\r\n  one\r\n  two\r\nb: 1\r\n`;
+      const out = edit(crlf, "a", "three");
+      expect(out, header).toMatch(/^a: [|>][-+]?\r\n {2}three\r\nb: 1\r\n$/);
+      expect(parse(out).a).toBe("three");
+    }
+    // An LF file stays LF.
+    expect(edit("a: |\n  one\nb: 1\n", "a", "two")).toBe("a: |-\n  two\nb: 1\n");
+  });
+});
+
 describe("readValue", () => {
   it("returns scalars with their YAML types", () => {
     const p = (path: string) => readValue(FIXTURE, parseValuesPath(path), FILE);

@@ -340,12 +340,23 @@ function applyEdit(p: Parsed, edit: ValuesEdit): string {
     CST.setScalarValue(token, value, { ...options, type: "QUOTE_DOUBLE" });
   } else if (token.type === "block-scalar") {
     CST.setScalarValue(token, value, options); // keeps `|` or `>`
+    keepLineBreak(token);
   } else {
     // Plain stays plain unless it would read back as another type ("1", "true", "0.5", also YAML 1.1's "yes").
     const type = plainReadsAsString(value, w.at.inFlow, false) ? "PLAIN" : "QUOTE_DOUBLE";
     CST.setScalarValue(token, value, { ...options, type });
   }
   return p.tokens.map((t) => CST.stringify(t)).join("");
+}
+
+/**
+ * yaml writes a block scalar's new content with LF line breaks; a CRLF file keeps CRLF: the content's line
+ * breaks become the one that ends its `|` or `>` header line.
+ */
+function keepLineBreak(token: CST.Token): void {
+  if (token.type !== "block-scalar") return;
+  const header = token.props.find((t): t is CST.SourceToken => t.type === "newline");
+  if (header) token.source = token.source.replace(/\r?\n/g, header.source);
 }
 
 /** `key:` with nothing after it: write the value after the `:` (or the anchor/tag that follows it). */
