@@ -454,6 +454,26 @@ describe("editValues on line endings and multi-line values", () => {
     // An LF file stays LF.
     expect(edit("a: |\n  one\nb: 1\n", "a", "two")).toBe("a: |-\n  two\nb: 1\n");
   });
+
+  it("refuses a value that spans lines: a KoptError naming file, line and field, with a fix", () => {
+    const text = "backend:\n  resources:\n    limits:\n      memory: 1Gi\n";
+    for (const [path, value, line] of [
+      ["backend.resources.limits.memory", "1Gi\n2Gi", 4],
+      ["backend.resources.limits.memory", "1Gi\r", 4],
+      ["backend.resources.limits.memory", "a\u2028b", 4],
+      ["backend.resources.requests.cpu", "1\n2", 2],
+      ["frontend.note", "two\nlines", 1],
+    ] as const) {
+      const err = koptError(() => edit(text, path, value));
+      expect(err.edge).toBe("values");
+      expect(err.where, JSON.stringify(value)).toEqual({ file: FILE, line, field: path });
+      expect(err.message).toBe("the new value spans several lines; kopt writes single-line values only");
+      expect(err.hint).toBe(
+        "write that value into the values file by hand (as a | or > block), or give kopt a value on one line",
+      );
+    }
+    expect(koptError(() => edit("a: |\n  x\n", "a", "x\ny\n")).where.line).toBe(1);
+  });
 });
 
 describe("readValue", () => {

@@ -313,6 +313,7 @@ function applyEdit(p: Parsed, edit: ValuesEdit): string {
     const aliases = step.node ? p.shared.get(step.node) : undefined;
     if (step.node && aliases) throw insideAnchor(p, step, step.node, aliases, path);
   }
+  if (typeof value === "string" && LINE_BREAK.test(value)) throw multiLine(p, w.at, path);
   if (w.kind === "missing") return insertMissing(p, w.at, w.steps, path, w.depth, value);
 
   const { node } = w.at;
@@ -529,6 +530,9 @@ function indentStep(p: Parsed): number {
 // ---------------------------------------------------------------------------------------------------------------
 // Rendering scalars
 
+/** What YAML 1.1 (go-yaml, Helm) or 1.2 reads as a line break, in a value to write. */
+const LINE_BREAK = /[\n\r\u0085\u2028\u2029]/;
+
 function plainText(value: number | boolean | null): string {
   if (typeof value === "number" && !Number.isFinite(value)) {
     throw new Error(`values-edit: cannot write the non-finite number ${value}`);
@@ -663,6 +667,17 @@ function notScalar(p: Parsed, at: Step, path: ValuesPath): KoptError {
   return fail(p, at, `expected a single value, found ${isMap(node) ? "a mapping" : "a list"}`, {
     hint: `point the values path at a single value inside it (under ${formatPath(inner)}, say)`,
   });
+}
+
+function multiLine(p: Parsed, at: Step, path: ValuesPath): KoptError {
+  return fail(
+    p,
+    { ...at, field: formatPath(path) },
+    "the new value spans several lines; kopt writes single-line values only",
+    {
+      hint: "write that value into the values file by hand (as a | or > block), or give kopt a value on one line",
+    },
+  );
 }
 
 function lines(p: Parsed, nodes: readonly Node[]): string {
