@@ -474,6 +474,18 @@ describe("editValues on line endings and multi-line values", () => {
     }
     expect(koptError(() => edit("a: |\n  x\n", "a", "x\ny\n")).where.line).toBe(1);
   });
+
+  it("reads a lone CR ending the file as its last line break, as Helm does, and keeps it", () => {
+    // A CRLF file whose last line lost its LF. go-yaml reads the CR as a line break; the yaml package would
+    // read the last value as "2\r".
+    const text = "a: 1\r\nb: 2\r";
+    expect(readValue(text, ["b"], FILE)).toBe(2);
+    expect(edit(text, "b", 3)).toBe("a: 1\r\nb: 3\r");
+    expect(edit(text, "c", 5)).toBe("a: 1\r\nb: 2\r\nc: 5\r");
+    expect(edit(text, "b", 2)).toBe(text);
+    expect(edit("a: |\r\n  x\r", "a", "y")).toBe("a: |-\r\n  y\r");
+    expect(edit("a: 1\r\n# the end\r", "b", 2)).toBe("a: 1\r\nb: 2\r\n# the end\r");
+  });
 });
 
 describe("readValue", () => {

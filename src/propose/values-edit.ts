@@ -39,7 +39,7 @@ const SHARED_HINT =
 
 /** Returns the scalar at path, `undefined` when the path is absent. Throws KoptError when the path runs through a non-mapping or the YAML does not parse. */
 export function readValue(content: string, path: ValuesPath, file: string): ValuesScalar | undefined {
-  const p = parseValues(content, file);
+  const p = parseValues(asHelmReads(content), file);
   const w = walk(p, path, "read");
   if (w.kind === "missing") return undefined;
   const { node } = w.at;
@@ -53,6 +53,26 @@ export function readValue(content: string, path: ValuesPath, file: string): Valu
 
 /** Applies edits and returns the new text. Pure: no I/O. */
 export function editValues(content: string, edits: readonly ValuesEdit[], file: string): string {
+  if (!endsWithLoneCr(content)) return editText(content, edits, file);
+  // Edited as Helm reads it (see asHelmReads), then given back its last line break as it was: a lone CR.
+  return editText(asHelmReads(content), edits, file).replace(/\r?\n$/, "\r");
+}
+
+/**
+ * go-yaml (and so Helm) reads a lone CR as a line break, the yaml package as part of the value before it.
+ * At the end of a file (a CRLF file whose last line lost its LF) that would make `cpu: 1\r` the string "1\r",
+ * so such a file is read with the CR's LF added. (Lone CRs elsewhere, old Mac line endings, are left to the
+ * yaml package, which mostly refuses them as not valid YAML.)
+ */
+export function asHelmReads(content: string): string {
+  return endsWithLoneCr(content) ? `${content}\n` : content;
+}
+
+function endsWithLoneCr(content: string): boolean {
+  return content.endsWith("\r");
+}
+
+function editText(content: string, edits: readonly ValuesEdit[], file: string): string {
   if (edits.some((edit) => edit.path.length === 0))
     throw new Error("values-edit: an edit needs a non-empty path");
   const original = parseValues(content, file);
