@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ClusterSnapshot, KubeObject } from "../src/formats/snapshot.ts";
-import { demoRepo, git, kopt, repoState, type TempRepo } from "./support/repo.ts";
+import { demoRepo, git, kopt, koptEnv, repoState, type TempRepo } from "./support/repo.ts";
 
 let repo: TempRepo;
 beforeEach(() => {
@@ -416,6 +416,38 @@ describe("bad input is rejected with a clear message, exit code 2 and nothing wr
       ],
       "--prometheus-url has no effect with --snapshot",
     );
+  });
+
+  it("a GitHub apiUrl on a port fetch refuses (9): exit 2 naming the apiUrl and why, and nothing is written", async () => {
+    const file = join(repo.dir, "clusters/demo/kopt.yaml");
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(
+        "  type: local\n",
+        '  type: github\n  github: { owner: acme, repo: demo, apiUrl: "http://127.0.0.1:9" }\n',
+      ),
+    );
+    git(repo.dir, "commit", "-qam", "github forge");
+    const before = repoState(repo.dir);
+    const r = await koptEnv(
+      { env: { GITHUB_TOKEN: "t0ken" } },
+      "--repo",
+      repo.dir,
+      "plan",
+      "--cluster",
+      "demo",
+    );
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    const [what, fix, ...rest] = r.stderr.trim().split("\n");
+    expect(what).toBe(
+      'kopt: error: cannot reach GitHub at http://127.0.0.1:9: port 9 is one that fetch refuses to connect to (a "bad port", reserved for another protocol)',
+    );
+    expect(fix).toMatch(
+      /^ {2}fix: serve the API on another port and point forge\.github\.apiUrl in kopt\.yaml/,
+    );
+    expect(rest).toEqual([]);
+    expect(repoState(repo.dir)).toEqual(before);
   });
 
   it("Prometheus unreachable: names the URL and the query, and nothing is written", async () => {

@@ -1,9 +1,9 @@
 // Opening the target git repository, with errors a user can act on.
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
 import { KoptError } from "../errors.ts";
+import { ownedName, removeLeftovers } from "./leftovers.ts";
 
 export interface GitRepo {
   root: string;
@@ -24,7 +24,33 @@ export async function openRepository(dir: string): Promise<GitRepo> {
   } catch (err) {
     throw notARepository(abs, err);
   }
-  return { root, git: simpleGit(root) };
+  const repo = { root, git: simpleGit(root) };
+  // Private indexes a killed kopt left behind (see commitFiles).
+  await removeLeftovers(await koptTempRoot(repo), (entry) => entry);
+  return repo;
+}
+
+/** Where kopt keeps temporary files inside the repository's git directory (shared by its worktrees). */
+async function koptTempRoot({ git, root }: GitRepo): Promise<string> {
+  const common = (await git.raw(["rev-parse", "--git-common-dir"])).trim();
+  return join(resolve(root, common), "kopt-tmp");
+}
+
+/**
+ * A new directory of this run's own under <git dir>/kopt-tmp. Inside the repository rather than in /tmp so
+ * that, when a run is killed before removing it, the next kopt that opens the repository removes it.
+ */
+async function makeTempDir(repo: GitRepo): Promise<string> {
+  const dir = join(await koptTempRoot(repo), ownedName());
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new KoptError("forge", `cannot create kopt's temporary directory ${dir} (${code})`, {
+      hint: writeHint(repo.root),
+    });
+  }
+  return dir;
 }
 
 /**
@@ -78,9 +104,18 @@ function gitSaid(err: unknown): string {
 
 /** A git command that writes to the repository (objects, refs, a worktree) failed: the user's to fix. */
 export function gitWriteError(root: string, args: readonly string[], err: unknown): KoptError {
-  return new KoptError("forge", `git ${args[0]} failed in ${root}: ${gitSaid(err)}`, {
-    hint: `kopt must write objects and refs under ${join(root, ".git")}: check its owner and permissions (ls -ld .git/objects .git/refs), free disk space, and what git says above`,
+  const said = gitSaid(err);
+  // A lock file git could not create: another git process holds it, or one was killed holding it.
+  const lock = /'([^']+\.lock)': File exists/.exec(said)?.[1];
+  return new KoptError("forge", `git ${args[0]} failed in ${root}: ${said}`, {
+    hint: lock
+      ? `another git process is writing there; if none is running (one was killed), remove ${lock} and rerun kopt`
+      : writeHint(root),
   });
+}
+
+function writeHint(root: string): string {
+  return `kopt must write objects and refs under ${join(root, ".git")}: check its owner and permissions (ls -ld .git/objects .git/refs), free disk space, and what git says above`;
 }
 
 /** Runs a git command that writes to the repository; its failure is a KoptError quoting git. */
@@ -149,7 +184,7 @@ export async function commitFiles(
   message: string,
   opts: CommitOptions = {},
 ): Promise<string> {
-  const tmp = await mkdtemp(join(tmpdir(), "kopt-index-"));
+  const tmp = await makeTempDir(repo);
   try {
     const git = simpleGit(repo.root).env(
       gitEnv({

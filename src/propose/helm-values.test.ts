@@ -62,6 +62,11 @@ describe("effectiveValue: a value as Helm renders it from a chain of values file
     expect(effectiveValue(c, ["backend", "autoscaling", "enabled"])?.value).toBe(true);
   });
 
+  it("reads a lone CR ending the file as a line break, as go-yaml does (not as part of the last value)", () => {
+    expect(parseValuesLayer("a: 1\r\nb: 2\r", "values.yaml").values).toEqual({ a: 1, b: 2 });
+    expect(parseValuesLayer("a: 1\r\nb: 'x'\r", "values.yaml").values).toEqual({ a: 1, b: "x" });
+  });
+
   it("finds mappings and their keys across layers, for mapping checks and suggestions", () => {
     const c = chain(CHART, "worker:\n  replicaCount: 1\n");
     expect(isMappingAt(c, ["backend"])).toBe(true);

@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from "node:util";
 import { LineCounter, parseDocument } from "yaml";
 import type { ValuesLookup } from "../decide/drift.ts";
 import { formatPath, KoptError } from "../errors.ts";
-import { parseValuesPath, type ValuesPath } from "./values-edit.ts";
+import { asHelmReads, parseValuesPath, type ValuesPath } from "./values-edit.ts";
 
 /** One layer of values: a file of the repository, or inline values of an Argo CD / Flux manifest. */
 export interface ValuesLayer {
@@ -35,7 +35,12 @@ export interface EffectiveValue {
  */
 export function parseValuesLayer(text: string, file: string): ValuesLayer {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { version: "1.1", merge: true, lineCounter, prettyErrors: false });
+  const doc = parseDocument(asHelmReads(text), {
+    version: "1.1",
+    merge: true,
+    lineCounter,
+    prettyErrors: false,
+  });
   const first = doc.errors[0];
   if (first) {
     throw new KoptError("values", `not valid YAML: ${first.message.split("\n")[0]}`, {

@@ -10,12 +10,13 @@ import type { ChangeRequest, Forge, UpsertResult } from "./forge.ts";
 import {
   commitFiles,
   type GitRepo,
-  gitWrite,
+  gitWriteError,
   KOPT_AUTHOR,
   listFiles,
   resolveRef,
   showFile,
 } from "./git-repo.ts";
+import { ownedName, removeLeftovers } from "./leftovers.ts";
 
 export { KOPT_AUTHOR } from "./git-repo.ts";
 export const DRAFTS_DIR = ".kopt/pull-requests";
@@ -43,15 +44,19 @@ function draftWriteError(file: string, err: unknown): KoptError {
   });
 }
 
+/** A draft's temporary file: `<draft>.<pid>-<random>-<host>.tmp` (see leftovers.ts). */
+const DRAFT_TEMP = /^.+\.md\.(.+)\.tmp$/;
+
 /**
  * `content` written to a temporary file beside `file`: `place()` renames it into place, `drop()` removes it.
- * Staged before the branch moves, so a failure of either leaves the proposal as it was.
+ * Staged before the branch moves, so a failure of either leaves the proposal as it was; renamed, so a
+ * concurrent or killed run never leaves a half-written draft. Its name is unique per process and per call.
  */
 async function stageFile(
   file: string,
   content: string,
 ): Promise<{ place(): Promise<void>; drop(): Promise<void> }> {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${ownedName()}.tmp`;
   let created: string | undefined;
   // Removes the temporary file and the directories made for it, if still empty.
   const drop = async () => {
@@ -68,7 +73,12 @@ async function stageFile(
   };
   try {
     created = await mkdir(dirname(file), { recursive: true });
-    await writeFile(tmp, content);
+    await writeFile(tmp, content).catch(async (err: NodeJS.ErrnoException) => {
+      // A concurrent run that failed may have just removed the (then empty) directory it had made.
+      if (err.code !== "ENOENT") throw err;
+      created = (await mkdir(dirname(file), { recursive: true })) ?? created;
+      await writeFile(tmp, content);
+    });
   } catch (err) {
     await drop().catch(() => undefined);
     throw draftWriteError(file, err);
@@ -142,6 +152,8 @@ export class LocalForge implements Forge {
         hint: "commit to that branch first, or set forge.baseBranch in kopt.yaml to the branch kopt should build on",
       });
     }
+    // Draft temp files of killed runs (a draft is renamed into place, so the drafts themselves are whole).
+    await removeLeftovers(join(repo.root, DRAFTS_DIR), (entry) => DRAFT_TEMP.exec(entry)?.[1]);
     return new LocalForge(repo, baseBranch, sha);
   }
 
@@ -154,10 +166,12 @@ export class LocalForge implements Forge {
   async proposeCommit(branch: string, sha: string, pr: ChangeRequest["pr"]): Promise<UpsertResult> {
     const existing = await resolveRef(this.repo.git, `refs/heads/${branch}`);
     const location = draftPath(branch);
-    const status = existing === undefined ? "created" : existing === sha ? "unchanged" : "updated";
+    let status: UpsertResult["status"] =
+      existing === undefined ? "created" : existing === sha ? "unchanged" : "updated";
     const change: ChangeRequest = { branch, commitMessage: "", files: [], pr };
     const draft = await stageFile(join(this.repo.root, location), renderDraft(change, this.baseBranch, sha));
-    if (status !== "unchanged") await this.moveBranch(branch, sha, existing, draft);
+    if (status !== "unchanged" && !(await this.moveBranch(branch, sha, existing, draft)))
+      status = "unchanged";
     await draft.place();
     return { status, branch, commit: sha, location };
   }
@@ -237,33 +251,41 @@ export class LocalForge implements Forge {
     const file = join(this.repo.root, planned.location);
     const current = await readFile(file, "utf8").catch(() => undefined);
     const staged = current === draft ? undefined : await stageFile(file, draft);
-    if (planned.status !== "unchanged") {
-      await this.moveBranch(change.branch, head, planned.commit ?? undefined, staged);
+    let status = planned.status;
+    if (
+      status !== "unchanged" &&
+      !(await this.moveBranch(change.branch, head, planned.commit ?? undefined, staged))
+    ) {
+      status = "unchanged";
     }
     await staged?.place();
-    return { ...planned, commit: head };
+    return { ...planned, status, commit: head };
   }
 
   /**
-   * Points `branch` at `sha` if it is still at `old` (undefined: must not exist), so a concurrent run that
-   * moved it makes this fail instead of clobbering it; on failure the staged draft is dropped.
+   * Points `branch` at `sha` if it is still at `old` (undefined: must not exist): a compare-and-swap, so a
+   * concurrent run is never clobbered. False when another run already pointed it at `sha` (the same input
+   * makes the same commit, so it did this run's work); a KoptError when it points anywhere else, or git cannot
+   * write. On an error the staged draft is dropped.
    */
   private async moveBranch(
     branch: string,
     sha: string,
     old: string | undefined,
     staged: { drop(): Promise<void> } | undefined,
-  ): Promise<void> {
+  ): Promise<boolean> {
+    const ref = `refs/heads/${branch}`;
+    const args = ["update-ref", ref, sha, old ?? "0".repeat(40)];
     try {
-      await gitWrite(this.repo.git, this.repo.root, [
-        "update-ref",
-        `refs/heads/${branch}`,
-        sha,
-        old ?? "0".repeat(40),
-      ]);
+      // Wait up to 2 s for a concurrent run's lock on the ref (git's default is 0.1 s).
+      await this.repo.git.raw(["-c", "core.filesRefLockTimeout=2000", ...args]);
+      return true;
     } catch (err) {
+      const now = await resolveRef(this.repo.git, ref);
+      if (now === sha) return false;
       await staged?.drop();
-      throw err;
+      if (now === old) throw gitWriteError(this.repo.root, args, err);
+      throw movedMeanwhile(branch, now);
     }
   }
 
@@ -281,7 +303,20 @@ export class LocalForge implements Forge {
     return true;
   }
 
+  /** Dated at the observation time, not the clock: the same input makes the same commit, in any run. */
   private commit(change: ChangeRequest): Promise<string> {
-    return commitFiles(this.repo, this.base, change.files, change.commitMessage);
+    return commitFiles(this.repo, this.base, change.files, change.commitMessage, { date: change.date });
   }
+}
+
+/** Another process moved (or deleted) `branch` between this run's look at it and its update. */
+function movedMeanwhile(branch: string, now: string | undefined): KoptError {
+  const what = now === undefined ? "deleted" : `moved to ${now.slice(0, 12)}`;
+  return new KoptError(
+    "forge",
+    `the branch ${branch} was ${what} by another kopt run (or a git command) while this run was writing it`,
+    {
+      hint: "rerun kopt once the other run is done: it builds on what that run left, and a run on the same input changes nothing",
+    },
+  );
 }

@@ -443,6 +443,111 @@ describe("editValues round trip", () => {
   });
 });
 
+describe("editValues on line endings and multi-line values", () => {
+  it("keeps CRLF inside a block scalar it rewrites (| and >)", () => {
+    for (const header of ["|", ">", "|-", ">+"]) {
+      const crlf = `a: ${header}\r\n  one\r\n  two\r\nb: 1\r\n`;
+      const out = edit(crlf, "a", "three");
+      expect(out, header).toMatch(/^a: [|>][-+]?\r\n {2}three\r\nb: 1\r\n$/);
+      expect(parse(out).a).toBe("three");
+    }
+    // An LF file stays LF.
+    expect(edit("a: |\n  one\nb: 1\n", "a", "two")).toBe("a: |-\n  two\nb: 1\n");
+  });
+
+  it("refuses a value that spans lines: a KoptError naming file, line and field, with a fix", () => {
+    const text = "backend:\n  resources:\n    limits:\n      memory: 1Gi\n";
+    for (const [path, value, line] of [
+      ["backend.resources.limits.memory", "1Gi\n2Gi", 4],
+      ["backend.resources.limits.memory", "1Gi\r", 4],
+      ["backend.resources.limits.memory", "a\u2028b", 4],
+      ["backend.resources.requests.cpu", "1\n2", 2],
+      ["frontend.note", "two\nlines", 1],
+    ] as const) {
+      const err = koptError(() => edit(text, path, value));
+      expect(err.edge).toBe("values");
+      expect(err.where, JSON.stringify(value)).toEqual({ file: FILE, line, field: path });
+      expect(err.message).toBe("the new value spans several lines; kopt writes single-line values only");
+      expect(err.hint).toBe(
+        "write that value into the values file by hand (as a | or > block), or give kopt a value on one line",
+      );
+    }
+    expect(koptError(() => edit("a: |\n  x\n", "a", "x\ny\n")).where.line).toBe(1);
+  });
+
+  it("reads a lone CR ending the file as its last line break, as Helm does, and keeps it", () => {
+    // A CRLF file whose last line lost its LF. go-yaml reads the CR as a line break; the yaml package would
+    // read the last value as "2\r".
+    const text = "a: 1\r\nb: 2\r";
+    expect(readValue(text, ["b"], FILE)).toBe(2);
+    expect(edit(text, "b", 3)).toBe("a: 1\r\nb: 3\r");
+    expect(edit(text, "c", 5)).toBe("a: 1\r\nb: 2\r\nc: 5\r");
+    expect(edit(text, "b", 2)).toBe(text);
+    expect(edit("a: |\r\n  x\r", "a", "y")).toBe("a: |-\r\n  y\r");
+    expect(edit("a: 1\r\n# the end\r", "b", 2)).toBe("a: 1\r\nb: 2\r\n# the end\r");
+  });
+});
+
+// Each found by values-edit.fuzz.test.ts.
+describe("editValues edges found by fuzzing", () => {
+  it("an empty document without a final line break keeps it that way; a byte order mark is not a line", () => {
+    expect(edit("# values", "replicaCount", 2)).toBe("# values\nreplicaCount: 2");
+    expect(edit("# values\r", "replicaCount", 2)).toBe("# values\r\nreplicaCount: 2\r");
+    expect(edit("\uFEFF", "replicaCount", 2)).toBe("\uFEFFreplicaCount: 2\n");
+  });
+
+  it("fills an empty list item (`-`, `- &anchor`) and grows a mapping under it", () => {
+    const text = "sidecars:\n  - &s\n  -\nb: 1\n";
+    expect(edit(text, "sidecars[0]", "x")).toBe("sidecars:\n  - &s x\n  -\nb: 1\n");
+    expect(edit(text, "sidecars[1]", 2)).toBe("sidecars:\n  - &s\n  - 2\nb: 1\n");
+    const grown = edit(text, "sidecars[1].resources.cpu", "10m");
+    expect(grown).toBe("sidecars:\n  - &s\n  -\n    resources:\n      cpu: 10m\nb: 1\n");
+    expect(parse(grown)).toEqual({ sidecars: [null, { resources: { cpu: "10m" } }], b: 1 });
+  });
+
+  it("a block scalar that ends the file without a line break still does, whatever it becomes", () => {
+    expect(edit("a: |\n  x", "a", "y")).toBe("a: |-\n  y");
+    expect(edit("a: | # note\n  x", "a", 4)).toBe("a: 4 # note");
+    expect(edit("a: |\n  x", "a", "")).toBe("a: |");
+    expect(edit("a: |\r\n  x", "a", "y")).toBe("a: |-\r\n  y");
+  });
+
+  it("keeps the indentation of a block scalar in a list item (yaml's own would not parse)", () => {
+    const out = edit("a:\n  - |\n    one\nb: 1\n", "a[0]", "two");
+    expect(out).toBe("a:\n  - |-\n    two\nb: 1\n");
+  });
+
+  it("quotes a plain value YAML 1.1 (Helm) reads as something else, even when YAML 1.2 reads the same string", () => {
+    // yaml reads `on` and `yes` as strings; go-yaml, as Helm uses it, as true.
+    expect(edit("a: on\n", "a", "on")).toBe('a: "on"\n');
+    expect(edit("a: {b: yes}\n", "a.b", "yes")).toBe('a: {b: "yes"}\n');
+    expect(edit("a: 500m\n", "a", "500m")).toBe("a: 500m\n");
+  });
+
+  it("new lines keep CRLF after an earlier edit of the same call removed the file's only CRLF", () => {
+    const text = "backend: | # c1\r\n  alpha";
+    const out = editValues(
+      text,
+      [
+        { path: ["backend"], value: 0.25 },
+        { path: ["added", "key"], value: "750m" },
+      ],
+      FILE,
+    );
+    expect(out).toBe("backend: 0.25 # c1\r\nadded:\r\n  key: 750m");
+  });
+
+  it("refuses to go through a key that a merged mapping brings from its own << merge", () => {
+    const text = "a: &a\n  r:\n    cpu: 1\nb: &b\n  <<: *a\nc:\n  <<: *b\n";
+    const err = koptError(() => edit(text, "c.r.memory", "1Gi"));
+    expect(err.message).toContain(
+      "has no r of its own: it comes from the anchor &b through the << merge key",
+    );
+    expect(err.where).toMatchObject({ file: FILE, line: 7, field: "c" });
+    expect(readValue(text, ["c", "r", "cpu"], FILE)).toBe(1);
+  });
+});
+
 describe("readValue", () => {
   it("returns scalars with their YAML types", () => {
     const p = (path: string) => readValue(FIXTURE, parseValuesPath(path), FILE);

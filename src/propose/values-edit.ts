@@ -39,7 +39,7 @@ const SHARED_HINT =
 
 /** Returns the scalar at path, `undefined` when the path is absent. Throws KoptError when the path runs through a non-mapping or the YAML does not parse. */
 export function readValue(content: string, path: ValuesPath, file: string): ValuesScalar | undefined {
-  const p = parseValues(content, file);
+  const p = parseValues(asHelmReads(content), file);
   const w = walk(p, path, "read");
   if (w.kind === "missing") return undefined;
   const { node } = w.at;
@@ -53,6 +53,26 @@ export function readValue(content: string, path: ValuesPath, file: string): Valu
 
 /** Applies edits and returns the new text. Pure: no I/O. */
 export function editValues(content: string, edits: readonly ValuesEdit[], file: string): string {
+  if (!endsWithLoneCr(content)) return editText(content, edits, file);
+  // Edited as Helm reads it (see asHelmReads), then given back its last line break as it was: a lone CR.
+  return editText(asHelmReads(content), edits, file).replace(/\r?\n$/, "\r");
+}
+
+/**
+ * go-yaml (and so Helm) reads a lone CR as a line break, the yaml package as part of the value before it.
+ * At the end of a file (a CRLF file whose last line lost its LF) that would make `cpu: 1\r` the string "1\r",
+ * so such a file is read with the CR's LF added. (Lone CRs elsewhere, old Mac line endings, are left to the
+ * yaml package, which mostly refuses them as not valid YAML.)
+ */
+export function asHelmReads(content: string): string {
+  return endsWithLoneCr(content) ? `${content}\n` : content;
+}
+
+function endsWithLoneCr(content: string): boolean {
+  return content.endsWith("\r");
+}
+
+function editText(content: string, edits: readonly ValuesEdit[], file: string): string {
   if (edits.some((edit) => edit.path.length === 0))
     throw new Error("values-edit: an edit needs a non-empty path");
   const original = parseValues(content, file);
@@ -61,7 +81,7 @@ export function editValues(content: string, edits: readonly ValuesEdit[], file: 
   for (const edit of edits) {
     const next = applyEdit(p, edit);
     // Re-parse after every change so each edit sees exact offsets; values files are small.
-    if (next !== p.text) p = reparse(next, file);
+    if (next !== p.text) p = { ...reparse(next, file), nl: original.nl };
   }
   if (p.text === content) return content;
   // Belt and braces for the product promise: the result must read back as the input with exactly these edits.
@@ -100,6 +120,8 @@ interface Parsed {
   doc: Document.Parsed;
   /** Nodes that carry an anchor some alias points at, with those aliases. */
   shared: Map<Node, Alias[]>;
+  /** The line break new lines get: the file's, as it was before any edit (one may remove its only CRLF). */
+  nl: string;
 }
 
 function parseValues(text: string, file: string): Parsed {
@@ -141,7 +163,7 @@ function parseValues(text: string, file: string): Parsed {
       shared.set(target, [...(shared.get(target) ?? []), alias]);
     },
   });
-  return { text, file, tokens, doc, shared };
+  return { text, file, tokens, doc, shared, nl: text.includes("\r\n") ? "\r\n" : "\n" };
 }
 
 /** Parse of text kopt itself produced: a failure there is a kopt bug, not the user's YAML. */
@@ -168,6 +190,8 @@ interface Step {
   pair?: Pair;
   /** Column of that pair's key. */
   keyCol?: number;
+  /** The source item of a block list entry (its `-`, anchor, tag), when `node` is one. */
+  item?: CST.CollectionItem;
   /** Whether `node` sits inside a flow collection. */
   inFlow: boolean;
 }
@@ -235,10 +259,12 @@ function walk(p: Parsed, path: ValuesPath, mode: "read" | "edit"): Walk {
           },
         );
       }
+      const source = node.srcToken?.type === "block-seq" ? node.srcToken.items[seg] : undefined;
       at = {
         node: item,
         field: formatPath(path.slice(0, i + 1)),
         line: item.range ? lineAt(p.text, item.range[0]) : at.line,
+        ...(source ? { item: source } : {}),
         inFlow: Boolean(node.flow),
       };
       continue;
@@ -287,16 +313,21 @@ interface Merged {
 }
 
 /** Finds `key` among the mappings merged into `map` with `<<` (go-yaml, and so Helm, honours merge keys). */
-function fromMerge(p: Parsed, map: YAMLMap, key: string): Merged | undefined {
+function fromMerge(p: Parsed, map: YAMLMap, key: string, seen = new Set<YAMLMap>()): Merged | undefined {
   for (const pair of map.items) {
     if (!isScalar(pair.key) || pair.key.value !== "<<") continue;
     const sources: unknown[] = isSeq(pair.value) ? pair.value.items : [pair.value];
     for (const source of sources) {
       const target = isAlias(source) ? source.resolve(p.doc) : source;
-      if (!isMap(target)) continue;
-      const found = findPair(target, key);
+      if (!isMap(target) || seen.has(target)) continue;
+      seen.add(target);
+      const alias = isAlias(source) ? source : undefined;
       const line = lineAt(p.text, pair.key.range?.[0] ?? 0);
-      if (found) return { pair: found, map: target, alias: isAlias(source) ? source : undefined, line };
+      const found = findPair(target, key);
+      if (found) return { pair: found, map: target, alias, line };
+      // What a merged mapping merges itself is part of what it brings (after its own keys).
+      const deeper = fromMerge(p, target, key, seen);
+      if (deeper) return { ...deeper, alias: alias ?? deeper.alias, line };
     }
   }
   return undefined;
@@ -313,11 +344,12 @@ function applyEdit(p: Parsed, edit: ValuesEdit): string {
     const aliases = step.node ? p.shared.get(step.node) : undefined;
     if (step.node && aliases) throw insideAnchor(p, step, step.node, aliases, path);
   }
+  if (typeof value === "string" && LINE_BREAK.test(value)) throw multiLine(p, w.at, path);
   if (w.kind === "missing") return insertMissing(p, w.at, w.steps, path, w.depth, value);
 
   const { node } = w.at;
   if (node !== null && !isScalar(node)) throw notScalar(p, w.at, path);
-  if (node?.value === value) return p.text;
+  if (node?.value === value && !readsOtherwiseInHelm(node, value, w.at.inFlow)) return p.text;
   if (node?.tag) {
     throw fail(
       p,
@@ -332,14 +364,17 @@ function applyEdit(p: Parsed, edit: ValuesEdit): string {
   if (!token) return fillEmptyValue(p, w.at, value);
 
   const options = { afterKey: w.at.pair !== undefined && !w.at.inFlow, inFlow: w.at.inFlow };
+  const block = token.type === "block-scalar" ? token.source : undefined;
   if (typeof value !== "string") {
     CST.setScalarValue(token, plainText(value), { ...options, type: "PLAIN" });
+    if (block !== undefined) keepLayout(token, block);
   } else if (token.type === "single-quoted-scalar") {
     CST.setScalarValue(token, value, { ...options, type: "QUOTE_SINGLE" });
   } else if (token.type === "double-quoted-scalar") {
     CST.setScalarValue(token, value, { ...options, type: "QUOTE_DOUBLE" });
-  } else if (token.type === "block-scalar") {
+  } else if (block !== undefined) {
     CST.setScalarValue(token, value, options); // keeps `|` or `>`
+    keepLayout(token, block);
   } else {
     // Plain stays plain unless it would read back as another type ("1", "true", "0.5", also YAML 1.1's "yes").
     const type = plainReadsAsString(value, w.at.inFlow, false) ? "PLAIN" : "QUOTE_DOUBLE";
@@ -348,12 +383,58 @@ function applyEdit(p: Parsed, edit: ValuesEdit): string {
   return p.tokens.map((t) => CST.stringify(t)).join("");
 }
 
-/** `key:` with nothing after it: write the value after the `:` (or the anchor/tag that follows it). */
+/**
+ * yaml writes a block scalar's new content its own way; kopt keeps the old content's layout (`before`)
+ * instead. Its indentation (yaml indents a list item's block scalar no deeper than the `-`, which does not parse); its
+ * line breaks (yaml writes LF: in a CRLF file they become the one that ends the `|` or `>` header line); and a
+ * block scalar that ended the file without a line break still does, also once it is a plain scalar.
+ */
+function keepLayout(token: CST.Token, before: string): void {
+  const endsFile = !/\n$/.test(before);
+  if (token.type !== "block-scalar") {
+    // Written plain: the header line's line break now ends the value's line.
+    const end = (token as CST.FlowScalar).end;
+    if (endsFile && end?.at(-1)?.type === "newline") end.pop();
+    return;
+  }
+  const was = /^( *)\S/m.exec(before)?.[1];
+  const now = /^( *)\S/m.exec(token.source)?.[1];
+  if (was !== undefined && now !== undefined && was !== now) {
+    token.source = token.source.replace(new RegExp(`^${now}(?=\\S)`, "gm"), was);
+  }
+  const header = token.props.find((t): t is CST.SourceToken => t.type === "newline");
+  if (header) token.source = token.source.replace(/\r?\n/g, header.source);
+  if (endsFile) token.source = token.source.replace(/\r?\n$/, "");
+  // No content left: the header line is the file's last.
+  if (endsFile && token.source === "" && token.props.at(-1)?.type === "newline") token.props.pop();
+}
+
+/**
+ * A plain scalar that already reads as the string `value` under YAML 1.2 (the yaml package) but not under
+ * YAML 1.1 (go-yaml, so Helm): `on` and `yes` are true there. Rewritten, it gets quoted.
+ */
+function readsOtherwiseInHelm(node: Node | null, value: ValuesScalar, inFlow: boolean): boolean {
+  return (
+    typeof value === "string" &&
+    node?.srcToken?.type === "scalar" &&
+    !plainReadsAsString(value, inFlow, false)
+  );
+}
+
+/**
+ * `key:` or a list's `-` with nothing after it: write the value after the `:` or `-` (or the anchor or tag
+ * that follows it).
+ */
 function fillEmptyValue(p: Parsed, at: Step, value: ValuesScalar): string {
-  const item = at.pair?.srcToken;
-  const end = item ? lastSignificantEnd(item.sep ?? []) : undefined;
-  if (!item || end === undefined) throw new Error(`values-edit: no source position for ${at.field}`);
+  const end = emptyValueEnd(at);
+  if (end === undefined) throw new Error(`values-edit: no source position for ${at.field}`);
   return splice(p.text, end, ` ${renderValue(value, at.inFlow)}`);
+}
+
+/** Where an empty value's `key:` or `-` (with its anchor or tag) ends. */
+function emptyValueEnd(at: Step): number | undefined {
+  if (at.pair) return lastSignificantEnd(at.pair.srcToken?.sep ?? []);
+  return at.item ? lastSignificantEnd(at.item.start) : undefined;
 }
 
 function insertMissing(
@@ -379,7 +460,7 @@ function insertMissing(
     keys.push(seg);
   }
   const { text } = p;
-  const nl = text.includes("\r\n") ? "\r\n" : "\n";
+  const { nl } = p;
   const node = at.node;
 
   if (node && isMap(node)) {
@@ -401,11 +482,26 @@ function insertMissing(
     if (at.inFlow) return splice(text, end, ` ${flowValue(keys, value)}`);
     return underKey(p, at, steps, { from: end, to: end }, keys, value, nl);
   }
+  if (at.item) {
+    // A list's `-` without value: the new mapping goes on the lines below, indented past the `-`.
+    const end = lastSignificantEnd(at.item.start);
+    const dash = at.item.start.find((t) => t.type === "seq-item-ind");
+    if (end === undefined || !dash) throw new Error(`values-edit: no source position for ${at.field}`);
+    return afterLine(
+      text,
+      end,
+      blockLines(keys, value, column(text, dash.offset) + 2, indentStep(p), nl),
+      nl,
+    );
+  }
   // Empty document: build the structure from scratch, before a `...` end marker if there is one.
   const docEnd = p.tokens.find((t) => t.type === "doc-end");
   const pos = docEnd ? docEnd.offset : text.length;
-  const lead = pos > 0 && text[pos - 1] !== "\n" ? nl : "";
-  return splice(text, pos, lead + blockLines(keys, value, 0, indentStep(p), nl));
+  const lines = blockLines(keys, value, 0, indentStep(p), nl);
+  const before = text.slice(0, pos).replace(/^\uFEFF/, ""); // a byte order mark is not a line
+  if (before === "" || before.endsWith("\n")) return splice(text, pos, lines);
+  // After a last line without a line break (comments, `---`): the file keeps ending without one.
+  return pos === text.length ? text + nl + lines.slice(0, -nl.length) : splice(text, pos, nl + lines);
 }
 
 /**
@@ -517,6 +613,9 @@ function indentStep(p: Parsed): number {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rendering scalars
+
+/** What YAML 1.1 (go-yaml, Helm) or 1.2 reads as a line break, in a value to write. */
+const LINE_BREAK = /[\n\r\u0085\u2028\u2029]/;
 
 function plainText(value: number | boolean | null): string {
   if (typeof value === "number" && !Number.isFinite(value)) {
@@ -652,6 +751,17 @@ function notScalar(p: Parsed, at: Step, path: ValuesPath): KoptError {
   return fail(p, at, `expected a single value, found ${isMap(node) ? "a mapping" : "a list"}`, {
     hint: `point the values path at a single value inside it (under ${formatPath(inner)}, say)`,
   });
+}
+
+function multiLine(p: Parsed, at: Step, path: ValuesPath): KoptError {
+  return fail(
+    p,
+    { ...at, field: formatPath(path) },
+    "the new value spans several lines; kopt writes single-line values only",
+    {
+      hint: "write that value into the values file by hand (as a | or > block), or give kopt a value on one line",
+    },
+  );
 }
 
 function lines(p: Parsed, nodes: readonly Node[]): string {

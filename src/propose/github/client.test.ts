@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { gitHubError, gitUrlFor, resolveGitHubConfig } from "./client.ts";
+import { KoptError } from "../../errors.ts";
+import { connectGitHub, FETCH_BAD_PORTS, gitHubError, gitUrlFor, resolveGitHubConfig } from "./client.ts";
 
 const base = { owner: "acme", repo: "platform" };
 
@@ -44,6 +45,54 @@ describe("gitHubError", () => {
     ).toBe(
       "cannot reach GitHub at http://127.0.0.1:9 while reading: connect ECONNREFUSED\n  fix: check forge.github.apiUrl in kopt.yaml (GitHub Enterprise: https://<host>/api/v3) and the network",
     );
+  });
+});
+
+describe("an apiUrl on a port fetch refuses", () => {
+  const HINT =
+    "serve the API on another port and point forge.github.apiUrl in kopt.yaml (or GITHUB_API_URL) at it: 8080, say, " +
+    "or any above 1023 except 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665-6669, 6679, 6697 and 10080";
+  const connect = (apiUrl: string) =>
+    connectGitHub(
+      {
+        ...base,
+        apiUrl,
+        auth: { tokenEnv: "GITHUB_TOKEN" },
+        maxOpenPullRequests: 10,
+        afterMerge: { record: "pull-request" },
+      },
+      { env: { GITHUB_TOKEN: "t0ken" }, root: "/nonexistent", retries: 0 },
+    ).catch((e: unknown) => e);
+
+  it("is a KoptError naming the apiUrl and the port, and saying fetch refuses it, before any request", async () => {
+    for (const port of [9, 6000, 10080]) {
+      const err = await connect(`http://127.0.0.1:${port}`);
+      expect(err).toBeInstanceOf(KoptError);
+      expect((err as KoptError).format()).toBe(
+        `cannot reach GitHub at http://127.0.0.1:${port}: port ${port} is one that fetch refuses to connect to (a "bad port", reserved for another protocol)\n  fix: ${HINT}`,
+      );
+    }
+  });
+
+  it("fetch's bare 'bad port' from a request is turned into the same message", () => {
+    const e = gitHubError({ status: 500, message: "bad port" }, "reading", "http://127.0.0.1:9");
+    expect(e.format()).toBe(
+      `cannot reach GitHub at http://127.0.0.1:9 while reading: port 9 is one that fetch refuses to connect to (a "bad port", reserved for another protocol)\n  fix: ${HINT}`,
+    );
+  });
+
+  it("lists exactly the ports this Node's fetch refuses, among them and the ports next to them", async () => {
+    const candidates = [...new Set(FETCH_BAD_PORTS.flatMap((p) => [p - 1, p, p + 1]))].filter((p) => p > 0);
+    // fetch refuses a bad port before connecting; any other port here gets a refused (or answered) connection.
+    const said = await Promise.all(
+      candidates.map((port) =>
+        fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) }).then(
+          () => "answered",
+          (e: { cause?: { message?: string } }) => e.cause?.message ?? "failed",
+        ),
+      ),
+    );
+    expect(candidates.filter((_, n) => said[n] === "bad port")).toEqual(FETCH_BAD_PORTS);
   });
 });
 

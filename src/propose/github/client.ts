@@ -53,6 +53,7 @@ const TOKEN_PERMISSIONS =
 
 /** Connects and checks the credentials and the repository with one request, before anything is pushed. */
 export async function connectGitHub(cfg: GitHubForgeConfig, opts: ConnectOptions): Promise<GitHubConnection> {
+  checkFetchablePort(cfg.apiUrl);
   const env = opts.env ?? process.env;
   const retries = opts.retries ?? 3;
   const common = {
@@ -195,6 +196,7 @@ export function gitHubError(e: unknown, doing: string, apiUrl?: string): KoptErr
     .filter(Boolean);
   const text = [data?.message ?? err.message ?? String(e), ...details].join("; ");
   const where = apiUrl ? ` at ${apiUrl}` : "";
+  if (refusedPort(e)) return badPort(apiUrl, doing);
   // Octokit reports a request that got no answer at all (refused, DNS, TLS) as a 500 without a response.
   if (status === 500 && err.response === undefined) {
     return new KoptError("forge", `cannot reach GitHub${where} while ${doing}: ${err.message ?? String(e)}`, {
@@ -218,6 +220,62 @@ export function gitHubError(e: unknown, doing: string, apiUrl?: string): KoptErr
     `GitHub${where} failed while ${doing}: ${text}${status ? ` (HTTP ${status})` : ""}`,
     { hint },
   );
+}
+
+/**
+ * The Fetch standard's "bad ports", reserved for other protocols: fetch (undici in Node, under Octokit)
+ * refuses to connect to them and says only "bad port".
+ */
+export const FETCH_BAD_PORTS: readonly number[] = [
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104,
+  109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515,
+  526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049,
+  3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+];
+
+/** Refuses an apiUrl on a bad port up front: Octokit would retry fetch's refusal for seconds first. */
+function checkFetchablePort(apiUrl: string): void {
+  const port = Number(portOf(apiUrl));
+  if (FETCH_BAD_PORTS.includes(port)) throw badPort(apiUrl);
+}
+
+function badPort(apiUrl: string | undefined, doing?: string): KoptError {
+  const port = portOf(apiUrl);
+  const high = portRanges(FETCH_BAD_PORTS.filter((p) => p > 1023));
+  return new KoptError(
+    "forge",
+    `cannot reach GitHub${apiUrl ? ` at ${apiUrl}` : ""}${doing ? ` while ${doing}` : ""}: ${port ? `port ${port}` : "its port"} is one that fetch refuses to connect to (a "bad port", reserved for another protocol)`,
+    {
+      hint: `serve the API on another port and point forge.github.apiUrl in kopt.yaml (or GITHUB_API_URL) at it: 8080, say, or any above 1023 except ${high}`,
+    },
+  );
+}
+
+/** `1, 2, 5, 6, 7` as "1, 2, 5-7": runs of three or more as a range. */
+function portRanges(ports: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < ports.length; ) {
+    let j = i;
+    while (ports[j + 1] === (ports[j] as number) + 1) j++;
+    if (j - i >= 2) parts.push(`${ports[i]}-${ports[j]}`);
+    else parts.push(...ports.slice(i, j + 1).map(String));
+    i = j + 1;
+  }
+  return parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}` : (parts[0] ?? "");
+}
+
+/** fetch's own words (Octokit passes on the cause of fetch's "fetch failed"). */
+function refusedPort(e: unknown): boolean {
+  const err = e as { message?: unknown; cause?: { message?: unknown } };
+  return err.message === "bad port" || err.cause?.message === "bad port";
+}
+
+function portOf(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).port || undefined : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** GitHub's status for a failed request, or undefined. */
