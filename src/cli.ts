@@ -9,6 +9,7 @@ import { ClusterConfigSchema } from "./formats/config.ts";
 import { PhrFrontMatterSchema } from "./formats/phr.ts";
 import { SnapshotSchema } from "./formats/snapshot.ts";
 import { readRoot } from "./propose/git-repo.ts";
+import { redact } from "./redact.ts";
 import { afterMerge, afterMergeText } from "./workflows/after-merge.ts";
 import { codeownersCheck, codeownersCheckText } from "./workflows/codeowners-check.ts";
 import { gate, gateText, parsePullNumber } from "./workflows/gate.ts";
@@ -293,7 +294,9 @@ function oneLine(err: unknown): string {
 }
 
 /** Runs the CLI on `argv` (as process.argv: node, script, args...); returns the exit code. */
-export async function main(argv: readonly string[], io: Io = STDIO): Promise<number> {
+export async function main(argv: readonly string[], given: Io = STDIO): Promise<number> {
+  // Everything kopt prints passes here: no error, warning or result can show a secret (src/redact.ts).
+  const io: Io = { ...given, out: (s) => given.out(redact(s)), err: (s) => given.err(redact(s)) };
   process.exitCode = undefined;
   const program = build(io);
   const mistake = unknownCommand(program, argv.slice(2));

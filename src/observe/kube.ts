@@ -9,7 +9,8 @@
 //
 // Errors a user can act on become KoptError("cluster"): unreachable (URL and code), 401 (which context and
 // user), 403 (the exact RBAC rules to add, all of them at once). Messages never include request headers, and
-// any credential of the kubeconfig user is scrubbed from them as a last line of defence.
+// the kubeconfig user's credentials (and whatever Authorization a request carried) are registered with
+// src/redact.ts, which scrubs them from these messages and from everything else kopt prints or writes.
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter } from "node:path";
@@ -26,6 +27,7 @@ import {
   ResponseContext,
 } from "@kubernetes/client-node";
 import { KoptError } from "../errors.ts";
+import { redact, registerSecret } from "../redact.ts";
 import { rulesFor, rulesYaml } from "./kube-rbac.ts";
 
 /** A raw Kubernetes object (or metrics object) as JSON. */
@@ -76,8 +78,6 @@ interface Connection {
   identity: string;
   context: string;
   inCluster: boolean;
-  /** Credentials that must never appear in output. */
-  secrets: string[];
   kubeconfigFile: string | undefined;
 }
 
@@ -178,9 +178,13 @@ export function connect(opts: KubeSourceOptions): Connection {
     );
   }
   const user = kc.getCurrentUser();
-  const secrets = [user?.token, user?.password, ...Object.values(user?.authProvider?.config ?? {})].filter(
-    (s): s is string => typeof s === "string" && s.length >= 8,
+  // Auth-provider config holds tokens and client secrets beside harmless settings (cmd-path, expiry-key).
+  const provider = Object.entries(user?.authProvider?.config ?? {}).filter(([k]) =>
+    /token|secret|password/i.test(k),
   );
+  for (const s of [user?.token, user?.password, user?.keyData, ...provider.map(([, v]) => v)]) {
+    if (typeof s === "string") registerSecret(s);
+  }
   return {
     kc,
     server: cluster.server,
@@ -189,7 +193,6 @@ export function connect(opts: KubeSourceOptions): Connection {
       : `user "${user?.name ?? "(none)"}" of context "${context}"`,
     context: opts.inCluster ? "in-cluster" : context,
     inCluster: opts.inCluster ?? false,
-    secrets,
     kubeconfigFile,
   };
 }
@@ -228,6 +231,10 @@ class RawBody implements ObservableMiddleware {
   url = "";
   pre(ctx: RequestContext): Observable<RequestContext> {
     this.url = ctx.getUrl();
+    // Exec plugins and OIDC mint tokens per request, so the kubeconfig alone does not name every one.
+    for (const [name, value] of Object.entries(ctx.getHeaders())) {
+      if (name.toLowerCase() === "authorization") registerSecret(value.replace(/^\S+\s+/, ""));
+    }
     return new Observable(Promise.resolve(ctx));
   }
   post(rsp: ResponseContext): Observable<ResponseContext> {
@@ -302,15 +309,8 @@ class Client {
     this.custom = conn.kc.makeApiClient(CustomObjectsApi);
   }
 
-  /** Scrubs credentials from text that goes to the user. */
-  scrub(text: string): string {
-    let out = text;
-    for (const s of this.conn.secrets) out = out.split(s).join("[redacted]");
-    return out;
-  }
-
   error(message: string, hint: string): KoptError {
-    return clusterError(this.scrub(message), this.scrub(hint));
+    return clusterError(redact(message), redact(hint));
   }
 
   /**

@@ -12,6 +12,7 @@ import { describeMemory, parseQuantity } from "../model/quantity.ts";
 import type { Evidence, ResourceSizing, UsageStats } from "../model/recommendation.ts";
 import type { ValuesScalar } from "../model/types.ts";
 import { workloadLabel } from "../model/types.ts";
+import { redact, redactDeep } from "../redact.ts";
 import type { PullRequestDraft } from "./forge.ts";
 
 /** A values change (a resource or an autoscaling setting) with the value it replaces on the base branch. */
@@ -201,7 +202,8 @@ export function renderProposal(
   const phrPath = phrPathFor(p, ctx.createdAt);
   const confidence = p.confidence;
 
-  const front: PhrFrontMatter = {
+  // A PHR and a pull request are stored and published: no secret in them, whatever the source echoed.
+  const front: PhrFrontMatter = redactDeep({
     id: p.id,
     cluster: p.cluster,
     kind: p.kind,
@@ -241,7 +243,7 @@ export function renderProposal(
     rollback: { how: rollbackText(p) },
     ...(p.notes?.length ? { guardrails: p.notes } : {}),
     ...(ctx.drift?.length ? { drift: [...ctx.drift] } : {}),
-  };
+  });
   // What kopt writes must pass `kopt phr lint`; a failure here is a bug in kopt, not user input.
   PhrFrontMatterSchema.parse(front);
 
@@ -280,12 +282,12 @@ export function renderProposal(
     branch: p.branch,
     labels: labelsFor(p),
   };
-  const phr = `---\n${stringify(front, { lineWidth: 0 })}---\n\n${phrBody(view)}`;
+  const phr = `---\n${stringify(front, { lineWidth: 0 })}---\n\n${redact(phrBody(view))}`;
   return {
     phrPath,
     phr,
-    pr: { title, body: prBody(view), labels: view.labels, tier: p.tier },
-    commitMessage: `${title}\n\nPHR: ${phrPath}\nkopt-proposal: ${p.id}\n`,
+    pr: { title: redact(title), body: redact(prBody(view)), labels: view.labels, tier: p.tier },
+    commitMessage: redact(`${title}\n\nPHR: ${phrPath}\nkopt-proposal: ${p.id}\n`),
   };
 }
 

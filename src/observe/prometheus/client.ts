@@ -1,11 +1,20 @@
 // A client for the Prometheus HTTP API (/api/v1/query, /api/v1/query_range), as Prometheus, Thanos, Mimir
 // and Cortex serve it: auth, extra headers, a CA bundle, a timeout per request, and retries with backoff
-// on 5xx, 429 and timeouts. Errors quote Prometheus's own error text and say which query and URL failed.
+// on 5xx, 429 and timeouts. Errors quote Prometheus's own error text and say which query and URL failed; every
+// credential it is given (token, password, URL userinfo and query) is registered with src/redact.ts, so an
+// error or warning that echoes one is scrubbed wherever kopt prints or stores it.
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { z } from "zod";
 import { KoptError } from "../../errors.ts";
 import { type PromMatrix, PromMatrixSchema } from "../../formats/snapshot.ts";
+import {
+  isCredentialHeader,
+  isCredentialName,
+  redact,
+  registerBasicAuth,
+  registerSecret,
+} from "../../redact.ts";
 
 export interface PrometheusClientOptions {
   /** Base URL; a path prefix (Thanos, Mimir's /prometheus) is kept. */
@@ -61,7 +70,10 @@ export class PrometheusClient {
   private readonly base: URL;
 
   constructor(private readonly opts: PrometheusClientOptions) {
-    this.base = new URL(opts.url.endsWith("/") ? opts.url : `${opts.url}/`);
+    registerCredentials(opts);
+    // The API paths are resolved against the base, so it must end in "/" (before any query).
+    this.base = new URL(opts.url);
+    if (!this.base.pathname.endsWith("/")) this.base.pathname += "/";
   }
 
   /** The URL without credentials, for messages and audit records. */
@@ -82,6 +94,8 @@ export class PrometheusClient {
 
   private async call(path: string, params: Record<string, string>, query: string): Promise<unknown> {
     const url = new URL(path, this.base);
+    // Parameters of the configured URL (a gateway's access_token, say) go with every request.
+    for (const [k, v] of this.base.searchParams) url.searchParams.set(k, v);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     const backoff = this.opts.backoffMs ?? 500;
     const sleep = this.opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -218,14 +232,30 @@ function failure(err: AttemptError, query: string, url: string, retries: number)
   );
 }
 
-/** A URL without user:password. */
+/** Every secret the client will send, for src/redact.ts. */
+function registerCredentials(opts: PrometheusClientOptions): void {
+  registerSecret(opts.bearerToken);
+  if (opts.basicAuth) registerBasicAuth(opts.basicAuth.username, opts.basicAuth.password);
+  for (const [name, value] of Object.entries(opts.headers ?? {})) {
+    if (isCredentialHeader(name)) registerSecret(value);
+  }
+  if (!URL.canParse(opts.url)) return;
+  const u = new URL(opts.url);
+  // A userinfo without a password is often a token (https://TOKEN@host).
+  registerSecret(decodeURIComponent(u.password || u.username));
+  for (const [name, value] of u.searchParams) {
+    if (isCredentialName(name)) registerSecret(value);
+  }
+}
+
+/** A URL without user:password, and without the values of credential parameters (access_token=...). */
 export function displayUrl(url: string): string {
   try {
     const u = new URL(url);
     u.username = "";
     u.password = "";
-    return u.toString().replace(/\/$/, "");
+    return redact(u.toString().replace(/\/$/, ""));
   } catch {
-    return url;
+    return redact(url);
   }
 }

@@ -1,6 +1,8 @@
 // The one place kopt talks to the GitHub REST API: Octokit with the throttling and retry plugins, token or
 // GitHub App authentication, github.com or an Enterprise server, and errors a user can act on. A token is
-// read from the environment when the connection is made and never printed, stored or put in a URL.
+// read from the environment when the connection is made and never printed, stored or put in a URL: it, the
+// App's key and each installation token are registered with src/redact.ts, so a GitHub message that echoes
+// one is scrubbed too.
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { createAppAuth } from "@octokit/auth-app";
@@ -10,6 +12,7 @@ import { Octokit } from "@octokit/rest";
 import Bottleneck from "bottleneck/light.js";
 import { KoptError } from "../../errors.ts";
 import type { GitHubForgeConfig } from "../../formats/config.ts";
+import { registerSecret } from "../../redact.ts";
 
 export const KoptOctokit = Octokit.plugin(throttling, retry);
 export type GitHubClient = InstanceType<typeof KoptOctokit>;
@@ -74,6 +77,7 @@ export async function connectGitHub(cfg: GitHubForgeConfig, opts: ConnectOptions
   if ("app" in cfg.auth) {
     const app = cfg.auth.app;
     const privateKey = await readAppKey(app, env, opts.root);
+    registerSecret(privateKey);
     octokit = new KoptOctokit({
       ...common,
       authStrategy: createAppAuth,
@@ -81,8 +85,11 @@ export async function connectGitHub(cfg: GitHubForgeConfig, opts: ConnectOptions
     });
     gitToken = async () => {
       const auth = (await octokit.auth({ type: "installation" })) as { token: string };
+      registerSecret(auth.token);
       return auth.token;
     };
+    // The REST calls use the same (cached) installation token: know it before the first one can echo it.
+    await gitToken().catch(() => undefined);
   } else {
     const name = cfg.auth.tokenEnv;
     const token = env[name];
@@ -92,6 +99,7 @@ export async function connectGitHub(cfg: GitHubForgeConfig, opts: ConnectOptions
         hint: `export ${name}=<token> with ${TOKEN_PERMISSIONS}; in GitHub Actions pass env ${name}: \${{ secrets.GITHUB_TOKEN }}`,
       });
     }
+    registerSecret(token);
     octokit = new KoptOctokit({ ...common, auth: token });
     gitToken = async () => token;
   }

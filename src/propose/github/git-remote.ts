@@ -3,6 +3,7 @@
 // environment (GIT_CONFIG_*), so it is in no URL, no argv and no config file.
 import { simpleGit } from "simple-git";
 import { KoptError } from "../../errors.ts";
+import { redact, registerSecret } from "../../redact.ts";
 import { type GitRepo, gitEnv, gitWrite, resolveRef } from "../git-repo.ts";
 
 /** Where fetched remote branches live in the local repository: never a branch a user works on. */
@@ -24,8 +25,9 @@ function authEnv(token: string): Record<string, string> {
 
 /** git's stderr without anything that could carry a credential. */
 function cleanGitMessage(e: unknown, token: string): string {
+  registerSecret(token);
   const text = e instanceof Error ? e.message : String(e);
-  return text.replaceAll(token, "***").trim().split("\n").slice(-4).join("\n");
+  return redact(text).trim().split("\n").slice(-4).join("\n");
 }
 
 function gitFailure(doing: string, url: string, e: unknown, token: string): KoptError {

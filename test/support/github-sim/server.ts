@@ -62,7 +62,12 @@ export type Fault =
   | { kind: "rate-limit"; resetInSeconds?: number }
   /** A secondary rate limit: 403 or 429 (default) with retry-after. */
   | { kind: "secondary-rate-limit"; status?: 403 | 429; retryAfter: number }
-  | { kind: "server-error"; status?: 500 | 502 | 503 | 504 };
+  | { kind: "server-error"; status?: 500 | 502 | 503 | 504 }
+  /**
+   * A server that reflects the caller's credentials in its error (as some proxies and GitHub Enterprise
+   * misconfigurations do): `status` (default 422) with the Authorization header and the bare token in the message.
+   */
+  | { kind: "echo-credentials"; status?: 403 | 422 };
 
 export interface ServerContext {
   state: SimState;
@@ -93,8 +98,17 @@ async function readBody(req: IncomingMessage): Promise<{ body?: unknown; malform
   }
 }
 
-function fault(f: Fault): GitHubError {
+function fault(f: Fault, authorization: string | undefined): GitHubError {
   switch (f.kind) {
+    case "echo-credentials": {
+      const bare = (authorization ?? "").replace(/^\S+\s+/, "");
+      const status = f.status ?? 422;
+      return new GitHubError(status, {
+        message: `Request refused for Authorization: ${authorization}; the token ${bare} may not do this`,
+        documentation_url: "https://docs.github.com/rest",
+        status: String(status),
+      });
+    }
     case "rate-limit":
       return rateLimited(Math.floor(Date.now() / 1000) + (f.resetInSeconds ?? 0));
     case "secondary-rate-limit":
@@ -180,7 +194,7 @@ async function answer(
   const count = (ctx.counts.get(key) ?? 0) + 1;
   ctx.counts.set(key, count);
   const f = ctx.faults?.({ method, path, operationId: op.operationId, count });
-  if (f) throw fault(f);
+  if (f) throw fault(f, authorization);
 
   if (malformed) {
     ctx.violations.push({ method, path, operationId: op.operationId, problems: ["body is not JSON"] });

@@ -1,0 +1,259 @@
+// No secret ever leaves kopt: servers that echo the credentials kopt sends (a Prometheus reflecting the
+// Authorization header and the query string in its errors and warnings, GitHub quoting the token in an error)
+// and credentials in URLs given on the command line are scrubbed from everything kopt prints or writes —
+// stdout, stderr, the JSON warnings, PHRs, pull-request drafts and bodies, commit messages.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ClusterSnapshot, PromMatrix } from "../src/formats/snapshot.ts";
+import { REDACTED } from "../src/redact.ts";
+import type { PlanOutcome } from "../src/workflows/plan.ts";
+import type { Fault } from "./support/github-sim/index.ts";
+import { worldForTest } from "./support/github-world.ts";
+import { listenLocal } from "./support/local-server.ts";
+import { demoRepo, git, kopt, PROJECT_ROOT, type RunResult, type TempRepo } from "./support/repo.ts";
+
+const BEARER = "promtok-4b7d1e9a3c6f";
+const QUERY_TOKEN = "qtok-8e2f5a1c9d7b";
+const PASSWORD = "basic-pw-5c3e8a1f";
+const MALFORMED_PASSWORD = "malformed-pw-2d9f4b7e";
+const GITHUB_TOKEN = "plain-gh-token-7a5c3e1f9b";
+
+const DEMO: ClusterSnapshot = JSON.parse(
+  gunzipSync(readFileSync(join(PROJECT_ROOT, "clusters/demo/snapshot.json.gz"))).toString("utf8"),
+);
+
+/** Every secret of this file, and the forms a server echoes them in. */
+const PLANTED = [
+  BEARER,
+  QUERY_TOKEN,
+  PASSWORD,
+  Buffer.from(`kopt:${PASSWORD}`).toString("base64"),
+  MALFORMED_PASSWORD,
+  GITHUB_TOKEN,
+];
+
+/** Each planted secret found, with a little of the text around it (the whole text would drown the report). */
+function expectNoSecret(texts: readonly string[]): void {
+  const hits: string[] = [];
+  for (const text of texts) {
+    for (const secret of PLANTED) {
+      const at = text.indexOf(secret);
+      if (at >= 0) hits.push(`${secret} in …${text.slice(Math.max(0, at - 80), at + secret.length + 40)}…`);
+    }
+  }
+  expect(hits).toEqual([]);
+}
+
+type Mode = "warn" | "error" | "html";
+
+/**
+ * Stands in for Prometheus and reflects what it was sent: the Authorization header and the query string, in
+ * a `warnings` field of a successful answer (with the demo's usage, so plan proposes), in an API error, or
+ * in an HTML error page.
+ */
+async function echoPrometheus() {
+  let mode: Mode = "warn";
+  const requests: { authorization?: string; search: string }[] = [];
+  const matrix = (all: PromMatrix, ns: string): PromMatrix => ({
+    resultType: "matrix",
+    result: all.result.filter((s) => s.metric.namespace === ns),
+  });
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const authorization = req.headers.authorization;
+    requests.push({ authorization, search: url.search });
+    const bare = (authorization ?? "").replace(/^\S+\s+/, "");
+    const echo = `Authorization: ${authorization} (credential ${bare}) for ${url.search}`;
+    if (mode === "html") {
+      res.writeHead(502, { "content-type": "text/html" });
+      res.end(`<html><body>bad gateway: ${echo}</body></html>`);
+      return;
+    }
+    res.writeHead(mode === "error" ? 400 : 200, { "content-type": "application/json" });
+    if (mode === "error") {
+      res.end(JSON.stringify({ status: "error", errorType: "bad_data", error: `refused ${echo}` }));
+      return;
+    }
+    const query = url.searchParams.get("query") ?? "";
+    const ns = /namespace="([^"]+)"/.exec(query)?.[1] ?? "";
+    const data = query.includes("container_cpu_usage_seconds_total{")
+      ? matrix(DEMO.usage.cpu, ns)
+      : query.includes("max_over_time(container_memory_working_set_bytes{")
+        ? matrix(DEMO.usage.memory, ns)
+        : { resultType: "matrix", result: [] };
+    res.end(
+      JSON.stringify({ status: "success", data, warnings: [`partial answer; you sent ${echo}`, bare] }),
+    );
+  };
+  const { server, url } = await listenLocal(onRequest);
+  return {
+    url,
+    requests,
+    setMode(m: Mode) {
+      mode = m;
+    },
+    close: () => new Promise<void>((resolve) => (server as Server).close(() => resolve())),
+  };
+}
+
+/** Everything kopt wrote into a repository: every commit (message and patch) and the drafts. */
+function written(dir: string): string[] {
+  const drafts = join(dir, ".kopt", "pull-requests");
+  let files: string[] = [];
+  try {
+    files = readdirSync(drafts).map((f) => readFileSync(join(drafts, f), "utf8"));
+  } catch {
+    // no drafts
+  }
+  return [git(dir, "log", "--all", "-p", "--format=%B"), ...files];
+}
+
+describe("a Prometheus that echoes the credentials it is sent", () => {
+  let prom: Awaited<ReturnType<typeof echoPrometheus>>;
+  let repo: TempRepo;
+  let secrets: string;
+  const seen: string[] = [];
+  const run = async (...args: string[]): Promise<RunResult> => {
+    const r = await kopt("--repo", repo.dir, ...args);
+    seen.push(r.stdout, r.stderr);
+    return r;
+  };
+  const urlWithToken = () => `${prom.url}/?access_token=${QUERY_TOKEN}`;
+
+  beforeAll(async () => {
+    prom = await echoPrometheus();
+    repo = demoRepo();
+    const dir = join(repo.dir, "clusters", "demo-prometheus");
+    // Secret files outside the repository, as they would be (a mounted secret): only kopt could leak them.
+    secrets = mkdtempSync(join(tmpdir(), "kopt-secrets-"));
+    writeFileSync(join(secrets, "prom-token"), `${BEARER}\n`);
+    writeFileSync(join(secrets, "prom-password"), `${PASSWORD}\n`);
+    const config = readFileSync(join(dir, "kopt.yaml"), "utf8").replace(
+      "    step: 5m",
+      `    bearerTokenFile: ${join(secrets, "prom-token")}\n    retries: 0\n    step: 5m`,
+    );
+    writeFileSync(join(dir, "kopt.yaml"), config);
+    // The same cluster with basic auth instead of a token.
+    const basic = join(repo.dir, "clusters", "demo-basic");
+    mkdirSync(basic);
+    const objects = JSON.parse(gunzipSync(readFileSync(join(dir, "objects.json.gz"))).toString("utf8"));
+    writeFileSync(join(basic, "objects.json"), JSON.stringify({ ...objects, cluster: "demo-basic" }));
+    writeFileSync(
+      join(basic, "kopt.yaml"),
+      config
+        .replace("cluster: demo-prometheus", "cluster: demo-basic")
+        .replace("clusters/demo-prometheus/objects.json.gz", "clusters/demo-basic/objects.json")
+        .replace(
+          `    bearerTokenFile: ${join(secrets, "prom-token")}\n`,
+          `    basicAuth: { username: kopt, passwordFile: ${join(secrets, "prom-password")} }\n`,
+        ),
+    );
+    git(repo.dir, "add", "-A");
+    git(repo.dir, "commit", "-q", "-m", "prometheus with credentials");
+  });
+
+  afterAll(async () => {
+    await prom?.close();
+    repo?.cleanup();
+    rmSync(secrets, { recursive: true, force: true });
+    expectNoSecret(seen);
+  });
+
+  it("warnings that reflect the bearer token and the URL's access_token: kopt prints and writes neither", async () => {
+    prom.setMode("warn");
+    const r = await run(
+      "plan",
+      "--cluster",
+      "demo-prometheus",
+      "--prometheus-url",
+      urlWithToken(),
+      "--output",
+      "json",
+    );
+    expect(r.code).toBe(0);
+    // The secrets did go out, and came back in the warnings: what is checked below was really there to leak.
+    expect(prom.requests.length).toBeGreaterThan(0);
+    for (const req of prom.requests) {
+      expect(req.authorization).toBe(`Bearer ${BEARER}`);
+      expect(req.search).toContain(`access_token=${QUERY_TOKEN}`);
+    }
+    const out = JSON.parse(r.stdout) as PlanOutcome;
+    expect(out.proposals.length).toBeGreaterThan(0);
+    const echoed = out.warnings.filter((w) => w.includes("partial answer"));
+    expect(echoed.length).toBeGreaterThan(0);
+    expect(echoed.join("\n")).toContain(REDACTED);
+    // The URL kopt names keeps its parameters, without the token's value.
+    expect(echoed[0]).toContain(`Prometheus at ${prom.url}/?access_token=${REDACTED} warned:`);
+    expect(r.stderr).toContain("kopt: warning: Prometheus at");
+    expectNoSecret([r.stdout, r.stderr, ...written(repo.dir)]);
+  });
+
+  it("an API error that reflects them: the error on stderr holds neither", async () => {
+    prom.setMode("error");
+    const r = await run("recommend", "--cluster", "demo-prometheus", "--prometheus-url", urlWithToken());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("bad_data: refused Authorization:");
+    expect(r.stderr).toContain(REDACTED);
+    expectNoSecret([r.stdout, r.stderr]);
+  });
+
+  it("an HTML error page that reflects them, and basic auth: neither the password nor its base64", async () => {
+    prom.setMode("html");
+    const before = prom.requests.length;
+    const r = await run("recommend", "--cluster", "demo-basic", "--prometheus-url", urlWithToken());
+    expect(r.code).toBe(2);
+    expect(prom.requests[before]?.authorization).toBe(
+      `Basic ${Buffer.from(`kopt:${PASSWORD}`).toString("base64")}`,
+    );
+    expect(r.stderr).toContain("HTTP 502: <html><body>bad gateway: Authorization:");
+    expectNoSecret([r.stdout, r.stderr]);
+  });
+
+  it("a malformed --prometheus-url with a password: refused without printing it", async () => {
+    const r = await run(
+      "recommend",
+      "--cluster",
+      "demo-prometheus",
+      "--prometheus-url",
+      `htp://kopt:${MALFORMED_PASSWORD}@127.0.0.1:9090/`,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--prometheus-url is not an http(s) URL: htp://${REDACTED}@127.0.0.1:9090/`);
+    expectNoSecret([r.stdout, r.stderr]);
+  });
+});
+
+describe("GitHub quoting the token in its errors", () => {
+  const echo =
+    (operationId: string): ((r: { operationId: string }) => Fault | undefined) =>
+    (r) =>
+      r.operationId === operationId ? { kind: "echo-credentials" } : undefined;
+
+  it("a refusal while connecting: the error on stderr does not show the token", async () => {
+    const w = await worldForTest({ sim: { token: GITHUB_TOKEN, faults: echo("repos/get") } });
+    const r = await w.kopt(["plan", "--cluster", "demo"], { token: GITHUB_TOKEN });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `failed while reading repository acme/platform: Request refused for Authorization: ${REDACTED}`,
+    );
+    expect(r.stderr).toContain(`the token ${REDACTED} may not do this`);
+    expectNoSecret([r.stdout, r.stderr]);
+  });
+
+  it("a refused reviewer request: the warning, on stderr and in the JSON, does not show the token", async () => {
+    const w = await worldForTest({ sim: { token: GITHUB_TOKEN, faults: echo("pulls/request-reviewers") } });
+    const r = await w.kopt(["plan", "--cluster", "demo", "--output", "json"], { token: GITHUB_TOKEN });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as PlanOutcome;
+    const refused = out.warnings.filter((x) => x.includes("could not request reviews"));
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.join("\n")).toContain(`the token ${REDACTED} may not do this`);
+    expect(r.stderr).toContain("could not request reviews");
+    const bodies = w.sim.state.pulls.map((p) => `${p.title}\n${p.body}`);
+    expectNoSecret([r.stdout, r.stderr, ...bodies, git(w.work, "log", "--all", "-p", "--format=%B")]);
+  });
+});
