@@ -2,6 +2,7 @@
 // Authorization header and the query string in its errors and warnings, GitHub quoting the token in an error)
 // and credentials in URLs given on the command line are scrubbed from everything kopt prints or writes —
 // stdout, stderr, the JSON warnings, PHRs, pull-request drafts and bodies, commit messages.
+import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
@@ -12,7 +13,7 @@ import type { ClusterSnapshot, PromMatrix } from "../src/formats/snapshot.ts";
 import { REDACTED } from "../src/redact.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import type { Fault } from "./support/github-sim/index.ts";
-import { worldForTest } from "./support/github-world.ts";
+import { USERS, type World, worldForTest } from "./support/github-world.ts";
 import { listenLocal } from "./support/local-server.ts";
 import { demoRepo, git, kopt, PROJECT_ROOT, type RunResult, type TempRepo } from "./support/repo.ts";
 
@@ -255,5 +256,52 @@ describe("GitHub quoting the token in its errors", () => {
     expect(r.stderr).toContain("could not request reviews");
     const bodies = w.sim.state.pulls.map((p) => `${p.title}\n${p.body}`);
     expectNoSecret([r.stdout, r.stderr, ...bodies, git(w.work, "log", "--all", "-p", "--format=%B")]);
+  });
+});
+
+describe("GitHub quoting an App's credentials", () => {
+  const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const privateKey = keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const app = {
+    appId: 4242,
+    installationId: 77,
+    publicKeyPem: keys.publicKey.export({ type: "spki", format: "pem" }).toString(),
+    login: "kopt[bot]",
+  };
+  const appWorld = (operationId: string) =>
+    worldForTest({
+      sim: {
+        users: [...USERS, app.login],
+        app,
+        faults: (r) => (r.operationId === operationId ? { kind: "echo-credentials" } : undefined),
+      },
+      githubExtra: `    auth:\n      app:\n        appId: ${app.appId}\n        installationId: ${app.installationId}\n        privateKeyEnv: KOPT_APP_KEY\n`,
+    });
+  const env = { GITHUB_TOKEN: undefined, KOPT_APP_KEY: privateKey };
+  /** The key's body, the JWT's signed header (`{"alg":"RS256"`) and every installation token issued. */
+  const appSecrets = (w: World) => [
+    ...privateKey.split("\n").slice(1, -2),
+    "eyJhbGciOiJSUzI1NiI",
+    ...w.sim.state.installationTokens.map((t) => t.token),
+  ];
+
+  it("the JWT echoed while connecting, and the installation token in a warning: neither is printed", async () => {
+    const w = await appWorld("pulls/request-reviewers");
+    const r = await w.kopt(["plan", "--cluster", "demo", "--workload", "todo/backend", "--output", "json"], {
+      env,
+    });
+    expect(r.code).toBe(0);
+    expect(w.sim.state.installationTokens.length).toBeGreaterThan(0);
+    const out = JSON.parse(r.stdout) as PlanOutcome;
+    expect(out.warnings.join("\n")).toContain(`the token ${REDACTED} may not do this`);
+    const bodies = w.sim.state.pulls.map((p) => `${p.title}\n${p.body}`);
+    for (const secret of appSecrets(w))
+      for (const text of [r.stdout, r.stderr, ...bodies]) expect(text.includes(secret), secret).toBe(false);
+
+    const jwt = await appWorld("apps/get-authenticated");
+    const denied = await jwt.kopt(["plan", "--cluster", "demo"], { env });
+    expect(denied.code).toBe(2);
+    expect(denied.stderr).toContain(`Request refused for Authorization: ${REDACTED}`);
+    for (const secret of appSecrets(jwt)) expect(denied.stderr.includes(secret), secret).toBe(false);
   });
 });
