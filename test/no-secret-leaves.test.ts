@@ -4,17 +4,16 @@
 // stdout, stderr, the JSON warnings, PHRs, pull-request drafts and bodies, commit messages.
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ClusterSnapshot, PromMatrix } from "../src/formats/snapshot.ts";
+import type { ClusterSnapshot } from "../src/formats/snapshot.ts";
 import { REDACTED } from "../src/redact.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
+import { type EchoPrometheus, echoPrometheus } from "./support/echo-prometheus.ts";
 import type { Fault } from "./support/github-sim/index.ts";
 import { USERS, type World, worldForTest } from "./support/github-world.ts";
-import { listenLocal } from "./support/local-server.ts";
 import { demoRepo, git, kopt, PROJECT_ROOT, type RunResult, type TempRepo } from "./support/repo.ts";
 
 const BEARER = "promtok-4b7d1e9a3c6f";
@@ -49,58 +48,6 @@ function expectNoSecret(texts: readonly string[]): void {
   expect(hits).toEqual([]);
 }
 
-type Mode = "warn" | "error" | "html";
-
-/**
- * Stands in for Prometheus and reflects what it was sent: the Authorization header and the query string, in
- * a `warnings` field of a successful answer (with the demo's usage, so plan proposes), in an API error, or
- * in an HTML error page.
- */
-async function echoPrometheus() {
-  let mode: Mode = "warn";
-  const requests: { authorization?: string; search: string }[] = [];
-  const matrix = (all: PromMatrix, ns: string): PromMatrix => ({
-    resultType: "matrix",
-    result: all.result.filter((s) => s.metric.namespace === ns),
-  });
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const authorization = req.headers.authorization;
-    requests.push({ authorization, search: url.search });
-    const bare = (authorization ?? "").replace(/^\S+\s+/, "");
-    const echo = `Authorization: ${authorization} (credential ${bare}) for ${url.search}`;
-    if (mode === "html") {
-      res.writeHead(502, { "content-type": "text/html" });
-      res.end(`<html><body>bad gateway: ${echo}</body></html>`);
-      return;
-    }
-    res.writeHead(mode === "error" ? 400 : 200, { "content-type": "application/json" });
-    if (mode === "error") {
-      res.end(JSON.stringify({ status: "error", errorType: "bad_data", error: `refused ${echo}` }));
-      return;
-    }
-    const query = url.searchParams.get("query") ?? "";
-    const ns = /namespace="([^"]+)"/.exec(query)?.[1] ?? "";
-    const data = query.includes("container_cpu_usage_seconds_total{")
-      ? matrix(DEMO.usage.cpu, ns)
-      : query.includes("max_over_time(container_memory_working_set_bytes{")
-        ? matrix(DEMO.usage.memory, ns)
-        : { resultType: "matrix", result: [] };
-    res.end(
-      JSON.stringify({ status: "success", data, warnings: [`partial answer; you sent ${echo}`, bare] }),
-    );
-  };
-  const { server, url } = await listenLocal(onRequest);
-  return {
-    url,
-    requests,
-    setMode(m: Mode) {
-      mode = m;
-    },
-    close: () => new Promise<void>((resolve) => (server as Server).close(() => resolve())),
-  };
-}
-
 /** Everything kopt wrote into a repository: every commit (message and patch) and the drafts. */
 function written(dir: string): string[] {
   const drafts = join(dir, ".kopt", "pull-requests");
@@ -114,7 +61,7 @@ function written(dir: string): string[] {
 }
 
 describe("a Prometheus that echoes the credentials it is sent", () => {
-  let prom: Awaited<ReturnType<typeof echoPrometheus>>;
+  let prom: EchoPrometheus;
   let repo: TempRepo;
   let secrets: string;
   const seen: string[] = [];
@@ -126,7 +73,7 @@ describe("a Prometheus that echoes the credentials it is sent", () => {
   const urlWithToken = () => `${prom.url}/?access_token=${QUERY_TOKEN}`;
 
   beforeAll(async () => {
-    prom = await echoPrometheus();
+    prom = await echoPrometheus(DEMO.usage);
     repo = demoRepo();
     const dir = join(repo.dir, "clusters", "demo-prometheus");
     // Secret files outside the repository, as they would be (a mounted secret): only kopt could leak them.
