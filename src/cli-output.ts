@@ -266,7 +266,13 @@ export function snapshotText(out: SnapshotOutcome): string {
             .join(", ")} series (${out.prometheusRequests} Prometheus requests)`
         : "none (no source.prometheus in kopt.yaml)"
     }`,
+    `  redacted ${redactedText(out.redacted)}`,
   ].join("\n");
+}
+
+function redactedText(r: SnapshotOutcome["redacted"]): string {
+  if (!r) return "nothing (--no-redact)";
+  return `${r.envValues} env value(s), ${r.annotations} annotation(s), secrets in ${r.logs} log(s) and ${r.other} other field(s) (--no-redact keeps them)`;
 }
 
 /** "Capacity (next 7 days)" lines: the cluster against its nodes. */

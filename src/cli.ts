@@ -138,6 +138,16 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .usage("--out <file> [options]")
     .requiredOption("--out <file>", "snapshot file to write: .json, or .json.gz to gzip it")
     .option("--prometheus-url <url>", PROMETHEUS_URL)
+    .addOption(
+      new Option(
+        "--redact-all-env",
+        "redact every literal env value, not only those whose variable name looks secret",
+      ).conflicts("redact"),
+    )
+    .option(
+      "--no-redact",
+      "record env values, annotations and logs as they are, secrets included (the file is still mode 0600)",
+    )
     .action(async (o) => {
       const result = await snapshot({
         repoDir: repoDir(),
@@ -145,6 +155,8 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
         out: o.out,
         now: now(),
         prometheusUrl: prometheusUrl(o.prometheusUrl),
+        redact: o.redact,
+        redactAllEnv: o.redactAllEnv,
       });
       warn(result.warnings);
       out(`${snapshotText(result)}\n`);

@@ -1,14 +1,18 @@
 // `kopt snapshot`: records the live cluster into a ClusterSnapshot file that plan and recommend read like
 // the live cluster itself. The cluster is read completely before any file is created, and the file is written
 // to a temporary name and renamed, so a failure (403, unreachable, a full disk) leaves nothing behind.
+// Snapshots are meant to be committed, so secrets are taken out before writing (observe/snapshot-redact.ts),
+// and the file is readable by its owner only, in case `--no-redact` left some in.
 import { randomBytes } from "node:crypto";
 import { open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { KoptError } from "../errors.ts";
+import { redactSnapshot, type SnapshotRedaction } from "../observe/snapshot-redact.ts";
 import { usageToSnapshot } from "../observe/usage-series.ts";
 import { readRoot } from "../propose/git-repo.ts";
+import { sharedRedactor } from "../redact.ts";
 import { captureCluster, loadClusterConfig, resolveClusterName } from "./load.ts";
 
 const gzipAsync = promisify(gzip);
@@ -22,7 +26,15 @@ export interface SnapshotOptions {
   now?: Date;
   /** Overrides source.prometheus.url. */
   prometheusUrl?: string;
+  /** false: record env values, annotations and logs as they are, secrets included (--no-redact). */
+  redact?: boolean;
+  /** Redact every literal env value, not only those whose name looks secret (--redact-all-env). */
+  redactAllEnv?: boolean;
 }
+
+/** Said on every `--no-redact` run. */
+export const NOT_REDACTED =
+  "--no-redact: the snapshot holds env values, annotations and log lines as the cluster has them, secrets included; it is readable by you only (mode 0600): do not commit or share it";
 
 export interface SnapshotOutcome {
   cluster: string;
@@ -41,6 +53,8 @@ export interface SnapshotOutcome {
   usage: Record<string, number> | null;
   /** HTTP requests to Prometheus, or null without source.prometheus. */
   prometheusRequests: number | null;
+  /** What was taken out, or null with --no-redact. */
+  redacted: SnapshotRedaction | null;
   warnings: string[];
 }
 
@@ -62,7 +76,7 @@ async function checkTarget(file: string): Promise<void> {
 export async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
-    const handle = await open(tmp, "wx", 0o644);
+    const handle = await open(tmp, "wx", 0o600);
     try {
       await handle.writeFile(data);
       await handle.sync();
@@ -91,8 +105,13 @@ export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> 
   const captured = await captureCluster(root, loaded, { now: opts.now, prometheusUrl: opts.prometheusUrl });
   const { raw, snapshot: snap, history, warnings, source, requests, prometheusRequests } = captured;
   if (history) raw.usage = usageToSnapshot(history);
+  const redaction =
+    opts.redact === false
+      ? undefined
+      : redactSnapshot(raw, { redactor: sharedRedactor(), allEnv: opts.redactAllEnv });
+  const written = redaction?.snapshot ?? raw;
   const gz = file.endsWith(".gz");
-  const json = gz ? `${JSON.stringify(raw)}\n` : `${JSON.stringify(raw, null, 2)}\n`;
+  const json = gz ? `${JSON.stringify(written)}\n` : `${JSON.stringify(written, null, 2)}\n`;
   const data = gz ? await gzipAsync(json) : Buffer.from(json, "utf8");
   await writeAtomically(file, data);
   const objects: Record<string, number> = {};
@@ -116,6 +135,7 @@ export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> 
         )
       : null,
     prometheusRequests,
-    warnings,
+    redacted: redaction?.redacted ?? null,
+    warnings: opts.redact === false ? [...warnings, NOT_REDACTED] : warnings,
   };
 }
