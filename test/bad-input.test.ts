@@ -556,6 +556,38 @@ const CASES: BadInput[] = [
       /snap\.json:\d+: objects\.items\[\d+\] \(Pod todo\/backend-\S+\) spec\.containers\[0\]\.resources\.requests\.memory: memory is above 64Ti/,
   },
   {
+    name: "a container name that is not a DNS-1123 label (it would ping @org/security in the pull request)",
+    run: withSnapshot((s) => {
+      const backend = s.objects.items.find(
+        (o) => o.kind === "Deployment" && (o.metadata as { name: string }).name === "backend",
+      ) as { spec: { template: { spec: { containers: { name: string }[] } } } };
+      const c = backend.spec.template.spec.containers[0];
+      if (c) c.name = "w|@org/security `x` <!-- y -->";
+    }),
+    says: () =>
+      /snap\.json:\d+: objects\.items\[\d+\] \(Deployment todo\/backend\) spec\.template\.spec\.containers\[0\]\.name: a container name must be a DNS-1123 label, as Kubernetes requires: lowercase letters, digits and '-', starting and ending with a letter or digit \(got "w\|@org\/security `x` <!-- y -->"\)$/,
+  },
+  {
+    name: "a Deployment name that is not a DNS-1123 subdomain",
+    run: withSnapshot((s) => {
+      const backend = s.objects.items.find(
+        (o) => o.kind === "Deployment" && (o.metadata as { name: string }).name === "backend",
+      ) as { metadata: { name: string } };
+      backend.metadata.name = "Backend_API";
+    }),
+    says: () =>
+      /snap\.json:\d+: objects\.items\[\d+\] \(Deployment todo\/Backend_API\) metadata\.name: the name must be a DNS-1123 subdomain, as Kubernetes requires/,
+  },
+  {
+    name: "a namespace that is not a DNS-1123 label",
+    run: withSnapshot((s) => {
+      const pod = s.objects.items[podIndex(s, "backend")] as { metadata: { namespace: string } };
+      pod.metadata.namespace = "todo.prod";
+    }),
+    says: () =>
+      /snap\.json:\d+: objects\.items\[\d+\] \(Pod todo\.prod\/backend-\S+\) metadata\.namespace: a namespace must be a DNS-1123 label/,
+  },
+  {
     name: "a capturedAt that is not a time",
     run: withSnapshot((s) => {
       s.capturedAt = "yesterday";

@@ -81,6 +81,33 @@ const resourceList = z.looseObject({
   memory: quantityOf("memory").optional(),
 });
 
+// Names as Kubernetes itself validates them (k8s.io/apimachinery IsDNS1123Label / IsDNS1123Subdomain). Anything
+// else cannot come from a real cluster, and a name is printed into pull requests and PHRs.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A DNS-1123 label: namespaces and container names. */
+function dnsLabel(what: string) {
+  return z
+    .string()
+    .max(63, { message: `${what} must be at most 63 characters (a DNS-1123 label, as Kubernetes requires)` })
+    .regex(DNS_LABEL, {
+      message: `${what} must be a DNS-1123 label, as Kubernetes requires: lowercase letters, digits and '-', starting and ending with a letter or digit`,
+    });
+}
+
+/** A DNS-1123 subdomain: names of Deployments, StatefulSets, DaemonSets, ReplicaSets and Pods. */
+function dnsSubdomain(what: string) {
+  return z
+    .string()
+    .max(253, {
+      message: `${what} must be at most 253 characters (a DNS-1123 subdomain, as Kubernetes requires)`,
+    })
+    .regex(DNS_SUBDOMAIN, {
+      message: `${what} must be a DNS-1123 subdomain, as Kubernetes requires: lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit`,
+    });
+}
+
 const ownerReference = z.looseObject({
   apiVersion: z.string(),
   kind: z.string(),
@@ -91,15 +118,17 @@ const ownerReference = z.looseObject({
 
 const metadata = z.looseObject({
   name: z.string().min(1),
-  namespace: z.string().optional(),
+  namespace: dnsLabel("a namespace").optional(),
   uid: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
   ownerReferences: z.array(ownerReference).optional(),
 });
+/** The metadata of a kind whose name Kubernetes requires to be a DNS-1123 subdomain. */
+const subdomainMetadata = metadata.extend({ name: dnsSubdomain("the name") });
 
 const container = z.looseObject({
-  name: z.string().min(1),
+  name: dnsLabel("a container name"),
   resources: z.looseObject({ requests: resourceList.optional(), limits: resourceList.optional() }).optional(),
 });
 const podSpec = z.looseObject({ containers: z.array(container).min(1) });
@@ -118,12 +147,13 @@ const containerStatus = z.looseObject({
 
 // The kinds kopt reads are checked on the fields it uses; other kinds only need apiVersion/kind/metadata.
 const KIND_SCHEMAS: Record<string, z.ZodType> = {
-  Deployment: z.looseObject({ metadata, spec: workloadSpec }),
-  StatefulSet: z.looseObject({ metadata, spec: workloadSpec }),
-  DaemonSet: z.looseObject({ metadata, spec: z.looseObject({ template: podTemplate }) }),
-  ReplicaSet: z.looseObject({ metadata }),
+  Namespace: z.looseObject({ metadata: metadata.extend({ name: dnsLabel("a namespace's name") }) }),
+  Deployment: z.looseObject({ metadata: subdomainMetadata, spec: workloadSpec }),
+  StatefulSet: z.looseObject({ metadata: subdomainMetadata, spec: workloadSpec }),
+  DaemonSet: z.looseObject({ metadata: subdomainMetadata, spec: z.looseObject({ template: podTemplate }) }),
+  ReplicaSet: z.looseObject({ metadata: subdomainMetadata }),
   Pod: z.looseObject({
-    metadata,
+    metadata: subdomainMetadata,
     spec: podSpec,
     status: z
       .looseObject({ phase: z.string().optional(), containerStatuses: z.array(containerStatus).optional() })
