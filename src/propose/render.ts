@@ -14,6 +14,7 @@ import type { ValuesScalar } from "../model/types.ts";
 import { workloadLabel } from "../model/types.ts";
 import { redact, redactDeep } from "../redact.ts";
 import type { PullRequestDraft } from "./forge.ts";
+import { mdCell, mdCellCode, mdCode, mdLink, mdText } from "./markdown.ts";
 
 /** A values change (a resource or an autoscaling setting) with the value it replaces on the base branch. */
 export type ResolvedChange = PlannedChange;
@@ -35,7 +36,37 @@ export interface RenderedProposal {
   commitMessage: string;
 }
 
+/** A values-file value as Markdown: a code span, or what its absence means. */
+function scalarMarkdown(v: ValuesScalar | undefined, code: (x: unknown) => string): string {
+  if (v === undefined) return "_(unset)_";
+  if (v === null) return "_(none)_";
+  return code(v);
+}
+
+/**
+ * Where each value lands, said by the template: nothing from the cluster, a values file or a config reaches
+ * the Markdown unescaped (see markdown.ts). Numbers and quantities kopt formats itself may stay bare; the list
+ * of those is in render.test.ts, which fails on any other bare value.
+ */
+const HELPERS: Record<string, (...args: unknown[]) => string> = {
+  text: mdText,
+  cell: mdCell,
+  code: mdCode,
+  cellCode: mdCellCode,
+  link: mdLink,
+  scalar: (v) => scalarMarkdown(v as ValuesScalar | undefined, mdCode),
+  cellScalar: (v) => scalarMarkdown(v as ValuesScalar | undefined, mdCellCode),
+  /** Markdown render.ts built from the functions above. */
+  md: (v) => String(v),
+};
+
+export const TEMPLATE_HELPERS: readonly string[] = Object.keys(HELPERS);
+
 const hbs = Handlebars.create();
+// A helper gets Handlebars' options object last; the escapers take only the values.
+for (const [name, fn] of Object.entries(HELPERS)) {
+  hbs.registerHelper(name, (...args: unknown[]) => fn(...args.slice(0, -1)));
+}
 const template = (name: string) =>
   hbs.compile(readFileSync(new URL(`./templates/${name}.hbs`, import.meta.url), "utf8"), { noEscape: true });
 const prBody = template("pr-body");
@@ -112,12 +143,6 @@ function costView(cost: CostEffect) {
   };
 }
 
-function shown(v: ValuesScalar | undefined): string {
-  if (v === undefined) return "_(unset)_";
-  if (v === null) return "_(none)_";
-  return `\`${String(v)}\``;
-}
-
 function changeDelta(c: ResolvedChange): string {
   if (c.to === null) return "limit removed";
   if (typeof c.to === "boolean") return c.to ? "on" : "off";
@@ -188,7 +213,7 @@ export function phrPathFor(p: Proposal, createdAt: string): string {
 
 function rollbackText(p: Proposal): string {
   return (
-    `Before merge: close this pull request. After merge: revert the merge commit of \`${p.branch}\` ` +
+    `Before merge: close this pull request. After merge: revert the merge commit of ${mdCode(p.branch)} ` +
     "(`git revert -m 1 <merge-sha>` and push, or revert the PR in the forge); Argo CD / Flux then applies the previous values."
   );
 }
@@ -256,13 +281,15 @@ export function renderProposal(
     approval: APPROVAL_BY_TIER[p.tier],
     cost: costView(p.cost),
     confidence: `${Math.round(confidence * 100)}%`,
-    file: [...new Set(changes.map((c) => c.file))].join("`, `"),
+    files: [...new Set(changes.map((c) => c.file))],
     changes: changes.map((c) => ({
       container: c.container || "HPA",
       file: c.file,
       path: c.path,
-      from: c.running === undefined ? shown(c.from) : `${shown(c.from)} (running \`${c.running}\`)`,
-      to: shown(c.to),
+      from: c.from,
+      to: c.to,
+      running: c.running,
+      hasRunning: c.running !== undefined,
       delta: changeDelta(c),
     })),
     rightsize: p.kind === "rightsize" ? rightsizeView(p, ctx) : undefined,
@@ -333,7 +360,7 @@ function oomView(r: OomRecommendation) {
     ]
       .filter(Boolean)
       .join("; "),
-    pods: e.pods.map((pod) => `\`${pod}\``).join(", "),
+    pods: e.pods,
     lastKill: e.lastKillAt === null ? undefined : `${isoMinute(e.lastKillAt)} UTC`,
     limit: describeMemory(e.limit),
     candidates: e.candidates.map((c) => ({
