@@ -110,3 +110,17 @@ describe("what is not a credential stays as it is", () => {
   ];
   for (const text of plain) it(text, () => expect(r.redact(text)).toBe(text));
 });
+
+describe("text that is JSON", () => {
+  it("stays valid JSON, with the quoted values gone", () => {
+    const json = JSON.stringify({ w: "login password=\"abc 1\" then token=xyz9 and api_key='k 2'" });
+    const out = new Redactor().redact(json);
+    const parsed = JSON.parse(out) as { w: string };
+    expect(parsed.w).toBe(`login password=${REDACTED} then token=${REDACTED} and api_key=${REDACTED}`);
+  });
+});
+
+it("an Authorization header inside a JSON string: still valid JSON", () => {
+  const json = JSON.stringify({ echo: 'Authorization: Bearer abc-123"quoted' });
+  expect(JSON.parse(new Redactor().redact(json))).toEqual({ echo: `Authorization: ${REDACTED}"quoted` });
+});

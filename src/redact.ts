@@ -61,7 +61,7 @@ const RULES: readonly Rule[] = [
   },
   // Headers that carry credentials, as servers echo them: `Authorization: Bearer x`, `X-Api-Key: x`.
   {
-    re: /\b((?:proxy-)?authorization|x-api-key|api-key|x-auth-token|private-token|x-vault-token|cookie|set-cookie)(["']?\s*[:=]\s*["']?)((?:(?:bearer|basic|token|digest)\s+)?[^\s"',;]+)/gi,
+    re: /\b((?:proxy-)?authorization|x-api-key|api-key|x-auth-token|private-token|x-vault-token|cookie|set-cookie)(["']?\s*[:=]\s*["']?)((?:(?:bearer|basic|token|digest)\s+)?[^\s"',;\\]+)/gi,
     replace: (m, name, sep, value) => (value === REDACTED ? m : `${name}${sep}${REDACTED}`),
   },
   {
@@ -72,9 +72,13 @@ const RULES: readonly Rule[] = [
     re: /\b(Basic)\s+([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])/g,
     replace: (m, word, b64) => (isBasicCredential(b64) ? `${word} ${REDACTED}` : m),
   },
-  // `token=x`, `?access_token=x`, `DB_PASSWORD=x`, `X-Amz-Signature=x` (quoted values too).
+  // `token=x`, `?access_token=x`, `DB_PASSWORD=x`, `X-Amz-Signature=x` (quoted values too, and quotes escaped
+  // inside a JSON string, which must stay valid JSON).
   {
-    re: new RegExp(`(?<![A-Za-z0-9])(${SECRET_NAME})=("[^"]*"|'[^']*'|[^\\s&#"'<>,;]+)`, "gi"),
+    re: new RegExp(
+      `(?<![A-Za-z0-9])(${SECRET_NAME})=(\\\\"(?:[^"\\\\]|\\\\[^"])*?\\\\"|"[^"]*"|'[^']*'|[^\\s&#"'<>,;\\\\]+)`,
+      "gi",
+    ),
     replace: (m, name, value) => (value === REDACTED ? m : `${name}=${REDACTED}`),
   },
   // JSON: `"password": "x"`, `"api_key":"x"`.
