@@ -241,8 +241,17 @@ function registerCredentials(opts: PrometheusClientOptions): void {
   }
   if (!URL.canParse(opts.url)) return;
   const u = new URL(opts.url);
-  // A userinfo without a password is often a token (https://TOKEN@host).
-  registerSecret(decodeURIComponent(u.password || u.username));
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  registerSecret(decode(u.password));
+  // A userinfo without a password may be a token (https://TOKEN@host); a short one is a user's name, which
+  // would blank out words if it were searched for everywhere (the URL rule still hides it in URLs).
+  if (!u.password && u.username.length >= 16) registerSecret(decode(u.username));
   for (const [name, value] of u.searchParams) {
     if (isCredentialName(name)) registerSecret(value);
   }
