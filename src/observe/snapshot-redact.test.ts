@@ -120,3 +120,14 @@ describe("isSecretName", () => {
   for (const n of secret) it(`${n} looks secret`, () => expect(isSecretName(n)).toBe(true));
   for (const n of plain) it(`${n} does not`, () => expect(isSecretName(n)).toBe(false));
 });
+
+describe("redactSnapshot with allEnv", () => {
+  it("does not hunt every env value elsewhere: a plain value stays in logs and messages", () => {
+    const raw = planted();
+    // SMTP_FROM is a plain variable of the notifier; its value is also in the notifier's log.
+    expect(JSON.stringify(raw.logs)).toContain("reminders@todo.example.com");
+    const { snapshot } = redactSnapshot(raw, { redactor: new Redactor(), allEnv: true });
+    expect(JSON.stringify(snapshot.logs)).toContain("reminders@todo.example.com");
+    expect(JSON.stringify(snapshot.objects)).not.toContain("reminders@todo.example.com");
+  });
+});

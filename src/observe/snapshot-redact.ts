@@ -70,13 +70,16 @@ function looksLikeObjectCopy(value: string): boolean {
   }
 }
 
-/** Env values that are secrets by their name: redacted in place, and looked for everywhere else. */
-function envSecrets(items: readonly Json[], allEnv: boolean): string[] {
+/**
+ * Env values that are secrets by their name, to look for everywhere else. Not every value with allEnv:
+ * that redacts values in place, but searching every log and message for "production" or "8080" would not help.
+ */
+function envSecrets(items: readonly Json[]): string[] {
   const found: string[] = [];
   const walk = (v: Json, key: string | undefined): void => {
     if (Array.isArray(v)) {
       for (const x of v) {
-        if (key === "env" && isEnvVar(x) && typeof x.value === "string" && (allEnv || isSecretName(x.name)))
+        if (key === "env" && isEnvVar(x) && typeof x.value === "string" && isSecretName(x.name))
           found.push(x.value);
         walk(x, undefined);
       }
@@ -94,7 +97,7 @@ export function redactSnapshot(
   const counts: SnapshotRedaction = { envValues: 0, annotations: 0, logs: 0, other: 0 };
   const objects = isObject(raw.objects) ? raw.objects : {};
   const items = Array.isArray(objects.items) ? objects.items : [];
-  const redactor = opts.redactor.with(envSecrets(items, allEnv));
+  const redactor = opts.redactor.with(envSecrets(items));
 
   const text = (s: string): string => {
     const out = redactor.redact(s);
