@@ -15,6 +15,7 @@ import {
   registerBasicAuth,
   registerSecret,
 } from "../../redact.ts";
+import { retry } from "../retry.ts";
 
 export interface PrometheusClientOptions {
   /** Base URL; a path prefix (Thanos, Mimir's /prometheus) is kept. */
@@ -98,21 +99,24 @@ export class PrometheusClient {
     for (const [k, v] of this.base.searchParams) url.searchParams.set(k, v);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     const backoff = this.opts.backoffMs ?? 500;
-    const sleep = this.opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     const random = this.opts.random ?? Math.random;
-    let last: AttemptError | undefined;
-    for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
-      if (attempt > 0) await sleep(backoff * 2 ** (attempt - 1) * (0.5 + random()));
-      try {
-        this.requests++;
-        return await this.attempt(url);
-      } catch (err) {
-        if (!(err instanceof AttemptError)) throw err;
-        last = err;
-        if (!err.retryable) break;
-      }
+    try {
+      return await retry(
+        () => {
+          this.requests++;
+          return this.attempt(url);
+        },
+        {
+          retries: this.opts.retries,
+          retryable: (err) => err instanceof AttemptError && err.retryable,
+          delayMs: (failed) => backoff * 2 ** (failed - 1) * (0.5 + random()),
+          sleep: this.opts.sleep,
+        },
+      );
+    } catch (err) {
+      if (err instanceof AttemptError) throw failure(err, query, this.displayUrl, this.opts.retries);
+      throw err;
     }
-    throw failure(last as AttemptError, query, this.displayUrl, this.opts.retries);
   }
 
   private attempt(url: URL): Promise<unknown> {

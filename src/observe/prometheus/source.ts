@@ -5,6 +5,7 @@
 import { KoptError } from "../../errors.ts";
 import type { UsageKind } from "../../formats/snapshot.ts";
 import { MAX_CONTAINER_CPU_CORES, MAX_CONTAINER_MEMORY_BYTES } from "../../model/bounds.ts";
+import { limiter } from "../limit.ts";
 import {
   fromPromMatrix,
   type LabeledSeries,
@@ -30,20 +31,6 @@ interface Job {
   query: string;
   start: number;
   end: number;
-}
-
-/** Runs at most `limit` tasks at once; results in input order. */
-async function pooled<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results = new Array<T>(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await (tasks[i] as () => Promise<T>)();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
 }
 
 /** CPU and memory usage must be believable for one container (model/bounds.ts), or the run stops here. */
@@ -82,13 +69,17 @@ export async function readUsage(opts: UsageReadOptions): Promise<UsageSeries> {
     }
   }
   // Each answer becomes compact series at once, so only the answers in flight exist as parsed JSON.
-  const answers = await pooled(
-    jobs.map((j) => async () => {
-      const series = fromPromMatrix(await opts.client.queryRange(j.query, j.start, j.end, opts.stepSeconds));
-      if (j.kind === "cpu" || j.kind === "memory") checkBounds(j.kind, series, j.query, opts);
-      return series;
-    }),
-    opts.concurrency,
+  const limit = limiter(opts.concurrency);
+  const answers = await Promise.all(
+    jobs.map((j) =>
+      limit(async () => {
+        const series = fromPromMatrix(
+          await opts.client.queryRange(j.query, j.start, j.end, opts.stepSeconds),
+        );
+        if (j.kind === "cpu" || j.kind === "memory") checkBounds(j.kind, series, j.query, opts);
+        return series;
+      }),
+    ),
   );
   const byKind = new Map<UsageKind, LabeledSeries[][]>();
   jobs.forEach((j, i) => {
