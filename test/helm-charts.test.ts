@@ -16,7 +16,7 @@ import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { KOPT_RBAC_RULES } from "../src/observe/kube-rbac.ts";
+import { KOPT_RBAC_RULES } from "../src/observe/kube/rbac.ts";
 import { editValues, type ValuesEdit } from "../src/propose/values-edit.ts";
 import { findHelm, skipWithoutHelm } from "./support/helm.ts";
 

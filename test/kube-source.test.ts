@@ -12,8 +12,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vites
 import { parse } from "yaml";
 import { KoptError } from "../src/errors.ts";
 import type { ClusterSnapshot } from "../src/formats/snapshot.ts";
-import { readCluster } from "../src/observe/kube.ts";
-import { KOPT_RBAC_RULES, type PolicyRule } from "../src/observe/kube-rbac.ts";
+import { KOPT_RBAC_RULES, type PolicyRule } from "../src/observe/kube/rbac.ts";
+import { readCluster } from "../src/observe/kube/read-cluster.ts";
 import { loadSnapshot } from "../src/observe/snapshot.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import { writeAtomically } from "../src/workflows/snapshot.ts";

@@ -10,7 +10,7 @@ import { percentile, sortNumbers } from "../src/analyze/stats.ts";
 import { KoptError } from "../src/errors.ts";
 import { PROMETHEUS_METRIC_DEFAULTS } from "../src/formats/config.ts";
 import type { ClusterSnapshot, PromMatrix } from "../src/formats/snapshot.ts";
-import { KOPT_RBAC_RULES } from "../src/observe/kube-rbac.ts";
+import { KOPT_RBAC_RULES } from "../src/observe/kube/rbac.ts";
 import { PrometheusClient, type PrometheusClientOptions } from "../src/observe/prometheus/client.ts";
 import { namespaceQueries, splitRange } from "../src/observe/prometheus/queries.ts";
 import { readUsage } from "../src/observe/prometheus/source.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClusterSnapshot } from "../src/formats/snapshot.ts";
-import { KOPT_RBAC_RULES } from "../src/observe/kube-rbac.ts";
+import { KOPT_RBAC_RULES } from "../src/observe/kube/rbac.ts";
 import { REDACTED } from "../src/redact.ts";
 import { type EchoPrometheus, echoPrometheus } from "./support/echo-prometheus.ts";
 import { type KubeSim, startKubeSim } from "./support/kube-sim/index.ts";

@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KOPT_RBAC_RULES } from "../../src/observe/kube-rbac.ts";
+import { KOPT_RBAC_RULES } from "../../src/observe/kube/rbac.ts";
 import { snapshot } from "../../src/workflows/snapshot.ts";
 import { startKubeSim } from "../support/kube-sim/index.ts";
 import {

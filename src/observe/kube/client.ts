@@ -1,0 +1,122 @@
+// The Kubernetes API client kopt reads through (@kubernetes/client-node 1.x): one GET at a time per call,
+// at most CONCURRENCY in flight, 429/503/504 retried, and the body kept as the server sent it.
+//
+// Raw JSON, not model classes: client-node 1.x decodes responses into classes with Date fields, and encoding
+// them back (ObjectSerializer.serialize) is lossy — timestamps gain milliseconds (".000Z"), MicroTime loses
+// its microseconds, fields newer than the client's models are dropped and keys are reordered. So each call
+// carries a middleware that keeps the response body as the server sent it (see RawBody). Whatever
+// Authorization a request carried is registered with src/redact.ts.
+import {
+  AppsV1Api,
+  AutoscalingV2Api,
+  type ConfigurationOptions,
+  CoreV1Api,
+  CustomObjectsApi,
+  Observable,
+  type ObservableMiddleware,
+  type RequestContext,
+  ResponseContext,
+} from "@kubernetes/client-node";
+import { registerSecret } from "../../redact.ts";
+import { limiter } from "../limit.ts";
+import { retry } from "../retry.ts";
+import type { Connection } from "./connection.ts";
+import { type Answer, transportError, unauthorized } from "./errors.ts";
+
+/** A raw Kubernetes object (or metrics object) as JSON. */
+export type RawObject = Record<string, unknown>;
+
+/** Requests in flight at once: enough to overlap latency, few enough not to trip API priority and fairness. */
+const CONCURRENCY = 6;
+/** Answers that say "not now": retried twice, after 200 ms and 800 ms. */
+const BUSY = new Set([429, 503, 504]);
+const BUSY_RETRIES = 2;
+
+/** A busy answer, thrown so that retry() tries again; the last one is returned as it is. */
+class Busy extends Error {
+  constructor(readonly answer: Answer) {
+    super(`HTTP ${answer.status}`);
+  }
+}
+
+/**
+ * Keeps the response body as the server sent it. On success the generated client is handed an empty JSON
+ * object instead, so it does not decode (say) 500 pods into model classes only for kopt to throw them away;
+ * on failure it gets the real body.
+ */
+class RawBody implements ObservableMiddleware {
+  status = 0;
+  text = "";
+  url = "";
+  pre(ctx: RequestContext): Observable<RequestContext> {
+    this.url = ctx.getUrl();
+    // Exec plugins and OIDC mint tokens per request, so the kubeconfig alone does not name every one.
+    for (const [name, value] of Object.entries(ctx.getHeaders())) {
+      if (name.toLowerCase() === "authorization") registerSecret(value.replace(/^\S+\s+/, ""));
+    }
+    return new Observable(Promise.resolve(ctx));
+  }
+  post(rsp: ResponseContext): Observable<ResponseContext> {
+    return new Observable(this.keep(rsp));
+  }
+  private async keep(rsp: ResponseContext): Promise<ResponseContext> {
+    this.status = rsp.httpStatusCode;
+    this.text = await rsp.body.text();
+    const handed = rsp.httpStatusCode < 300 ? "{}" : this.text;
+    return new ResponseContext(rsp.httpStatusCode, rsp.headers, {
+      text: async () => handed,
+      binary: async () => Buffer.from(handed),
+    });
+  }
+  options(): ConfigurationOptions {
+    return { middleware: [this], middlewareMergeStrategy: "append" };
+  }
+}
+
+export class Client {
+  requests = 0;
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly autoscaling: AutoscalingV2Api;
+  readonly custom: CustomObjectsApi;
+  private readonly limit = limiter(CONCURRENCY);
+
+  constructor(readonly conn: Connection) {
+    this.core = conn.kc.makeApiClient(CoreV1Api);
+    this.apps = conn.kc.makeApiClient(AppsV1Api);
+    this.autoscaling = conn.kc.makeApiClient(AutoscalingV2Api);
+    this.custom = conn.kc.makeApiClient(CustomObjectsApi);
+  }
+
+  /**
+   * One GET through the generated client. Returns the answer for any HTTP status; throws KoptError when
+   * the server cannot be reached or answers 401. Retries 429 and 503/504 a few times.
+   */
+  send(call: (options: ConfigurationOptions) => Promise<unknown>): Promise<Answer> {
+    return this.limit(() =>
+      retry(() => this.once(call), {
+        retries: BUSY_RETRIES,
+        retryable: (err) => err instanceof Busy,
+        delayMs: (failed) => 200 * 4 ** (failed - 1),
+      }).catch((err: unknown) => {
+        if (err instanceof Busy) return err.answer;
+        throw err;
+      }),
+    );
+  }
+
+  private async once(call: (options: ConfigurationOptions) => Promise<unknown>): Promise<Answer> {
+    const raw = new RawBody();
+    this.requests++;
+    try {
+      await call(raw.options());
+    } catch (err) {
+      if (raw.status === 0) throw transportError(this.conn, err);
+    }
+    const path = raw.url ? new URL(raw.url).pathname : "";
+    const answer = { status: raw.status, text: raw.text, path };
+    if (answer.status === 401) throw unauthorized(this.conn);
+    if (BUSY.has(answer.status)) throw new Busy(answer);
+    return answer;
+  }
+}

@@ -1,0 +1,178 @@
+// What kopt reads from the Kubernetes API: the kinds table (group, resource, how the generated client lists
+// them, cluster-wide or in one namespace) and the paginated list of every object of one kind.
+import type { ConfigurationOptions } from "@kubernetes/client-node";
+import type { Client, RawObject } from "./client.ts";
+import { type Access, type Answer, type Denied, statusMessage } from "./errors.ts";
+
+export type Page = { limit: number; _continue?: string };
+export type Call = (
+  c: Client,
+  page: Page,
+  o: ConfigurationOptions,
+  namespace: string | undefined,
+) => Promise<unknown>;
+
+export interface Kind {
+  kind: string;
+  apiVersion: string;
+  apiGroup: string;
+  resource: string;
+  clusterScoped?: boolean;
+  list: Call;
+}
+
+export const NODES: Kind = {
+  kind: "Node",
+  apiVersion: "v1",
+  apiGroup: "",
+  resource: "nodes",
+  clusterScoped: true,
+  list: (c, p, o) => c.core.listNode(p, o),
+};
+
+/** Namespaced kinds, in the order a snapshot lists them (after Namespaces and Nodes). */
+export const NAMESPACED_KINDS: readonly Kind[] = [
+  {
+    kind: "Pod",
+    apiVersion: "v1",
+    apiGroup: "",
+    resource: "pods",
+    list: (c, p, o, ns) =>
+      ns ? c.core.listNamespacedPod({ namespace: ns, ...p }, o) : c.core.listPodForAllNamespaces(p, o),
+  },
+  {
+    kind: "ReplicaSet",
+    apiVersion: "apps/v1",
+    apiGroup: "apps",
+    resource: "replicasets",
+    list: (c, p, o, ns) =>
+      ns
+        ? c.apps.listNamespacedReplicaSet({ namespace: ns, ...p }, o)
+        : c.apps.listReplicaSetForAllNamespaces(p, o),
+  },
+  {
+    kind: "Deployment",
+    apiVersion: "apps/v1",
+    apiGroup: "apps",
+    resource: "deployments",
+    list: (c, p, o, ns) =>
+      ns
+        ? c.apps.listNamespacedDeployment({ namespace: ns, ...p }, o)
+        : c.apps.listDeploymentForAllNamespaces(p, o),
+  },
+  {
+    kind: "StatefulSet",
+    apiVersion: "apps/v1",
+    apiGroup: "apps",
+    resource: "statefulsets",
+    list: (c, p, o, ns) =>
+      ns
+        ? c.apps.listNamespacedStatefulSet({ namespace: ns, ...p }, o)
+        : c.apps.listStatefulSetForAllNamespaces(p, o),
+  },
+  {
+    kind: "DaemonSet",
+    apiVersion: "apps/v1",
+    apiGroup: "apps",
+    resource: "daemonsets",
+    list: (c, p, o, ns) =>
+      ns
+        ? c.apps.listNamespacedDaemonSet({ namespace: ns, ...p }, o)
+        : c.apps.listDaemonSetForAllNamespaces(p, o),
+  },
+  {
+    kind: "HorizontalPodAutoscaler",
+    apiVersion: "autoscaling/v2",
+    apiGroup: "autoscaling",
+    resource: "horizontalpodautoscalers",
+    list: (c, p, o, ns) =>
+      ns
+        ? c.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: ns, ...p }, o)
+        : c.autoscaling.listHorizontalPodAutoscalerForAllNamespaces(p, o),
+  },
+  {
+    kind: "Event",
+    apiVersion: "v1",
+    apiGroup: "",
+    resource: "events",
+    list: (c, p, o, ns) =>
+      ns ? c.core.listNamespacedEvent({ namespace: ns, ...p }, o) : c.core.listEventForAllNamespaces(p, o),
+  },
+];
+
+export const NAMESPACES: Kind = {
+  kind: "Namespace",
+  apiVersion: "v1",
+  apiGroup: "",
+  resource: "namespaces",
+  clusterScoped: true,
+  list: (c, p, o) => c.core.listNamespace(p, o),
+};
+
+const METRICS_GROUP = "metrics.k8s.io";
+const METRICS_VERSION = "v1beta1";
+const metricsKind = (kind: string, plural: "pods" | "nodes"): Kind => ({
+  kind,
+  apiVersion: `${METRICS_GROUP}/${METRICS_VERSION}`,
+  apiGroup: METRICS_GROUP,
+  resource: plural,
+  clusterScoped: plural === "nodes",
+  list: (c, p, o, ns) =>
+    ns
+      ? c.custom.listNamespacedCustomObject(
+          { group: METRICS_GROUP, version: METRICS_VERSION, namespace: ns, plural, ...p },
+          o,
+        )
+      : c.custom.listClusterCustomObject({ group: METRICS_GROUP, version: METRICS_VERSION, plural, ...p }, o),
+});
+export const POD_METRICS = metricsKind("PodMetrics", "pods");
+export const NODE_METRICS = metricsKind("NodeMetrics", "nodes");
+
+export type ListResult =
+  | { items: RawObject[] }
+  | { denied: Denied }
+  | { status: number; answer: Answer; access: Access };
+
+/**
+ * Every object of one kind (in one namespace, or all), page by page with limit/continue. List items carry no
+ * apiVersion/kind on the wire; they are put back first, as kubectl does. A 410 (the continue token expired
+ * on a long list) restarts the list once.
+ */
+export async function listAll(
+  c: Client,
+  kind: Kind,
+  pageSize: number,
+  namespace?: string,
+): Promise<ListResult> {
+  const access: Access = {
+    verb: "list",
+    apiGroup: kind.apiGroup,
+    resource: kind.resource,
+    namespace,
+    clusterScoped: kind.clusterScoped,
+  };
+  let restarted = false;
+  let items: RawObject[] = [];
+  let token: string | undefined;
+  for (;;) {
+    const page: Page = token ? { limit: pageSize, _continue: token } : { limit: pageSize };
+    const answer = await c.send((o) => kind.list(c, page, o, namespace));
+    if (answer.status === 410 && token && !restarted) {
+      restarted = true;
+      items = [];
+      token = undefined;
+      continue;
+    }
+    if (answer.status === 403) return { denied: { ...access, serverMessage: statusMessage(answer.text) } };
+    if (answer.status < 200 || answer.status >= 300) return { status: answer.status, answer, access };
+    const body = JSON.parse(answer.text) as { items?: RawObject[] | null; metadata?: { continue?: string } };
+    for (const item of body.items ?? [])
+      items.push({ apiVersion: kind.apiVersion, kind: kind.kind, ...item });
+    token = body.metadata?.continue || undefined;
+    if (!token) return { items };
+  }
+}
+
+export function namespaceOf(obj: RawObject): string | undefined {
+  return (obj.metadata as { namespace?: string } | undefined)?.namespace;
+}
