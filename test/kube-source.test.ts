@@ -534,12 +534,13 @@ describe("kopt recommend, plan and snapshot on a live cluster", () => {
   });
 
   it("the live cluster and its snapshot build the same model", async () => {
-    const { observe, loadClusterConfig } = await import("../src/workflows/load.ts");
+    const { loadClusterConfig } = await import("../src/config/load.ts");
+    const { observeCluster } = await import("../src/observe/observe.ts");
     const loaded = await loadClusterConfig(repo.dir, "live");
-    const live = await observe(repo.dir, undefined, loaded);
+    const live = await observeCluster({ root: repo.dir, loaded }, { env: process.env });
     const file = join(out, "live.json.gz");
     expect((await run("--repo", repo.dir, "snapshot", "--cluster", "live", "--out", file)).code).toBe(0);
-    const recorded = await observe(repo.dir, file, loaded);
+    const recorded = await observeCluster({ root: repo.dir, loaded }, { snapshot: file, env: process.env });
     expect({ ...live.state, observedAt: 0 }).toEqual({ ...recorded.state, observedAt: 0 });
     expect(live.state.workloads.map((w) => w.ref.name)).toEqual([
       "node-exporter",

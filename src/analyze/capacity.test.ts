@@ -15,7 +15,7 @@ import {
 } from "../../test/support/model-fixtures.ts";
 import type { ClusterState, ContainerUsage } from "../model/types.ts";
 import { seriesUsage } from "../model/types.ts";
-import { analyzeCapacity } from "./capacity.ts";
+import { analyzeCapacity, type CapacityFinding, capacityWarnings } from "./capacity.ts";
 
 /** shop/api: 2 replicas requesting 500m and 1Gi each, two running pods and a finished one. */
 function state(nodes: ClusterState["nodes"]): ClusterState {
@@ -73,5 +73,30 @@ describe("analyzeCapacity", () => {
   it("nothing without nodes or with less than 48 hours of history", () => {
     expect(analyzeCapacity(state([]), usage(240, 0.25), 240)).toEqual([]);
     expect(analyzeCapacity(state(NODES), usage(47, 0), 47)).toEqual([]);
+  });
+});
+
+describe("capacityWarnings", () => {
+  const finding = (resource: "cpu" | "memory", daysUntilFull: number | null, peak: number, alloc: number) =>
+    ({
+      resource,
+      allocatable: alloc,
+      requested: 0,
+      usagePeakLastDay: 0,
+      forecastPeak: peak,
+      horizonDays: 7,
+      daysUntilFull,
+      method: "holt-winters",
+      fitMape: 0,
+      historyHours: 240,
+    }) satisfies CapacityFinding;
+
+  it("warns only of resources forecast to run out within the horizon, in cores and memory units", () => {
+    expect(capacityWarnings([finding("cpu", 2.04, 8.5, 8), finding("memory", null, GI, 16 * GI)])).toEqual([
+      "cpu usage is forecast to reach the nodes' allocatable capacity in 2.0 days (forecast peak 8.50 cores of 8.00 cores): add nodes or cut requests",
+    ]);
+    expect(capacityWarnings([finding("memory", 3.25, 17 * GI, 16 * GI)])).toEqual([
+      "memory usage is forecast to reach the nodes' allocatable capacity in 3.3 days (forecast peak 17 GiB of 16 GiB): add nodes or cut requests",
+    ]);
   });
 });

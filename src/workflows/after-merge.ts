@@ -5,6 +5,8 @@
 //
 // It looks at every PHR on the base branch that is still `proposed`, so a run that was missed is caught up
 // by the next one, and a second run finds nothing to do.
+
+import { listClusters, loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { evaluateApproval, type ReviewInput } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
@@ -14,7 +16,6 @@ import { type GitHubConnection, gitHubError, httpStatus } from "../propose/githu
 import { pushBranch } from "../propose/github/git-remote.ts";
 import { readPhrFront, updatePhr } from "../propose/phr-file.ts";
 import { APPROVAL_CONTEXT, approverGroups, NO_GROUPS, needsGroups, readReviews, TeamCache } from "./gate.ts";
-import { listClusters, loadClusterConfig, resolveClusterName } from "./load.ts";
 import { openGitHubForge } from "./open-forge.ts";
 
 export interface AfterMergeOptions {

@@ -5,6 +5,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { simpleGit } from "simple-git";
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
+import { type LoadedConfig, listClusters, loadClusterConfig } from "../config/load.ts";
 import { KoptError } from "../errors.ts";
 import type { ApproverGroup } from "../formats/config.ts";
 import {
@@ -14,7 +15,6 @@ import {
   type OwnerGroup,
   patternMatches,
 } from "../propose/codeowners.ts";
-import { type LoadedConfig, listClusters, loadClusterConfig } from "./load.ts";
 
 /** Where GitHub looks for CODEOWNERS, in its order: the first one found is the one it uses. */
 export const CODEOWNERS_LOCATIONS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"] as const;

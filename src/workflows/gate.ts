@@ -6,6 +6,8 @@
 // Run it on every pull_request and pull_request_review event. The policy comes from the kopt.yaml in
 // repoDir: check out the base branch there, so a pull request cannot loosen the rule it is judged by
 // (changing kopt.yaml is critical anyway).
+
+import { type LoadedConfig, listClusters, loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import {
   APPROVAL_CONTEXT,
   type ApprovalEvaluation,
@@ -29,7 +31,6 @@ import {
   resolveGitHubConfig,
 } from "../propose/github/client.ts";
 import { readPhrFront } from "../propose/phr-file.ts";
-import { type LoadedConfig, listClusters, loadClusterConfig, resolveClusterName } from "./load.ts";
 import { lintPhrText, type PhrFault } from "./phr-lint.ts";
 
 export { APPROVAL_CONTEXT };

@@ -1,9 +1,10 @@
 // Opening the forge a cluster config names (or --forge overrides): the local one, or GitHub.
+
+import type { LoadedConfig } from "../config/load.ts";
 import type { GitRepo } from "../propose/git-repo.ts";
 import { resolveGitHubConfig } from "../propose/github/client.ts";
 import { GitHubForge } from "../propose/github/github-forge.ts";
 import { LocalForge } from "../propose/local-forge.ts";
-import type { LoadedConfig } from "./load.ts";
 
 export interface ForgeChoice {
   /** Overrides forge.type. */

@@ -1,7 +1,8 @@
 // `kopt plan`: observe -> analyze -> decide -> propose. Everything is computed before anything is
 // written, so bad input leaves no branch, commit or draft behind.
 import { isAbsolute, relative } from "node:path";
-import { analyzeCapacity, type CapacityFinding } from "../analyze/capacity.ts";
+import { analyzeCapacity, type CapacityFinding, capacityWarnings } from "../analyze/capacity.ts";
+import { checkMappedWorkloads, loadClusterConfig, policyOf, resolveClusterName } from "../config/load.ts";
 import { decide, type HeldBackProposal } from "../decide/decide.ts";
 import {
   type DriftField,
@@ -16,21 +17,13 @@ import type { PriceModel } from "../model/policy.ts";
 import type { Skipped } from "../model/recommendation.ts";
 import type { ClusterState, WorkloadRef } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
+import { observeCluster, selectWorkload } from "../observe/observe.ts";
 import type { ChangeRequest, ClosedProposal, Forge, UpsertResult } from "../propose/forge.ts";
 import { openRepository } from "../propose/git-repo.ts";
 import { mergedChanges } from "../propose/merged-changes.ts";
 import { renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, type ValuesScalar } from "../propose/values-edit.ts";
 import { gate } from "./gate.ts";
-import {
-  capacityWarnings,
-  checkMappedWorkloads,
-  loadClusterConfig,
-  observe,
-  policyOf,
-  resolveClusterName,
-  selectWorkload,
-} from "./load.ts";
 import { openForge } from "./open-forge.ts";
 import { loadValuesChains, type MappingValues } from "./values-chains.ts";
 
@@ -205,10 +198,10 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
   const { config } = loaded;
-  const obs = await observe(repo.root, opts.snapshot, loaded, {
-    now: opts.now,
-    prometheusUrl: opts.prometheusUrl,
-  });
+  const obs = await observeCluster(
+    { root: repo.root, loaded },
+    { snapshot: opts.snapshot, now: opts.now, prometheusUrl: opts.prometheusUrl, env: process.env },
+  );
   checkMappedWorkloads(loaded, obs.state);
   const state = selectWorkload(obs.state, opts.workload);
   const policy = policyOf(loaded);

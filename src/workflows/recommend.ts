@@ -1,20 +1,18 @@
 // `kopt recommend`: what every container should request, changing nothing.
-import { analyzeCapacity, type CapacityFinding } from "../analyze/capacity.ts";
+import { analyzeCapacity, type CapacityFinding, capacityWarnings } from "../analyze/capacity.ts";
 import { analyzeWorkloads } from "../analyze/findings.ts";
 import type { HpaRecommendation } from "../analyze/hpa.ts";
 import type { OomRecommendation } from "../analyze/oom.ts";
-import type { RightsizeResult } from "../model/recommendation.ts";
-import { readRoot } from "../propose/git-repo.ts";
 import {
-  capacityWarnings,
   checkMappedWorkloads,
   type LoadedConfig,
   loadClusterConfig,
-  observe,
   policyOf,
   resolveClusterName,
-  selectWorkload,
-} from "./load.ts";
+} from "../config/load.ts";
+import type { RightsizeResult } from "../model/recommendation.ts";
+import { observeCluster, selectWorkload } from "../observe/observe.ts";
+import { readRoot } from "../propose/git-repo.ts";
 
 export interface RecommendOptions {
   repoDir: string;
@@ -49,10 +47,10 @@ export async function recommend(opts: RecommendOptions): Promise<RecommendOutcom
     root = await readRoot(opts.repoDir);
     loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
   }
-  const obs = await observe(root, opts.snapshot, loaded, {
-    now: opts.now,
-    prometheusUrl: opts.prometheusUrl,
-  });
+  const obs = await observeCluster(
+    { root, loaded },
+    { snapshot: opts.snapshot, now: opts.now, prometheusUrl: opts.prometheusUrl, env: process.env },
+  );
   if (loaded) checkMappedWorkloads(loaded, obs.state);
   const state = selectWorkload(obs.state, opts.workload);
   const policy = policyOf(loaded);

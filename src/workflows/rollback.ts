@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { simpleGit } from "simple-git";
 import { stringify } from "yaml";
+import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
 import { PhrFrontMatterSchema } from "../formats/phr.ts";
@@ -29,7 +30,6 @@ import { GitHubForge } from "../propose/github/github-forge.ts";
 import { draftPath } from "../propose/local-forge.ts";
 import { readPhrFront, updatePhr } from "../propose/phr-file.ts";
 import { formatMoney } from "../propose/render.ts";
-import { loadClusterConfig, resolveClusterName } from "./load.ts";
 import { openForge } from "./open-forge.ts";
 
 export interface RollbackOptions {

@@ -2,11 +2,11 @@
 // that the approval gate's status `kopt/approval` is required, code owners must review, and a push makes
 // earlier approvals stale. With --dry-run it only says what it would set.
 
+import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { openRepository } from "../propose/git-repo.ts";
 import { connectGitHub, gitHubError, resolveGitHubConfig } from "../propose/github/client.ts";
 import { allLabels, LabelCache } from "../propose/github/labels.ts";
 import { APPROVAL_CONTEXT } from "./gate.ts";
-import { loadClusterConfig, resolveClusterName } from "./load.ts";
 
 export interface SetupOptions {
   repoDir: string;

@@ -8,12 +8,13 @@ import { open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
+import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { KoptError } from "../errors.ts";
+import { captureCluster } from "../observe/capture.ts";
 import { redactSnapshot, type SnapshotRedaction } from "../observe/snapshot-redact.ts";
 import { usageToSnapshot } from "../observe/usage-series.ts";
 import { readRoot } from "../propose/git-repo.ts";
 import { sharedRedactor } from "../redact.ts";
-import { captureCluster, loadClusterConfig, resolveClusterName } from "./load.ts";
 
 const gzipAsync = promisify(gzip);
 
@@ -102,7 +103,11 @@ export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> 
   await checkTarget(file);
   const root = await readRoot(opts.repoDir);
   const loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
-  const captured = await captureCluster(root, loaded, { now: opts.now, prometheusUrl: opts.prometheusUrl });
+  const captured = await captureCluster(root, loaded, {
+    now: opts.now,
+    prometheusUrl: opts.prometheusUrl,
+    env: process.env,
+  });
   const { raw, snapshot: snap, history, warnings, source, requests, prometheusRequests } = captured;
   if (history) raw.usage = usageToSnapshot(history);
   const redaction =

@@ -3,6 +3,7 @@
 // against the mappings in kopt.yaml so a typo'd prefix fails at load instead of growing a new block.
 import { posix } from "node:path";
 import { distance } from "fastest-levenshtein";
+import { configLine, type LoadedConfig } from "../config/load.ts";
 import type { ValuesLookup } from "../decide/drift.ts";
 import { KoptError } from "../errors.ts";
 import type { WorkloadMapping } from "../formats/config.ts";
@@ -18,7 +19,6 @@ import {
   type ValuesLayer,
 } from "../propose/helm-values.ts";
 import { parseValuesPath, type ValuesPath } from "../propose/values-edit.ts";
-import { configLine, type LoadedConfig } from "./load.ts";
 
 export interface MappingValues {
   mapping: WorkloadMapping;
