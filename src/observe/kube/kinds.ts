@@ -4,8 +4,8 @@ import type { ConfigurationOptions } from "@kubernetes/client-node";
 import type { Client, RawObject } from "./client.ts";
 import { type Access, type Answer, type Denied, statusMessage } from "./errors.ts";
 
-export type Page = { limit: number; _continue?: string };
-export type Call = (
+type Page = { limit: number; _continue?: string };
+type Call = (
   c: Client,
   page: Page,
   o: ConfigurationOptions,
