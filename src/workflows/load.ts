@@ -11,11 +11,11 @@ import {
   type KubernetesSource,
   type PrometheusSource,
   parseClusterConfig,
-  toRightsizePolicy,
+  policyFromConfig,
 } from "../formats/config.ts";
 import type { ClusterSnapshot, KubeObject } from "../formats/snapshot.ts";
-import { DEFAULT_RIGHTSIZE_POLICY, type RightsizePolicy } from "../model/policy.ts";
-import { describeMemory } from "../model/quantity.ts";
+import { formatMemoryDescription } from "../model/format.ts";
+import type { RightsizePolicy } from "../model/policy.ts";
 import type { ClusterState, UsageHistory, WorkloadRef } from "../model/types.ts";
 import { workloadLabel } from "../model/types.ts";
 import { attributeUsage, buildClusterState } from "../observe/cluster-model.ts";
@@ -449,7 +449,7 @@ export function selectWorkload(state: ClusterState, selector: string | undefined
 }
 
 export function policyOf(loaded: LoadedConfig | undefined): RightsizePolicy {
-  return loaded ? toRightsizePolicy(loaded.config.policy.rightsize) : DEFAULT_RIGHTSIZE_POLICY;
+  return policyFromConfig(loaded?.config).rightsize;
 }
 
 /** Snapshot paths: a --snapshot flag is relative to the working directory, config paths to the repository root. */
@@ -481,6 +481,6 @@ export function capacityWarnings(capacity: readonly CapacityFinding[]): string[]
     .filter((c) => c.daysUntilFull !== null)
     .map(
       (c) =>
-        `${c.resource} usage is forecast to reach the nodes' allocatable capacity in ${(c.daysUntilFull as number).toFixed(1)} days (forecast peak ${c.resource === "cpu" ? `${c.forecastPeak.toFixed(2)} cores` : describeMemory(c.forecastPeak)} of ${c.resource === "cpu" ? `${c.allocatable.toFixed(2)} cores` : describeMemory(c.allocatable)}): add nodes or cut requests`,
+        `${c.resource} usage is forecast to reach the nodes' allocatable capacity in ${(c.daysUntilFull as number).toFixed(1)} days (forecast peak ${c.resource === "cpu" ? `${c.forecastPeak.toFixed(2)} cores` : formatMemoryDescription(c.forecastPeak)} of ${c.resource === "cpu" ? `${c.allocatable.toFixed(2)} cores` : formatMemoryDescription(c.allocatable)}): add nodes or cut requests`,
     );
 }
