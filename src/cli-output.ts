@@ -1,11 +1,11 @@
 // How command results read in a terminal and as JSON. The JSON shapes are a contract (README).
 
 import type { CapacityFinding } from "./analyze/capacity.ts";
-import { describeMemory, formatCpu, formatMemory } from "./model/quantity.ts";
+import { formatCpu, formatMemory, formatMemoryDescription, formatMoney, formatTime } from "./model/format.ts";
 import type { Recommendation, Skipped } from "./model/recommendation.ts";
 import type { Resources, WorkloadRef } from "./model/types.ts";
 import { workloadKey, workloadLabel } from "./model/types.ts";
-import { evidenceRecord, formatMoney, isoTime, oomEvidenceRecord } from "./propose/render.ts";
+import { evidenceRecord, oomEvidenceRecord } from "./propose/render.ts";
 import type { PlanOutcome } from "./workflows/plan.ts";
 import type { RecommendOutcome } from "./workflows/recommend.ts";
 import type { SnapshotOutcome } from "./workflows/snapshot.ts";
@@ -26,13 +26,13 @@ function fieldText(field: string, v: number | null): string {
 
 /** `kopt plan --output json`: the outcome, with its time in RFC 3339 like every time kopt prints. */
 export function planJson(out: PlanOutcome) {
-  return { ...out, observedAt: isoTime(out.observedAt) };
+  return { ...out, observedAt: formatTime(out.observedAt) };
 }
 
 export function recommendJson(out: RecommendOutcome) {
   return {
     cluster: out.cluster,
-    observedAt: isoTime(out.observedAt),
+    observedAt: formatTime(out.observedAt),
     source: out.source,
     warnings: out.warnings,
     recommendations: out.recommendations.map((r: Recommendation) => ({
@@ -85,7 +85,7 @@ const arrow = (field: string, from: number | null, to: number | null, changed: b
 
 export function recommendTable(out: RecommendOutcome): string {
   const lines = [
-    `kopt recommend · cluster ${out.cluster} · observed ${isoTime(out.observedAt)} · ${out.source}`,
+    `kopt recommend · cluster ${out.cluster} · observed ${formatTime(out.observedAt)} · ${out.source}`,
     "",
   ];
   const rows = [
@@ -192,7 +192,7 @@ function noProposalsLine(out: PlanOutcome): string {
 export function planText(out: PlanOutcome): string {
   const verb = out.dryRun ? "would be " : "";
   const lines = [
-    `kopt plan · cluster ${out.cluster} · ${out.source} · observed ${isoTime(out.observedAt)}${out.dryRun ? " · dry run: nothing written" : ""}`,
+    `kopt plan · cluster ${out.cluster} · ${out.source} · observed ${formatTime(out.observedAt)}${out.dryRun ? " · dry run: nothing written" : ""}`,
     "",
   ];
   if (out.proposals.length === 0) lines.push(noProposalsLine(out));
@@ -279,7 +279,7 @@ function redactedText(r: SnapshotOutcome["redacted"]): string {
 export function capacityLines(capacity: readonly CapacityFinding[]): string[] {
   if (capacity.length === 0) return [];
   const show = (resource: "cpu" | "memory", v: number) =>
-    resource === "cpu" ? `${v.toFixed(2)} cores` : describeMemory(v);
+    resource === "cpu" ? `${v.toFixed(2)} cores` : formatMemoryDescription(v);
   const pct = (a: number, b: number) => `${Math.round((a / b) * 100)}%`;
   return [
     "",

@@ -5,10 +5,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { reconcile, workloadDrift } from "../src/decide/drift.ts";
-import { applyGuardrails, DEFAULT_GUARDRAILS } from "../src/decide/guardrails.ts";
-import { decideRightsize } from "../src/decide/proposals.ts";
-import { DEFAULT_PRICES } from "../src/model/policy.ts";
-import { formatCpu, formatMemory, parseQuantity } from "../src/model/quantity.ts";
+import { applyGuardrails } from "../src/decide/guardrails.ts";
+import { rightsizeCandidates } from "../src/decide/proposals.ts";
+import { formatCpu, formatMemory } from "../src/model/format.ts";
+import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, DEFAULT_PRICES } from "../src/model/policy.ts";
+import { parseQuantity } from "../src/model/quantity.ts";
 import type { ResourceField } from "../src/model/recommendation.ts";
 import type { Resources } from "../src/model/types.ts";
 import {
@@ -109,18 +110,16 @@ describe("drift: the edit goes from the values file toward the recommendation, n
         const state = clusterState([w]);
         const m = mapping("shop/api", { prefix: "api" });
         const rec = recommendation(API, "app", live, [{ field: c.field, from: c.live, to: c.recommended }]);
-        const decided = decideRightsize(state, { recommendations: [rec], skipped: [] }, [m], DEFAULT_PRICES);
+        const found = rightsizeCandidates(state, { recommendations: [rec], skipped: [] }, [m]);
         const guarded = applyGuardrails({
-          proposals: decided.proposals,
+          candidates: found.candidates,
           state,
-          policy: { ...DEFAULT_GUARDRAILS, maxCutFraction: c.maxCut },
+          policy: { ...DEFAULT_POLICY, guardrails: { ...DEFAULT_GUARDRAILS, maxCutFraction: c.maxCut } },
           recent: [],
           now: NOW,
-          prices: DEFAULT_PRICES,
         });
-        const kept = guarded.kept[0];
-        if (!kept) return; // the guardrails held it back: nothing to edit
-        const proposal = kept.proposal;
+        const proposal = guarded.proposals[0];
+        if (!proposal) return; // the guardrails held it back: nothing to edit
         const target = parseQuantity(proposal.valueChanges[0]?.to ?? "") as number;
 
         const text = valuesText(c.field, live, fileValue);

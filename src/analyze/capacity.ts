@@ -1,6 +1,6 @@
 // Cluster capacity: the whole cluster's CPU and memory use, forecast a week ahead with seasonal smoothing,
 // against what its nodes can give. Pure: "now" is state.observedAt.
-import { describeMemory } from "../model/quantity.ts";
+import { formatMemoryDescription } from "../model/format.ts";
 import type { ClusterState, UsageHistory } from "../model/types.ts";
 import { daysUntil, type Forecast, forecastHourly, forecastPeak, hourly } from "./forecast.ts";
 
@@ -99,6 +99,6 @@ export function capacityWarnings(capacity: readonly CapacityFinding[]): string[]
     .filter((c) => c.daysUntilFull !== null)
     .map(
       (c) =>
-        `${c.resource} usage is forecast to reach the nodes' allocatable capacity in ${(c.daysUntilFull as number).toFixed(1)} days (forecast peak ${c.resource === "cpu" ? `${c.forecastPeak.toFixed(2)} cores` : describeMemory(c.forecastPeak)} of ${c.resource === "cpu" ? `${c.allocatable.toFixed(2)} cores` : describeMemory(c.allocatable)}): add nodes or cut requests`,
+        `${c.resource} usage is forecast to reach the nodes' allocatable capacity in ${(c.daysUntilFull as number).toFixed(1)} days (forecast peak ${c.resource === "cpu" ? `${c.forecastPeak.toFixed(2)} cores` : formatMemoryDescription(c.forecastPeak)} of ${c.resource === "cpu" ? `${c.allocatable.toFixed(2)} cores` : formatMemoryDescription(c.allocatable)}): add nodes or cut requests`,
     );
 }

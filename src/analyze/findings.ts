@@ -1,22 +1,14 @@
 // Every analyzer of a workload, in the order they depend on each other: right-sizing first, then the OOM
 // fast path (which agrees with right-sizing's memory limit) and horizontal scaling (sized against the
-// requests right-sizing recommends). Pure; shared by `kopt recommend` and the decide stage of `kopt plan`.
-import type { RightsizePolicy } from "../model/policy.ts";
-import { DEFAULT_OOM_POLICY } from "../model/policy.ts";
+// requests right-sizing recommends). Pure; the analyze step of the one pipeline (src/workflows/pipeline.ts)
+// that `kopt recommend` and `kopt plan` share. Every setting comes from the run's Policy.
+import type { Policy } from "../model/policy.ts";
 import type { RightsizeResult } from "../model/recommendation.ts";
 import type { ClusterState, UsageHistory, WorkloadRef } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
-import { analyzeHpa, DEFAULT_HPA_POLICY, type HpaResult } from "./hpa.ts";
+import { analyzeHpa, type HpaResult } from "./hpa.ts";
 import { analyzeOom, type OomResult } from "./oom.ts";
 import { rightsize } from "./rightsize.ts";
-
-export interface ScalingPolicy {
-  /** Target CPU utilization of an HPA, 0..1. */
-  targetUtilization: number;
-  haFloor: number;
-  /** Whether a namespace is production (the HA floor applies there). */
-  isProduction?: (namespace: string) => boolean;
-}
 
 export interface Findings {
   sized: RightsizeResult;
@@ -24,16 +16,27 @@ export interface Findings {
   scaling: HpaResult;
 }
 
+/** Labels that mark a namespace as production (the HA floor applies there). */
+const PRODUCTION_LABELS = ["kopt.dev/environment", "environment", "env"];
+
+/** Listed in policy.hpa.productionNamespaces, or labelled environment: production (or a synonym). */
+export function isProductionNamespace(
+  state: ClusterState,
+  policy: Pick<Policy, "hpa">,
+  namespace: string,
+): boolean {
+  return (
+    policy.hpa.productionNamespaces.includes(namespace) ||
+    PRODUCTION_LABELS.some((l) => state.namespaceLabels?.[namespace]?.[l] === "production")
+  );
+}
+
 export function analyzeWorkloads(
   state: ClusterState,
   usage: UsageHistory,
-  policy: RightsizePolicy,
-  scaling: ScalingPolicy = {
-    targetUtilization: DEFAULT_HPA_POLICY.targetUtilization,
-    haFloor: DEFAULT_HPA_POLICY.haFloor,
-  },
+  policy: Pick<Policy, "rightsize" | "oom" | "hpa">,
 ): Findings {
-  const sized = rightsize(state, usage, policy);
+  const sized = rightsize(state, usage, policy.rightsize);
   const recommended = (ref: WorkloadRef, container: string) =>
     sized.recommendations.find(
       (r) => workloadKey(r.workload) === workloadKey(ref) && r.container === container,
@@ -41,23 +44,13 @@ export function analyzeWorkloads(
   const oom = analyzeOom(
     state,
     usage,
-    { ...DEFAULT_OOM_POLICY, historyWindowHours: policy.historyWindowHours },
+    policy.oom,
     (w, container) => recommended(w.ref, container)?.limits.memory ?? null,
   );
-  const hpa = analyzeHpa(
-    state,
-    usage,
-    {
-      ...DEFAULT_HPA_POLICY,
-      targetUtilization: scaling.targetUtilization,
-      haFloor: scaling.haFloor,
-      minHistoryHours: policy.minHistoryHours,
-    },
-    {
-      cpuRequest: (ref, container) => recommended(ref, container)?.requests.cpu ?? undefined,
-      isProduction: scaling.isProduction,
-      windowHours: policy.historyWindowHours,
-    },
-  );
+  const hpa = analyzeHpa(state, usage, policy.hpa, {
+    cpuRequest: (ref, container) => recommended(ref, container)?.requests.cpu ?? undefined,
+    isProduction: (namespace) => isProductionNamespace(state, policy, namespace),
+    windowHours: policy.rightsize.historyWindowHours,
+  });
   return { sized, oom, scaling: hpa };
 }

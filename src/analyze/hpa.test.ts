@@ -13,6 +13,7 @@ import {
   WEB,
   workload,
 } from "../../test/support/model-fixtures.ts";
+import { DEFAULT_HPA_POLICY, type HpaPolicy } from "../model/policy.ts";
 import type {
   ClusterState,
   ContainerUsage,
@@ -25,7 +26,7 @@ import type {
 } from "../model/types.ts";
 import { seriesUsage } from "../model/types.ts";
 import { daysUntil, forecastHourly, forecastPeak, hourly } from "./forecast.ts";
-import { analyzeHpa, DEFAULT_HPA_POLICY, type HpaChange, type HpaPolicy, type HpaResult } from "./hpa.ts";
+import { analyzeHpa, type HpaChange, type HpaResult } from "./hpa.ts";
 
 /** 2023-11-15T00:00:00Z, a UTC midnight: the 7-day window holds 7 whole days. */
 const NOW = MIDNIGHT;

@@ -13,6 +13,9 @@
 // forecast a week ahead (Holt-Winters, ./forecast.ts), and a forecast peak that would need more replicas
 // at the HPA's target than its max allows raises the max before the HPA gets pinned there.
 
+import { formatCores, formatPercent, formatReplicas } from "../model/format.ts";
+import { above, atLeast, atMost, below, floorHours, roundHours } from "../model/numbers.ts";
+import type { HpaPolicy } from "../model/policy.ts";
 import type {
   ClusterState,
   ContainerUsage,
@@ -26,46 +29,6 @@ import type {
 import { workloadKey } from "../model/types.ts";
 import { daysUntil, type Forecast, forecastHourly, forecastPeak, hourly } from "./forecast.ts";
 import { percentile, sortNumbers } from "./stats.ts";
-
-export interface HpaPolicy {
-  /** Target CPU utilization (share of request) of a proposed HPA, and "hot" for fixed-replica workloads. */
-  targetUtilization: number;
-  /** An episode is a run of steps at or above the target lasting at least this many minutes. */
-  hotMinutes: number;
-  /** "Repeatedly": episodes on at least this many distinct UTC days. */
-  minEpisodes: number;
-  /** Share of steps at maxReplicas and above the HPA's target at (or above) which the max is too low. */
-  pinnedShare: number;
-  /**
-   * Flaps per hour above which an HPA flaps. A flap is a replica change that reverses the previous
-   * change (up after down, down after up); the rate is averaged over the UTC clock hours with any flap.
-   * A daily ramp, however steep, reverses once at its peak and once at its trough, so it stays near 1.
-   */
-  flapChangesPerHour: number;
-  /** Proposed scale-down stabilization window for a flapping HPA, in seconds. */
-  stabilizationSeconds: number;
-  /** An HPA's minimum is idle when p95 utilization while at minReplicas is below this share of its target. */
-  idleUtilization: number;
-  /** Lowest minReplicas proposed in production namespaces (elsewhere the floor is 1). */
-  haFloor: number;
-  /** Workloads with less CPU history than this (first to last sample in the window) are skipped. */
-  minHistoryHours: number;
-  /** Never propose a maxReplicas above this. */
-  maxReplicasCap: number;
-}
-
-export const DEFAULT_HPA_POLICY: HpaPolicy = {
-  targetUtilization: 0.7,
-  hotMinutes: 5,
-  minEpisodes: 3,
-  pinnedShare: 0.1,
-  flapChangesPerHour: 4,
-  stabilizationSeconds: 600,
-  idleUtilization: 0.5,
-  haFloor: 2,
-  minHistoryHours: 24,
-  maxReplicasCap: 50,
-};
 
 export type HpaChange =
   | { kind: "enable-hpa"; minReplicas: number; maxReplicas: number; targetCPUUtilizationPercentage: number }
@@ -274,7 +237,7 @@ function enableHpa(p: Profile, policy: HpaPolicy): Outcome | null {
     },
     reason:
       `CPU was at or above ${percent}% of request for ${policy.hotMinutes}+ minutes ${episodes.length} times on ` +
-      `${days.size} days of the last ${p.window.hours}h (peak ${fmtCores(p.peakDemand)}), so an HPA from ` +
+      `${days.size} days of the last ${p.window.hours}h (peak ${formatCores(p.peakDemand)}), so an HPA from ` +
       `${replicas} to ${max} replicas at ${percent}% would absorb the peaks.`,
   };
 }
@@ -343,26 +306,26 @@ function raiseMax(p: Profile, hpa: HpaState, replicas: ReplicaCounts, policy: Hp
   const neededAtPeak = replicasFor(p.peakDemand, p.sizingPodRequest, target);
   const needed = Math.max(isPinned ? neededAtPeak : 0, ahead?.needed ?? 0);
   const to = Math.min(policy.maxReplicasCap, Math.max(from + 1, needed));
-  const percent = fmtPercent(target);
+  const percent = formatPercent(target);
   const forecastClause = ahead
-    ? `forecast to need ${fmtReplicas(ahead.needed)} at ${percent} within ${ahead.hours}h (forecast peak ` +
-      `${fmtCores(ahead.peak)} in the next ${FORECAST_HOURS}h)`
+    ? `forecast to need ${formatReplicas(ahead.needed)} at ${percent} within ${ahead.hours}h (forecast peak ` +
+      `${formatCores(ahead.peak)} in the next ${FORECAST_HOURS}h)`
     : "";
   if (to <= from) {
     return isPinned
-      ? `pinned at maxReplicas ${from} for ${fmtPercent(share)} of the window, but maxReplicasCap is ${policy.maxReplicasCap}`
+      ? `pinned at maxReplicas ${from} for ${formatPercent(share)} of the window, but maxReplicasCap is ${policy.maxReplicasCap}`
       : `${forecastClause}, above maxReplicas ${from}, but maxReplicasCap is ${policy.maxReplicasCap}`;
   }
   const hoursAtMax = round((pinned * p.stepSeconds) / HOUR, 1);
   const pinnedClause =
-    `The HPA sat at its maximum of ${fmtReplicas(from)} above its ${percent} target for ${hoursAtMax}h ` +
-    `(${fmtPercent(share)} of the last ${p.window.hours}h, peak ${fmtCores(p.peakDemand)})`;
+    `The HPA sat at its maximum of ${formatReplicas(from)} above its ${percent} target for ${hoursAtMax}h ` +
+    `(${formatPercent(share)} of the last ${p.window.hours}h, peak ${formatCores(p.peakDemand)})`;
   let reason: string;
   if (isPinned && ahead) reason = `${pinnedClause} and is ${forecastClause}, so the max goes to ${to}.`;
   else if (isPinned) reason = `${pinnedClause}, so the max goes to ${to}.`;
   else {
     reason =
-      `The HPA is ${forecastClause}, more than its maximum of ${fmtReplicas(from)} allows, ` +
+      `The HPA is ${forecastClause}, more than its maximum of ${formatReplicas(from)} allows, ` +
       `so the max goes to ${to}.`;
   }
   return {
@@ -507,9 +470,9 @@ function lowerMin(p: Profile, hpa: HpaState, replicas: ReplicaCounts, ctx: Conte
       floor,
     },
     reason:
-      `The HPA sat at its minimum of ${from} replicas ${fmtPercent(share)} of the last ${p.window.hours}h at ` +
-      `p95 utilization ${fmtPercent(utilizationP95)} (idle below ${fmtPercent(idleBelow)}); ${fmtReplicas(to)} ` +
-      `${to === 1 ? "keeps" : "keep"} its p95 demand of ${fmtCores(demandP95)} within the ${fmtPercent(target)} ` +
+      `The HPA sat at its minimum of ${from} replicas ${formatPercent(share)} of the last ${p.window.hours}h at ` +
+      `p95 utilization ${formatPercent(utilizationP95)} (idle below ${formatPercent(idleBelow)}); ${formatReplicas(to)} ` +
+      `${to === 1 ? "keeps" : "keep"} its p95 demand of ${formatCores(demandP95)} within the ${formatPercent(target)} ` +
       `target${needed < floor && ctx.production ? ", the HA floor for production." : "."}`,
   };
 }
@@ -605,24 +568,6 @@ function replicasFor(demand: number, podRequest: number, target: number): number
   return Math.max(0, Math.ceil(demand / (podRequest * target) - 1e-9));
 }
 
-// Comparisons that treat values within float noise of the threshold as equal to it, so "exactly at the
-// threshold" behaves as documented however the division rounds.
-function tolerance(b: number): number {
-  return 1e-9 * Math.max(1, Math.abs(b));
-}
-function atLeast(a: number, b: number): boolean {
-  return a >= b - tolerance(b);
-}
-function atMost(a: number, b: number): boolean {
-  return a <= b + tolerance(b);
-}
-function above(a: number, b: number): boolean {
-  return a > b + tolerance(b);
-}
-function below(a: number, b: number): boolean {
-  return a < b - tolerance(b);
-}
-
 function isPositive(value: number | null): value is number {
   return value !== null && Number.isFinite(value) && value > 0;
 }
@@ -650,25 +595,4 @@ function compare(a: string, b: string): number {
 function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
-}
-
-function fmtPercent(share: number): string {
-  return `${round(share * 100, 1)}%`;
-}
-
-function fmtReplicas(n: number): string {
-  return n === 1 ? "1 replica" : `${n} replicas`;
-}
-
-function fmtCores(cores: number): string {
-  return `${round(cores, 3)} cores`;
-}
-
-/** Rounded down to 0.1h, so 23.99h of history never reads as "24h ... at least 24h needed". */
-function floorHours(hours: number): number {
-  return Math.floor(hours * 10 + 1e-9) / 10;
-}
-
-function roundHours(hours: number): number {
-  return Math.round(hours * 10) / 10;
 }

@@ -1,6 +1,7 @@
 // Right-sizing: CPU/memory requests and limits from a container's usage history.
 // Pure: "now" is state.observedAt, and the same inputs always give the same result.
 
+import { atLeast, floorHours, roundHours } from "../model/numbers.ts";
 import type { RightsizePolicy } from "../model/policy.ts";
 import { roundCpuUp, roundMemoryUp } from "../model/quantity.ts";
 import {
@@ -260,11 +261,6 @@ function isConsistent(resources: Resources, resource: Resource): boolean {
   return request === null || limit === null || limit >= request;
 }
 
-/** a >= b, tolerating float noise so that e.g. 110m - 100m counts as the full 10m. */
-function atLeast(a: number, b: number): boolean {
-  return a >= b - 1e-9 * Math.max(1, Math.abs(b));
-}
-
 interface Pooled {
   /** The samples' times and values in pooling order (series by series). */
   times: number[];
@@ -329,13 +325,4 @@ function cloneResources(r: Resources): Resources {
 
 function maxOf(sorted: readonly number[]): number {
   return sorted[sorted.length - 1] as number;
-}
-
-/** Rounded down to 0.1h, so 23.99h of history never reads as "24h ... at least 24h needed". */
-function floorHours(hours: number): number {
-  return Math.floor(hours * 10 + 1e-9) / 10;
-}
-
-function roundHours(hours: number): number {
-  return Math.round(hours * 10) / 10;
 }

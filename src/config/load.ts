@@ -4,13 +4,15 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import { KoptError } from "../errors.ts";
-import { type ClusterConfig, parseClusterConfig, toRightsizePolicy } from "../formats/config.ts";
-import { DEFAULT_RIGHTSIZE_POLICY, type RightsizePolicy } from "../model/policy.ts";
+import { type ClusterConfig, parseClusterConfig, policyFromConfig } from "../formats/config.ts";
+import type { Policy } from "../model/policy.ts";
 import type { ClusterState } from "../model/types.ts";
 import { workloadLabel } from "../model/types.ts";
 
 export interface LoadedConfig {
   config: ClusterConfig;
+  /** The config's policy in base units, built once here: what analyze and decide are given. */
+  policy: Policy;
   /** Absolute path of kopt.yaml. */
   file: string;
   text: string;
@@ -65,7 +67,7 @@ export async function loadClusterConfig(root: string, cluster: string): Promise<
       },
     );
   }
-  const loaded = { config, file, text };
+  const loaded = { config, policy: policyFromConfig(config), file, text };
   checkDuplicateMappings(loaded);
   return loaded;
 }
@@ -125,8 +127,4 @@ export function checkMappedWorkloads(loaded: LoadedConfig, state: ClusterState):
       },
     );
   });
-}
-
-export function policyOf(loaded: LoadedConfig | undefined): RightsizePolicy {
-  return loaded ? toRightsizePolicy(loaded.config.policy.rightsize) : DEFAULT_RIGHTSIZE_POLICY;
 }

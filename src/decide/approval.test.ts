@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Tier } from "../formats/phr.ts";
+import type { Tier } from "../model/tier.ts";
 import {
   type ApprovalInput,
   capDescription,

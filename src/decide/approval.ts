@@ -18,7 +18,7 @@
 // gateTier: the highest of the kopt/tier:<t> labels, the tiers of the PHRs the pull request adds or
 // changes, and the path rules (kopt's own policy is critical; clusters/ or helm/ without a PHR is
 // critical; PHR-only changes are trivial).
-import { TIERS, type Tier } from "../formats/phr.ts";
+import { TIERS, type Tier } from "../model/tier.ts";
 
 export type ReviewState = "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
 

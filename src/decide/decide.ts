@@ -1,14 +1,14 @@
-// The decide stage of a run: every finding of the analyzers turned into proposals, then the guardrails.
+// The decide stage of a run: the analyzers' findings turned into candidates, the guardrails, then proposals.
 // Pure: time is state.observedAt, and merged changes (for the cooldown) are passed in.
-import { analyzeWorkloads } from "../analyze/findings.ts";
-import { type ClusterConfig, toGuardrailPolicy, toTierPolicy } from "../formats/config.ts";
-import type { RightsizePolicy } from "../model/policy.ts";
+import type { Findings } from "../analyze/findings.ts";
+import type { WorkloadMapping } from "../formats/config.ts";
+import type { Policy } from "../model/policy.ts";
 import type { Skipped } from "../model/recommendation.ts";
-import type { ClusterState, UsageHistory, WorkloadRef } from "../model/types.ts";
+import type { ProposalKind } from "../model/tier.ts";
+import type { ClusterState, WorkloadRef } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
 import { applyGuardrails, type GuardrailRule, type RecentChange } from "./guardrails.ts";
-import { changeSize, decideHpa, decideOom, decideRightsize, type Proposal } from "./proposals.ts";
-import { type ProposalKind, tierFor } from "./tier.ts";
+import { hpaCandidates, oomCandidates, type Proposal, rightsizeCandidates } from "./proposals.ts";
 
 /** A proposal the guardrails (or the order of fixes) held back: listed, never dropped silently. */
 export interface HeldBackProposal {
@@ -25,42 +25,29 @@ export interface RunDecision {
   skipped: Skipped[];
 }
 
-/** Labels that mark a namespace as production (the HA floor applies there). */
-const PRODUCTION_LABELS = ["kopt.dev/environment", "environment", "env"];
-
 /**
  * OOM raises first (the fast path, whatever the history length), then right-sizing (which leaves the
  * memory of OOM-killed containers to the OOM proposal), then horizontal scaling sized against the
- * requests right-sizing recommends; the guardrails last.
+ * requests right-sizing recommends; the guardrails on all of them, then the proposals of what is left.
  */
 export function decide(
   state: ClusterState,
-  usage: UsageHistory,
-  policy: RightsizePolicy,
-  config: ClusterConfig,
+  findings: Findings,
+  policy: Policy,
+  mappings: readonly WorkloadMapping[],
   recent: readonly RecentChange[],
 ): RunDecision {
-  const prices = config.policy.pricing;
-  const tiers = toTierPolicy(config.policy.tiers);
-  const hpaPolicy = config.policy.hpa;
-  const production = (ns: string) =>
-    hpaPolicy.productionNamespaces.includes(ns) ||
-    PRODUCTION_LABELS.some((l) => state.namespaceLabels?.[ns]?.[l] === "production");
-  const { sized, oom, scaling } = analyzeWorkloads(state, usage, policy, {
-    targetUtilization: hpaPolicy.targetUtilizationPercent / 100,
-    haFloor: hpaPolicy.haFloor,
-    isProduction: production,
-  });
-  const oomDecision = decideOom(state, oom, config.workloads, prices);
-  const oomFirst = oomDecision.proposals.flatMap((p) => p.oom ?? []);
-  const sizing = decideRightsize(state, sized, config.workloads, prices, oomFirst);
+  const { sized, oom, scaling } = findings;
+  const oomFound = oomCandidates(state, oom, mappings);
+  const oomFirst = oomFound.candidates.flatMap((c) => c.oom ?? []);
+  const sizing = rightsizeCandidates(state, sized, mappings, oomFirst);
 
   // A fixed-replica workload that is hot because its CPU request is too low gets the request first; the
   // next run judges whether it still needs an HPA.
   const cpuRaised = new Set(
-    sizing.proposals
-      .filter((p) => p.recommendations.some((r) => r.changes.some((c) => c.field === "requests.cpu")))
-      .map((p) => workloadKey(p.workload)),
+    sizing.candidates
+      .filter((c) => c.recommendations.some((r) => r.changes.some((ch) => ch.field === "requests.cpu")))
+      .map((c) => workloadKey(c.workload)),
   );
   const sequenced: HeldBackProposal[] = [];
   const hpaFindings = scaling.recommendations.filter((r) => {
@@ -73,43 +60,24 @@ export function decide(
     });
     return false;
   });
-  const hpaDecision = decideHpa(
-    state,
-    { ...scaling, recommendations: hpaFindings },
-    config.workloads,
-    prices,
-  );
+  const scalingFound = hpaCandidates(state, { ...scaling, recommendations: hpaFindings }, mappings);
 
   const guarded = applyGuardrails({
-    proposals: [...oomDecision.proposals, ...sizing.proposals, ...hpaDecision.proposals],
+    candidates: [...oomFound.candidates, ...sizing.candidates, ...scalingFound.candidates],
     state,
-    policy: toGuardrailPolicy(config.policy.guardrails),
-    recent: [...recent],
+    policy,
+    recent,
     now: state.observedAt,
-    prices,
   });
   return {
-    proposals: guarded.kept.map((k) => {
-      const p = k.notes.length > 0 ? { ...k.proposal, notes: k.notes } : k.proposal;
-      // The configured tier rules, on the changes as the guardrails left them.
-      const changes = [...p.recommendations, ...(p.oom ?? [])].flatMap((r) => r.changes);
-      return { ...p, tier: tierFor(p.kind, changeSize(changes), tiers, p.workload.namespace) };
-    }),
-    heldBack: [
-      ...sequenced,
-      ...guarded.heldBack.map((h) => ({
-        workload: h.proposal.workload,
-        kind: h.proposal.kind,
-        rule: h.rule,
-        reason: h.reason,
-      })),
-    ],
+    proposals: guarded.proposals,
+    heldBack: [...sequenced, ...guarded.heldBack],
     unchanged: sizing.unchanged,
     skipped: dedupeSkipped([
-      ...oomDecision.skipped,
+      ...oomFound.skipped,
       ...sizing.skipped,
       // A workload right-sizing already skipped (no or too little usage data) is not listed again.
-      ...hpaDecision.skipped.filter(
+      ...scalingFound.skipped.filter(
         (h) => !sizing.skipped.some((s) => workloadKey(s.workload) === workloadKey(h.workload)),
       ),
     ]),

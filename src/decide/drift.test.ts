@@ -11,7 +11,7 @@ import {
   res,
   workload,
 } from "../../test/support/model-fixtures.ts";
-import { DEFAULT_PRICES } from "../model/policy.ts";
+import { DEFAULT_POLICY, DEFAULT_PRICES } from "../model/policy.ts";
 import type { Workload } from "../model/types.ts";
 import { reconcile, type ValuesFact, type ValuesLookup, workloadDrift } from "./drift.ts";
 import { decideHpa, decideRightsize, type Proposal } from "./proposals.ts";
@@ -40,7 +40,7 @@ function cutProposal(w: Workload): Proposal {
     clusterState([w]),
     { recommendations: [rec], skipped: [] },
     [mapping("shop/api")],
-    DEFAULT_PRICES,
+    DEFAULT_POLICY,
   );
   const p = d.proposals[0];
   if (!p) throw new Error("no proposal");
@@ -267,7 +267,7 @@ describe("reconcile: autoscaling settings", () => {
         skipped: [],
       },
       [mapping("shop/api")],
-      DEFAULT_PRICES,
+      DEFAULT_POLICY,
     );
     const p = d.proposals[0] as Proposal;
     const pending = lookupOf({ ...FILE_AGREES, "autoscaling.enabled": true, "autoscaling.maxReplicas": 10 });

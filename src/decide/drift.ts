@@ -7,14 +7,15 @@
 // Pure: the values are looked up through a function the workflow builds from the files.
 import { monthlyCost, round2 } from "../analyze/cost.ts";
 import type { WorkloadMapping } from "../formats/config.ts";
-import type { Tier } from "../formats/phr.ts";
+import { formatCpu, formatMemory } from "../model/format.ts";
+import { same } from "../model/numbers.ts";
 import type { PriceModel } from "../model/policy.ts";
-import { formatCpu, formatMemory, parseQuantity } from "../model/quantity.ts";
+import { parseQuantity } from "../model/quantity.ts";
 import { RESOURCE_FIELDS, type ResourceField } from "../model/recommendation.ts";
+import { APPROVAL_BY_TIER, type Tier } from "../model/tier.ts";
 import type { ClusterState, Resources, ValuesScalar, Workload, WorkloadRef } from "../model/types.ts";
 import { workloadKey, workloadLabel } from "../model/types.ts";
 import { autoscalingPath, type Proposal, replicasPath, resourcesPath } from "./proposals.ts";
-import { APPROVAL_BY_TIER } from "./tier.ts";
 
 /** A value as Helm renders it from the values files, and which file set it relative to the one kopt edits. */
 export interface ValuesFact {
@@ -118,12 +119,6 @@ function asQuantity(v: unknown): number | null | undefined {
 function asCount(v: unknown): number | undefined {
   const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined;
   return n !== undefined && Number.isFinite(n) ? n : undefined;
-}
-
-function same(a: number | boolean | null | undefined, b: number | boolean | null): boolean {
-  if (typeof a === "number" && typeof b === "number")
-    return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
-  return a === b;
 }
 
 /** Every mapped field of the workload whose values-file value is known, next to the live value. */

@@ -3,6 +3,7 @@ import {
   AGENT,
   API,
   CART,
+  CLUSTER,
   change,
   clusterState,
   costEffect,
@@ -24,35 +25,61 @@ import {
 import type { HpaChange } from "../analyze/hpa.ts";
 import type { OomEvidence } from "../analyze/oom.ts";
 import type { WorkloadMapping } from "../formats/config.ts";
-import type { PriceModel } from "../model/policy.ts";
-import type { FieldChange, Recommendation } from "../model/recommendation.ts";
-import type { Resources, Workload } from "../model/types.ts";
 import {
-  type Adjusted,
-  applyGuardrails,
-  boundsFor,
   DEFAULT_GUARDRAILS,
+  DEFAULT_POLICY,
   type GuardrailPolicy,
-  type GuardrailResult,
-  type GuardrailRule,
-  type HeldBack,
-  proposalCost,
+  type PriceModel,
   type Range,
-  type RecentChange,
   type WorkloadBounds,
-} from "./guardrails.ts";
-import type { CostEffect } from "./proposals.ts";
-import { decideHpa, decideOom, decideRightsize, type Proposal } from "./proposals.ts";
+} from "../model/policy.ts";
+import type { FieldChange, Recommendation } from "../model/recommendation.ts";
+import type { ClusterState, Resources, Workload } from "../model/types.ts";
+import { applyGuardrails, boundsFor, type GuardrailRule, type RecentChange } from "./guardrails.ts";
+import {
+  buildProposal,
+  type Candidate,
+  type Candidates,
+  type CostEffect,
+  hpaCandidates,
+  oomCandidates,
+  type Proposal,
+  proposalCost,
+  proposalId,
+  rightsizeCandidates,
+} from "./proposals.ts";
 
 // Round prices so costs can be checked by hand: one core is 29.20 a month (0.04 x 730 h), one GiB 3.65.
 const PRICES: PriceModel = { currency: "EUR", cpuHour: 0.04, memoryGiBHour: 0.005 };
+const POLICY = { ...DEFAULT_POLICY, pricing: PRICES };
+
+/** A proposal as the guardrails leave it: the proposal without its notes, and the notes. */
+interface Adjusted {
+  proposal: Proposal;
+  notes: string[];
+}
+
+/** A held-back candidate, named by the proposal it would have been without guardrails. */
+interface HeldBack {
+  proposal: Proposal;
+  reason: string;
+  rule: GuardrailRule;
+}
+
+interface GuardrailResult {
+  kept: Adjusted[];
+  heldBack: HeldBack[];
+}
+
+/** The candidate each proposal of these tests was built from, without guardrails. */
+const candidateOf = new WeakMap<Proposal, Candidate>();
 
 /** A monthly cost effect at PRICES. */
 function eur(monthlyBefore: number, monthlyAfter: number, monthlyDelta: number): CostEffect {
   return costEffect("EUR", monthlyBefore, monthlyAfter, monthlyDelta);
 }
 
-/** What applyGuardrails says of a proposal it held back. */
+/** What applyGuardrails says of a candidate it held back, by the proposal it would have made. */
 function held(proposal: Proposal | undefined, rule: GuardrailRule, reason: string): HeldBack {
   return { proposal: proposal as Proposal, rule, reason };
 }
@@ -76,20 +103,20 @@ function mappingFor(w: Workload, extra: Partial<WorkloadMapping>): WorkloadMappi
   return mapping(`${w.ref.namespace}/${w.ref.name}`, { prefix: w.ref.name, ...extra });
 }
 
-/** The one proposal a decision made. */
-function only(proposals: Proposal[]): Proposal {
-  expect(proposals).toHaveLength(1);
-  return proposals[0] as Proposal;
+/** The one candidate found, built into its proposal without guardrails. */
+function only(state: ClusterState, found: Candidates): Proposal {
+  expect(found.candidates).toHaveLength(1);
+  const candidate = found.candidates[0] as Candidate;
+  const proposal = buildProposal(state, candidate, POLICY);
+  candidateOf.set(proposal, candidate);
+  return proposal;
 }
 
 function proposeRecs(w: Workload, recs: Recommendation[], mapping: Partial<WorkloadMapping> = {}): Proposal {
+  const state = clusterState([w]);
   return only(
-    decideRightsize(
-      clusterState([w]),
-      { recommendations: recs, skipped: [] },
-      [mappingFor(w, mapping)],
-      PRICES,
-    ).proposals,
+    state,
+    rightsizeCandidates(state, { recommendations: recs, skipped: [] }, [mappingFor(w, mapping)]),
   );
 }
 
@@ -106,9 +133,8 @@ function proposeOom(w: Workload, changes: FieldChange[]): Proposal {
     candidates: [{ rule: "limit + 50%", bytes: recommended.limits.memory ?? 0 }],
   };
   const recommendations = [{ workload: w.ref, container: "app", current, recommended, changes, evidence }];
-  return only(
-    decideOom(clusterState([w]), { recommendations, skipped: [] }, [mappingFor(w, {})], PRICES).proposals,
-  );
+  const state = clusterState([w]);
+  return only(state, oomCandidates(state, { recommendations, skipped: [] }, [mappingFor(w, {})]));
 }
 
 /** The workload with an HPA: at min, at max, or in between, running `current` replicas. */
@@ -127,9 +153,8 @@ function proposeHpa(w: Workload, changes: HpaChange[]): Proposal {
     evidence: HPA_EVIDENCE,
     reason: `Finding: ${change.kind}.`,
   }));
-  return only(
-    decideHpa(clusterState([w]), { recommendations, skipped: [] }, [mappingFor(w, {})], PRICES).proposals,
-  );
+  const state = clusterState([w]);
+  return only(state, hpaCandidates(state, { recommendations, skipped: [] }, [mappingFor(w, {})]));
 }
 
 interface Run {
@@ -139,17 +164,28 @@ interface Run {
   recent?: RecentChange[];
 }
 
-/** applyGuardrails, checking in every test that each input proposal comes out exactly once. */
+/**
+ * applyGuardrails on the candidates of these proposals, checking in every test that each input proposal
+ * comes out exactly once.
+ */
 function run(r: Run): GuardrailResult {
   const before = structuredClone(r.proposals);
-  const result = applyGuardrails({
-    proposals: r.proposals,
+  const guarded = applyGuardrails({
+    candidates: r.proposals.map((p) => candidateOf.get(p) as Candidate),
     state: clusterState(r.workloads),
-    policy: { ...DEFAULT_GUARDRAILS, ...r.policy },
+    policy: { ...POLICY, guardrails: { ...DEFAULT_GUARDRAILS, ...r.policy } },
     recent: r.recent ?? [],
     now: NOW,
-    prices: PRICES,
   });
+  const byId = new Map(r.proposals.map((p) => [p.id, p]));
+  const result: GuardrailResult = {
+    kept: guarded.proposals.map(({ notes, ...proposal }) => ({ proposal, notes: notes ?? [] })),
+    heldBack: guarded.heldBack.map((h) => ({
+      proposal: byId.get(proposalId(CLUSTER, h.workload, h.kind)) as Proposal,
+      rule: h.rule,
+      reason: h.reason,
+    })),
+  };
   expect(result.kept.length + result.heldBack.length).toBe(r.proposals.length);
   const out = [...result.kept.map((k) => k.proposal.id), ...result.heldBack.map((h) => h.proposal.id)];
   expect(out.sort()).toEqual(r.proposals.map((p) => p.id).sort());
@@ -212,7 +248,7 @@ describe("applyGuardrails: nothing to hold back", () => {
       kept: [{ proposal: p, notes: [] }],
       heldBack: [],
     });
-    expect(runOne(p, w).kept[0]?.proposal).toBe(p);
+    expect(runOne(p, w).kept[0]?.proposal).toStrictEqual(p);
   });
 
   it("returns nothing for no proposals", () => {
@@ -638,14 +674,14 @@ describe("applyGuardrails: replica bounds on HPA proposals", () => {
     const p = proposeHpa(w, [{ kind: "lower-min", from: 8, to: 2 }]);
     const result = runOne(p, w, { policy: replicaBounds({ min: 1, max: 20 }) });
     expect(result).toEqual({ kept: [{ proposal: p, notes: [] }], heldBack: [] });
-    expect(result.kept[0]?.proposal).toBe(p);
+    expect(result.kept[0]?.proposal).toStrictEqual(p);
   });
 
   it("leaves settings other than minReplicas and maxReplicas alone", () => {
     const w = withHpa(workload(API), 2, 10, 6);
     const p = proposeHpa(w, [{ kind: "stabilize-scale-down", stabilizationWindowSeconds: 600 }]);
     const result = runOne(p, w, { policy: replicaBounds({ min: 3, max: 5 }) });
-    expect(result.kept[0]?.proposal).toBe(p);
+    expect(result.kept[0]?.proposal).toStrictEqual(p);
   });
 });
 
@@ -992,12 +1028,11 @@ describe("applyGuardrails: inconsistent input", () => {
     const p = propose(w, [change("requests.cpu", 1, 0.2)]);
     expect(() =>
       applyGuardrails({
-        proposals: [p],
+        candidates: [candidateOf.get(p) as Candidate],
         state: { cluster: "prod-eu", observedAt: NOW, workloads: [], pods: [] },
-        policy: DEFAULT_GUARDRAILS,
+        policy: POLICY,
         recent: [],
         now: NOW,
-        prices: PRICES,
       }),
     ).toThrow(`proposal ${p.id} is for shop/api, which is not in the state`);
   });

@@ -1,8 +1,12 @@
 // Guardrails: which proposals kopt may open in this run, which it holds back, and why.
 // Pure: "now" and the recently merged changes (from the PHRs) are passed in.
 //
-// Nothing is dropped silently: every input proposal comes out exactly once, either kept (its values
-// possibly clamped, each clamp explained in notes) or held back with a rule and a reason.
+// They act on the candidates (the findings grouped by workload and kind, src/decide/proposals.ts) before
+// any proposal exists: rules 1-4 hold candidates back or clamp their recommendations and HPA settings, then
+// each remaining candidate is built into its proposal once (values edits, tier and cost from the run's
+// policy), and rule 5 ranks the built proposals. Nothing is dropped silently: every candidate comes out
+// exactly once, as a proposal (its values possibly clamped, each clamp explained in notes) or held back
+// with a rule and a reason.
 //
 // Rules, in this order (the first that holds a proposal back wins):
 //   1. paused        `paused: true` holds back everything, OOM raises included.
@@ -17,73 +21,26 @@
 //                       current x (1 - maxCutFraction), rounded up (raises are never limited);
 //                    c. limit >= request: a request left above its limit is lowered to the limit.
 //                    A change that ends at the current value is dropped; a proposal with no change left
-//                    is held back ("bounds", or "max-step" when only the max step emptied it). A proposal
-//                    that changed gets value changes, cost and tier recomputed to match.
+//                    is held back ("bounds", or "max-step" when only the max step emptied it). When a clamp
+//                    changes the tier, a note says so.
 //                    HPA proposals: each minReplicas and maxReplicas setting is clamped into bounds.replicas
 //                    (never turning a raise into a cut or back), a minReplicas above the maxReplicas it
 //                    comes with is lowered to it, and a setting the clamp left at the HPA's current value
 //                    is dropped (with its finding); no setting left: held back ("bounds"). The max step
-//                    does not apply to replica counts. A proposal that changed gets its findings and cost
-//                    recomputed to match.
+//                    does not apply to replica counts.
 //   5. max-proposals the survivors are ranked (OOM first, then by |monthly cost delta|, descending,
 //                    then by workload) and those beyond maxProposalsPerRun are held back.
-import { monthlyCost, round2 } from "../analyze/cost.ts";
 import type { HpaRecommendation } from "../analyze/hpa.ts";
 import { applyChanges } from "../analyze/rightsize.ts";
-import type { PriceModel } from "../model/policy.ts";
-import { formatCpu, formatMemory, roundCpuUp, roundMemoryUp } from "../model/quantity.ts";
+import { formatAge, formatCpu, formatDuration, formatMemory, formatUtcMinute } from "../model/format.ts";
+import { above, same } from "../model/numbers.ts";
+import type { GuardrailPolicy, Policy, Range, TierPolicy, WorkloadBounds } from "../model/policy.ts";
+import { roundCpuUp, roundMemoryUp } from "../model/quantity.ts";
 import { type FieldChange, RESOURCE_FIELDS, type ResourceField } from "../model/recommendation.ts";
+import { APPROVAL_BY_TIER, type ProposalKind } from "../model/tier.ts";
 import type { ClusterState, Resources, Workload, WorkloadRef } from "../model/types.ts";
 import { workloadKey, workloadLabel } from "../model/types.ts";
-import {
-  type CostEffect,
-  changeSize,
-  type Proposal,
-  type SettingChange,
-  type ValueChange,
-} from "./proposals.ts";
-import { APPROVAL_BY_TIER, tierFor } from "./tier.ts";
-
-/** Inclusive; either end may be left open. Base units: cores, bytes, replicas. */
-export interface Range {
-  min?: number;
-  max?: number;
-}
-
-export interface WorkloadBounds {
-  cpu?: Range;
-  memory?: Range;
-  /**
-   * For replica counts: HPA proposals' minReplicas and maxReplicas settings are clamped into it. Right-sizing
-   * and OOM change no replica count.
-   */
-  replicas?: Range;
-}
-
-export interface GuardrailPolicy {
-  /** Global kill switch: hold back everything. */
-  paused: boolean;
-  maxProposalsPerRun: number;
-  /** 0.5: a value may drop by at most 50% of its current value in one change. */
-  maxCutFraction: number;
-  cooldownSeconds: number;
-  /** Workloads opted out by config: "namespace/name", or "namespace/*" for a whole namespace. */
-  ignore: string[];
-  /**
-   * Per "namespace/name" or "namespace/*". Entries are merged end by end (min, max) in list order,
-   * namespace entries before workload entries, so a workload entry overrides its namespace's.
-   */
-  bounds: { workload: string; bounds: WorkloadBounds }[];
-}
-
-export const DEFAULT_GUARDRAILS: GuardrailPolicy = {
-  paused: false,
-  maxProposalsPerRun: 10,
-  maxCutFraction: 0.5,
-  cooldownSeconds: 7 * 86400,
-  ignore: [],
-  bounds: [],
-};
+import { buildProposal, type Candidate, type Proposal, tierOf } from "./proposals.ts";
 
 export const IGNORE_ANNOTATION = "kopt.dev/ignore";
 
@@ -96,80 +53,77 @@ export interface RecentChange {
 
 export type GuardrailRule = "paused" | "ignored" | "cooldown" | "bounds" | "max-step" | "max-proposals";
 
+/** A candidate the guardrails held back: listed with its rule and reason, never dropped silently. */
 export interface HeldBack {
-  /** The proposal as it came in, untouched. */
-  proposal: Proposal;
-  reason: string;
+  workload: WorkloadRef;
+  kind: ProposalKind;
   rule: GuardrailRule;
-}
-
-export interface Adjusted {
-  /** The input proposal itself when nothing was clamped; otherwise a new one with consistent values and cost. */
-  proposal: Proposal;
-  /** One line per clamp or dropped change; empty when nothing was changed. */
-  notes: string[];
+  reason: string;
 }
 
 export interface GuardrailInput {
-  proposals: readonly Proposal[];
+  candidates: readonly Candidate[];
   state: ClusterState;
-  policy: GuardrailPolicy;
+  /** The guardrails, and the tier rules and prices the remaining candidates are built with. */
+  policy: Pick<Policy, "guardrails" | "tiers" | "pricing">;
   recent: readonly RecentChange[];
   /** Unix seconds. */
   now: number;
-  /** To re-price a proposal whose values were clamped; the same model the proposals were priced with. */
-  prices: PriceModel;
 }
 
 export interface GuardrailResult {
-  /** In priority order: OOM first, then by |monthly cost delta|, descending, then by workload. */
-  kept: Adjusted[];
+  /** Built once from what the rules left, in priority order: OOM first, then by |monthly cost delta|, descending, then by workload. */
+  proposals: Proposal[];
   /** Rules 1-4 in input order, then max-proposals in priority order. */
   heldBack: HeldBack[];
 }
 
 export function applyGuardrails(input: GuardrailInput): GuardrailResult {
-  const { proposals, state, policy, recent, now, prices } = input;
+  const { candidates, state, policy, recent, now } = input;
+  const rules = policy.guardrails;
   const workloads = new Map(state.workloads.map((w) => [workloadKey(w.ref), w]));
   const heldBack: HeldBack[] = [];
-  const candidates: { original: Proposal; adjusted: Adjusted }[] = [];
+  const proposals: Proposal[] = [];
 
-  for (const proposal of proposals) {
-    const hold = (rule: GuardrailRule, reason: string) => heldBack.push({ proposal, rule, reason });
-    if (policy.paused) {
+  for (const candidate of candidates) {
+    const hold = (rule: GuardrailRule, reason: string) =>
+      heldBack.push({ workload: candidate.workload, kind: candidate.kind, rule, reason });
+    if (rules.paused) {
       hold("paused", "paused: true in kopt.yaml");
       continue;
     }
-    const workload = workloads.get(workloadKey(proposal.workload));
-    const ignored = ignoreReason(proposal.workload, workload, policy);
+    const workload = workloads.get(workloadKey(candidate.workload));
+    const ignored = ignoreReason(candidate.workload, workload, rules);
     if (ignored) {
       hold("ignored", ignored);
       continue;
     }
     // An OOM-killed container is failing now; waiting out a cooldown would only prolong the outage.
-    const cooling = isOom(proposal) ? undefined : cooldownReason(proposal.workload, recent, policy, now);
+    const cooling =
+      candidate.kind === "oom" ? undefined : cooldownReason(candidate.workload, recent, rules, now);
     if (cooling) {
       hold("cooldown", cooling);
       continue;
     }
-    const adjusted = adjustValues(proposal, workload, policy, prices);
+    const adjusted = adjustValues(candidate, workload, rules, policy.tiers);
     if ("rule" in adjusted) {
       hold(adjusted.rule, adjusted.reason);
       continue;
     }
-    candidates.push({ original: proposal, adjusted });
+    proposals.push(buildProposal(state, adjusted.candidate, policy, adjusted.notes));
   }
 
-  const ranked = candidates.sort((a, b) => byPriority(a.adjusted.proposal, b.adjusted.proposal));
-  const limit = Math.max(0, Math.floor(policy.maxProposalsPerRun));
-  ranked.slice(limit).forEach(({ original }, i) => {
+  const ranked = proposals.sort(byPriority);
+  const limit = Math.max(0, Math.floor(rules.maxProposalsPerRun));
+  ranked.slice(limit).forEach((p, i) => {
     heldBack.push({
-      proposal: original,
+      workload: p.workload,
+      kind: p.kind,
       rule: "max-proposals",
       reason: `at most ${limit} proposal${limit === 1 ? "" : "s"} per run (maxProposalsPerRun); this one ranks ${limit + i + 1} of ${ranked.length} (OOM first, then by monthly cost effect)`,
     });
   });
-  return { kept: ranked.slice(0, limit).map((c) => c.adjusted), heldBack };
+  return { proposals: ranked.slice(0, limit), heldBack };
 }
 
 /** The workload's bounds, merged from its "namespace/*" entries and then its "namespace/name" entries. */
@@ -190,35 +144,6 @@ export function boundsFor(policy: GuardrailPolicy, ref: WorkloadRef): WorkloadBo
     }
   }
   return merged;
-}
-
-/**
- * Cost of a proposal the way decideRightsize and decideOom price it: every container before, the changed
- * containers' changes applied after.
- */
-export function proposalCost(
-  workload: Workload,
-  changed: readonly { container: string; changes: readonly FieldChange[] }[],
-  replicas: number,
-  prices: PriceModel,
-): CostEffect {
-  const before = workload.containers.map((c) => c.resources);
-  const after = workload.containers.map((c) => {
-    const rec = changed.find((r) => r.container === c.name);
-    return rec ? applyChanges(c.resources, rec.changes) : c.resources;
-  });
-  const monthlyBefore = monthlyCost(before, replicas, prices);
-  const monthlyAfter = monthlyCost(after, replicas, prices);
-  return {
-    currency: prices.currency,
-    monthlyBefore,
-    monthlyAfter,
-    monthlyDelta: round2(monthlyAfter - monthlyBefore),
-  };
-}
-
-function isOom(proposal: Proposal): boolean {
-  return proposal.kind === "oom";
 }
 
 function namespacePattern(ref: WorkloadRef): string {
@@ -255,8 +180,8 @@ function cooldownReason(
   const age = now - last.mergedAt;
   if (age >= policy.cooldownSeconds) return undefined;
   return (
-    `changed ${describeAge(age)} ago (${last.kind}, merged ${utc(last.mergedAt)}); ` +
-    `cooldown ${describeDuration(policy.cooldownSeconds)}, until ${utc(last.mergedAt + policy.cooldownSeconds)}`
+    `changed ${formatAge(age)} ago (${last.kind}, merged ${formatUtcMinute(last.mergedAt)}); ` +
+    `cooldown ${formatDuration(policy.cooldownSeconds)}, until ${formatUtcMinute(last.mergedAt + policy.cooldownSeconds)}`
   );
 }
 
@@ -273,16 +198,6 @@ function roundUp(resource: Resource, value: number): number {
 function show(field: ResourceField, value: number | null): string {
   if (value === null) return "unset";
   return resourceOf(field) === "cpu" ? formatCpu(value) : formatMemory(value);
-}
-
-/** Equal up to float noise, so 0.3 x 0.5 compares equal to 0.15. */
-function same(a: number | null, b: number | null): boolean {
-  if (a === null || b === null) return a === b;
-  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-}
-
-function above(a: number, b: number): boolean {
-  return a > b && !same(a, b);
 }
 
 type Clamp = "bounds" | "max-step";
@@ -302,24 +217,33 @@ interface ContainerOutcome<T extends ContainerChanges> {
   by: Set<Clamp>;
 }
 
+/** A candidate the value rules let through: itself when nothing moved, else a clamped copy, with why. */
+interface Adjusted {
+  candidate: Candidate;
+  /** One line per clamp or dropped change; empty when nothing was changed. */
+  notes: string[];
+}
+
+type Adjustment = Adjusted | { rule: GuardrailRule; reason: string };
+
 /**
  * Rule 4: bounds, max step and limit >= request on every value change, right-sizing and OOM alike; a new
- * proposal, with value changes, cost and tier to match, when anything moved.
+ * candidate, its recommendations clamped, when anything moved.
  */
 function adjustValues(
-  proposal: Proposal,
+  candidate: Candidate,
   workload: Workload | undefined,
   policy: GuardrailPolicy,
-  prices: PriceModel,
-): Adjusted | { rule: GuardrailRule; reason: string } {
-  const bounds = boundsFor(policy, proposal.workload);
-  if (proposal.kind === "hpa") return adjustReplicas(proposal, workload, bounds.replicas, prices);
+  tiers: TierPolicy,
+): Adjustment {
+  const bounds = boundsFor(policy, candidate.workload);
+  if (candidate.kind === "hpa") return adjustReplicas(candidate, workload, bounds.replicas);
   const adjust = <T extends ContainerChanges>(rec: T) => adjustContainer(rec, bounds, policy.maxCutFraction);
-  const sized = proposal.recommendations.map(adjust);
-  const oom = (proposal.oom ?? []).map(adjust);
+  const sized = candidate.recommendations.map(adjust);
+  const oom = (candidate.oom ?? []).map(adjust);
   const outcomes = [...sized, ...oom];
   const notes = outcomes.flatMap((o) => o.notes);
-  if (notes.length === 0) return { proposal, notes: [] };
+  if (notes.length === 0) return { candidate, notes: [] };
 
   if (outcomes.every((o) => o.changes.length === 0)) {
     const rule: Clamp = outcomes.some((o) => o.by.has("bounds")) ? "bounds" : "max-step";
@@ -329,58 +253,54 @@ function adjustValues(
     if (o.changes.length === 0)
       notes.push(`${o.rec.container}: nothing left to change; left out of this proposal`);
   }
-  if (!workload) {
-    throw new Error(
-      `proposal ${proposal.id} is for ${workloadLabel(proposal.workload)}, which is not in the state`,
-    );
-  }
-
-  const recommendations = remaining(sized);
-  const oomRecs = remaining(oom);
-  const changed = [...recommendations, ...oomRecs];
-  // A cut the max step made smaller may no longer be a big cut: the tier follows what is proposed now.
-  const tier = tierFor(proposal.kind, changeSize(changed.flatMap((r) => r.changes)));
-  if (tier !== proposal.tier)
-    notes.push(`tier ${proposal.tier} -> ${tier} (approval: ${APPROVAL_BY_TIER[tier]})`);
-  return {
-    proposal: {
-      ...proposal,
-      tier,
-      recommendations,
-      ...(proposal.oom ? { oom: oomRecs } : {}),
-      valueChanges: valueChangesFor(proposal.valueChanges, changed),
-      cost: proposalCost(workload, changed, proposal.replicas, prices),
-    },
-    notes,
+  const clamped: Candidate = {
+    ...candidate,
+    recommendations: remaining(sized),
+    ...(candidate.oom ? { oom: remaining(oom) } : {}),
   };
+  // A cut the max step made smaller may no longer be a big cut: the tier follows what is proposed now.
+  const [was, now] = [tierOf(candidate, { tiers }), tierOf(clamped, { tiers })];
+  if (now !== was) notes.push(`tier ${was} -> ${now} (approval: ${APPROVAL_BY_TIER[now]})`);
+  return { candidate: clamped, notes };
 }
 
 type ReplicaSetting = "minReplicas" | "maxReplicas";
 
-function isReplicaSetting(setting: SettingChange["setting"]): setting is ReplicaSetting {
-  return setting === "minReplicas" || setting === "maxReplicas";
+/** The replica count an HPA finding sets, with the setting it lands in. */
+function replicaSettings(change: HpaRecommendation["change"]): [ReplicaSetting, number][] {
+  switch (change.kind) {
+    case "enable-hpa":
+      return [
+        ["minReplicas", change.minReplicas],
+        ["maxReplicas", change.maxReplicas],
+      ];
+    case "raise-max":
+      return [["maxReplicas", change.to]];
+    case "lower-min":
+      return [["minReplicas", change.to]];
+    case "stabilize-scale-down":
+      return [];
+  }
 }
 
 /**
- * Rule 4 for an HPA proposal: its minReplicas and maxReplicas settings clamped into the replica bounds; a new
- * proposal, with settings, findings and cost to match, when anything moved. An existing HPA's current values
- * come from the state; enabling an HPA has none, so its settings are only clamped.
+ * Rule 4 for an HPA candidate: its minReplicas and maxReplicas settings clamped into the replica bounds; a new
+ * candidate, its findings clamped, when anything moved. An existing HPA's current values come from the state;
+ * enabling an HPA has none, so its settings are only clamped.
  */
 function adjustReplicas(
-  proposal: Proposal,
+  candidate: Candidate,
   workload: Workload | undefined,
   range: Range | undefined,
-  prices: PriceModel,
-): Adjusted | { rule: GuardrailRule; reason: string } {
-  const settings = proposal.settingChanges ?? [];
+): Adjustment {
+  const findings = candidate.hpa ?? [];
   const hpa = workload?.hpa ?? null;
   const currentOf = (setting: ReplicaSetting): number | null => (hpa ? hpa[setting] : null);
   const notes: string[] = [];
-  // One proposal per workload, so at most one change per setting.
+  // One candidate per workload, so at most one change per setting.
   const values = new Map<ReplicaSetting, number>();
 
-  for (const { setting, to } of settings) {
-    if (!isReplicaSetting(setting) || typeof to !== "number") continue;
+  for (const [setting, to] of findings.flatMap((r) => replicaSettings(r.change))) {
     let value = to;
     const bounded = clamp(to, range);
     if (bounded !== to) {
@@ -410,36 +330,22 @@ function adjustReplicas(
     );
     values.set("minReplicas", max);
   }
-  if (notes.length === 0) return { proposal, notes: [] };
+  if (notes.length === 0) return { candidate, notes: [] };
 
-  // A setting moved back to the HPA's current value changes nothing.
-  const dropped = new Set<ReplicaSetting>();
-  const settingChanges = settings.flatMap((change): SettingChange[] => {
-    const { setting, to } = change;
-    if (!isReplicaSetting(setting) || typeof to !== "number") return [change];
-    const value = values.get(setting) as number;
-    if (value === to) return [change];
-    if (value === currentOf(setting)) {
-      dropped.add(setting);
-      return [];
-    }
-    return [{ ...change, to: value }];
-  });
+  // A raise or cut moved back to the HPA's current value changes nothing: its finding is left out.
+  const emptied = (r: HpaRecommendation): ReplicaSetting | undefined => {
+    const c = r.change;
+    if (c.kind !== "raise-max" && c.kind !== "lower-min") return undefined;
+    const setting = c.kind === "raise-max" ? "maxReplicas" : "minReplicas";
+    return values.get(setting) === currentOf(setting) ? setting : undefined;
+  };
   // "enabled" (or a target, or a stabilization window) left on its own is still a change to propose.
-  if (settingChanges.length === 0) {
+  if (findings.every((r) => emptied(r) !== undefined)) {
     return { rule: "bounds", reason: `nothing left to change: ${notes.join("; ")}` };
   }
-  if (!workload) {
-    throw new Error(
-      `proposal ${proposal.id} is for ${workloadLabel(proposal.workload)}, which is not in the state`,
-    );
-  }
-
-  const findings = (proposal.hpa ?? []).flatMap((r): HpaRecommendation[] => {
+  const clamped = findings.flatMap((r): HpaRecommendation[] => {
     const c = r.change;
-    const setting: ReplicaSetting | undefined =
-      c.kind === "raise-max" ? "maxReplicas" : c.kind === "lower-min" ? "minReplicas" : undefined;
-    if (setting && dropped.has(setting)) {
+    if (emptied(r)) {
       notes.push(`${c.kind}: nothing left to change; left out of this proposal`);
       return [];
     }
@@ -450,45 +356,12 @@ function adjustReplicas(
       return [{ ...r, change: { ...c, minReplicas, maxReplicas } }];
     }
     if (c.kind === "raise-max" || c.kind === "lower-min") {
-      const to = values.get(setting as ReplicaSetting) ?? c.to;
+      const to = values.get(c.kind === "raise-max" ? "maxReplicas" : "minReplicas") ?? c.to;
       return [to === c.to ? r : { ...r, change: { ...c, to } }];
     }
     return [r];
   });
-
-  const monthlyAfter = monthlyCost(
-    workload.containers.map((c) => c.resources),
-    expectedReplicas(proposal.replicas, findings),
-    prices,
-  );
-  return {
-    proposal: {
-      ...proposal,
-      ...(proposal.hpa ? { hpa: findings } : {}),
-      settingChanges,
-      cost: {
-        ...proposal.cost,
-        monthlyAfter,
-        monthlyDelta: round2(monthlyAfter - proposal.cost.monthlyBefore),
-      },
-    },
-    notes,
-  };
-}
-
-/**
- * Replicas the workload is expected to run after an HPA change, as decideHpa prices it: a raised max runs at
- * the new max, a lowered min at the new min, and a new HPA at today's count, held within its new range (a
- * min bound above today's count raises it, a max bound below lowers it).
- */
-function expectedReplicas(replicas: number, findings: readonly HpaRecommendation[]): number {
-  let n = replicas;
-  for (const { change } of findings) {
-    if (change.kind === "raise-max") n = Math.max(n, change.to);
-    if (change.kind === "lower-min") n = Math.min(n, change.to);
-    if (change.kind === "enable-hpa") n = Math.min(Math.max(n, change.minReplicas), change.maxReplicas);
-  }
-  return n;
+  return { candidate: { ...candidate, hpa: clamped }, notes };
 }
 
 function remaining<T extends ContainerChanges>(outcomes: readonly ContainerOutcome<T>[]): T[] {
@@ -516,7 +389,7 @@ function adjustContainer<T extends ContainerChanges>(
     const bounded = clamp(to, range);
     if (!same(bounded, to)) {
       by.add("bounds");
-      const rule = `bounds ${describeRange(field, range)}`;
+      const rule = `bounds ${formatRange(field, range)}`;
       // With the current value already outside the bounds, clamping could turn a raise into a cut (or a cut
       // into a raise). Guardrails only hold back; they never propose what the analysis did not.
       if (from !== null && (to - from) * (bounded - from) < 0) {
@@ -593,7 +466,7 @@ function clamp(value: number, range: Range | undefined): number {
   return value;
 }
 
-function describeRange(field: ResourceField, range: Range | undefined): string {
+function formatRange(field: ResourceField, range: Range | undefined): string {
   const parts: string[] = [];
   if (range?.min !== undefined) parts.push(`min ${show(field, range.min)}`);
   if (range?.max !== undefined) parts.push(`max ${show(field, range.max)}`);
@@ -614,38 +487,9 @@ function withChanges<T extends ContainerChanges>(rec: T, changes: FieldChange[])
   return { ...rec, recommended, changes };
 }
 
-/** Value changes in recommendation order with the new quantities; a new field reuses its container's path. */
-function valueChangesFor(
-  original: readonly ValueChange[],
-  recommendations: readonly ContainerChanges[],
-): ValueChange[] {
-  const result: ValueChange[] = [];
-  for (const rec of recommendations) {
-    const ofContainer = original.filter((v) => v.container === rec.container);
-    for (const change of rec.changes) {
-      const to = change.to === null ? null : show(change.field, change.to);
-      const existing = ofContainer.find((v) => v.field === change.field);
-      if (existing) {
-        result.push({ ...existing, to });
-        continue;
-      }
-      const sibling = ofContainer[0] as ValueChange; // every proposed container has at least one value change
-      const base = sibling.path.slice(0, sibling.path.length - sibling.field.length - 1);
-      result.push({
-        file: sibling.file,
-        path: `${base}.${change.field}`,
-        container: rec.container,
-        field: change.field,
-        to,
-      });
-    }
-  }
-  return result;
-}
-
 function byPriority(a: Proposal, b: Proposal): number {
   return (
-    Number(isOom(b)) - Number(isOom(a)) ||
+    Number(b.kind === "oom") - Number(a.kind === "oom") ||
     Math.abs(b.cost.monthlyDelta) - Math.abs(a.cost.monthlyDelta) ||
     compareStrings(workloadKey(a.workload), workloadKey(b.workload)) ||
     compareStrings(a.kind, b.kind)
@@ -654,30 +498,4 @@ function byPriority(a: Proposal, b: Proposal): number {
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** "2026-11-18 09:30 UTC". */
-function utc(seconds: number): string {
-  const iso = new Date(seconds * 1000).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-}
-
-/** Whole days from one day on, whole hours below ("3 days", "5 hours"). */
-function describeAge(seconds: number): string {
-  const s = Math.max(0, seconds);
-  if (s >= 86400) return plural(Math.floor(s / 86400), "day");
-  if (s >= 3600) return plural(Math.floor(s / 3600), "hour");
-  return plural(Math.floor(s / 60), "minute");
-}
-
-/** The largest unit that divides it exactly: "7 days", "36 hours", "90 minutes". */
-function describeDuration(seconds: number): string {
-  if (seconds > 0 && seconds % 86400 === 0) return plural(seconds / 86400, "day");
-  if (seconds > 0 && seconds % 3600 === 0) return plural(seconds / 3600, "hour");
-  if (seconds > 0 && seconds % 60 === 0) return plural(seconds / 60, "minute");
-  return plural(seconds, "second");
-}
-
-function plural(n: number, unit: string): string {
-  return `${n} ${unit}${n === 1 ? "" : "s"}`;
 }

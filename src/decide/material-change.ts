@@ -1,8 +1,9 @@
 // Whether a new recommendation differs enough from one a pull request already carries to be worth
 // touching that pull request (or recreating one a person closed). Anything less is churn: a force-push
 // that makes reviewers approve again for a few millicores.
-import type { Tier } from "../formats/phr.ts";
+
 import { parseQuantity } from "../model/quantity.ts";
+import type { Tier } from "../model/tier.ts";
 
 /** What a proposal changes, compact: how a forge tells a material change from noise on a later run. */
 export interface ProposalFingerprint {

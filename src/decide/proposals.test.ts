@@ -21,7 +21,7 @@ import {
   workload,
 } from "../../test/support/model-fixtures.ts";
 import type { OomRecommendation } from "../analyze/oom.ts";
-import { DEFAULT_PRICES } from "../model/policy.ts";
+import { DEFAULT_POLICY } from "../model/policy.ts";
 import type { FieldChange, Recommendation, RightsizeResult } from "../model/recommendation.ts";
 import type { ClusterState } from "../model/types.ts";
 import {
@@ -61,7 +61,7 @@ describe("decideRightsize: which workloads get a proposal", () => {
       s,
       result([apiRec, cartRec]),
       [mapping("shop/api", { prefix: "api" }), mapping("shop/cart", { prefix: "cart" })],
-      DEFAULT_PRICES,
+      DEFAULT_POLICY,
     );
     const p = only(decision.proposals);
     expect(p.workload).toEqual(API);
@@ -73,7 +73,7 @@ describe("decideRightsize: which workloads get a proposal", () => {
   it("passes on what the analyzer skipped", () => {
     const s = state([workload(API)]);
     const skipped = [{ workload: API, container: "app", reason: "only 3.5h of usage history (needs 24h)" }];
-    const decision = decideRightsize(s, result([], skipped), [mapping("shop/api")], DEFAULT_PRICES);
+    const decision = decideRightsize(s, result([], skipped), [mapping("shop/api")], DEFAULT_POLICY);
     expect(decision).toEqual({ proposals: [], unchanged: [], skipped });
   });
 
@@ -83,7 +83,7 @@ describe("decideRightsize: which workloads get a proposal", () => {
       s,
       result([rec(DB, "postgres", ONE_CORE_ONE_GI, HALVE)]),
       [mapping("shop/api")],
-      DEFAULT_PRICES,
+      DEFAULT_POLICY,
     );
     expect(decision.proposals).toEqual([]);
     expect(decision.skipped).toEqual([
@@ -101,7 +101,7 @@ describe("decideRightsize: which workloads get a proposal", () => {
       s,
       result([rec(DB, "postgres", ONE_CORE_ONE_GI, HALVE)]),
       [mapping("shop/db", { kind: "Deployment" })],
-      DEFAULT_PRICES,
+      DEFAULT_POLICY,
     );
     expect(decision.proposals).toEqual([]);
     expect(decision.skipped.map((x) => x.reason)).toEqual([
@@ -124,7 +124,7 @@ describe("decideRightsize: values paths", () => {
       s,
       result([rec(API, "app", ONE_CORE_ONE_GI, HALVE)]),
       [mapping("shop/api", { prefix: "api" })],
-      DEFAULT_PRICES,
+      DEFAULT_POLICY,
     );
     expect(only(decision.proposals).valueChanges).toEqual([
       valueChange("api.resources.requests.cpu", "requests.cpu", "500m"),
@@ -143,7 +143,7 @@ describe("decideRightsize: values paths", () => {
       s,
       result([rec(API, "app", ONE_CORE_ONE_GI, changes)]),
       [mapping("shop/api", { prefix: "" })],
-      DEFAULT_PRICES,
+      DEFAULT_POLICY,
     );
     expect(only(decision.proposals).valueChanges.map((c) => [c.path, c.to])).toEqual([
       ["resources.requests.cpu", "2"],
@@ -156,7 +156,7 @@ describe("decideRightsize: values paths", () => {
       twoContainers(),
       result([appRec, envoyRec]),
       [mapping("shop/api", { prefix: "api" })],
-      DEFAULT_PRICES,
+      DEFAULT_POLICY,
     );
     expect(decision.proposals).toEqual([]);
     expect(decision.skipped).toEqual([
@@ -178,7 +178,7 @@ describe("decideRightsize: values paths", () => {
       twoContainers(),
       result([appRec, envoyRec]),
       [mapping("shop/api", { prefix: "api", resources: { envoy: "api.sidecars.envoy.resources" } })],
-      DEFAULT_PRICES,
+      DEFAULT_POLICY,
     );
     const p = only(decision.proposals);
     expect(p.recommendations).toEqual([envoyRec]);
@@ -199,7 +199,7 @@ describe("decideRightsize: values paths", () => {
       twoContainers(),
       result([appRec, envoyRec]),
       [mapping("shop/api", { resources: { app: "api.resources", envoy: "envoy.resources" } })],
-      DEFAULT_PRICES,
+      DEFAULT_POLICY,
     );
     expect(only(decision.proposals).valueChanges.map((c) => [c.container, c.path, c.to])).toEqual([
       ["app", "api.resources.requests.cpu", "350m"],
@@ -211,7 +211,7 @@ describe("decideRightsize: values paths", () => {
 
 describe("decideRightsize: identity", () => {
   const decide = (s: ClusterState, recs: Recommendation[]) =>
-    decideRightsize(s, result(recs), [mapping("shop/api"), mapping("shop/cart")], DEFAULT_PRICES);
+    decideRightsize(s, result(recs), [mapping("shop/api"), mapping("shop/cart")], DEFAULT_POLICY);
   const apiState = () => state([workload(API)]);
 
   it("names the branch kopt/<cluster>/<namespace>/<name>/rightsize, with tier medium", () => {
@@ -266,7 +266,7 @@ describe("decideRightsize: cost", () => {
         s,
         result([rec(API, "app", ONE_CORE_ONE_GI, HALVE)]),
         [mapping("shop/api")],
-        DEFAULT_PRICES,
+        DEFAULT_POLICY,
       ).proposals,
     );
     expect(p.replicas).toBe(2);
@@ -280,7 +280,7 @@ describe("decideRightsize: cost", () => {
         state([w]),
         result([rec(API, "app", ONE_CORE_ONE_GI, HALVE)]),
         [mapping("shop/api")],
-        DEFAULT_PRICES,
+        DEFAULT_POLICY,
       ).proposals,
     );
     // $0.035848/h x 4 x 730 = $104.67616 before; half that, $52.33808, after.
@@ -296,7 +296,7 @@ describe("decideRightsize: cost", () => {
         state([workload(AGENT, [{ name: "fluent-bit", resources: agentRes }], { replicas: null })], { pods }),
         result([rec(AGENT, "fluent-bit", agentRes, [{ field: "requests.cpu", from: 0.1, to: 0.02 }])]),
         [mapping("kube-system/log-agent")],
-        DEFAULT_PRICES,
+        DEFAULT_POLICY,
       ).proposals,
     );
     // Before: (0.1 x 0.031611 + 0.125 x 0.004237) x 3 x 730 = 8.0828 -> 8.08
@@ -315,7 +315,7 @@ describe("decideRightsize: cost", () => {
         rec(API, "envoy", SIDECAR_RES, [{ field: "requests.cpu", from: 0.5, to: 0.1 }]),
       ]),
       [mapping("shop/api", { resources: { envoy: "envoy.resources" } })],
-      { currency: "EUR", cpuHour: 0.03, memoryGiBHour: 0.004 },
+      { ...DEFAULT_POLICY, pricing: { currency: "EUR", cpuHour: 0.03, memoryGiBHour: 0.004 } },
     );
     // Before: (1.5 CPU x 0.03 + 1.5 GiB x 0.004) x 730 = 0.051 x 730 = 37.23
     // After (app unchanged): (1.1 x 0.03 + 1.5 x 0.004) x 730 = 0.039 x 730 = 28.47
@@ -333,7 +333,7 @@ describe("tiers by the size of a change", () => {
           s,
           result([rec(API, "app", ONE_CORE_ONE_GI, cut(to))]),
           [mapping("shop/api")],
-          DEFAULT_PRICES,
+          DEFAULT_POLICY,
         ).proposals,
       );
     expect(decide(512 * MI).tier).toBe("medium"); // exactly half
@@ -363,7 +363,7 @@ describe("decideOom and right-sizing of the same container", () => {
   };
 
   it("one oom proposal per workload on its own branch: the limit raise, tier by size, cost of requests unchanged", () => {
-    const d = decideOom(s, { recommendations: [oom], skipped: [] }, [mapping("shop/api")], DEFAULT_PRICES);
+    const d = decideOom(s, { recommendations: [oom], skipped: [] }, [mapping("shop/api")], DEFAULT_POLICY);
     const p = only(d.proposals);
     expect(p).toMatchObject({
       kind: "oom",
@@ -379,14 +379,14 @@ describe("decideOom and right-sizing of the same container", () => {
     const small = { ...oom, changes: [{ field: "limits.memory" as const, from: 256 * MI, to: 368 * MI }] };
     expect(
       only(
-        decideOom(s, { recommendations: [small], skipped: [] }, [mapping("shop/api")], DEFAULT_PRICES)
+        decideOom(s, { recommendations: [small], skipped: [] }, [mapping("shop/api")], DEFAULT_POLICY)
           .proposals,
       ).tier,
     ).toBe("low");
   });
 
   it("without a values mapping the OOM kill is reported as skipped, with what to do", () => {
-    const d = decideOom(s, { recommendations: [oom], skipped: [] }, [], DEFAULT_PRICES);
+    const d = decideOom(s, { recommendations: [oom], skipped: [] }, [], DEFAULT_POLICY);
     expect(d.proposals).toEqual([]);
     expect(d.skipped).toEqual([
       {
@@ -403,10 +403,10 @@ describe("decideOom and right-sizing of the same container", () => {
       { field: "requests.memory", from: 192 * MI, to: 336 * MI },
       { field: "limits.memory", from: 256 * MI, to: 416 * MI },
     ]);
-    const d = decideRightsize(s, result([sizing]), [mapping("shop/api")], DEFAULT_PRICES, [oom]);
+    const d = decideRightsize(s, result([sizing]), [mapping("shop/api")], DEFAULT_POLICY, [oom]);
     expect(only(d.proposals).valueChanges.map((c) => c.path)).toEqual(["resources.requests.cpu"]);
     const memoryOnly = rec(API, "app", current, [{ field: "limits.memory", from: 256 * MI, to: 416 * MI }]);
-    const d2 = decideRightsize(s, result([memoryOnly]), [mapping("shop/api")], DEFAULT_PRICES, [oom]);
+    const d2 = decideRightsize(s, result([memoryOnly]), [mapping("shop/api")], DEFAULT_POLICY, [oom]);
     expect(d2.proposals).toEqual([]);
     expect(d2.unchanged).toEqual([{ workload: API, container: "app" }]);
   });

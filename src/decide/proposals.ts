@@ -1,18 +1,20 @@
-// Turns recommendations into proposals: one per workload and kind, each a set of values-file changes.
-// Pure: the values files are not read here; the propose stage finds the current values.
+// Turns findings into proposals: one per workload and kind, each a set of values-file changes. In two
+// steps, so the guardrails act between them: candidates (findings grouped by workload and kind, with where
+// they are written), then, from what the guardrails left, proposals built once, with the tier and the cost
+// of the run's policy. Pure: the values files are not read here; the propose stage finds the current values.
 import { createHash } from "node:crypto";
 import { monthlyCost, round2 } from "../analyze/cost.ts";
 import type { HpaChange, HpaRecommendation, HpaResult } from "../analyze/hpa.ts";
 import type { OomRecommendation, OomResult } from "../analyze/oom.ts";
 import { applyChanges } from "../analyze/rightsize.ts";
 import type { WorkloadMapping } from "../formats/config.ts";
-import type { Tier } from "../formats/phr.ts";
-import type { PriceModel } from "../model/policy.ts";
-import { formatCpu, formatMemory } from "../model/quantity.ts";
+import { formatCpu, formatMemory } from "../model/format.ts";
+import type { Policy, PriceModel } from "../model/policy.ts";
 import type { FieldChange, Recommendation, RightsizeResult, Skipped } from "../model/recommendation.ts";
-import type { ClusterState, Resources, Workload, WorkloadRef } from "../model/types.ts";
+import type { ChangeSize, ProposalKind, Tier } from "../model/tier.ts";
+import type { ClusterState, Workload, WorkloadRef } from "../model/types.ts";
 import { workloadKey, workloadLabel } from "../model/types.ts";
-import { type ChangeSize, type ProposalKind, tierFor } from "./tier.ts";
+import { tierFor } from "./tier.ts";
 
 export interface ValueChange {
   file: string;
@@ -155,53 +157,173 @@ function resourceChanges(
   }));
 }
 
+/** What a proposal's tier and cost are computed from: the run's tier rules and prices. */
+export type ProposalPolicy = Pick<Policy, "tiers" | "pricing">;
+
 /**
- * What every proposal has: identity, branch, the tier of its `changes` (before guardrails), and the cost of
- * going from today's resources to `after`.
+ * A proposal before the guardrails: the findings for one workload and kind, and where in its values file
+ * they are written. Not yet priced or tiered: that happens once, in buildProposal, on what the guardrails
+ * leave of it.
  */
-function proposalHead(
+export interface Candidate {
+  kind: ProposalKind;
+  workload: WorkloadRef;
+  /** The values file of the workload's mapping. */
+  file: string;
+  /** Per container: the values path of its `resources` (right-sizing and OOM). */
+  resourcePaths: Record<string, string>;
+  /** The values path of the workload's `autoscaling` block (kind "hpa"). */
+  autoscalingPath?: string;
+  /** Right-sizing: the containers that change, with their evidence (empty for other kinds). */
+  recommendations: Recommendation[];
+  /** OOM fast path: the OOM-killed containers and their new limits (kind "oom" only). */
+  oom?: OomRecommendation[];
+  /** Horizontal scaling: what changes in the HPA and why (kind "hpa" only). */
+  hpa?: HpaRecommendation[];
+}
+
+export interface Candidates {
+  candidates: Candidate[];
+  /** Containers whose recommendation is within the minimum-change rule: nothing to do. */
+  unchanged: { workload: WorkloadRef; container: string }[];
+  skipped: Skipped[];
+}
+
+/** The candidate as a proposal: values edits, settings, tier and cost from its (possibly clamped) findings. */
+export function buildProposal(
   state: ClusterState,
-  workload: Workload,
-  kind: ProposalKind,
-  changes: readonly FieldChange[],
-  after: readonly Resources[],
-  prices: PriceModel,
-): Pick<Proposal, "id" | "cluster" | "kind" | "tier" | "workload" | "branch" | "slug" | "replicas" | "cost"> {
+  candidate: Candidate,
+  policy: ProposalPolicy,
+  notes: readonly string[] = [],
+): Proposal {
+  const { kind, workload: ref } = candidate;
+  const id = proposalId(state.cluster, ref, kind);
+  const workload = state.workloads.find((w) => workloadKey(w.ref) === workloadKey(ref));
+  if (!workload) throw new Error(`proposal ${id} is for ${workloadLabel(ref)}, which is not in the state`);
   const replicas = billedReplicas(state, workload);
-  const monthlyBefore = monthlyCost(
-    workload.containers.map((c) => c.resources),
-    replicas,
-    prices,
-  );
-  const monthlyAfter = monthlyCost(after, replicas, prices);
+  const changed = [...candidate.recommendations, ...(candidate.oom ?? [])];
+  const hpa = candidate.hpa ?? [];
+  const cost =
+    kind === "hpa"
+      ? hpaCost(workload, replicas, hpa, policy.pricing)
+      : proposalCost(workload, changed, replicas, policy.pricing);
   return {
-    id: proposalId(state.cluster, workload.ref, kind),
+    id,
     cluster: state.cluster,
     kind,
-    tier: tierFor(kind, changeSize(changes)),
-    workload: workload.ref,
-    branch: branchName(state.cluster, workload.ref, kind),
-    slug: slugFor(kind, workload.ref),
+    tier: tierOf(candidate, policy),
+    workload: ref,
+    branch: branchName(state.cluster, ref, kind),
+    slug: slugFor(kind, ref),
     replicas,
-    cost: {
-      currency: prices.currency,
-      monthlyBefore,
-      monthlyAfter,
-      monthlyDelta: round2(monthlyAfter - monthlyBefore),
-    },
+    cost,
+    recommendations: candidate.recommendations,
+    ...(candidate.oom ? { oom: candidate.oom } : {}),
+    ...(candidate.hpa ? { hpa: candidate.hpa } : {}),
+    valueChanges: changed.flatMap((r) =>
+      resourceChanges(candidate.file, candidate.resourcePaths[r.container] as string, r.container, r.changes),
+    ),
+    ...(kind === "hpa" ? { settingChanges: settingChanges(candidate) } : {}),
+    confidence: confidenceOf(candidate),
+    ...(notes.length > 0 ? { notes: [...notes] } : {}),
   };
 }
 
-export function decideRightsize(
+/** The configured tier rules on the candidate's changes. */
+export function tierOf(candidate: Candidate, policy: Pick<Policy, "tiers">): Tier {
+  const changes = [...candidate.recommendations, ...(candidate.oom ?? [])].flatMap((r) => r.changes);
+  return tierFor(candidate.kind, changeSize(changes), policy.tiers, candidate.workload.namespace);
+}
+
+function confidenceOf(candidate: Candidate): number {
+  switch (candidate.kind) {
+    case "rightsize":
+      return Math.min(...candidate.recommendations.map((r) => r.confidence));
+    case "oom":
+      // An OOM kill is a fact.
+      return 1;
+    case "hpa":
+      return hpaConfidence(candidate.hpa ?? []);
+  }
+}
+
+/** Cost of going from every container's resources today to the changed containers' changes applied. */
+export function proposalCost(
+  workload: Workload,
+  changed: readonly { container: string; changes: readonly FieldChange[] }[],
+  replicas: number,
+  prices: PriceModel,
+): CostEffect {
+  const before = workload.containers.map((c) => c.resources);
+  const after = workload.containers.map((c) => {
+    const rec = changed.find((r) => r.container === c.name);
+    return rec ? applyChanges(c.resources, rec.changes) : c.resources;
+  });
+  return costEffect(monthlyCost(before, replicas, prices), monthlyCost(after, replicas, prices), prices);
+}
+
+/** An HPA change costs the workload's resources at the replicas it is expected to run after it. */
+function hpaCost(
+  workload: Workload,
+  replicas: number,
+  findings: readonly HpaRecommendation[],
+  prices: PriceModel,
+): CostEffect {
+  const resources = workload.containers.map((c) => c.resources);
+  return costEffect(
+    monthlyCost(resources, replicas, prices),
+    monthlyCost(resources, expectedReplicas(replicas, findings), prices),
+    prices,
+  );
+}
+
+function costEffect(monthlyBefore: number, monthlyAfter: number, prices: PriceModel): CostEffect {
+  return {
+    currency: prices.currency,
+    monthlyBefore,
+    monthlyAfter,
+    monthlyDelta: round2(monthlyAfter - monthlyBefore),
+  };
+}
+
+/**
+ * Replicas the workload is expected to run after an HPA change: an HPA pinned at its max runs at the new max
+ * (the upper bound of the cost), an idle one at its new min, and a new HPA at today's count held within its
+ * range (a min above today's count raises it, a max below lowers it).
+ */
+function expectedReplicas(replicas: number, findings: readonly HpaRecommendation[]): number {
+  let n = replicas;
+  for (const { change } of findings) {
+    if (change.kind === "raise-max") n = Math.max(n, change.to);
+    if (change.kind === "lower-min") n = Math.min(n, change.to);
+    if (change.kind === "enable-hpa") n = Math.min(Math.max(n, change.minReplicas), change.maxReplicas);
+  }
+  return n;
+}
+
+/** The settings the HPA findings write, in finding order. */
+function settingChanges(candidate: Candidate): SettingChange[] {
+  const base = candidate.autoscalingPath as string;
+  return (candidate.hpa ?? []).flatMap((r) =>
+    settingsFor(r.change).map(([setting, to]) => ({
+      file: candidate.file,
+      path: `${base}.${setting}`,
+      setting,
+      to,
+    })),
+  );
+}
+
+/** Candidates of right-sizing: one per workload with changes, its containers mapped to values paths. */
+export function rightsizeCandidates(
   state: ClusterState,
   result: RightsizeResult,
   mappings: readonly WorkloadMapping[],
-  prices: PriceModel,
   /** Containers whose memory the OOM fast path changes first: their memory fields are left out here. */
   oomFirst: readonly { workload: WorkloadRef; container: string }[] = [],
-): Decision {
+): Candidates {
   const skipped: Skipped[] = [...result.skipped];
-  const unchanged: Decision["unchanged"] = [];
+  const unchanged: Candidates["unchanged"] = [];
   const byWorkload = new Map<string, Recommendation[]>();
   for (const found of result.recommendations) {
     const oom = oomFirst.some(
@@ -220,7 +342,7 @@ export function decideRightsize(
     byWorkload.set(key, [...(byWorkload.get(key) ?? []), rec]);
   }
 
-  const proposals: Proposal[] = [];
+  const candidates: Candidate[] = [];
   for (const workload of state.workloads) {
     const recs = byWorkload.get(workloadKey(workload.ref));
     if (!recs) continue;
@@ -235,7 +357,7 @@ export function decideRightsize(
       }
       continue;
     }
-    const valueChanges: ValueChange[] = [];
+    const resourcePaths: Record<string, string> = {};
     const mapped: Recommendation[] = [];
     for (const rec of recs) {
       const base = resourcesPath(mapping, workload, rec.container);
@@ -248,47 +370,34 @@ export function decideRightsize(
         continue;
       }
       mapped.push(rec);
-      valueChanges.push(...resourceChanges(mapping.valuesFile, base, rec.container, rec.changes));
+      resourcePaths[rec.container] = base;
     }
     if (mapped.length === 0) continue;
-
-    const after = workload.containers.map((c) => {
-      const rec = mapped.find((r) => r.container === c.name);
-      return rec ? applyChanges(c.resources, rec.changes) : c.resources;
-    });
-    const kind: ProposalKind = "rightsize";
-    proposals.push({
-      ...proposalHead(
-        state,
-        workload,
-        kind,
-        mapped.flatMap((r) => r.changes),
-        after,
-        prices,
-      ),
+    candidates.push({
+      kind: "rightsize",
+      workload: workload.ref,
+      file: mapping.valuesFile,
+      resourcePaths,
       recommendations: mapped,
-      valueChanges,
-      confidence: Math.min(...mapped.map((r) => r.confidence)),
     });
   }
-  return { proposals, unchanged, skipped };
+  return { candidates, unchanged, skipped };
 }
 
-/** One "oom" proposal per workload with OOM-killed containers: their memory limits raised at once. */
-export function decideOom(
+/** Candidates of the OOM fast path: one per workload with OOM-killed containers, their limits raised at once. */
+export function oomCandidates(
   state: ClusterState,
   result: OomResult,
   mappings: readonly WorkloadMapping[],
-  prices: PriceModel,
-): Decision {
+): Candidates {
   const skipped: Skipped[] = [...result.skipped];
-  const proposals: Proposal[] = [];
+  const candidates: Candidate[] = [];
   for (const workload of state.workloads) {
     const recs = result.recommendations.filter((r) => workloadKey(r.workload) === workloadKey(workload.ref));
     if (recs.length === 0) continue;
     const mapping = findMapping(mappings, workload.ref);
     const mapped: OomRecommendation[] = [];
-    const valueChanges: ValueChange[] = [];
+    const resourcePaths: Record<string, string> = {};
     for (const rec of recs) {
       const base = mapping ? resourcesPath(mapping, workload, rec.container) : undefined;
       if (!mapping || !base) {
@@ -300,42 +409,100 @@ export function decideOom(
         continue;
       }
       mapped.push(rec);
-      valueChanges.push(...resourceChanges(mapping.valuesFile, base, rec.container, rec.changes));
+      resourcePaths[rec.container] = base;
     }
-    if (mapped.length === 0) continue;
-    const after = workload.containers.map(
-      (c) => mapped.find((r) => r.container === c.name)?.recommended ?? c.resources,
-    );
-    const kind: ProposalKind = "oom";
-    proposals.push({
-      ...proposalHead(
-        state,
-        workload,
-        kind,
-        mapped.flatMap((r) => r.changes),
-        after,
-        prices,
-      ),
+    if (mapped.length === 0 || !mapping) continue;
+    candidates.push({
+      kind: "oom",
+      workload: workload.ref,
+      file: mapping.valuesFile,
+      resourcePaths,
       recommendations: [],
       oom: mapped,
-      valueChanges,
-      confidence: 1,
     });
   }
-  return { proposals, unchanged: [], skipped };
+  return { candidates, unchanged: [], skipped };
+}
+
+/** Candidates of horizontal scaling: one per workload (enable an HPA, raise its max, lower an idle min, ...). */
+export function hpaCandidates(
+  state: ClusterState,
+  result: HpaResult,
+  mappings: readonly WorkloadMapping[],
+): Candidates {
+  const skipped: Skipped[] = result.skipped.map((s) => ({
+    workload: s.workload,
+    container: "(replicas)",
+    reason: s.reason,
+  }));
+  const candidates: Candidate[] = [];
+  for (const workload of state.workloads) {
+    const recs = result.recommendations.filter((r) => workloadKey(r.workload) === workloadKey(workload.ref));
+    if (recs.length === 0) continue;
+    const mapping = findMapping(mappings, workload.ref);
+    if (!mapping) {
+      for (const r of recs)
+        skipped.push({
+          workload: r.workload,
+          container: "(replicas)",
+          reason: `${r.reason} No values mapping for ${workloadLabel(r.workload)} in kopt.yaml, so kopt cannot propose it.`,
+        });
+      continue;
+    }
+    candidates.push({
+      kind: "hpa",
+      workload: workload.ref,
+      file: mapping.valuesFile,
+      resourcePaths: {},
+      autoscalingPath: autoscalingPath(mapping),
+      recommendations: [],
+      hpa: recs,
+    });
+  }
+  return { candidates, unchanged: [], skipped };
+}
+
+/** Candidates built as they are, no guardrails: what each finding alone would propose. */
+function decideAll(state: ClusterState, found: Candidates, policy: ProposalPolicy): Decision {
+  return {
+    proposals: found.candidates.map((c) => buildProposal(state, c, policy)),
+    unchanged: found.unchanged,
+    skipped: found.skipped,
+  };
+}
+
+/** Right-sizing proposals of the findings, without guardrails. */
+export function decideRightsize(
+  state: ClusterState,
+  result: RightsizeResult,
+  mappings: readonly WorkloadMapping[],
+  policy: ProposalPolicy,
+  oomFirst: readonly { workload: WorkloadRef; container: string }[] = [],
+): Decision {
+  return decideAll(state, rightsizeCandidates(state, result, mappings, oomFirst), policy);
+}
+
+/** OOM proposals of the findings, without guardrails. */
+export function decideOom(
+  state: ClusterState,
+  result: OomResult,
+  mappings: readonly WorkloadMapping[],
+  policy: ProposalPolicy,
+): Decision {
+  return decideAll(state, oomCandidates(state, result, mappings), policy);
 }
 
 /**
- * Replicas the workload is expected to run after the change: an HPA pinned at its max runs at the new max
- * (the upper bound of the cost), an idle one at its new min; enabling an HPA starts from today's count.
+ * HPA proposals of the findings, without guardrails. Cost: at the replicas the workload runs now, except a
+ * raised max (what a pinned HPA runs at) and a lowered min (what an idle HPA runs at).
  */
-function expectedReplicas(replicas: number, recs: readonly HpaRecommendation[]): number {
-  let n = replicas;
-  for (const r of recs) {
-    if (r.change.kind === "raise-max") n = Math.max(n, r.change.to);
-    if (r.change.kind === "lower-min") n = Math.min(n, r.change.to);
-  }
-  return n;
+export function decideHpa(
+  state: ClusterState,
+  result: HpaResult,
+  mappings: readonly WorkloadMapping[],
+  policy: ProposalPolicy,
+): Decision {
+  return decideAll(state, hpaCandidates(state, result, mappings), policy);
 }
 
 /** The values settings an HPA finding changes. */
@@ -365,61 +532,6 @@ export function autoscalingPath(mapping: WorkloadMapping): string {
 /** Values path of a workload's replica count, by explicit mapping or helm-create convention. */
 export function replicasPath(mapping: WorkloadMapping): string {
   return mapping.replicas ?? (mapping.prefix ? `${mapping.prefix}.replicaCount` : "replicaCount");
-}
-
-/**
- * One "hpa" proposal per workload: enable an HPA, raise its max, lower an idle min, or slow its scale-down.
- * Cost: at the replicas the workload runs now, except a lowered min, which is what an idle HPA runs at.
- */
-export function decideHpa(
-  state: ClusterState,
-  result: HpaResult,
-  mappings: readonly WorkloadMapping[],
-  prices: PriceModel,
-): Decision {
-  const skipped: Skipped[] = result.skipped.map((s) => ({
-    workload: s.workload,
-    container: "(replicas)",
-    reason: s.reason,
-  }));
-  const proposals: Proposal[] = [];
-  for (const workload of state.workloads) {
-    const recs = result.recommendations.filter((r) => workloadKey(r.workload) === workloadKey(workload.ref));
-    if (recs.length === 0) continue;
-    const mapping = findMapping(mappings, workload.ref);
-    if (!mapping) {
-      for (const r of recs)
-        skipped.push({
-          workload: r.workload,
-          container: "(replicas)",
-          reason: `${r.reason} No values mapping for ${workloadLabel(r.workload)} in kopt.yaml, so kopt cannot propose it.`,
-        });
-      continue;
-    }
-    const base = autoscalingPath(mapping);
-    const settingChanges: SettingChange[] = recs.flatMap((r) =>
-      settingsFor(r.change).map(([setting, to]) => ({
-        file: mapping.valuesFile,
-        path: `${base}.${setting}`,
-        setting,
-        to,
-      })),
-    );
-    const resources = workload.containers.map((c) => c.resources);
-    const kind: ProposalKind = "hpa";
-    const head = proposalHead(state, workload, kind, [], resources, prices);
-    const monthlyAfter = monthlyCost(resources, expectedReplicas(head.replicas, recs), prices);
-    proposals.push({
-      ...head,
-      cost: { ...head.cost, monthlyAfter, monthlyDelta: round2(monthlyAfter - head.cost.monthlyBefore) },
-      recommendations: [],
-      hpa: recs,
-      valueChanges: [],
-      settingChanges,
-      confidence: hpaConfidence(recs),
-    });
-  }
-  return { proposals, unchanged: [], skipped };
 }
 
 /** Like right-sizing's: the history behind the finding over a week, capped at 1. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_TIER_POLICY, tierFor } from "./tier.ts";
+import { DEFAULT_TIER_POLICY } from "../model/policy.ts";
+import { tierFor } from "./tier.ts";
 
 describe("tierFor", () => {
   it("right-sizing: medium, critical above a cut of half", () => {

@@ -1,35 +1,8 @@
 // Who must approve a change. Tiers per DESIGN.md: requests/limits and HPA tuning need an architect,
-// replica nudges one reviewer, big cuts two people.
-import type { Tier } from "../formats/phr.ts";
-
-export type ProposalKind = "rightsize" | "oom" | "hpa";
-
-export const PROPOSAL_KINDS: readonly ProposalKind[] = ["rightsize", "oom", "hpa"];
-
-/** The largest relative cut and raise among a proposal's numeric changes (0.6 = 60%). */
-export interface ChangeSize {
-  maxCut: number;
-  maxRaise: number;
-}
-
-/** How tiers are assigned; `policy.tiers` in kopt.yaml. */
-export interface TierPolicy {
-  /** A right-sizing cut of more than this share of a value is a big cut: critical. */
-  criticalCut: number;
-  /** An OOM raise up to this share is low; above it, medium. */
-  oomLowRaise: number;
-  /** Every change in these namespaces is critical (two people). */
-  criticalNamespaces: string[];
-  /** A fixed tier per kind, instead of the size rules. */
-  kinds: Partial<Record<ProposalKind, Tier>>;
-}
-
-export const DEFAULT_TIER_POLICY: TierPolicy = {
-  criticalCut: 0.5,
-  oomLowRaise: 0.5,
-  criticalNamespaces: [],
-  kinds: {},
-};
+// replica nudges one reviewer, big cuts two people. The tiers and their rules' settings are model data
+// (src/model/tier.ts, TierPolicy in src/model/policy.ts); this is the rule that picks one.
+import { DEFAULT_TIER_POLICY, type TierPolicy } from "../model/policy.ts";
+import type { ChangeSize, ProposalKind, Tier } from "../model/tier.ts";
 
 /**
  * rightsize: medium, critical when it cuts any value by more than half (a big cut).
@@ -55,10 +28,3 @@ export function tierFor(
       return "medium";
   }
 }
-
-export const APPROVAL_BY_TIER: Record<Tier, string> = {
-  trivial: "no approval needed (logged)",
-  low: "one reviewer",
-  medium: "one architect",
-  critical: "two people: an architect and a security reviewer",
-};

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { KoptError } from "../errors.ts";
-import { DEFAULT_PRICES, DEFAULT_RIGHTSIZE_POLICY } from "../model/policy.ts";
+import { DEFAULT_POLICY, DEFAULT_PRICES, DEFAULT_RIGHTSIZE_POLICY } from "../model/policy.ts";
 import {
   type ClusterConfig,
   durationHours,
   PROMETHEUS_METRIC_DEFAULTS,
   parseClusterConfig,
-  toGuardrailPolicy,
-  toRightsizePolicy,
+  policyFromConfig,
 } from "./config.ts";
 
 const FILE = "clusters/prod-eu/kopt.yaml";
@@ -107,11 +106,11 @@ describe("parseClusterConfig: defaults", () => {
 
   it("converts the default policy to DEFAULT_RIGHTSIZE_POLICY exactly", () => {
     const config = parseClusterConfig(MINIMAL, FILE);
-    expect(toRightsizePolicy(config.policy.rightsize)).toEqual(DEFAULT_RIGHTSIZE_POLICY);
+    expect(policyFromConfig(config).rightsize).toEqual(DEFAULT_RIGHTSIZE_POLICY);
   });
 });
 
-describe("toRightsizePolicy", () => {
+describe("policyFromConfig: rightsize", () => {
   it("converts durations to hours and quantities to cores and bytes", () => {
     const config = parseClusterConfig(
       `${MINIMAL}policy:
@@ -134,7 +133,7 @@ describe("toRightsizePolicy", () => {
 `,
       FILE,
     );
-    expect(toRightsizePolicy(config.policy.rightsize)).toEqual({
+    expect(policyFromConfig(config).rightsize).toEqual({
       historyWindowHours: 336,
       minHistoryHours: 12,
       fullConfidenceHours: 336,
@@ -158,10 +157,57 @@ describe("toRightsizePolicy", () => {
       `${MINIMAL}policy:\n  rightsize:\n    historyWindow: 7d\n    minHistory: 24h\n    cpuLimit: none\n`,
       FILE,
     );
-    const policy = toRightsizePolicy(config.policy.rightsize);
+    const policy = policyFromConfig(config).rightsize;
     expect(policy.historyWindowHours).toBe(168);
     expect(policy.minHistoryHours).toBe(24);
     expect(policy.cpuLimit).toEqual({ mode: "none" });
+  });
+});
+
+describe("policyFromConfig: one Policy for analyze and decide", () => {
+  it("gives the defaults of kopt.yaml for no config (a bare --snapshot), equal to DEFAULT_POLICY", () => {
+    expect(policyFromConfig(undefined)).toEqual(policyFromConfig(parseClusterConfig(MINIMAL, FILE)));
+    expect(policyFromConfig(undefined)).toEqual(DEFAULT_POLICY);
+  });
+
+  it("converts hpa, tiers and approval to base units, and the OOM and HPA windows follow right-sizing's", () => {
+    const config = parseClusterConfig(
+      `${MINIMAL}policy:
+  rightsize:
+    historyWindow: 14d
+    minHistory: 12h
+  hpa:
+    targetUtilizationPercent: 60
+    haFloor: 3
+    productionNamespaces: [shop]
+  tiers:
+    criticalCutPercent: 40
+    oomLowRaisePercent: 25
+    criticalNamespaces: [payments]
+    kinds: { hpa: low }
+  approval:
+    sla: { low: 10m, medium: 1h, critical: 2h }
+  pricing: { currency: EUR, cpuHour: 0.04, memoryGiBHour: 0.005 }
+`,
+      FILE,
+    );
+    const policy = policyFromConfig(config);
+    expect(policy.oom.historyWindowHours).toBe(336);
+    expect(policy.hpa).toMatchObject({
+      targetUtilization: 0.6,
+      haFloor: 3,
+      productionNamespaces: ["shop"],
+      minHistoryHours: 12,
+    });
+    expect(policy.tiers).toEqual({
+      criticalCut: 0.4,
+      oomLowRaise: 0.25,
+      criticalNamespaces: ["payments"],
+      kinds: { hpa: "low" },
+    });
+    expect(policy.approval.slaSeconds).toEqual({ low: 600, medium: 3600, critical: 7200 });
+    expect(policy.approval.architects).toEqual({ team: "architects" });
+    expect(policy.pricing).toEqual({ currency: "EUR", cpuHour: 0.04, memoryGiBHour: 0.005 });
   });
 });
 
@@ -407,7 +453,7 @@ describe("parseClusterConfig: guardrails", () => {
       `${MINIMAL}policy:\n  guardrails:\n    paused: true\n    maxCutPercent: 30\n    cooldown: 3d\n    ignore: [kube-system/*]\n    bounds:\n      - workload: shop/api\n        cpu: { min: 100m, max: "2" }\n        memory: { max: 4Gi }\n`,
       FILE,
     );
-    expect(toGuardrailPolicy(config.policy.guardrails)).toEqual({
+    expect(policyFromConfig(config).guardrails).toEqual({
       paused: true,
       maxProposalsPerRun: 10,
       maxCutFraction: 0.3,

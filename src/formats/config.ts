@@ -1,8 +1,15 @@
 // Cluster config `clusters/<name>/kopt.yaml`: where to read the cluster, where changes go, and policy.
 import { z } from "zod";
-import type { GuardrailPolicy } from "../decide/guardrails.ts";
-import type { TierPolicy } from "../decide/tier.ts";
-import { DEFAULT_PRICES, DEFAULT_RIGHTSIZE_POLICY, type RightsizePolicy } from "../model/policy.ts";
+import {
+  DEFAULT_HPA_POLICY,
+  DEFAULT_OOM_POLICY,
+  DEFAULT_PRICES,
+  DEFAULT_RIGHTSIZE_POLICY,
+  type GuardrailPolicy,
+  type Policy,
+  type Range,
+  type RightsizePolicy,
+} from "../model/policy.ts";
 import { parseQuantity } from "../model/quantity.ts";
 import { parseYamlWith } from "./validate.ts";
 
@@ -635,9 +642,57 @@ export function parseClusterConfig(text: string, file: string): ClusterConfig {
   return parseYamlWith("config", ClusterConfigSchema, text, file, "see `kopt schema config` for the format");
 }
 
-/** The config's rightsize policy in base units for the analyzer. */
-export function toRightsizePolicy(raw: ClusterConfig["policy"]["rightsize"]): RightsizePolicy {
-  const q = (v: string | number) => parseQuantity(v) as number;
+/** The config's policy section, checked and with its defaults; `policy:` in kopt.yaml. */
+export type PolicyConfig = ClusterConfig["policy"];
+
+const DEFAULT_POLICY_CONFIG: PolicyConfig = ClusterConfigSchema.shape.policy.parse(undefined);
+
+/**
+ * The one `Policy` of a run, in base units: what analyze and decide take. No config (a bare `--snapshot`)
+ * means the defaults kopt.yaml would have.
+ */
+export function policyFromConfig(config: ClusterConfig | undefined): Policy {
+  const raw = config?.policy ?? DEFAULT_POLICY_CONFIG;
+  const rightsize = rightsizeFromConfig(raw.rightsize);
+  return {
+    rightsize,
+    // The OOM fast path reads the same window as right-sizing; its raise rules are not configurable yet.
+    oom: { ...DEFAULT_OOM_POLICY, historyWindowHours: rightsize.historyWindowHours },
+    hpa: {
+      ...DEFAULT_HPA_POLICY,
+      targetUtilization: raw.hpa.targetUtilizationPercent / 100,
+      haFloor: raw.hpa.haFloor,
+      minHistoryHours: rightsize.minHistoryHours,
+      productionNamespaces: raw.hpa.productionNamespaces,
+    },
+    guardrails: guardrailsFromConfig(raw.guardrails),
+    tiers: {
+      criticalCut: raw.tiers.criticalCutPercent / 100,
+      oomLowRaise: raw.tiers.oomLowRaisePercent / 100,
+      criticalNamespaces: raw.tiers.criticalNamespaces,
+      kinds: raw.tiers.kinds,
+    },
+    approval: {
+      architects: raw.approval.architects,
+      security: raw.approval.security,
+      reviewers: raw.approval.reviewers,
+      slaSeconds: {
+        low: durationSeconds(raw.approval.sla.low),
+        medium: durationSeconds(raw.approval.sla.medium),
+        critical: durationSeconds(raw.approval.sla.critical),
+      },
+      ...(raw.approval.escalate ? { escalate: raw.approval.escalate } : {}),
+      criticalPaths: raw.approval.criticalPaths,
+    },
+    pricing: raw.pricing,
+  };
+}
+
+function quantityOf(v: string | number): number {
+  return parseQuantity(v) as number;
+}
+
+function rightsizeFromConfig(raw: PolicyConfig["rightsize"]): RightsizePolicy {
   return {
     ...DEFAULT_RIGHTSIZE_POLICY,
     historyWindowHours: durationHours(raw.historyWindow),
@@ -657,23 +712,21 @@ export function toRightsizePolicy(raw: ClusterConfig["policy"]["rightsize"]): Ri
         : { mode: "ratio", ratio: raw.cpuLimit.ratio },
     minChange: {
       fraction: raw.minChange.percent / 100,
-      cpu: q(raw.minChange.cpu),
-      memory: q(raw.minChange.memory),
+      cpu: quantityOf(raw.minChange.cpu),
+      memory: quantityOf(raw.minChange.memory),
     },
-    floor: { cpu: q(raw.floor.cpu), memory: q(raw.floor.memory) },
+    floor: { cpu: quantityOf(raw.floor.cpu), memory: quantityOf(raw.floor.memory) },
   };
 }
 
-/** The config's guardrails in base units for src/decide. */
-export function toGuardrailPolicy(raw: ClusterConfig["policy"]["guardrails"]): GuardrailPolicy {
-  const q = (v: string | number | undefined) => (v === undefined ? undefined : (parseQuantity(v) as number));
-  const r = (x: { min?: string | number; max?: string | number } | undefined) =>
-    x
-      ? {
-          ...(x.min === undefined ? {} : { min: q(x.min) }),
-          ...(x.max === undefined ? {} : { max: q(x.max) }),
-        }
-      : undefined;
+function rangeOf(x: { min?: string | number; max?: string | number }): Range {
+  return {
+    ...(x.min === undefined ? {} : { min: quantityOf(x.min) }),
+    ...(x.max === undefined ? {} : { max: quantityOf(x.max) }),
+  };
+}
+
+function guardrailsFromConfig(raw: PolicyConfig["guardrails"]): GuardrailPolicy {
   return {
     paused: raw.paused,
     maxProposalsPerRun: raw.maxProposalsPerRun,
@@ -683,20 +736,10 @@ export function toGuardrailPolicy(raw: ClusterConfig["policy"]["guardrails"]): G
     bounds: raw.bounds.map((b) => ({
       workload: b.workload,
       bounds: {
-        ...(b.cpu ? { cpu: r(b.cpu) } : {}),
-        ...(b.memory ? { memory: r(b.memory) } : {}),
+        ...(b.cpu ? { cpu: rangeOf(b.cpu) } : {}),
+        ...(b.memory ? { memory: rangeOf(b.memory) } : {}),
         ...(b.replicas ? { replicas: b.replicas } : {}),
       },
     })),
-  };
-}
-
-/** The config's tier rules for src/decide. */
-export function toTierPolicy(raw: ClusterConfig["policy"]["tiers"]): TierPolicy {
-  return {
-    criticalCut: raw.criticalCutPercent / 100,
-    oomLowRaise: raw.oomLowRaisePercent / 100,
-    criticalNamespaces: raw.criticalNamespaces,
-    kinds: raw.kinds,
   };
 }

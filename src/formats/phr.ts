@@ -1,5 +1,9 @@
 // PHR (the audit record): `phr/<cluster>/<yyyy-mm-dd>-<id>-<slug>.md`, YAML front matter + Markdown body.
 import { z } from "zod";
+import { TIERS, type Tier } from "../model/tier.ts";
+
+// The tiers are model data; re-exported for the PHR's readers.
+export { TIERS, type Tier };
 
 export const PHR_STATUSES = [
   "proposed",
@@ -9,8 +13,6 @@ export const PHR_STATUSES = [
   "rolled-back",
   "rejected",
 ] as const;
-export const TIERS = ["trivial", "low", "medium", "critical"] as const;
-export type Tier = (typeof TIERS)[number];
 
 const stats = z.object({
   samples: z.number().int().min(0),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_CONTAINER_CPU_CORES, MAX_CONTAINER_MEMORY_BYTES } from "./bounds.ts";
-import { formatCpu, formatMemory, parseQuantity, roundCpuUp, roundMemoryUp } from "./quantity.ts";
+import { formatCpu, formatMemory } from "./format.ts";
+import { parseQuantity, roundCpuUp, roundMemoryUp } from "./quantity.ts";
 
 const KI = 2 ** 10;
 const MI = 2 ** 20;

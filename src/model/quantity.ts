@@ -1,5 +1,5 @@
 // Kubernetes resource quantities (https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/)
-// parsed to plain numbers (cores, bytes) and printed back the way people write them.
+// parsed to plain numbers (cores, bytes), and rounded up to steps people write. Printing: src/model/format.ts.
 
 const SUFFIX: Record<string, number> = {
   n: 1e-9,
@@ -35,44 +35,6 @@ export function parseQuantity(input: string | number): number | undefined {
 
 export function isQuantity(input: string | number): boolean {
   return parseQuantity(input) !== undefined;
-}
-
-/**
- * A last line of defence: the observe edge bounds every value (model/bounds.ts), so a number here that is not
- * a safe integer (which String() could print as 1e+21, or round) is a bug in kopt, not bad input.
- */
-function assertPrintable(n: number, what: string, input: number): void {
-  if (!Number.isSafeInteger(n)) throw new Error(`cannot print ${input} as a ${what} quantity`);
-}
-
-/** CPU cores as millicores ("250m") below one core or when fractional, whole cores otherwise ("2"). */
-export function formatCpu(cores: number): string {
-  const milli = Math.round(cores * 1000);
-  assertPrintable(milli, "CPU", cores);
-  if (milli % 1000 === 0 && milli !== 0) return String(milli / 1000);
-  return `${milli}m`;
-}
-
-/** Bytes in the largest binary unit that divides them exactly ("1Gi", "384Mi"), else Ki or bytes. */
-export function formatMemory(bytes: number): string {
-  const b = Math.round(bytes);
-  assertPrintable(b, "memory", bytes);
-  for (const [unit, size] of [
-    ["Ti", 2 ** 40],
-    ["Gi", 2 ** 30],
-    ["Mi", 2 ** 20],
-    ["Ki", 2 ** 10],
-  ] as const) {
-    if (b !== 0 && b % size === 0) return `${b / size}${unit}`;
-  }
-  return String(b);
-}
-
-/** A human reading for reports: "1.5 GiB", "200 MiB". Not a Kubernetes quantity. */
-export function describeMemory(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2).replace(/\.?0+$/, "")} GiB`;
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1).replace(/\.0$/, "")} MiB`;
-  return `${Math.round(bytes / 1024)} KiB`;
 }
 
 /** Rounds CPU up to a step that reads well: 5m under 100m, 10m under 1 core, 50m above. */

@@ -5,11 +5,12 @@ import { stringify } from "yaml";
 import type { OomEvidence, OomRecommendation } from "../analyze/oom.ts";
 import type { PlannedChange } from "../decide/drift.ts";
 import type { CostEffect, Proposal } from "../decide/proposals.ts";
-import { APPROVAL_BY_TIER } from "../decide/tier.ts";
 import { type PhrFrontMatter, PhrFrontMatterSchema } from "../formats/phr.ts";
+import { formatMemoryDescription, formatMoney, formatTime } from "../model/format.ts";
 import type { RightsizePolicy } from "../model/policy.ts";
-import { describeMemory, parseQuantity } from "../model/quantity.ts";
+import { parseQuantity } from "../model/quantity.ts";
 import type { Evidence, ResourceSizing, UsageStats } from "../model/recommendation.ts";
+import { APPROVAL_BY_TIER } from "../model/tier.ts";
 import type { ValuesScalar } from "../model/types.ts";
 import { workloadLabel } from "../model/types.ts";
 import { redact, redactDeep } from "../redact.ts";
@@ -72,15 +73,10 @@ const template = (name: string) =>
 const prBody = template("pr-body");
 const phrBody = template("phr-body");
 
-/** A time as JSON output and PHRs record it: RFC 3339 in UTC. The model keeps Unix seconds. */
-export function isoTime(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString();
-}
-
 /** Evidence as PHRs and JSON output record it: RFC 3339 times, units in the field names. */
 export function evidenceRecord(e: Evidence) {
   return {
-    window: { start: isoTime(e.window.start), end: isoTime(e.window.end), hours: e.window.hours },
+    window: { start: formatTime(e.window.start), end: formatTime(e.window.end), hours: e.window.hours },
     pods: e.pods,
     cpuCores: roundStats(e.cpu),
     memoryBytes: roundStats(e.memory),
@@ -99,13 +95,13 @@ function roundSizing(s: ResourceSizing): SizingRecord {
     const v = s[k];
     if (v !== undefined) out[k] = r(v);
   }
-  if (changeAt !== undefined) out.changeAt = isoTime(changeAt);
+  if (changeAt !== undefined) out.changeAt = formatTime(changeAt);
   return out;
 }
 
 /** How a request was chosen, in one line a reviewer can check against the evidence table. */
 export function sizingRule(resource: "CPU" | "memory", s: ResourceSizing): string {
-  const show = resource === "CPU" ? cpuText : describeMemory;
+  const show = resource === "CPU" ? cpuText : formatMemoryDescription;
   const factor = `× ${(1 + s.margin).toFixed(2)}`;
   if (s.method === "percentile") {
     return `${resource}: p${s.percentile} of the window (${show(s.base)}) ${factor} (under 3 days of history: the plain rule)`;
@@ -127,12 +123,6 @@ export function sizingRule(resource: "CPU" | "memory", s: ResourceSizing): strin
 function roundStats(s: UsageStats): UsageStats {
   const r = (v: number) => Number(v.toPrecision(6));
   return { samples: s.samples, p50: r(s.p50), p95: r(s.p95), p99: r(s.p99), max: r(s.max) };
-}
-
-export function formatMoney(n: number, currency: string, signed = false): string {
-  const abs = Math.abs(n).toFixed(2);
-  const sign = n < 0 ? "−" : signed && n > 0 ? "+" : "";
-  return currency === "USD" ? `${sign}$${abs}` : `${sign}${abs} ${currency}`;
 }
 
 function costView(cost: CostEffect) {
@@ -161,7 +151,7 @@ function changeDelta(c: ResolvedChange): string {
 const cpuText = (cores: number) => `${Math.round(cores * 1000)}m`;
 
 function statsRow(container: string, resource: "CPU" | "memory", s: UsageStats) {
-  const f = resource === "CPU" ? cpuText : describeMemory;
+  const f = resource === "CPU" ? cpuText : formatMemoryDescription;
   return {
     container,
     resource,
@@ -362,14 +352,14 @@ function oomView(r: OomRecommendation) {
       .join("; "),
     pods: e.pods,
     lastKill: e.lastKillAt === null ? undefined : `${isoMinute(e.lastKillAt)} UTC`,
-    limit: describeMemory(e.limit),
+    limit: formatMemoryDescription(e.limit),
     candidates: e.candidates.map((c) => ({
       rule: c.rule,
-      value: describeMemory(c.bytes),
+      value: formatMemoryDescription(c.bytes),
       chosen: c.bytes === newLimit,
     })),
     usage: e.memory
-      ? `p50 ${describeMemory(e.memory.p50)}, p95 ${describeMemory(e.memory.p95)}, p99 ${describeMemory(e.memory.p99)}, max ${describeMemory(e.memory.max)} (${e.memory.samples.toLocaleString("en-US")} samples)`
+      ? `p50 ${formatMemoryDescription(e.memory.p50)}, p95 ${formatMemoryDescription(e.memory.p95)}, p99 ${formatMemoryDescription(e.memory.p99)}, max ${formatMemoryDescription(e.memory.max)} (${e.memory.samples.toLocaleString("en-US")} samples)`
       : undefined,
   };
 }
@@ -380,7 +370,7 @@ export function oomEvidenceRecord(e: OomEvidence) {
     oomKills: {
       podsOomKilled: e.podsOomKilled,
       prometheusKills: e.prometheusKills,
-      lastKill: e.lastKillAt === null ? null : isoTime(e.lastKillAt),
+      lastKill: e.lastKillAt === null ? null : formatTime(e.lastKillAt),
       pods: e.pods,
       limitBytes: e.limit,
       candidates: e.candidates,

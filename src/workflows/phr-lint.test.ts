@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decideRightsize, type Proposal } from "../decide/proposals.ts";
 import { KoptError } from "../errors.ts";
 import { PHR_FILE_NAME } from "../formats/phr.ts";
-import { DEFAULT_PRICES, DEFAULT_RIGHTSIZE_POLICY } from "../model/policy.ts";
+import { DEFAULT_POLICY, DEFAULT_RIGHTSIZE_POLICY } from "../model/policy.ts";
 import type { Evidence, FieldChange, ResourceSizing } from "../model/recommendation.ts";
 import type { ClusterState, Resources, WorkloadRef } from "../model/types.ts";
 import { type RenderedProposal, renderProposal } from "../propose/render.ts";
@@ -83,7 +83,7 @@ function proposalFor(cluster: string, name: string, evidence = EVIDENCE): Propos
         create: false,
       },
     ],
-    DEFAULT_PRICES,
+    DEFAULT_POLICY,
   );
   const p = decision.proposals[0];
   if (!p) throw new Error("expected a proposal");

@@ -1,9 +1,8 @@
 // `kopt plan`: observe -> analyze -> decide -> propose. Everything is computed before anything is
 // written, so bad input leaves no branch, commit or draft behind.
 import { isAbsolute, relative } from "node:path";
-import { analyzeCapacity, type CapacityFinding, capacityWarnings } from "../analyze/capacity.ts";
-import { checkMappedWorkloads, loadClusterConfig, policyOf, resolveClusterName } from "../config/load.ts";
-import { decide, type HeldBackProposal } from "../decide/decide.ts";
+import { type CapacityFinding, capacityWarnings } from "../analyze/capacity.ts";
+import type { HeldBackProposal } from "../decide/decide.ts";
 import {
   type DriftField,
   type PlannedChange,
@@ -13,18 +12,19 @@ import {
 } from "../decide/drift.ts";
 import { branchName, findMapping, type Proposal } from "../decide/proposals.ts";
 import { KoptError } from "../errors.ts";
-import type { PriceModel } from "../model/policy.ts";
+import type { PriceModel, RightsizePolicy } from "../model/policy.ts";
 import type { Skipped } from "../model/recommendation.ts";
 import type { ClusterState, WorkloadRef } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
-import { observeCluster, selectWorkload } from "../observe/observe.ts";
 import type { ChangeRequest, ClosedProposal, Forge, UpsertResult } from "../propose/forge.ts";
 import { openRepository } from "../propose/git-repo.ts";
 import { mergedChanges } from "../propose/merged-changes.ts";
 import { renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, type ValuesScalar } from "../propose/values-edit.ts";
 import { gate } from "./gate.ts";
+import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { openForge } from "./open-forge.ts";
+import { runPipeline } from "./pipeline.ts";
 import { loadValuesChains, type MappingValues } from "./values-chains.ts";
 
 export interface PlanOptions {
@@ -118,7 +118,7 @@ interface Prepared {
 interface PrepareContext {
   source: string;
   createdAt: string;
-  policy: ReturnType<typeof policyOf>;
+  policy: RightsizePolicy;
   state: ClusterState;
   prices: PriceModel;
   values: (ref: WorkloadRef) => MappingValues | undefined;
@@ -198,17 +198,22 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
   const { config } = loaded;
-  const obs = await observeCluster(
-    { root: repo.root, loaded },
-    { snapshot: opts.snapshot, now: opts.now, prometheusUrl: opts.prometheusUrl, env: process.env },
-  );
-  checkMappedWorkloads(loaded, obs.state);
-  const state = selectWorkload(obs.state, opts.workload);
-  const policy = policyOf(loaded);
-  // Capacity is the whole cluster's, even when --workload narrows the proposals.
-  const capacity = analyzeCapacity(obs.state, obs.usage, policy.historyWindowHours);
-  const recent = await mergedChanges(repo, config.forge.baseBranch, config.cluster);
-  const decision = decide(state, obs.usage, policy, config, recent.changes);
+  let recent: Awaited<ReturnType<typeof mergedChanges>> = { changes: [], unreadable: [] };
+  const run = await runPipeline({
+    root: repo.root,
+    snapshot: opts.snapshot,
+    workload: opts.workload,
+    now: opts.now,
+    prometheusUrl: opts.prometheusUrl,
+    env: opts.env ?? process.env,
+    loaded,
+    recentChanges: async () => {
+      recent = await mergedChanges(repo, config.forge.baseBranch, config.cluster);
+      return recent.changes;
+    },
+  });
+  const { observation: obs, state, capacity, decision } = run;
+  const policy = run.policy.rightsize;
   const phrWarnings = recent.unreadable.map(
     (f) =>
       `${f} on ${config.forge.baseBranch} has no readable front matter, so the cooldown cannot see that change: run \`kopt phr lint\``,

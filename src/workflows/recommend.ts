@@ -1,18 +1,12 @@
-// `kopt recommend`: what every container should request, changing nothing.
-import { analyzeCapacity, type CapacityFinding, capacityWarnings } from "../analyze/capacity.ts";
-import { analyzeWorkloads } from "../analyze/findings.ts";
+// `kopt recommend`: what every container should request, changing nothing. The same pipeline as `kopt plan`
+// (src/workflows/pipeline.ts), so the findings it prints are the ones plan would propose from.
+import { type CapacityFinding, capacityWarnings } from "../analyze/capacity.ts";
 import type { HpaRecommendation } from "../analyze/hpa.ts";
 import type { OomRecommendation } from "../analyze/oom.ts";
-import {
-  checkMappedWorkloads,
-  type LoadedConfig,
-  loadClusterConfig,
-  policyOf,
-  resolveClusterName,
-} from "../config/load.ts";
 import type { RightsizeResult } from "../model/recommendation.ts";
-import { observeCluster, selectWorkload } from "../observe/observe.ts";
 import { readRoot } from "../propose/git-repo.ts";
+import { type LoadedConfig, loadClusterConfig, resolveClusterName } from "../config/load.ts";
+import { runPipeline } from "./pipeline.ts";
 
 export interface RecommendOptions {
   repoDir: string;
@@ -47,36 +41,23 @@ export async function recommend(opts: RecommendOptions): Promise<RecommendOutcom
     root = await readRoot(opts.repoDir);
     loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
   }
-  const obs = await observeCluster(
-    { root, loaded },
-    { snapshot: opts.snapshot, now: opts.now, prometheusUrl: opts.prometheusUrl, env: process.env },
-  );
-  if (loaded) checkMappedWorkloads(loaded, obs.state);
-  const state = selectWorkload(obs.state, opts.workload);
-  const policy = policyOf(loaded);
-  const hpaConfig = loaded?.config.policy.hpa;
-  const {
-    sized: result,
-    oom,
-    scaling: hpa,
-  } = analyzeWorkloads(
-    state,
-    obs.usage,
-    policy,
-    hpaConfig
-      ? { targetUtilization: hpaConfig.targetUtilizationPercent / 100, haFloor: hpaConfig.haFloor }
-      : undefined,
-  );
-  // Capacity is the whole cluster's, even when --workload narrows the recommendations.
-  const capacity = analyzeCapacity(obs.state, obs.usage, policy.historyWindowHours);
+  const { observation, state, findings, capacity } = await runPipeline({
+    root,
+    snapshot: opts.snapshot,
+    loaded,
+    workload: opts.workload,
+    now: opts.now,
+    prometheusUrl: opts.prometheusUrl,
+    env: process.env,
+  });
   return {
     cluster: state.cluster,
     observedAt: state.observedAt,
-    source: obs.source,
-    warnings: [...obs.warnings, ...capacityWarnings(capacity)],
+    source: observation.source,
+    warnings: [...observation.warnings, ...capacityWarnings(capacity)],
     capacity,
-    oom: oom.recommendations,
-    hpa: hpa.recommendations,
-    ...result,
+    oom: findings.oom.recommendations,
+    hpa: findings.scaling.recommendations,
+    ...findings.sized,
   };
 }

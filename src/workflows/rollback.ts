@@ -12,6 +12,7 @@ import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
 import { PhrFrontMatterSchema } from "../formats/phr.ts";
+import { formatMoney } from "../model/format.ts";
 import { workloadLabel } from "../model/types.ts";
 import type { PullRequestDraft, UpsertResult } from "../propose/forge.ts";
 import {
@@ -29,7 +30,6 @@ import { gitHubError, httpStatus } from "../propose/github/client.ts";
 import { GitHubForge } from "../propose/github/github-forge.ts";
 import { draftPath } from "../propose/local-forge.ts";
 import { readPhrFront, updatePhr } from "../propose/phr-file.ts";
-import { formatMoney } from "../propose/render.ts";
 import { openForge } from "./open-forge.ts";
 
 export interface RollbackOptions {

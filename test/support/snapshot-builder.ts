@@ -1,7 +1,8 @@
 // Builds ClusterSnapshot data for tests and the embedded demo: raw Kubernetes objects shaped the way
 // `kubectl get -o json` prints them, and Prometheus range-query matrices of container usage.
 // Everything is deterministic: names, uids and noise come from seeded PRNGs, never from Math.random or a clock.
-import { formatCpu, parseQuantity } from "../../src/model/quantity.ts";
+import { formatCpu } from "../../src/model/format.ts";
+import { parseQuantity } from "../../src/model/quantity.ts";
 
 // ---------------------------------------------------------------------------------------------------------
 // Determinism helpers

@@ -1,0 +1,21 @@
+// Who must approve a change, as data every stage shares: the tiers, the kinds of proposal, and what each
+// tier needs. The rules that pick a tier are src/decide/tier.ts; the PHR format records the tier.
+
+export const TIERS = ["trivial", "low", "medium", "critical"] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const PROPOSAL_KINDS = ["rightsize", "oom", "hpa"] as const;
+export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
+
+/** The largest relative cut and raise among a proposal's numeric changes (0.6 = 60%). */
+export interface ChangeSize {
+  maxCut: number;
+  maxRaise: number;
+}
+
+export const APPROVAL_BY_TIER: Record<Tier, string> = {
+  trivial: "no approval needed (logged)",
+  low: "one reviewer",
+  medium: "one architect",
+  critical: "two people: an architect and a security reviewer",
+};

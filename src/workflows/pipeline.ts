@@ -1,0 +1,58 @@
+// The one way through a run: observe -> analyze -> decide. `kopt recommend` and `kopt plan` both call it
+// and differ only in what they do with the result (print it; turn the proposals into branches and PRs),
+// so they can never disagree about a workload. The policy is built once here, from kopt.yaml or its defaults.
+import { analyzeCapacity, type CapacityFinding } from "../analyze/capacity.ts";
+import { analyzeWorkloads, type Findings } from "../analyze/findings.ts";
+import { decide, type RunDecision } from "../decide/decide.ts";
+import type { RecentChange } from "../decide/guardrails.ts";
+import { policyFromConfig } from "../formats/config.ts";
+import type { Policy } from "../model/policy.ts";
+import type { ClusterState } from "../model/types.ts";
+import { checkMappedWorkloads, type LoadedConfig } from "../config/load.ts";
+import { type Observation, observeCluster, selectWorkload } from "../observe/observe.ts";
+
+export interface PipelineInput {
+  /** Repository root; undefined for a bare --snapshot outside a repository. */
+  root: string | undefined;
+  /** The --snapshot flag. */
+  snapshot?: string;
+  /** The cluster's kopt.yaml; undefined means the default policy and no values mappings. */
+  loaded: LoadedConfig | undefined;
+  /** The --workload flag: narrows findings and proposals (capacity stays the whole cluster's). */
+  workload?: string;
+  /** When the run happens (the live sources read up to it); default now. */
+  now?: Date;
+  /** Overrides source.prometheus.url. */
+  prometheusUrl?: string;
+  /** Where credentials come from (Prometheus auth); the CLI passes process.env. */
+  env: NodeJS.ProcessEnv;
+  /** Changes merged recently, for the cooldown; read after observing. Default: none. */
+  recentChanges?: () => Promise<readonly RecentChange[]>;
+}
+
+export interface PipelineResult {
+  observation: Observation;
+  /** The observed state, narrowed to --workload. */
+  state: ClusterState;
+  policy: Policy;
+  findings: Findings;
+  /** The whole cluster's CPU and memory against its nodes, forecast a week ahead. */
+  capacity: CapacityFinding[];
+  decision: RunDecision;
+}
+
+export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
+  const { loaded } = input;
+  const observation = await observeCluster(
+    { root: input.root, loaded },
+    { snapshot: input.snapshot, now: input.now, prometheusUrl: input.prometheusUrl, env: input.env },
+  );
+  if (loaded) checkMappedWorkloads(loaded, observation.state);
+  const state = selectWorkload(observation.state, input.workload);
+  const policy = loaded?.policy ?? policyFromConfig(undefined);
+  const findings = analyzeWorkloads(state, observation.usage, policy);
+  const capacity = analyzeCapacity(observation.state, observation.usage, policy.rightsize.historyWindowHours);
+  const recent = (await input.recentChanges?.()) ?? [];
+  const decision = decide(state, findings, policy, loaded?.config.workloads ?? [], recent);
+  return { observation, state, policy, findings, capacity, decision };
+}
