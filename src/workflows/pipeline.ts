@@ -3,12 +3,12 @@
 // so they can never disagree about a workload. The policy is built once here, from kopt.yaml or its defaults.
 import { analyzeCapacity, type CapacityFinding } from "../analyze/capacity.ts";
 import { analyzeWorkloads, type Findings } from "../analyze/findings.ts";
+import { checkMappedWorkloads, type LoadedConfig } from "../config/load.ts";
 import { decide, type RunDecision } from "../decide/decide.ts";
 import type { RecentChange } from "../decide/guardrails.ts";
 import { policyFromConfig } from "../formats/config.ts";
 import type { Policy } from "../model/policy.ts";
 import type { ClusterState } from "../model/types.ts";
-import { checkMappedWorkloads, type LoadedConfig } from "../config/load.ts";
 import { type Observation, observeCluster, selectWorkload } from "../observe/observe.ts";
 
 export interface PipelineInput {

@@ -2,6 +2,7 @@
 // written, so bad input leaves no branch, commit or draft behind.
 import { isAbsolute, relative } from "node:path";
 import { type CapacityFinding, capacityWarnings } from "../analyze/capacity.ts";
+import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import type { HeldBackProposal } from "../decide/decide.ts";
 import {
   type DriftField,
@@ -22,7 +23,6 @@ import { mergedChanges } from "../propose/merged-changes.ts";
 import { renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, type ValuesScalar } from "../propose/values-edit.ts";
 import { gate } from "./gate.ts";
-import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { openForge } from "./open-forge.ts";
 import { runPipeline } from "./pipeline.ts";
 import { loadValuesChains, type MappingValues } from "./values-chains.ts";

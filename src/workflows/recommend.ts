@@ -3,9 +3,9 @@
 import { type CapacityFinding, capacityWarnings } from "../analyze/capacity.ts";
 import type { HpaRecommendation } from "../analyze/hpa.ts";
 import type { OomRecommendation } from "../analyze/oom.ts";
+import { type LoadedConfig, loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import type { RightsizeResult } from "../model/recommendation.ts";
 import { readRoot } from "../propose/git-repo.ts";
-import { type LoadedConfig, loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { runPipeline } from "./pipeline.ts";
 
 export interface RecommendOptions {
