@@ -8,11 +8,11 @@
 import { evaluateApproval, type ReviewInput } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
+import { readPhrFront, updatePhr } from "../formats/phr.ts";
 import type { UpsertResult } from "../propose/forge.ts";
 import { commitAdding, commitFiles, openRepository, showFile } from "../propose/git-repo.ts";
 import { type GitHubConnection, gitHubError, httpStatus } from "../propose/github/client.ts";
 import { pushBranch } from "../propose/github/git-remote.ts";
-import { readPhrFront, updatePhr } from "../propose/phr-file.ts";
 import { APPROVAL_CONTEXT, approverGroups, NO_GROUPS, needsGroups, readReviews, TeamCache } from "./gate.ts";
 import { listClusters, loadClusterConfig, resolveClusterName } from "./load.ts";
 import { openGitHubForge } from "./open-forge.ts";

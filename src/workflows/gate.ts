@@ -21,6 +21,7 @@ import {
 import { KoptError } from "../errors.ts";
 import type { ApprovalPolicyConfig, ApproverGroup, GitHubForgeConfig } from "../formats/config.ts";
 import type { Tier } from "../formats/phr.ts";
+import { readPhrFront } from "../formats/phr.ts";
 import {
   connectGitHub,
   type GitHubConnection,
@@ -28,7 +29,6 @@ import {
   httpStatus,
   resolveGitHubConfig,
 } from "../propose/github/client.ts";
-import { readPhrFront } from "../propose/phr-file.ts";
 import { type LoadedConfig, listClusters, loadClusterConfig, resolveClusterName } from "./load.ts";
 import { lintPhrText, type PhrFault } from "./phr-lint.ts";
 

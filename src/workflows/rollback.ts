@@ -10,7 +10,7 @@ import { simpleGit } from "simple-git";
 import { stringify } from "yaml";
 import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
-import { PhrFrontMatterSchema } from "../formats/phr.ts";
+import { PhrFrontMatterSchema, readPhrFront, updatePhr } from "../formats/phr.ts";
 import { workloadLabel } from "../model/types.ts";
 import type { PullRequestDraft, UpsertResult } from "../propose/forge.ts";
 import {
@@ -27,7 +27,6 @@ import {
 import { gitHubError, httpStatus } from "../propose/github/client.ts";
 import { GitHubForge } from "../propose/github/github-forge.ts";
 import { draftPath } from "../propose/local-forge.ts";
-import { readPhrFront, updatePhr } from "../propose/phr-file.ts";
 import { formatMoney } from "../propose/render.ts";
 import { loadClusterConfig, resolveClusterName } from "./load.ts";
 import { openForge } from "./open-forge.ts";
