@@ -2,7 +2,19 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { z } from "zod";
-import { planJson, planText, recommendJson, recommendTable, snapshotText } from "./cli-output.ts";
+import {
+  afterMergeText,
+  codeownersCheckText,
+  gateText,
+  planJson,
+  planText,
+  recommendJson,
+  recommendTable,
+  rollbackText,
+  setupText,
+  slaText,
+  snapshotText,
+} from "./cli-output.ts";
 import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
 import { formatPath, KoptError } from "./errors.ts";
 import { ClusterConfigSchema } from "./formats/config.ts";
@@ -10,15 +22,15 @@ import { PhrFrontMatterSchema } from "./formats/phr.ts";
 import { SnapshotSchema } from "./formats/snapshot.ts";
 import { readRoot } from "./propose/git-repo.ts";
 import { redact } from "./redact.ts";
-import { afterMerge, afterMergeText } from "./workflows/after-merge.ts";
-import { codeownersCheck, codeownersCheckText } from "./workflows/codeowners-check.ts";
-import { gate, gateText, parsePullNumber } from "./workflows/gate.ts";
+import { afterMerge } from "./workflows/after-merge.ts";
+import { codeownersCheck } from "./workflows/codeowners-check.ts";
+import { gate, parsePullNumber } from "./workflows/gate.ts";
 import { lintPhrs } from "./workflows/phr-lint.ts";
 import { plan } from "./workflows/plan.ts";
 import { recommend } from "./workflows/recommend.ts";
-import { rollback, rollbackText } from "./workflows/rollback.ts";
-import { setup, setupText } from "./workflows/setup.ts";
-import { sla, slaText } from "./workflows/sla.ts";
+import { rollback } from "./workflows/rollback.ts";
+import { setup } from "./workflows/setup.ts";
+import { sla } from "./workflows/sla.ts";
 import { snapshot } from "./workflows/snapshot.ts";
 
 const SCHEMAS = { config: ClusterConfigSchema, snapshot: SnapshotSchema, phr: PhrFrontMatterSchema } as const;

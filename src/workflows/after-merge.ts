@@ -277,26 +277,3 @@ async function mergeRecord(
     return false;
   }
 }
-
-export function afterMergeText(outcomes: AfterMergeOutcome[]): string {
-  return outcomes.map(clusterText).join("\n\n");
-}
-
-function clusterText(o: AfterMergeOutcome): string {
-  const lines = [`kopt after-merge · cluster ${o.cluster}`, ""];
-  if (o.recorded.length === 0) lines.push("Nothing to record: every merged PHR is already recorded.");
-  for (const r of o.recorded) {
-    lines.push(
-      `  ${r.phr}: approved in #${r.pullRequest} (merge ${r.mergeSha.slice(0, 7)}), by ${(r.approvals ?? []).map((a) => a.user).join(", ") || "nobody"}, latency ${r.approvalLatencyMinutes ?? "n/a"} min`,
-    );
-  }
-  if (o.record) {
-    lines.push(
-      "",
-      o.record.mode === "commit"
-        ? `Recorded in commit ${o.record.location.slice(0, 7)}`
-        : `Record pull request ${o.record.location} (${o.record.status}${o.record.merged ? ", merged" : ", open"})`,
-    );
-  }
-  return lines.join("\n");
-}

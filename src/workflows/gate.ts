@@ -398,27 +398,3 @@ export function parsePullNumber(value: string): number {
   }
   return n;
 }
-
-/** What `kopt gate` prints. */
-export function gateText(o: GateOutcome): string {
-  const lines = [
-    `#${o.pr} ${APPROVAL_CONTEXT}: ${o.state} on ${o.headSha.slice(0, 7)} (${o.changed ? "status set" : "unchanged, not posted again"})`,
-    `  ${o.description}`,
-    `  cluster ${o.cluster}, tier ${o.tier ?? "none"}${o.tier ? `: ${o.tierReasons.join("; ")}` : ""}`,
-  ];
-  const a = o.approval;
-  if (a) {
-    if (a.counted.length > 0)
-      lines.push(
-        `  approved: ${a.counted.map((c) => (c.as.length ? `${c.user} (${c.as.join(", ")})` : c.user)).join(", ")}`,
-      );
-    if (a.stale.length > 0) lines.push(`  stale (an older commit): ${a.stale.join(", ")}`);
-    if (a.changesRequested.length > 0) lines.push(`  changes requested: ${a.changesRequested.join(", ")}`);
-    for (const i of a.ignored) lines.push(`  ignored: ${i.user} (${i.why})`);
-    if (a.missing.length > 0) lines.push(`  missing: ${a.missing.join("; ")}`);
-  }
-  for (const f of o.invalidPhrs)
-    lines.push(`  ${f.file}${f.line ? `:${f.line}` : ""}: ${f.field ? `${f.field}: ` : ""}${f.message}`);
-  lines.push(`  ${o.targetUrl}`);
-  return `${lines.join("\n")}\n`;
-}

@@ -427,16 +427,3 @@ function describe(
 function shown(v: unknown): string {
   return v === undefined ? "_(unset)_" : v === null ? "_(none)_" : `\`${String(v)}\``;
 }
-
-export function rollbackText(o: RollbackOutcome): string {
-  const r = o.rollback;
-  return [
-    `kopt rollback · ${o.original.title}`,
-    "",
-    `  reverts ${o.original.phr}${o.original.pullRequest ? ` (#${o.original.pullRequest})` : ""}, merge ${o.original.mergeSha.slice(0, 7)}`,
-    `  ${r.status} · tier low · branch ${r.branch}${r.commit ? ` at ${r.commit.slice(0, 7)}` : ""}`,
-    `  PHR    ${r.phr}`,
-    `  PR     ${r.location}`,
-    ...(o.commented ? [`  commented on #${o.original.pullRequest}`] : []),
-  ].join("\n");
-}
