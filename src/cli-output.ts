@@ -3,6 +3,7 @@
 
 import type { CapacityFinding } from "./analyze/capacity.ts";
 import { APPROVAL_CONTEXT } from "./decide/approval.ts";
+import type { PhrFault } from "./formats/phr.ts";
 import { describeMemory, formatCpu, formatMemory } from "./model/quantity.ts";
 import type { Recommendation, Skipped } from "./model/recommendation.ts";
 import type { Resources, WorkloadRef } from "./model/types.ts";
@@ -400,4 +401,14 @@ export function codeownersCheckText(result: CodeownersCheckResult): string {
   }
   lines.push(`${result.checked.length} path(s) checked, ${result.findings.length} finding(s)`);
   return lines.join("\n");
+}
+
+/** What `kopt phr lint` prints: `file:line: field: message` for each fault, then a count. */
+export function phrLintText(checked: number, faults: readonly PhrFault[]): string {
+  const lines = faults.map((f) => {
+    const loc = [f.file, f.line].filter((p) => p !== undefined).join(":");
+    return `${loc}: ${f.field ? `${f.field}: ` : ""}${f.message}`;
+  });
+  lines.push(`${checked} PHR(s) checked, ${faults.length} fault(s)`);
+  return `${lines.join("\n")}\n`;
 }
