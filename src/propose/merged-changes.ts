@@ -7,7 +7,8 @@ import { type GitRepo, resolveRef, showFile } from "./git-repo.ts";
 
 /**
  * Merged kopt changes of `cluster` on `baseBranch`, newest first, and the PHRs whose front matter could not
- * be read or does not follow the format (the cooldown cannot see those; `kopt phr lint` says what is wrong with them).
+ * be read or does not follow the format (the cooldown cannot see those; `kopt phr lint` says what is wrong
+ * with them).
  */
 export async function mergedChanges(
   repo: GitRepo,

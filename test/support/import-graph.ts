@@ -7,8 +7,9 @@ import { posix } from "node:path";
 import ts from "typescript";
 
 /**
- * Each module of src/ (a path relative to src/, e.g. `decide/tier.ts`) and what it imports: a path relative to
- * src/ for a relative import, the specifier as written for a package (`zod`, `node:fs`, `@octokit/rest`).
+ * Each module of src/ (a path relative to src/, e.g. `decide/tier.ts`) and what it imports: a path
+ * relative to src/ for a relative import, the specifier as written for a package (`zod`, `node:fs`,
+ * `@octokit/rest`).
  */
 export type ImportGraph = ReadonlyMap<string, readonly string[]>;
 
@@ -153,7 +154,7 @@ function importViolations(file: string, spec: string, graph: ImportGraph): Viola
   return out;
 }
 
-/** Strongly connected components of the module graph with more than one module, or a module importing itself. */
+/** The import cycles: strongly connected components of more than one module, or a module importing itself. */
 function cycles(graph: ImportGraph): string[][] {
   // Tarjan's algorithm.
   const index = new Map<string, number>();
