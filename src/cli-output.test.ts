@@ -1,7 +1,7 @@
 // How plan and recommend read in a terminal when they have nothing to propose: the verdict line must say
 // why (nothing could be analyzed, or all of it is right), and the Skipped list names each container once.
 import { describe, expect, it } from "vitest";
-import { planText, recommendTable } from "./cli-output.ts";
+import { phrLintText, planText, recommendTable } from "./cli-output.ts";
 import type { Skipped } from "./model/recommendation.ts";
 import type { WorkloadRef } from "./model/types.ts";
 import type { PlanOutcome } from "./workflows/plan.ts";
@@ -104,5 +104,27 @@ describe("recommendTable without recommendations", () => {
       "No recommendations: no container could be sized (2 skipped, see below).",
     );
     expect(recommendTable(recommend([])).split("\n")[2]).toBe("No recommendations.");
+  });
+});
+
+describe("phrLintText: what `kopt phr lint` prints", () => {
+  it("one `file:line: field: message` line per fault, the parts it has, then the count", () => {
+    const file = "phr/prod/2026-11-20-0a1b2c3d-rightsize-shop-web.md";
+    expect(
+      phrLintText(3, [
+        { file, line: 6, field: "status", message: "Invalid option" },
+        { file, field: "id", message: "id 0a1b2c3e does not match the file name (0a1b2c3d)" },
+        { file: "phr/prod/notes.md", line: 1, message: "no YAML front matter" },
+      ]),
+    ).toBe(
+      [
+        `${file}:6: status: Invalid option`,
+        `${file}: id: id 0a1b2c3e does not match the file name (0a1b2c3d)`,
+        "phr/prod/notes.md:1: no YAML front matter",
+        "3 PHR(s) checked, 3 fault(s)",
+        "",
+      ].join("\n"),
+    );
+    expect(phrLintText(0, [])).toBe("0 PHR(s) checked, 0 fault(s)\n");
   });
 });

@@ -1,13 +1,22 @@
-// How command results read in a terminal and as JSON. The JSON shapes are a contract (README).
+// How command results read in a terminal and as JSON: all the text kopt prints for a command lives here, the
+// workflows return data only. The JSON shapes are a contract (README).
 
 import type { CapacityFinding } from "./analyze/capacity.ts";
+import { APPROVAL_CONTEXT } from "./decide/approval.ts";
+import type { PhrFault } from "./formats/phr.ts";
 import { formatCpu, formatMemory, formatMemoryDescription, formatMoney, formatTime } from "./model/format.ts";
 import type { Recommendation, Skipped } from "./model/recommendation.ts";
 import type { Resources, WorkloadRef } from "./model/types.ts";
 import { workloadKey, workloadLabel } from "./model/types.ts";
 import { evidenceRecord, oomEvidenceRecord } from "./propose/render.ts";
+import type { AfterMergeOutcome } from "./workflows/after-merge.ts";
+import type { CodeownersCheckResult } from "./workflows/codeowners-check.ts";
+import type { GateOutcome } from "./workflows/gate.ts";
 import type { PlanOutcome } from "./workflows/plan.ts";
 import type { RecommendOutcome } from "./workflows/recommend.ts";
+import type { RollbackOutcome } from "./workflows/rollback.ts";
+import type { SetupOutcome } from "./workflows/setup.ts";
+import { formatMinutes, type SlaOutcome } from "./workflows/sla.ts";
 import type { SnapshotOutcome } from "./workflows/snapshot.ts";
 
 function quantities(r: Resources) {
@@ -289,4 +298,117 @@ export function capacityLines(capacity: readonly CapacityFinding[]): string[] {
         `  ${c.resource.padEnd(6)} allocatable ${show(c.resource, c.allocatable)} · requested ${show(c.resource, c.requested)} (${pct(c.requested, c.allocatable)}) · used at peak ${show(c.resource, c.usagePeakLastDay)} (${pct(c.usagePeakLastDay, c.allocatable)}) · forecast peak ${show(c.resource, c.forecastPeak)} (${pct(c.forecastPeak, c.allocatable)}, fit error ${c.fitMape.toFixed(1)}%) · ${c.daysUntilFull === null ? `not full within ${c.horizonDays} days` : `full in ${c.daysUntilFull.toFixed(1)} days`}`,
     ),
   ];
+}
+
+// The approval lifecycle: gate, sla, after-merge, rollback, setup, codeowners check.
+
+/** What `kopt gate` prints. */
+export function gateText(o: GateOutcome): string {
+  const lines = [
+    `#${o.pr} ${APPROVAL_CONTEXT}: ${o.state} on ${o.headSha.slice(0, 7)} (${o.changed ? "status set" : "unchanged, not posted again"})`,
+    `  ${o.description}`,
+    `  cluster ${o.cluster}, tier ${o.tier ?? "none"}${o.tier ? `: ${o.tierReasons.join("; ")}` : ""}`,
+  ];
+  const a = o.approval;
+  if (a) {
+    if (a.counted.length > 0)
+      lines.push(
+        `  approved: ${a.counted.map((c) => (c.as.length ? `${c.user} (${c.as.join(", ")})` : c.user)).join(", ")}`,
+      );
+    if (a.stale.length > 0) lines.push(`  stale (an older commit): ${a.stale.join(", ")}`);
+    if (a.changesRequested.length > 0) lines.push(`  changes requested: ${a.changesRequested.join(", ")}`);
+    for (const i of a.ignored) lines.push(`  ignored: ${i.user} (${i.why})`);
+    if (a.missing.length > 0) lines.push(`  missing: ${a.missing.join("; ")}`);
+  }
+  for (const f of o.invalidPhrs)
+    lines.push(`  ${f.file}${f.line ? `:${f.line}` : ""}: ${f.field ? `${f.field}: ` : ""}${f.message}`);
+  lines.push(`  ${o.targetUrl}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** What `kopt sla` prints. */
+export function slaText(o: SlaOutcome): string {
+  const lines = [
+    `Checked ${o.checked} open kopt pull request${o.checked === 1 ? "" : "s"}; ${o.breached.length} over ${o.breached.length === 1 ? "its" : "their"} approval SLA.`,
+  ];
+  for (const b of o.breached) {
+    lines.push(
+      `  #${b.pr} ${b.tier}: waited ${formatMinutes(b.waitedMinutes)} (SLA ${formatMinutes(b.slaMinutes)}), ${b.escalated ? "escalated now" : "already escalated"}; missing ${b.missing.join(" and ")}`,
+    );
+  }
+  for (const s of o.skipped) lines.push(`  #${s.pr}: ${s.why}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** What `kopt after-merge` prints: a block per cluster. */
+export function afterMergeText(outcomes: AfterMergeOutcome[]): string {
+  return outcomes.map(afterMergeClusterText).join("\n\n");
+}
+
+function afterMergeClusterText(o: AfterMergeOutcome): string {
+  const lines = [`kopt after-merge · cluster ${o.cluster}`, ""];
+  if (o.recorded.length === 0) lines.push("Nothing to record: every merged PHR is already recorded.");
+  for (const r of o.recorded) {
+    lines.push(
+      `  ${r.phr}: approved in #${r.pullRequest} (merge ${r.mergeSha.slice(0, 7)}), by ${(r.approvals ?? []).map((a) => a.user).join(", ") || "nobody"}, latency ${r.approvalLatencyMinutes ?? "n/a"} min`,
+    );
+  }
+  if (o.record) {
+    lines.push(
+      "",
+      o.record.mode === "commit"
+        ? `Recorded in commit ${o.record.location.slice(0, 7)}`
+        : `Record pull request ${o.record.location} (${o.record.status}${o.record.merged ? ", merged" : ", open"})`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** What `kopt rollback` prints. */
+export function rollbackText(o: RollbackOutcome): string {
+  const r = o.rollback;
+  return [
+    `kopt rollback · ${o.original.title}`,
+    "",
+    `  reverts ${o.original.phr}${o.original.pullRequest ? ` (#${o.original.pullRequest})` : ""}, merge ${o.original.mergeSha.slice(0, 7)}`,
+    `  ${r.status} · tier low · branch ${r.branch}${r.commit ? ` at ${r.commit.slice(0, 7)}` : ""}`,
+    `  PHR    ${r.phr}`,
+    `  PR     ${r.location}`,
+    ...(o.commented ? [`  commented on #${o.original.pullRequest}`] : []),
+  ].join("\n");
+}
+
+/** What `kopt setup` prints. */
+export function setupText(o: SetupOutcome): string {
+  const p = o.protection;
+  return [
+    `kopt setup · ${o.repository}${o.dryRun ? " · dry run: nothing changed" : ""}`,
+    "",
+    `Labels ${o.dryRun ? "to create" : "ensured"}: ${o.labels.join(", ")}`,
+    `Branch protection on ${o.branch}${o.dryRun ? " (would set)" : ""}:`,
+    `  required status checks: ${p.required_status_checks.contexts.join(", ")}`,
+    `  pull request reviews: ${p.required_pull_request_reviews.required_approving_review_count} approval, code owners must review, stale approvals dismissed on push`,
+    "  admins: not enforced (an emergency merge stays possible and is visible in the PHR record)",
+  ].join("\n");
+}
+
+/** What `kopt codeowners check` prints (no trailing newline): `file:line: path: problem`, `fix:`, a summary. */
+export function codeownersCheckText(result: CodeownersCheckResult): string {
+  const lines: string[] = [];
+  for (const f of result.findings) {
+    const loc = [f.file, f.line].filter((p) => p !== undefined).join(":");
+    lines.push(`${loc}: ${f.path}: ${f.problem}`, `  fix: ${f.fix}`);
+  }
+  lines.push(`${result.checked.length} path(s) checked, ${result.findings.length} finding(s)`);
+  return lines.join("\n");
+}
+
+/** What `kopt phr lint` prints: `file:line: field: message` for each fault, then a count. */
+export function phrLintText(checked: number, faults: readonly PhrFault[]): string {
+  const lines = faults.map((f) => {
+    const loc = [f.file, f.line].filter((p) => p !== undefined).join(":");
+    return `${loc}: ${f.field ? `${f.field}: ` : ""}${f.message}`;
+  });
+  lines.push(`${checked} PHR(s) checked, ${faults.length} fault(s)`);
+  return `${lines.join("\n")}\n`;
 }

@@ -2,7 +2,20 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { z } from "zod";
-import { planJson, planText, recommendJson, recommendTable, snapshotText } from "./cli-output.ts";
+import {
+  afterMergeText,
+  codeownersCheckText,
+  gateText,
+  phrLintText,
+  planJson,
+  planText,
+  recommendJson,
+  recommendTable,
+  rollbackText,
+  setupText,
+  slaText,
+  snapshotText,
+} from "./cli-output.ts";
 import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
 import { formatPath, KoptError } from "./errors.ts";
 import { ClusterConfigSchema } from "./formats/config.ts";
@@ -10,15 +23,15 @@ import { PhrFrontMatterSchema } from "./formats/phr.ts";
 import { SnapshotSchema } from "./formats/snapshot.ts";
 import { readRoot } from "./propose/git-repo.ts";
 import { redact } from "./redact.ts";
-import { afterMerge, afterMergeText } from "./workflows/after-merge.ts";
-import { codeownersCheck, codeownersCheckText } from "./workflows/codeowners-check.ts";
-import { gate, gateText, parsePullNumber } from "./workflows/gate.ts";
+import { afterMerge } from "./workflows/after-merge.ts";
+import { codeownersCheck } from "./workflows/codeowners-check.ts";
+import { gate, parsePullNumber } from "./workflows/gate.ts";
 import { lintPhrs } from "./workflows/phr-lint.ts";
 import { plan } from "./workflows/plan.ts";
 import { recommend } from "./workflows/recommend.ts";
-import { rollback, rollbackText } from "./workflows/rollback.ts";
-import { setup, setupText } from "./workflows/setup.ts";
-import { sla, slaText } from "./workflows/sla.ts";
+import { rollback } from "./workflows/rollback.ts";
+import { setup } from "./workflows/setup.ts";
+import { sla } from "./workflows/sla.ts";
 import { snapshot } from "./workflows/snapshot.ts";
 
 const SCHEMAS = { config: ClusterConfigSchema, snapshot: SnapshotSchema, phr: PhrFrontMatterSchema } as const;
@@ -52,19 +65,26 @@ export interface Io {
 
 const STDIO: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
-function build({ out, err, now = () => new Date(), env = process.env }: Io): Command {
-  const program = new Command("kopt")
-    .description("Kubernetes operations through pull requests")
-    .version("0.1.0")
-    .option("--repo <dir>", "the GitOps repository kopt reads configs from and proposes to", ".")
-    .option("--debug", "print the stack trace of an internal error (or set KOPT_DEBUG=1)")
-    .configureOutput({ writeOut: out, writeErr: err });
+/** What a command needs from the shell: where to print, the clock, the environment, the global options. */
+interface Shell {
+  out: (s: string) => void;
+  now: () => Date;
+  env: NodeJS.ProcessEnv;
+  /** The --repo directory, resolved. */
+  repoDir: () => string;
+  /** Prints each warning to stderr. */
+  warn: (warnings: readonly string[]) => void;
+  /** Prints `value` as JSON with --output json, else `text()`. */
+  print: (o: { output?: string }, value: unknown, text: () => string) => void;
+}
 
-  const repoDir = () => resolve(program.opts().repo as string);
-  const warn = (warnings: readonly string[]) => {
-    for (const w of warnings) err(`kopt: warning: ${w}\n`);
-  };
+const outputOption = () =>
+  new Option("--output <format>", "output format").choices(["text", "json"]).default("text");
 
+const forgeOption = (what: string) =>
+  new Option("--forge <type>", `${what}, instead of forge.type in kopt.yaml`).choices(["local", "github"]);
+
+function planCommand(program: Command, { out, now, env, repoDir, warn }: Shell): void {
   program
     .command("plan")
     .description(
@@ -78,13 +98,8 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .option("--workload <namespace/name>", "only this workload")
     .option("--dry-run", "compute and print, write nothing", false)
     .option("--prometheus-url <url>", PROMETHEUS_URL)
-    .addOption(
-      new Option("--forge <type>", "where proposals go, instead of forge.type in kopt.yaml").choices([
-        "local",
-        "github",
-      ]),
-    )
-    .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(forgeOption("where proposals go"))
+    .addOption(outputOption())
     .action(async (o) => {
       const result = await plan({
         forge: o.forge,
@@ -100,7 +115,9 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
       warn(result.warnings);
       out(o.output === "json" ? `${JSON.stringify(planJson(result), null, 2)}\n` : `${planText(result)}\n`);
     });
+}
 
+function recommendCommand(program: Command, { out, now, repoDir, warn }: Shell): void {
   program
     .command("recommend")
     .description("print every container's recommended requests and limits; changes nothing")
@@ -128,7 +145,9 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
           : `${recommendTable(result)}\n`,
       );
     });
+}
 
+function snapshotCommand(program: Command, { out, now, repoDir, warn }: Shell): void {
   program
     .command("snapshot")
     .description(
@@ -161,12 +180,9 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
       warn(result.warnings);
       out(`${snapshotText(result)}\n`);
     });
+}
 
-  const json = (o: { output?: string }, value: unknown, text: () => string) =>
-    out(o.output === "json" ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
-  const outputOption = () =>
-    new Option("--output <format>", "output format").choices(["text", "json"]).default("text");
-
+function gateCommand(program: Command, { now, env, repoDir, print }: Shell): void {
   program
     .command("gate")
     .description(
@@ -184,9 +200,11 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
         env,
         now: now(),
       });
-      json(o, result, () => gateText(result).trimEnd());
+      print(o, result, () => gateText(result).trimEnd());
     });
+}
 
+function slaCommand(program: Command, { now, env, repoDir, print }: Shell): void {
   program
     .command("sla")
     .description("label and escalate (once) kopt pull requests waiting longer than their tier's approval SLA")
@@ -194,9 +212,11 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .addOption(outputOption())
     .action(async (o) => {
       const result = await sla({ repoDir: repoDir(), cluster: o.cluster, env, now: now() });
-      json(o, result, () => slaText(result).trimEnd());
+      print(o, result, () => slaText(result).trimEnd());
     });
+}
 
+function afterMergeCommand(program: Command, { env, repoDir, warn, print }: Shell): void {
   program
     .command("after-merge")
     .description("record approvals and the merge in the PHRs of merged kopt pull requests (status approved)")
@@ -205,21 +225,18 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .action(async (o) => {
       const result = await afterMerge({ repoDir: repoDir(), cluster: o.cluster, env });
       warn(result.flatMap((r) => r.warnings));
-      json(o, result, () => afterMergeText(result));
+      print(o, result, () => afterMergeText(result));
     });
+}
 
+function rollbackCommand(program: Command, { now, env, repoDir, warn, print }: Shell): void {
   program
     .command("rollback <target>")
     .description(
       "open a revert pull request (git revert of the merge) for a PHR id or a merged pull request number",
     )
     .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
-    .addOption(
-      new Option("--forge <type>", "where the revert goes, instead of forge.type in kopt.yaml").choices([
-        "local",
-        "github",
-      ]),
-    )
+    .addOption(forgeOption("where the revert goes"))
     .addOption(outputOption())
     .action(async (target: string, o) => {
       const result = await rollback({
@@ -231,9 +248,11 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
         now: now(),
       });
       warn(result.warnings);
-      json(o, result, () => rollbackText(result));
+      print(o, result, () => rollbackText(result));
     });
+}
 
+function setupCommand(program: Command, { out, env, repoDir }: Shell): void {
   program
     .command("setup")
     .description(
@@ -245,7 +264,9 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
       const result = await setup({ repoDir: repoDir(), cluster: o.cluster, env, dryRun: o.dryRun });
       out(`${setupText(result)}\n`);
     });
+}
 
+function codeownersCommand(program: Command, { out, env, repoDir }: Shell): void {
   const codeowners = program.command("codeowners").description("CODEOWNERS against kopt.yaml");
   codeowners
     .command("check")
@@ -262,7 +283,9 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
       out(`${codeownersCheckText(r)}\n`);
       if (r.findings.length > 0) process.exitCode = 1;
     });
+}
 
+function phrCommand(program: Command, { out, repoDir, warn }: Shell): void {
   const phr = program.command("phr").description("audit records (PHRs)");
   phr
     .command("lint [files...]")
@@ -274,14 +297,12 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
         files.map((f) => resolve(f)),
       );
       warn(warnings);
-      for (const f of faults) {
-        const loc = [f.file, f.line].filter((p) => p !== undefined).join(":");
-        out(`${loc}: ${f.field ? `${f.field}: ` : ""}${f.message}\n`);
-      }
-      out(`${checked} PHR(s) checked, ${faults.length} fault(s)\n`);
+      out(phrLintText(checked, faults));
       if (faults.length > 0) process.exitCode = 1;
     });
+}
 
+function schemaCommand(program: Command, { out }: Shell): void {
   program
     .command("schema")
     .description("print the JSON Schema of a kopt file format")
@@ -289,6 +310,42 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     .action((name: keyof typeof SCHEMAS) => {
       out(`${JSON.stringify(jsonSchema(name), null, 2)}\n`);
     });
+}
+
+/** Every command, in the order `kopt --help` lists them. */
+const COMMANDS = [
+  planCommand,
+  recommendCommand,
+  snapshotCommand,
+  gateCommand,
+  slaCommand,
+  afterMergeCommand,
+  rollbackCommand,
+  setupCommand,
+  codeownersCommand,
+  phrCommand,
+  schemaCommand,
+] as const;
+
+function build({ out, err, now = () => new Date(), env = process.env }: Io): Command {
+  const program = new Command("kopt")
+    .description("Kubernetes operations through pull requests")
+    .version("0.1.0")
+    .option("--repo <dir>", "the GitOps repository kopt reads configs from and proposes to", ".")
+    .option("--debug", "print the stack trace of an internal error (or set KOPT_DEBUG=1)")
+    .configureOutput({ writeOut: out, writeErr: err });
+  const shell: Shell = {
+    out,
+    now,
+    env,
+    repoDir: () => resolve(program.opts().repo as string),
+    warn: (warnings) => {
+      for (const w of warnings) err(`kopt: warning: ${w}\n`);
+    },
+    print: (o, value, text) =>
+      out(o.output === "json" ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`),
+  };
+  for (const register of COMMANDS) register(program, shell);
   reportMistakesAsKopt(program);
   showRequiredOptions(program);
   return program;

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expect, it } from "vitest";
 import type { PhrFrontMatter } from "../src/formats/phr.ts";
-import { readPhrFront } from "../src/propose/phr-file.ts";
+import { readPhrFront } from "../src/formats/phr.ts";
 import { type AfterMergeOutcome, RECORD_BRANCH } from "../src/workflows/after-merge.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import { mergeAs, type World, worldForTest } from "./support/github-world.ts";

@@ -4,7 +4,7 @@
 // trivial record pull request kopt merges itself); kopt rollback opens the revert pull request.
 import { expect, it } from "vitest";
 import type { PhrFrontMatter } from "../src/formats/phr.ts";
-import { readPhrFront } from "../src/propose/phr-file.ts";
+import { readPhrFront } from "../src/formats/phr.ts";
 import type { AfterMergeOutcome } from "../src/workflows/after-merge.ts";
 import type { GateOutcome } from "../src/workflows/gate.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";

@@ -3,8 +3,9 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { codeownersCheckText } from "../src/cli-output.ts";
 import { KoptError } from "../src/errors.ts";
-import { codeownersCheck, codeownersCheckText } from "../src/workflows/codeowners-check.ts";
+import { codeownersCheck } from "../src/workflows/codeowners-check.ts";
 import { git, koptEnv, PROJECT_ROOT } from "./support/repo.ts";
 
 const PROD = `apiVersion: kopt.dev/v1alpha1

@@ -1,7 +1,7 @@
 // The cooldown guardrail end to end: a kopt branch merged into main holds the next change to the same
 // workload back (OOM raises exempt), with the merge time read from the PHR's commit on main.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
@@ -62,6 +62,21 @@ describe("cooldown after a merged kopt change", () => {
     expect(third.heldBack.map((h) => `${h.workload.name}/${h.kind}:${h.rule}`)).toEqual(
       expect.arrayContaining(["backend/rightsize:cooldown"]),
     );
+  });
+
+  it("a PHR merged with CRLF line ends (a Windows checkout) still starts the cooldown", async () => {
+    const first = (await plan()).out;
+    const backend = first.proposals.find((p) => p.workload.name === "backend" && p.kind === "rightsize");
+    if (!backend) throw new Error("demo proposals changed");
+    git(repo.dir, "switch", "-q", backend.branch);
+    const file = join(repo.dir, backend.phr);
+    writeFileSync(file, readFileSync(file, "utf8").replace(/\n/g, "\r\n"));
+    git(repo.dir, "commit", "-q", "-am", "PHR saved on Windows");
+    git(repo.dir, "switch", "-q", "main");
+    merge(backend.branch, NOW.getTime() / 1000 - 2 * 86400);
+    const { out } = await plan();
+    expect(out.warnings.filter((w) => w.includes("no readable front matter"))).toEqual([]);
+    expect(out.heldBack.find((h) => h.workload.name === "backend")?.rule).toBe("cooldown");
   });
 
   it("a PHR on main without readable front matter is a warning, not a silent gap in the cooldown", async () => {

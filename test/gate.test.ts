@@ -1,8 +1,9 @@
 // `kopt gate` end to end: real git pushing to the GitHub simulator's bare repository, real Octokit through
 // kopt's client, reviews submitted as people do, and the kopt/approval commit status read back.
 import { describe, expect, it } from "vitest";
+import { gateText } from "../src/cli-output.ts";
 import { KoptError } from "../src/errors.ts";
-import { APPROVAL_CONTEXT, type GateOutcome, gate, gateText } from "../src/workflows/gate.ts";
+import { APPROVAL_CONTEXT, type GateOutcome, gate } from "../src/workflows/gate.ts";
 import { CLUSTER, OWNER, phrText, REPO, type ShopRepo, startShopRepo } from "./support/shop-repo.ts";
 
 const TOKEN = "ghs_kopt_gate_token";

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readPhrFront } from "../src/propose/phr-file.ts";
+import { readPhrFront } from "../src/formats/phr.ts";
 import { lintPhrText } from "../src/workflows/phr-lint.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import type { RollbackOutcome } from "../src/workflows/rollback.ts";

@@ -1,7 +1,8 @@
 // `kopt sla` end to end against the GitHub simulator: pull requests opened at fixed times, a fixed `now`,
 // and the label and escalation comment read back from the simulator's state.
 import { describe, expect, it } from "vitest";
-import { ESCALATION_MARKER, formatMinutes, SLA_LABEL, sla, slaText } from "../src/workflows/sla.ts";
+import { slaText } from "../src/cli-output.ts";
+import { ESCALATION_MARKER, formatMinutes, SLA_LABEL, sla } from "../src/workflows/sla.ts";
 import { CLUSTER, OWNER, phrText, REPO, type ShopRepo, startShopRepo } from "./support/shop-repo.ts";
 
 const TOKEN = "ghs_kopt_sla_token";

@@ -1,6 +1,10 @@
 // PHR (the audit record): `phr/<cluster>/<yyyy-mm-dd>-<id>-<slug>.md`, YAML front matter + Markdown body.
+// The one place that knows the format: its schema, and reading and updating a PHR's text (pure).
+import { parseDocument } from "yaml";
 import { z } from "zod";
+import { KoptError } from "../errors.ts";
 import { TIERS, type Tier } from "../model/tier.ts";
+import { parseYamlWith } from "./validate.ts";
 
 // The tiers are model data; re-exported for the PHR's readers.
 export { TIERS, type Tier };
@@ -211,3 +215,88 @@ export const PhrFrontMatterSchema = z
 export type PhrFrontMatter = z.output<typeof PhrFrontMatterSchema>;
 
 export const PHR_FILE_NAME = /^(\d{4}-\d{2}-\d{2})-([0-9a-f]{8})-([a-z0-9-]+)\.md$/;
+
+// ---------------------------------------------------------------------------------------------------------
+// The file: front matter between --- lines at the top, then the Markdown body. LF or CRLF line ends.
+
+const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n/;
+const NO_FRONT_MATTER = "no YAML front matter (the file must start with --- ... ---)";
+const LINT_HINT = "run `kopt phr lint` for every fault";
+
+/** One thing wrong with a PHR file; `line` counts from the file's first line. */
+export interface PhrFault {
+  file: string;
+  line?: number;
+  field?: string;
+  message: string;
+}
+
+/** A PHR's text checked against the format: its front matter when valid, else every fault (never both). */
+export type PhrParse = { front: PhrFrontMatter; faults: [] } | { front: undefined; faults: PhrFault[] };
+
+/** Parses and validates a PHR's front matter; `file` is used in faults only. */
+export function parsePhr(text: string, file: string): PhrParse {
+  const m = FRONT_MATTER.exec(text);
+  if (!m) return { front: undefined, faults: [{ file, line: 1, message: NO_FRONT_MATTER }] };
+  try {
+    return { front: parseYamlWith("phr", PhrFrontMatterSchema, m[1] ?? "", file, ""), faults: [] };
+  } catch (err) {
+    if (!(err instanceof KoptError)) throw err;
+    // Every fault, not only the first; +1: the front matter starts on the line after the opening ---.
+    const faults = err.problems.map(({ where, message }) => ({
+      file,
+      line: where.line === undefined ? undefined : where.line + 1,
+      field: where.field,
+      message,
+    }));
+    return { front: undefined, faults };
+  }
+}
+
+/** The validated front matter of a PHR; throws a KoptError naming file, line and field of every fault. */
+export function readPhrFront(text: string, file: string): PhrFrontMatter {
+  const r = parsePhr(text, file);
+  if (r.front) return r.front;
+  throw KoptError.of(
+    "phr",
+    r.faults.map(({ file, line, field, message }) => ({ where: { file, line, field }, message })),
+    LINT_HINT,
+  );
+}
+
+/**
+ * The PHR with `patch` applied to its front matter (keys set in place, comments and order kept), its body's
+ * Status row set to the new status, and `section` (a `## Heading` block) added or replaced. The rest of the
+ * body is kept as written, and so are its line ends (a CRLF file stays CRLF).
+ */
+export function updatePhr(
+  text: string,
+  file: string,
+  patch: Partial<PhrFrontMatter>,
+  section?: { heading: string; body: string },
+): string {
+  const crlf = text.includes("\r\n");
+  const lf = crlf ? text.replace(/\r\n/g, "\n") : text;
+  const m = FRONT_MATTER.exec(lf);
+  if (!m) throw new KoptError("phr", NO_FRONT_MATTER, { where: { file, line: 1 }, hint: LINT_HINT });
+  const doc = parseDocument(m[1] ?? "");
+  for (const [key, value] of Object.entries(patch)) doc.set(key, value);
+  const front = doc.toString({ lineWidth: 0 });
+  // What kopt writes must pass `kopt phr lint`.
+  PhrFrontMatterSchema.parse(doc.toJS());
+  let body = lf.slice(m[0].length);
+  if (patch.status) body = body.replace(/^\| Status \| [^|\n]*\|$/m, `| Status | ${patch.status} |`);
+  if (section) body = withSection(body, section);
+  const out = `---\n${front}---\n${body}`;
+  return crlf ? out.replace(/\n/g, "\r\n") : out;
+}
+
+/** `body` with the `## heading` block replaced by `section`, or `section` appended when there is none. */
+function withSection(body: string, section: { heading: string; body: string }): string {
+  const heading = `## ${section.heading}`;
+  const block = `${heading}\n${section.body.trimEnd()}\n`;
+  const at = body.indexOf(`\n${heading}\n`);
+  if (at < 0) return `${body.trimEnd()}\n\n${block}`;
+  const next = body.indexOf("\n## ", at + heading.length + 2);
+  return `${body.slice(0, at + 1)}${block}${next >= 0 ? body.slice(next) : ""}`;
+}

@@ -1,15 +1,14 @@
 // Changes already merged into the base branch, read from the PHRs there: what the cooldown guardrail
 // needs. A PHR reaches the base branch only with the change it records, so the commit that added it is
 // the merge, and its commit time the merge time.
-import { parse } from "yaml";
 import type { RecentChange } from "../decide/guardrails.ts";
-import { PHR_FILE_NAME } from "../formats/phr.ts";
-import type { WorkloadRef } from "../model/types.ts";
+import { PHR_FILE_NAME, parsePhr } from "../formats/phr.ts";
 import { type GitRepo, resolveRef, showFile } from "./git-repo.ts";
 
 /**
  * Merged kopt changes of `cluster` on `baseBranch`, newest first, and the PHRs whose front matter could not
- * be read (the cooldown cannot see those; `kopt phr lint` says what is wrong with them).
+ * be read or does not follow the format (the cooldown cannot see those; `kopt phr lint` says what is wrong
+ * with them).
  */
 export async function mergedChanges(
   repo: GitRepo,
@@ -43,7 +42,7 @@ export async function mergedChanges(
     const name = path.split("/").pop() ?? "";
     if (!path || !PHR_FILE_NAME.test(name)) continue;
     const text = await showFile(repo.git, base, path);
-    const front = text ? frontMatter(text) : undefined;
+    const front = text === undefined ? undefined : parsePhr(text, path).front;
     if (!front) {
       unreadable.push(path);
       continue;
@@ -51,16 +50,4 @@ export async function mergedChanges(
     for (const workload of front.workloads) out.push({ workload, kind: front.kind, mergedAt });
   }
   return { changes: out, unreadable };
-}
-
-function frontMatter(text: string): { kind: string; workloads: WorkloadRef[] } | undefined {
-  const m = /^---\n([\s\S]*?)\n---/.exec(text);
-  if (!m) return undefined;
-  try {
-    const data = parse(m[1] as string) as { kind?: unknown; workloads?: unknown };
-    if (typeof data?.kind !== "string" || !Array.isArray(data.workloads)) return undefined;
-    return { kind: data.kind, workloads: data.workloads as WorkloadRef[] };
-  } catch {
-    return undefined;
-  }
 }

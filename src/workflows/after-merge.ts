@@ -10,11 +10,11 @@ import { listClusters, loadClusterConfig, resolveClusterName } from "../config/l
 import { evaluateApproval, type ReviewInput } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
+import { readPhrFront, updatePhr } from "../formats/phr.ts";
 import type { UpsertResult } from "../propose/forge.ts";
 import { commitAdding, commitFiles, openRepository, showFile } from "../propose/git-repo.ts";
 import { type GitHubConnection, gitHubError, httpStatus } from "../propose/github/client.ts";
 import { pushBranch } from "../propose/github/git-remote.ts";
-import { readPhrFront, updatePhr } from "../propose/phr-file.ts";
 import { APPROVAL_CONTEXT, approverGroups, NO_GROUPS, needsGroups, readReviews, TeamCache } from "./gate.ts";
 import { openGitHubForge } from "./open-forge.ts";
 
@@ -277,27 +277,4 @@ async function mergeRecord(
     );
     return false;
   }
-}
-
-export function afterMergeText(outcomes: AfterMergeOutcome[]): string {
-  return outcomes.map(clusterText).join("\n\n");
-}
-
-function clusterText(o: AfterMergeOutcome): string {
-  const lines = [`kopt after-merge · cluster ${o.cluster}`, ""];
-  if (o.recorded.length === 0) lines.push("Nothing to record: every merged PHR is already recorded.");
-  for (const r of o.recorded) {
-    lines.push(
-      `  ${r.phr}: approved in #${r.pullRequest} (merge ${r.mergeSha.slice(0, 7)}), by ${(r.approvals ?? []).map((a) => a.user).join(", ") || "nobody"}, latency ${r.approvalLatencyMinutes ?? "n/a"} min`,
-    );
-  }
-  if (o.record) {
-    lines.push(
-      "",
-      o.record.mode === "commit"
-        ? `Recorded in commit ${o.record.location.slice(0, 7)}`
-        : `Record pull request ${o.record.location} (${o.record.status}${o.record.merged ? ", merged" : ", open"})`,
-    );
-  }
-  return lines.join("\n");
 }

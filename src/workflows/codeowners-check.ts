@@ -240,14 +240,3 @@ export async function codeownersCheck(opts: CodeownersCheckOptions): Promise<Cod
   findings.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) : a.file < b.file ? -1 : 1));
   return { file, clusters: names, checked, findings };
 }
-
-/** What `kopt codeowners check` prints (no trailing newline): `file:line: path: problem`, `fix:`, a summary. */
-export function codeownersCheckText(result: CodeownersCheckResult): string {
-  const lines: string[] = [];
-  for (const f of result.findings) {
-    const loc = [f.file, f.line].filter((p) => p !== undefined).join(":");
-    lines.push(`${loc}: ${f.path}: ${f.problem}`, `  fix: ${f.fix}`);
-  }
-  lines.push(`${result.checked.length} path(s) checked, ${result.findings.length} finding(s)`);
-  return lines.join("\n");
-}

@@ -23,6 +23,7 @@ import {
 import { KoptError } from "../errors.ts";
 import type { ApprovalPolicyConfig, ApproverGroup, GitHubForgeConfig } from "../formats/config.ts";
 import type { Tier } from "../formats/phr.ts";
+import { readPhrFront } from "../formats/phr.ts";
 import {
   connectGitHub,
   type GitHubConnection,
@@ -30,7 +31,6 @@ import {
   httpStatus,
   resolveGitHubConfig,
 } from "../propose/github/client.ts";
-import { readPhrFront } from "../propose/phr-file.ts";
 import { lintPhrText, type PhrFault } from "./phr-lint.ts";
 
 export { APPROVAL_CONTEXT };
@@ -398,28 +398,4 @@ export function parsePullNumber(value: string): number {
     throw new KoptError("usage", `--pr is not a pull request number: ${value}`, { hint: "e.g. --pr 12" });
   }
   return n;
-}
-
-/** What `kopt gate` prints. */
-export function gateText(o: GateOutcome): string {
-  const lines = [
-    `#${o.pr} ${APPROVAL_CONTEXT}: ${o.state} on ${o.headSha.slice(0, 7)} (${o.changed ? "status set" : "unchanged, not posted again"})`,
-    `  ${o.description}`,
-    `  cluster ${o.cluster}, tier ${o.tier ?? "none"}${o.tier ? `: ${o.tierReasons.join("; ")}` : ""}`,
-  ];
-  const a = o.approval;
-  if (a) {
-    if (a.counted.length > 0)
-      lines.push(
-        `  approved: ${a.counted.map((c) => (c.as.length ? `${c.user} (${c.as.join(", ")})` : c.user)).join(", ")}`,
-      );
-    if (a.stale.length > 0) lines.push(`  stale (an older commit): ${a.stale.join(", ")}`);
-    if (a.changesRequested.length > 0) lines.push(`  changes requested: ${a.changesRequested.join(", ")}`);
-    for (const i of a.ignored) lines.push(`  ignored: ${i.user} (${i.why})`);
-    if (a.missing.length > 0) lines.push(`  missing: ${a.missing.join("; ")}`);
-  }
-  for (const f of o.invalidPhrs)
-    lines.push(`  ${f.file}${f.line ? `:${f.line}` : ""}: ${f.field ? `${f.field}: ` : ""}${f.message}`);
-  lines.push(`  ${o.targetUrl}`);
-  return `${lines.join("\n")}\n`;
 }

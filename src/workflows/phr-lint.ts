@@ -3,35 +3,14 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import { KoptError } from "../errors.ts";
-import { PHR_FILE_NAME, PhrFrontMatterSchema } from "../formats/phr.ts";
-import { parseYamlWith } from "../formats/validate.ts";
+import { PHR_FILE_NAME, type PhrFault, parsePhr } from "../formats/phr.ts";
 
-export interface PhrFault {
-  file: string;
-  line?: number;
-  field?: string;
-  message: string;
-}
-
-const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n/;
+export type { PhrFault };
 
 /** Faults of one PHR file's text; empty when it is valid. `file` is used in messages only. */
 export function lintPhrText(text: string, file: string): PhrFault[] {
-  const m = FRONT_MATTER.exec(text);
-  if (!m) return [{ file, line: 1, message: "no YAML front matter (the file must start with --- ... ---)" }];
-  let front: ReturnType<typeof PhrFrontMatterSchema.parse>;
-  try {
-    front = parseYamlWith("phr", PhrFrontMatterSchema, m[1] ?? "", file, "");
-  } catch (err) {
-    if (!(err instanceof KoptError)) throw err;
-    // Every schema fault, not only the first; +1: the front matter starts on the line after the opening ---.
-    return err.problems.map(({ where, message }) => ({
-      file,
-      line: where.line === undefined ? undefined : where.line + 1,
-      field: where.field,
-      message,
-    }));
-  }
+  const { front, faults: invalid } = parsePhr(text, file);
+  if (!front) return invalid;
   const faults: PhrFault[] = [];
   const name = PHR_FILE_NAME.exec(basename(file));
   if (!name) {

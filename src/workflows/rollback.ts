@@ -11,7 +11,7 @@ import { stringify } from "yaml";
 import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
-import { PhrFrontMatterSchema } from "../formats/phr.ts";
+import { PhrFrontMatterSchema, readPhrFront, updatePhr } from "../formats/phr.ts";
 import { formatMoney } from "../model/format.ts";
 import { workloadLabel } from "../model/types.ts";
 import type { PullRequestDraft, UpsertResult } from "../propose/forge.ts";
@@ -29,7 +29,6 @@ import {
 import { gitHubError, httpStatus } from "../propose/github/client.ts";
 import { GitHubForge } from "../propose/github/github-forge.ts";
 import { draftPath } from "../propose/local-forge.ts";
-import { readPhrFront, updatePhr } from "../propose/phr-file.ts";
 import { openForge } from "./open-forge.ts";
 
 export interface RollbackOptions {
@@ -427,17 +426,4 @@ function describe(
 
 function shown(v: unknown): string {
   return v === undefined ? "_(unset)_" : v === null ? "_(none)_" : `\`${String(v)}\``;
-}
-
-export function rollbackText(o: RollbackOutcome): string {
-  const r = o.rollback;
-  return [
-    `kopt rollback · ${o.original.title}`,
-    "",
-    `  reverts ${o.original.phr}${o.original.pullRequest ? ` (#${o.original.pullRequest})` : ""}, merge ${o.original.mergeSha.slice(0, 7)}`,
-    `  ${r.status} · tier low · branch ${r.branch}${r.commit ? ` at ${r.commit.slice(0, 7)}` : ""}`,
-    `  PHR    ${r.phr}`,
-    `  PR     ${r.location}`,
-    ...(o.commented ? [`  commented on #${o.original.pullRequest}`] : []),
-  ].join("\n");
 }

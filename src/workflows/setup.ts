@@ -68,16 +68,3 @@ export async function setup(opts: SetupOptions): Promise<SetupOutcome> {
   }
   return outcome;
 }
-
-export function setupText(o: SetupOutcome): string {
-  const p = o.protection;
-  return [
-    `kopt setup · ${o.repository}${o.dryRun ? " · dry run: nothing changed" : ""}`,
-    "",
-    `Labels ${o.dryRun ? "to create" : "ensured"}: ${o.labels.join(", ")}`,
-    `Branch protection on ${o.branch}${o.dryRun ? " (would set)" : ""}:`,
-    `  required status checks: ${p.required_status_checks.contexts.join(", ")}`,
-    `  pull request reviews: ${p.required_pull_request_reviews.required_approving_review_count} approval, code owners must review, stale approvals dismissed on push`,
-    "  admins: not enforced (an emergency merge stays possible and is visible in the PHR record)",
-  ].join("\n");
-}

@@ -211,17 +211,3 @@ export async function sla(opts: SlaOptions): Promise<SlaOutcome> {
   }
   return { checked: mine.length, breached, skipped };
 }
-
-/** What `kopt sla` prints. */
-export function slaText(o: SlaOutcome): string {
-  const lines = [
-    `Checked ${o.checked} open kopt pull request${o.checked === 1 ? "" : "s"}; ${o.breached.length} over ${o.breached.length === 1 ? "its" : "their"} approval SLA.`,
-  ];
-  for (const b of o.breached) {
-    lines.push(
-      `  #${b.pr} ${b.tier}: waited ${formatMinutes(b.waitedMinutes)} (SLA ${formatMinutes(b.slaMinutes)}), ${b.escalated ? "escalated now" : "already escalated"}; missing ${b.missing.join(" and ")}`,
-    );
-  }
-  for (const s of o.skipped) lines.push(`  #${s.pr}: ${s.why}`);
-  return `${lines.join("\n")}\n`;
-}
