@@ -149,6 +149,8 @@ export interface Forge {
   submitReview(number: number, review: ReviewSubmission): Promise<void>;
   /** Logins of a team's members; `where` names the config field for the error when it cannot be read. */
   teamMembers(slug: string, where: { file: string; field: string }): Promise<string[]>;
+  /** How a team is named in status descriptions and mentions (`@<org>/<slug>` on github). */
+  teamName(slug: string): string;
   /** The latest status of `context` on a commit. */
   latestStatus(sha: string, context: string): Promise<CommitStatus | undefined>;
   setStatus(
