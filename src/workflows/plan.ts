@@ -21,7 +21,7 @@ import { openRepository } from "../propose/git-repo.ts";
 import { mergedChanges } from "../propose/merged-changes.ts";
 import { renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, type ValuesScalar } from "../propose/values-edit.ts";
-import { gate } from "./gate.ts";
+import { type GatePolicy, gatePolicy, judgePullRequest } from "./gate.ts";
 import {
   capacityWarnings,
   checkMappedWorkloads,
@@ -260,77 +260,14 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       }
   }
 
-  if (!opts.dryRun && prepared.length > 0) {
-    const paths = [...new Set(prepared.flatMap((p) => p.request.files.map((f) => f.path)))];
-    await forge.checkWritable(
-      paths,
-      prepared.map((p) => p.request),
-    );
-  }
-  const proposals: PlannedProposal[] = [];
-  const forgeWarnings: string[] = [];
-  const unjudged: number[] = [];
-  for (const p of prepared) {
-    const result = opts.dryRun ? await forge.preview(p.request) : await forge.upsert(p.request);
-    forgeWarnings.push(...(result.warnings ?? []));
-    if (result.needsApprovalStatus && result.pullNumber !== undefined) unjudged.push(result.pullNumber);
-    proposals.push({
-      id: p.proposal.id,
-      workload: p.proposal.workload,
-      kind: p.proposal.kind,
-      tier: p.proposal.tier,
-      title: p.request.pr.title,
-      changes: p.changes.map((c) => ({
-        file: c.file,
-        path: c.path,
-        container: c.container,
-        from: c.from,
-        to: c.to,
-        ...(c.running === undefined ? {} : { running: c.running }),
-      })),
-      cost: p.proposal.cost,
-      confidence: p.proposal.confidence,
-      ...(p.proposal.notes ? { notes: p.proposal.notes } : {}),
-      ...(p.drift.length > 0 ? { drift: p.drift } : {}),
-      phr: p.phrPath,
-      branch: result.branch,
-      draft: result.location,
-      status: result.status,
-      ...(result.reason ? { reason: result.reason } : {}),
-      commit: result.commit,
-      ...(result.pullNumber ? { pullRequest: result.pullNumber } : {}),
-    });
-  }
-  // The gate's first word on each new or moved head, and on a head an interrupted run left without one:
-  // pull requests opened with Actions' GITHUB_TOKEN trigger no workflow, so without this the status
-  // would appear only with the first review.
-  if (forge.name === "github" && !opts.dryRun) {
-    for (const pr of unjudged) {
-      try {
-        await gate({
-          repoDir: repo.root,
-          pr,
-          cluster: config.cluster,
-          env: opts.env ?? process.env,
-        });
-      } catch (e) {
-        forgeWarnings.push(
-          `#${pr}: could not set the kopt/approval status: ${e instanceof KoptError ? e.message : String(e)}; the next run tries again`,
-        );
-      }
-    }
-  }
-  const closed = forge.closeObsolete
-    ? await forge.closeObsolete(
-        obsoleteScope(config.cluster, opts.workload ? state.workloads[0]?.ref : undefined),
-        new Set([
-          ...decision.proposals.map((p) => p.branch),
-          ...decision.heldBack.map((h) => branchName(config.cluster, h.workload, h.kind)),
-        ]),
-        (branch) => obsoleteReason(branch, unchanged, skipped),
-        opts.dryRun,
-      )
-    : [];
+  const { proposals, forgeWarnings } = await propose(forge, prepared, opts.dryRun, gatePolicy(loaded));
+  const scope = obsoleteScope(config.cluster, opts.workload ? state.workloads[0]?.ref : undefined);
+  const keep = new Set([
+    ...decision.proposals.map((p) => p.branch),
+    ...decision.heldBack.map((h) => branchName(config.cluster, h.workload, h.kind)),
+  ]);
+  const reason = (branch: string) => obsoleteReason(branch, unchanged, skipped);
+  const closed = await forge.closeObsolete(scope, keep, reason, opts.dryRun);
   return {
     cluster: state.cluster,
     observedAt: state.observedAt,
@@ -340,12 +277,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     proposals,
     unchanged,
     skipped,
-    drift: state.workloads.flatMap((w) => {
-      const d = drift.get(workloadKey(w.ref));
-      if (!d || (d.fields.length === 0 && !d.unexplained)) return [];
-      const fields = d.fields.map(({ workload: _, ...f }) => f);
-      return [{ workload: w.ref, fields, ...(d.unexplained ? { unexplained: d.unexplained } : {}) }];
-    }),
+    drift: driftOutcome(state, drift),
     heldBack: decision.heldBack,
     capacity,
     closed,
@@ -357,6 +289,88 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       ...phrWarnings,
       ...forgeWarnings,
     ],
+  };
+}
+
+/** The workloads whose values files and running objects disagree, field by field. */
+function driftOutcome(state: ClusterState, drift: ReadonlyMap<string, WorkloadDrift>): PlanOutcome["drift"] {
+  return state.workloads.flatMap((w) => {
+    const d = drift.get(workloadKey(w.ref));
+    if (!d || (d.fields.length === 0 && !d.unexplained)) return [];
+    const fields = d.fields.map(({ workload: _, ...f }) => f);
+    return [{ workload: w.ref, fields, ...(d.unexplained ? { unexplained: d.unexplained } : {}) }];
+  });
+}
+
+/**
+ * Hands the prepared proposals to the forge (with --dry-run, asks what it would do), then judges each pull
+ * request whose head is new, moved, or has no approval status yet.
+ */
+async function propose(
+  forge: Forge,
+  prepared: readonly Prepared[],
+  dryRun: boolean,
+  policy: GatePolicy,
+): Promise<{ proposals: PlannedProposal[]; forgeWarnings: string[] }> {
+  if (!dryRun && prepared.length > 0) {
+    const paths = [...new Set(prepared.flatMap((p) => p.request.files.map((f) => f.path)))];
+    await forge.checkWritable(
+      paths,
+      prepared.map((p) => p.request),
+    );
+  }
+  const proposals: PlannedProposal[] = [];
+  const forgeWarnings: string[] = [];
+  const unjudged: number[] = [];
+  for (const p of prepared) {
+    const result = dryRun ? await forge.preview(p.request) : await forge.upsert(p.request);
+    forgeWarnings.push(...(result.warnings ?? []));
+    if (result.needsApprovalStatus && result.pullNumber !== undefined) unjudged.push(result.pullNumber);
+    proposals.push(plannedProposal(p, result));
+  }
+  // The gate's first word on each new or moved head, and on a head an interrupted run left without one:
+  // pull requests opened with Actions' GITHUB_TOKEN trigger no workflow, so without this the status
+  // would appear only with the first review.
+  if (!dryRun) {
+    for (const pr of unjudged) {
+      try {
+        await judgePullRequest(forge, policy, pr);
+      } catch (e) {
+        forgeWarnings.push(
+          `#${pr}: could not set the kopt/approval status: ${e instanceof KoptError ? e.message : String(e)}; the next run tries again`,
+        );
+      }
+    }
+  }
+  return { proposals, forgeWarnings };
+}
+
+function plannedProposal(p: Prepared, result: UpsertResult): PlannedProposal {
+  return {
+    id: p.proposal.id,
+    workload: p.proposal.workload,
+    kind: p.proposal.kind,
+    tier: p.proposal.tier,
+    title: p.request.pr.title,
+    changes: p.changes.map((c) => ({
+      file: c.file,
+      path: c.path,
+      container: c.container,
+      from: c.from,
+      to: c.to,
+      ...(c.running === undefined ? {} : { running: c.running }),
+    })),
+    cost: p.proposal.cost,
+    confidence: p.proposal.confidence,
+    ...(p.proposal.notes ? { notes: p.proposal.notes } : {}),
+    ...(p.drift.length > 0 ? { drift: p.drift } : {}),
+    phr: p.phrPath,
+    branch: result.branch,
+    draft: result.location,
+    status: result.status,
+    ...(result.reason ? { reason: result.reason } : {}),
+    commit: result.commit,
+    ...(result.pullNumber ? { pullRequest: result.pullNumber } : {}),
   };
 }
 
