@@ -31,7 +31,8 @@ export async function openForge(
 ): Promise<Forge> {
   const { config } = loaded;
   const type = choice.forge ?? config.forge.type;
-  if (type === "local") return LocalForge.open(repo, config.forge.baseBranch);
+  // TEMP for parallel work: revert at merge (LocalForge implements Forge in another branch).
+  if (type === "local") return (await LocalForge.open(repo, config.forge.baseBranch)) as unknown as Forge;
   const env = choice.env ?? process.env;
   const gitHubOptions: GitHubForgeOptions = {
     env,
