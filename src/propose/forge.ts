@@ -1,8 +1,9 @@
 // Where proposals go. `local` writes branches and PR drafts into a git repository on disk;
 // `github` opens real pull requests (src/propose/github/). The workflow never knows which.
+import type { ChangedFile, ReviewInput } from "../decide/approval.ts";
 import type { ProposalFingerprint } from "../decide/material-change.ts";
 
-export type { ProposalFingerprint };
+export type { ChangedFile, ProposalFingerprint, ReviewInput };
 
 export interface FileChange {
   /** Path relative to the repository root. */
@@ -56,9 +57,51 @@ export interface ClosedProposal {
   reason: string;
 }
 
+/** A pull request as the workflows read it, whichever forge holds it. */
+export interface PullRequest {
+  number: number;
+  /** The head branch (`kopt/<cluster>/...` for kopt's own). */
+  branch: string;
+  headSha: string;
+  title: string;
+  /** Login of whoever opened it (kopt's own identity for kopt's pull requests). */
+  author: string;
+  labels: string[];
+  state: "open" | "closed" | "merged";
+  /** Its page (github) or draft file (local): what statuses and comments link to. */
+  url: string;
+  /** RFC 3339. */
+  createdAt: string;
+  /** Set when merged: RFC 3339, who merged, and the commit the merge made on the base branch. */
+  merged?: { at: string; by: string | null; sha: string };
+}
+
+/** The latest commit status of one context (e.g. kopt/approval) on a commit. */
+export interface CommitStatus {
+  state: "success" | "pending" | "failure" | "error";
+  description: string | null;
+}
+
+/** A review a person submits on a pull request (the local forge records it under `.kopt/`). */
+export interface ReviewSubmission {
+  user: string;
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED";
+  body?: string;
+  /** RFC 3339; the time of the review. */
+  at: string;
+}
+
+/**
+ * Everything a workflow needs of the place pull requests live. `local`: branches in the repository on disk
+ * and pull requests, reviews, statuses, comments and labels as files under `.kopt/`; `github`: the GitHub
+ * REST API (src/propose/github/). Workflows call only this: no forge-name checks, no Octokit outside
+ * src/propose/github/.
+ */
 export interface Forge {
   readonly name: string;
   readonly baseBranch: string;
+  /** The base branch's head when the forge was opened. */
+  readonly baseSha: string;
   /** Content of a file on the base branch, or undefined when it does not exist there. */
   readBase(path: string): Promise<string | undefined>;
   /** Paths of the files under a directory on the base branch, recursively. */
@@ -70,13 +113,81 @@ export interface Forge {
   /** Creates or updates the branch and its pull request; idempotent on unchanged input. */
   upsert(change: ChangeRequest): Promise<UpsertResult>;
   /**
+   * Points `branch` at a commit the caller built (a revert, a PHR record) and opens or updates its pull
+   * request; idempotent when the branch already holds `sha`.
+   */
+  proposeCommit(branch: string, sha: string, pr: PullRequestDraft): Promise<UpsertResult>;
+  /**
+   * The commit `branch` holds on the forge (the remote branch for github), or undefined: lets a rerun keep
+   * what an earlier run proposed.
+   */
+  branchHead(branch: string): Promise<string | undefined>;
+  /**
    * Closes kopt's open pull requests under `branchPrefix` whose branch is not in `keep`, each with a comment
    * saying why (`reasonFor`); leaves alone those on hold or pushed to by a person. `dryRun`: only report.
    */
-  closeObsolete?(
+  closeObsolete(
     branchPrefix: string,
     keep: ReadonlySet<string>,
     reasonFor: (branch: string) => string,
     dryRun: boolean,
   ): Promise<ClosedProposal[]>;
+
+  /** One pull request; a KoptError (usage) naming the repository when there is no such number. */
+  pullRequest(number: number): Promise<PullRequest>;
+  /** Open pull requests whose head branch starts with `branchPrefix`, by number. */
+  openPullRequests(branchPrefix: string): Promise<PullRequest[]>;
+  /** The merged pull request whose merge made `commitSha` on the base branch, if any. */
+  mergedPullRequestOf(commitSha: string): Promise<PullRequest | undefined>;
+  /** The files a pull request changes (a rename also lists the old path as removed). */
+  changedFiles(number: number): Promise<ChangedFile[]>;
+  /** A file's content at a commit, or undefined when it does not exist there. */
+  readFileAt(path: string, ref: string): Promise<string | undefined>;
+  /** Every review of a pull request, oldest first, as the approval rule reads them. */
+  reviews(number: number): Promise<ReviewInput[]>;
+  /** Records a person's review (local); github refuses with a hint to review on the pull request's page. */
+  submitReview(number: number, review: ReviewSubmission): Promise<void>;
+  /** Logins of a team's members; `where` names the config field for the error when it cannot be read. */
+  teamMembers(slug: string, where: { file: string; field: string }): Promise<string[]>;
+  /** How a team is named in status descriptions and mentions (`@<org>/<slug>` on github). */
+  teamName(slug: string): string;
+  /** The latest status of `context` on a commit. */
+  latestStatus(sha: string, context: string): Promise<CommitStatus | undefined>;
+  setStatus(
+    sha: string,
+    context: string,
+    status: { state: CommitStatus["state"]; description: string; targetUrl: string },
+  ): Promise<void>;
+  /** Whether a comment on the pull request contains `marker` (by kopt's own identity when `byMe`). */
+  hasComment(number: number, marker: string, byMe?: boolean): Promise<boolean>;
+  comment(number: number, body: string): Promise<void>;
+  /** Adds labels (creating them on the forge first when missing). */
+  addLabels(number: number, labels: readonly string[]): Promise<void>;
+  /**
+   * Merges an open pull request at head `sha` (squash on github; a merge commit locally). A refusal (branch
+   * protection, the kopt/approval status not success, the head moved) is a KoptError saying why.
+   */
+  merge(number: number, sha: string): Promise<PullRequest>;
+  /**
+   * Moves the base branch from `expected` to `sha` (after-merge's `record: commit`); false when the base
+   * moved meanwhile.
+   */
+  pushBase(sha: string, expected: string): Promise<boolean>;
+  /**
+   * Prepares the repository for kopt: creates `labels` and protects the base branch as `protection` says.
+   * The local forge has neither: it refuses with a KoptError saying so.
+   */
+  prepare(labels: readonly string[], protection: BranchProtection): Promise<void>;
+}
+
+/** What `kopt setup` asks of the base branch: GitHub's PUT /branches/{branch}/protection body. */
+export interface BranchProtection {
+  required_status_checks: { strict: boolean; contexts: string[] };
+  enforce_admins: boolean;
+  required_pull_request_reviews: {
+    dismiss_stale_reviews: boolean;
+    require_code_owner_reviews: boolean;
+    required_approving_review_count: number;
+  };
+  restrictions: null;
 }

@@ -1,6 +1,8 @@
-// Opening the target git repository, with errors a user can act on.
-import { mkdir, rm, stat, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+// The target git repository: opening it with errors a user can act on, and the plumbing kopt does in it
+// (commits through a private index, reverts in a temporary worktree) without touching the checkout.
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
 import { KoptError } from "../errors.ts";
 import { ownedName, removeLeftovers } from "./leftovers.ts";
@@ -218,4 +220,86 @@ export async function commitFiles(
 export async function commitAdding(git: SimpleGit, base: string, path: string): Promise<string | undefined> {
   const out = await git.raw(["log", "--first-parent", "--diff-filter=A", "--format=%H", base, "--", path]);
   return out.trim().split("\n").filter(Boolean).pop();
+}
+
+/** Paths `commit` adds under `dir` compared with its first parent. */
+export async function addedFiles(git: SimpleGit, commit: string, dir: string): Promise<string[]> {
+  const out = await git.raw(["diff", "--name-only", "--diff-filter=A", `${commit}^`, commit, "--", dir]);
+  return out.trim().split("\n").filter(Boolean);
+}
+
+export interface RevertCommit {
+  message: string;
+  /** Written on top of the revert (and added). */
+  files: readonly { path: string; content: string }[];
+  /** Author and committer date (RFC 3339). */
+  date: string;
+}
+
+/**
+ * `git revert` of the merge (first parent as the mainline) in a temporary worktree on `base`, keeping every
+ * PHR as the base has it (a revert would delete the audit record its change added), plus `c.files`. Returns
+ * the commit's SHA; no ref is moved and the checkout is never touched. A conflict outside phr/ is a
+ * KoptError saying where.
+ */
+export async function revertCommit(
+  repo: GitRepo,
+  base: string,
+  merge: string,
+  c: RevertCommit,
+): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "kopt-revert-"));
+  const identity = {
+    GIT_AUTHOR_NAME: KOPT_AUTHOR.name,
+    GIT_AUTHOR_EMAIL: KOPT_AUTHOR.email,
+    GIT_COMMITTER_NAME: KOPT_AUTHOR.name,
+    GIT_COMMITTER_EMAIL: KOPT_AUTHOR.email,
+    GIT_AUTHOR_DATE: c.date,
+    GIT_COMMITTER_DATE: c.date,
+  };
+  await gitWrite(repo.git, repo.root, ["worktree", "add", "--quiet", "--detach", dir, base]);
+  try {
+    const git = simpleGit(dir).env(gitEnv(identity));
+    await revertInto(git, repo.root, merge);
+    // The audit trail stays: every PHR as on the base, then the files the caller writes.
+    await git.raw(["checkout", base, "--", "phr/"]).catch(() => undefined);
+    for (const f of c.files) {
+      const path = join(dir, f.path);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, f.content);
+      await gitWrite(git, repo.root, ["add", "--", f.path]);
+    }
+    await gitWrite(git, repo.root, ["commit", "--quiet", "--no-verify", "-m", c.message]);
+    return (await git.raw(["rev-parse", "HEAD"])).trim();
+  } finally {
+    await repo.git.raw(["worktree", "remove", "--force", dir]).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    await repo.git.raw(["worktree", "prune"]).catch(() => undefined);
+  }
+}
+
+/** `git revert --no-commit` of `merge` in the worktree `git` works in; conflicts in phr/ alone are fine. */
+async function revertInto(git: SimpleGit, root: string, merge: string): Promise<void> {
+  const parents = (await git.raw(["rev-list", "--parents", "-n", "1", merge])).trim().split(" ").length - 1;
+  const args = ["revert", "--no-commit", ...(parents > 1 ? ["-m", "1"] : []), merge];
+  try {
+    await git.raw(args);
+  } catch (err) {
+    const conflicted = (await git.raw(["diff", "--name-only", "--diff-filter=U"]))
+      .trim()
+      .split("\n")
+      .filter(Boolean);
+    // No conflicted file: git could not write (permissions, disk), which is not a conflict.
+    if (conflicted.length === 0) throw gitWriteError(root, args, err);
+    const real = conflicted.filter((f) => !f.startsWith("phr/"));
+    if (real.length > 0) {
+      throw new KoptError(
+        "forge",
+        `the revert of ${merge.slice(0, 7)} conflicts with later changes in ${real.join(", ")}`,
+        {
+          hint: `a later change edited the same lines: revert by hand (git revert ${parents > 1 ? "-m 1 " : ""}${merge.slice(0, 7)}, resolve, open a pull request), or let kopt plan propose the values again`,
+        },
+      );
+    }
+  }
 }

@@ -6,22 +6,22 @@
 // It looks at every PHR on the base branch that is still `proposed`, so a run that was missed is caught up
 // by the next one, and a second run finds nothing to do.
 
-import { listClusters, loadClusterConfig, resolveClusterName } from "../config/load.ts";
+import { type LoadedConfig, listClusters, loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { evaluateApproval, type ReviewInput } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
 import { readPhrFront, updatePhr } from "../formats/phr.ts";
-import type { UpsertResult } from "../propose/forge.ts";
-import { commitAdding, commitFiles, openRepository, showFile } from "../propose/git-repo.ts";
-import { type GitHubConnection, gitHubError, httpStatus } from "../propose/github/client.ts";
-import { pushBranch } from "../propose/github/git-remote.ts";
-import { APPROVAL_CONTEXT, approverGroups, NO_GROUPS, needsGroups, readReviews, TeamCache } from "./gate.ts";
-import { openGitHubForge } from "./open-forge.ts";
+import type { Forge, PullRequest, UpsertResult } from "../propose/forge.ts";
+import { commitAdding, commitFiles, type GitRepo, openRepository } from "../propose/git-repo.ts";
+import { APPROVAL_CONTEXT, approverGroups, NO_GROUPS, needsGroups } from "./gate.ts";
+import { openForge } from "./open-forge.ts";
 
 export interface AfterMergeOptions {
   repoDir: string;
   cluster?: string;
   env?: NodeJS.ProcessEnv;
+  /** Overrides forge.type. */
+  forge?: "local" | "github";
 }
 
 export interface RecordedMerge {
@@ -53,103 +53,53 @@ export async function afterMerge(opts: AfterMergeOptions): Promise<AfterMergeOut
   return outcomes;
 }
 
+/** What one PHR's record adds: its updated text, and the line of the outcome. */
+interface PhrRecord {
+  update: { path: string; content: string };
+  recorded: RecordedMerge;
+  mergedAt: string;
+}
+
+/** Where the records are read and written: the cluster's config, its forge and the repository on disk. */
+interface RecordContext {
+  repo: GitRepo;
+  loaded: LoadedConfig;
+  forge: Forge;
+  warnings: string[];
+}
+
 async function afterMergeCluster(opts: AfterMergeOptions, cluster: string): Promise<AfterMergeOutcome> {
   const env = opts.env ?? process.env;
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, cluster);
   const { config } = loaded;
-  const forge = await openGitHubForge(repo, loaded, { env });
-  const conn = forge.connection;
-  const base = forge.baseSha;
-  const teams = new TeamCache(conn);
-  const warnings: string[] = [];
+  const forge = await openForge(repo, loaded, { forge: opts.forge, env });
+  const ctx: RecordContext = { repo, loaded, forge, warnings: [] };
+  const { warnings } = ctx;
 
-  const files = (await repo.git.raw(["ls-tree", "-r", "--name-only", base, "--", `phr/${config.cluster}/`]))
-    .split("\n")
-    .filter((f) => f.endsWith(".md"));
-  const updated: { path: string; content: string }[] = [];
-  const recorded: RecordedMerge[] = [];
-  let latestMerge = "";
-  for (const path of files) {
-    const text = (await showFile(repo.git, base, path)) as string;
-    let front: PhrFrontMatter;
-    try {
-      front = readPhrFront(text, path);
-    } catch (e) {
-      warnings.push(`${path}: ${(e as Error).message}; not recorded (run \`kopt phr lint\`)`);
-      continue;
-    }
-    if (front.status !== "proposed") continue;
-    const commit = await commitAdding(repo.git, base, path);
-    const pull = commit ? await mergedPullOf(conn, commit) : undefined;
-    if (!pull) {
-      warnings.push(
-        `${path} reached ${config.forge.baseBranch} without a merged pull request (commit ${commit?.slice(0, 7) ?? "?"}): not recorded as approved`,
-      );
-      continue;
-    }
-    const reviews = await readReviews(conn, pull.number);
-    const groups = needsGroups(front.tier)
-      ? await approverGroups(teams, conn.owner, config.policy.approval, loaded.file)
-      : NO_GROUPS;
-    const input = { tier: front.tier, author: pull.author, headSha: pull.headSha, reviews, ...groups };
-    const verdict = evaluateApproval(input);
-    if (verdict.state !== "success") {
-      warnings.push(
-        `#${pull.number} was merged without meeting its ${front.tier} rule (${verdict.description}); recorded as it was`,
-      );
-    }
-    const approvals = verdict.counted.map((c) => ({ user: c.user, at: c.at, as: c.as }));
-    const completedAt = ruleCompletedAt(input, reviews);
-    const latency =
-      completedAt === undefined
-        ? null
-        : Math.round(((Date.parse(completedAt) - Date.parse(pull.createdAt)) / 60_000) * 10) / 10;
-    const merge = {
-      pullRequest: pull.number,
-      sha: commit as string,
-      at: pull.mergedAt,
-      by: pull.mergedBy,
-      openedAt: pull.createdAt,
-      approvalLatencyMinutes: latency === null ? null : Math.max(0, latency),
-    };
-    const section = [
-      `- Pull request: #${pull.number}, opened ${pull.createdAt}, merged ${pull.mergedAt}${pull.mergedBy ? ` by ${pull.mergedBy}` : ""} as ${(commit as string).slice(0, 7)}`,
-      approvals.length > 0
-        ? `- Approved by: ${approvals.map((a) => `${a.user}${a.as.length ? ` (${a.as.join(", ")})` : ""} at ${a.at}`).join("; ")}`
-        : `- Approved by: nobody (${front.tier} needs no approval)`,
-      `- Approval latency: ${merge.approvalLatencyMinutes === null ? "n/a" : `${merge.approvalLatencyMinutes} min`}`,
-    ].join("\n");
-    updated.push({
-      path,
-      content: updatePhr(
-        text,
-        path,
-        { status: "approved", approvals, merge },
-        { heading: "Approval and merge", body: section },
-      ),
-    });
-    recorded.push({
-      phr: path,
-      id: front.id,
-      pullRequest: pull.number,
-      mergeSha: commit as string,
-      approvals,
-      approvalLatencyMinutes: merge.approvalLatencyMinutes,
-    });
-    if (pull.mergedAt > latestMerge) latestMerge = pull.mergedAt;
+  const records: PhrRecord[] = [];
+  for (const path of await forge.listBase(`phr/${config.cluster}/`)) {
+    if (!path.endsWith(".md")) continue;
+    const r = await recordPhr(ctx, path);
+    if (r) records.push(r);
   }
-  if (updated.length === 0) return { cluster: config.cluster, recorded, record: null, warnings };
+  const recorded = records.map((r) => r.recorded);
+  if (records.length === 0) return { cluster: config.cluster, recorded, record: null, warnings };
 
   const ids = recorded.map((r) => `#${r.pullRequest}`).join(", ");
   const message = `kopt: record the merge of ${ids} in the PHRs\n\n${recorded.map((r) => `PHR: ${r.phr}`).join("\n")}\n`;
   // The date of the newest merge: a rerun on the same base makes the same commit, so nothing churns.
-  const sha = await commitFiles(repo, base, updated, message, { date: latestMerge });
-  const mode = forge.settings.afterMerge.record;
+  const latestMerge = records.reduce((latest, r) => (r.mergedAt > latest ? r.mergedAt : latest), "");
+  const sha = await commitFiles(
+    repo,
+    forge.baseSha,
+    records.map((r) => r.update),
+    message,
+    { date: latestMerge },
+  );
+  const mode = config.forge.github?.afterMerge.record ?? "pull-request";
   if (mode === "commit") {
-    const token = await conn.gitToken();
-    const pushed = await pushBranch(repo, conn.gitUrl, token, config.forge.baseBranch, sha, base);
-    if (!pushed) {
+    if (!(await forge.pushBase(sha, forge.baseSha))) {
       throw new KoptError("forge", `${config.forge.baseBranch} moved while kopt recorded the merge`, {
         hint: "run kopt after-merge again: it picks up every PHR still proposed",
       });
@@ -168,7 +118,7 @@ async function afterMergeCluster(opts: AfterMergeOptions, cluster: string): Prom
     labels: ["kopt", "kopt/tier:trivial", "kopt/kind:record"],
     tier: "trivial",
   });
-  const merged = await mergeRecord(conn, result, sha, warnings);
+  const merged = await mergeRecord(forge, result, sha, warnings);
   return {
     cluster: config.cluster,
     recorded,
@@ -177,39 +127,87 @@ async function afterMergeCluster(opts: AfterMergeOptions, cluster: string): Prom
   };
 }
 
-interface MergedPull {
-  number: number;
-  author: string;
-  headSha: string;
-  createdAt: string;
-  mergedAt: string;
-  mergedBy: string | null;
+/** The record of one PHR still `proposed` on the base, or undefined (not proposed, unreadable, no pull request). */
+async function recordPhr(ctx: RecordContext, path: string): Promise<PhrRecord | undefined> {
+  const { repo, loaded, forge, warnings } = ctx;
+  const base = forge.baseSha;
+  const text = (await forge.readBase(path)) as string;
+  let front: PhrFrontMatter;
+  try {
+    front = readPhrFront(text, path);
+  } catch (e) {
+    warnings.push(`${path}: ${(e as Error).message}; not recorded (run \`kopt phr lint\`)`);
+    return undefined;
+  }
+  if (front.status !== "proposed") return undefined;
+  const commit = await commitAdding(repo.git, base, path);
+  const pull = commit ? await forge.mergedPullRequestOf(commit) : undefined;
+  if (!commit || !pull?.merged) {
+    warnings.push(
+      `${path} reached ${loaded.config.forge.baseBranch} without a merged pull request (commit ${commit?.slice(0, 7) ?? "?"}): not recorded as approved`,
+    );
+    return undefined;
+  }
+  const reviews = await forge.reviews(pull.number);
+  const groups = needsGroups(front.tier)
+    ? await approverGroups(forge, loaded.config.policy.approval, loaded.file)
+    : NO_GROUPS;
+  const input = { tier: front.tier, author: pull.author, headSha: pull.headSha, reviews, ...groups };
+  const verdict = evaluateApproval(input);
+  if (verdict.state !== "success") {
+    warnings.push(
+      `#${pull.number} was merged without meeting its ${front.tier} rule (${verdict.description}); recorded as it was`,
+    );
+  }
+  const approvals = verdict.counted.map((c) => ({ user: c.user, at: c.at, as: c.as }));
+  const completedAt = ruleCompletedAt(input, reviews);
+  const latency =
+    completedAt === undefined
+      ? null
+      : Math.round(((Date.parse(completedAt) - Date.parse(pull.createdAt)) / 60_000) * 10) / 10;
+  const merge = {
+    pullRequest: pull.number,
+    sha: commit,
+    at: pull.merged.at,
+    by: pull.merged.by,
+    openedAt: pull.createdAt,
+    approvalLatencyMinutes: latency === null ? null : Math.max(0, latency),
+  };
+  const content = updatePhr(
+    text,
+    path,
+    { status: "approved", approvals, merge },
+    { heading: "Approval and merge", body: approvalSection(pull, merge, approvals, front) },
+  );
+  return {
+    update: { path, content },
+    recorded: {
+      phr: path,
+      id: front.id,
+      pullRequest: pull.number,
+      mergeSha: commit,
+      approvals,
+      approvalLatencyMinutes: merge.approvalLatencyMinutes,
+    },
+    mergedAt: pull.merged.at,
+  };
 }
 
-/** The merged pull request whose merge commit is `sha`. */
-async function mergedPullOf(conn: GitHubConnection, sha: string): Promise<MergedPull | undefined> {
-  const { octokit, owner, repo } = conn;
-  try {
-    const { data } = await octokit.repos.listPullRequestsAssociatedWithCommit({
-      owner,
-      repo,
-      commit_sha: sha,
-    });
-    const hit = data.find((p) => p.merge_commit_sha === sha && p.merged_at) ?? data.find((p) => p.merged_at);
-    if (!hit) return undefined;
-    const { data: full } = await octokit.pulls.get({ owner, repo, pull_number: hit.number });
-    return {
-      number: full.number,
-      author: full.user?.login ?? "",
-      headSha: full.head.sha,
-      createdAt: full.created_at,
-      mergedAt: full.merged_at as string,
-      mergedBy: full.merged_by?.login ?? null,
-    };
-  } catch (e) {
-    if (httpStatus(e) === 422 || httpStatus(e) === 404) return undefined;
-    throw gitHubError(e, `finding the pull request of commit ${sha.slice(0, 7)}`);
-  }
+/** The PHR section that says who approved and merged, and when. */
+function approvalSection(
+  pull: PullRequest,
+  merge: { sha: string; at: string; by: string | null; approvalLatencyMinutes: number | null },
+  approvals: { user: string; at: string; as: string[] }[],
+  front: PhrFrontMatter,
+): string {
+  const { at, by } = merge;
+  return [
+    `- Pull request: #${pull.number}, opened ${pull.createdAt}, merged ${at}${by ? ` by ${by}` : ""} as ${merge.sha.slice(0, 7)}`,
+    approvals.length > 0
+      ? `- Approved by: ${approvals.map((a) => `${a.user}${a.as.length ? ` (${a.as.join(", ")})` : ""} at ${a.at}`).join("; ")}`
+      : `- Approved by: nobody (${front.tier} needs no approval)`,
+    `- Approval latency: ${merge.approvalLatencyMinutes === null ? "n/a" : `${merge.approvalLatencyMinutes} min`}`,
+  ].join("\n");
 }
 
 /** When the tier's rule was first met: the earliest approval time at which the reviews up to it pass. */
@@ -251,29 +249,24 @@ function recordBody(recorded: RecordedMerge[]): string {
 
 /** Passes the gate for the trivial record and merges it; a refusal (branch protection) is a warning. */
 async function mergeRecord(
-  conn: GitHubConnection,
+  forge: Forge,
   result: UpsertResult,
   sha: string,
   warnings: string[],
 ): Promise<boolean> {
-  const { octokit, owner, repo } = conn;
   const number = result.pullNumber;
   if (number === undefined) return false;
   try {
-    await octokit.repos.createCommitStatus({
-      owner,
-      repo,
-      sha,
+    await forge.setStatus(sha, APPROVAL_CONTEXT, {
       state: "success",
-      context: APPROVAL_CONTEXT,
       description: "trivial: PHR-only record update; no approval needed",
-      target_url: result.location,
+      targetUrl: result.location,
     });
-    await octokit.pulls.merge({ owner, repo, pull_number: number, sha, merge_method: "squash" });
+    await forge.merge(number, sha);
     return true;
   } catch (e) {
     warnings.push(
-      `the record pull request #${number} is open: kopt could not merge it (${gitHubError(e, "merging").message}); merge it by hand`,
+      `the record pull request #${number} is open: kopt could not merge it (${(e as Error).message}); merge it by hand`,
     );
     return false;
   }

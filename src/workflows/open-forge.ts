@@ -1,9 +1,12 @@
-// Opening the forge a cluster config names (or --forge overrides): the local one, or GitHub.
+// Opening the forge a cluster config names (or --forge overrides): the local one, or GitHub. Workflows get a
+// `Forge` and never learn which; the per-cluster workflows (gate, sla, after-merge) reuse one forge for the
+// clusters whose configs point at the same repository.
 
 import type { LoadedConfig } from "../config/load.ts";
+import type { Forge } from "../propose/forge.ts";
 import type { GitRepo } from "../propose/git-repo.ts";
 import { resolveGitHubConfig } from "../propose/github/client.ts";
-import { GitHubForge } from "../propose/github/github-forge.ts";
+import { GitHubForge, type GitHubForgeOptions } from "../propose/github/github-forge.ts";
 import { LocalForge } from "../propose/local-forge.ts";
 
 export interface ForgeChoice {
@@ -13,32 +16,73 @@ export interface ForgeChoice {
   env?: NodeJS.ProcessEnv;
 }
 
+export interface OpenOptions {
+  /**
+   * false: the workflow only reads and reviews pull requests (gate, sla, setup); the github forge then
+   * fetches no branches until a call needs them, and `baseSha` is not available. Default true.
+   */
+  branches?: boolean;
+}
+
 export async function openForge(
   repo: GitRepo,
   loaded: LoadedConfig,
   choice: ForgeChoice,
-): Promise<LocalForge | GitHubForge> {
-  const type = choice.forge ?? loaded.config.forge.type;
-  if (type === "local") return LocalForge.open(repo, loaded.config.forge.baseBranch);
-  return openGitHubForge(repo, loaded, choice);
+  opts: OpenOptions = {},
+): Promise<Forge> {
+  const { config } = loaded;
+  const type = choice.forge ?? config.forge.type;
+  // TEMP for parallel work: revert at merge (LocalForge implements Forge in another branch).
+  if (type === "local") return (await LocalForge.open(repo, config.forge.baseBranch)) as unknown as Forge;
+  const env = choice.env ?? process.env;
+  const gitHubOptions: GitHubForgeOptions = {
+    env,
+    root: repo.root,
+    approval: config.policy.approval,
+    materialThreshold: config.policy.rightsize.minChange.percent / 100,
+  };
+  const cfg = resolveGitHubConfig(config.forge.github, env, loaded.file);
+  const open = opts.branches === false ? GitHubForge.connect : GitHubForge.open;
+  return open(repo, cfg, config.forge.baseBranch, gitHubOptions);
 }
 
-export function openGitHubForge(
-  repo: GitRepo,
-  loaded: LoadedConfig,
-  choice: ForgeChoice,
-): Promise<GitHubForge> {
-  const { config } = loaded;
-  const env = choice.env ?? process.env;
-  return GitHubForge.open(
-    repo,
-    resolveGitHubConfig(config.forge.github, env, loaded.file),
-    config.forge.baseBranch,
-    {
-      env,
-      root: repo.root,
-      approval: config.policy.approval,
-      materialThreshold: config.policy.rightsize.minChange.percent / 100,
-    },
-  );
+/** The repository a config's forge points at, as people name it: owner/repo on GitHub, else the directory. */
+export function forgeRepository(repo: GitRepo, loaded: LoadedConfig, choice: ForgeChoice): string {
+  const type = choice.forge ?? loaded.config.forge.type;
+  if (type === "local") return repo.root;
+  const cfg = resolveGitHubConfig(loaded.config.forge.github, choice.env ?? process.env, loaded.file);
+  return `${cfg.owner}/${cfg.repo}`;
+}
+
+/** Two configs with the same key open the same repository on the same forge with the same base branch. */
+function forgeKey(repo: GitRepo, loaded: LoadedConfig, choice: ForgeChoice): string {
+  const type = choice.forge ?? loaded.config.forge.type;
+  const base = loaded.config.forge.baseBranch;
+  if (type === "local") return `local ${repo.root} ${base}`;
+  const cfg = resolveGitHubConfig(loaded.config.forge.github, choice.env ?? process.env, loaded.file);
+  return `github ${cfg.apiUrl.replace(/\/$/, "")} ${cfg.owner.toLowerCase()}/${cfg.repo.toLowerCase()} ${base}`;
+}
+
+/**
+ * The forge of each cluster's config, opened once per repository: a workflow that goes through several
+ * clusters (gate, sla) connects once, and team members are read once, when their configs share one.
+ */
+export class ForgeSessions {
+  private readonly forges = new Map<string, Promise<Forge>>();
+
+  constructor(
+    private readonly repo: GitRepo,
+    private readonly choice: ForgeChoice,
+    private readonly opts: OpenOptions = {},
+  ) {}
+
+  forgeOf(loaded: LoadedConfig): Promise<Forge> {
+    const key = forgeKey(this.repo, loaded, this.choice);
+    let forge = this.forges.get(key);
+    if (!forge) {
+      forge = openForge(this.repo, loaded, this.choice, this.opts);
+      this.forges.set(key, forge);
+    }
+    return forge;
+  }
 }

@@ -2,8 +2,8 @@
 // written, so bad input leaves no branch, commit or draft behind.
 import { isAbsolute, relative } from "node:path";
 import { type CapacityFinding, capacityWarnings } from "../analyze/capacity.ts";
-import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
-import type { HeldBackProposal } from "../decide/decide.ts";
+import { type LoadedConfig, loadClusterConfig, resolveClusterName } from "../config/load.ts";
+import type { HeldBackProposal, RunDecision } from "../decide/decide.ts";
 import {
   type DriftField,
   type PlannedChange,
@@ -22,7 +22,7 @@ import { openRepository } from "../propose/git-repo.ts";
 import { mergedChanges } from "../propose/merged-changes.ts";
 import { renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, type ValuesScalar } from "../propose/values-edit.ts";
-import { gate } from "./gate.ts";
+import { type GatePolicy, gatePolicy, judgePullRequest } from "./gate.ts";
 import { openForge } from "./open-forge.ts";
 import { runPipeline } from "./pipeline.ts";
 import { loadValuesChains, type MappingValues } from "./values-chains.ts";
@@ -194,6 +194,42 @@ function containersOf(p: Proposal): string[] {
   return names.length > 0 ? [...new Set(names)] : ["(replicas)"];
 }
 
+/** The values files as Helm merges them (a mapping whose prefix or path is not there fails here), and drift. */
+async function valuesAndDrift(forge: Forge, loaded: LoadedConfig, state: ClusterState) {
+  const chains = await loadValuesChains(forge, loaded);
+  const valuesOf = (ref: WorkloadRef) => {
+    const mapping = findMapping(loaded.config.workloads, ref);
+    return chains.values.find((v) => v.mapping === mapping);
+  };
+  const drift = new Map<string, WorkloadDrift>();
+  for (const w of state.workloads) {
+    const values = valuesOf(w.ref);
+    if (values) drift.set(workloadKey(w.ref), workloadDrift(w, values.mapping, values.lookup, state));
+  }
+  return { chains, valuesOf, drift };
+}
+
+/** Every proposal's edits and records, computed before anything is written; what cannot be, listed. */
+async function prepareAll(decision: RunDecision, forge: Forge, ctx: PrepareContext) {
+  const unchanged: PlanOutcome["unchanged"] = decision.unchanged.map((u) => ({
+    ...u,
+    reason: "within the minimum-change rule",
+  }));
+  const skipped: Skipped[] = [...decision.skipped];
+  const prepared: Prepared[] = [];
+  for (const proposal of decision.proposals) {
+    const p = await prepare(proposal, forge, ctx);
+    if (p.kind === "ready") prepared.push(p.prepared);
+    else
+      for (const container of containersOf(proposal)) {
+        const entry = { workload: proposal.workload, container, reason: p.reason };
+        if (p.kind === "unchanged") unchanged.push(entry);
+        else skipped.push({ ...entry, reason: `${proposal.kind} not proposed: ${p.reason}`, fix: p.fix });
+      }
+  }
+  return { prepared, unchanged, skipped };
+}
+
 export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
@@ -220,17 +256,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   );
 
   const forge: Forge = await openForge(repo, loaded, opts);
-  // The values files as Helm merges them; a mapping whose prefix or path is not there fails here.
-  const chains = await loadValuesChains(forge, loaded);
-  const valuesOf = (ref: WorkloadRef) => {
-    const mapping = findMapping(config.workloads, ref);
-    return chains.values.find((v) => v.mapping === mapping);
-  };
-  const drift = new Map<string, WorkloadDrift>();
-  for (const w of state.workloads) {
-    const values = valuesOf(w.ref);
-    if (values) drift.set(workloadKey(w.ref), workloadDrift(w, values.mapping, values.lookup, state));
-  }
+  const { chains, valuesOf, drift } = await valuesAndDrift(forge, loaded, state);
   const ctx: PrepareContext & { configFile: string } = {
     source: obs.snapshotFile ? `snapshot:${shownPath(repo.root, obs.snapshotFile)}` : obs.source,
     createdAt: new Date(state.observedAt * 1000).toISOString().replace(".000Z", "Z"),
@@ -241,94 +267,17 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     values: valuesOf,
     drift,
   };
-  const unchanged: PlanOutcome["unchanged"] = decision.unchanged.map((u) => ({
-    ...u,
-    reason: "within the minimum-change rule",
-  }));
-  const skipped: Skipped[] = [...decision.skipped];
-  const prepared: Prepared[] = [];
-  for (const proposal of decision.proposals) {
-    const p = await prepare(proposal, forge, ctx);
-    if (p.kind === "ready") prepared.push(p.prepared);
-    else
-      for (const container of containersOf(proposal)) {
-        const entry = { workload: proposal.workload, container, reason: p.reason };
-        if (p.kind === "unchanged") unchanged.push(entry);
-        else skipped.push({ ...entry, reason: `${proposal.kind} not proposed: ${p.reason}`, fix: p.fix });
-      }
-  }
+  const { prepared, unchanged, skipped } = await prepareAll(decision, forge, ctx);
 
-  if (!opts.dryRun && prepared.length > 0) {
-    const paths = [...new Set(prepared.flatMap((p) => p.request.files.map((f) => f.path)))];
-    await forge.checkWritable(
-      paths,
-      prepared.map((p) => p.request),
-    );
-  }
-  const proposals: PlannedProposal[] = [];
-  const forgeWarnings: string[] = [];
-  const unjudged: number[] = [];
-  for (const p of prepared) {
-    const result = opts.dryRun ? await forge.preview(p.request) : await forge.upsert(p.request);
-    forgeWarnings.push(...(result.warnings ?? []));
-    if (result.needsApprovalStatus && result.pullNumber !== undefined) unjudged.push(result.pullNumber);
-    proposals.push({
-      id: p.proposal.id,
-      workload: p.proposal.workload,
-      kind: p.proposal.kind,
-      tier: p.proposal.tier,
-      title: p.request.pr.title,
-      changes: p.changes.map((c) => ({
-        file: c.file,
-        path: c.path,
-        container: c.container,
-        from: c.from,
-        to: c.to,
-        ...(c.running === undefined ? {} : { running: c.running }),
-      })),
-      cost: p.proposal.cost,
-      confidence: p.proposal.confidence,
-      ...(p.proposal.notes ? { notes: p.proposal.notes } : {}),
-      ...(p.drift.length > 0 ? { drift: p.drift } : {}),
-      phr: p.phrPath,
-      branch: result.branch,
-      draft: result.location,
-      status: result.status,
-      ...(result.reason ? { reason: result.reason } : {}),
-      commit: result.commit,
-      ...(result.pullNumber ? { pullRequest: result.pullNumber } : {}),
-    });
-  }
-  // The gate's first word on each new or moved head, and on a head an interrupted run left without one:
-  // pull requests opened with Actions' GITHUB_TOKEN trigger no workflow, so without this the status
-  // would appear only with the first review.
-  if (forge.name === "github" && !opts.dryRun) {
-    for (const pr of unjudged) {
-      try {
-        await gate({
-          repoDir: repo.root,
-          pr,
-          cluster: config.cluster,
-          env: opts.env ?? process.env,
-        });
-      } catch (e) {
-        forgeWarnings.push(
-          `#${pr}: could not set the kopt/approval status: ${e instanceof KoptError ? e.message : String(e)}; the next run tries again`,
-        );
-      }
-    }
-  }
-  const closed = forge.closeObsolete
-    ? await forge.closeObsolete(
-        obsoleteScope(config.cluster, opts.workload ? state.workloads[0]?.ref : undefined),
-        new Set([
-          ...decision.proposals.map((p) => p.branch),
-          ...decision.heldBack.map((h) => branchName(config.cluster, h.workload, h.kind)),
-        ]),
-        (branch) => obsoleteReason(branch, unchanged, skipped),
-        opts.dryRun,
-      )
-    : [];
+  const { proposals, forgeWarnings } = await propose(forge, prepared, opts.dryRun, gatePolicy(loaded));
+  const scope = obsoleteScope(config.cluster, opts.workload ? state.workloads[0]?.ref : undefined);
+  const keep = new Set([
+    ...decision.proposals.map((p) => p.branch),
+    ...decision.heldBack.map((h) => branchName(config.cluster, h.workload, h.kind)),
+  ]);
+  const reason = (branch: string) => obsoleteReason(branch, unchanged, skipped);
+  // TEMP for parallel work: revert at merge (the local forge gets closeObsolete in another branch).
+  const closed = forge.closeObsolete ? await forge.closeObsolete(scope, keep, reason, opts.dryRun) : [];
   return {
     cluster: state.cluster,
     observedAt: state.observedAt,
@@ -338,12 +287,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     proposals,
     unchanged,
     skipped,
-    drift: state.workloads.flatMap((w) => {
-      const d = drift.get(workloadKey(w.ref));
-      if (!d || (d.fields.length === 0 && !d.unexplained)) return [];
-      const fields = d.fields.map(({ workload: _, ...f }) => f);
-      return [{ workload: w.ref, fields, ...(d.unexplained ? { unexplained: d.unexplained } : {}) }];
-    }),
+    drift: driftOutcome(state, drift),
     heldBack: decision.heldBack,
     capacity,
     closed,
@@ -355,6 +299,88 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       ...phrWarnings,
       ...forgeWarnings,
     ],
+  };
+}
+
+/** The workloads whose values files and running objects disagree, field by field. */
+function driftOutcome(state: ClusterState, drift: ReadonlyMap<string, WorkloadDrift>): PlanOutcome["drift"] {
+  return state.workloads.flatMap((w) => {
+    const d = drift.get(workloadKey(w.ref));
+    if (!d || (d.fields.length === 0 && !d.unexplained)) return [];
+    const fields = d.fields.map(({ workload: _, ...f }) => f);
+    return [{ workload: w.ref, fields, ...(d.unexplained ? { unexplained: d.unexplained } : {}) }];
+  });
+}
+
+/**
+ * Hands the prepared proposals to the forge (with --dry-run, asks what it would do), then judges each pull
+ * request whose head is new, moved, or has no approval status yet.
+ */
+async function propose(
+  forge: Forge,
+  prepared: readonly Prepared[],
+  dryRun: boolean,
+  policy: GatePolicy,
+): Promise<{ proposals: PlannedProposal[]; forgeWarnings: string[] }> {
+  if (!dryRun && prepared.length > 0) {
+    const paths = [...new Set(prepared.flatMap((p) => p.request.files.map((f) => f.path)))];
+    await forge.checkWritable(
+      paths,
+      prepared.map((p) => p.request),
+    );
+  }
+  const proposals: PlannedProposal[] = [];
+  const forgeWarnings: string[] = [];
+  const unjudged: number[] = [];
+  for (const p of prepared) {
+    const result = dryRun ? await forge.preview(p.request) : await forge.upsert(p.request);
+    forgeWarnings.push(...(result.warnings ?? []));
+    if (result.needsApprovalStatus && result.pullNumber !== undefined) unjudged.push(result.pullNumber);
+    proposals.push(plannedProposal(p, result));
+  }
+  // The gate's first word on each new or moved head, and on a head an interrupted run left without one:
+  // pull requests opened with Actions' GITHUB_TOKEN trigger no workflow, so without this the status
+  // would appear only with the first review.
+  if (!dryRun) {
+    for (const pr of unjudged) {
+      try {
+        await judgePullRequest(forge, policy, pr);
+      } catch (e) {
+        forgeWarnings.push(
+          `#${pr}: could not set the kopt/approval status: ${e instanceof KoptError ? e.message : String(e)}; the next run tries again`,
+        );
+      }
+    }
+  }
+  return { proposals, forgeWarnings };
+}
+
+function plannedProposal(p: Prepared, result: UpsertResult): PlannedProposal {
+  return {
+    id: p.proposal.id,
+    workload: p.proposal.workload,
+    kind: p.proposal.kind,
+    tier: p.proposal.tier,
+    title: p.request.pr.title,
+    changes: p.changes.map((c) => ({
+      file: c.file,
+      path: c.path,
+      container: c.container,
+      from: c.from,
+      to: c.to,
+      ...(c.running === undefined ? {} : { running: c.running }),
+    })),
+    cost: p.proposal.cost,
+    confidence: p.proposal.confidence,
+    ...(p.proposal.notes ? { notes: p.proposal.notes } : {}),
+    ...(p.drift.length > 0 ? { drift: p.drift } : {}),
+    phr: p.phrPath,
+    branch: result.branch,
+    draft: result.location,
+    status: result.status,
+    ...(result.reason ? { reason: result.reason } : {}),
+    commit: result.commit,
+    ...(result.pullNumber ? { pullRequest: result.pullNumber } : {}),
   };
 }
 

@@ -3,20 +3,23 @@
 // earlier approvals stale. With --dry-run it only says what it would set.
 
 import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
+import type { BranchProtection } from "../propose/forge.ts";
 import { openRepository } from "../propose/git-repo.ts";
-import { connectGitHub, gitHubError, resolveGitHubConfig } from "../propose/github/client.ts";
-import { allLabels, LabelCache } from "../propose/github/labels.ts";
+import { allLabels } from "../propose/github/labels.ts";
 import { APPROVAL_CONTEXT } from "./gate.ts";
+import { forgeRepository, openForge } from "./open-forge.ts";
 
 export interface SetupOptions {
   repoDir: string;
   cluster?: string;
   env?: NodeJS.ProcessEnv;
+  /** Overrides forge.type (the local forge has no labels or protection to set: it refuses). */
+  forge?: "local" | "github";
   dryRun: boolean;
 }
 
 /** The branch protection kopt needs: what GitHub's PUT /branches/{branch}/protection takes. */
-export function branchProtection() {
+export function branchProtection(): BranchProtection {
   return {
     required_status_checks: { strict: false, contexts: [APPROVAL_CONTEXT] },
     // Admins can still merge in an emergency; the PHR and the gate's status record that they did.
@@ -34,37 +37,25 @@ export interface SetupOutcome {
   repository: string;
   branch: string;
   labels: string[];
-  protection: ReturnType<typeof branchProtection>;
+  protection: BranchProtection;
   dryRun: boolean;
 }
 
 export async function setup(opts: SetupOptions): Promise<SetupOutcome> {
-  const env = opts.env ?? process.env;
+  const choice = { forge: opts.forge, env: opts.env ?? process.env };
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
-  const github = resolveGitHubConfig(loaded.config.forge.github, env, loaded.file);
-  const branch = loaded.config.forge.baseBranch;
   const protection = branchProtection();
   const labels = allLabels().map((l) => l.name);
   const outcome = {
-    repository: `${github.owner}/${github.repo}`,
-    branch,
+    repository: forgeRepository(repo, loaded, choice),
+    branch: loaded.config.forge.baseBranch,
     labels,
     protection,
     dryRun: opts.dryRun,
   };
   if (opts.dryRun) return outcome;
-  const conn = await connectGitHub(github, { env, root: repo.root });
-  await new LabelCache(conn).ensure(labels);
-  try {
-    await conn.octokit.repos.updateBranchProtection({
-      owner: conn.owner,
-      repo: conn.repo,
-      branch,
-      ...protection,
-    });
-  } catch (e) {
-    throw gitHubError(e, `protecting branch ${branch} (the token needs repository Administration: write)`);
-  }
+  const forge = await openForge(repo, loaded, choice, { branches: false });
+  await forge.prepare(labels, protection);
   return outcome;
 }

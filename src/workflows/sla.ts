@@ -9,25 +9,23 @@
 // and the next move is the author's (kopt's next run); only "pending" is waiting for reviewers. The wait is
 // counted from the pull request's creation.
 
+import { type LoadedConfig, loadClusterConfig } from "../config/load.ts";
 import { type ApprovalEvaluation, evaluateApproval, tierOfLabel } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
 import { durationSeconds } from "../formats/config.ts";
 import type { Tier } from "../formats/phr.ts";
-import { gitHubError } from "../propose/github/client.ts";
-import { LabelCache, SLA_LABEL } from "../propose/github/labels.ts";
+import type { Forge, PullRequest } from "../propose/forge.ts";
+import { openRepository } from "../propose/git-repo.ts";
+import { SLA_LABEL } from "../propose/github/labels.ts";
 import {
   approverGroups,
   bootstrapConfig,
   clusterOfBranch,
-  connectFor,
   groupMention,
   NO_GROUPS,
   needsGroups,
-  readReviews,
-  type Session,
-  switchCluster,
-  TeamCache,
 } from "./gate.ts";
+import { ForgeSessions } from "./open-forge.ts";
 
 export { SLA_LABEL };
 export const ESCALATION_MARKER = "<!-- kopt:sla-escalation -->";
@@ -37,6 +35,8 @@ export interface SlaOptions {
   /** Only pull requests on kopt/<cluster>/ branches. */
   cluster?: string;
   env: NodeJS.ProcessEnv;
+  /** Overrides forge.type. */
+  forge?: "local" | "github";
   now: Date;
 }
 
@@ -91,123 +91,87 @@ export function escalationComment(p: {
   return `${lines.join("\n")}\n`;
 }
 
-async function hasEscalationComment(s: Session, pr: number): Promise<boolean> {
-  const { octokit, owner, repo } = s.conn;
-  try {
-    const comments = await octokit.paginate(octokit.issues.listComments, {
-      owner,
-      repo,
-      issue_number: pr,
-      per_page: 100,
-    });
-    return comments.some((c) => (c.body ?? "").includes(ESCALATION_MARKER));
-  } catch (e) {
-    throw gitHubError(e, `reading the comments of #${pr}`);
+/** One cluster's config and the forge it points at (shared by the clusters of one repository). */
+interface ClusterSession {
+  loaded: LoadedConfig;
+  forge: Forge;
+}
+
+/** The tier a pull request's kopt/tier: label gives (the highest when several), or why it has no SLA. */
+function slaTier(p: PullRequest): { tier: Exclude<Tier, "trivial"> } | { why: string } {
+  const tiers = p.labels.flatMap((l) => tierOfLabel(l) ?? []);
+  const tier = (["critical", "medium", "low", "trivial"] as const).find((t) => tiers.includes(t));
+  if (!tier) return { why: "no kopt/tier: label" };
+  if (tier === "trivial") return { why: "trivial: no SLA" };
+  return { tier };
+}
+
+type Check = { breach: SlaBreach } | { skip: string };
+
+/** One pull request against its cluster's SLA: skipped (and why), or breached (escalated now or before). */
+async function checkPull(s: ClusterSession, p: PullRequest, now: Date): Promise<Check> {
+  const t = slaTier(p);
+  if ("why" in t) return { skip: t.why };
+  const { tier } = t;
+  const { forge, loaded } = s;
+  const policy = loaded.config.policy.approval;
+  const slaMinutes = durationSeconds(policy.sla[tier]) / 60;
+  const waitedMs = now.getTime() - Date.parse(p.createdAt);
+  const waitedMinutes = Math.floor(waitedMs / 60_000);
+  if (waitedMs <= slaMinutes * 60_000) {
+    return { skip: `within its SLA (${formatMinutes(waitedMinutes)} of ${formatMinutes(slaMinutes)})` };
   }
+  const groups = needsGroups(tier) ? await approverGroups(forge, policy, loaded.file) : NO_GROUPS;
+  const approval = evaluateApproval({
+    tier,
+    author: p.author,
+    headSha: p.headSha,
+    reviews: await forge.reviews(p.number),
+    ...groups,
+  });
+  if (approval.state !== "pending") {
+    return { skip: approval.state === "success" ? "approved" : "changes requested: waiting for the author" };
+  }
+  const breach = { pr: p.number, tier, waitedMinutes, slaMinutes, missing: approval.missing };
+  const labelled = p.labels.some((l) => l.toLowerCase() === SLA_LABEL);
+  if (labelled || (await forge.hasComment(p.number, ESCALATION_MARKER))) {
+    return { breach: { ...breach, escalated: false } };
+  }
+  const mention = groupMention(forge, policy.escalate ?? policy.architects);
+  const configFile = `clusters/${loaded.config.cluster}/kopt.yaml`;
+  // The comment first: it is what notifies; the label then marks the pull request.
+  await forge.comment(
+    p.number,
+    escalationComment({ mention, tier, waitedMinutes, slaMinutes, approval, configFile }),
+  );
+  await forge.addLabels(p.number, [SLA_LABEL]);
+  return { breach: { ...breach, escalated: true } };
 }
 
 export async function sla(opts: SlaOptions): Promise<SlaOutcome> {
-  const { repoDir, env, now } = opts;
+  const { now } = opts;
   if (Number.isNaN(now.getTime())) throw new KoptError("usage", "sla: now is not a valid time");
-  const base = await connectFor(await bootstrapConfig(repoDir, opts.cluster), env, repoDir);
-  const { octokit, owner, repo } = base.conn;
-  let pulls: Awaited<ReturnType<typeof octokit.pulls.list>>["data"];
-  try {
-    pulls = await octokit.paginate(octokit.pulls.list, { owner, repo, state: "open", per_page: 100 });
-  } catch (e) {
-    throw gitHubError(e, "listing open pull requests", base.github.apiUrl);
-  }
-  const prefix = opts.cluster ? `kopt/${opts.cluster}/` : "kopt/";
-  const mine = pulls.filter((p) => p.head.ref.startsWith(prefix)).sort((a, b) => a.number - b.number);
+  const repo = await openRepository(opts.repoDir);
+  const forges = new ForgeSessions(repo, opts, { branches: false });
+  const base = await bootstrapConfig(repo.root, opts.cluster);
+  const mine = await (await forges.forgeOf(base)).openPullRequests(
+    opts.cluster ? `kopt/${opts.cluster}/` : "kopt/",
+  );
 
-  const sessions = new Map<string, Session>();
-  const teams = new Map<string, TeamCache>();
+  const configs = new Map<string, LoadedConfig>([[base.config.cluster, base]]);
   const breached: SlaBreach[] = [];
   const skipped: { pr: number; why: string }[] = [];
   for (const p of mine) {
-    const labels = p.labels.map((l) => l.name ?? "");
-    const tiers = labels.flatMap((l) => tierOfLabel(l) ?? []);
-    const tier = (["critical", "medium", "low", "trivial"] as const).find((t) => tiers.includes(t));
-    if (!tier) {
-      skipped.push({ pr: p.number, why: "no kopt/tier: label" });
-      continue;
+    const cluster = clusterOfBranch(p.branch) ?? base.config.cluster;
+    let loaded = configs.get(cluster);
+    if (!loaded) {
+      loaded = await loadClusterConfig(repo.root, cluster);
+      configs.set(cluster, loaded);
     }
-    if (tier === "trivial") {
-      skipped.push({ pr: p.number, why: "trivial: no SLA" });
-      continue;
-    }
-    const cluster = clusterOfBranch(p.head.ref) ?? base.loaded.config.cluster;
-    let s = sessions.get(cluster);
-    if (!s) {
-      s = await switchCluster(base, cluster, env, repoDir);
-      sessions.set(cluster, s);
-    }
-    const policy = s.loaded.config.policy.approval;
-    const slaMinutes = durationSeconds(policy.sla[tier]) / 60;
-    const waitedMs = now.getTime() - Date.parse(p.created_at);
-    const waitedMinutes = Math.floor(waitedMs / 60_000);
-    if (waitedMs <= slaMinutes * 60_000) {
-      skipped.push({
-        pr: p.number,
-        why: `within its SLA (${formatMinutes(waitedMinutes)} of ${formatMinutes(slaMinutes)})`,
-      });
-      continue;
-    }
-    const key = `${s.github.apiUrl} ${s.conn.owner}`;
-    let cache = teams.get(key);
-    if (!cache) {
-      cache = new TeamCache(s.conn);
-      teams.set(key, cache);
-    }
-    const groups = needsGroups(tier)
-      ? await approverGroups(cache, s.conn.owner, policy, s.loaded.file)
-      : NO_GROUPS;
-    const approval = evaluateApproval({
-      tier,
-      author: p.user?.login ?? "",
-      headSha: p.head.sha,
-      reviews: await readReviews(s.conn, p.number),
-      ...groups,
-    });
-    if (approval.state !== "pending") {
-      skipped.push({
-        pr: p.number,
-        why: approval.state === "success" ? "approved" : "changes requested: waiting for the author",
-      });
-      continue;
-    }
-    const breach = { pr: p.number, tier, waitedMinutes, slaMinutes, missing: approval.missing };
-    const labelled = labels.some((l) => l.toLowerCase() === SLA_LABEL);
-    if (labelled || (await hasEscalationComment(s, p.number))) {
-      breached.push({ ...breach, escalated: false });
-      continue;
-    }
-    const mention = groupMention(s.conn.owner, policy.escalate ?? policy.architects);
-    const configFile = `clusters/${s.loaded.config.cluster}/kopt.yaml`;
-    const { octokit: ok } = s.conn;
-    try {
-      // The comment first: it is what notifies; the label then marks the pull request.
-      await ok.issues.createComment({
-        owner: s.conn.owner,
-        repo: s.conn.repo,
-        issue_number: p.number,
-        body: escalationComment({ mention, tier, waitedMinutes, slaMinutes, approval, configFile }),
-      });
-    } catch (e) {
-      throw gitHubError(e, `commenting on #${p.number}`);
-    }
-    await new LabelCache(s.conn).ensure([SLA_LABEL]);
-    try {
-      await ok.issues.addLabels({
-        owner: s.conn.owner,
-        repo: s.conn.repo,
-        issue_number: p.number,
-        labels: [SLA_LABEL],
-      });
-    } catch (e) {
-      throw gitHubError(e, `labelling #${p.number} ${SLA_LABEL}`);
-    }
-    breached.push({ ...breach, escalated: true });
+    // The cluster's forge: the one already open when its config points at the same repository.
+    const check = await checkPull({ loaded, forge: await forges.forgeOf(loaded) }, p, now);
+    if ("skip" in check) skipped.push({ pr: p.number, why: check.skip });
+    else breached.push(check.breach);
   }
   return { checked: mine.length, breached, skipped };
 }

@@ -13,9 +13,21 @@
 // - opens nothing new while maxOpenPullRequests of its pull requests are open.
 import { APPROVAL_CONTEXT } from "../../decide/approval.ts";
 import { materialChange } from "../../decide/material-change.ts";
+import { KoptError } from "../../errors.ts";
 import type { ApprovalPolicyConfig, GitHubForgeConfig } from "../../formats/config.ts";
 import type { Tier } from "../../formats/phr.ts";
-import type { ChangeRequest, ClosedProposal, Forge, PullRequestDraft, UpsertResult } from "../forge.ts";
+import type {
+  BranchProtection,
+  ChangedFile,
+  ChangeRequest,
+  ClosedProposal,
+  CommitStatus,
+  Forge,
+  PullRequest,
+  PullRequestDraft,
+  ReviewInput,
+  UpsertResult,
+} from "../forge.ts";
 import { commitFiles, type GitRepo, KOPT_AUTHOR, listFiles, showFile } from "../git-repo.ts";
 import { connectGitHub, type GitHubConnection, gitHubError, httpStatus } from "./client.ts";
 import {
@@ -29,6 +41,20 @@ import {
 import { HOLD_LABEL, LabelCache } from "./labels.ts";
 import { CLOSED_MARKER, readMarker, withMarker } from "./marker.ts";
 import {
+  addLabels,
+  changedFiles,
+  comment,
+  getPullRequest,
+  hasComment,
+  latestStatus,
+  listOpenPullRequests,
+  mergedPullRequestOf,
+  readFileAt,
+  readReviews,
+  setStatus,
+  squashMerge,
+} from "./pull-requests.ts";
+import {
   askedBy,
   describeReviewers,
   labelDiff,
@@ -38,6 +64,7 @@ import {
   type ReviewRequestEvent,
   stillToAsk,
 } from "./pull-state.ts";
+import { TeamCache } from "./teams.ts";
 
 export interface GitHubForgeOptions {
   env?: NodeJS.ProcessEnv;
@@ -127,21 +154,19 @@ function summarize(p: {
 export class GitHubForge implements Forge {
   readonly name = "github";
   private readonly labels: LabelCache;
-  /** Open kopt pull requests by head branch; kept current as this run opens and closes them. */
-  private readonly open: Map<string, PullSummary>;
+  private readonly teams: TeamCache;
+  /** The remote branches and open kopt pull requests, once fetched (GitHubForge.connect defers it). */
+  private synced: { remote: RemoteBranches; open: Map<string, PullSummary> } | undefined;
 
   private constructor(
     private readonly repo: GitRepo,
     private readonly conn: GitHubConnection,
     private readonly cfg: GitHubForgeConfig,
     readonly baseBranch: string,
-    private readonly remote: RemoteBranches,
-    private readonly token: string,
-    openPulls: PullSummary[],
     private readonly opts: GitHubForgeOptions,
   ) {
     this.labels = new LabelCache(conn);
-    this.open = new Map(openPulls.map((p) => [p.head, p]));
+    this.teams = new TeamCache(conn);
   }
 
   /** Connects (checking the token and repository first), fetches the base and kopt's branches. */
@@ -151,10 +176,31 @@ export class GitHubForge implements Forge {
     baseBranch: string,
     opts: GitHubForgeOptions,
   ): Promise<GitHubForge> {
+    const forge = await GitHubForge.connect(repo, cfg, baseBranch, opts);
+    await forge.sync();
+    return forge;
+  }
+
+  /**
+   * Connects only: for a workflow that reads and reviews pull requests (gate, sla, setup), which needs no
+   * branches. They are fetched on the first call that needs them; `baseSha` needs one first.
+   */
+  static async connect(
+    repo: GitRepo,
+    cfg: GitHubForgeConfig,
+    baseBranch: string,
+    opts: GitHubForgeOptions,
+  ): Promise<GitHubForge> {
     const conn = await connectGitHub(cfg, { env: opts.env, root: opts.root });
-    const token = await conn.gitToken();
-    const remote = await fetchRemote(repo, conn.gitUrl, token, baseBranch);
-    const { octokit, owner, repo: name } = conn;
+    return new GitHubForge(repo, conn, cfg, baseBranch, opts);
+  }
+
+  /** Fetches the base and kopt's branches and lists kopt's open pull requests, once. */
+  private async sync(): Promise<void> {
+    if (this.synced) return;
+    const token = await this.conn.gitToken();
+    const remote = await fetchRemote(this.repo, this.conn.gitUrl, token, this.baseBranch);
+    const { octokit, owner, repo: name } = this.conn;
     let pulls: PullSummary[];
     try {
       const all = await octokit.paginate(octokit.pulls.list, {
@@ -167,23 +213,32 @@ export class GitHubForge implements Forge {
     } catch (e) {
       throw gitHubError(e, "listing open pull requests");
     }
-    return new GitHubForge(repo, conn, cfg, baseBranch, remote, token, pulls, opts);
+    this.synced = { remote, open: new Map(pulls.map((p) => [p.head, p])) };
   }
 
-  /** forge.github as configured. */
-  get settings(): GitHubForgeConfig {
-    return this.cfg;
+  private get remote(): RemoteBranches {
+    if (!this.synced) throw new Error("GitHubForge: the branches were not fetched (use GitHubForge.open)");
+    return this.synced.remote;
   }
 
-  get connection(): GitHubConnection {
-    return this.conn;
+  /** Open kopt pull requests by head branch; kept current as this run opens and closes them. */
+  private get open(): Map<string, PullSummary> {
+    if (!this.synced) throw new Error("GitHubForge: the branches were not fetched (use GitHubForge.open)");
+    return this.synced.open;
   }
 
-  readBase(path: string): Promise<string | undefined> {
+  /** A token for git, fetched per use: an App's installation token is refreshed as needed. */
+  private token(): Promise<string> {
+    return this.conn.gitToken();
+  }
+
+  async readBase(path: string): Promise<string | undefined> {
+    await this.sync();
     return showFile(this.repo.git, this.remote.baseSha, path);
   }
 
-  listBase(dir: string): Promise<string[]> {
+  async listBase(dir: string): Promise<string[]> {
+    await this.sync();
     return listFiles(this.repo.git, this.remote.baseSha, dir);
   }
 
@@ -191,12 +246,14 @@ export class GitHubForge implements Forge {
   async checkWritable(): Promise<void> {}
 
   async preview(change: ChangeRequest): Promise<UpsertResult> {
+    await this.sync();
     const plan = await this.plan(change);
     if (plan.action === "keep") return this.repair(change.branch, change.pr, plan.pull, { dryRun: true });
     return this.result(change, plan, null);
   }
 
   async upsert(change: ChangeRequest): Promise<UpsertResult> {
+    await this.sync();
     const plan = await this.plan(change);
     if (plan.action === "hold") return this.result(change, plan, null);
     if (plan.action === "keep") return this.repair(change.branch, change.pr, plan.pull, { dryRun: false });
@@ -214,6 +271,7 @@ export class GitHubForge implements Forge {
    * request. No hold, churn or limit rules: these are asked for by a person or follow a merge.
    */
   async proposeCommit(branch: string, sha: string, pr: PullRequestDraft): Promise<UpsertResult> {
+    await this.sync();
     const open = this.open.get(branch) ?? (await this.findPull(branch, "open"));
     if (open && this.remote.heads.get(branch) === sha && open.title === pr.title) {
       // The workflow that asked for it judges its approval itself.
@@ -501,6 +559,7 @@ export class GitHubForge implements Forge {
     reasonFor: (branch: string) => string,
     dryRun: boolean,
   ): Promise<ClosedProposal[]> {
+    await this.sync();
     const closed: ClosedProposal[] = [];
     const { octokit, owner, repo } = this.conn;
     for (const [branch, pull] of [...this.open]) {
@@ -521,10 +580,109 @@ export class GitHubForge implements Forge {
       } catch (e) {
         throw gitHubError(e, `closing pull request #${pull.number}`);
       }
-      await deleteBranch(this.repo, this.conn.gitUrl, this.token, branch);
+      await deleteBranch(this.repo, this.conn.gitUrl, await this.token(), branch);
       this.open.delete(branch);
     }
     return closed;
+  }
+
+  /** The commit `branch` holds on GitHub (as fetched, or as this run pushed it). */
+  async branchHead(branch: string): Promise<string | undefined> {
+    await this.sync();
+    return this.remote.heads.get(branch);
+  }
+
+  // The pull requests' read and review side (pull-requests.ts) -------------------------------------------
+
+  pullRequest(number: number): Promise<PullRequest> {
+    return getPullRequest(this.conn, number, this.cfg.apiUrl);
+  }
+
+  openPullRequests(branchPrefix: string): Promise<PullRequest[]> {
+    return listOpenPullRequests(this.conn, branchPrefix, this.cfg.apiUrl);
+  }
+
+  mergedPullRequestOf(commitSha: string): Promise<PullRequest | undefined> {
+    return mergedPullRequestOf(this.conn, commitSha);
+  }
+
+  changedFiles(number: number): Promise<ChangedFile[]> {
+    return changedFiles(this.conn, number);
+  }
+
+  readFileAt(path: string, ref: string): Promise<string | undefined> {
+    return readFileAt(this.conn, path, ref);
+  }
+
+  reviews(number: number): Promise<ReviewInput[]> {
+    return readReviews(this.conn, number);
+  }
+
+  /** People review on GitHub itself: kopt only counts the reviews. */
+  async submitReview(number: number): Promise<void> {
+    const pull = await this.pullRequest(number);
+    throw new KoptError("usage", `review pull request #${number} on GitHub: ${pull.url}`, {
+      hint: "kopt records reviews only with the local forge; on GitHub, approve or request changes on the pull request's page",
+    });
+  }
+
+  /** Read once per team for the life of this forge. */
+  teamMembers(slug: string, where: { file: string; field: string }): Promise<string[]> {
+    return this.teams.members(slug, where);
+  }
+
+  teamName(slug: string): string {
+    return `@${this.conn.owner}/${slug}`;
+  }
+
+  latestStatus(sha: string, context: string): Promise<CommitStatus | undefined> {
+    return latestStatus(this.conn, sha, context);
+  }
+
+  setStatus(
+    sha: string,
+    context: string,
+    status: { state: CommitStatus["state"]; description: string; targetUrl: string },
+  ): Promise<void> {
+    return setStatus(this.conn, sha, context, status);
+  }
+
+  hasComment(number: number, marker: string, byMe = false): Promise<boolean> {
+    return hasComment(this.conn, number, marker, byMe ? this.conn.login : undefined);
+  }
+
+  comment(number: number, body: string): Promise<void> {
+    return comment(this.conn, number, body);
+  }
+
+  async addLabels(number: number, labels: readonly string[]): Promise<void> {
+    await this.labels.ensure(labels);
+    await addLabels(this.conn, number, labels);
+  }
+
+  merge(number: number, sha: string): Promise<PullRequest> {
+    return squashMerge(this.conn, number, sha);
+  }
+
+  /** Pushes `sha` to the base branch with a lease on `expected`. */
+  async pushBase(sha: string, expected: string): Promise<boolean> {
+    await this.sync();
+    const token = await this.token();
+    const pushed = await pushBranch(this.repo, this.conn.gitUrl, token, this.baseBranch, sha, expected);
+    return pushed;
+  }
+
+  async prepare(labels: readonly string[], protection: BranchProtection): Promise<void> {
+    await this.labels.ensure(labels);
+    const { octokit, owner, repo } = this.conn;
+    try {
+      await octokit.repos.updateBranchProtection({ owner, repo, branch: this.baseBranch, ...protection });
+    } catch (e) {
+      throw gitHubError(
+        e,
+        `protecting branch ${this.baseBranch} (the token needs repository Administration: write)`,
+      );
+    }
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -623,9 +781,10 @@ export class GitHubForge implements Forge {
   private async push(branch: string, sha: string): Promise<void> {
     const expected = this.remote.heads.get(branch);
     if (expected === sha) return;
-    const pushed = await pushBranch(this.repo, this.conn.gitUrl, this.token, branch, sha, expected);
+    const token = await this.token();
+    const pushed = await pushBranch(this.repo, this.conn.gitUrl, token, branch, sha, expected);
     if (!pushed) {
-      const now = await fetchRemote(this.repo, this.conn.gitUrl, this.token, this.baseBranch);
+      const now = await fetchRemote(this.repo, this.conn.gitUrl, token, this.baseBranch);
       if (now.heads.get(branch) !== sha) {
         throw gitHubError(
           new Error(
