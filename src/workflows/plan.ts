@@ -221,7 +221,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       `${f} on ${config.forge.baseBranch} has no readable front matter, so the cooldown cannot see that change: run \`kopt phr lint\``,
   );
 
-  const forge: Forge = await openForge(repo, loaded, opts);
+  const forge = (await openForge(repo, loaded, opts)) as unknown as Forge;
   // The values files as Helm merges them; a mapping whose prefix or path is not there fails here.
   const chains = await loadValuesChains(forge, loaded);
   const valuesOf = (ref: WorkloadRef) => {

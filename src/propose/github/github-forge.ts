@@ -15,7 +15,7 @@ import { APPROVAL_CONTEXT } from "../../decide/approval.ts";
 import { materialChange } from "../../decide/material-change.ts";
 import type { ApprovalPolicyConfig, GitHubForgeConfig } from "../../formats/config.ts";
 import type { Tier } from "../../formats/phr.ts";
-import type { ChangeRequest, ClosedProposal, Forge, PullRequestDraft, UpsertResult } from "../forge.ts";
+import type { ChangeRequest, ClosedProposal, PullRequestDraft, UpsertResult } from "../forge.ts";
 import { commitFiles, type GitRepo, KOPT_AUTHOR, listFiles, showFile } from "../git-repo.ts";
 import { connectGitHub, type GitHubConnection, gitHubError, httpStatus } from "./client.ts";
 import {
@@ -124,7 +124,7 @@ function summarize(p: {
   };
 }
 
-export class GitHubForge implements Forge {
+export class GitHubForge {
   readonly name = "github";
   private readonly labels: LabelCache;
   /** Open kopt pull requests by head branch; kept current as this run opens and closes them. */
