@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { z } from "zod";
 import { planJson, planText, recommendJson, recommendTable, snapshotText } from "./cli-output.ts";
+import { addReviewCommands } from "./cli-review.ts";
 import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
 import { formatPath, KoptError } from "./errors.ts";
 import { ClusterConfigSchema } from "./formats/config.ts";
@@ -233,6 +234,8 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
       warn(result.warnings);
       json(o, result, () => rollbackText(result));
     });
+
+  addReviewCommands(program, { out, repoDir, env, now });
 
   program
     .command("setup")
