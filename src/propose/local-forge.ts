@@ -31,10 +31,11 @@ import {
 import { removeLeftovers } from "./leftovers.ts";
 import { DRAFTS_DIR, draftPath, draftWriteError, parseDraft, renderDraft } from "./local/drafts.ts";
 import { readIfExists, type Staged, stageFile, TEMP_FILE, writeWhole } from "./local/files.ts";
-import { handMerge, mergeCommit, type Person } from "./local/merges.ts";
+import { mergeCommit, mergeRefusal, mergerOf, type Person } from "./local/merges.ts";
+import { diffFiles, pullView } from "./local/pull-view.ts";
 import { PULLS_DIR, type PullRecord, PullStore, STATUSES_DIR } from "./local/records.ts";
 import { teamMembers } from "./local/teams.ts";
-import { advanceBranch, freeHint, type Worktree, worktreeName, worktrees } from "./local/worktrees.ts";
+import { advanceBranch, checkNotCheckedOut, worktrees } from "./local/worktrees.ts";
 
 export { KOPT_AUTHOR } from "./git-repo.ts";
 export { DRAFTS_DIR, draftPath } from "./local/drafts.ts";
@@ -124,28 +125,9 @@ export class LocalForge implements Forge {
         });
       }
     }
-    await this.checkNotCheckedOut(changes);
-  }
-
-  /**
-   * Refuses when a worktree (the main one or one from `git worktree add`) has checked out a branch kopt
-   * would move: that worktree would be left showing the reverse of kopt's change as staged.
-   */
-  private async checkNotCheckedOut(changes: readonly ChangeRequest[]): Promise<void> {
-    const busy: { worktree: Worktree; branch: string }[] = [];
-    for (const worktree of await worktrees(this.repo.git)) {
-      const change = changes.find((c) => c.branch === worktree.branch);
-      if (!change) continue;
-      // An unchanged or held branch is not moved: looking at it in a worktree is fine.
-      const { status } = await this.preview(change);
-      if (status === "created" || status === "updated") busy.push({ worktree, branch: change.branch });
-    }
-    if (busy.length === 0) return;
-    const where = busy.map(({ worktree: w, branch }) => `${branch} in ${worktreeName(w)}`).join("; ");
-    throw new KoptError(
-      "forge",
-      `kopt would rewrite ${busy.length === 1 ? "a branch that is" : "branches that are"} checked out: ${where}`,
-      { hint: busy.map(({ worktree }) => freeHint(worktree, this.baseBranch)).join("; ") },
+    // An unchanged or held branch is not moved: looking at it in a worktree is fine.
+    await checkNotCheckedOut(this.repo.git, this.baseBranch, changes, async (change) =>
+      ["created", "updated"].includes((await this.preview(change)).status),
     );
   }
 
@@ -332,34 +314,8 @@ export class LocalForge implements Forge {
     return this.view(record);
   }
 
-  /** A record as a pull request: an open one's title, labels and head from its draft and branch. */
   private async view(r: PullRecord): Promise<PullRequest> {
-    const common = {
-      number: r.number,
-      branch: r.branch,
-      author: r.author,
-      url: draftPath(r.branch),
-      createdAt: r.createdAt,
-    };
-    if (r.state !== "open" && r.final) {
-      return {
-        ...common,
-        headSha: r.final.headSha,
-        title: r.final.title,
-        labels: r.final.labels,
-        state: r.state,
-        ...(r.merged ? { merged: r.merged } : {}),
-      };
-    }
-    const file = join(this.repo.root, draftPath(r.branch));
-    const text = await readIfExists(file);
-    const draft = text === undefined ? undefined : parseDraft(text, file).front;
-    const headSha = (await this.branchHead(r.branch)) ?? draft?.head ?? "";
-    const labels = [...new Set([...(draft?.labels ?? []), ...r.labels])];
-    const pr: PullRequest = { ...common, headSha, title: draft?.title ?? r.branch, labels, state: "open" };
-    // A person merged it by hand (git merge): the base contains its head.
-    const merged = headSha ? await handMerge(this.repo, await this.baseHead(), headSha) : undefined;
-    return merged ? { ...pr, state: "merged", merged } : pr;
+    return pullView(this.repo, r, await this.baseHead());
   }
 
   /** The base branch's head now (a merge moves it while the forge is open). */
@@ -393,23 +349,7 @@ export class LocalForge implements Forge {
     const { git } = this.repo;
     const onto = pr.merged && pr.merged.sha !== pr.headSha ? `${pr.merged.sha}^1` : await this.baseHead();
     const from = (await git.raw(["merge-base", onto, pr.headSha])).trim();
-    const fields = (await git.raw(["diff", "--name-status", "-M", "-z", from, pr.headSha])).split("\0");
-    const out: ChangedFile[] = [];
-    const STATUS: Record<string, string> = { A: "added", D: "removed", M: "modified", T: "changed" };
-    for (let i = 0; i < fields.length && fields[i]; ) {
-      const code = fields[i] as string;
-      if (code.startsWith("R") || code.startsWith("C")) {
-        const [old, path] = [fields[i + 1] as string, fields[i + 2] as string];
-        out.push({ path, status: code.startsWith("R") ? "renamed" : "copied" });
-        // A rename takes the old name away.
-        if (code.startsWith("R")) out.push({ path: old, status: "removed" });
-        i += 3;
-      } else {
-        out.push({ path: fields[i + 1] as string, status: STATUS[code[0] ?? ""] ?? "modified" });
-        i += 2;
-      }
-    }
-    return out;
+    return diffFiles(git, from, pr.headSha);
   }
 
   readFileAt(path: string, ref: string): Promise<string | undefined> {
@@ -496,37 +436,15 @@ export class LocalForge implements Forge {
    */
   async merge(number: number, sha: string): Promise<PullRequest> {
     const pr = await this.pullRequest(number);
-    const short = (s: string) => s.slice(0, 7);
-    if (pr.state !== "open") {
-      throw new KoptError("forge", `pull request #${number} is ${pr.state}: only open ones can be merged`);
-    }
-    if (pr.headSha !== sha) {
-      throw new KoptError(
-        "forge",
-        `the head of #${number} moved: it is ${short(pr.headSha)}, not ${short(sha)}`,
-        { hint: `run kopt gate --pr ${number} on the new head, then merge that` },
-      );
-    }
-    const status = await this.latestStatus(sha, APPROVAL_CONTEXT);
-    if (status?.state !== "success") {
-      const is = status
-        ? `${status.state}${status.description ? ` (${status.description})` : ""}`
-        : "not set";
-      throw new KoptError(
-        "forge",
-        `#${number} cannot be merged: the required status ${APPROVAL_CONTEXT} on ${short(sha)} is ${is}`,
-        {
-          hint: `the reviews it needs (kopt review --pr ${number} --approve --as <login>), then kopt gate --pr ${number} sets the status`,
-        },
-      );
-    }
+    const refusal = mergeRefusal(pr, sha, await this.latestStatus(sha, APPROVAL_CONTEXT));
+    if (refusal) throw refusal;
     const baseHead = await resolveRef(this.repo.git, `refs/heads/${this.baseBranch}`);
     if (!baseHead) {
       throw new KoptError("forge", `there is no local branch ${this.baseBranch} to merge into`, {
         hint: `create it from the remote one: git branch ${this.baseBranch} origin/${this.baseBranch}`,
       });
     }
-    const by = await this.person();
+    const by = this.opts.user ?? (await mergerOf(this.repo));
     const at = this.now();
     const message = `Merge pull request #${number} from ${pr.branch}`;
     const merge = await mergeCommit(this.repo, baseHead, sha, message, by, at);
@@ -538,16 +456,6 @@ export class LocalForge implements Forge {
     const merged = { at, by: by.name, sha: merge };
     await this.finish(pr, { state: "merged", merged });
     return { ...pr, state: "merged", merged };
-  }
-
-  /** Who merges: the option, else git's user.name and user.email, else $USER. */
-  private async person(): Promise<Person> {
-    if (this.opts.user) return this.opts.user;
-    const config = async (key: string) =>
-      (await this.repo.git.raw(["config", "--get", key]).catch(() => "")).trim();
-    const name = (await config("user.name")) || process.env.USER || "unknown";
-    const email = (await config("user.email")) || `${name.replace(/\s+/g, ".")}@localhost`;
-    return { name, email };
   }
 
   pushBase(sha: string, expected: string): Promise<boolean> {

@@ -2,7 +2,9 @@
 // user's checkout is moved only afterwards, by worktrees.ts), and finding the merge of a pull request a
 // person merged by hand (`git merge --no-ff <branch>`), as GitHub marks such a pull request merged.
 import { simpleGit } from "simple-git";
+import { APPROVAL_CONTEXT } from "../../decide/approval.ts";
 import { KoptError } from "../../errors.ts";
+import type { CommitStatus, PullRequest } from "../forge.ts";
 import { type GitRepo, gitEnv, gitWrite, resolveRef } from "../git-repo.ts";
 
 export interface Person {
@@ -79,4 +81,42 @@ export async function handMerge(
   if (after[0] && (await resolveRef(git, `${after[0]}^1`)) === head) sha = head;
   const [at = "", by = ""] = (await git.raw(["log", "-1", "--format=%cI%n%an", sha])).trim().split("\n");
   return { sha, at: new Date(at).toISOString().replace(".000Z", "Z"), by };
+}
+
+/**
+ * Why a pull request cannot merge at `sha`, as branch protection requiring kopt/approval would say: it is not
+ * open, its head moved, or the latest kopt/approval status on the head is not success.
+ */
+export function mergeRefusal(
+  pr: PullRequest,
+  sha: string,
+  status: CommitStatus | undefined,
+): KoptError | undefined {
+  const short = (s: string) => s.slice(0, 7);
+  const n = pr.number;
+  if (pr.state !== "open") {
+    return new KoptError("forge", `pull request #${n} is ${pr.state}: only open ones can be merged`);
+  }
+  if (pr.headSha !== sha) {
+    return new KoptError("forge", `the head of #${n} moved: it is ${short(pr.headSha)}, not ${short(sha)}`, {
+      hint: `run kopt gate --pr ${n} on the new head, then merge that`,
+    });
+  }
+  if (status?.state === "success") return undefined;
+  const is = status ? `${status.state}${status.description ? ` (${status.description})` : ""}` : "not set";
+  return new KoptError(
+    "forge",
+    `#${n} cannot be merged: the required status ${APPROVAL_CONTEXT} on ${short(sha)} is ${is}`,
+    {
+      hint: `the reviews it needs (kopt review --pr ${n} --approve --as <login>), then kopt gate --pr ${n} sets the status`,
+    },
+  );
+}
+
+/** Who merges: git's user.name and user.email, else $USER. */
+export async function mergerOf(repo: GitRepo): Promise<Person> {
+  const config = async (key: string) => (await repo.git.raw(["config", "--get", key]).catch(() => "")).trim();
+  const name = (await config("user.name")) || process.env.USER || "unknown";
+  const email = (await config("user.email")) || `${name.replace(/\s+/g, ".")}@localhost`;
+  return { name, email };
 }

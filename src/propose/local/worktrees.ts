@@ -46,6 +46,30 @@ export function shellWord(path: string): string {
 }
 
 /**
+ * Refuses when a worktree (the main one or one from `git worktree add`) has checked out a branch kopt would
+ * move (`moves`): that worktree would be left showing the reverse of kopt's change as staged.
+ */
+export async function checkNotCheckedOut<C extends { branch: string }>(
+  git: SimpleGit,
+  baseBranch: string,
+  changes: readonly C[],
+  moves: (change: C) => Promise<boolean>,
+): Promise<void> {
+  const busy: { worktree: Worktree; branch: string }[] = [];
+  for (const worktree of await worktrees(git)) {
+    const change = changes.find((c) => c.branch === worktree.branch);
+    if (change && (await moves(change))) busy.push({ worktree, branch: change.branch });
+  }
+  if (busy.length === 0) return;
+  const where = busy.map(({ worktree: w, branch }) => `${branch} in ${worktreeName(w)}`).join("; ");
+  throw new KoptError(
+    "forge",
+    `kopt would rewrite ${busy.length === 1 ? "a branch that is" : "branches that are"} checked out: ${where}`,
+    { hint: busy.map(({ worktree }) => freeHint(worktree, baseBranch)).join("; ") },
+  );
+}
+
+/**
  * Moves `branch` from `expected` to `sha`, a descendant of it. Where the branch is checked out, the move is a
  * fast-forward merge in that worktree (its files follow, so the user's checkout is never left stale), and
  * only when that worktree has no uncommitted changes; elsewhere a compare-and-swap of the ref. False when
