@@ -110,7 +110,7 @@ describe("the whole lifecycle on the local forge", () => {
   });
 
   it("rollback <phr-id> opens the revert pull request", async () => {
-    rolledBack = await json<RollbackOutcome>("rollback", proposal.id);
+    rolledBack = await json<RollbackOutcome>("rollback", proposal.id, "--cluster", "demo");
     expect(rolledBack.original).toMatchObject({
       id: proposal.id,
       phr: proposal.phr,
@@ -133,8 +133,65 @@ describe("the whole lifecycle on the local forge", () => {
     const [again] = await json<AfterMergeOutcome[]>("after-merge", "--cluster", "demo");
     expect(again?.recorded).toEqual([]);
     expect(again?.record).toBeNull();
-    const rb = await json<RollbackOutcome>("rollback", proposal.id);
+    const rb = await json<RollbackOutcome>("rollback", proposal.id, "--cluster", "demo");
     expect(rb.rollback).toEqual({ ...rolledBack.rollback, status: "unchanged" });
     expect(git(repo.dir, "for-each-ref", "--format=%(refname) %(objectname)")).toBe(refs);
+  });
+});
+
+describe("kopt review and kopt merge refuse what they cannot do", () => {
+  let other: TempRepo;
+  beforeAll(async () => {
+    other = demoRepo();
+    const r = await kopt("--repo", other.dir, "plan", "--cluster", "demo");
+    expect(r.code).toBe(0);
+  });
+  afterAll(() => other.cleanup());
+
+  const refused = async (args: string[], message: string) => {
+    const r = await kopt("--repo", other.dir, ...args);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.split("\n")[0]).toBe(`kopt: error: ${message}`);
+    expect(r.code).toBe(2);
+    return r.stderr;
+  };
+
+  it("a review needs a verdict, one of them", async () => {
+    const none = await refused(["review", "--pr", "1", "--as", "alice"], "kopt review needs a verdict");
+    expect(none).toContain("fix: add --approve or --request-changes");
+    await refused(
+      ["review", "--pr", "1", "--approve", "--request-changes", "--as", "alice"],
+      "option '--approve' cannot be used with option '--request-changes'",
+    );
+  });
+
+  it("the reviewer must be a plain login, and not kopt, the author", async () => {
+    const name = await refused(
+      ["review", "--pr", "1", "--approve", "--as", "Test Person"],
+      'not a plain login: "Test Person"',
+    );
+    expect(name).toContain("fix: pass --as <login>");
+    await refused(
+      ["review", "--pr", "1", "--approve", "--as", "kopt"],
+      "kopt opened #1 and cannot review it",
+    );
+  });
+
+  it("a pull request that does not exist, for review and merge alike", async () => {
+    const root = git(other.dir, "rev-parse", "--show-toplevel");
+    await refused(["review", "--pr", "9", "--approve", "--as", "alice"], `no pull request #9 in ${root}`);
+    await refused(["merge", "--pr", "9"], `no pull request #9 in ${root}`);
+  });
+
+  it("a request for changes is recorded, and merge still refuses without the gate's success", async () => {
+    const r = await kopt("--repo", other.dir, "review", "--pr", "2", "--request-changes", "--as", "bob");
+    const head = /^bob requested changes on #2 \(kopt\/demo\/todo\/\S+\) at ([0-9a-f]{7}), /.exec(
+      r.stdout,
+    )?.[1];
+    expect(head).toBeDefined();
+    await refused(
+      ["merge", "--pr", "2"],
+      `#2 cannot be merged: the required status kopt/approval on ${head} is not set`,
+    );
   });
 });

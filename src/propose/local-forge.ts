@@ -33,7 +33,7 @@ import { DRAFTS_DIR, draftPath, draftWriteError, parseDraft, renderDraft } from 
 import { readIfExists, type Staged, stageFile, TEMP_FILE, writeWhole } from "./local/files.ts";
 import { mergeCommit, mergeRefusal, mergerOf, type Person } from "./local/merges.ts";
 import { diffFiles, pullView } from "./local/pull-view.ts";
-import { PULLS_DIR, type PullRecord, PullStore, STATUSES_DIR } from "./local/records.ts";
+import { FORGE_DIR, PULLS_DIR, type PullRecord, PullStore, STATUSES_DIR } from "./local/records.ts";
 import { teamMembers } from "./local/teams.ts";
 import { advanceBranch, checkNotCheckedOut, worktrees } from "./local/worktrees.ts";
 
@@ -78,7 +78,7 @@ export class LocalForge implements Forge {
     }
     // Temp files of killed runs (drafts and records are renamed or linked into place, so they are whole).
     await removeLeftovers(join(repo.root, DRAFTS_DIR), (entry) => DRAFT_TEMP.exec(entry)?.[1]);
-    for (const dir of [PULLS_DIR, STATUSES_DIR]) {
+    for (const dir of [FORGE_DIR, PULLS_DIR, STATUSES_DIR]) {
       await removeLeftovers(join(repo.root, dir), (entry) => TEMP_FILE.exec(entry)?.[1]);
     }
     return new LocalForge(repo, baseBranch, sha, opts);
