@@ -12,8 +12,10 @@ import { evidenceRecord, oomEvidenceRecord } from "./propose/render.ts";
 import type { AfterMergeOutcome } from "./workflows/after-merge.ts";
 import type { CodeownersCheckResult } from "./workflows/codeowners-check.ts";
 import type { GateOutcome } from "./workflows/gate.ts";
+import type { MergeOutcome } from "./workflows/merge.ts";
 import type { PlanOutcome } from "./workflows/plan.ts";
 import type { RecommendOutcome } from "./workflows/recommend.ts";
+import type { ReviewOutcome } from "./workflows/review.ts";
 import type { RollbackOutcome } from "./workflows/rollback.ts";
 import type { SetupOutcome } from "./workflows/setup.ts";
 import { formatMinutes, type SlaOutcome } from "./workflows/sla.ts";
@@ -411,4 +413,21 @@ export function phrLintText(checked: number, faults: readonly PhrFault[]): strin
   });
   lines.push(`${checked} PHR(s) checked, ${faults.length} fault(s)`);
   return `${lines.join("\n")}\n`;
+}
+
+/** What `kopt review` prints. */
+export function reviewText(o: ReviewOutcome): string {
+  const verb = o.state === "APPROVED" ? "approved" : "requested changes on";
+  return [
+    `${o.user} ${verb} #${o.pr} (${o.branch}) at ${o.headSha.slice(0, 7)}, ${o.at}`,
+    `  next: kopt gate --pr ${o.pr} counts the reviews and sets the kopt/approval status`,
+  ].join("\n");
+}
+
+/** What `kopt merge` prints. */
+export function mergeText(o: MergeOutcome): string {
+  return [
+    `#${o.pr} (${o.branch}) merged into ${o.baseBranch} as ${o.merged.sha.slice(0, 7)}${o.merged.by ? ` by ${o.merged.by}` : ""}, ${o.merged.at}`,
+    "  next: kopt after-merge records the approvals and the merge in its PHR",
+  ].join("\n");
 }

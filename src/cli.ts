@@ -6,11 +6,13 @@ import {
   afterMergeText,
   codeownersCheckText,
   gateText,
+  mergeText,
   phrLintText,
   planJson,
   planText,
   recommendJson,
   recommendTable,
+  reviewText,
   rollbackText,
   setupText,
   slaText,
@@ -26,9 +28,11 @@ import { redact } from "./redact.ts";
 import { afterMerge } from "./workflows/after-merge.ts";
 import { codeownersCheck } from "./workflows/codeowners-check.ts";
 import { gate, parsePullNumber } from "./workflows/gate.ts";
+import { merge } from "./workflows/merge.ts";
 import { lintPhrs } from "./workflows/phr-lint.ts";
 import { plan } from "./workflows/plan.ts";
 import { recommend } from "./workflows/recommend.ts";
+import { review } from "./workflows/review.ts";
 import { rollback } from "./workflows/rollback.ts";
 import { setup } from "./workflows/setup.ts";
 import { sla } from "./workflows/sla.ts";
@@ -313,6 +317,61 @@ function schemaCommand(program: Command, { out }: Shell): void {
 }
 
 /** Every command, in the order `kopt --help` lists them. */
+function reviewCommand(program: Command, { now, env, repoDir, print }: Shell): void {
+  program
+    .command("review")
+    .description("review a pull request on the local forge: approve it or request changes, as a person")
+    .usage("--pr <number> --approve | --request-changes [options]")
+    .requiredOption("--pr <number>", "the pull request")
+    .addOption(new Option("--approve", "approve it").conflicts("requestChanges"))
+    .option("--request-changes", "ask for changes")
+    .option("--as <login>", "the reviewer's login (default: git's user.name, else $USER)")
+    .option("--body <text>", "what the review says")
+    .option("--cluster <name>", "whose kopt.yaml names the forge (default: the only one, or the first)")
+    .addOption(forgeOption("the forge"))
+    .addOption(outputOption())
+    .action(async (o) => {
+      if (!o.approve && !o.requestChanges) {
+        throw new KoptError("usage", "kopt review needs a verdict", {
+          hint: `add --approve or --request-changes, e.g. kopt review --pr ${o.pr} --approve --as alice`,
+        });
+      }
+      const result = await review({
+        repoDir: repoDir(),
+        pr: parsePullNumber(o.pr),
+        verdict: o.approve ? "approve" : "request-changes",
+        as: o.as,
+        body: o.body,
+        cluster: o.cluster,
+        forge: o.forge,
+        env,
+        now: now(),
+      });
+      print(o, result, () => reviewText(result));
+    });
+}
+
+function mergeCommand(program: Command, { env, repoDir, print }: Shell): void {
+  program
+    .command("merge")
+    .description("merge a pull request at its head; refused unless its kopt/approval status is success")
+    .usage("--pr <number> [options]")
+    .requiredOption("--pr <number>", "the pull request")
+    .option("--cluster <name>", "whose kopt.yaml names the forge (default: the only one, or the first)")
+    .addOption(forgeOption("the forge"))
+    .addOption(outputOption())
+    .action(async (o) => {
+      const result = await merge({
+        repoDir: repoDir(),
+        pr: parsePullNumber(o.pr),
+        cluster: o.cluster,
+        forge: o.forge,
+        env,
+      });
+      print(o, result, () => mergeText(result));
+    });
+}
+
 const COMMANDS = [
   planCommand,
   recommendCommand,
@@ -321,6 +380,8 @@ const COMMANDS = [
   slaCommand,
   afterMergeCommand,
   rollbackCommand,
+  reviewCommand,
+  mergeCommand,
   setupCommand,
   codeownersCommand,
   phrCommand,

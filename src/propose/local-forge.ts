@@ -1,12 +1,24 @@
 // The embedded forge: branches in a git repository on disk, pull requests as Markdown drafts under
-// `.kopt/pull-requests/`. Branches are built with git plumbing from the committed base branch, so the
-// user's checkout, index and working tree are never touched.
-import { mkdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import type { SimpleGit } from "simple-git";
-import { stringify } from "yaml";
+// `.kopt/pull-requests/` with their numbers, reviews, comments, labels and commit statuses as files under
+// `.kopt/` (src/propose/local/). Branches are built with git plumbing from the committed base branch, so the
+// user's checkout, index and working tree are never touched, except that a merge moves a checked-out base
+// branch's files along with it.
+import { join } from "node:path";
+import { APPROVAL_CONTEXT } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
-import type { ChangeRequest, UpsertResult } from "./forge.ts";
+import type {
+  BranchProtection,
+  ChangedFile,
+  ChangeRequest,
+  ClosedProposal,
+  CommitStatus,
+  Forge,
+  PullRequest,
+  PullRequestDraft,
+  ReviewInput,
+  ReviewSubmission,
+  UpsertResult,
+} from "./forge.ts";
 import {
   commitFiles,
   type GitRepo,
@@ -16,134 +28,45 @@ import {
   resolveRef,
   showFile,
 } from "./git-repo.ts";
-import { ownedName, removeLeftovers } from "./leftovers.ts";
+import { removeLeftovers } from "./leftovers.ts";
+import { DRAFTS_DIR, draftPath, draftWriteError, parseDraft, renderDraft } from "./local/drafts.ts";
+import { readIfExists, type Staged, stageFile, TEMP_FILE, writeWhole } from "./local/files.ts";
+import { mergeCommit, mergeRefusal, mergerOf, type Person } from "./local/merges.ts";
+import { diffFiles, pullView } from "./local/pull-view.ts";
+import { FORGE_DIR, PULLS_DIR, type PullRecord, PullStore, STATUSES_DIR } from "./local/records.ts";
+import { teamMembers } from "./local/teams.ts";
+import { advanceBranch, checkNotCheckedOut, worktrees } from "./local/worktrees.ts";
 
 export { KOPT_AUTHOR } from "./git-repo.ts";
-export const DRAFTS_DIR = ".kopt/pull-requests";
-
-export function draftPath(branch: string): string {
-  return `${DRAFTS_DIR}/${branch.replaceAll("/", "__")}.md`;
-}
-
-function renderDraft(change: ChangeRequest, base: string, head: string): string {
-  const front = stringify({
-    title: change.pr.title,
-    branch: change.branch,
-    base,
-    head,
-    labels: change.pr.labels,
-    tier: change.pr.tier,
-  });
-  return `---\n${front}---\n${change.pr.body}`;
-}
-
-function draftWriteError(file: string, err: unknown): KoptError {
-  const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-  return new KoptError("forge", `cannot write the pull-request draft ${file} (${code})`, {
-    hint: `kopt writes drafts under ${DRAFTS_DIR}/: check that directory's owner and permissions, and free disk space`,
-  });
-}
+export { DRAFTS_DIR, draftPath } from "./local/drafts.ts";
 
 /** A draft's temporary file: `<draft>.<pid>-<random>-<host>.tmp` (see leftovers.ts). */
 const DRAFT_TEMP = /^.+\.md\.(.+)\.tmp$/;
 
-/**
- * `content` written to a temporary file beside `file`: `place()` renames it into place, `drop()` removes it.
- * Staged before the branch moves, so a failure of either leaves the proposal as it was; renamed, so a
- * concurrent or killed run never leaves a half-written draft. Its name is unique per process and per call.
- */
-async function stageFile(
-  file: string,
-  content: string,
-): Promise<{ place(): Promise<void>; drop(): Promise<void> }> {
-  const tmp = `${file}.${ownedName()}.tmp`;
-  let created: string | undefined;
-  // Removes the temporary file and the directories made for it, if still empty.
-  const drop = async () => {
-    await rm(tmp, { force: true });
-    for (let dir = dirname(file); created && dir.startsWith(created); dir = dirname(dir)) {
-      if (
-        !(await rmdir(dir).then(
-          () => true,
-          () => false,
-        ))
-      )
-        break;
-    }
-  };
-  try {
-    created = await mkdir(dirname(file), { recursive: true });
-    await writeFile(tmp, content).catch(async (err: NodeJS.ErrnoException) => {
-      // A concurrent run that failed may have just removed the (then empty) directory it had made.
-      if (err.code !== "ENOENT") throw err;
-      created = (await mkdir(dirname(file), { recursive: true })) ?? created;
-      await writeFile(tmp, content);
-    });
-  } catch (err) {
-    await drop().catch(() => undefined);
-    throw draftWriteError(file, err);
-  }
-  return {
-    place: () =>
-      rename(tmp, file).catch((err: unknown) => {
-        throw draftWriteError(file, err);
-      }),
-    drop,
-  };
+/** The label that keeps kopt from closing a pull request (the same as on GitHub). */
+const HOLD_LABEL = "kopt/hold";
+
+export interface LocalForgeOptions {
+  /** The clock for when pull requests open, statuses are set and merges happen; default the system's. */
+  now?: () => Date;
+  /** Who merges; default git's user.name and user.email, else $USER. */
+  user?: Person;
 }
 
-interface Worktree {
-  path: string;
-  /** The branch checked out there; undefined when its HEAD is detached. */
-  branch?: string;
-  /** The repository's main worktree (listed first); the others were added with `git worktree add`. */
-  main: boolean;
-  /** Its directory is gone: only `git worktree prune` frees the branch. */
-  prunable: boolean;
-}
-
-/** Every worktree of the repository, from `git worktree list --porcelain -z` (NUL-separated, so any path). */
-async function worktrees(git: SimpleGit): Promise<Worktree[]> {
-  const out: Worktree[] = [];
-  for (const record of (await git.raw(["worktree", "list", "--porcelain", "-z"])).split("\0\0")) {
-    const fields = record.split("\0");
-    const path = fields.find((f) => f.startsWith("worktree "))?.slice("worktree ".length);
-    if (path === undefined) continue;
-    const branch = fields.find((f) => f.startsWith("branch refs/heads/"))?.slice("branch refs/heads/".length);
-    const prunable = fields.some((f) => f === "prunable" || f.startsWith("prunable "));
-    out.push({ path, ...(branch === undefined ? {} : { branch }), main: out.length === 0, prunable });
-  }
-  return out;
-}
-
-function worktreeName(w: Worktree): string {
-  return `${w.main ? "the main worktree" : "the worktree"} ${w.path}`;
-}
-
-/** How to free a worktree's branch without losing the worktree's work. */
-function freeHint(w: Worktree, baseBranch: string): string {
-  const path = shellWord(w.path);
-  if (w.prunable) return `its directory is gone: git worktree prune`;
-  if (w.main) return `switch to another branch first: git -C ${path} switch ${baseBranch}`;
-  return `detach it (git -C ${path} switch --detach) or remove that worktree (git worktree remove ${path})`;
-}
-
-/** A path as one shell word, so the command in a hint can be pasted as it is. */
-function shellWord(path: string): string {
-  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
-}
-
-// TEMP for parallel work: revert at merge (`implements Forge` comes back with the local forge's new methods).
-export class LocalForge {
+export class LocalForge implements Forge {
   readonly name = "local";
+  private readonly pulls: PullStore;
 
   private constructor(
     private readonly repo: GitRepo,
     readonly baseBranch: string,
     private readonly base: string,
-  ) {}
+    private readonly opts: LocalForgeOptions,
+  ) {
+    this.pulls = new PullStore(repo.root);
+  }
 
-  static async open(repo: GitRepo, baseBranch: string): Promise<LocalForge> {
+  static async open(repo: GitRepo, baseBranch: string, opts: LocalForgeOptions = {}): Promise<LocalForge> {
     // A CI checkout may have only the remote-tracking branch.
     const sha =
       (await resolveRef(repo.git, `refs/heads/${baseBranch}`)) ??
@@ -153,9 +76,12 @@ export class LocalForge {
         hint: "commit to that branch first, or set forge.baseBranch in kopt.yaml to the branch kopt should build on",
       });
     }
-    // Draft temp files of killed runs (a draft is renamed into place, so the drafts themselves are whole).
+    // Temp files of killed runs (drafts and records are renamed or linked into place, so they are whole).
     await removeLeftovers(join(repo.root, DRAFTS_DIR), (entry) => DRAFT_TEMP.exec(entry)?.[1]);
-    return new LocalForge(repo, baseBranch, sha);
+    for (const dir of [FORGE_DIR, PULLS_DIR, STATUSES_DIR]) {
+      await removeLeftovers(join(repo.root, dir), (entry) => TEMP_FILE.exec(entry)?.[1]);
+    }
+    return new LocalForge(repo, baseBranch, sha, opts);
   }
 
   /** The base branch's head when the forge was opened. */
@@ -163,18 +89,19 @@ export class LocalForge {
     return this.base;
   }
 
-  /** Points `branch` at a commit kopt built itself (a revert) and writes its draft; created or updated. */
-  async proposeCommit(branch: string, sha: string, pr: ChangeRequest["pr"]): Promise<UpsertResult> {
+  private now(): string {
+    return (this.opts.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  /** Points `branch` at a commit the caller built (a revert, a record) and writes its draft. */
+  async proposeCommit(branch: string, sha: string, pr: PullRequestDraft): Promise<UpsertResult> {
     const existing = await resolveRef(this.repo.git, `refs/heads/${branch}`);
-    const location = draftPath(branch);
-    let status: UpsertResult["status"] =
-      existing === undefined ? "created" : existing === sha ? "unchanged" : "updated";
-    const change: ChangeRequest = { branch, commitMessage: "", files: [], pr };
-    const draft = await stageFile(join(this.repo.root, location), renderDraft(change, this.baseBranch, sha));
-    if (status !== "unchanged" && !(await this.moveBranch(branch, sha, existing, draft)))
-      status = "unchanged";
-    await draft.place();
-    return { status, branch, commit: sha, location };
+    const status = existing === undefined ? "created" : existing === sha ? "unchanged" : "updated";
+    return this.publish(branch, sha, pr, { status, old: existing, kind: "commit" });
+  }
+
+  branchHead(branch: string): Promise<string | undefined> {
+    return resolveRef(this.repo.git, `refs/heads/${branch}`);
   }
 
   readBase(path: string): Promise<string | undefined> {
@@ -198,28 +125,9 @@ export class LocalForge {
         });
       }
     }
-    await this.checkNotCheckedOut(changes);
-  }
-
-  /**
-   * Refuses when a worktree (the main one or one from `git worktree add`) has checked out a branch kopt
-   * would move: that worktree would be left showing the reverse of kopt's change as staged.
-   */
-  private async checkNotCheckedOut(changes: readonly ChangeRequest[]): Promise<void> {
-    const busy: { worktree: Worktree; branch: string }[] = [];
-    for (const worktree of await worktrees(this.repo.git)) {
-      const change = changes.find((c) => c.branch === worktree.branch);
-      if (!change) continue;
-      // An unchanged or held branch is not moved: looking at it in a worktree is fine.
-      const { status } = await this.preview(change);
-      if (status === "created" || status === "updated") busy.push({ worktree, branch: change.branch });
-    }
-    if (busy.length === 0) return;
-    const where = busy.map(({ worktree: w, branch }) => `${branch} in ${worktreeName(w)}`).join("; ");
-    throw new KoptError(
-      "forge",
-      `kopt would rewrite ${busy.length === 1 ? "a branch that is" : "branches that are"} checked out: ${where}`,
-      { hint: busy.map(({ worktree }) => freeHint(worktree, this.baseBranch)).join("; ") },
+    // An unchanged or held branch is not moved: looking at it in a worktree is fine.
+    await checkNotCheckedOut(this.repo.git, this.baseBranch, changes, async (change) =>
+      ["created", "updated"].includes((await this.preview(change)).status),
     );
   }
 
@@ -227,7 +135,9 @@ export class LocalForge {
     const { git } = this.repo;
     const location = draftPath(change.branch);
     const existing = await resolveRef(git, `refs/heads/${change.branch}`);
-    if (!existing) return { status: "created", branch: change.branch, commit: null, location };
+    const number = (await this.pulls.openFor(change.branch))?.number;
+    const known = number === undefined ? {} : { pullNumber: number };
+    if (!existing) return { status: "created", branch: change.branch, commit: null, location, ...known };
     const author = (await git.raw(["log", "-1", "--format=%ae", existing])).trim();
     if (author !== KOPT_AUTHOR.email) {
       return {
@@ -235,32 +145,58 @@ export class LocalForge {
         branch: change.branch,
         commit: existing,
         location,
+        ...known,
         reason: `the branch has a commit by ${author}; kopt leaves branches people pushed to alone`,
       };
     }
-    if (await this.sameContent(existing, change)) {
-      return { status: "unchanged", branch: change.branch, commit: existing, location };
-    }
-    return { status: "updated", branch: change.branch, commit: existing, location };
+    const status = (await this.sameContent(existing, change)) ? "unchanged" : "updated";
+    return { status, branch: change.branch, commit: existing, location, ...known };
   }
 
   async upsert(change: ChangeRequest): Promise<UpsertResult> {
     const planned = await this.preview(change);
     if (planned.status === "held") return planned;
     const head = planned.status === "unchanged" ? (planned.commit as string) : await this.commit(change);
-    const draft = renderDraft(change, this.baseBranch, head);
-    const file = join(this.repo.root, planned.location);
-    const current = await readFile(file, "utf8").catch(() => undefined);
-    const staged = current === draft ? undefined : await stageFile(file, draft);
-    let status = planned.status;
-    if (
-      status !== "unchanged" &&
-      !(await this.moveBranch(change.branch, head, planned.commit ?? undefined, staged))
-    ) {
+    const old = planned.commit ?? undefined;
+    return this.publish(change.branch, head, change.pr, { status: planned.status, old, kind: "proposal" });
+  }
+
+  /**
+   * Moves `branch` to `head` (unless unchanged) and writes its draft, numbered. The draft is staged before
+   * the branch moves, so a failure of either leaves the proposal as it was; the number is taken once the
+   * branch holds `head`, so a run that fails before leaves no number behind, and concurrent runs (which
+   * build their proposals in the same order) number them as one run alone would.
+   */
+  private async publish(
+    branch: string,
+    head: string,
+    pr: PullRequestDraft,
+    how: { status: UpsertResult["status"]; old: string | undefined; kind: PullRecord["kind"] },
+  ): Promise<UpsertResult> {
+    const location = draftPath(branch);
+    const file = join(this.repo.root, location);
+    const render = (number: number | undefined) =>
+      renderDraft(pr, { branch, base: this.baseBranch, head }, { number });
+    const current = await readIfExists(file).catch(() => undefined);
+    const stage = async (number: number | undefined): Promise<Staged | undefined> =>
+      current === render(number)
+        ? undefined
+        : stageFile(file, render(number), (err) => draftWriteError(file, err));
+    let number = (await this.pulls.openFor(branch))?.number;
+    let staged = await stage(number);
+    let status = how.status;
+    if (status !== "unchanged" && !(await this.moveBranch(branch, head, how.old, staged))) {
       status = "unchanged";
     }
+    if (number === undefined) {
+      await staged?.drop();
+      number = (
+        await this.pulls.claim(branch, { kind: how.kind, author: KOPT_AUTHOR.name, createdAt: this.now() })
+      ).number;
+      staged = await stage(number);
+    }
     await staged?.place();
-    return { ...planned, status, commit: head };
+    return { status, branch, commit: head, location, pullNumber: number };
   }
 
   /**
@@ -307,6 +243,235 @@ export class LocalForge {
   /** Dated at the observation time, not the clock: the same input makes the same commit, in any run. */
   private commit(change: ChangeRequest): Promise<string> {
     return commitFiles(this.repo, this.base, change.files, change.commitMessage, { date: change.date });
+  }
+
+  /**
+   * Closes kopt's open proposals (pull requests kopt plan opened) under `branchPrefix` that are not in
+   * `keep`: a comment saying why, the draft marked closed, and the branch deleted (it holds only kopt's
+   * commit). Those on hold, pushed to by a person, or checked out are left alone; reverts and records too.
+   */
+  async closeObsolete(
+    branchPrefix: string,
+    keep: ReadonlySet<string>,
+    reasonFor: (branch: string) => string,
+    dryRun: boolean,
+  ): Promise<ClosedProposal[]> {
+    const closed: ClosedProposal[] = [];
+    const checkedOut = new Set((await worktrees(this.repo.git)).map((w) => w.branch));
+    for (const record of await this.pulls.all()) {
+      const { branch } = record;
+      if (record.kind !== "proposal" || !branch.startsWith(branchPrefix) || keep.has(branch)) continue;
+      const pr = record.state === "open" ? await this.view(record) : undefined;
+      if (pr?.state !== "open" || pr.labels.includes(HOLD_LABEL) || checkedOut.has(branch)) continue;
+      const author = (await this.repo.git.raw(["log", "-1", "--format=%ae", pr.headSha])).trim();
+      if (author !== KOPT_AUTHOR.email) continue;
+      const reason = reasonFor(branch);
+      closed.push({ branch, location: pr.url, reason });
+      if (dryRun) continue;
+      await this.comment(
+        pr.number,
+        `kopt closed this pull request: ${reason}\n\nIf the recommendation comes back, kopt opens a new one.`,
+      );
+      await this.finish(pr, { state: "closed", closed: { at: this.now(), reason } }, reason);
+      const args = ["update-ref", "-d", `refs/heads/${branch}`, pr.headSha];
+      await this.repo.git.raw(args).catch((err) => {
+        throw gitWriteError(this.repo.root, args, err);
+      });
+    }
+    return closed;
+  }
+
+  /** Records that a pull request closed or merged, and marks its draft so. */
+  private async finish(
+    pr: PullRequest,
+    change: Pick<PullRecord, "state" | "closed" | "merged">,
+    reason?: string,
+  ): Promise<void> {
+    const final = { title: pr.title, headSha: pr.headSha, labels: pr.labels };
+    await this.pulls.update(pr.number, (r) => ({ ...r, ...change, final }));
+    const file = join(this.repo.root, draftPath(pr.branch));
+    const text = await readIfExists(file);
+    if (text === undefined) return;
+    const { front, body } = parseDraft(text, file);
+    if (front.number !== pr.number) return; // the draft is another pull request's by now
+    const pullDraft = { title: front.title, body, labels: front.labels, tier: front.tier };
+    const where = { branch: front.branch, base: front.base, head: front.head };
+    const state = change.state === "open" ? undefined : change.state;
+    await writeWhole(file, renderDraft(pullDraft, where, { number: pr.number, state, reason }), (err) =>
+      draftWriteError(file, err),
+    );
+  }
+
+  // Reading pull requests ----------------------------------------------------------------------------------
+
+  async pullRequest(number: number): Promise<PullRequest> {
+    const record = await this.pulls.get(number);
+    if (!record) {
+      throw new KoptError("usage", `no pull request #${number} in ${this.repo.root}`, {
+        hint: `the local forge keeps its pull requests in ${join(this.repo.root, PULLS_DIR)}/<number>.yaml; kopt plan opens them`,
+      });
+    }
+    return this.view(record);
+  }
+
+  private async view(r: PullRecord): Promise<PullRequest> {
+    return pullView(this.repo, r, await this.baseHead());
+  }
+
+  /** The base branch's head now (a merge moves it while the forge is open). */
+  private async baseHead(): Promise<string> {
+    return (await resolveRef(this.repo.git, `refs/heads/${this.baseBranch}`)) ?? this.base;
+  }
+
+  async openPullRequests(branchPrefix: string): Promise<PullRequest[]> {
+    const out: PullRequest[] = [];
+    for (const r of await this.pulls.all()) {
+      if (r.state !== "open" || !r.branch.startsWith(branchPrefix)) continue;
+      const pr = await this.view(r);
+      if (pr.state === "open") out.push(pr);
+    }
+    return out;
+  }
+
+  async mergedPullRequestOf(commitSha: string): Promise<PullRequest | undefined> {
+    const records = await this.pulls.all();
+    const recorded = records.find((r) => r.merged?.sha === commitSha);
+    if (recorded) return this.view(recorded);
+    for (const r of records.filter((x) => x.state === "open")) {
+      const pr = await this.view(r);
+      if (pr.merged?.sha === commitSha) return pr;
+    }
+    return undefined;
+  }
+
+  async changedFiles(number: number): Promise<ChangedFile[]> {
+    const pr = await this.pullRequest(number);
+    const { git } = this.repo;
+    const onto = pr.merged && pr.merged.sha !== pr.headSha ? `${pr.merged.sha}^1` : await this.baseHead();
+    const from = (await git.raw(["merge-base", onto, pr.headSha])).trim();
+    return diffFiles(git, from, pr.headSha);
+  }
+
+  readFileAt(path: string, ref: string): Promise<string | undefined> {
+    return showFile(this.repo.git, ref, path);
+  }
+
+  // Reviews, statuses, comments, labels -------------------------------------------------------------------
+
+  async reviews(number: number): Promise<ReviewInput[]> {
+    await this.pullRequest(number);
+    const record = (await this.pulls.get(number)) as PullRecord;
+    return record.reviews.map((r) => ({
+      user: r.user,
+      userType: "User",
+      state: r.state,
+      commitId: r.commitId,
+      submittedAt: r.submittedAt,
+    }));
+  }
+
+  async submitReview(number: number, review: ReviewSubmission): Promise<void> {
+    const pr = await this.pullRequest(number);
+    if (pr.state !== "open") {
+      throw new KoptError("usage", `pull request #${number} is ${pr.state}: only open ones can be reviewed`);
+    }
+    if (review.state !== "COMMENTED" && review.user.toLowerCase() === pr.author.toLowerCase()) {
+      throw new KoptError("usage", `${review.user} opened #${number} and cannot review it`, {
+        hint: "as on GitHub, the author neither approves nor requests changes: review as another person (--as <login>)",
+      });
+    }
+    const stored = {
+      user: review.user,
+      state: review.state,
+      ...(review.body ? { body: review.body } : {}),
+      commitId: pr.headSha,
+      submittedAt: review.at,
+    };
+    await this.pulls.update(number, (r) => ({ ...r, reviews: [...r.reviews, stored] }));
+  }
+
+  teamMembers(slug: string, where: { file: string; field: string }): Promise<string[]> {
+    return teamMembers(this.repo.root, slug, where);
+  }
+
+  /** No organization here: a team is its key in .kopt/teams.yaml. */
+  teamName(slug: string): string {
+    return `team ${slug}`;
+  }
+
+  async latestStatus(sha: string, context: string): Promise<CommitStatus | undefined> {
+    const latest = (await this.pulls.statuses(sha)).filter((s) => s.context === context).at(-1);
+    return latest ? { state: latest.state, description: latest.description } : undefined;
+  }
+
+  async setStatus(
+    sha: string,
+    context: string,
+    status: { state: CommitStatus["state"]; description: string; targetUrl: string },
+  ): Promise<void> {
+    await this.pulls.addStatus(sha, { context, ...status, at: this.now() });
+  }
+
+  async hasComment(number: number, marker: string, byMe = false): Promise<boolean> {
+    await this.pullRequest(number);
+    const record = (await this.pulls.get(number)) as PullRecord;
+    return record.comments.some((c) => c.body.includes(marker) && (!byMe || c.user === KOPT_AUTHOR.name));
+  }
+
+  async comment(number: number, body: string): Promise<void> {
+    await this.pullRequest(number);
+    const at = this.now();
+    await this.pulls.update(number, (r) => ({
+      ...r,
+      comments: [...r.comments, { user: KOPT_AUTHOR.name, body, at }],
+    }));
+  }
+
+  async addLabels(number: number, labels: readonly string[]): Promise<void> {
+    await this.pullRequest(number);
+    await this.pulls.update(number, (r) => ({ ...r, labels: [...new Set([...r.labels, ...labels])] }));
+  }
+
+  // Merging -------------------------------------------------------------------------------------------------
+
+  /**
+   * A merge commit of the pull request's head on the base branch, as a forge's merge button with branch
+   * protection requiring kopt/approval: refused unless the pull request is open, its head is `sha` and the
+   * latest kopt/approval status on it is success.
+   */
+  async merge(number: number, sha: string): Promise<PullRequest> {
+    const pr = await this.pullRequest(number);
+    const refusal = mergeRefusal(pr, sha, await this.latestStatus(sha, APPROVAL_CONTEXT));
+    if (refusal) throw refusal;
+    const baseHead = await resolveRef(this.repo.git, `refs/heads/${this.baseBranch}`);
+    if (!baseHead) {
+      throw new KoptError("forge", `there is no local branch ${this.baseBranch} to merge into`, {
+        hint: `create it from the remote one: git branch ${this.baseBranch} origin/${this.baseBranch}`,
+      });
+    }
+    const by = this.opts.user ?? (await mergerOf(this.repo));
+    const at = this.now();
+    const message = `Merge pull request #${number} from ${pr.branch}`;
+    const merge = await mergeCommit(this.repo, baseHead, sha, message, by, at);
+    if (!(await advanceBranch(this.repo, this.baseBranch, merge, baseHead))) {
+      throw new KoptError("forge", `${this.baseBranch} moved while #${number} was being merged`, {
+        hint: `run kopt merge --pr ${number} again`,
+      });
+    }
+    const merged = { at, by: by.name, sha: merge };
+    await this.finish(pr, { state: "merged", merged });
+    return { ...pr, state: "merged", merged };
+  }
+
+  pushBase(sha: string, expected: string): Promise<boolean> {
+    return advanceBranch(this.repo, this.baseBranch, sha, expected);
+  }
+
+  async prepare(_labels: readonly string[], _protection: BranchProtection): Promise<void> {
+    throw new KoptError(
+      "usage",
+      "the local forge has no labels or branch protection to set up; kopt setup prepares a GitHub repository (forge.type: github)",
+    );
   }
 }
 

@@ -32,8 +32,7 @@ export async function openForge(
 ): Promise<Forge> {
   const { config } = loaded;
   const type = choice.forge ?? config.forge.type;
-  // TEMP for parallel work: revert at merge (LocalForge implements Forge in another branch).
-  if (type === "local") return (await LocalForge.open(repo, config.forge.baseBranch)) as unknown as Forge;
+  if (type === "local") return LocalForge.open(repo, config.forge.baseBranch);
   const env = choice.env ?? process.env;
   const gitHubOptions: GitHubForgeOptions = {
     env,

@@ -276,8 +276,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     ...decision.heldBack.map((h) => branchName(config.cluster, h.workload, h.kind)),
   ]);
   const reason = (branch: string) => obsoleteReason(branch, unchanged, skipped);
-  // TEMP for parallel work: revert at merge (the local forge gets closeObsolete in another branch).
-  const closed = forge.closeObsolete ? await forge.closeObsolete(scope, keep, reason, opts.dryRun) : [];
+  const closed = await forge.closeObsolete(scope, keep, reason, opts.dryRun);
   return {
     cluster: state.cluster,
     observedAt: state.observedAt,
