@@ -199,9 +199,19 @@ describe("kopt plan --forge github", () => {
       title: "Right-size todo/ghost on demo",
       body: "old",
     });
+    // A rollback and an after-merge record are kopt's too, but no run "recommends" them: they stay open.
+    const others: number[] = [];
+    for (const head of ["kopt/demo/rollback/1234abcd", "kopt/demo/records"]) {
+      git(w.person, "push", "-q", "origin", `HEAD:refs/heads/${head}`);
+      const { data } = await w
+        .octokit()
+        .pulls.create({ owner: OWNER, repo: REPO, head, base: "main", title: head });
+      others.push(data.number);
+    }
     const out = await planJson(w);
     expect(out.closed).toHaveLength(1);
     expect(out.closed[0]?.branch).toBe("kopt/demo/todo/ghost/rightsize");
+    for (const n of others) expect(w.sim.state.pulls.find((p) => p.number === n)?.state).toBe("open");
     const closed = w.sim.state.pulls.find((p) => p.number === ghost.number);
     expect(closed?.state).toBe("closed");
     const comment = w.sim.state.comments.find((c) => c.issueNumber === ghost.number);

@@ -11,7 +11,7 @@ import type { WorkloadMapping } from "../formats/config.ts";
 import { formatCpu, formatMemory } from "../model/format.ts";
 import type { Policy, PriceModel } from "../model/policy.ts";
 import type { FieldChange, Recommendation, RightsizeResult, Skipped } from "../model/recommendation.ts";
-import type { ChangeSize, ProposalKind, Tier } from "../model/tier.ts";
+import { type ChangeSize, PROPOSAL_KINDS, type ProposalKind, type Tier } from "../model/tier.ts";
 import type { ClusterState, Workload, WorkloadRef } from "../model/types.ts";
 import { workloadKey, workloadLabel } from "../model/types.ts";
 import { tierFor } from "./tier.ts";
@@ -89,6 +89,18 @@ export function proposalId(cluster: string, ref: WorkloadRef, kind: ProposalKind
 
 export function branchName(cluster: string, ref: WorkloadRef, kind: ProposalKind): string {
   return `kopt/${cluster}/${ref.namespace}/${ref.name}/${kind}`;
+}
+
+/**
+ * Whether a branch is a proposal's (`kopt/<cluster>/<namespace>/<name>/<kind>`), not a rollback's
+ * (`kopt/<cluster>/rollback/<id>`) or the after-merge record's (`kopt/<cluster>/records`): only proposals
+ * become obsolete when a run no longer recommends them.
+ */
+export function isProposalBranch(branch: string): boolean {
+  const parts = branch.split("/");
+  return (
+    parts.length === 5 && parts[0] === "kopt" && (PROPOSAL_KINDS as readonly string[]).includes(parts[4] ?? "")
+  );
 }
 
 export function findMapping(

@@ -13,6 +13,7 @@
 // - opens nothing new while maxOpenPullRequests of its pull requests are open.
 import { APPROVAL_CONTEXT } from "../../decide/approval.ts";
 import { materialChange } from "../../decide/material-change.ts";
+import { isProposalBranch } from "../../decide/proposals.ts";
 import { KoptError } from "../../errors.ts";
 import type { ApprovalPolicyConfig, GitHubForgeConfig } from "../../formats/config.ts";
 import type { Tier } from "../../formats/phr.ts";
@@ -563,7 +564,7 @@ export class GitHubForge implements Forge {
     const closed: ClosedProposal[] = [];
     const { octokit, owner, repo } = this.conn;
     for (const [branch, pull] of [...this.open]) {
-      if (!branch.startsWith(branchPrefix) || keep.has(branch)) continue;
+      if (!branch.startsWith(branchPrefix) || !isProposalBranch(branch) || keep.has(branch)) continue;
       if (pull.labels.includes(HOLD_LABEL)) continue;
       if (await this.humanPushed(branch)) continue;
       const reason = reasonFor(branch);
