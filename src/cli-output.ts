@@ -4,7 +4,14 @@
 import type { CapacityFinding } from "./analyze/capacity.ts";
 import { APPROVAL_CONTEXT } from "./decide/approval.ts";
 import type { PhrFault } from "./formats/phr.ts";
-import { formatCpu, formatMemory, formatMemoryDescription, formatMoney, formatTime } from "./model/format.ts";
+import {
+  formatCpu,
+  formatMemory,
+  formatMemoryDescription,
+  formatMinutes,
+  formatMoney,
+  formatTime,
+} from "./model/format.ts";
 import type { Recommendation, Skipped } from "./model/recommendation.ts";
 import type { Resources, WorkloadRef } from "./model/types.ts";
 import { workloadKey, workloadLabel } from "./model/types.ts";
@@ -18,7 +25,7 @@ import type { RecommendOutcome } from "./workflows/recommend.ts";
 import type { ReviewOutcome } from "./workflows/review.ts";
 import type { RollbackOutcome } from "./workflows/rollback.ts";
 import type { SetupOutcome } from "./workflows/setup.ts";
-import { formatMinutes, type SlaOutcome } from "./workflows/sla.ts";
+import type { SlaOutcome } from "./workflows/sla.ts";
 import type { SnapshotOutcome } from "./workflows/snapshot.ts";
 
 function quantities(r: Resources) {

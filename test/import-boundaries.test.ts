@@ -28,7 +28,10 @@ const CLEAN: Record<string, string[]> = {
   "errors.ts": [],
   "observe/kube.ts": ["@kubernetes/client-node", "node:fs/promises", "model/types.ts"],
   "propose/github/client.ts": ["@octokit/rest", "bottleneck"],
-  "workflows/plan.ts": ["observe/kube.ts", "decide/proposals.ts", "propose/github/client.ts", "node:fs"],
+  "workflows/open-forge.ts": ["propose/github/client.ts", "propose/local-forge.ts"],
+  "propose/local-forge.ts": ["propose/local/records.ts", "node:fs"],
+  "propose/local/records.ts": ["yaml"],
+  "workflows/plan.ts": ["observe/kube.ts", "decide/proposals.ts", "workflows/open-forge.ts", "node:fs"],
   "cli.ts": ["commander", "workflows/plan.ts"],
 };
 
@@ -150,6 +153,24 @@ describe("checkBoundaries on small graphs", () => {
     ).toEqual([
       "octokit src/propose/local-forge.ts: imports @octokit/openapi: only src/propose/github/ talks to GitHub",
       "octokit src/workflows/gate.ts: imports @octokit/rest: only src/propose/github/ talks to GitHub",
+      "forge src/workflows/gate.ts: imports propose/github/client.ts: workflows and the CLI use the Forge interface; only workflows/open-forge.ts picks a forge",
+    ]);
+  });
+
+  it("(b) fails when a workflow or the CLI reaches a forge's implementation other than through open-forge.ts", () => {
+    expect(
+      check({
+        ...CLEAN,
+        "workflows/sla.ts": ["propose/github/labels.ts"],
+        "workflows/rollback.ts": ["propose/local-forge.ts", "propose/forge.ts"],
+        "cli.ts": ["workflows/plan.ts", "propose/local/records.ts"],
+        "propose/github/labels.ts": [],
+        "propose/forge.ts": [],
+      }),
+    ).toEqual([
+      "forge src/cli.ts: imports propose/local/records.ts: workflows and the CLI use the Forge interface; only workflows/open-forge.ts picks a forge",
+      "forge src/workflows/rollback.ts: imports propose/local-forge.ts: workflows and the CLI use the Forge interface; only workflows/open-forge.ts picks a forge",
+      "forge src/workflows/sla.ts: imports propose/github/labels.ts: workflows and the CLI use the Forge interface; only workflows/open-forge.ts picks a forge",
     ]);
   });
 

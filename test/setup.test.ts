@@ -2,7 +2,7 @@
 // creates kopt's labels and protects main so that the simulator (enforcing protection as GitHub does) refuses
 // to merge a pull request until kopt/approval is success and it has an approval. Running it twice is fine.
 import { expect, it } from "vitest";
-import { allLabels } from "../src/propose/github/labels.ts";
+import { allLabels } from "../src/propose/labels.ts";
 import { APPROVAL_CONTEXT } from "../src/workflows/gate.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import { OWNER, REPO, type World, worldForTest } from "./support/github-world.ts";

@@ -2,7 +2,8 @@
 // and the label and escalation comment read back from the simulator's state.
 import { describe, expect, it } from "vitest";
 import { slaText } from "../src/cli-output.ts";
-import { ESCALATION_MARKER, formatMinutes, SLA_LABEL, sla } from "../src/workflows/sla.ts";
+import { formatMinutes } from "../src/model/format.ts";
+import { ESCALATION_MARKER, SLA_LABEL, sla } from "../src/workflows/sla.ts";
 import { CLUSTER, OWNER, phrText, REPO, type ShopRepo, startShopRepo } from "./support/shop-repo.ts";
 
 const TOKEN = "ghs_kopt_sla_token";

@@ -99,7 +99,9 @@ export function branchName(cluster: string, ref: WorkloadRef, kind: ProposalKind
 export function isProposalBranch(branch: string): boolean {
   const parts = branch.split("/");
   return (
-    parts.length === 5 && parts[0] === "kopt" && (PROPOSAL_KINDS as readonly string[]).includes(parts[4] ?? "")
+    parts.length === 5 &&
+    parts[0] === "kopt" &&
+    (PROPOSAL_KINDS as readonly string[]).includes(parts[4] ?? "")
   );
 }
 

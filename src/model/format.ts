@@ -96,3 +96,12 @@ function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** 185 -> "3h 5m"; 45 -> "45m"; 1500 -> "1d 1h". */
+export function formatMinutes(minutes: number): string {
+  const m = Math.floor(minutes);
+  if (m < 60) return `${m}m`;
+  if (m < 24 * 60) return m % 60 ? `${Math.floor(m / 60)}h ${m % 60}m` : `${m / 60}h`;
+  const h = Math.floor(m / 60);
+  return h % 24 ? `${Math.floor(h / 24)}d ${h % 24}h` : `${h / 24}d`;
+}

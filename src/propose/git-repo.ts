@@ -303,3 +303,21 @@ async function revertInto(git: SimpleGit, root: string, merge: string): Promise<
     }
   }
 }
+
+/** A git config value as git resolves it for the repository at `root` (e.g. user.name); undefined when unset. */
+export async function gitConfigValue(root: string, key: string): Promise<string | undefined> {
+  const value = (
+    await simpleGit(root)
+      .raw(["config", "--get", key])
+      .catch(() => "")
+  ).trim();
+  return value || undefined;
+}
+
+/** The URL of the `origin` remote of the repository at `root`; undefined without one (or without git). */
+export async function originUrl(root: string): Promise<string | undefined> {
+  const url = await simpleGit(root)
+    .remote(["get-url", "origin"])
+    .catch(() => undefined);
+  return url ? url.trim() || undefined : undefined;
+}

@@ -28,6 +28,7 @@ import {
   resolveRef,
   showFile,
 } from "./git-repo.ts";
+import { HOLD_LABEL } from "./labels.ts";
 import { removeLeftovers } from "./leftovers.ts";
 import { DRAFTS_DIR, draftPath, draftWriteError, parseDraft, renderDraft } from "./local/drafts.ts";
 import { readIfExists, type Staged, stageFile, TEMP_FILE, writeWhole } from "./local/files.ts";
@@ -44,7 +45,6 @@ export { DRAFTS_DIR, draftPath } from "./local/drafts.ts";
 const DRAFT_TEMP = /^.+\.md\.(.+)\.tmp$/;
 
 /** The label that keeps kopt from closing a pull request (the same as on GitHub). */
-const HOLD_LABEL = "kopt/hold";
 
 export interface LocalForgeOptions {
   /** The clock for when pull requests open, statuses are set and merges happen; default the system's. */

@@ -150,7 +150,7 @@ async function recordPhr(ctx: RecordContext, path: string): Promise<PhrRecord | 
   }
   const reviews = await forge.reviews(pull.number);
   const groups = needsGroups(front.tier)
-    ? await approverGroups(forge, loaded.config.policy.approval, loaded.file)
+    ? await approverGroups(forge, loaded.policy.approval, loaded.file)
     : NO_GROUPS;
   const input = { tier: front.tier, author: pull.author, headSha: pull.headSha, reviews, ...groups };
   const verdict = evaluateApproval(input);

@@ -3,7 +3,6 @@
 // the values files of workloads in policy.tiers.criticalNamespaces and policy.approval.criticalPaths.
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { simpleGit } from "simple-git";
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
 import { type LoadedConfig, listClusters, loadClusterConfig } from "../config/load.ts";
 import { KoptError } from "../errors.ts";
@@ -15,6 +14,7 @@ import {
   type OwnerGroup,
   patternMatches,
 } from "../propose/codeowners.ts";
+import { originUrl } from "../propose/git-repo.ts";
 
 /** Where GitHub looks for CODEOWNERS, in its order: the first one found is the one it uses. */
 export const CODEOWNERS_LOCATIONS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"] as const;
@@ -105,9 +105,7 @@ async function repositoryOwner(root: string, env: NodeJS.ProcessEnv): Promise<st
   }
   const fromActions = env.GITHUB_REPOSITORY?.split("/")[0];
   if (fromActions) return fromActions;
-  const origin = await simpleGit(root)
-    .remote(["get-url", "origin"])
-    .catch(() => undefined);
+  const origin = await originUrl(root);
   return origin ? gitHubOwnerOf(origin) : undefined;
 }
 

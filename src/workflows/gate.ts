@@ -20,9 +20,10 @@ import {
   STATUS_DESCRIPTION_MAX,
 } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
-import type { ApprovalPolicyConfig, ApproverGroup } from "../formats/config.ts";
+import type { ApproverGroup } from "../formats/config.ts";
 import type { Tier } from "../formats/phr.ts";
 import { readPhrFront } from "../formats/phr.ts";
+import type { ApprovalPolicy } from "../model/policy.ts";
 import type { Forge, PullRequest } from "../propose/forge.ts";
 import { openRepository } from "../propose/git-repo.ts";
 import { ForgeSessions } from "./open-forge.ts";
@@ -70,13 +71,13 @@ export interface GateOutcome {
 /** What the gate judges a pull request by: its cluster's approval policy, and the file it came from. */
 export interface GatePolicy {
   cluster: string;
-  approval: ApprovalPolicyConfig;
+  approval: ApprovalPolicy;
   /** The cluster's kopt.yaml: named in errors about the policy (an unreadable team). */
   file: string;
 }
 
 export function gatePolicy(loaded: LoadedConfig): GatePolicy {
-  return { cluster: loaded.config.cluster, approval: loaded.config.policy.approval, file: loaded.file };
+  return { cluster: loaded.config.cluster, approval: loaded.policy.approval, file: loaded.file };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -111,7 +112,7 @@ export function groupMention(forge: Forge, g: ApproverGroup): string {
 /** The architects and security groups of a policy, with their members (teams read through the forge). */
 export async function approverGroups(
   forge: Forge,
-  policy: ApprovalPolicyConfig,
+  policy: ApprovalPolicy,
   file: string,
 ): Promise<{ architects: ApproverGroupInput; security: ApproverGroupInput }> {
   const read = async (role: "architects" | "security"): Promise<ApproverGroupInput> => {

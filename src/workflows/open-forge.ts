@@ -37,7 +37,7 @@ export async function openForge(
   const gitHubOptions: GitHubForgeOptions = {
     env,
     root: repo.root,
-    approval: config.policy.approval,
+    approval: loaded.policy.approval,
     materialThreshold: config.policy.rightsize.minChange.percent / 100,
   };
   const cfg = resolveGitHubConfig(config.forge.github, env, loaded.file);

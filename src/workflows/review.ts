@@ -5,7 +5,7 @@
 import { listClusters, loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { KoptError } from "../errors.ts";
 import type { Forge, ReviewSubmission } from "../propose/forge.ts";
-import { openRepository } from "../propose/git-repo.ts";
+import { gitConfigValue, openRepository } from "../propose/git-repo.ts";
 import { type ForgeChoice, openForge } from "./open-forge.ts";
 
 export interface ForgeTarget extends ForgeChoice {
@@ -66,8 +66,7 @@ export async function review(opts: ReviewOptions): Promise<ReviewOutcome> {
 /** Who runs kopt: git's user.name (when it is a plain login), else $USER. */
 async function defaultLogin(repoDir: string): Promise<string> {
   const repo = await openRepository(repoDir);
-  const name = (await repo.git.raw(["config", "--get", "user.name"]).catch(() => "")).trim();
-  const login = name || process.env.USER;
+  const login = (await gitConfigValue(repo.root, "user.name")) ?? process.env.USER;
   if (!login) {
     throw new KoptError("usage", "who is reviewing? git has no user.name and $USER is not set", {
       hint: "pass --as <login>",

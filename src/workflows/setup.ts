@@ -5,7 +5,7 @@
 import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import type { BranchProtection } from "../propose/forge.ts";
 import { openRepository } from "../propose/git-repo.ts";
-import { allLabels } from "../propose/github/labels.ts";
+import { allLabels } from "../propose/labels.ts";
 import { APPROVAL_CONTEXT } from "./gate.ts";
 import { forgeRepository, openForge } from "./open-forge.ts";
 

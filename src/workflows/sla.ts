@@ -12,11 +12,11 @@
 import { type LoadedConfig, loadClusterConfig } from "../config/load.ts";
 import { type ApprovalEvaluation, evaluateApproval, tierOfLabel } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
-import { durationSeconds } from "../formats/config.ts";
 import type { Tier } from "../formats/phr.ts";
+import { formatMinutes } from "../model/format.ts";
 import type { Forge, PullRequest } from "../propose/forge.ts";
 import { openRepository } from "../propose/git-repo.ts";
-import { SLA_LABEL } from "../propose/github/labels.ts";
+import { SLA_LABEL } from "../propose/labels.ts";
 import {
   approverGroups,
   bootstrapConfig,
@@ -57,15 +57,6 @@ export interface SlaOutcome {
   breached: SlaBreach[];
   /** Pull requests with no SLA, and why (no tier label, trivial, approved, changes requested, ...). */
   skipped: { pr: number; why: string }[];
-}
-
-/** 185 -> "3h 5m"; 45 -> "45m"; 1500 -> "1d 1h". */
-export function formatMinutes(minutes: number): string {
-  const m = Math.floor(minutes);
-  if (m < 60) return `${m}m`;
-  if (m < 24 * 60) return m % 60 ? `${Math.floor(m / 60)}h ${m % 60}m` : `${m / 60}h`;
-  const h = Math.floor(m / 60);
-  return h % 24 ? `${Math.floor(h / 24)}d ${h % 24}h` : `${h / 24}d`;
 }
 
 /** The escalation comment (with its hidden marker on the first line). */
@@ -114,8 +105,8 @@ async function checkPull(s: ClusterSession, p: PullRequest, now: Date): Promise<
   if ("why" in t) return { skip: t.why };
   const { tier } = t;
   const { forge, loaded } = s;
-  const policy = loaded.config.policy.approval;
-  const slaMinutes = durationSeconds(policy.sla[tier]) / 60;
+  const policy = loaded.policy.approval;
+  const slaMinutes = policy.slaSeconds[tier] / 60;
   const waitedMs = now.getTime() - Date.parse(p.createdAt);
   const waitedMinutes = Math.floor(waitedMs / 60_000);
   if (waitedMs <= slaMinutes * 60_000) {

@@ -108,8 +108,18 @@ const CORE_MAY_IMPORT: Record<"model" | "analyze" | "decide", readonly Layer[]> 
   decide: ["model", "analyze", "decide", "formats", "errors"],
 };
 
+/** A forge's implementation: what only workflows/open-forge.ts picks from, everything else sees `Forge`. */
+const isForgeImplementation = (module: string) =>
+  module.startsWith("propose/github/") ||
+  module === "propose/local-forge.ts" ||
+  module.startsWith("propose/local/");
+
+/** The modules that use a forge: the workflows (open-forge.ts aside) and the CLI. */
+const isForgeUser = (module: string) =>
+  (module.startsWith("workflows/") && module !== "workflows/open-forge.ts") || module.startsWith("cli");
+
 export interface Violation {
-  rule: "io" | "layer" | "octokit" | "cycle";
+  rule: "io" | "layer" | "octokit" | "forge" | "cycle";
   /** The importing module; for a cycle, its first module. */
   file: string;
   message: string;
@@ -124,6 +134,13 @@ function importViolations(file: string, spec: string, graph: ImportGraph): Viola
   const internal = graph.has(spec);
   if (!internal && packageName(spec).startsWith("@octokit/") && from !== "github") {
     out.push({ rule: "octokit", file, message: `imports ${spec}: only src/propose/github/ talks to GitHub` });
+  }
+  if (internal && isForgeImplementation(spec) && isForgeUser(file)) {
+    out.push({
+      rule: "forge",
+      file,
+      message: `imports ${spec}: workflows and the CLI use the Forge interface; only workflows/open-forge.ts picks a forge`,
+    });
   }
   if (from === "model" || from === "analyze" || from === "decide") {
     if (internal) {
@@ -216,7 +233,8 @@ function cyclePath(graph: ImportGraph, scc: readonly string[]): string[] {
 
 /**
  * Every break of the rules: (a) model/, analyze/ and decide/ import no I/O module and no layer above them,
- * formats/ and errors.ts (which decide/ may import) no I/O module; (b) only propose/github/ imports @octokit;
+ * formats/ and errors.ts (which decide/ may import) no I/O module; (b) only propose/github/ imports @octokit,
+ * and the workflows and the CLI reach a forge's implementation only through workflows/open-forge.ts;
  * (c) no import cycle. Sorted by rule, then module.
  */
 export function checkBoundaries(graph: ImportGraph): Violation[] {
@@ -232,7 +250,7 @@ export function checkBoundaries(graph: ImportGraph): Violation[] {
       message: `import cycle among ${scc.join(", ")} (e.g. ${cyclePath(graph, scc).join(" → ")})`,
     });
   }
-  const order = ["io", "layer", "octokit", "cycle"];
+  const order = ["io", "layer", "octokit", "forge", "cycle"];
   return out.sort(
     (a, b) =>
       order.indexOf(a.rule) - order.indexOf(b.rule) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0),

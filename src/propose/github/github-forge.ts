@@ -15,8 +15,9 @@ import { APPROVAL_CONTEXT } from "../../decide/approval.ts";
 import { materialChange } from "../../decide/material-change.ts";
 import { isProposalBranch } from "../../decide/proposals.ts";
 import { KoptError } from "../../errors.ts";
-import type { ApprovalPolicyConfig, GitHubForgeConfig } from "../../formats/config.ts";
+import type { GitHubForgeConfig } from "../../formats/config.ts";
 import type { Tier } from "../../formats/phr.ts";
+import type { ApprovalPolicy } from "../../model/policy.ts";
 import type {
   BranchProtection,
   ChangedFile,
@@ -30,6 +31,7 @@ import type {
   UpsertResult,
 } from "../forge.ts";
 import { commitFiles, type GitRepo, KOPT_AUTHOR, listFiles, showFile } from "../git-repo.ts";
+import { HOLD_LABEL } from "../labels.ts";
 import { connectGitHub, type GitHubConnection, gitHubError, httpStatus } from "./client.ts";
 import {
   authorsBetween,
@@ -39,7 +41,7 @@ import {
   pushBranch,
   type RemoteBranches,
 } from "./git-remote.ts";
-import { HOLD_LABEL, LabelCache } from "./labels.ts";
+import { LabelCache } from "./labels.ts";
 import { CLOSED_MARKER, readMarker, withMarker } from "./marker.ts";
 import {
   addLabels,
@@ -71,7 +73,7 @@ export interface GitHubForgeOptions {
   env?: NodeJS.ProcessEnv;
   /** The repository root (relative key files). */
   root: string;
-  approval: ApprovalPolicyConfig;
+  approval: ApprovalPolicy;
   /** A relative change above this is material (policy.rightsize.minChange.percent / 100). */
   materialThreshold: number;
 }
@@ -100,10 +102,7 @@ type Plan =
   | { action: "create" };
 
 /** Who is asked to review a new pull request of a tier (config, else the approval groups). */
-export function reviewersFor(
-  tier: Tier,
-  approval: ApprovalPolicyConfig,
-): { users: string[]; teams: string[] } {
+export function reviewersFor(tier: Tier, approval: ApprovalPolicy): { users: string[]; teams: string[] } {
   const configured = approval.reviewers[tier];
   if (configured) return { users: configured.users, teams: configured.teams };
   const groups =

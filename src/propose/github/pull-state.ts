@@ -8,7 +8,7 @@
 // person withdrew the request — and neither is a user who already reviewed. GitHub's issue events say
 // whom kopt asked (review_requested by kopt's login); they are read only when one of the tier's reviewers
 // is not requested at the moment.
-import { KIND_LABEL_PREFIX, TIER_LABEL_PREFIX } from "./labels.ts";
+import { KIND_LABEL_PREFIX, TIER_LABEL_PREFIX } from "../labels.ts";
 
 export interface Reviewers {
   users: string[];
