@@ -231,7 +231,7 @@ export function planText(out: PlanOutcome): string {
     for (const d of p.drift ?? []) lines.push(`    drift: ${d}`);
     lines.push(`    branch ${p.branch} (base ${out.baseBranch})`);
     lines.push(`    PHR    ${p.phr}`);
-    if (p.draft) lines.push(`    PR     ${p.draft}`);
+    if (p.draft) lines.push(`    PR     ${p.pullRequest ? `#${p.pullRequest} ` : ""}${p.draft}`);
   }
   if (out.proposals.length > 0) {
     const currency = out.proposals[0]?.cost.currency ?? "USD";
