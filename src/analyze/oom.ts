@@ -73,7 +73,7 @@ export function analyzeOom(
           workload: workload.ref,
           container: spec.name,
           reason:
-            "OOM-killed without a memory limit: the node ran out of memory, so a limit raise cannot help; set a memory request that covers real usage (see runbooks/oomkilled.md)",
+            "OOM-killed without a memory limit: the node ran out of memory, so a limit raise cannot help; set a memory request that covers real usage (see runbooks/oom-killed.md)",
         });
         continue;
       }

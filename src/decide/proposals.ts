@@ -418,7 +418,7 @@ export function oomCandidates(
         skipped.push({
           workload: rec.workload,
           container: rec.container,
-          reason: `OOM-killed, but ${mapping ? `container "${rec.container}" has no resources mapping` : `no values mapping for ${workloadLabel(rec.workload)}`} in kopt.yaml: raise its memory limit by hand (runbooks/oomkilled.md)`,
+          reason: `OOM-killed, but ${mapping ? `container "${rec.container}" has no resources mapping` : `no values mapping for ${workloadLabel(rec.workload)}`} in kopt.yaml: raise its memory limit by hand (runbooks/oom-killed.md)`,
         });
         continue;
       }
