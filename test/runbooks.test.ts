@@ -228,6 +228,17 @@ describe("runbooks and diagnosis classes", () => {
     expect(unknown).toEqual([]);
   });
 
+  it("the README's table lists every class with its title, fix kind, sub-causes and runbook", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const table = section(readme.replace(/^### /gm, "## "), "Diagnosis classes and runbooks") ?? "";
+    const rows = table.split("\n").filter((l) => l.startsWith("| `"));
+    const expected = DIAGNOSIS_CLASSES.map((c) => {
+      const subs = c.subCauses.map((s) => `\`${s.id}\`${s.fix !== c.fix ? ` (${s.fix})` : ""}`).join(", ");
+      return `| \`${c.id}\` | ${c.title} | ${c.fix} | ${subs || "—"} | [${c.runbook}](${c.runbook}) |`;
+    });
+    expect(rows).toEqual(expected);
+  });
+
   it("every runbook has the fixed sections, in order, none empty", () => {
     const problems = runbookFiles().flatMap((f) =>
       shapeProblems(f, readRunbook(f))
