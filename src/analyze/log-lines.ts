@@ -196,9 +196,11 @@ const GO_CRASH = /^(?:panic: |fatal error: )/;
 /** A level word in capitals (`ERROR`, `[WARN]`, `FATAL:`), or lowercase in brackets (`[error]`, nginx). */
 const LEVEL_WORD =
   /(?:^|[^A-Za-z])(FATAL|PANIC|CRITICAL|CRIT|EMERG|ERROR|ERR|SEVERE|WARN|WARNING|INFO|NOTICE|DEBUG|TRACE)(?![A-Za-z])|\[(fatal|crit|emerg|alert|error|warn|notice|info|debug)\]/;
-/** A Python traceback, an exception or error type (`java.net.ConnectException`, `ValueError:`), `Caused by:`. */
-const EXCEPTION =
-  /^Traceback \(most recent call last\)|[A-Za-z]*(?:Exception|Error)(?![A-Za-z])|^Caused by: /;
+/**
+ * A Python traceback, a word ending in Exception or Error (`java.net.ConnectException`, `ValueError:`),
+ * `Caused by:`. (Searched as a suffix: a `[A-Za-z]*` before it would be quadratic on a long word.)
+ */
+const EXCEPTION = /^Traceback \(most recent call last\)|(?:Exception|Error)(?![A-Za-z])|^Caused by: /;
 
 /**
  * The level of a line from its common shapes: a structured level field first (a JSON or logfmt line says
