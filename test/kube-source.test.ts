@@ -1,7 +1,7 @@
 // The live-cluster source against the Kubernetes API simulator: what kopt reads (and only that, under the
 // kopt-agent chart's RBAC rules), pagination, logs of failing containers, metrics, errors a user can act on,
 // `kopt snapshot`, and that the live cluster and its recorded snapshot give the same answers.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -18,6 +18,7 @@ import { loadSnapshot } from "../src/observe/snapshot.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import { writeAtomically } from "../src/workflows/snapshot.ts";
 import { type KubeSim, type KubeSimOptions, startKubeSim } from "./support/kube-sim/index.ts";
+import { hasKubectl } from "./support/kubectl.ts";
 import { demoRepo, git, kopt, PROJECT_ROOT, type RunResult, type TempRepo } from "./support/repo.ts";
 
 const TOKEN = "kopt-test-token-5f1c9e27b3d84a60";
@@ -275,15 +276,6 @@ describe("reading a live cluster", () => {
     },
   );
 });
-
-function hasKubectl(): boolean {
-  try {
-    execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("errors a user can act on", () => {
   async function readError(kubeconfig: string): Promise<KoptError> {

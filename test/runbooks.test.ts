@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { DIAGNOSIS_CLASSES, isDiagnosisClassId } from "../src/model/diagnosis.ts";
+import { hasKubectl } from "./support/kubectl.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RUNBOOKS = join(ROOT, "runbooks");
@@ -179,15 +180,6 @@ function kubectlProblems(command: string): string[] {
     }
   }
   return problems;
-}
-
-function hasKubectl(): boolean {
-  try {
-    execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
