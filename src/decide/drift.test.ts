@@ -11,10 +11,11 @@ import {
   res,
   workload,
 } from "../../test/support/model-fixtures.ts";
+import { decideHpa, decideRightsize } from "../../test/support/proposals-without-guardrails.ts";
 import { DEFAULT_POLICY, DEFAULT_PRICES } from "../model/policy.ts";
 import type { Workload } from "../model/types.ts";
 import { reconcile, type ValuesFact, type ValuesLookup, workloadDrift } from "./drift.ts";
-import { decideHpa, decideRightsize, type Proposal } from "./proposals.ts";
+import type { Proposal } from "./proposals.ts";
 
 /** A lookup over plain values: `order` "edited" unless the path is listed in `later`. */
 function lookupOf(values: Record<string, unknown>, later: readonly string[] = []): ValuesLookup {

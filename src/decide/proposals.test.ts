@@ -20,6 +20,7 @@ import {
   withSidecar,
   workload,
 } from "../../test/support/model-fixtures.ts";
+import { decideOom, decideRightsize } from "../../test/support/proposals-without-guardrails.ts";
 import type { OomRecommendation } from "../analyze/oom.ts";
 import { DEFAULT_POLICY } from "../model/policy.ts";
 import type { FieldChange, Recommendation, RightsizeResult } from "../model/recommendation.ts";
@@ -28,8 +29,6 @@ import {
   branchName,
   type CostEffect,
   changeSize,
-  decideOom,
-  decideRightsize,
   findMapping,
   type Proposal,
   proposalId,

@@ -72,13 +72,6 @@ export interface Proposal {
   notes?: string[];
 }
 
-export interface Decision {
-  proposals: Proposal[];
-  /** Containers whose recommendation is within the minimum-change rule: nothing to do. */
-  unchanged: { workload: WorkloadRef; container: string }[];
-  skipped: Skipped[];
-}
-
 /** Stable per cluster, workload and kind, so re-runs find the same branch, PHR id and draft. */
 export function proposalId(cluster: string, ref: WorkloadRef, kind: ProposalKind): string {
   return createHash("sha256")
@@ -474,49 +467,6 @@ export function hpaCandidates(
     });
   }
   return { candidates, unchanged: [], skipped };
-}
-
-/** Candidates built as they are, no guardrails: what each finding alone would propose. */
-function decideAll(state: ClusterState, found: Candidates, policy: ProposalPolicy): Decision {
-  return {
-    proposals: found.candidates.map((c) => buildProposal(state, c, policy)),
-    unchanged: found.unchanged,
-    skipped: found.skipped,
-  };
-}
-
-/** Right-sizing proposals of the findings, without guardrails. */
-export function decideRightsize(
-  state: ClusterState,
-  result: RightsizeResult,
-  mappings: readonly WorkloadMapping[],
-  policy: ProposalPolicy,
-  oomFirst: readonly { workload: WorkloadRef; container: string }[] = [],
-): Decision {
-  return decideAll(state, rightsizeCandidates(state, result, mappings, oomFirst), policy);
-}
-
-/** OOM proposals of the findings, without guardrails. */
-export function decideOom(
-  state: ClusterState,
-  result: OomResult,
-  mappings: readonly WorkloadMapping[],
-  policy: ProposalPolicy,
-): Decision {
-  return decideAll(state, oomCandidates(state, result, mappings), policy);
-}
-
-/**
- * HPA proposals of the findings, without guardrails. Cost: at the replicas the workload runs now, except a
- * raised max (what a pinned HPA runs at) and a lowered min (what an idle HPA runs at).
- */
-export function decideHpa(
-  state: ClusterState,
-  result: HpaResult,
-  mappings: readonly WorkloadMapping[],
-  policy: ProposalPolicy,
-): Decision {
-  return decideAll(state, hpaCandidates(state, result, mappings), policy);
 }
 
 /** The values settings an HPA finding changes. */
