@@ -22,12 +22,11 @@ import {
 import { KoptError } from "../errors.ts";
 import type { ApproverGroup } from "../formats/config.ts";
 import type { Tier } from "../formats/phr.ts";
-import { readPhrFront } from "../formats/phr.ts";
 import type { ApprovalPolicy } from "../model/policy.ts";
 import type { Forge, PullRequest } from "../propose/forge.ts";
 import { openRepository } from "../propose/git-repo.ts";
 import { ForgeSessions } from "./open-forge.ts";
-import { lintPhrText, type PhrFault } from "./phr-lint.ts";
+import { lintPhr, type PhrFault } from "./phr-lint.ts";
 
 export { APPROVAL_CONTEXT };
 
@@ -155,9 +154,8 @@ export interface GatePull {
 async function readPhr(forge: Forge, path: string, ref: string): Promise<PhrRead> {
   const text = await forge.readFileAt(path, ref);
   if (text === undefined) return { file: path, faults: [{ file: path, message: "not a file" }] };
-  const faults = lintPhrText(text, path);
-  if (faults.length > 0) return { file: path, faults };
-  const front = readPhrFront(text, path);
+  const { front, faults } = lintPhr(text, path);
+  if (!front) return { file: path, faults };
   return { file: path, tier: front.tier, cluster: front.cluster, faults: [] };
 }
 

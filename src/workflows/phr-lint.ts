@@ -3,14 +3,19 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import { KoptError } from "../errors.ts";
-import { PHR_FILE_NAME, type PhrFault, parsePhr } from "../formats/phr.ts";
+import { PHR_FILE_NAME, type PhrFault, type PhrFrontMatter, parsePhr } from "../formats/phr.ts";
 
 export type { PhrFault };
 
 /** Faults of one PHR file's text; empty when it is valid. `file` is used in messages only. */
 export function lintPhrText(text: string, file: string): PhrFault[] {
+  return lintPhr(text, file).faults;
+}
+
+/** One PHR file's text checked once: its faults, and its front matter when it has none. */
+export function lintPhr(text: string, file: string): { front?: PhrFrontMatter; faults: PhrFault[] } {
   const { front, faults: invalid } = parsePhr(text, file);
-  if (!front) return invalid;
+  if (!front) return { faults: invalid };
   const faults: PhrFault[] = [];
   const name = PHR_FILE_NAME.exec(basename(file));
   if (!name) {
@@ -32,7 +37,7 @@ export function lintPhrText(text: string, file: string): PhrFault[] {
       field: "cluster",
       message: `cluster ${front.cluster} but the file is under phr/${dir}/`,
     });
-  return faults;
+  return faults.length > 0 ? { faults } : { front, faults };
 }
 
 async function listMarkdown(dir: string): Promise<string[]> {
