@@ -38,7 +38,7 @@ export async function openForge(
     env,
     root: repo.root,
     approval: loaded.policy.approval,
-    materialThreshold: config.policy.rightsize.minChange.percent / 100,
+    materialThreshold: loaded.policy.rightsize.minChange.fraction,
   };
   const cfg = resolveGitHubConfig(config.forge.github, env, loaded.file);
   const open = opts.branches === false ? GitHubForge.connect : GitHubForge.open;

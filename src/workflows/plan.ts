@@ -263,7 +263,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     policy,
     configFile: loaded.file,
     state,
-    prices: config.policy.pricing,
+    prices: run.policy.pricing,
     values: valuesOf,
     drift,
   };
