@@ -80,6 +80,9 @@ export type ValuesFix =
   | {
       kind: "probe";
       container: string;
+      /** The liveness probe's handler (httpGet, tcpSocket, exec or grpc) as the pod spec sets it: a startupProbe
+       * checks the same thing. */
+      handler: Record<string, unknown> | null;
       /** Add a startupProbe that allows `startupSeconds`, or raise the liveness probe's settings. */
       startupProbe: { failureThreshold: number; periodSeconds: number } | null;
       liveness: Partial<Pick<ProbeEvidence, "initialDelaySeconds" | "timeoutSeconds" | "failureThreshold">>;
