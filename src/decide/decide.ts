@@ -2,12 +2,14 @@
 // Pure: time is state.observedAt, and merged changes (for the cooldown) are passed in.
 import type { Findings } from "../analyze/findings.ts";
 import type { WorkloadMapping } from "../formats/config.ts";
+import type { Finding } from "../model/finding.ts";
 import type { Policy } from "../model/policy.ts";
 import type { Skipped } from "../model/recommendation.ts";
 import type { ProposalKind } from "../model/tier.ts";
 import type { ClusterState, WorkloadRef } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
 import { applyGuardrails, type GuardrailRule, type RecentChange } from "./guardrails.ts";
+import { probeCandidates } from "./probe.ts";
 import { hpaCandidates, oomCandidates, type Proposal, rightsizeCandidates } from "./proposals.ts";
 
 /** A proposal the guardrails (or the order of fixes) held back: listed, never dropped silently. */
@@ -28,7 +30,8 @@ export interface RunDecision {
 /**
  * OOM raises first (the fast path, whatever the history length), then right-sizing (which leaves the
  * memory of OOM-killed containers to the OOM proposal), then horizontal scaling sized against the
- * requests right-sizing recommends; the guardrails on all of them, then the proposals of what is left.
+ * requests right-sizing recommends; probe fixes from the diagnosis's findings (liveness kills of a slow
+ * starter); the guardrails on all of them, then the proposals of what is left.
  */
 export function decide(
   state: ClusterState,
@@ -36,6 +39,8 @@ export function decide(
   policy: Policy,
   mappings: readonly WorkloadMapping[],
   recent: readonly RecentChange[],
+  /** The diagnosis's findings (kopt diagnose); those with a probe values fix become probe proposals. */
+  diagnosed: readonly Finding[] = [],
 ): RunDecision {
   const { sized, oom, scaling } = findings;
   const oomFound = oomCandidates(state, oom, mappings);
@@ -61,9 +66,15 @@ export function decide(
     return false;
   });
   const scalingFound = hpaCandidates(state, { ...scaling, recommendations: hpaFindings }, mappings);
+  const probeFound = probeCandidates(state, diagnosed, mappings, policy);
 
   const guarded = applyGuardrails({
-    candidates: [...oomFound.candidates, ...sizing.candidates, ...scalingFound.candidates],
+    candidates: [
+      ...oomFound.candidates,
+      ...probeFound.candidates,
+      ...sizing.candidates,
+      ...scalingFound.candidates,
+    ],
     state,
     policy,
     recent,
@@ -75,6 +86,7 @@ export function decide(
     unchanged: sizing.unchanged,
     skipped: dedupeSkipped([
       ...oomFound.skipped,
+      ...probeFound.skipped,
       ...sizing.skipped,
       // A workload right-sizing already skipped (no or too little usage data) is not listed again.
       ...scalingFound.skipped.filter(

@@ -95,7 +95,7 @@ interface Compared {
   show: (v: number | boolean | null) => string;
 }
 
-const showResource = (field: ResourceField) => (v: number | boolean | null) =>
+const showResource = (field: ResourceField) => (v: number | boolean | string | null) =>
   v === null
     ? "unset"
     : typeof v === "number"
@@ -103,7 +103,7 @@ const showResource = (field: ResourceField) => (v: number | boolean | null) =>
         ? formatCpu(v)
         : formatMemory(v)
       : String(v);
-const showPlain = (v: number | boolean | null) => (v === null ? "unset" : String(v));
+const showPlain = (v: number | boolean | string | null) => (v === null ? "unset" : String(v));
 
 function resourceOf(r: Resources, field: ResourceField): number | null {
   const [kind, name] = field.split(".") as ["requests" | "limits", "cpu" | "memory"];
@@ -261,16 +261,19 @@ export function workloadDrift(
 // ---------------------------------------------------------------------------------------------------------------
 // Reconciling a proposal with the values files
 
+/** A value compared between the values files, the cluster and the target: a string only for probe settings. */
+type Comparable = number | boolean | string | null;
+
 interface Wanted {
   path: string;
   container: string;
   field: string;
   to: ValuesScalar;
   /** Target and live value in comparable units. */
-  target: number | boolean | null;
-  live: number | boolean | null | undefined;
-  parse: (v: unknown) => number | boolean | null | undefined;
-  show: (v: number | boolean | null) => string;
+  target: Comparable;
+  live: Comparable | undefined;
+  parse: (v: unknown) => Comparable | undefined;
+  show: (v: Comparable) => string;
 }
 
 function wantedChanges(p: Proposal, workload: Workload): Wanted[] {
@@ -309,19 +312,30 @@ function wantedChanges(p: Proposal, workload: Workload): Wanted[] {
       show: showPlain,
     };
   });
-  return [...resources, ...settings];
+  // Probe settings: the model does not hold the running probes, so only the values files are compared.
+  const probes: Wanted[] = (p.probeChanges ?? []).map((pc) => ({
+    path: pc.path,
+    container: pc.container,
+    field: pc.field,
+    to: pc.to,
+    target: pc.to,
+    live: undefined,
+    parse: (v: unknown) => scalarOf(v),
+    show: showPlain,
+  }));
+  return [...resources, ...settings, ...probes];
+}
+
+function sameValue(a: Comparable | undefined, b: Comparable | undefined): boolean {
+  return typeof a === "string" || typeof b === "string" ? a === b : same(a, b);
 }
 
 /**
  * Whether the values files already hold the change: at or past the target, in the direction the change
  * goes from the live value. Without a direction (a flag, a value that was unset) only the target itself.
  */
-function satisfied(
-  file: number | boolean | null,
-  live: number | boolean | null | undefined,
-  target: number | boolean | null,
-): boolean {
-  if (same(file, target)) return true;
+function satisfied(file: Comparable, live: Comparable | undefined, target: Comparable): boolean {
+  if (sameValue(file, target)) return true;
   if (typeof file !== "number" || typeof target !== "number" || typeof live !== "number") return false;
   if (target < live) return file <= target;
   if (target > live) return file >= target;
@@ -365,7 +379,7 @@ export function reconcile(
         fix: `fix the value in ${fact.setBy}, then rerun kopt`,
       };
     }
-    const differs = file !== undefined && w.live !== undefined && !same(file, w.live);
+    const differs = file !== undefined && w.live !== undefined && !sameValue(file, w.live);
     if (w.container && typeof file === "number") fileValues.set(`${w.container}/${w.field}`, file);
     if (file !== undefined && satisfied(file, w.live, w.target)) {
       if (differs) {
@@ -412,7 +426,9 @@ export function reconcile(
 }
 
 function mappingFileOf(p: Proposal, path: string): string {
-  const hit = [...p.valueChanges, ...(p.settingChanges ?? [])].find((c) => c.path === path);
+  const hit = [...p.valueChanges, ...(p.settingChanges ?? []), ...(p.probeChanges ?? [])].find(
+    (c) => c.path === path,
+  );
   if (!hit) throw new Error(`drift: no change at ${path} in proposal ${p.id}`);
   return hit.file;
 }

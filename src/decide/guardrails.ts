@@ -14,7 +14,7 @@
 //                    `ignore` ("namespace/name" or "namespace/*"). OOM raises included.
 //   3. cooldown      a change to the same workload (any kind) merged less than cooldownSeconds before
 //                    now. Exclusive end: a change merged exactly cooldownSeconds ago no longer holds.
-//                    OOM raises are exempt.
+//                    OOM raises and probe fixes are exempt (their containers are failing now).
 //   4. values        per container (right-sizing and OOM alike), on each requests/limits change:
 //                    a. bounds: the new value is clamped into the workload's [min, max];
 //                    b. max step: a cut of more than maxCutFraction of the current value is limited to
@@ -28,7 +28,7 @@
 //                    comes with is lowered to it, and a setting the clamp left at the HPA's current value
 //                    is dropped (with its finding); no setting left: held back ("bounds"). The max step
 //                    does not apply to replica counts.
-//   5. max-proposals the survivors are ranked (OOM first, then by |monthly cost delta|, descending,
+//   5. max-proposals the survivors are ranked (OOM first, then probe fixes, then by |monthly cost delta|, descending,
 //                    then by workload) and those beyond maxProposalsPerRun are held back.
 import type { HpaRecommendation } from "../analyze/hpa.ts";
 import { applyChanges } from "../analyze/rightsize.ts";
@@ -98,9 +98,10 @@ export function applyGuardrails(input: GuardrailInput): GuardrailResult {
       hold("ignored", ignored);
       continue;
     }
-    // An OOM-killed container is failing now; waiting out a cooldown would only prolong the outage.
-    const cooling =
-      candidate.kind === "oom" ? undefined : cooldownReason(candidate.workload, recent, rules, now);
+    // An OOM-killed or probe-killed container is failing now; waiting out a cooldown would only prolong the outage.
+    const cooling = FAILING_NOW.includes(candidate.kind)
+      ? undefined
+      : cooldownReason(candidate.workload, recent, rules, now);
     if (cooling) {
       hold("cooldown", cooling);
       continue;
@@ -120,7 +121,7 @@ export function applyGuardrails(input: GuardrailInput): GuardrailResult {
       workload: p.workload,
       kind: p.kind,
       rule: "max-proposals",
-      reason: `at most ${limit} proposal${limit === 1 ? "" : "s"} per run (maxProposalsPerRun); this one ranks ${limit + i + 1} of ${ranked.length} (OOM first, then by monthly cost effect)`,
+      reason: `at most ${limit} proposal${limit === 1 ? "" : "s"} per run (maxProposalsPerRun); this one ranks ${limit + i + 1} of ${ranked.length} (OOM first, then probe fixes, then by monthly cost effect)`,
     });
   });
   return { proposals: ranked.slice(0, limit), heldBack };
@@ -487,9 +488,16 @@ function withChanges<T extends ContainerChanges>(rec: T, changes: FieldChange[])
   return { ...rec, recommended, changes };
 }
 
+/** Kinds that fix a container failing now: exempt from the cooldown, ranked first (OOM, then probe). */
+const FAILING_NOW: readonly ProposalKind[] = ["oom", "probe"];
+
+function urgency(kind: ProposalKind): number {
+  return kind === "oom" ? 2 : kind === "probe" ? 1 : 0;
+}
+
 function byPriority(a: Proposal, b: Proposal): number {
   return (
-    Number(b.kind === "oom") - Number(a.kind === "oom") ||
+    urgency(b.kind) - urgency(a.kind) ||
     Math.abs(b.cost.monthlyDelta) - Math.abs(a.cost.monthlyDelta) ||
     compareStrings(workloadKey(a.workload), workloadKey(b.workload)) ||
     compareStrings(a.kind, b.kind)

@@ -14,6 +14,7 @@ import type { FieldChange, Recommendation, RightsizeResult, Skipped } from "../m
 import { type ChangeSize, PROPOSAL_KINDS, type ProposalKind, type Tier } from "../model/tier.ts";
 import type { ClusterState, Workload, WorkloadRef } from "../model/types.ts";
 import { workloadKey, workloadLabel } from "../model/types.ts";
+import type { ProbeChange, ProbeFixFinding } from "./probe.ts";
 import { tierFor } from "./tier.ts";
 
 export interface ValueChange {
@@ -64,6 +65,10 @@ export interface Proposal {
   valueChanges: ValueChange[];
   /** Autoscaling settings (kind "hpa" only). */
   settingChanges?: SettingChange[];
+  /** Probe-killed containers and the diagnosis behind each (kind "probe" only). */
+  probe?: ProbeFixFinding[];
+  /** The probe values written, one scalar each (kind "probe" only). */
+  probeChanges?: ProbeChange[];
   replicas: number;
   cost: CostEffect;
   /** 0..1: how much history backs the proposal (an OOM kill is a fact: 1). */
@@ -187,6 +192,10 @@ export interface Candidate {
   oom?: OomRecommendation[];
   /** Horizontal scaling: what changes in the HPA and why (kind "hpa" only). */
   hpa?: HpaRecommendation[];
+  /** Probe changes: the findings and the probe values they write (kind "probe" only). */
+  probe?: { findings: ProbeFixFinding[]; changes: ProbeChange[] };
+  /** The workload runs in a production namespace (the probe tier depends on it). */
+  production?: boolean;
 }
 
 export interface Candidates {
@@ -231,6 +240,7 @@ export function buildProposal(
       resourceChanges(candidate.file, candidate.resourcePaths[r.container] as string, r.container, r.changes),
     ),
     ...(kind === "hpa" ? { settingChanges: settingChanges(candidate) } : {}),
+    ...(candidate.probe ? { probe: candidate.probe.findings, probeChanges: candidate.probe.changes } : {}),
     confidence: confidenceOf(candidate),
     ...(notes.length > 0 ? { notes: [...notes] } : {}),
   };
@@ -239,7 +249,13 @@ export function buildProposal(
 /** The configured tier rules on the candidate's changes. */
 export function tierOf(candidate: Candidate, policy: Pick<Policy, "tiers">): Tier {
   const changes = [...candidate.recommendations, ...(candidate.oom ?? [])].flatMap((r) => r.changes);
-  return tierFor(candidate.kind, changeSize(changes), policy.tiers, candidate.workload.namespace);
+  return tierFor(
+    candidate.kind,
+    changeSize(changes),
+    policy.tiers,
+    candidate.workload.namespace,
+    candidate.production ?? false,
+  );
 }
 
 function confidenceOf(candidate: Candidate): number {
@@ -251,6 +267,9 @@ function confidenceOf(candidate: Candidate): number {
       return 1;
     case "hpa":
       return hpaConfidence(candidate.hpa ?? []);
+    case "probe":
+      // The classifier's: lower when the logs or the observed start were missing.
+      return Math.min(...(candidate.probe?.findings ?? []).map((f) => f.finding.confidence));
   }
 }
 

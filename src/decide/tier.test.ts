@@ -14,6 +14,15 @@ describe("tierFor", () => {
     expect(tierFor("hpa")).toBe("medium");
   });
 
+  it("probe: medium, critical in a production namespace (kopt has no tier between medium and critical)", () => {
+    expect(tierFor("probe")).toBe("medium");
+    expect(tierFor("probe", undefined, DEFAULT_TIER_POLICY, "shop", false)).toBe("medium");
+    expect(tierFor("probe", undefined, DEFAULT_TIER_POLICY, "shop", true)).toBe("critical");
+    const lowProbes = { ...DEFAULT_TIER_POLICY, kinds: { probe: "low" as const } };
+    expect(tierFor("probe", undefined, lowProbes, "shop", false)).toBe("low");
+    expect(tierFor("probe", undefined, lowProbes, "shop", true)).toBe("critical");
+  });
+
   it("configured: other thresholds, a fixed tier per kind, critical namespaces", () => {
     const policy = {
       ...DEFAULT_TIER_POLICY,

@@ -8,6 +8,10 @@ import type { ChangeSize, ProposalKind, Tier } from "../model/tier.ts";
  * rightsize: medium, critical when it cuts any value by more than half (a big cut).
  * oom: low for a raise of up to 50% (a safe, urgent fix), medium above (it costs more memory).
  * hpa: medium (enabling or tuning an HPA).
+ * probe: medium, critical in a production namespace. A probe change alters when the kubelet restarts a
+ *   container: a startupProbe too generous delays restarting a hung instance, so an architect checks it; in
+ *   production that needs "at least high", and the step above medium in kopt's tiers is critical (an
+ *   architect and a security reviewer), so production probe changes get two people.
  * Critical namespaces make anything critical; a configured tier per kind replaces the size rules.
  */
 export function tierFor(
@@ -15,8 +19,12 @@ export function tierFor(
   size: ChangeSize = { maxCut: 0, maxRaise: 0 },
   policy: TierPolicy = DEFAULT_TIER_POLICY,
   namespace?: string,
+  /** The namespace is production (policy.hpa.productionNamespaces or its environment label). */
+  production = false,
 ): Tier {
   if (namespace !== undefined && policy.criticalNamespaces.includes(namespace)) return "critical";
+  // A floor, not a default: a configured tier for probe changes applies outside production only.
+  if (kind === "probe" && production) return "critical";
   const fixed = policy.kinds[kind];
   if (fixed) return fixed;
   switch (kind) {
@@ -25,6 +33,8 @@ export function tierFor(
     case "oom":
       return size.maxRaise > policy.oomLowRaise ? "medium" : "low";
     case "hpa":
+      return "medium";
+    case "probe":
       return "medium";
   }
 }

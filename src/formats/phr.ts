@@ -3,7 +3,7 @@
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { KoptError } from "../errors.ts";
-import { TIERS, type Tier } from "../model/tier.ts";
+import { PROPOSAL_KINDS, TIERS, type Tier } from "../model/tier.ts";
 import { parseYamlWith } from "./validate.ts";
 
 // The tiers are model data; re-exported for the PHR's readers.
@@ -100,13 +100,58 @@ const hpaEvidence = z
   })
   .strict();
 
+/** Probe fix: the diagnosis of a container the liveness probe kills while it starts (kopt diagnose). */
+const probeEvidence = z
+  .object({
+    ...evidenceHead,
+    diagnosis: z
+      .object({
+        class: z.string().min(1),
+        subCause: z.string().min(1).nullable(),
+        fingerprint: z.string().min(1).describe("the finding's stable fingerprint (over the cause)"),
+        rootCause: z.string().min(1),
+        exitCode: z.number().int().nullable(),
+        signal: z.string().nullable(),
+        terminationReason: z.string().nullable(),
+        restarts: z.number().int().min(0),
+        backoffSeconds: z.number().min(0).nullable(),
+        pods: z.array(z.string()),
+        events: z.array(
+          z.object({
+            reason: z.string().min(1),
+            count: z.number().int().min(0),
+            first: z.iso.datetime({ offset: true }).nullable(),
+            last: z.iso.datetime({ offset: true }).nullable(),
+            message: z.string(),
+          }),
+        ),
+        probe: z
+          .object({
+            probe: z.enum(["liveness", "readiness", "startup"]),
+            initialDelaySeconds: z.number().min(0),
+            periodSeconds: z.number().min(0),
+            timeoutSeconds: z.number().min(0),
+            failureThreshold: z.number().min(0),
+            killAfterSeconds: z.number().min(0),
+            observedStartSeconds: z.number().min(0).nullable(),
+          })
+          .nullable(),
+        crashLine: z.string().nullable(),
+        allowsStartSeconds: z.number().min(0).describe("the start time the new probe settings allow"),
+        confidence: z.number().min(0).max(1),
+        runbook: z.string().min(1),
+      })
+      .strict(),
+  })
+  .strict();
+
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 export const PhrFrontMatterSchema = z
   .object({
     id: z.string().regex(/^[0-9a-f]{8}$/, { message: "id must be 8 lowercase hex characters" }),
     cluster: z.string().min(1),
-    kind: z.enum(["rightsize", "oom", "hpa", "rollback"]),
+    kind: z.enum([...PROPOSAL_KINDS, "rollback"]),
     tier: z.enum(TIERS),
     status: z.enum(PHR_STATUSES),
     createdAt: z.iso.datetime({ offset: true, message: "createdAt must be an RFC 3339 time" }),
@@ -137,7 +182,7 @@ export const PhrFrontMatterSchema = z
         }),
       )
       .min(1, { message: "a PHR records at least one change" }),
-    evidence: z.array(z.union([usageEvidence, oomEvidence, hpaEvidence])),
+    evidence: z.array(z.union([usageEvidence, oomEvidence, hpaEvidence, probeEvidence])),
     confidence: z.number().min(0).max(1),
     cost: z.object({
       currency: z.string().length(3),

@@ -4,7 +4,7 @@
 export const TIERS = ["trivial", "low", "medium", "critical"] as const;
 export type Tier = (typeof TIERS)[number];
 
-export const PROPOSAL_KINDS = ["rightsize", "oom", "hpa"] as const;
+export const PROPOSAL_KINDS = ["rightsize", "oom", "hpa", "probe"] as const;
 export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
 
 /** The largest relative cut and raise among a proposal's numeric changes (0.6 = 60%). */

@@ -33,6 +33,7 @@ const KIND_TEXT: Record<string, string> = {
   rightsize: "CPU/memory requests and limits",
   oom: "memory limit raised after OOM kills",
   hpa: "horizontal pod autoscaler",
+  probe: "startup/liveness probe settings after liveness kills",
   rollback: "reverts an earlier kopt change",
   record: "updates audit records (PHRs) only",
 };

@@ -16,6 +16,7 @@ import { workloadLabel } from "../model/types.ts";
 import { redact, redactDeep } from "../redact.ts";
 import type { PullRequestDraft } from "./forge.ts";
 import { mdCell, mdCellCode, mdCode, mdLink, mdText } from "./markdown.ts";
+import { probeEvidenceRecords, probeMarkdown, probeTitle } from "./probe-view.ts";
 
 /** A values change (a resource or an autoscaling setting) with the value it replaces on the base branch. */
 export type ResolvedChange = PlannedChange;
@@ -168,6 +169,7 @@ function isoMinute(unix: number): string {
 }
 
 export function proposalTitle(p: Proposal, changes: readonly ResolvedChange[]): string {
+  if (p.kind === "probe") return probeTitle(p);
   if (p.kind === "hpa") {
     const enabling = changes.some((c) => c.field === "autoscaling.enabled" && c.to === true);
     const settings = changes
@@ -252,6 +254,7 @@ export function renderProposal(
         source: ctx.source,
         hpa: { change: r.change.kind, reason: r.reason, numbers: r.evidence },
       })),
+      ...probeEvidenceRecords(p, ctx.source),
     ],
     confidence,
     cost: p.cost,
@@ -290,6 +293,7 @@ export function renderProposal(
           numbers: Object.entries(r.evidence).map(([name, value]) => ({ name, value: String(value) })),
         }))
       : undefined,
+    probe: p.kind === "probe" ? { pr: probeMarkdown(p, "###"), phr: probeMarkdown(p, "##") } : undefined,
     source: ctx.source,
     rollback: rollbackText(p),
     notes: p.notes ?? [],

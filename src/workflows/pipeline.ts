@@ -7,6 +7,7 @@ import { checkMappedWorkloads, type LoadedConfig } from "../config/load.ts";
 import { decide, type RunDecision } from "../decide/decide.ts";
 import type { RecentChange } from "../decide/guardrails.ts";
 import { policyFromConfig } from "../formats/config.ts";
+import type { Finding } from "../model/finding.ts";
 import type { Policy } from "../model/policy.ts";
 import type { ClusterState } from "../model/types.ts";
 import { type Observation, observeCluster, selectWorkload } from "../observe/observe.ts";
@@ -28,6 +29,11 @@ export interface PipelineInput {
   env: NodeJS.ProcessEnv;
   /** Changes merged recently, for the cooldown; read after observing. Default: none. */
   recentChanges?: () => Promise<readonly RecentChange[]>;
+  /**
+   * The diagnosis's findings for the observed cluster (narrowed to --workload); those with a probe values fix
+   * become probe proposals. Default: none (kopt diagnose is wired in here when it lands).
+   */
+  diagnose?: (observation: Observation, state: ClusterState) => readonly Finding[];
 }
 
 export interface PipelineResult {
@@ -53,6 +59,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const findings = analyzeWorkloads(state, observation.usage, policy);
   const capacity = analyzeCapacity(observation.state, observation.usage, policy.rightsize.historyWindowHours);
   const recent = (await input.recentChanges?.()) ?? [];
-  const decision = decide(state, findings, policy, loaded?.config.workloads ?? [], recent);
+  const diagnosed = input.diagnose?.(observation, state) ?? [];
+  const decision = decide(state, findings, policy, loaded?.config.workloads ?? [], recent, diagnosed);
   return { observation, state, policy, findings, capacity, decision };
 }

@@ -24,7 +24,7 @@ import { renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, type ValuesScalar } from "../propose/values-edit.ts";
 import { type GatePolicy, gatePolicy, judgePullRequest } from "./gate.ts";
 import { openForge } from "./open-forge.ts";
-import { runPipeline } from "./pipeline.ts";
+import { type PipelineInput, runPipeline } from "./pipeline.ts";
 import { loadValuesChains, type MappingValues } from "./values-chains.ts";
 
 export interface PlanOptions {
@@ -41,6 +41,8 @@ export interface PlanOptions {
   forge?: "local" | "github";
   /** Where tokens come from (github forge); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** The diagnosis of the observed cluster (kopt diagnose); its probe fixes become probe proposals. */
+  diagnose?: PipelineInput["diagnose"];
 }
 
 export interface PlannedProposal {
@@ -190,7 +192,11 @@ async function prepare(proposal: Proposal, forge: Forge, ctx: PrepareContext): P
 
 /** The containers a proposal changes, for the lines that list it as unchanged or skipped. */
 function containersOf(p: Proposal): string[] {
-  const names = [...p.recommendations.map((r) => r.container), ...(p.oom ?? []).map((o) => o.container)];
+  const names = [
+    ...p.recommendations.map((r) => r.container),
+    ...(p.oom ?? []).map((o) => o.container),
+    ...(p.probe ?? []).map((f) => f.container),
+  ];
   return names.length > 0 ? [...new Set(names)] : ["(replicas)"];
 }
 
@@ -243,6 +249,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     prometheusUrl: opts.prometheusUrl,
     env: opts.env ?? process.env,
     loaded,
+    ...(opts.diagnose ? { diagnose: opts.diagnose } : {}),
     recentChanges: async () => {
       recent = await mergedChanges(repo, config.forge.baseBranch, config.cluster);
       return recent.changes;
