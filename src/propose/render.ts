@@ -236,26 +236,7 @@ export function renderProposal(
       to: c.to,
       ...(c.running === undefined ? {} : { running: c.running }),
     })),
-    evidence: [
-      ...p.recommendations.map((r) => ({
-        workload: workloadLabel(r.workload),
-        container: r.container,
-        source: ctx.source,
-        ...evidenceRecord(r.evidence),
-      })),
-      ...(p.oom ?? []).map((r) => ({
-        workload: workloadLabel(r.workload),
-        container: r.container,
-        source: ctx.source,
-        ...oomEvidenceRecord(r.evidence),
-      })),
-      ...(p.hpa ?? []).map((r) => ({
-        workload: workloadLabel(r.workload),
-        source: ctx.source,
-        hpa: { change: r.change.kind, reason: r.reason, numbers: r.evidence },
-      })),
-      ...probeEvidenceRecords(p, ctx.source),
-    ],
+    evidence: evidenceRecords(p, ctx.source),
     confidence,
     cost: p.cost,
     rollback: { how: rollbackText(p) },
@@ -310,6 +291,30 @@ export function renderProposal(
     pr: { title: redact(title), body: redact(prBody(view)), labels: view.labels, tier: p.tier },
     commitMessage: redact(`${title}\n\nPHR: ${phrPath}\nkopt-proposal: ${p.id}\n`),
   };
+}
+
+/** The evidence of every kind a proposal carries, as its PHR records it. */
+function evidenceRecords(p: Proposal, source: string): PhrFrontMatter["evidence"] {
+  return [
+    ...p.recommendations.map((r) => ({
+      workload: workloadLabel(r.workload),
+      container: r.container,
+      source,
+      ...evidenceRecord(r.evidence),
+    })),
+    ...(p.oom ?? []).map((r) => ({
+      workload: workloadLabel(r.workload),
+      container: r.container,
+      source,
+      ...oomEvidenceRecord(r.evidence),
+    })),
+    ...(p.hpa ?? []).map((r) => ({
+      workload: workloadLabel(r.workload),
+      source,
+      hpa: { change: r.change.kind, reason: r.reason, numbers: r.evidence },
+    })),
+    ...probeEvidenceRecords(p, source),
+  ];
 }
 
 function rightsizeView(p: Proposal, ctx: RenderContext) {
