@@ -601,3 +601,73 @@ describe("parseValuesPath", () => {
     }
   });
 });
+
+describe("adding a startupProbe (a probe proposal) to a block that has none", () => {
+  const before = [
+    "# Values for the api component.",
+    "api:",
+    "  image: ghcr.io/acme/api:1.4.2 # pinned by release",
+    "  # The liveness probe: restarts a hung JVM.",
+    "  livenessProbe:",
+    "    httpGet:",
+    "      path: /actuator/health # Spring Boot's",
+    "      port: 8080",
+    "    initialDelaySeconds: 10",
+    "  resources: # sized by kopt",
+    "    requests:",
+    "      cpu: 250m",
+    "# the end",
+    "",
+  ].join("\n");
+  const edits: ValuesEdit[] = [
+    { path: ["api", "startupProbe", "httpGet", "path"], value: "/actuator/health" },
+    { path: ["api", "startupProbe", "httpGet", "port"], value: 8080 },
+    { path: ["api", "startupProbe", "periodSeconds"], value: 10 },
+    { path: ["api", "startupProbe", "failureThreshold"], value: 8 },
+  ];
+
+  it("adds the new keys as one block at the end of the mapping, every comment and line kept", () => {
+    const after = editValues(before, edits, FILE);
+    expect(insertedLines(before, after)).toEqual({
+      at: 13,
+      lines: [
+        "  startupProbe:",
+        "    httpGet:",
+        "      path: /actuator/health",
+        "      port: 8080",
+        "    periodSeconds: 10",
+        "    failureThreshold: 8",
+      ],
+    });
+    expect(parse(after).api.startupProbe).toEqual({
+      httpGet: { path: "/actuator/health", port: 8080 },
+      periodSeconds: 10,
+      failureThreshold: 8,
+    });
+  });
+
+  it("raises a liveness setting in place and adds a missing one next to it", () => {
+    const after = editValues(
+      before,
+      [
+        { path: ["api", "livenessProbe", "initialDelaySeconds"], value: 70 },
+        { path: ["api", "livenessProbe", "timeoutSeconds"], value: 3 },
+      ],
+      FILE,
+    );
+    expect(after.split("\n").slice(4, 11)).toEqual([
+      "  livenessProbe:",
+      "    httpGet:",
+      "      path: /actuator/health # Spring Boot's",
+      "      port: 8080",
+      "    initialDelaySeconds: 70",
+      "    timeoutSeconds: 3",
+      "  resources: # sized by kopt",
+    ]);
+  });
+
+  it("applied again, changes nothing", () => {
+    const once = editValues(before, edits, FILE);
+    expect(editValues(once, edits, FILE)).toBe(once);
+  });
+});
