@@ -947,12 +947,12 @@ describe("applyGuardrails: max proposals per run", () => {
       held(
         raiseB,
         "max-proposals",
-        "at most 2 proposals per run (maxProposalsPerRun); this one ranks 3 of 4 (OOM first, then by monthly cost effect)",
+        "at most 2 proposals per run (maxProposalsPerRun); this one ranks 3 of 4 (OOM first, then probe fixes, then by monthly cost effect)",
       ),
       held(
         cutC,
         "max-proposals",
-        "at most 2 proposals per run (maxProposalsPerRun); this one ranks 4 of 4 (OOM first, then by monthly cost effect)",
+        "at most 2 proposals per run (maxProposalsPerRun); this one ranks 4 of 4 (OOM first, then probe fixes, then by monthly cost effect)",
       ),
     ]);
   });
@@ -964,8 +964,16 @@ describe("applyGuardrails: max proposals per run", () => {
     const result = run({ proposals: [cutA, raiseB, cutC], workloads, policy });
     expect(result.kept.map((k) => k.proposal)).toEqual([raiseB]);
     expect(result.heldBack.map((h) => [h.proposal, h.rule, h.reason.split("; ")[1]])).toEqual([
-      [cutA, "max-proposals", "this one ranks 2 of 3 (OOM first, then by monthly cost effect)"],
-      [cutC, "max-proposals", "this one ranks 3 of 3 (OOM first, then by monthly cost effect)"],
+      [
+        cutA,
+        "max-proposals",
+        "this one ranks 2 of 3 (OOM first, then probe fixes, then by monthly cost effect)",
+      ],
+      [
+        cutC,
+        "max-proposals",
+        "this one ranks 3 of 3 (OOM first, then probe fixes, then by monthly cost effect)",
+      ],
     ]);
     const unclamped = run({ proposals: [cutA, raiseB, cutC], workloads, policy: { maxProposalsPerRun: 1 } });
     expect(unclamped.kept.map((k) => k.proposal)).toEqual([cutA]);
@@ -995,7 +1003,7 @@ describe("applyGuardrails: max proposals per run", () => {
     ]);
     const single = run({ proposals: [cutA, oomD], workloads, policy: { maxProposalsPerRun: 1 } });
     expect(single.heldBack.map((h) => h.reason)).toEqual([
-      "at most 1 proposal per run (maxProposalsPerRun); this one ranks 2 of 2 (OOM first, then by monthly cost effect)",
+      "at most 1 proposal per run (maxProposalsPerRun); this one ranks 2 of 2 (OOM first, then probe fixes, then by monthly cost effect)",
     ]);
   });
 });

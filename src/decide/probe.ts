@@ -9,24 +9,16 @@ import type { Policy } from "../model/policy.ts";
 import type { Skipped } from "../model/recommendation.ts";
 import type { ClusterState, ValuesScalar, Workload } from "../model/types.ts";
 import { workloadKey, workloadLabel } from "../model/types.ts";
-import { type Candidate, type Candidates, findMapping, resourcesPath } from "./proposals.ts";
+import {
+  type Candidate,
+  type Candidates,
+  findMapping,
+  type ProbeChange,
+  type ProbeFixFinding,
+  resourcesPath,
+} from "./proposals.ts";
 
-/** One scalar of a probe written into a values file, e.g. backend.startupProbe.failureThreshold. */
-export interface ProbeChange {
-  file: string;
-  /** Dotted values path. */
-  path: string;
-  container: string;
-  /** The path below the container's values block, e.g. startupProbe.httpGet.port. */
-  field: string;
-  to: ValuesScalar;
-}
-
-/** A probe-killed container of the proposal, with the finding that explains it. */
-export interface ProbeFixFinding {
-  container: string;
-  finding: Finding;
-}
+export type { ProbeChange, ProbeFixFinding };
 
 type ProbeFix = Extract<ValuesFix, { kind: "probe" }>;
 

@@ -8,13 +8,13 @@ import type { HpaChange, HpaRecommendation, HpaResult } from "../analyze/hpa.ts"
 import type { OomRecommendation, OomResult } from "../analyze/oom.ts";
 import { applyChanges } from "../analyze/rightsize.ts";
 import type { WorkloadMapping } from "../formats/config.ts";
+import type { Finding } from "../model/finding.ts";
 import { formatCpu, formatMemory } from "../model/format.ts";
 import type { Policy, PriceModel } from "../model/policy.ts";
 import type { FieldChange, Recommendation, RightsizeResult, Skipped } from "../model/recommendation.ts";
 import { type ChangeSize, PROPOSAL_KINDS, type ProposalKind, type Tier } from "../model/tier.ts";
-import type { ClusterState, Workload, WorkloadRef } from "../model/types.ts";
+import type { ClusterState, ValuesScalar, Workload, WorkloadRef } from "../model/types.ts";
 import { workloadKey, workloadLabel } from "../model/types.ts";
-import type { ProbeChange, ProbeFixFinding } from "./probe.ts";
 import { tierFor } from "./tier.ts";
 
 export interface ValueChange {
@@ -39,6 +39,23 @@ export interface SettingChange {
     | "targetCPUUtilizationPercentage"
     | "scaleDownStabilizationSeconds";
   to: number | boolean;
+}
+
+/** One scalar of a probe written into a values file, e.g. backend.startupProbe.failureThreshold. */
+export interface ProbeChange {
+  file: string;
+  /** Dotted values path. */
+  path: string;
+  container: string;
+  /** The path below the container's values block, e.g. startupProbe.httpGet.port. */
+  field: string;
+  to: ValuesScalar;
+}
+
+/** A probe-killed container of the proposal, with the finding that explains it. */
+export interface ProbeFixFinding {
+  container: string;
+  finding: Finding;
 }
 
 export interface CostEffect {
