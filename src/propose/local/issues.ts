@@ -4,7 +4,7 @@
 // tree, not committed. Each write is whole (a temporary file renamed into place); a new issue's file is created
 // exclusively, so two runs never open one fingerprint twice, and numbers are handed out under a lock. A person
 // closes an issue by setting `state: closed` and `closedBy: <login>` in its front matter.
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { z } from "zod";
@@ -59,6 +59,14 @@ function writeError(file: string) {
   };
 }
 
+function readError(dir: string, err: unknown): KoptError {
+  const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  return new KoptError("forge", `cannot read the incident issues in ${dir} (${code})`, {
+    where: { file: dir },
+    hint: `kopt keeps incident issues in the directory ${ISSUES_DIR}/: make it one (move away whatever is there)`,
+  });
+}
+
 function render(front: Front, body: string): string {
   return `---\n${stringify(front, { lineWidth: 0 })}---\n${body}`;
 }
@@ -69,6 +77,17 @@ function parse(text: string, file: string): { front: Front; body: string } {
     throw new KoptError("forge", `${file} has no YAML front matter`, { where: { file }, hint: HINT });
   }
   return { front: parseYamlWith("forge", FrontSchema, m[1] ?? "", file, HINT), body: m[2] ?? "" };
+}
+
+/** The front matter as it will be written, or a KoptError saying what is wrong: nothing is written then. */
+function checked(front: Front, file: string): Front {
+  const r = FrontSchema.safeParse(front);
+  if (r.success) return r.data;
+  const what = r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+  throw new KoptError("forge", `refusing to write the incident issue ${file}: ${what}`, {
+    where: { file },
+    hint: "the draft kopt built is not valid; this is a bug, nothing was written",
+  });
 }
 
 function toIssue(front: Front, body: string, path: string): IncidentIssue {
@@ -105,7 +124,7 @@ export class IssueStore {
       names = await readdir(this.abs(ISSUES_DIR));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw err;
+      throw readError(this.abs(ISSUES_DIR), err);
     }
     const out = [];
     for (const name of names.filter((n) => n.endsWith(".md")).sort()) {
@@ -126,6 +145,9 @@ export class IssueStore {
   async open(draft: IncidentIssueDraft): Promise<IncidentIssue> {
     const path = issuePath(draft.fingerprint);
     const file = this.abs(path);
+    await mkdir(this.abs(ISSUES_DIR), { recursive: true }).catch((err: unknown) => {
+      throw writeError(file)(err);
+    });
     // Numbers are handed out one run at a time; the file itself is created only if it is not there yet.
     return withLock(
       this.abs(`${ISSUES_DIR}/numbers`),
@@ -133,18 +155,21 @@ export class IssueStore {
         const existing = await readIfExists(file);
         if (existing !== undefined) return this.refuseOther(parse(existing, file), draft, path);
         const number = Math.max(0, ...(await this.all()).map((x) => x.front.number)) + 1;
-        const front: Front = {
-          number,
-          state: "open",
-          title: draft.title,
-          labels: draft.labels,
-          cluster: draft.cluster,
-          fingerprint: draft.fingerprint,
-          lastSeen: draft.lastSeen,
-          createdAt: this.now(),
-          closedAt: null,
-          closedBy: null,
-        };
+        const front: Front = checked(
+          {
+            number,
+            state: "open",
+            title: draft.title,
+            labels: draft.labels,
+            cluster: draft.cluster,
+            fingerprint: draft.fingerprint,
+            lastSeen: draft.lastSeen,
+            createdAt: this.now(),
+            closedAt: null,
+            closedBy: null,
+          },
+          file,
+        );
         const made = await createExclusive(file, render(front, draft.body), writeError(file));
         if (!made) return this.refuseOther(parse((await readIfExists(file)) ?? "", file), draft, path);
         return toIssue(front, draft.body, path);
@@ -180,9 +205,9 @@ export class IssueStore {
       async () => {
         const now = parse((await readIfExists(file)) ?? "", file);
         const next = change(now.front, now.body);
-        const checked = FrontSchema.parse(next.front);
-        await writeWhole(file, render(checked, next.body), writeError(file));
-        return toIssue(checked, next.body, found.path);
+        const front = checked(next.front, file);
+        await writeWhole(file, render(front, next.body), writeError(file));
+        return toIssue(front, next.body, found.path);
       },
       writeError(file),
     );
