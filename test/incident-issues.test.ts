@@ -72,6 +72,10 @@ async function localHarness(): Promise<Harness> {
 }
 
 async function gitHubHarness(): Promise<Harness> {
+  return (await gitHubWorld()).harness;
+}
+
+async function gitHubWorld() {
   const token = "ghs_kopt_incident_token";
   const alice = "ghp_alice_incident_token";
   const sim = await startGitHubSim({
@@ -101,12 +105,17 @@ async function gitHubHarness(): Promise<Harness> {
     approval: DEFAULT_POLICY.approval,
     materialThreshold: 0.1,
   });
+  const kopt = new Octokit({
+    baseUrl: sim.url,
+    auth: token,
+    log: { debug() {}, info() {}, warn() {}, error() {} },
+  });
   const person = new Octokit({
     baseUrl: sim.url,
     auth: alice,
     log: { debug() {}, info() {}, warn() {}, error() {} },
   });
-  return {
+  const harness: Harness = {
     forge,
     async closeAsPerson(n) {
       await person.issues.update({ owner: "acme", repo: "platform", issue_number: n, state: "closed" });
@@ -118,6 +127,7 @@ async function gitHubHarness(): Promise<Harness> {
         .join("\n"),
     closingComment: (n) => sim.state.comments.find((c) => c.issueNumber === n && c.user === "kopt-ci")?.body,
   };
+  return { harness, sim, kopt, person };
 }
 
 const sync = (h: Harness, diagnosis = diagnosisOf(), now = T0) =>
@@ -226,5 +236,43 @@ describe.each([
       state: "open",
       lastSeen: T0 + 2 * R,
     });
+  }, 60_000);
+});
+
+describe("incident issues on the github forge: what the list holds", () => {
+  it("pages through the kopt/incident label, and skips pull requests, others' clusters and issues without a marker", async () => {
+    const { harness, sim, kopt, person } = await gitHubWorld();
+    const repo = { owner: "acme", repo: "platform" };
+    const marker = (fingerprint: string, cluster: string) =>
+      `evidence\n\n<!-- kopt:incident ${JSON.stringify({ fingerprint, cluster, lastSeen: T0 })} -->\n`;
+    const labels = ["kopt", "kopt/incident"];
+    // 101 issues of another cluster: more than one page of 100.
+    for (let i = 0; i < 101; i++) {
+      await kopt.issues.create({ ...repo, title: `other ${i}`, body: marker(`fp-${i}`, "other"), labels });
+    }
+    const mine = await kopt.issues.create({ ...repo, title: "mine", body: marker(MAILER, CLUSTER), labels });
+    // A person's issue with the label but no marker, and a pull request that copies a marker.
+    await person.issues.create({ ...repo, title: "a person's note", body: "see kopt", labels });
+    const sha = git(sim.repoDir, "commit-tree", "main^{tree}", "-p", "main", "-m", "copy");
+    git(sim.repoDir, "update-ref", "refs/heads/copy", sha);
+    const pull = await kopt.pulls.create({
+      ...repo,
+      head: "copy",
+      base: "main",
+      title: "copy",
+      body: marker(API, CLUSTER),
+    });
+    await kopt.issues.addLabels({ ...repo, issue_number: pull.data.number, labels });
+
+    const found = await harness.forge.incidentIssues(CLUSTER);
+    expect(found.map((i) => [i.number, i.fingerprint, i.state])).toEqual([
+      [mine.data.number, MAILER, "open"],
+    ]);
+    expect(found[0]?.url).toBe(mine.data.html_url);
+    const lists = sim.requests.filter((r) => r.operationId === "issues/list-for-repo");
+    expect(lists.map((r) => [r.query.labels, r.query.state, r.query.page ?? "1"])).toEqual([
+      ["kopt/incident", "all", "1"],
+      ["kopt/incident", "all", "2"],
+    ]);
   }, 60_000);
 });
