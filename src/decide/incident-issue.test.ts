@@ -11,6 +11,7 @@ import {
 import { redact } from "../redact.ts";
 import {
   incidentMarker,
+  MAX_BODY,
   readIncidentMarker,
   renderIncidentIssue,
   withIncidentMarker,
@@ -93,6 +94,30 @@ describe("renderIncidentIssue", () => {
       cluster: "demo",
       lastSeen: T0,
     });
+  });
+
+  it("stays under GitHub's body limit for a huge incident, keeping the marker and naming what it left out", () => {
+    const pods = Array.from({ length: 1000 }, (_, i) => `api-5c8d7f9b6-${String(i).padStart(5, "0")}`);
+    const many = Array.from({ length: 200 }, (_, i) => ({
+      ...apiFinding({
+        pods,
+        crashLine: "x".repeat(5000),
+        events: Array(20).fill(apiFinding().evidence.events[0]),
+      }),
+      fingerprint: `f-${String(i).padStart(3, "0")}`,
+      workload: { namespace: "todo", kind: "Deployment", name: `api-${i}` },
+    }));
+    const incident = {
+      ...apiIncident(),
+      findings: many.map((f) => f.fingerprint),
+      workloads: many.map((f) => f.workload),
+    };
+    const { body } = renderIncidentIssue(incident, many, ctx);
+    expect(body.length).toBeLessThanOrEqual(MAX_BODY);
+    expect(readIncidentMarker(body)?.fingerprint).toBe("inc-host-orders-db-5432");
+    expect(body).toContain("- …and 170 more");
+    expect(body).toMatch(/…and 19\d more findings\./);
+    expect(body).toContain("and 990 more");
   });
 });
 

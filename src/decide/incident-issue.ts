@@ -72,7 +72,10 @@ export function withIncidentMarker(body: string, m: IncidentMarker): string {
 }
 
 const MAX_FINDINGS = 8;
+/** GitHub refuses bodies over 65,536 characters; the evidence is cut to fewer findings to stay well under. */
+export const MAX_BODY = 60_000;
 const MAX_EVENTS = 6;
+const MAX_AFFECTED = 30;
 const MAX_TEMPLATES = 5;
 const MAX_TITLE = 200;
 
@@ -86,18 +89,23 @@ export function renderIncidentIssue(
     .sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
   const title = clip(`[${ctx.cluster}] ${oneLine(incident.title)}`, MAX_TITLE);
   const labels = ["kopt", INCIDENT_LABEL, `${INCIDENT_CLASS_LABEL_PREFIX}${incident.class}`];
-  const sections = [
-    summary(incident, own, ctx),
-    affected(incident, own),
-    evidence(own),
-    fixSections(own, incident, ctx),
-  ];
   const marker = incidentMarker({
     fingerprint: incident.fingerprint,
     cluster: ctx.cluster,
     lastSeen: ctx.now,
   });
-  const body = `${sections.filter(Boolean).join("\n\n")}\n\n${marker}\n`;
+  let body = "";
+  // Fewer findings' evidence until the body fits GitHub's limit (the others are still listed as affected).
+  for (const shown of [MAX_FINDINGS, 3, 1, 0]) {
+    const sections = [
+      summary(incident, own, ctx),
+      affected(incident, own),
+      evidence(own, shown),
+      fixSections(own.slice(0, Math.max(shown, 1)), incident, ctx),
+    ];
+    body = `${sections.join("\n\n")}\n\n${marker}\n`;
+    if (body.length <= MAX_BODY) break;
+  }
   return { title, body, labels, fingerprint: incident.fingerprint, cluster: ctx.cluster, lastSeen: ctx.now };
 }
 
@@ -133,17 +141,24 @@ function affected(incident: Incident, findings: readonly Finding[]): string {
     const what = f.workload ? subject(f.workload) : `node ${f.node ?? "?"}`;
     const container = f.container ? `, container \`${f.container}\`` : "";
     const pods =
-      f.evidence.pods.length > 0 ? `; pods ${f.evidence.pods.map((p) => `\`${p}\``).join(", ")}` : "";
+      f.evidence.pods.length > 0
+        ? `; pods ${list(
+            f.evidence.pods.map((p) => `\`${p}\``),
+            10,
+          )}`
+        : "";
     return `- ${what}${container}${pods}`;
   });
   // Workloads of the incident without a finding here (a correlated one): still named.
   const named = new Set(findings.flatMap((f) => (f.workload ? [subject(f.workload)] : [])));
   for (const w of incident.workloads) if (!named.has(subject(w))) lines.push(`- ${subject(w)}`);
-  return ["## Affected", "", ...(lines.length > 0 ? lines : ["- (none named)"])].join("\n");
+  const shown = lines.slice(0, MAX_AFFECTED);
+  if (lines.length > shown.length) shown.push(`- …and ${lines.length - shown.length} more`);
+  return ["## Affected", "", ...(shown.length > 0 ? shown : ["- (none named)"])].join("\n");
 }
 
-function evidence(findings: readonly Finding[]): string {
-  const shown = findings.slice(0, MAX_FINDINGS).map(findingEvidence);
+function evidence(findings: readonly Finding[], max: number): string {
+  const shown = findings.slice(0, max).map(findingEvidence);
   const more = findings.length - shown.length;
   return ["## Evidence", ...shown, ...(more > 0 ? [`\n…and ${more} more findings.`] : [])].join("\n\n");
 }
@@ -162,8 +177,8 @@ function findingEvidence(f: Finding): string {
     `restarts **${e.restarts}**${e.backoffSeconds !== null ? `, back-off ${e.backoffSeconds} s` : ""}`,
   );
   const lines = [head, "", `- ${facts.join("; ")}`];
-  for (const [k, v] of sortedEntries(e.subjects)) lines.push(`- ${k}: \`${oneLine(v)}\``);
-  for (const [k, v] of sortedEntries(e.figures)) lines.push(`- ${k}: ${oneLine(v)}`);
+  for (const [k, v] of sortedEntries(e.subjects)) lines.push(`- ${k}: \`${clip(oneLine(v), 200)}\``);
+  for (const [k, v] of sortedEntries(e.figures)) lines.push(`- ${k}: ${clip(oneLine(v), 200)}`);
   if (e.probe) {
     const p = e.probe;
     lines.push(
@@ -273,6 +288,12 @@ function oneLine(s: string): string {
 
 function clip(s: string, n: number): string {
   return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+}
+
+/** `a, b, c and 7 more`. */
+function list(xs: readonly string[], max: number): string {
+  const more = xs.length - max;
+  return `${xs.slice(0, max).join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
 }
 
 function unique<T>(xs: readonly T[]): T[] {
