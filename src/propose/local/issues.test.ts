@@ -78,8 +78,17 @@ describe("the local forge's incident issue files", () => {
     expect((err as KoptError).message).toContain("lastSeen");
     expect(readFileSync(file, "utf8")).toBe(before);
     expect(readdirSync(join(root, ISSUES_DIR)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
-    expect(() => issuePath("../../etc/passwd")).toThrow(KoptError);
-    await expect(issues.open(draft({ fingerprint: "a/b" }))).rejects.toThrow(/cannot name a file/);
+  });
+
+  it("names files only inside .kopt/issues/, whatever the fingerprint, and never gives two fingerprints one file", async () => {
+    const { issues } = store();
+    expect(issuePath("../../etc/passwd")).toBe(".kopt/issues/_.._.._etc_passwd.md");
+    expect(issuePath("sha256:0f3a")).toBe(".kopt/issues/sha256_0f3a.md");
+    await issues.open(draft({ fingerprint: "a/b" }));
+    await expect(issues.open(draft({ fingerprint: "a:b" }))).rejects.toThrow(
+      /holds incident a\/b of cluster demo, not a:b/,
+    );
+    await expect(issues.open(draft({ fingerprint: "a/b", cluster: "prod" }))).rejects.toThrow(KoptError);
   });
 
   it("says which file is broken, and what to do, when one was edited beyond reading", async () => {

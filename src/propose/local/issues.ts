@@ -20,15 +20,13 @@ export const ISSUES_DIR = ".kopt/issues";
 /** kopt's own name as `closedBy` when it closes an issue. */
 export const KOPT_LOGIN = KOPT_AUTHOR.name;
 
-const FINGERPRINT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
 const FrontSchema = z.object({
   number: z.number().int().positive(),
   state: z.enum(["open", "closed"]),
   title: z.string(),
   labels: z.array(z.string()),
   cluster: z.string().min(1),
-  fingerprint: z.string().regex(FINGERPRINT),
+  fingerprint: z.string().min(1),
   lastSeen: z.number().int().nonnegative(),
   createdAt: z.string(),
   closedAt: z.string().nullable().default(null),
@@ -41,13 +39,10 @@ type Front = z.infer<typeof FrontSchema>;
 const HINT =
   "kopt writes the files under .kopt/issues/ itself; to close one, set `state: closed` and `closedBy: <you>` in its front matter; remove a broken one and kopt opens it anew";
 
+/** The file of a fingerprint: characters a file name should not hold become "_", and it never starts with ".". */
 export function issuePath(fingerprint: string): string {
-  if (!FINGERPRINT.test(fingerprint)) {
-    throw new KoptError("forge", `incident fingerprint ${JSON.stringify(fingerprint)} cannot name a file`, {
-      hint: "fingerprints are letters, digits, '.', '_' and '-' (at most 128): this is a bug in the caller",
-    });
-  }
-  return `${ISSUES_DIR}/${fingerprint}.md`;
+  const name = fingerprint.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 128);
+  return `${ISSUES_DIR}/${/^[A-Za-z0-9]/.test(name) ? name : `_${name}`}.md`;
 }
 
 function writeError(file: string) {
@@ -180,10 +175,10 @@ export class IssueStore {
 
   /** The issue a concurrent run opened for this fingerprint, unless it is another cluster's. */
   private refuseOther(x: { front: Front; body: string }, draft: IncidentIssueDraft, path: string) {
-    if (x.front.cluster !== draft.cluster) {
+    if (x.front.cluster !== draft.cluster || x.front.fingerprint !== draft.fingerprint) {
       throw new KoptError(
         "forge",
-        `${path} is cluster ${x.front.cluster}'s incident, not ${draft.cluster}'s, with the same fingerprint`,
+        `${path} holds incident ${x.front.fingerprint} of cluster ${x.front.cluster}, not ${draft.fingerprint} of ${draft.cluster}`,
         { where: { file: this.abs(path) }, hint: HINT },
       );
     }
