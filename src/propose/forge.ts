@@ -1,9 +1,10 @@
 // Where proposals go. `local` writes branches and PR drafts into a git repository on disk;
 // `github` opens real pull requests (src/propose/github/). The workflow never knows which.
 import type { ChangedFile, ReviewInput } from "../decide/approval.ts";
+import type { IncidentIssueDraft } from "../decide/incident-issue.ts";
 import type { ProposalFingerprint } from "../decide/material-change.ts";
 
-export type { ChangedFile, ProposalFingerprint, ReviewInput };
+export type { ChangedFile, IncidentIssueDraft, ProposalFingerprint, ReviewInput };
 
 export interface FileChange {
   /** Path relative to the repository root. */
@@ -74,6 +75,26 @@ export interface PullRequest {
   createdAt: string;
   /** Set when merged: RFC 3339, who merged, and the commit the merge made on the base branch. */
   merged?: { at: string; by: string | null; sha: string };
+}
+
+/** An issue kopt opened for an incident (its marker names the fingerprint and cluster), open or closed. */
+export interface IncidentIssue {
+  number: number;
+  fingerprint: string;
+  cluster: string;
+  /** Unix seconds: when kopt last saw the failure, from the marker. */
+  lastSeen: number;
+  state: "open" | "closed";
+  /** Login of whoever closed it, when closed (null when the forge does not say). */
+  closedBy: string | null;
+  /** Closed by kopt itself (the failure went away), not by a person. */
+  closedByKopt: boolean;
+  title: string;
+  /** The body as stored, marker included. */
+  body: string;
+  labels: string[];
+  /** Its page (github) or file (local). */
+  url: string;
 }
 
 /** The latest commit status of one context (e.g. kopt/approval) on a commit. */
@@ -178,6 +199,18 @@ export interface Forge {
    * The local forge has neither: it refuses with a KoptError saying so.
    */
   prepare(labels: readonly string[], protection: BranchProtection): Promise<void>;
+
+  /** kopt's incident issues of `cluster` (open and closed), by number; pull requests and others' issues excluded. */
+  incidentIssues(cluster: string): Promise<IncidentIssue[]>;
+  openIncidentIssue(draft: IncidentIssueDraft): Promise<IncidentIssue>;
+  /** Replaces title, body and labels; `reopen` also reopens an issue kopt had closed. */
+  updateIncidentIssue(
+    number: number,
+    draft: IncidentIssueDraft,
+    opts?: { reopen?: boolean },
+  ): Promise<IncidentIssue>;
+  /** Comments `comment` on the issue and closes it as kopt. */
+  closeIncidentIssue(number: number, comment: string): Promise<IncidentIssue>;
 }
 
 /** What `kopt setup` asks of the base branch: GitHub's PUT /branches/{branch}/protection body. */

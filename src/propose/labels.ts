@@ -1,9 +1,11 @@
 // The labels kopt puts on pull requests, with the colour and description they get when a forge creates them.
 // Forge-neutral: the github forge creates them on the repository, the local forge records them.
 import { TIER_LABEL_PREFIX } from "../decide/approval.ts";
+import { INCIDENT_CLASS_LABEL_PREFIX, INCIDENT_LABEL } from "../decide/incident-issue.ts";
+import { isDiagnosisClassId } from "../model/diagnosis.ts";
 import { TIERS, type Tier } from "../model/tier.ts";
 
-export { TIER_LABEL_PREFIX };
+export { INCIDENT_CLASS_LABEL_PREFIX, INCIDENT_LABEL, TIER_LABEL_PREFIX };
 
 export interface LabelSpec {
   name: string;
@@ -53,6 +55,16 @@ export function labelSpec(name: string): LabelSpec | undefined {
       color: "b60205",
       description: "kopt: waited longer than its tier's approval SLA; escalated",
     };
+  if (name === INCIDENT_LABEL)
+    return {
+      name,
+      color: "b60205",
+      description: "kopt: a failure a values change cannot fix; kopt updates and closes this issue",
+    };
+  if (name.startsWith(INCIDENT_CLASS_LABEL_PREFIX)) {
+    const id = name.slice(INCIDENT_CLASS_LABEL_PREFIX.length);
+    if (isDiagnosisClassId(id)) return { name, color: "f9d0c4", description: `kopt diagnosis class ${id}` };
+  }
   if (name.startsWith(TIER_LABEL_PREFIX)) {
     const tier = name.slice(TIER_LABEL_PREFIX.length) as Tier;
     if (TIERS.includes(tier))
@@ -71,6 +83,7 @@ export function allLabels(): LabelSpec[] {
     "kopt",
     HOLD_LABEL,
     SLA_LABEL,
+    INCIDENT_LABEL,
     ...TIERS.map((t) => `${TIER_LABEL_PREFIX}${t}`),
     ...Object.keys(KIND_TEXT).map((k) => `${KIND_LABEL_PREFIX}${k}`),
   ];

@@ -13,6 +13,8 @@ import type {
   ClosedProposal,
   CommitStatus,
   Forge,
+  IncidentIssue,
+  IncidentIssueDraft,
   PullRequest,
   PullRequestDraft,
   ReviewInput,
@@ -32,6 +34,7 @@ import { HOLD_LABEL } from "./labels.ts";
 import { removeLeftovers } from "./leftovers.ts";
 import { DRAFTS_DIR, draftPath, draftWriteError, parseDraft, renderDraft } from "./local/drafts.ts";
 import { readIfExists, type Staged, stageFile, TEMP_FILE, writeWhole } from "./local/files.ts";
+import { ISSUES_DIR, IssueStore } from "./local/issues.ts";
 import { mergeCommit, mergeRefusal, mergerOf, type Person } from "./local/merges.ts";
 import { diffFiles, pullView } from "./local/pull-view.ts";
 import { FORGE_DIR, PULLS_DIR, type PullRecord, PullStore, STATUSES_DIR } from "./local/records.ts";
@@ -56,6 +59,7 @@ export interface LocalForgeOptions {
 export class LocalForge implements Forge {
   readonly name = "local";
   private readonly pulls: PullStore;
+  private readonly issues: IssueStore;
 
   private constructor(
     private readonly repo: GitRepo,
@@ -64,6 +68,7 @@ export class LocalForge implements Forge {
     private readonly opts: LocalForgeOptions,
   ) {
     this.pulls = new PullStore(repo.root);
+    this.issues = new IssueStore(repo.root, () => this.now());
   }
 
   static async open(repo: GitRepo, baseBranch: string, opts: LocalForgeOptions = {}): Promise<LocalForge> {
@@ -78,7 +83,7 @@ export class LocalForge implements Forge {
     }
     // Temp files of killed runs (drafts and records are renamed or linked into place, so they are whole).
     await removeLeftovers(join(repo.root, DRAFTS_DIR), (entry) => DRAFT_TEMP.exec(entry)?.[1]);
-    for (const dir of [FORGE_DIR, PULLS_DIR, STATUSES_DIR]) {
+    for (const dir of [FORGE_DIR, PULLS_DIR, STATUSES_DIR, ISSUES_DIR]) {
       await removeLeftovers(join(repo.root, dir), (entry) => TEMP_FILE.exec(entry)?.[1]);
     }
     return new LocalForge(repo, baseBranch, sha, opts);
@@ -472,6 +477,27 @@ export class LocalForge implements Forge {
       "usage",
       "the local forge has no labels or branch protection to set up; kopt setup prepares a GitHub repository (forge.type: github)",
     );
+  }
+
+  /** Incident issues are files under .kopt/issues/ (local/issues.ts). */
+  incidentIssues(cluster: string): Promise<IncidentIssue[]> {
+    return this.issues.list(cluster);
+  }
+
+  openIncidentIssue(draft: IncidentIssueDraft): Promise<IncidentIssue> {
+    return this.issues.open(draft);
+  }
+
+  updateIncidentIssue(
+    number: number,
+    draft: IncidentIssueDraft,
+    opts: { reopen?: boolean } = {},
+  ): Promise<IncidentIssue> {
+    return this.issues.update(number, draft, opts.reopen ?? false);
+  }
+
+  closeIncidentIssue(number: number, comment: string): Promise<IncidentIssue> {
+    return this.issues.close(number, comment);
   }
 }
 

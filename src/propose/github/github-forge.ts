@@ -25,6 +25,8 @@ import type {
   ClosedProposal,
   CommitStatus,
   Forge,
+  IncidentIssue,
+  IncidentIssueDraft,
   PullRequest,
   PullRequestDraft,
   ReviewInput,
@@ -41,6 +43,7 @@ import {
   pushBranch,
   type RemoteBranches,
 } from "./git-remote.ts";
+import { closeIncidentIssue, listIncidentIssues, openIncidentIssue, updateIncidentIssue } from "./issues.ts";
 import { LabelCache } from "./labels.ts";
 import { CLOSED_MARKER, readMarker, withMarker } from "./marker.ts";
 import {
@@ -683,6 +686,28 @@ export class GitHubForge implements Forge {
         `protecting branch ${this.baseBranch} (the token needs repository Administration: write)`,
       );
     }
+  }
+
+  // Incident issues (issues.ts) ---------------------------------------------------------------------------
+
+  incidentIssues(cluster: string): Promise<IncidentIssue[]> {
+    return listIncidentIssues(this.conn, cluster);
+  }
+
+  openIncidentIssue(draft: IncidentIssueDraft): Promise<IncidentIssue> {
+    return openIncidentIssue(this.conn, this.labels, draft);
+  }
+
+  updateIncidentIssue(
+    number: number,
+    draft: IncidentIssueDraft,
+    opts: { reopen?: boolean } = {},
+  ): Promise<IncidentIssue> {
+    return updateIncidentIssue(this.conn, this.labels, number, draft, opts.reopen ?? false);
+  }
+
+  closeIncidentIssue(number: number, comment: string): Promise<IncidentIssue> {
+    return closeIncidentIssue(this.conn, number, comment);
   }
 
   // -------------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { notFound } from "./errors.ts";
 import { resolveCommit } from "./git.ts";
 import type { RenderContext } from "./render.ts";
 import * as render from "./render.ts";
-import type { SimPull } from "./state.ts";
+import { findLabel, newId, type SimIssue, type SimLabel, type SimPull } from "./state.ts";
 
 /** A GitHub App whose JWT the simulator accepts (GitHubSimOptions.app, resolved). */
 export interface SimApp {
@@ -94,6 +94,14 @@ export function pullOr404(c: HandlerContext, n: string | number): SimPull {
   return p;
 }
 
+/** An issue or a pull request by number (pull requests are issues: labels and comments work on both). */
+export function issueOr404(c: HandlerContext, n: string | number): SimPull | SimIssue {
+  const found =
+    c.state.pulls.find((x) => x.number === Number(n)) ?? c.state.issues.find((x) => x.number === Number(n));
+  if (!found) throw notFound();
+  return found;
+}
+
 /** An open pull request follows its head branch, as on GitHub. */
 export async function refresh(c: { dir: string }, p: SimPull): Promise<SimPull> {
   if (p.state === "open") {
@@ -118,4 +126,18 @@ export async function comparedBase(c: HandlerContext, p: SimPull): Promise<strin
 export async function simplePull(c: HandlerContext, p: SimPull): Promise<unknown> {
   await refresh(c, p);
   return render.pull(c, p, await baseSha(c, p));
+}
+
+export function ensureLabel(c: HandlerContext, name: string): SimLabel {
+  const existing = findLabel(c.state, name);
+  if (existing) return existing;
+  // Adding an unknown label to an issue creates it, with GitHub's default grey.
+  const l: SimLabel = { id: newId(c.state), name, color: "ededed", description: null, default: false };
+  c.state.labels.push(l);
+  return l;
+}
+
+export function labelNames(body: unknown): string[] {
+  const labels = (body as { labels?: (string | { name: string })[] } | undefined)?.labels ?? [];
+  return labels.map((l) => (typeof l === "string" ? l : l.name));
 }

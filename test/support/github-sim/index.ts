@@ -104,6 +104,7 @@ export async function startGitHubSim(opts: GitHubSimOptions): Promise<GitHubSim>
     teams: [],
     labels: [],
     pulls: [],
+    issues: [],
     comments: [],
     reviews: [],
     events: [],

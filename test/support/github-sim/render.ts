@@ -2,6 +2,7 @@
 // schemas before it is sent, so these builders cannot quietly drift from what GitHub returns.
 import type {
   SimComment,
+  SimIssue,
   SimIssueEvent,
   SimLabel,
   SimPull,
@@ -87,7 +88,7 @@ export function privateUser(c: RenderContext, login: string): Obj {
 export function repository(c: RenderContext): Obj {
   const { owner, repo, repoId, defaultBranch } = c.state;
   const url = `${c.api}/repos/${owner}/${repo}`;
-  const openIssues = c.state.pulls.filter((p) => p.state === "open").length;
+  const openIssues = [...c.state.pulls, ...c.state.issues].filter((p) => p.state === "open").length;
   return {
     id: repoId,
     node_id: nodeId("Repository", repoId),
@@ -312,13 +313,67 @@ export function pull(
   };
 }
 
+/**
+ * An issue as GET /issues/{n} and the issue lists show it. A pull request is an issue too: lists include it,
+ * with `pull_request` set. `withClosedBy`: GET /issues/{n} says who closed it; the list leaves it out.
+ */
+export function issue(c: RenderContext, i: SimIssue | SimPull, withClosedBy: boolean): Obj {
+  const repoUrl = `${c.api}/repos/${c.state.owner}/${c.state.repo}`;
+  const url = `${repoUrl}/issues/${i.number}`;
+  const isPull = "head" in i;
+  const html = `${c.api}/${c.state.owner}/${c.state.repo}/${isPull ? "pull" : "issues"}/${i.number}`;
+  const closedBy = isPull ? i.mergedBy : i.closedBy;
+  return {
+    id: i.id,
+    node_id: nodeId(isPull ? "PullRequest" : "Issue", i.id),
+    url,
+    repository_url: repoUrl,
+    labels_url: `${url}/labels{/name}`,
+    comments_url: `${url}/comments`,
+    events_url: `${url}/events`,
+    html_url: html,
+    number: i.number,
+    state: i.state,
+    state_reason: isPull ? null : i.stateReason,
+    title: i.title,
+    body: i.body,
+    user: user(c, i.user),
+    labels: i.labels.flatMap((name) => {
+      const l = findLabel(c.state, name);
+      return l ? [label(c, l)] : [];
+    }),
+    assignee: null,
+    assignees: [],
+    milestone: null,
+    locked: false,
+    active_lock_reason: null,
+    comments: c.state.comments.filter((x) => x.issueNumber === i.number).length,
+    ...(isPull
+      ? {
+          pull_request: {
+            url: `${repoUrl}/pulls/${i.number}`,
+            html_url: html,
+            diff_url: `${html}.diff`,
+            patch_url: `${html}.patch`,
+            merged_at: i.mergedAt,
+          },
+        }
+      : {}),
+    closed_at: i.closedAt,
+    created_at: i.createdAt,
+    updated_at: i.updatedAt,
+    ...(withClosedBy ? { closed_by: closedBy && i.state === "closed" ? user(c, closedBy) : null } : {}),
+    author_association: i.user === c.state.owner ? "OWNER" : "MEMBER",
+  };
+}
+
 export function comment(c: RenderContext, x: SimComment): Obj {
   const repoUrl = `${c.api}/repos/${c.state.owner}/${c.state.repo}`;
   return {
     id: x.id,
     node_id: nodeId("IssueComment", x.id),
     url: `${repoUrl}/issues/comments/${x.id}`,
-    html_url: `${c.api}/${c.state.owner}/${c.state.repo}/pull/${x.issueNumber}#issuecomment-${x.id}`,
+    html_url: `${c.api}/${c.state.owner}/${c.state.repo}/${c.state.pulls.some((p) => p.number === x.issueNumber) ? "pull" : "issues"}/${x.issueNumber}#issuecomment-${x.id}`,
     issue_url: `${repoUrl}/issues/${x.issueNumber}`,
     body: x.body,
     user: user(c, x.user),

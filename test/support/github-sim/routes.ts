@@ -20,8 +20,11 @@ import {
 import {
   baseSha,
   created,
+  ensureLabel,
   type Handler,
   type HandlerContext,
+  issueOr404,
+  labelNames,
   ok,
   pageOf,
   paginate,
@@ -30,6 +33,7 @@ import {
   simplePull,
   timestamp,
 } from "./handler.ts";
+import { ISSUE_HANDLERS } from "./issues.ts";
 import { checkMergeAllowed, getProtection, updateProtection } from "./protection.ts";
 import { changeTotals, listCommits, listFiles, pullsForCommit } from "./pull-changes.ts";
 import * as render from "./render.ts";
@@ -291,7 +295,7 @@ const removeRequestedReviewers: Handler = async (c, call) => {
 };
 
 const listIssueEvents: Handler = async (c, call) => {
-  const p = pullOr404(c, call.params.issue_number as string);
+  const p = issueOr404(c, call.params.issue_number as string);
   return pageOf(
     call,
     c.state.events.filter((e) => e.issueNumber === p.number),
@@ -324,25 +328,11 @@ const listReviews: Handler = async (c, call) => {
 
 const labelJson = (c: HandlerContext) => (l: SimLabel) => render.label(c, l);
 
-function ensureLabel(c: HandlerContext, name: string): SimLabel {
-  const existing = findLabel(c.state, name);
-  if (existing) return existing;
-  // Adding an unknown label to an issue creates it, with GitHub's default grey.
-  const l: SimLabel = { id: newId(c.state), name, color: "ededed", description: null, default: false };
-  c.state.labels.push(l);
-  return l;
-}
-
-function issueLabels(c: HandlerContext, p: SimPull): unknown[] {
+function issueLabels(c: HandlerContext, p: { labels: string[] }): unknown[] {
   return p.labels.flatMap((n) => {
     const l = findLabel(c.state, n);
     return l ? [render.label(c, l)] : [];
   });
-}
-
-function labelNames(body: unknown): string[] {
-  const labels = (body as { labels?: (string | { name: string })[] } | undefined)?.labels ?? [];
-  return labels.map((l) => (typeof l === "string" ? l : l.name));
 }
 
 const listLabels: Handler = async (c, call) => pageOf(call, c.state.labels, labelJson(c));
@@ -390,12 +380,12 @@ const updateLabel: Handler = async (c, call) => {
 };
 
 const listIssueLabels: Handler = async (c, call) => {
-  const p = pullOr404(c, call.params.issue_number as string);
+  const p = issueOr404(c, call.params.issue_number as string);
   return ok(issueLabels(c, p));
 };
 
 const addIssueLabels: Handler = async (c, call) => {
-  const p = pullOr404(c, call.params.issue_number as string);
+  const p = issueOr404(c, call.params.issue_number as string);
   for (const name of labelNames(call.body)) {
     const l = ensureLabel(c, name);
     if (!p.labels.some((x) => x.toLowerCase() === l.name.toLowerCase())) p.labels.push(l.name);
@@ -405,14 +395,14 @@ const addIssueLabels: Handler = async (c, call) => {
 };
 
 const setIssueLabels: Handler = async (c, call) => {
-  const p = pullOr404(c, call.params.issue_number as string);
+  const p = issueOr404(c, call.params.issue_number as string);
   p.labels = [...new Set(labelNames(call.body).map((n) => ensureLabel(c, n).name))];
   p.updatedAt = timestamp(c);
   return ok(issueLabels(c, p));
 };
 
 const removeIssueLabel: Handler = async (c, call) => {
-  const p = pullOr404(c, call.params.issue_number as string);
+  const p = issueOr404(c, call.params.issue_number as string);
   const name = (call.params.name as string).toLowerCase();
   if (!p.labels.some((l) => l.toLowerCase() === name)) throw notFound("Label does not exist");
   p.labels = p.labels.filter((l) => l.toLowerCase() !== name);
@@ -421,7 +411,7 @@ const removeIssueLabel: Handler = async (c, call) => {
 };
 
 const createComment: Handler = async (c, call) => {
-  const p = pullOr404(c, call.params.issue_number as string);
+  const p = issueOr404(c, call.params.issue_number as string);
   const now = timestamp(c);
   const x: SimComment = {
     id: newId(c.state),
@@ -440,7 +430,7 @@ const createComment: Handler = async (c, call) => {
 };
 
 const listComments: Handler = async (c, call) => {
-  const p = pullOr404(c, call.params.issue_number as string);
+  const p = issueOr404(c, call.params.issue_number as string);
   const since = call.query.since;
   const comments = c.state.comments.filter(
     (x) => x.issueNumber === p.number && (!since || x.updatedAt >= since),
@@ -634,4 +624,5 @@ export const HANDLERS: Record<string, Handler> = {
   "repos/create-commit-status": createStatus,
   "repos/list-commit-statuses-for-ref": listStatuses,
   "repos/get-combined-status-for-ref": combinedStatus,
+  ...ISSUE_HANDLERS,
 };

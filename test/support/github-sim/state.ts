@@ -1,4 +1,4 @@
-// What the simulator knows besides git: users and teams, pull requests, labels, comments, reviews,
+// What the simulator knows besides git: users and teams, pull requests, issues, labels, comments, reviews,
 // review-request events, commit statuses, branch protection and installation tokens. Plain data, so a test can inspect (and assert on) all of it.
 
 export interface SimUser {
@@ -50,6 +50,24 @@ export interface SimPull {
   closedAt: string | null;
   /** The base commit it was merged onto: its files and commits are compared with this once merged. */
   baseShaAtMerge?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An issue (not a pull request: those are SimPull, in the same number sequence). */
+export interface SimIssue {
+  number: number;
+  id: number;
+  title: string;
+  body: string | null;
+  state: "open" | "closed";
+  stateReason: "completed" | "not_planned" | "duplicate" | "reopened" | null;
+  /** Login of the author. */
+  user: string;
+  labels: string[];
+  closedAt: string | null;
+  /** Login of whoever closed it last. */
+  closedBy: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -145,6 +163,7 @@ export interface SimState {
   teams: SimTeam[];
   labels: SimLabel[];
   pulls: SimPull[];
+  issues: SimIssue[];
   comments: SimComment[];
   reviews: SimReview[];
   /** Issue events, oldest first. */
