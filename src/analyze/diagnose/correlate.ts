@@ -1,8 +1,10 @@
 // Findings into incidents (issue 14, correlation): findings sharing a cause key (`node:worker-3`,
 // `secret:todo/mailer-smtp`, `host:orders-db:5432`, `image:...`) become one incident; every other finding is
 // its own incident under `workload:ns/kind/name` (or its node). The fingerprint hashes the cause key and class.
+
 import type { Finding, Incident, WorkloadSubject } from "../../model/finding.ts";
 import { incidentFingerprint, workloadKeyOf } from "./fingerprint.ts";
+import { compareText } from "./read.ts";
 
 export interface CausedFinding {
   finding: Finding;
@@ -18,7 +20,7 @@ function leadingFinding(findings: readonly Finding[]): Finding {
   const node = findings.find((f) => f.class === "node-pressure" || f.class === "node-not-ready");
   if (node) return node;
   return [...findings].sort(
-    (a, b) => a.class.localeCompare(b.class) || a.fingerprint.localeCompare(b.fingerprint),
+    (a, b) => compareText(a.class, b.class) || compareText(a.fingerprint, b.fingerprint),
   )[0] as Finding;
 }
 
@@ -79,11 +81,11 @@ export function correlate(caused: readonly CausedFinding[]): Incident[] {
       lastSeen: last,
     });
   }
-  return incidents.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+  return incidents.sort((a, b) => compareText(a.fingerprint, b.fingerprint));
 }
 
 function uniqueWorkloads(findings: readonly Finding[]): WorkloadSubject[] {
   const byKey = new Map<string, WorkloadSubject>();
   for (const f of findings) if (f.workload) byKey.set(workloadKeyOf(f.workload), f.workload);
-  return [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, w]) => w);
+  return [...byKey.entries()].sort(([a], [b]) => compareText(a, b)).map(([, w]) => w);
 }
