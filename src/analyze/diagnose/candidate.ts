@@ -31,6 +31,8 @@ export interface Candidate {
   valuesFix: ValuesFix | null;
   /** The shared cause for correlation (`secret:ns/name`), or null when only the workload is the cause. */
   cause: string | null;
+  /** Times the failure was seen besides its events (a termination's start and finish), Unix seconds. */
+  seen: number[];
 }
 
 /** A candidate with the fields most rules leave empty filled in. */
@@ -55,6 +57,7 @@ export function candidate(
     figures: {},
     valuesFix: null,
     cause: null,
+    seen: [],
     ...c,
   };
 }

@@ -151,6 +151,7 @@ describe("evicted and node findings", () => {
     ]);
     expect(d.findings[2]?.evidence.figures).toEqual({ "condition for": "1200 s" });
     expect(d.incidents).toHaveLength(1);
+    expect(d.incidents[0]?.title).toBe("node worker-3: node-pressure (memory-pressure): 2 workloads fail");
     expect(d.incidents[0]).toMatchObject({
       cause: "node:worker-3",
       class: "node-pressure",

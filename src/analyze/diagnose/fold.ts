@@ -11,7 +11,11 @@ export const candidateKey = (c: Candidate) =>
   `${c.workload ? workloadKeyOf(c.workload) : `node:${c.node}`}|${c.container ?? ""}|${c.class}`;
 
 /** The finding and the shared cause of a group of candidates (same workload, container and class). */
-export function foldCandidates(group: readonly Candidate[]): { finding: Finding; cause: string | null } {
+export function foldCandidates(group: readonly Candidate[]): {
+  finding: Finding;
+  cause: string | null;
+  seen: number[];
+} {
   const sorted = [...group].sort((a, b) => b.restarts - a.restarts || compareText(a.pod ?? "", b.pod ?? ""));
   const c = sorted[0] as Candidate;
   const pods = [...new Set(group.map((g) => g.pod).filter((p): p is string => p !== null))].sort();
@@ -48,5 +52,11 @@ export function foldCandidates(group: readonly Candidate[]): { finding: Finding;
     runbook: getDiagnosisClass(c.class).runbook,
     valuesFix: c.valuesFix,
   };
-  return { finding, cause: c.cause };
+  const seen = [
+    ...group.flatMap((g) => g.seen),
+    ...finding.evidence.events
+      .flatMap((e) => [e.firstTime, e.lastTime])
+      .filter((t): t is number => t !== null),
+  ];
+  return { finding, cause: c.cause, seen };
 }

@@ -6,7 +6,7 @@ import { DEFAULT_OOM_POLICY } from "../../../model/policy.ts";
 import { parseQuantity, roundMemoryUp } from "../../../model/quantity.ts";
 import { type Candidate, candidate, formatBytes } from "../candidate.ts";
 import { type ContainerContext, withLogs, workloadName } from "../container-context.ts";
-import { at, clause, num, str } from "../read.ts";
+import { at, clause, num, str, unixTime } from "../read.ts";
 import { findDependencyFailure } from "./dependency.ts";
 import { memoryShape } from "./memory-shape.ts";
 
@@ -21,6 +21,9 @@ export const terminationBase = (ctx: ContainerContext) => {
     terminationReason: str(ctx.terminated?.reason) ?? null,
     waitingReason: str(ctx.waiting?.reason) ?? null,
     events: ctx.events,
+    seen: [unixTime(ctx.terminated?.startedAt), unixTime(ctx.terminated?.finishedAt)].filter(
+      (t): t is number => t !== undefined,
+    ),
   };
 };
 
