@@ -82,6 +82,7 @@ export function unschedulable(
 ): Candidate | undefined {
   if (str(pod.status.phase) !== "Pending") return undefined;
   const condition = conditionOf(pod.raw, "PodScheduled");
+  if (condition?.status === "True") return undefined;
   const events = eventsOf(index, pod.meta).filter((e) => e.reason === "FailedScheduling");
   const stuck =
     condition?.status === "False" &&
