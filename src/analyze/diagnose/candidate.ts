@@ -81,10 +81,21 @@ export function backoffSeconds(restarts: number): number | null {
 
 const MESSAGE_MAX = 300;
 
-/** Events folded by reason: counts summed, first and last times over all, the newest message. */
+/** The normal life of a pod, which explains no failure. */
+const ROUTINE_REASONS = new Set([
+  "Scheduled",
+  "Pulling",
+  "Pulled",
+  "Created",
+  "Started",
+  "SuccessfulMountVolume",
+]);
+
+/** Events folded by reason (routine ones left out): counts summed, first and last times over all, the newest message. */
 export function foldEvents(events: readonly EventView[]): EventEvidence[] {
   const byReason = new Map<string, { e: EventEvidence; newest: number }>();
   for (const e of events) {
+    if (ROUTINE_REASONS.has(e.reason)) continue;
     const time = e.last ?? e.first ?? Number.NEGATIVE_INFINITY;
     const folded = byReason.get(e.reason);
     if (!folded) {

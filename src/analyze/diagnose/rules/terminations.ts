@@ -1,7 +1,7 @@
 // Containers that ran and died: killed at their memory limit (OOMKilled), killed by their liveness probe
 // (exit 137/143 after Unhealthy + Killing events — never an OOM), or exited on their own (app-exit), which
 // is a dependency failure when the crash lines name a host:port it cannot reach.
-import { APP_EXIT_CODES, appExitCodeMeaning } from "../../../model/diagnosis.ts";
+import { APP_EXIT_CODES, appExitCodeMeaning, SIGKILL_EXIT } from "../../../model/diagnosis.ts";
 import { DEFAULT_OOM_POLICY } from "../../../model/policy.ts";
 import { parseQuantity, roundMemoryUp } from "../../../model/quantity.ts";
 import { type Candidate, candidate, formatBytes } from "../candidate.ts";
@@ -137,7 +137,7 @@ export function appExit(ctx: ContainerContext): Candidate | undefined {
       cause: `host:${target}`,
     });
   }
-  const meaning = appExitCodeMeaning(exitCode);
+  const meaning = appExitCodeMeaning(exitCode) ?? (exitCode === SIGKILL_EXIT.code ? SIGKILL_EXIT : undefined);
   const known = APP_EXIT_CODES.some((e) => e.code === exitCode);
   const crash = reading.crashLine ? `; its last error: "${clause(reading.crashLine, 160)}"` : "";
   return candidate({
