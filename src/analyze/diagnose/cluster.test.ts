@@ -256,6 +256,36 @@ describe("hpa-metrics-unavailable", () => {
   });
 });
 
+describe("hpa-metrics-unavailable from events", () => {
+  it("two HPAs failing on the metrics API share one incident", () => {
+    const hpaOf = (name: string): Obj => ({
+      kind: "HorizontalPodAutoscaler",
+      metadata: { namespace: "todo", name, uid: `uid-hpa-${name}` },
+      spec: { scaleTargetRef: { kind: "Deployment", name } },
+      status: { conditions: [{ type: "ScalingActive", status: "True", reason: "ValidMetricFound" }] },
+    });
+    const a = hpaOf("a");
+    const b = hpaOf("b");
+    const message =
+      "failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API";
+    const d = diagnose(
+      input([
+        a,
+        b,
+        event({ about: a, reason: "FailedGetResourceMetric", message, count: 30 }),
+        event({ about: b, reason: "FailedComputeMetricsReplicas", message, count: 12 }),
+      ]),
+    );
+    expect(d.findings.map((f) => [f.workload?.name, f.subCause])).toEqual([
+      ["a", "metrics-api-unavailable"],
+      ["b", "metrics-api-unavailable"],
+    ]);
+    expect(d.incidents).toMatchObject([
+      { cause: "apiservice:metrics.k8s.io", workloads: [{ name: "a" }, { name: "b" }] },
+    ]);
+  });
+});
+
 describe("readiness-failing", () => {
   const notReady = () =>
     pod({
