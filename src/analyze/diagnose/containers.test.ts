@@ -307,6 +307,11 @@ describe("oom-killed vs liveness-probe-kill (both exit 137)", () => {
     expect(f).toMatchObject({ class: "liveness-probe-kill", fix: "incident", valuesFix: null });
   });
 
+  it("137 without events but after exactly the probe's kill time is still a liveness kill, less surely", () => {
+    const [f] = diagnose(input([...deployment("todo", "api"), livenessPod("api-1")])).findings;
+    expect(f).toMatchObject({ class: "liveness-probe-kill", fix: "incident", confidence: 0.45 });
+  });
+
   it("a liveness kill with no instance that ever starts is an incident", () => {
     const p = livenessPod("api-1");
     const [f] = diagnose(
