@@ -374,6 +374,21 @@ describe("dependency-unreachable vs app-exit (both exit 1)", () => {
     expect(f?.evidence.logs[0]).toMatchObject({ count: 1, level: "error", new: false });
   });
 
+  it("a refused connection retried earlier does not make a later config error a dependency failure", () => {
+    const f = exit1(
+      [
+        "INFO connecting to orders-db:5432",
+        "INFO retry 1: dial tcp orders-db:5432: connect: connection refused",
+        ...Array.from({ length: 8 }, (_, i) => `INFO loading module ${i}`),
+        'FATAL invalid value for ORDERS_TIMEOUT: "ten"',
+      ].join("\n"),
+    );
+    expect(f).toMatchObject({
+      class: "app-exit",
+      evidence: { crashLine: 'FATAL invalid value for ORDERS_TIMEOUT: "ten"' },
+    });
+  });
+
   it("139 is a segfault: app-exit, never a memory raise", () => {
     const f = diagnose(
       input([...deployment("todo", "api"), crashing("api-1", { reason: "Error", exitCode: 139 })]),

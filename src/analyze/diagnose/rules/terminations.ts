@@ -112,7 +112,7 @@ export function appExit(ctx: ContainerContext): Candidate | undefined {
   const exitCode = num(t?.exitCode);
   if (!t || exitCode === undefined || exitCode === 0) return undefined;
   const reading = ctx.logs();
-  const dependency = findDependencyFailure([...reading.lastLines]);
+  const dependency = findDependencyFailure([...reading.errorLines, ...reading.lastLines.slice(-5)]);
   const who = `container ${ctx.name} of ${workloadName(ctx.pod.workload)}`;
   if (dependency) {
     const target = dependency.port ? `${dependency.host}:${dependency.port}` : dependency.host;
