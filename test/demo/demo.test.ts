@@ -395,7 +395,7 @@ describe("demo failures for kopt diagnose", () => {
     expect(unhealthy.message).toBe(
       'Liveness probe failed: Get "http://10.244.1.17:8080/healthz": dial tcp 10.244.1.17:8080: connect: connection refused',
     );
-    expect(at(unhealthy)).toEqual([45, "2026-11-20T10:57:35Z", "2026-11-20T11:57:39Z"]);
+    expect(at(unhealthy)).toEqual([45, "2026-11-20T10:57:45Z", "2026-11-20T11:57:49Z"]);
     const killing = eventOf(p, "Killing");
     expect(killing.message).toBe("Container search failed liveness probe, will be restarted");
     expect(at(killing)).toEqual([15, "2026-11-20T10:58:05Z", "2026-11-20T11:57:49Z"]);

@@ -655,38 +655,22 @@ function springLine(start: number, at: number, logger: string, message: string, 
 function searchStartLog(start: number, percentAt: (p: number) => number, untilSeconds: number): string[] {
   const app = "c.e.todo.search.SearchApplication";
   const index = "c.e.todo.search.index.IndexLoader";
-  const lines: [number, string][] = [
-    [0.012, "[0.012s][info][gc] Using G1"],
-    [1.204, springLine(start, 1.204, app, "Starting SearchApplication v3.1.0 using Java 21.0.5 with PID 1")],
-    [
-      1.211,
-      springLine(start, 1.211, app, 'No active profile set, falling back to 1 default profile: "default"'),
-    ],
-    [
-      2.87,
-      springLine(
-        start,
-        2.87,
-        "o.s.b.w.embedded.tomcat.TomcatWebServer",
-        "Tomcat initialized with port 8080 (http)",
-      ),
-    ],
-    [
-      3.02,
-      springLine(
-        start,
-        3.02,
-        index,
-        "Loading index from /var/lib/search/index (4812337 documents, 12 segments)",
-      ),
-    ],
+  const tomcat = "o.s.b.w.embedded.tomcat.TomcatWebServer";
+  // [seconds after start, logger, message]
+  const spring: [number, string, string][] = [
+    [1.204, app, "Starting SearchApplication v3.1.0 using Java 21.0.5 with PID 1"],
+    [1.211, app, 'No active profile set, falling back to 1 default profile: "default"'],
+    [2.87, tomcat, "Tomcat initialized with port 8080 (http)"],
+    [3.02, index, "Loading index from /var/lib/search/index (4812337 documents, 12 segments)"],
   ];
   for (let p = 10; p <= 100; p += 10) {
-    const at = percentAt(p);
     const done = Math.round((4812337 * p) / 100);
-    lines.push([at, springLine(start, at, index, `Index load progress: ${p}% (${done}/4812337 documents)`)]);
+    spring.push([percentAt(p), index, `Index load progress: ${p}% (${done}/4812337 documents)`]);
   }
-  return lines.filter(([at]) => at <= untilSeconds).map(([, line]) => line);
+  const lines = spring
+    .filter(([at]) => at <= untilSeconds)
+    .map(([at, logger, message]) => springLine(start, at, logger, message));
+  return ["[0.012s][info][gc] Using G1", ...lines];
 }
 
 /** The search pod that made it: started in 38.6 s on its third try, then a few index refreshes. */
@@ -718,6 +702,11 @@ function searchStartedLog(start: number): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * The kubelet's events for a search pod whose container was killed at each of `starts`: three failed liveness
+ * probes 20, 30 and 40 s after each start (10 s delay, then every 10 s, as killAfter = 10 + 10 x 3 counts),
+ * the kill, and the back-off before the next start.
+ */
 function searchEvents(
   p: KubeObject,
   ip: string,
@@ -737,8 +726,8 @@ function searchEvents(
       message: `Liveness probe failed: Get "http://${ip}:8080/healthz": dial tcp ${ip}:8080: connect: connection refused`,
       fieldPath,
       count: 3 * starts.length,
-      first: first + 10,
-      last: lastStart + 30,
+      first: first + 20,
+      last: lastStart + 40,
       source,
     }),
     event({
