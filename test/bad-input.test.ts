@@ -333,8 +333,9 @@ const CASES: BadInput[] = [
   },
   {
     name: "a workload the cluster does not have",
-    run: configEdit((t) => t.replace("workload: todo/notifier", "workload: todo/mailer")),
-    says: () => /workloads\[3\]\.workload: unknown workload "todo\/mailer"/,
+    // (todo/mailer, used here before, is now one of the demo's workloads.)
+    run: configEdit((t) => t.replace("workload: todo/notifier", "workload: todo/pager")),
+    says: () => /workloads\[3\]\.workload: unknown workload "todo\/pager"/,
   },
   {
     name: "a resources path that is not a values path",

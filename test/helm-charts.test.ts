@@ -27,7 +27,7 @@ const DEMO_VALUES = "clusters/demo/values.yaml";
 // As clusters/demo/argocd-application.yaml deploys the chart.
 const TODO_RELEASE = { name: "todo-chatbot", namespace: "todo" };
 const AGENT_RELEASE = { name: "kopt-agent", namespace: "kopt" };
-const COMPONENTS = ["frontend", "backend", "worker", "notifier"] as const;
+const COMPONENTS = ["frontend", "backend", "worker", "notifier", "search", "mailer"] as const;
 
 type Obj = Record<string, unknown>;
 interface Rendered {
@@ -248,17 +248,20 @@ describe.skipIf(skipWithoutHelm())("Helm charts, linted and rendered by a real h
   describe("helm/todo-chatbot", () => {
     const demoValues = readFileSync(join(ROOT, DEMO_VALUES), "utf8");
 
-    it("renders its defaults: a Deployment per component, Services for frontend and backend, no HPA", async () => {
+    it("renders its defaults: a Deployment per component, Services for frontend, backend and search, no HPA", async () => {
       const r = await render(TODO_CHART, TODO_RELEASE);
       expect(r.kinds).toEqual([
         "Deployment/backend",
         "Deployment/frontend",
+        "Deployment/mailer",
         "Deployment/notifier",
+        "Deployment/search",
         "Deployment/worker",
         "Service/backend",
         "Service/frontend",
+        "Service/search",
       ]);
-      const defaults = { frontend: 2, backend: 2, worker: 1, notifier: 1 };
+      const defaults = { frontend: 2, backend: 2, worker: 1, notifier: 1, search: 1, mailer: 1 };
       for (const name of COMPONENTS) {
         const deployment = find(r, "Deployment", name);
         expect((deployment.spec as Obj).replicas, name).toBe(defaults[name]);
@@ -275,11 +278,14 @@ describe.skipIf(skipWithoutHelm())("Helm charts, linted and rendered by a real h
       expect(r.kinds).toEqual([
         "Deployment/backend",
         "Deployment/frontend",
+        "Deployment/mailer",
         "Deployment/notifier",
+        "Deployment/search",
         "Deployment/worker",
         "HorizontalPodAutoscaler/frontend",
         "Service/backend",
         "Service/frontend",
+        "Service/search",
       ]);
 
       // The HPA owns the frontend's replica count, so the Deployment must not set one.
@@ -307,6 +313,58 @@ describe.skipIf(skipWithoutHelm())("Helm charts, linted and rendered by a real h
         { name: "SMTP_PORT", value: "587" },
         { name: "SMTP_FROM", value: "reminders@todo.example.com" },
       ]);
+      // The mailer's password comes from a Secret key by reference; no value is in the values file.
+      expect(containerOf(find(r, "Deployment", "mailer")).env).toEqual([
+        { name: "SMTP_HOST", value: "smtp.todo.example.com" },
+        {
+          name: "SMTP_PASSWORD",
+          valueFrom: { secretKeyRef: { name: "mailer-smtp", key: "smtp-password" } },
+        },
+      ]);
+      // search has the liveness probe that kills it at ~40 s, and a readiness probe; no startupProbe yet.
+      const search = containerOf(find(r, "Deployment", "search"));
+      expect(search.livenessProbe).toEqual({
+        httpGet: { path: "/healthz", port: 8080 },
+        initialDelaySeconds: 10,
+        periodSeconds: 10,
+        failureThreshold: 3,
+      });
+      expect(search.readinessProbe).toEqual({
+        httpGet: { path: "/readyz", port: 8080 },
+        periodSeconds: 5,
+        failureThreshold: 3,
+      });
+      expect(search).not.toHaveProperty("startupProbe");
+      for (const name of ["frontend", "backend", "worker", "notifier", "mailer"]) {
+        const c = containerOf(find(r, "Deployment", name));
+        for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"]) {
+          expect(c, `${name} ${probe}`).not.toHaveProperty(probe);
+        }
+      }
+    });
+
+    it("renders a startupProbe a probe fix writes under search.startupProbe, and changes nothing else", async () => {
+      // What a liveness-probe-kill values fix adds: a startupProbe on the liveness handler allowing
+      // 6 x 10 s = 60 s (the observed ~40 s start x 1.5).
+      const edits: ValuesEdit[] = [
+        { path: ["search", "startupProbe", "httpGet", "path"], value: "/healthz" },
+        { path: ["search", "startupProbe", "httpGet", "port"], value: 8080 },
+        { path: ["search", "startupProbe", "periodSeconds"], value: 10 },
+        { path: ["search", "startupProbe", "failureThreshold"], value: 6 },
+      ];
+      const proposed = editValues(demoValues, edits, DEMO_VALUES);
+      const before = await render(TODO_CHART, TODO_RELEASE, [DEMO_VALUES]);
+      const after = await render(TODO_CHART, TODO_RELEASE, [writeTemp("probe-values.yaml", proposed)]);
+      const startupProbe = {
+        httpGet: { path: "/healthz", port: 8080 },
+        periodSeconds: 10,
+        failureThreshold: 6,
+      };
+      expect(containerOf(find(after, "Deployment", "search")).startupProbe).toEqual(startupProbe);
+      const expected = structuredClone(before.objects);
+      const search = expected.find((o) => o.kind === "Deployment" && nameOf(o) === "search") as Obj;
+      containerOf(search).startupProbe = startupProbe;
+      expect(after.objects).toEqual(expected);
     });
 
     it("renders the values file a kopt proposal writes: the edited request reaches the Deployment", async () => {

@@ -64,8 +64,19 @@ function demoMetrics(): { pods: Raw[]; nodes: Raw[] } {
 
 const NOTIFIER = "todo/notifier-rzchk8v9wt-8l4rr/notifier";
 const WORKERS = ["todo/worker-n2r9wjrqjg-lsn27/worker", "todo/worker-n2r9wjrqjg-lkm8l/worker"];
+// search: one pod waits out its back-off (the kubelet serves the dead instance's log as both), one runs again.
+const SEARCH_CRASHING = "todo/search-b2klhkx4dk-gb65x/search";
+const SEARCH_RUNNING = "todo/search-b2klhkx4dk-lr666/search";
 const DEMO_LOGS: KubeSimOptions["logs"] = {
   [NOTIFIER]: { current: DEMO.logs?.[NOTIFIER] ?? "", previous: DEMO.logs?.[NOTIFIER] ?? "" },
+  [SEARCH_CRASHING]: {
+    current: DEMO.previousLogs?.[SEARCH_CRASHING] ?? "",
+    previous: DEMO.previousLogs?.[SEARCH_CRASHING] ?? "",
+  },
+  [SEARCH_RUNNING]: {
+    current: DEMO.logs?.[SEARCH_RUNNING] ?? "",
+    previous: DEMO.previousLogs?.[SEARCH_RUNNING] ?? "",
+  },
   [WORKERS[0] as string]: { current: "worker 3.2.0 started\n", previous: "processing batch 812\nKilled\n" },
   [WORKERS[1] as string]: { current: "worker 3.2.0 started\n", previous: "processing batch 40\nKilled\n" },
   // A healthy container with logs: kopt must not ask for them.
@@ -151,14 +162,18 @@ describe("reading a live cluster", () => {
     expect(read.warnings).toEqual([]);
 
     // Every request was a read the rules allow (the simulator answers 403 otherwise), asked for 500 per page,
-    // and the 5-per-page cap made kopt follow continue tokens (14 pods: 3 pages; 6 ReplicaSets: 2; 3 events: 1).
+    // and the 5-per-page cap made kopt follow continue tokens (17 pods: 4 pages; 8 ReplicaSets: 2; 10 events: 2;
+    // 6 Deployments: 2).
     expect(s.requests.every((r) => r.method === "GET")).toBe(true);
     const lists = s.requests.filter((r) => !r.path.endsWith("/log"));
     expect(lists.every((r) => r.query.limit === "500")).toBe(true);
     const continued = lists.filter((r) => r.query.continue);
     expect(continued.map((r) => r.path).sort()).toEqual([
+      "/api/v1/events",
       "/api/v1/pods",
       "/api/v1/pods",
+      "/api/v1/pods",
+      "/apis/apps/v1/deployments",
       "/apis/apps/v1/replicasets",
     ]);
     expect(new Set(lists.map((r) => r.path))).toEqual(
@@ -182,11 +197,16 @@ describe("reading a live cluster", () => {
   it("reads logs of failing and restarting containers only: the current and the previous instance", async () => {
     const { sim: s, kubeconfig } = await sim({ logs: DEMO_LOGS });
     const read = await readCluster({ kubeconfig, tailLines: 20 });
-    // The notifier crash-loops (restartCount 41); the workers were OOMKilled (restartCount 6). Healthy
-    // containers (backend, postgres, ...) are not asked for.
+    // The notifier crash-loops (restartCount 41); the workers were OOMKilled (restartCount 6); search's pods
+    // were killed by their liveness probe (14 and 2 restarts). Healthy containers (backend, postgres, ...)
+    // and the mailer, whose container was never created, are not asked for.
     expect(logRequests(s)).toEqual([
       "todo/notifier-rzchk8v9wt-8l4rr/notifier",
       "todo/notifier-rzchk8v9wt-8l4rr/notifier previous",
+      `${SEARCH_CRASHING}`,
+      `${SEARCH_CRASHING} previous`,
+      `${SEARCH_RUNNING}`,
+      `${SEARCH_RUNNING} previous`,
       "todo/worker-n2r9wjrqjg-lkm8l/worker",
       "todo/worker-n2r9wjrqjg-lkm8l/worker previous",
       "todo/worker-n2r9wjrqjg-lsn27/worker",
@@ -197,11 +217,15 @@ describe("reading a live cluster", () => {
     );
     expect(read.logs).toEqual({
       [NOTIFIER]: DEMO_LOGS?.[NOTIFIER]?.current,
+      [SEARCH_CRASHING]: expect.stringContaining("Index load progress: 80%"),
+      [SEARCH_RUNNING]: expect.stringContaining("Started SearchApplication in 38.6 seconds"),
       [WORKERS[0] as string]: "worker 3.2.0 started\n",
       [WORKERS[1] as string]: "worker 3.2.0 started\n",
     });
     expect(read.previousLogs[WORKERS[0] as string]).toBe("processing batch 812\nKilled\n");
-    expect(Object.keys(read.previousLogs).sort()).toEqual([NOTIFIER, ...WORKERS].sort());
+    expect(Object.keys(read.previousLogs).sort()).toEqual(
+      [NOTIFIER, SEARCH_CRASHING, SEARCH_RUNNING, ...WORKERS].sort(),
+    );
   });
 
   it("reads current usage from metrics.k8s.io when it is served", async () => {
@@ -254,8 +278,8 @@ describe("reading a live cluster", () => {
     expect(without.items.some((o: Any) => o.kind === "Namespace" && o.metadata.name === "kube-system")).toBe(
       false,
     );
-    expect(without.items.filter((o) => o.kind === "Pod")).toHaveLength(11);
-    expect(without.metrics?.pods).toHaveLength(11);
+    expect(without.items.filter((o) => o.kind === "Pod")).toHaveLength(14);
+    expect(without.metrics?.pods).toHaveLength(14);
   });
 
   // CI installs kubectl (.ci/run); elsewhere a machine without it skips this one comparison.
@@ -416,8 +440,8 @@ describe("kopt recommend, plan and snapshot on a live cluster", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Wrote ${file}`);
     expect(r.stdout).toContain(`objects  ${DEMO.objects.items.length} (`);
-    expect(r.stdout).toContain("logs     3 current, 3 previous");
-    expect(r.stdout).toContain("metrics  14 pods, 3 nodes");
+    expect(r.stdout).toContain("logs     5 current, 5 previous");
+    expect(r.stdout).toContain("metrics  17 pods, 3 nodes");
     expect(r.stderr).toContain("kopt: warning: no usage history: ");
     expect(readdirSync(out)).toEqual(["live.json.gz"]);
 
@@ -436,9 +460,11 @@ describe("kopt recommend, plan and snapshot on a live cluster", () => {
     const raw = JSON.parse(text);
     expect(raw.objects).toMatchObject({ apiVersion: "v1", kind: "List" });
     expect(sorted(raw.objects.items)).toEqual(sorted(demoObjects()));
-    expect(Object.keys(raw.logs).sort()).toEqual([NOTIFIER, ...WORKERS].sort());
+    expect(Object.keys(raw.logs).sort()).toEqual(
+      [NOTIFIER, SEARCH_CRASHING, SEARCH_RUNNING, ...WORKERS].sort(),
+    );
     expect(raw.previousLogs[WORKERS[1] as string]).toBe("processing batch 40\nKilled\n");
-    expect(raw.metrics.pods).toHaveLength(14);
+    expect(raw.metrics.pods).toHaveLength(17);
     expect(s.requests.filter((q) => q.path.endsWith("/log")).every((q) => q.query.tailLines === "30")).toBe(
       true,
     );
@@ -478,7 +504,7 @@ describe("kopt recommend, plan and snapshot on a live cluster", () => {
     expect(a.recommendations).toEqual(b.recommendations);
     expect(a.skipped).toEqual(b.skipped);
     // No usage history until the Prometheus source exists: every container is skipped, and it says so.
-    expect(a.skipped).toHaveLength(6);
+    expect(a.skipped).toHaveLength(8);
     expect(new Set(a.skipped.map((x: Any) => x.reason))).toEqual(new Set(["no usage data"]));
     expect(a.warnings).toEqual([expect.stringMatching(/^no usage history: /)]);
     expect(live.stderr).toContain("kopt: warning: no usage history: ");
@@ -518,9 +544,11 @@ describe("kopt recommend, plan and snapshot on a live cluster", () => {
     expect(p.skipped.map((x) => `${x.workload.name}/${x.container}: ${x.reason}`).sort()).toEqual([
       "backend/backend: no usage data",
       "frontend/frontend: no usage data",
+      "mailer/mailer: no usage data",
       "node-exporter/node-exporter: no usage data",
       "notifier/notifier: no usage data",
       "postgres/postgres: no usage data",
+      "search/search: no usage data",
       "worker/worker: no usage data",
     ]);
   });
@@ -538,7 +566,9 @@ describe("kopt recommend, plan and snapshot on a live cluster", () => {
       "node-exporter",
       "backend",
       "frontend",
+      "mailer",
       "notifier",
+      "search",
       "worker",
       "postgres",
     ]);

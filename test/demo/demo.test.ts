@@ -1,6 +1,7 @@
 // The embedded demo (what `npm start` plans against) must stay consistent: the committed snapshot is what
-// the generator produces, kopt.yaml is valid and maps workloads that exist, and the objects in the snapshot
-// are what the chart renders with clusters/demo/values.yaml.
+// the generator produces, kopt.yaml is valid and maps workloads that exist, the objects in the snapshot
+// are what the chart renders with clusters/demo/values.yaml, and its failing workloads (for `kopt diagnose`)
+// have the shapes Kubernetes gives them while the sizing proposals stay what they were.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix, resolve } from "node:path";
@@ -9,6 +10,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseClusterConfig } from "../../src/formats/config.ts";
 import { parseQuantity } from "../../src/model/quantity.ts";
+import type { PlanOutcome } from "../../src/workflows/plan.ts";
+import { demoRepo, kopt } from "../support/repo.ts";
 import type { ClusterSnapshot, KubeObject, PodController } from "../support/snapshot-builder.ts";
 import {
   DEMO_OBJECTS_FILE,
@@ -43,7 +46,9 @@ function mergeValues(base: Json, over: Json): Json {
 }
 
 const committed = readFileSync(file(DEMO_SNAPSHOT_FILE));
-const snap = JSON.parse(gunzipSync(committed).toString("utf8")) as ClusterSnapshot;
+const snap = JSON.parse(gunzipSync(committed).toString("utf8")) as ClusterSnapshot & {
+  previousLogs?: Record<string, string>;
+};
 const items = snap.objects.items;
 const find = (kind: string, ns: string, name: string): KubeObject | undefined =>
   items.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
@@ -147,9 +152,17 @@ describe("clusters/demo/kopt.yaml", () => {
   });
 });
 
+/** A probe from a values file as the API server stores it (k8s.io/api/core/v1 defaults; 0 s delay omitted). */
+function withProbeDefaults(p: JsonObject): JsonObject {
+  const out: JsonObject = { ...p };
+  if (isObject(p.httpGet)) out.httpGet = { scheme: "HTTP", ...p.httpGet };
+  if (out.initialDelaySeconds === 0) delete out.initialDelaySeconds;
+  return { timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3, ...out };
+}
+
 describe("the deployed objects agree with the chart and clusters/demo/values.yaml", () => {
   it("the chart ranges over the components that have values", () => {
-    expect(components).toEqual(["frontend", "backend", "worker", "notifier"]);
+    expect(components).toEqual(["frontend", "backend", "worker", "notifier", "search", "mailer"]);
     for (const c of components) expect(isObject(chartValues[c])).toBe(true);
   });
 
@@ -186,6 +199,13 @@ describe("the deployed objects agree with the chart and clusters/demo/values.yam
     const image = v.image as { repository: string; tag: string };
     expect(container?.image).toBe(`${image.repository}:${image.tag}`);
     expect(container?.env ?? []).toEqual(v.env ?? []);
+
+    // Probes as the API server returns what the chart renders: Kubernetes' defaults filled in.
+    for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"] as const) {
+      const set = v[probe] as JsonObject | undefined;
+      const deployed = (container as Record<string, unknown> | undefined)?.[probe];
+      expect(deployed, `${name} ${probe}`).toEqual(set === undefined ? undefined : withProbeDefaults(set));
+    }
 
     const autoscaling = v.autoscaling as JsonObject;
     const hpa = find("HorizontalPodAutoscaler", "todo", name);
@@ -254,6 +274,236 @@ describe("demo scenarios", () => {
       const rs = find("ReplicaSet", "todo", pod.replace(/-[a-z0-9]{5}$/, "")) as PodController | undefined;
       expect(rs, pod).toBeDefined();
       expect(rs?.spec.replicas).toBe(0);
+    }
+  });
+});
+
+// The failing workloads `kopt diagnose` reads: a missing Secret key (mailer) and a liveness probe that kills
+// a slow-starting JVM (search). Their shapes are what the kubelet reports; the classifier's verdict on them
+// is asserted where it is wired (not here).
+describe("demo failures for kopt diagnose", () => {
+  type Status = Record<string, unknown>;
+  const podsOf = (prefix: string) =>
+    items.filter((o) => o.kind === "Pod" && o.metadata.name.startsWith(`${prefix}-`));
+  const statusOf = (p: KubeObject) => (p.status?.containerStatuses as Status[] | undefined)?.[0] ?? {};
+  const eventsOf = (p: KubeObject) =>
+    items.filter((o) => o.kind === "Event" && (o.involvedObject as Status).name === p.metadata.name);
+  const eventOf = (p: KubeObject, reason: string) => {
+    const found = eventsOf(p).filter((e) => e.reason === reason);
+    expect(found, `${p.metadata.name} ${reason}`).toHaveLength(1);
+    return found[0] as KubeObject;
+  };
+  const seconds = (from: unknown, to: unknown) => (Date.parse(String(to)) - Date.parse(String(from))) / 1000;
+  /** The pod's controller chain, as `kind/name`s: Pod -> ReplicaSet -> Deployment. */
+  const owners = (o: KubeObject): string[] => {
+    const ref = o.metadata.ownerReferences?.[0];
+    const owner = ref && find(ref.kind, "todo", ref.name);
+    return owner ? [`${owner.kind}/${owner.metadata.name}`, ...owners(owner)] : [];
+  };
+  /** The pod's CPU usage series (one per container that ever ran). */
+  const usageOf = (pod: string) => snap.usage.cpu.result.filter((s) => s.metric.pod === pod);
+  const capturedAt = Date.parse("2026-11-20T12:00:00Z") / 1000;
+
+  it("mailer: CreateContainerConfigError for key smtp-password of Secret todo/mailer-smtp, and no Secret value anywhere", () => {
+    const d = find("Deployment", "todo", "mailer") as PodController;
+    expect(d.spec.replicas).toBe(1);
+    expect(d.spec.template.spec.containers[0]?.env).toContainEqual({
+      name: "SMTP_PASSWORD",
+      valueFrom: { secretKeyRef: { name: "mailer-smtp", key: "smtp-password" } },
+    });
+    const [p, ...others] = podsOf("mailer");
+    expect(others).toEqual([]);
+    if (!p) return;
+    expect(p.metadata.name).toBe("mailer-tr6brx2589-7rl55");
+    expect(owners(p)).toEqual(["ReplicaSet/mailer-tr6brx2589", "Deployment/mailer"]);
+    expect(p.spec?.nodeName).toBe("demo-node-b");
+    expect(p.status?.phase).toBe("Pending");
+    expect(statusOf(p)).toEqual({
+      name: "mailer",
+      state: {
+        waiting: {
+          reason: "CreateContainerConfigError",
+          message: "couldn't find key smtp-password in Secret todo/mailer-smtp",
+        },
+      },
+      lastState: {},
+      ready: false,
+      restartCount: 0,
+      image: "ghcr.io/example/todo-chatbot-mailer:1.0.0",
+      imageID: "",
+      started: false,
+    });
+    expect(eventsOf(p)).toHaveLength(1);
+    expect(eventOf(p, "Failed")).toMatchObject({
+      type: "Warning",
+      message: "Error: couldn't find key smtp-password in Secret todo/mailer-smtp",
+      count: 112,
+      firstTimestamp: "2026-11-20T11:35:03Z",
+      lastTimestamp: "2026-11-20T11:59:49Z",
+      involvedObject: {
+        kind: "Pod",
+        namespace: "todo",
+        name: p.metadata.name,
+        fieldPath: "spec.containers{mailer}",
+      },
+    });
+    // The container never ran: no logs, no usage. The Secret is not in the snapshot at all.
+    expect(Object.keys({ ...snap.logs, ...snap.previousLogs }).filter((k) => k.includes("mailer"))).toEqual(
+      [],
+    );
+    expect(usageOf(p.metadata.name)).toEqual([]);
+    expect(items.filter((o) => o.kind === "Secret")).toEqual([]);
+  });
+
+  it("search: the liveness probe kills one pod ~40 s after each start (exit 137, Error), 14 restarts", () => {
+    const d = find("Deployment", "todo", "search") as PodController;
+    expect(d.spec.replicas).toBe(2);
+    const probe = (d.spec.template.spec.containers[0] as unknown as Status).livenessProbe;
+    expect(probe).toEqual({
+      httpGet: { path: "/healthz", port: 8080, scheme: "HTTP" },
+      initialDelaySeconds: 10,
+      timeoutSeconds: 1,
+      periodSeconds: 10,
+      successThreshold: 1,
+      failureThreshold: 3,
+    });
+    const p = podsOf("search").find((x) => x.metadata.name === "search-b2klhkx4dk-gb65x");
+    expect(p).toBeDefined();
+    if (!p) return;
+    expect(owners(p)).toEqual(["ReplicaSet/search-b2klhkx4dk", "Deployment/search"]);
+    expect([p.spec?.nodeName, p.status?.podIP]).toEqual(["demo-node-a", "10.244.1.17"]);
+    const status = statusOf(p);
+    expect(status).toMatchObject({
+      ready: false,
+      restartCount: 14,
+      state: { waiting: { reason: "CrashLoopBackOff" } },
+      lastState: {
+        terminated: {
+          reason: "Error",
+          exitCode: 137,
+          startedAt: "2026-11-20T11:57:09Z",
+          finishedAt: "2026-11-20T11:57:50Z",
+        },
+      },
+    });
+    // It ran 41 s: killAfter = 10 + 10 x 3 = 40 s, within one period + timeout.
+    const last = (status.lastState as { terminated: Status }).terminated;
+    expect(seconds(last.startedAt, last.finishedAt)).toBe(41);
+
+    const at = (e: KubeObject) => [e.count, e.firstTimestamp, e.lastTimestamp];
+    const unhealthy = eventOf(p, "Unhealthy");
+    expect(unhealthy.message).toBe(
+      'Liveness probe failed: Get "http://10.244.1.17:8080/healthz": dial tcp 10.244.1.17:8080: connect: connection refused',
+    );
+    expect(at(unhealthy)).toEqual([45, "2026-11-20T10:57:45Z", "2026-11-20T11:57:49Z"]);
+    const killing = eventOf(p, "Killing");
+    expect(killing.message).toBe("Container search failed liveness probe, will be restarted");
+    expect(at(killing)).toEqual([15, "2026-11-20T10:58:05Z", "2026-11-20T11:57:49Z"]);
+    const backoff = eventOf(p, "BackOff");
+    expect(backoff.message).toBe(
+      `Back-off restarting failed container search in pod ${p.metadata.name}_todo(${p.metadata.uid})`,
+    );
+    expect(at(backoff)).toEqual([27, "2026-11-20T10:58:07Z", "2026-11-20T11:59:45Z"]);
+    for (const e of [unhealthy, killing, backoff]) {
+      expect(e.involvedObject).toMatchObject({
+        kind: "Pod",
+        uid: p.metadata.uid,
+        fieldPath: "spec.containers{search}",
+      });
+    }
+
+    // The dead instance was still loading its index: no warning or error line, the last one progress.
+    const previous = snap.previousLogs?.[`todo/${p.metadata.name}/search`] ?? "";
+    const lines = previous.trimEnd().split("\n");
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines.filter((l) => /\b(WARN|ERROR|FATAL|SEVERE)\b|Exception|panic/i.test(l))).toEqual([]);
+    expect(lines.at(-1)).toMatch(/IndexLoader +: Index load progress: 80% \(3849870\/4812337 documents\)$/);
+    expect(snap.logs?.[`todo/${p.metadata.name}/search`]).toBeUndefined(); // waiting: no current instance
+  });
+
+  it("search: the other pod started in 38.6 s on its third try and is Ready, which shows the app can start", () => {
+    const p = podsOf("search").find((x) => x.metadata.name === "search-b2klhkx4dk-lr666");
+    expect(p).toBeDefined();
+    if (!p) return;
+    expect(p.spec?.nodeName).toBe("demo-node-c");
+    const status = statusOf(p);
+    expect(status).toMatchObject({
+      ready: true,
+      restartCount: 2,
+      state: { running: { startedAt: "2026-11-20T10:59:17Z" } },
+      lastState: { terminated: { reason: "Error", exitCode: 137 } },
+    });
+    const ready = (p.status?.conditions as Status[] | undefined)?.find((c) => c.type === "Ready");
+    expect(ready).toMatchObject({ status: "True", lastTransitionTime: "2026-11-20T11:00:02Z" });
+    const log = snap.logs?.[`todo/${p.metadata.name}/search`] ?? "";
+    expect(log).toContain(
+      "2026-11-20T10:59:56.900Z  INFO 1 --- [search] [           main] c.e.todo.search.SearchApplication        : Started SearchApplication in 38.6 seconds (process running for 39.9)",
+    );
+    expect(log.split("\n").filter((l) => /\b(WARN|ERROR|FATAL)\b/.test(l))).toEqual([]);
+    expect(snap.previousLogs?.[`todo/${p.metadata.name}/search`]).toMatch(/Index load progress: 90%/);
+    expect(eventOf(p, "Killing")).toMatchObject({ count: 2 });
+    expect(eventOf(p, "Unhealthy")).toMatchObject({ count: 6 });
+  });
+
+  it("search and mailer have under 24 h of usage, so right-sizing leaves them alone", () => {
+    for (const p of [...podsOf("search"), ...podsOf("mailer")]) {
+      for (const s of usageOf(p.metadata.name)) {
+        for (const [t] of s.values) expect(capturedAt - t, p.metadata.name).toBeLessThan(2 * 3600);
+      }
+    }
+    expect(podsOf("search").map((p) => usageOf(p.metadata.name).length)).toEqual([1, 1]);
+  });
+});
+
+describe("the plan with the failing workloads added", () => {
+  it("proposes exactly the five changes it proposed before, skips search and mailer, and a rerun changes nothing", async () => {
+    const repo = demoRepo();
+    try {
+      const plan = async () => {
+        const r = await kopt("--repo", repo.dir, "plan", "--cluster", "demo", "--output", "json");
+        expect(r.code, r.stderr).toBe(0);
+        return JSON.parse(r.stdout) as PlanOutcome;
+      };
+      const first = await plan();
+      expect(
+        first.proposals.map((p) => [
+          `${p.workload.name}/${p.kind}`,
+          p.changes.map((c) => [c.path, c.from, c.to]),
+        ]),
+      ).toEqual([
+        ["worker/oom", [["worker.resources.limits.memory", "256Mi", "432Mi"]]],
+        [
+          "backend/rightsize",
+          [
+            ["backend.resources.requests.cpu", "1", "500m"],
+            ["backend.resources.requests.memory", "2Gi", "1Gi"],
+            ["backend.resources.limits.memory", "4Gi", "2Gi"],
+          ],
+        ],
+        [
+          "frontend/rightsize",
+          [
+            ["frontend.resources.requests.cpu", "100m", "210m"],
+            ["frontend.resources.requests.memory", "128Mi", "240Mi"],
+            ["frontend.resources.limits.cpu", "200m", "420m"],
+            ["frontend.resources.limits.memory", "256Mi", "288Mi"],
+          ],
+        ],
+        ["frontend/hpa", [["frontend.autoscaling.maxReplicas", 4, 8]]],
+        ["worker/rightsize", [["worker.resources.requests.cpu", "100m", "270m"]]],
+      ]);
+      expect(
+        first.skipped
+          .filter((s) => ["search", "mailer"].includes(s.workload.name))
+          .map((s) => `${s.workload.name}/${s.container}: ${s.reason}`),
+      ).toEqual([
+        "mailer/mailer: no usage data",
+        "search/search: only 1h of usage history; at least 24h needed",
+      ]);
+      const second = await plan();
+      expect(second.proposals.map((p) => p.status)).toEqual(Array(5).fill("unchanged"));
+    } finally {
+      repo.cleanup();
     }
   });
 });

@@ -17,6 +17,14 @@
 //             window: restartCount 6, lastState OOMKilled); cpu ~0.05-0.3 cores in bursts.
 //   notifier  Deployment, 1 replica, crash-looping since it was deployed 3.5 hours ago (SMTP_HOST is not set):
 //             CrashLoopBackOff, restartCount 41, last exit Error (1). Usage only in short bursts.
+//   search    Deployment, 2 replicas, a JVM search service that needs ~39 s to start, while its liveness probe
+//             (httpGet /healthz:8080, initialDelaySeconds 10, periodSeconds 10, failureThreshold 3) kills it
+//             at ~40 s: one pod is crash-looping (restartCount 14, CrashLoopBackOff, last exit Error 137 after
+//             41 s, its previous log still loading the index, no error line); the other, on a less busy node,
+//             made it on its third start ("Started SearchApplication in 38.6 seconds") and is Ready.
+//   mailer    Deployment, 1 replica, deployed 25 minutes ago: its env reads key smtp-password of Secret
+//             todo/mailer-smtp, which has no such key, so the container is never created
+//             (CreateContainerConfigError); no usage, no logs.
 //   postgres  StatefulSet (not part of the chart, not mapped in kopt.yaml), well sized: requests 500m / 1Gi,
 //             steady usage ~0.3 cores / ~610Mi (about 60% of the requests).
 //   node-exporter  DaemonSet in kube-system, one pod per node, ~0.01 cores / ~26Mi.
@@ -72,7 +80,7 @@ const ROLLOUT = END - 5 * DAY - 2 * HOUR - 20 * MINUTE;
 
 const NS = "todo";
 const RELEASE = "todo-chatbot";
-const CHART = "todo-chatbot-0.4.0";
+const CHART = "todo-chatbot-0.5.0"; // helm/todo-chatbot/Chart.yaml
 
 // ---------------------------------------------------------------------------------------------------------
 // Usage shapes
@@ -123,6 +131,19 @@ function podLabels(component: string): Labels {
   return { ...selectorLabels(component), "app.kubernetes.io/part-of": "todo-chatbot" };
 }
 
+/** An httpGet probe as a values file sets it (helm/todo-chatbot renders it as is). */
+interface HttpProbe {
+  httpGet: { path: string; port: number };
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  failureThreshold?: number;
+}
+
+/** An environment variable: a plain value, or a key of a Secret. */
+type EnvVar =
+  | { name: string; value: string }
+  | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
+
 interface Component {
   name: string;
   repository: string;
@@ -130,9 +151,24 @@ interface Component {
   port?: number;
   requests: { cpu: string; memory: string };
   limits: { cpu: string; memory: string };
-  env?: { name: string; value: string }[];
+  env?: EnvVar[];
+  livenessProbe?: HttpProbe;
+  readinessProbe?: HttpProbe;
 }
 
+/** A probe as the API server returns it: Kubernetes' defaults filled in (an initialDelaySeconds of 0 is omitted). */
+export function probeWithDefaults(p: HttpProbe): Record<string, unknown> {
+  return {
+    httpGet: { path: p.httpGet.path, port: p.httpGet.port, scheme: "HTTP" },
+    ...(p.initialDelaySeconds ? { initialDelaySeconds: p.initialDelaySeconds } : {}),
+    timeoutSeconds: 1,
+    periodSeconds: p.periodSeconds ?? 10,
+    successThreshold: 1,
+    failureThreshold: p.failureThreshold ?? 3,
+  };
+}
+
+/** The container the snapshot builder makes; chartDeployment adds env and probes (withEnvAndProbes). */
 function containerOf(c: Component, tag = c.tag): ContainerInput {
   const out: ContainerInput = {
     name: c.name,
@@ -140,8 +176,26 @@ function containerOf(c: Component, tag = c.tag): ContainerInput {
     resources: { requests: { ...c.requests }, limits: { ...c.limits } },
   };
   if (c.port !== undefined) out.ports = [{ name: "http", containerPort: c.port }];
-  if (c.env) out.env = c.env;
   return out;
+}
+
+/**
+ * The pod template's container with what the snapshot builder does not model (env from a Secret key, probes),
+ * its fields in the order the API server prints them.
+ */
+function withEnvAndProbes(container: Record<string, unknown>, c: Component): Record<string, unknown> {
+  const { terminationMessagePath, terminationMessagePolicy, imagePullPolicy, env, resources, ...head } =
+    container;
+  return {
+    ...head,
+    ...(c.env ? { env: structuredClone(c.env) } : env ? { env } : {}),
+    resources,
+    ...(c.livenessProbe ? { livenessProbe: probeWithDefaults(c.livenessProbe) } : {}),
+    ...(c.readinessProbe ? { readinessProbe: probeWithDefaults(c.readinessProbe) } : {}),
+    terminationMessagePath,
+    terminationMessagePolicy,
+    imagePullPolicy,
+  };
 }
 
 // Must agree with helm/todo-chatbot/values.yaml merged with clusters/demo/values.yaml (test/demo/demo.test.ts).
@@ -181,6 +235,35 @@ const NOTIFIER: Component = {
   ],
 };
 
+const SEARCH: Component = {
+  name: "search",
+  repository: "ghcr.io/example/todo-chatbot-search",
+  tag: "3.1.0",
+  port: 8080,
+  requests: { cpu: "500m", memory: "768Mi" },
+  limits: { cpu: "1", memory: "1Gi" },
+  // Killed 10 + 10 x 3 = 40 s after start, while the JVM needs ~39 s to load its index.
+  livenessProbe: {
+    httpGet: { path: "/healthz", port: 8080 },
+    initialDelaySeconds: 10,
+    periodSeconds: 10,
+    failureThreshold: 3,
+  },
+  readinessProbe: { httpGet: { path: "/readyz", port: 8080 }, periodSeconds: 5, failureThreshold: 3 },
+};
+const MAILER: Component = {
+  name: "mailer",
+  repository: "ghcr.io/example/todo-chatbot-mailer",
+  tag: "1.0.0",
+  requests: { cpu: "50m", memory: "64Mi" },
+  limits: { cpu: "200m", memory: "128Mi" },
+  // Secret todo/mailer-smtp exists but has no key smtp-password: the container is never created.
+  env: [
+    { name: "SMTP_HOST", value: "smtp.todo.example.com" },
+    { name: "SMTP_PASSWORD", valueFrom: { secretKeyRef: { name: "mailer-smtp", key: "smtp-password" } } },
+  ],
+};
+
 function chartDeployment(
   c: Component,
   opts: {
@@ -192,7 +275,7 @@ function chartDeployment(
     ready?: number;
   },
 ): PodController {
-  return deployment({
+  const d = deployment({
     namespace: NS,
     name: c.name,
     created: opts.created,
@@ -208,6 +291,9 @@ function chartDeployment(
     rolledOutAt: opts.rolledOutAt,
     ...(opts.ready === undefined ? {} : { ready: opts.ready }),
   });
+  const spec = d.spec.template.spec as unknown as { containers: Record<string, unknown>[] };
+  spec.containers = spec.containers.map((container) => withEnvAndProbes(container, c));
+  return d;
 }
 
 interface Built {
@@ -215,6 +301,8 @@ interface Built {
   cpu: PromSeries[];
   memory: PromSeries[];
   logs: Record<string, string>;
+  /** The previous (dead) container instance's log, keyed like `logs`. */
+  previousLogs: Record<string, string>;
 }
 
 function series(
@@ -535,6 +623,318 @@ function notifier(out: Built, pods: KubeObject[], sets: KubeObject[], events: Ku
   ].join("\n");
 }
 
+// --- search: a JVM that needs ~39 s to start, killed by its liveness probe at ~40 s -----------------------
+/** Seconds from a search container's start to its end when the liveness probe kills it (40 s + shutdown). */
+const SEARCH_RUN = 41;
+/** The crash-looping pod's IP, which the kubelet's Unhealthy message quotes. */
+const SEARCH_CRASH_IP = "10.244.1.17";
+
+/** Start offsets of a container that ran `run` seconds each time, with the kubelet's back-off in between. */
+function startOffsets(restarts: number, run: number): number[] {
+  const offsets: number[] = [0];
+  for (let i = 0; i < restarts; i++) offsets.push((offsets[i] as number) + run + Math.min(300, 10 * 2 ** i));
+  return offsets;
+}
+
+/** `t` (Unix seconds) plus `seconds` (fractional), as an RFC 3339 time with milliseconds. */
+function isoMillis(t: number, seconds: number): string {
+  const ms = Math.round(seconds * 1000);
+  return toIso(t + Math.floor(ms / 1000)).replace("Z", `.${String(ms % 1000).padStart(3, "0")}Z`);
+}
+
+/** A Spring Boot 3 console line, logged by the `main` thread unless another is named. */
+function springLine(start: number, at: number, logger: string, message: string, thread = "main"): string {
+  return `${isoMillis(start, at)}  INFO 1 --- [search] [${thread.padStart(15)}] ${logger.padEnd(40)} : ${message}`;
+}
+
+/**
+ * What a search container prints from its start: the JVM and Spring banner lines, then index loading progress
+ * every 10% (`percentAt(p)` seconds after start), up to `untilSeconds`. No line is a warning or an error: the
+ * instance is still starting when it is killed.
+ */
+function searchStartLog(start: number, percentAt: (p: number) => number, untilSeconds: number): string[] {
+  const app = "c.e.todo.search.SearchApplication";
+  const index = "c.e.todo.search.index.IndexLoader";
+  const tomcat = "o.s.b.w.embedded.tomcat.TomcatWebServer";
+  // [seconds after start, logger, message]
+  const spring: [number, string, string][] = [
+    [1.204, app, "Starting SearchApplication v3.1.0 using Java 21.0.5 with PID 1"],
+    [1.211, app, 'No active profile set, falling back to 1 default profile: "default"'],
+    [2.87, tomcat, "Tomcat initialized with port 8080 (http)"],
+    [3.02, index, "Loading index from /var/lib/search/index (4812337 documents, 12 segments)"],
+  ];
+  for (let p = 10; p <= 100; p += 10) {
+    const done = Math.round((4812337 * p) / 100);
+    spring.push([percentAt(p), index, `Index load progress: ${p}% (${done}/4812337 documents)`]);
+  }
+  const lines = spring
+    .filter(([at]) => at <= untilSeconds)
+    .map(([at, logger, message]) => springLine(start, at, logger, message));
+  return ["[0.012s][info][gc] Using G1", ...lines];
+}
+
+/** The search pod that made it: started in 38.6 s on its third try, then a few index refreshes. */
+function searchStartedLog(start: number): string {
+  const app = "c.e.todo.search.SearchApplication";
+  const lines = [
+    ...searchStartLog(start, (p) => 3.5 + 0.3 * p, 34),
+    springLine(start, 34.1, "c.e.todo.search.cache.QueryCache", "Warming query caches (2048 entries)"),
+    springLine(
+      start,
+      38.4,
+      "o.s.b.w.embedded.tomcat.TomcatWebServer",
+      "Tomcat started on port 8080 (http) with context path '/'",
+    ),
+    springLine(start, 39.9, app, "Started SearchApplication in 38.6 seconds (process running for 39.9)"),
+  ];
+  for (const [i, docs] of [37, 12, 58].entries()) {
+    const at = 300 * (i + 1) + 7.25;
+    lines.push(
+      springLine(
+        start,
+        at,
+        "c.e.todo.search.index.IndexRefresher",
+        `Index refresh: ${docs} documents updated`,
+        "scheduling-1",
+      ),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The kubelet's events for a search pod whose container was killed at each of `starts`: three failed liveness
+ * probes 20, 30 and 40 s after each start (10 s delay, then every 10 s, as killAfter = 10 + 10 x 3 counts),
+ * the kill, and the back-off before the next start.
+ */
+function searchEvents(
+  p: KubeObject,
+  ip: string,
+  starts: number[],
+  last: { end: number; backoffs: number },
+): KubeObject[] {
+  const nodeName = String((p.spec as { nodeName: string }).nodeName);
+  const source = { component: "kubelet", host: nodeName };
+  const fieldPath = "spec.containers{search}";
+  const first = starts[0] as number;
+  const lastStart = starts[starts.length - 1] as number;
+  return [
+    event({
+      involved: p,
+      reason: "Unhealthy",
+      type: "Warning",
+      message: `Liveness probe failed: Get "http://${ip}:8080/healthz": dial tcp ${ip}:8080: connect: connection refused`,
+      fieldPath,
+      count: 3 * starts.length,
+      first: first + 20,
+      last: lastStart + 40,
+      source,
+    }),
+    event({
+      involved: p,
+      reason: "Killing",
+      type: "Normal",
+      message: "Container search failed liveness probe, will be restarted",
+      fieldPath,
+      count: starts.length,
+      first: first + 40,
+      last: lastStart + 40,
+      source,
+    }),
+    event({
+      involved: p,
+      reason: "BackOff",
+      type: "Warning",
+      message: `Back-off restarting failed container search in pod ${nameOf(p)}_${NS}(${p.metadata.uid})`,
+      fieldPath,
+      count: last.backoffs,
+      first: first + SEARCH_RUN + 1,
+      last: last.end,
+      source,
+    }),
+  ];
+}
+
+/** Usage of a container that ran only in short attempts: seen in some of the steps an attempt fell in. */
+function burstUsage(
+  podName: string,
+  starts: number[],
+  cpu: () => number,
+  memory: () => number,
+): [(t: number) => number | undefined, (t: number) => number | undefined] {
+  const ranIn = (t: number) => starts.some((s) => s > t - STEP && s <= t);
+  const rand = seeded(`usage/${podName}`);
+  const seen = new Map<number, boolean>();
+  const visible = (t: number) => {
+    if (!ranIn(t)) return false;
+    if (!seen.has(t)) seen.set(t, rand() < 0.6);
+    return seen.get(t) === true;
+  };
+  return [(t) => (visible(t) ? cpu() : undefined), (t) => (visible(t) ? memory() : undefined)];
+}
+
+function search(out: Built, pods: KubeObject[], sets: KubeObject[], events: KubeObject[]): void {
+  const RESTARTS = 14;
+  const offsets = startOffsets(RESTARTS, SEARCH_RUN);
+  // The 15th start was killed 130 s before capture; the kubelet now waits out its 5-minute back-off.
+  const firstStart = END - 130 - SEARCH_RUN - (offsets[RESTARTS] as number);
+  const created = firstStart - 6;
+  const d = chartDeployment(SEARCH, {
+    created: created - 1,
+    replicas: 2,
+    revision: 1,
+    generation: 1,
+    rolledOutAt: created - 1,
+    ready: 1,
+  });
+  out.deployments.push(d);
+  const rs = replicaSet({ deployment: d, revision: 1, replicas: 2, created: created - 1, ready: 1 });
+  sets.push(rs);
+
+  // Pod 0, on the busy demo-node-a: every start needs ~46 s and is killed at 40.
+  const placeholder = pod({ owner: rs, seed: 0, nodeName: NODE_A, created });
+  const crashName = nameOf(placeholder);
+  const starts = offsets.map((o) => firstStart + o);
+  const lastStart = starts[RESTARTS] as number;
+  const crashing = pod({
+    owner: rs,
+    seed: 0,
+    nodeName: NODE_A,
+    created,
+    statuses: [
+      {
+        restartCount: RESTARTS,
+        waiting: {
+          reason: "CrashLoopBackOff",
+          message: `back-off 5m0s restarting failed container=search pod=${crashName}_${NS}(${placeholder.metadata.uid})`,
+        },
+        lastTerminated: {
+          reason: "Error",
+          exitCode: 137,
+          startedAt: lastStart,
+          finishedAt: lastStart + SEARCH_RUN,
+        },
+      },
+    ],
+  });
+  const status = crashing.status as Record<string, unknown>;
+  status.podIP = SEARCH_CRASH_IP;
+  status.podIPs = [{ ip: SEARCH_CRASH_IP }];
+  pods.push(crashing);
+  events.push(...searchEvents(crashing, SEARCH_CRASH_IP, starts, { end: END - 15, backoffs: 27 }));
+  out.previousLogs[`${NS}/${crashName}/search`] =
+    `${searchStartLog(lastStart, (p) => 4 + 0.42 * p, SEARCH_RUN).join("\n")}\n`;
+  const crashRand = seeded(`values/${crashName}`);
+  const [crashCpu, crashMemory] = burstUsage(
+    crashName,
+    starts,
+    () => 0.8 + 0.18 * crashRand(),
+    () => (420 + 120 * crashRand()) * MI,
+  );
+  series(out, NS, crashName, "search", crashCpu, crashMemory);
+
+  // Pod 1, on demo-node-c: killed twice while its page cache was cold, then started in 38.6 s.
+  const healthyStarts = startOffsets(2, SEARCH_RUN).map((o) => firstStart + o);
+  const runningSince = healthyStarts[2] as number;
+  const healthy = pod({
+    owner: rs,
+    seed: 1,
+    nodeName: NODE_C,
+    created,
+    statuses: [
+      {
+        restartCount: 2,
+        runningSince,
+        lastTerminated: {
+          reason: "Error",
+          exitCode: 137,
+          startedAt: healthyStarts[1] as number,
+          finishedAt: (healthyStarts[1] as number) + SEARCH_RUN,
+        },
+      },
+    ],
+  });
+  const readyAt = toIso(runningSince + 45);
+  for (const c of (healthy.status as { conditions: { type: string; lastTransitionTime: string }[] })
+    .conditions) {
+    if (c.type === "Ready" || c.type === "ContainersReady") c.lastTransitionTime = readyAt;
+  }
+  pods.push(healthy);
+  const healthyIp = String((healthy.status as { podIP: string }).podIP);
+  events.push(
+    ...searchEvents(healthy, healthyIp, healthyStarts.slice(0, 2), {
+      end: (healthyStarts[1] as number) + SEARCH_RUN + 1,
+      backoffs: 2,
+    }),
+  );
+  const healthyName = nameOf(healthy);
+  out.logs[`${NS}/${healthyName}/search`] = searchStartedLog(runningSince);
+  out.previousLogs[`${NS}/${healthyName}/search`] =
+    `${searchStartLog(healthyStarts[1] as number, (p) => 4 + 0.36 * p, SEARCH_RUN).join("\n")}\n`;
+  const cpuRand = seeded(`cpu/${healthyName}`);
+  const memRand = seeded(`memory/${healthyName}`);
+  const [earlyCpu, earlyMemory] = burstUsage(
+    healthyName,
+    healthyStarts.slice(0, 2),
+    () => 0.8 + 0.18 * cpuRand(),
+    () => (420 + 120 * memRand()) * MI,
+  );
+  series(
+    out,
+    NS,
+    healthyName,
+    "search",
+    (t) =>
+      t >= runningSince ? clamp(0.06 + 0.03 * load(t) + jitter(cpuRand, 0.01), 0.04, 0.12) : earlyCpu(t),
+    (t) => (t >= runningSince ? (712 + jitter(memRand, 6)) * MI : earlyMemory(t)),
+  );
+}
+
+// --- mailer: deployed 25 minutes ago; Secret todo/mailer-smtp has no key smtp-password ------------------
+function mailer(out: Built, pods: KubeObject[], sets: KubeObject[], events: KubeObject[]): void {
+  const created = END - 25 * MINUTE;
+  const d = chartDeployment(MAILER, {
+    created: created - 1,
+    replicas: 1,
+    revision: 1,
+    generation: 1,
+    rolledOutAt: created - 1,
+    ready: 0,
+  });
+  out.deployments.push(d);
+  const rs = replicaSet({ deployment: d, revision: 1, replicas: 1, created: created - 1, ready: 0 });
+  sets.push(rs);
+  const message = "couldn't find key smtp-password in Secret todo/mailer-smtp";
+  const p = pod({
+    owner: rs,
+    seed: 0,
+    nodeName: NODE_B,
+    created,
+    phase: "Pending",
+    statuses: [{ waiting: { reason: "CreateContainerConfigError", message } }],
+  });
+  // The container was never created: no container id, and the kubelet reports no image id yet.
+  for (const s of (p.status as { containerStatuses: Record<string, unknown>[] }).containerStatuses) {
+    delete s.containerID;
+    s.imageID = "";
+  }
+  pods.push(p);
+  // The kubelet retries the pod's sync (about every 13 s here) and reports the same error each time.
+  events.push(
+    event({
+      involved: p,
+      reason: "Failed",
+      type: "Warning",
+      message: `Error: ${message}`,
+      fieldPath: "spec.containers{mailer}",
+      count: 112,
+      first: created + 3,
+      last: END - 11,
+      source: { component: "kubelet", host: NODE_B },
+    }),
+  );
+}
+
 // --- postgres: StatefulSet outside the chart, well sized (~60% of requests) --------------------------------
 function postgres(out: Built, pods: KubeObject[], sets: KubeObject[]): void {
   const labels = { "app.kubernetes.io/name": "postgres", "app.kubernetes.io/instance": "todo-db" };
@@ -605,9 +1005,12 @@ function nodeExporter(out: Built, pods: KubeObject[], sets: KubeObject[]): void 
   }
 }
 
+/** A snapshot with the previous container instances' logs too (src/formats/snapshot.ts reads them). */
+export type DemoSnapshot = ClusterSnapshot & { previousLogs: Record<string, string> };
+
 /** The demo snapshot as an object. */
-export function buildDemoSnapshot(): ClusterSnapshot {
-  const out: Built = { deployments: [], cpu: [], memory: [], logs: {} };
+export function buildDemoSnapshot(): DemoSnapshot {
+  const out: Built = { deployments: [], cpu: [], memory: [], logs: {}, previousLogs: {} };
   const pods: KubeObject[] = [];
   const sets: KubeObject[] = [];
   const events: KubeObject[] = [];
@@ -636,6 +1039,8 @@ export function buildDemoSnapshot(): ClusterSnapshot {
   const fe = frontend(out, pods, sets);
   worker(out, pods, sets, events);
   notifier(out, pods, sets, events);
+  search(out, pods, sets, events);
+  mailer(out, pods, sets, events);
   postgres(out, pods, sets);
   nodeExporter(out, pods, sets);
 
@@ -651,7 +1056,7 @@ export function buildDemoSnapshot(): ClusterSnapshot {
     lastScaleTime: START - 3 * DAY,
   });
 
-  return snapshot({
+  const built = snapshot({
     cluster: "demo",
     capturedAt: CAPTURED_AT,
     objects: [...namespaces, ...nodes, ...out.deployments, ...sets, ...pods, frontendHpa, ...events],
@@ -659,10 +1064,11 @@ export function buildDemoSnapshot(): ClusterSnapshot {
     memory: out.memory,
     logs: out.logs,
   });
+  return { ...built, previousLogs: out.previousLogs };
 }
 
 /** The demo as clusters/demo-prometheus records it: the same objects and logs, no usage (Prometheus has it). */
-export function buildDemoObjectsSnapshot(): ClusterSnapshot {
+export function buildDemoObjectsSnapshot(): DemoSnapshot {
   const demo = buildDemoSnapshot();
   const empty = { resultType: "matrix" as const, result: [] };
   return { ...demo, cluster: "demo-prometheus", usage: { cpu: empty, memory: empty } };

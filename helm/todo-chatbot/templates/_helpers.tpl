@@ -3,7 +3,7 @@ The chart's components, in the order their objects are rendered. Each one has it
 under its name (frontend.*, backend.*, ...) following `helm create` conventions.
 */}}
 {{- define "todo-chatbot.components" -}}
-frontend backend worker notifier
+frontend backend worker notifier search mailer
 {{- end }}
 
 {{/*
