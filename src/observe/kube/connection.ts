@@ -7,6 +7,7 @@ import { delimiter } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { registerSecret } from "../../redact.ts";
 import { type ApiIdentity, clusterError } from "./errors.ts";
+import type { LogsDenied } from "./logs.ts";
 
 export interface KubeSourceOptions {
   /** Kubeconfig file(s), absolute; default $KUBECONFIG (colon-separated list) or ~/.kube/config. */
@@ -16,6 +17,8 @@ export interface KubeSourceOptions {
   namespaces?: { include?: string[]; exclude?: string[] };
   /** Log lines kept per failing or restarting container (default 50). */
   tailLines?: number;
+  /** A 403 on pods/log: "fail" (default) stops the read; "warn" goes on without logs and says which rule is missing. */
+  logsDenied?: LogsDenied;
   /** Objects per list request (default 500, as kubectl uses). */
   pageSize?: number;
   /** Where KUBECONFIG and KUBERNETES_SERVICE_HOST are looked up; default process.env. */
