@@ -40,7 +40,7 @@ describe("safeLog: a container log as the classifier may see it", () => {
     const binary = `\u0000\u0001\u0002ELF\u0000${"\u0000".repeat(10_000)}`;
     const out = safeLog(`ok\n${binary}\n`);
     const [, second] = out.split("\n");
-    expect(second).not.toMatch(/[\u0000-\u0008]/);
+    expect([...(second ?? "")].some((ch) => ch.charCodeAt(0) < 9)).toBe(false);
     expect(second?.startsWith("\uFFFD\uFFFD\uFFFDELF\uFFFD")).toBe(true);
     expect(Buffer.byteLength(second ?? "")).toBeLessThanOrEqual(2048 * 3);
   });
