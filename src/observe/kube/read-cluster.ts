@@ -19,7 +19,8 @@ import {
 import { readLogs } from "./logs.ts";
 
 export interface ClusterRead {
-  /** Namespaces, Nodes, Pods, ReplicaSets, Deployments, StatefulSets, DaemonSets, HPAs (autoscaling/v2), Events. */
+  /** Namespaces, Nodes, Pods, ReplicaSets, Deployments, StatefulSets, DaemonSets, HPAs (autoscaling/v2), Jobs,
+   * CronJobs, PersistentVolumeClaims, Events. */
   items: RawObject[];
   /** Last lines of the current container, keyed namespace/pod/container: failing or restarting containers only. */
   logs: Record<string, string>;
