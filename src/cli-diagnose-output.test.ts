@@ -167,6 +167,13 @@ describe("kopt diagnose output", () => {
     );
   });
 
+  it("text: a warning's further lines (an RBAC rule) stay indented under it", () => {
+    const w = { ...outcome, warnings: ['logs are unavailable; grant:\n- apiGroups: [""]\n  verbs: ["get"]'] };
+    expect(diagnoseText(w)).toContain(
+      'Warnings:\n  - logs are unavailable; grant:\n    - apiGroups: [""]\n      verbs: ["get"]',
+    );
+  });
+
   it("text: a finding no incident lists is still shown", () => {
     const loose = { ...outcome, incidents: [] };
     expect(diagnoseText(loose)).toContain("Findings in no incident:\n  - Deployment shop/catalog");

@@ -545,6 +545,8 @@ export function diagnoseText(out: DiagnoseOutcome): string {
   ];
   for (const b of blocks) lines.push(...b, "");
   lines.push(diagnoseSummary(out));
-  if (out.warnings.length > 0) lines.push("", "Warnings:", ...out.warnings.map((w) => `  - ${w}`));
+  // A warning's further lines (an RBAC rule to add) stay indented under it.
+  const warning = (w: string) => `  - ${w.replaceAll("\n", "\n    ")}`;
+  if (out.warnings.length > 0) lines.push("", "Warnings:", ...out.warnings.map(warning));
   return lines.join("\n");
 }

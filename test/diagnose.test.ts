@@ -434,6 +434,13 @@ describe("kopt diagnose on a live cluster", () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain("logs: unavailable (not read): judged from status and events only");
     expect(text.stdout).toContain("logs unavailable, judged from status and events only.");
-    expect(text.stdout).toContain("Warnings:\n  - container logs are unavailable");
+    const warnings = text.stdout.slice(text.stdout.indexOf("\nWarnings:\n"));
+    expect(warnings).toContain(
+      '  - container logs are unavailable: kopt may not get pods/log (API group "", namespace todo)',
+    );
+    // The rule to add, indented under its warning.
+    expect(warnings).toContain(
+      '\n    - apiGroups: [""]\n      resources: ["pods/log"]\n      verbs: ["get"]',
+    );
   });
 });
