@@ -7,7 +7,9 @@ import { delimiter } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { registerSecret } from "../../redact.ts";
 import { type ApiIdentity, clusterError } from "./errors.ts";
-import type { LogsDenied } from "./logs.ts";
+
+/** What a 403 on pods/log does: stop the read (plan, snapshot), or warn and go on without logs (diagnose). */
+export type LogsDenied = "fail" | "warn";
 
 export interface KubeSourceOptions {
   /** Kubeconfig file(s), absolute; default $KUBECONFIG (colon-separated list) or ~/.kube/config. */

@@ -1,6 +1,7 @@
 // Container logs worth keeping: the last lines of restarting, crash-looping or terminated containers (and
 // of their previous instance), read once each; missing logs become one warning per kind of miss.
 import type { Client, RawObject } from "./client.ts";
+import type { LogsDenied } from "./connection.ts";
 import {
   type Access,
   type Denied,
@@ -42,9 +43,6 @@ export function logTargets(pods: readonly RawObject[]): LogTarget[] {
   }
   return out;
 }
-
-/** What a 403 on pods/log does: stop the read (plan, snapshot), or warn and go on without logs (diagnose). */
-export type LogsDenied = "fail" | "warn";
 
 export interface LogsRead {
   logs: Record<string, string>;
