@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterSnapshot } from "../formats/snapshot.ts";
 import { DEFAULT_DIAGNOSIS_POLICY } from "../model/finding.ts";
-import { containerHistories, diagnoseInputOf, safeLog } from "./diagnose-input.ts";
+import { containerHistories, diagnoseInputOf, redactStrings, safeLog } from "./diagnose-input.ts";
 import type { LabeledSeries } from "./usage-series.ts";
 
 const series = (metric: Record<string, string>, samples: [number, number][]): LabeledSeries => ({
@@ -86,6 +86,23 @@ describe("containerHistories: memory, restarts and OOM kills per container", () 
       },
     ]);
     expect(containerHistories(undefined)).toEqual([]);
+  });
+});
+
+describe("redactStrings", () => {
+  it("redacts every string, copying only the objects on the way to a change", () => {
+    const clean = {
+      metadata: { name: "api", labels: { app: "api" } },
+      spec: { containers: [{ name: "api" }] },
+    };
+    const dirty = { ...clean, status: { message: "DB_PASSWORD=hunter2secret rejected" } };
+    const items = [clean, dirty];
+    const out = redactStrings(items);
+    expect(out[0]).toBe(clean);
+    expect(out[1]?.metadata).toBe(clean.metadata);
+    expect(out[1]?.status.message).toBe("DB_PASSWORD=[redacted] rejected");
+    expect(dirty.status.message).toContain("hunter2secret");
+    expect(redactStrings(clean)).toBe(clean);
   });
 });
 

@@ -13,7 +13,7 @@ import {
   type DiagnosisPolicy,
 } from "../model/finding.ts";
 import type { Sample } from "../model/types.ts";
-import { redact, redactDeep } from "../redact.ts";
+import { redact } from "../redact.ts";
 import type { LabeledSeries, UsageSeries } from "./usage-series.ts";
 
 /** One container's log as the classifier may see it: the bounded tail, control bytes replaced, redacted. */
@@ -60,6 +60,36 @@ export function containerHistories(usage: UsageSeries | undefined): ContainerHis
   return [...byKey.values()].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
 }
 
+/**
+ * The value with every string redacted, copied only where something changed: a 10,000-pod cluster is
+ * millions of strings, almost none of them secret, and a full copy of it would cost seconds.
+ */
+export function redactStrings<T>(value: T): T {
+  if (typeof value === "string") return redact(value) as T;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const r = redactStrings(value[i]);
+      if (r === value[i]) continue;
+      out = out ?? [...value];
+      out[i] = r;
+    }
+    return (out ?? value) as T;
+  }
+  if (value !== null && typeof value === "object") {
+    let out: Record<string, unknown> | undefined;
+    for (const k in value) {
+      const v = (value as Record<string, unknown>)[k];
+      const r = redactStrings(v);
+      if (r === v) continue;
+      out = out ?? { ...value };
+      out[k] = r;
+    }
+    return (out ?? value) as T;
+  }
+  return value;
+}
+
 export interface DiagnoseInputSource {
   snapshot: ClusterSnapshot;
   /** Usage history (the snapshot's, or Prometheus's); undefined when there is none. */
@@ -76,7 +106,7 @@ export interface DiagnoseInputSource {
 export function diagnoseInputOf(src: DiagnoseInputSource): DiagnoseInput {
   const { snapshot } = src;
   return {
-    objects: redactDeep(snapshot.objects.items as Record<string, unknown>[]),
+    objects: redactStrings(snapshot.objects.items as Record<string, unknown>[]),
     logs: safeLogs(snapshot.logs),
     previousLogs: safeLogs(snapshot.previousLogs),
     logsReadable: src.logsReadable,
