@@ -5,7 +5,7 @@ import type { DiagnosisClassId, FixKind } from "../../model/diagnosis.ts";
 import type { EventEvidence, ProbeEvidence, ValuesFix, WorkloadSubject } from "../../model/finding.ts";
 import type { EventView } from "./cluster-index.ts";
 import type { LogReading } from "./logs.ts";
-import { at, num, type Raw } from "./read.ts";
+import { at, compareText, num, type Raw } from "./read.ts";
 
 export interface Candidate {
   class: DiagnosisClassId;
@@ -31,6 +31,8 @@ export interface Candidate {
   valuesFix: ValuesFix | null;
   /** The shared cause for correlation (`secret:ns/name`), or null when only the workload is the cause. */
   cause: string | null;
+  /** Times the failure was seen besides its events (a termination's start and finish), Unix seconds. */
+  seen: number[];
 }
 
 /** A candidate with the fields most rules leave empty filled in. */
@@ -55,6 +57,7 @@ export function candidate(
     figures: {},
     valuesFix: null,
     cause: null,
+    seen: [],
     ...c,
   };
 }
@@ -102,7 +105,7 @@ export function foldEvents(events: readonly EventView[]): EventEvidence[] {
   }
   return [...byReason.values()]
     .map((f) => f.e)
-    .sort((a, b) => (a.firstTime ?? 0) - (b.firstTime ?? 0) || a.reason.localeCompare(b.reason));
+    .sort((a, b) => (a.firstTime ?? 0) - (b.firstTime ?? 0) || compareText(a.reason, b.reason));
 }
 
 const minTime = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));

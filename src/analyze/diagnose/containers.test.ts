@@ -83,7 +83,9 @@ describe("create-container-config-error", () => {
         { namespace: "todo", kind: "Deployment", name: "b" },
       ],
     });
-    expect(d.incidents[0]?.title).not.toContain("\n");
+    expect(d.incidents[0]?.title).toBe(
+      "Secret todo/mailer-smtp: create-container-config-error (missing-secret): 2 workloads fail",
+    );
   });
 });
 
@@ -275,6 +277,20 @@ describe("oom-killed vs liveness-probe-kill (both exit 137)", () => {
     expect(f?.evidence.events.map((e) => [e.reason, e.count])).toEqual([
       ["Killing", 4],
       ["Unhealthy", 12],
+    ]);
+    expect(d.incidents).toEqual([
+      {
+        fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+        class: "liveness-probe-kill",
+        subCause: null,
+        fix: "values",
+        title: "Deployment todo/api (app): liveness-probe-kill, exit 137",
+        cause: "workload:todo/Deployment/api",
+        findings: [f?.fingerprint],
+        workloads: [{ namespace: "todo", kind: "Deployment", name: "api" }],
+        firstSeen: NOW - 600,
+        lastSeen: NOW - 30,
+      },
     ]);
   });
 

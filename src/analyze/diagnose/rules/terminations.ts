@@ -6,7 +6,7 @@ import { DEFAULT_OOM_POLICY } from "../../../model/policy.ts";
 import { parseQuantity, roundMemoryUp } from "../../../model/quantity.ts";
 import { type Candidate, candidate, formatBytes } from "../candidate.ts";
 import { type ContainerContext, withLogs, workloadName } from "../container-context.ts";
-import { at, num, str } from "../read.ts";
+import { at, clause, num, str, unixTime } from "../read.ts";
 import { findDependencyFailure } from "./dependency.ts";
 import { memoryShape } from "./memory-shape.ts";
 
@@ -21,6 +21,9 @@ export const terminationBase = (ctx: ContainerContext) => {
     terminationReason: str(ctx.terminated?.reason) ?? null,
     waitingReason: str(ctx.waiting?.reason) ?? null,
     events: ctx.events,
+    seen: [unixTime(ctx.terminated?.startedAt), unixTime(ctx.terminated?.finishedAt)].filter(
+      (t): t is number => t !== undefined,
+    ),
   };
 };
 
@@ -136,13 +139,13 @@ export function appExit(ctx: ContainerContext): Candidate | undefined {
   }
   const meaning = appExitCodeMeaning(exitCode);
   const known = APP_EXIT_CODES.some((e) => e.code === exitCode);
-  const crash = reading.crashLine ? ` Last error: ${reading.crashLine.slice(0, 200)}` : "";
+  const crash = reading.crashLine ? `; its last error: "${clause(reading.crashLine, 160)}"` : "";
   return candidate({
     ...terminationBase(ctx),
     class: "app-exit",
     subCause: null,
     fix: "incident",
-    rootCause: `${cap(who)} exits with code ${exitCode}${meaning ? `: ${meaning.meaning}` : ""}.${crash}`,
+    rootCause: `${cap(who)} exits with code ${exitCode}${meaning ? ` (${meaning.meaning})` : ""}${crash}.`,
     suggestedFix:
       exitCode === 139
         ? "Fix the crash in the application or its native libraries (a core dump or a debug build shows where); more memory does not help."
