@@ -96,11 +96,11 @@ describe("redactStrings", () => {
       spec: { containers: [{ name: "api" }] },
     };
     const dirty = { ...clean, status: { message: "DB_PASSWORD=hunter2secret rejected" } };
-    const items = [clean, dirty];
+    const items: Record<string, unknown>[] = [clean, dirty];
     const out = redactStrings(items);
     expect(out[0]).toBe(clean);
     expect(out[1]?.metadata).toBe(clean.metadata);
-    expect(out[1]?.status.message).toBe("DB_PASSWORD=[redacted] rejected");
+    expect(out[1]?.status).toEqual({ message: "DB_PASSWORD=[redacted] rejected" });
     expect(dirty.status.message).toContain("hunter2secret");
     expect(redactStrings(clean)).toBe(clean);
   });

@@ -77,12 +77,12 @@ export function redactStrings<T>(value: T): T {
     return (out ?? value) as T;
   }
   if (value !== null && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
     let out: Record<string, unknown> | undefined;
-    for (const k in value) {
-      const v = (value as Record<string, unknown>)[k];
-      const r = redactStrings(v);
-      if (r === v) continue;
-      out = out ?? { ...value };
+    for (const k in obj) {
+      const r = redactStrings(obj[k]);
+      if (r === obj[k]) continue;
+      out = out ?? { ...obj };
       out[k] = r;
     }
     return (out ?? value) as T;
