@@ -4,6 +4,7 @@
 import type { CapacityFinding } from "./analyze/capacity.ts";
 import { APPROVAL_CONTEXT } from "./decide/approval.ts";
 import type { PhrFault } from "./formats/phr.ts";
+import type { Finding, FindingEvidence, Incident, ProbeEvidence } from "./model/finding.ts";
 import {
   formatCpu,
   formatMemory,
@@ -18,6 +19,7 @@ import { workloadKey, workloadLabel } from "./model/types.ts";
 import { evidenceRecord, oomEvidenceRecord } from "./propose/render.ts";
 import type { AfterMergeOutcome } from "./workflows/after-merge.ts";
 import type { CodeownersCheckResult } from "./workflows/codeowners-check.ts";
+import type { DiagnoseOutcome } from "./workflows/diagnose.ts";
 import type { GateOutcome } from "./workflows/gate.ts";
 import type { MergeOutcome } from "./workflows/merge.ts";
 import type { PlanOutcome } from "./workflows/plan.ts";
@@ -437,4 +439,114 @@ export function mergeText(o: MergeOutcome): string {
     `#${o.pr} (${o.branch}) merged into ${o.baseBranch} as ${o.merged.sha.slice(0, 7)}${o.merged.by ? ` by ${o.merged.by}` : ""}, ${o.merged.at}`,
     "  next: kopt after-merge records the approvals and the merge in its PHR",
   ].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// kopt diagnose
+
+/** `kopt diagnose --output json`: exactly the shapes of src/model/finding.ts (README). */
+export function diagnoseJson(out: DiagnoseOutcome) {
+  return { findings: out.findings, incidents: out.incidents, warnings: out.warnings };
+}
+
+const whenText = (t: number | null) => (t === null ? "unknown" : formatTime(t));
+
+function findingSubject(f: Finding): string {
+  const where = f.workload
+    ? `${f.workload.kind} ${f.workload.namespace}/${f.workload.name}`
+    : `node ${f.node ?? "unknown"}`;
+  const on = f.workload && f.node ? ` on node ${f.node}` : "";
+  return `${where}${f.container ? `, container ${f.container}` : ""}${on}`;
+}
+
+function probeLine(p: ProbeEvidence): string {
+  const observed =
+    p.observedStartSeconds === null
+      ? "start time not observed"
+      : `observed start ${p.observedStartSeconds} s`;
+  return `${p.probe} probe: initialDelaySeconds ${p.initialDelaySeconds}, periodSeconds ${p.periodSeconds}, timeoutSeconds ${p.timeoutSeconds}, failureThreshold ${p.failureThreshold} -> kills after ${p.killAfterSeconds} s; ${observed}`;
+}
+
+/** The evidence of one finding in numbers, one fact a line. */
+function evidenceLines(e: FindingEvidence): string[] {
+  const lines: string[] = [];
+  if (e.exitCode !== null) {
+    const signal = e.signal ? ` (${e.signal})` : "";
+    lines.push(`exit code ${e.exitCode}${signal}, last termination ${e.terminationReason ?? "unknown"}`);
+  } else if (e.terminationReason) lines.push(`last termination ${e.terminationReason}`);
+  if (e.waitingReason) lines.push(`waiting: ${e.waitingReason}`);
+  if (e.restarts > 0 || e.backoffSeconds !== null) {
+    const backoff = e.backoffSeconds === null ? "" : `, back-off ${e.backoffSeconds} s`;
+    lines.push(`restarts ${e.restarts}${backoff}`);
+  }
+  if (e.pods.length > 0) lines.push(`pods (${e.pods.length}): ${e.pods.join(", ")}`);
+  for (const ev of e.events) {
+    lines.push(
+      `event ${ev.reason} x${ev.count}, first ${whenText(ev.firstTime)}, last ${whenText(ev.lastTime)}: ${ev.message}`,
+    );
+  }
+  if (e.probe) lines.push(probeLine(e.probe));
+  for (const l of e.logs) {
+    const tags = [l.level, l.new ? "new since the previous instance" : null].filter(Boolean).join(", ");
+    lines.push(`log x${l.count}${tags ? ` (${tags})` : ""}: ${l.template}`);
+  }
+  if (e.crashLine !== null) lines.push(`line nearest the crash: ${e.crashLine}`);
+  for (const [k, v] of Object.entries(e.subjects)) lines.push(`${k}: ${v}`);
+  for (const [k, v] of Object.entries(e.figures)) lines.push(`${k}: ${v}`);
+  if (e.logsUnavailable) lines.push("logs: unavailable (not read): judged from status and events only");
+  return lines;
+}
+
+function findingLines(f: Finding): string[] {
+  const cls = f.subCause ? `${f.class} (${f.subCause})` : f.class;
+  return [
+    `  - ${findingSubject(f)}: ${cls}, confidence ${f.confidence.toFixed(2)}`,
+    `    root cause: ${f.rootCause}`,
+    "    evidence:",
+    ...evidenceLines(f.evidence).map((l) => `      ${l}`),
+    `    suggested fix (${f.fix === "values" ? "a values change, as a pull request" : "an incident for people"}): ${f.suggestedFix}`,
+    `    expected outcome: ${f.expectedOutcome}`,
+    `    runbook: ${f.runbook}`,
+    `    fingerprint: ${f.fingerprint}`,
+  ];
+}
+
+function incidentLines(i: Incident, findings: readonly Finding[]): string[] {
+  const cls = i.subCause ? `${i.class} (${i.subCause})` : i.class;
+  return [
+    `Incident ${i.fingerprint}: ${i.title}`,
+    `  class ${cls} · fix ${i.fix} · cause ${i.cause} · first seen ${whenText(i.firstSeen)} · last seen ${whenText(i.lastSeen)}`,
+    ...findings.flatMap(findingLines),
+  ];
+}
+
+function diagnoseSummary(out: DiagnoseOutcome): string {
+  const n = out.findings.length;
+  const values = out.findings.filter((f) => f.fix === "values").length;
+  const logs = out.logsReadable ? "" : "; logs unavailable, judged from status and events only";
+  if (n === 0) return `No failures found${logs}.`;
+  return `${n} finding(s) in ${out.incidents.length} incident(s): ${values} fixable by a values change, ${n - values} needing an incident${logs}.`;
+}
+
+/** `kopt diagnose`: one block per incident with its findings, a summary line, warnings last. */
+export function diagnoseText(out: DiagnoseOutcome): string {
+  const byFingerprint = new Map(out.findings.map((f) => [f.fingerprint, f]));
+  const shown = new Set<string>();
+  const blocks: string[][] = out.incidents.map((i) => {
+    const members = i.findings.flatMap((fp) => byFingerprint.get(fp) ?? []);
+    for (const f of members) shown.add(f.fingerprint);
+    return incidentLines(i, members);
+  });
+  const loose = out.findings.filter((f) => !shown.has(f.fingerprint));
+  if (loose.length > 0) blocks.push(["Findings in no incident:", ...loose.flatMap(findingLines)]);
+  const lines = [
+    `kopt diagnose · cluster ${out.cluster} · ${out.source} · at ${formatTime(out.observedAt)}`,
+    "",
+  ];
+  for (const b of blocks) lines.push(...b, "");
+  lines.push(diagnoseSummary(out));
+  // A warning's further lines (an RBAC rule to add) stay indented under it.
+  const warning = (w: string) => `  - ${w.replaceAll("\n", "\n    ")}`;
+  if (out.warnings.length > 0) lines.push("", "Warnings:", ...out.warnings.map(warning));
+  return lines.join("\n");
 }

@@ -5,6 +5,8 @@ import { z } from "zod";
 import {
   afterMergeText,
   codeownersCheckText,
+  diagnoseJson,
+  diagnoseText,
   gateText,
   mergeText,
   phrLintText,
@@ -27,6 +29,7 @@ import { readRoot } from "./propose/git-repo.ts";
 import { redact } from "./redact.ts";
 import { afterMerge } from "./workflows/after-merge.ts";
 import { codeownersCheck } from "./workflows/codeowners-check.ts";
+import { diagnose } from "./workflows/diagnose.ts";
 import { gate, parsePullNumber } from "./workflows/gate.ts";
 import { merge } from "./workflows/merge.ts";
 import { lintPhrs } from "./workflows/phr-lint.ts";
@@ -147,6 +150,52 @@ function recommendCommand(program: Command, { out, now, repoDir, warn }: Shell):
         o.output === "json"
           ? `${JSON.stringify(recommendJson(result), null, 2)}\n`
           : `${recommendTable(result)}\n`,
+      );
+    });
+}
+
+const DIAGNOSE_EXIT_CODES = `
+Exit codes:
+  0  the diagnosis ran, whether it found failures or not (read the findings, or --output json)
+  1  a bug in kopt (please report it, with --debug)
+  2  bad input: a wrong option, config or snapshot file, or a cluster or Prometheus kopt cannot reach or read
+
+Logs: a 403 on pods/log is a warning naming the RBAC rule to add; the diagnosis goes on from status and events.
+`;
+
+function diagnoseCommand(program: Command, { out, now, env, repoDir }: Shell): void {
+  program
+    .command("diagnose")
+    .description(
+      "why pods fail: each failing container classified to a root cause from status, events, logs and history, with the fix and its runbook; changes nothing",
+    )
+    .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml: its snapshot, or the live cluster")
+    .option(
+      "--snapshot <file>",
+      "read this snapshot, relative to the current directory (with no --cluster: no repository needed)",
+    )
+    .option(
+      "--workload <namespace/name>",
+      "only this workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod)",
+    )
+    .option("--prometheus-url <url>", PROMETHEUS_URL)
+    .addOption(outputOption())
+    .addHelpText("after", DIAGNOSE_EXIT_CODES)
+    .action(async (o) => {
+      const result = await diagnose({
+        repoDir: repoDir(),
+        cluster: o.cluster,
+        snapshot: o.snapshot,
+        workload: o.workload,
+        now: now(),
+        prometheusUrl: prometheusUrl(o.prometheusUrl),
+        env,
+      });
+      // Warnings are part of the result (the text's last lines, the JSON's `warnings`), not also on stderr.
+      out(
+        o.output === "json"
+          ? `${JSON.stringify(diagnoseJson(result), null, 2)}\n`
+          : `${diagnoseText(result)}\n`,
       );
     });
 }
@@ -375,6 +424,7 @@ function mergeCommand(program: Command, { env, repoDir, print }: Shell): void {
 const COMMANDS = [
   planCommand,
   recommendCommand,
+  diagnoseCommand,
   snapshotCommand,
   gateCommand,
   slaCommand,

@@ -78,7 +78,7 @@ describe("command-line mistakes are bad input: kopt: error, a fix, exit 2", () =
 
 describe("an unknown command is an error, --help or not", () => {
   const COMMANDS =
-    "the commands are plan, recommend, snapshot, gate, sla, after-merge, rollback, review, merge, setup, codeowners, phr, schema";
+    "the commands are plan, recommend, diagnose, snapshot, gate, sla, after-merge, rollback, review, merge, setup, codeowners, phr, schema";
 
   it.each([[["agent"]], [["agent", "--help"]], [["--repo", ".", "agent", "-h"]], [["help", "agent"]]])(
     "kopt %j",

@@ -7,7 +7,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import { KoptError } from "../errors.ts";
 import type { KubernetesSource } from "../formats/config.ts";
 import type { ClusterSnapshot } from "../formats/snapshot.ts";
-import type { KubeSourceOptions } from "./kube/connection.ts";
+import type { KubeSourceOptions, LogsDenied } from "./kube/connection.ts";
 import { readCluster } from "./kube/read-cluster.ts";
 import { rfc3339, snapshotOf } from "./kube/snapshot.ts";
 import { type Env, readHistory } from "./prometheus/history.ts";
@@ -26,6 +26,8 @@ export interface CaptureOptions {
   prometheusUrl?: string;
   /** Where source.prometheus's *Env secrets and KUBECONFIG are looked up: process.env at the CLI. */
   env: Env;
+  /** A 403 on pods/log: stop (default), or warn and go on without logs (`kopt diagnose`). */
+  logsDenied?: LogsDenied;
 }
 
 export interface Capture {
@@ -37,6 +39,8 @@ export interface Capture {
   history: UsageSeries | undefined;
   warnings: string[];
   source: string;
+  /** False when pods/log was forbidden and the read went on without logs. */
+  logsReadable: boolean;
   /** HTTP requests to the Kubernetes API. */
   requests: number;
   /** HTTP requests to Prometheus; null without source.prometheus. */
@@ -82,7 +86,7 @@ export async function captureCluster(
     );
   }
   const now = opts.now ?? new Date();
-  const read = await readCluster(kubeOptions(root, k, opts.env));
+  const read = await readCluster({ ...kubeOptions(root, k, opts.env), logsDenied: opts.logsDenied });
   const raw = snapshotOf(read, loaded.config.cluster, rfc3339(now));
   const warnings = [...read.warnings];
   const snapshot = validateSnapshot(raw, read.source);
@@ -102,6 +106,7 @@ export async function captureCluster(
     history,
     warnings,
     source: read.source,
+    logsReadable: read.logsReadable,
     requests: read.requests,
     prometheusRequests,
   };

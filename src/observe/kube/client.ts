@@ -9,6 +9,7 @@
 import {
   AppsV1Api,
   AutoscalingV2Api,
+  BatchV1Api,
   type ConfigurationOptions,
   CoreV1Api,
   CustomObjectsApi,
@@ -78,6 +79,7 @@ export class Client {
   readonly core: CoreV1Api;
   readonly apps: AppsV1Api;
   readonly autoscaling: AutoscalingV2Api;
+  readonly batch: BatchV1Api;
   readonly custom: CustomObjectsApi;
   private readonly limit = limiter(CONCURRENCY);
 
@@ -85,6 +87,7 @@ export class Client {
     this.core = conn.kc.makeApiClient(CoreV1Api);
     this.apps = conn.kc.makeApiClient(AppsV1Api);
     this.autoscaling = conn.kc.makeApiClient(AutoscalingV2Api);
+    this.batch = conn.kc.makeApiClient(BatchV1Api);
     this.custom = conn.kc.makeApiClient(CustomObjectsApi);
   }
 

@@ -8,6 +8,9 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { registerSecret } from "../../redact.ts";
 import { type ApiIdentity, clusterError } from "./errors.ts";
 
+/** What a 403 on pods/log does: stop the read (plan, snapshot), or warn and go on without logs (diagnose). */
+export type LogsDenied = "fail" | "warn";
+
 export interface KubeSourceOptions {
   /** Kubeconfig file(s), absolute; default $KUBECONFIG (colon-separated list) or ~/.kube/config. */
   kubeconfig?: string;
@@ -16,6 +19,8 @@ export interface KubeSourceOptions {
   namespaces?: { include?: string[]; exclude?: string[] };
   /** Log lines kept per failing or restarting container (default 50). */
   tailLines?: number;
+  /** A 403 on pods/log: "fail" (default) stops the read; "warn" goes on without logs and says which rule is missing. */
+  logsDenied?: LogsDenied;
   /** Objects per list request (default 500, as kubectl uses). */
   pageSize?: number;
   /** Where KUBECONFIG and KUBERNETES_SERVICE_HOST are looked up; default process.env. */

@@ -111,6 +111,17 @@ export function denied(conn: ApiIdentity, all: readonly Denied[]): KoptError {
   );
 }
 
+/** A 403 on pods/log when the run can go on without logs: what was refused, and the rule that would allow it. */
+export function logsDeniedWarning(conn: ApiIdentity, all: readonly Denied[]): string {
+  const rules = rulesFor(all);
+  const accesses = [...new Set(all.map(describeAccess))];
+  const shown =
+    accesses.slice(0, 3).join("; ") + (accesses.length > 3 ? `; and ${accesses.length - 3} more` : "");
+  return redact(
+    `container logs are unavailable: kopt may not ${shown} on ${conn.server} as ${conn.identity} (403 Forbidden: ${all[0]?.serverMessage ?? ""}); going on without logs. To read them, grant ${rules.length === 1 ? "this RBAC rule" : "these RBAC rules"} (the kopt-agent chart's ClusterRole holds it):\n${rulesYaml(rules)}`,
+  );
+}
+
 export function unexpected(conn: ApiIdentity, access: Access, answer: Answer): KoptError {
   return scrubbed(
     `the Kubernetes API at ${conn.server} answered ${answer.status} to ${describeAccess(access)} (GET ${answer.path}): ${statusMessage(answer.text)}`,

@@ -90,6 +90,35 @@ export const NAMESPACED_KINDS: readonly Kind[] = [
         ? c.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: ns, ...p }, o)
         : c.autoscaling.listHorizontalPodAutoscalerForAllNamespaces(p, o),
   },
+  // Jobs and CronJobs own the pods of batch workloads; PersistentVolumeClaims explain pods stuck Pending.
+  {
+    kind: "Job",
+    apiVersion: "batch/v1",
+    apiGroup: "batch",
+    resource: "jobs",
+    list: (c, p, o, ns) =>
+      ns ? c.batch.listNamespacedJob({ namespace: ns, ...p }, o) : c.batch.listJobForAllNamespaces(p, o),
+  },
+  {
+    kind: "CronJob",
+    apiVersion: "batch/v1",
+    apiGroup: "batch",
+    resource: "cronjobs",
+    list: (c, p, o, ns) =>
+      ns
+        ? c.batch.listNamespacedCronJob({ namespace: ns, ...p }, o)
+        : c.batch.listCronJobForAllNamespaces(p, o),
+  },
+  {
+    kind: "PersistentVolumeClaim",
+    apiVersion: "v1",
+    apiGroup: "",
+    resource: "persistentvolumeclaims",
+    list: (c, p, o, ns) =>
+      ns
+        ? c.core.listNamespacedPersistentVolumeClaim({ namespace: ns, ...p }, o)
+        : c.core.listPersistentVolumeClaimForAllNamespaces(p, o),
+  },
   {
     kind: "Event",
     apiVersion: "v1",

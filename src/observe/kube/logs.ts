@@ -1,7 +1,14 @@
 // Container logs worth keeping: the last lines of restarting, crash-looping or terminated containers (and
 // of their previous instance), read once each; missing logs become one warning per kind of miss.
 import type { Client, RawObject } from "./client.ts";
-import { type Access, type Denied, denied as deniedError, statusMessage } from "./errors.ts";
+import type { LogsDenied } from "./connection.ts";
+import {
+  type Access,
+  type Denied,
+  denied as deniedError,
+  logsDeniedWarning,
+  statusMessage,
+} from "./errors.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: raw pod JSON, read defensively
 type RawPod = Record<string, any>;
@@ -37,12 +44,20 @@ export function logTargets(pods: readonly RawObject[]): LogTarget[] {
   return out;
 }
 
+export interface LogsRead {
+  logs: Record<string, string>;
+  previousLogs: Record<string, string>;
+  /** False when pods/log was forbidden (with `onDenied: "warn"`): no log could be read. */
+  readable: boolean;
+}
+
 export async function readLogs(
   c: Client,
   pods: readonly RawObject[],
   tailLines: number,
   warnings: string[],
-): Promise<{ logs: Record<string, string>; previousLogs: Record<string, string> }> {
+  onDenied: LogsDenied = "fail",
+): Promise<LogsRead> {
   const targets = logTargets(pods);
   const denied: Denied[] = [];
   const answers = await Promise.all(
@@ -84,6 +99,8 @@ export async function readLogs(
     const shown = keys.slice(0, 5).join(", ") + (keys.length > 5 ? `, and ${keys.length - 5} more` : "");
     warnings.push(`no ${what} for ${keys.length} container(s): ${shown} (${status}, e.g. ${example})`);
   }
-  if (denied.length > 0) throw deniedError(c.conn, denied);
-  return { logs, previousLogs };
+  if (denied.length === 0) return { logs, previousLogs, readable: true };
+  if (onDenied === "fail") throw deniedError(c.conn, denied);
+  warnings.push(logsDeniedWarning(c.conn, denied));
+  return { logs: {}, previousLogs: {}, readable: false };
 }

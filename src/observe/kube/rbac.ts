@@ -12,7 +12,11 @@ export interface PolicyRule {
 const READ = ["get", "list", "watch"];
 
 export const KOPT_RBAC_RULES: readonly PolicyRule[] = [
-  { apiGroups: [""], resources: ["namespaces", "nodes", "pods", "events"], verbs: READ },
+  {
+    apiGroups: [""],
+    resources: ["namespaces", "nodes", "pods", "events", "persistentvolumeclaims"],
+    verbs: READ,
+  },
   { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
   {
     apiGroups: ["apps"],
@@ -20,6 +24,7 @@ export const KOPT_RBAC_RULES: readonly PolicyRule[] = [
     verbs: READ,
   },
   { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: READ },
+  { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: READ },
   { apiGroups: ["metrics.k8s.io"], resources: ["pods", "nodes"], verbs: READ },
 ];
 

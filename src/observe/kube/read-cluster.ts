@@ -19,12 +19,15 @@ import {
 import { readLogs } from "./logs.ts";
 
 export interface ClusterRead {
-  /** Namespaces, Nodes, Pods, ReplicaSets, Deployments, StatefulSets, DaemonSets, HPAs (autoscaling/v2), Events. */
+  /** Namespaces, Nodes, Pods, ReplicaSets, Deployments, StatefulSets, DaemonSets, HPAs (autoscaling/v2), Jobs,
+   * CronJobs, PersistentVolumeClaims, Events. */
   items: RawObject[];
   /** Last lines of the current container, keyed namespace/pod/container: failing or restarting containers only. */
   logs: Record<string, string>;
   /** Last lines of the previous (terminated) container, for containers that restarted. */
   previousLogs: Record<string, string>;
+  /** False when pods/log was forbidden and `logsDenied` was "warn": a warning names the missing rule. */
+  logsReadable: boolean;
   /** PodMetrics and NodeMetrics from metrics.k8s.io, or null when the cluster does not serve it. */
   metrics: { pods: RawObject[]; nodes: RawObject[] } | null;
   /** Things the user should know that did not stop the read (e.g. no metrics.k8s.io). */
@@ -124,16 +127,18 @@ export async function readCluster(opts: KubeSourceOptions): Promise<ClusterRead>
   if (denied.length > 0) throw deniedError(conn, denied);
 
   const items = [NAMESPACES, NODES, ...NAMESPACED_KINDS].flatMap((k) => byKind.get(k.kind) ?? []);
-  const { logs, previousLogs } = await readLogs(
+  const { logs, previousLogs, readable } = await readLogs(
     c,
     byKind.get("Pod") ?? [],
     opts.tailLines ?? DEFAULT_TAIL_LINES,
     warnings,
+    opts.logsDenied,
   );
   return {
     items,
     logs,
     previousLogs,
+    logsReadable: readable,
     metrics,
     warnings,
     source: `kubernetes:${conn.context}`,

@@ -5,10 +5,13 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { ReplicaSet } from "kubernetes-models/apps/v1/ReplicaSet";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { CronJob } from "kubernetes-models/batch/v1/CronJob";
+import { Job } from "kubernetes-models/batch/v1/Job";
 import { Lease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
 import { Event } from "kubernetes-models/v1/Event";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Node } from "kubernetes-models/v1/Node";
+import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import { Pod } from "kubernetes-models/v1/Pod";
 
 export type KubeObject = Record<string, unknown> & { metadata: Record<string, unknown> };
@@ -249,6 +252,42 @@ export const RESOURCE_TYPES: ResourceType[] = [
     categories: ["all"],
     subresources: [status("HorizontalPodAutoscaler")],
     validate: validator(HorizontalPodAutoscaler),
+  }),
+  rt({
+    group: "batch",
+    version: "v1",
+    resource: "jobs",
+    singular: "job",
+    kind: "Job",
+    namespaced: true,
+    categories: ["all"],
+    subresources: [status("Job")],
+    validate: validator(Job),
+    generation: true,
+  }),
+  rt({
+    group: "batch",
+    version: "v1",
+    resource: "cronjobs",
+    singular: "cronjob",
+    kind: "CronJob",
+    namespaced: true,
+    shortNames: ["cj"],
+    categories: ["all"],
+    subresources: [status("CronJob")],
+    validate: validator(CronJob),
+    generation: true,
+  }),
+  rt({
+    group: "",
+    version: "v1",
+    resource: "persistentvolumeclaims",
+    singular: "persistentvolumeclaim",
+    kind: "PersistentVolumeClaim",
+    namespaced: true,
+    shortNames: ["pvc"],
+    subresources: [status("PersistentVolumeClaim")],
+    validate: validator(PersistentVolumeClaim),
   }),
   rt({
     group: "coordination.k8s.io",

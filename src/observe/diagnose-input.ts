@@ -1,0 +1,118 @@
+// The edge between what was read (a snapshot, or a live read recorded as one) and the pure classifier: the
+// DiagnoseInput `diagnose()` takes. Everything that could carry a secret is redacted here, before analysis
+// (src/analyze may not import src/redact.ts): logs, and every string of the objects (event and termination
+// messages quote application output). Logs are cut to the tail the classifier reads, so a 10 MB log or a
+// binary dump is never held whole; bytes that were not UTF-8 are already U+FFFD (the pods/log answer and the
+// snapshot file are decoded as UTF-8 with replacement), and control bytes become U+FFFD here.
+import { cleanLine, DEFAULT_LOG_BOUNDS, tailOfText } from "../analyze/log-lines.ts";
+import type { ClusterSnapshot } from "../formats/snapshot.ts";
+import {
+  type ContainerHistory,
+  DEFAULT_DIAGNOSIS_POLICY,
+  type DiagnoseInput,
+  type DiagnosisPolicy,
+} from "../model/finding.ts";
+import type { Sample } from "../model/types.ts";
+import { redact } from "../redact.ts";
+import type { LabeledSeries, UsageSeries } from "./usage-series.ts";
+
+/** One container's log as the classifier may see it: the bounded tail, control bytes replaced, redacted. */
+export function safeLog(text: string): string {
+  const tail = tailOfText(text, DEFAULT_LOG_BOUNDS);
+  return redact(tail.lines.map(cleanLine).join("\n"));
+}
+
+function safeLogs(logs: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, text] of Object.entries(logs ?? {})) out[key] = safeLog(text);
+  return out;
+}
+
+type ContainerKey = { namespace?: string; pod?: string; container?: string };
+const keyOf = (m: ContainerKey) => `${m.namespace ?? ""}/${m.pod ?? ""}/${m.container ?? ""}`;
+
+function samplesOf(s: LabeledSeries): Sample[] {
+  const out: Sample[] = [];
+  for (let i = 0; i < s.times.length; i++) out.push([s.times[i] ?? 0, s.values[i] ?? 0]);
+  return out;
+}
+
+/**
+ * Memory, restart and OOM-kill history per container, keyed by the series' namespace/pod/container labels.
+ * Series without those three labels (a pod-level aggregate) say nothing about one container and are left out.
+ */
+export function containerHistories(usage: UsageSeries | undefined): ContainerHistory[] {
+  if (!usage) return [];
+  const byKey = new Map<string, ContainerHistory>();
+  const add = (field: "memory" | "restarts" | "oomKills", series: readonly LabeledSeries[] | undefined) => {
+    for (const s of series ?? []) {
+      const { namespace, pod, container } = s.metric;
+      if (!namespace || !pod || !container) continue;
+      const key = keyOf(s.metric);
+      const h = byKey.get(key) ?? { namespace, pod, container, memory: [], restarts: [], oomKills: [] };
+      h[field] = [...h[field], ...samplesOf(s)];
+      byKey.set(key, h);
+    }
+  };
+  add("memory", usage.memory);
+  add("restarts", usage.restarts);
+  add("oomKills", usage.oomKills);
+  return [...byKey.values()].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+}
+
+/**
+ * The value with every string redacted, copied only where something changed: a 10,000-pod cluster is
+ * millions of strings, almost none of them secret, and a full copy of it would cost seconds.
+ */
+export function redactStrings<T>(value: T): T {
+  if (typeof value === "string") return redact(value) as T;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const r = redactStrings(value[i]);
+      if (r === value[i]) continue;
+      out = out ?? [...value];
+      out[i] = r;
+    }
+    return (out ?? value) as T;
+  }
+  if (value !== null && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (const k in obj) {
+      const r = redactStrings(obj[k]);
+      if (r === obj[k]) continue;
+      out = out ?? { ...obj };
+      out[k] = r;
+    }
+    return (out ?? value) as T;
+  }
+  return value;
+}
+
+export interface DiagnoseInputSource {
+  snapshot: ClusterSnapshot;
+  /** Usage history (the snapshot's, or Prometheus's); undefined when there is none. */
+  usage: UsageSeries | undefined;
+  /** False when pods/log was forbidden: findings then say their logs are unavailable. */
+  logsReadable: boolean;
+  /** Unix seconds: the snapshot's capturedAt, or the clock for a live read. */
+  now: number;
+  policy?: DiagnosisPolicy;
+  workload?: { namespace: string; name: string };
+}
+
+/** The classifier's input from what was read, redacted and bounded. */
+export function diagnoseInputOf(src: DiagnoseInputSource): DiagnoseInput {
+  const { snapshot } = src;
+  return {
+    objects: redactStrings(snapshot.objects.items as Record<string, unknown>[]),
+    logs: safeLogs(snapshot.logs),
+    previousLogs: safeLogs(snapshot.previousLogs),
+    logsReadable: src.logsReadable,
+    history: containerHistories(src.usage),
+    now: src.now,
+    policy: src.policy ?? DEFAULT_DIAGNOSIS_POLICY,
+    ...(src.workload ? { workload: src.workload } : {}),
+  };
+}
