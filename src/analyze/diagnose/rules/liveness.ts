@@ -1,0 +1,112 @@
+// Exit 137/143 after Unhealthy "Liveness probe failed" and Killing "failed liveness probe" is the kubelet's
+// liveness kill, never an OOM. It is a values fix (a startupProbe allowing the observed start × margin) only
+// when the dead instance was still starting (no error line at its end) and some instance of the workload shows
+// it does start, later than the probe allows. Otherwise the app never becomes healthy: an incident.
+import type { ValuesFix } from "../../../model/finding.ts";
+import { type Candidate, candidate, probeEvidence } from "../candidate.ts";
+import {
+  type ContainerContext,
+  containerSpecOf,
+  terminationTimes,
+  withLogs,
+  workloadName,
+} from "../container-context.ts";
+import { logKey, observedStart } from "../logs.ts";
+import { at, objs, type Raw, str, unixTime } from "../read.ts";
+import { terminationBase } from "./terminations.ts";
+
+const LIVENESS_UNHEALTHY = /liveness probe failed/i;
+const LIVENESS_KILLING = /failed liveness probe/i;
+const HANDLERS = ["httpGet", "tcpSocket", "exec", "grpc"];
+
+function isLivenessKill(ctx: ContainerContext): boolean {
+  const code = ctx.terminated?.exitCode;
+  if (str(ctx.terminated?.reason) === "OOMKilled") return false;
+  if (code !== 137 && code !== 143) return false;
+  return ctx.events.some(
+    (e) =>
+      (e.reason === "Killing" && LIVENESS_KILLING.test(e.message)) ||
+      (e.reason === "Unhealthy" && LIVENESS_UNHEALTHY.test(e.message)),
+  );
+}
+
+/** The slowest start any instance of the workload shows in its log (null seconds: started, time unknown). */
+function slowestStart(ctx: ContainerContext): { seconds: number | null } | null {
+  let best: { seconds: number | null } | null = null;
+  for (const pod of ctx.siblings) {
+    const key = logKey(pod.meta.namespace, pod.meta.name, ctx.name);
+    const status = [...objs(pod.status.containerStatuses)].find((s) => s.name === ctx.name);
+    const instances: [string | undefined, number | undefined][] = [
+      [ctx.input.logs[key], unixTime(at(status, "state", "running", "startedAt"))],
+      [ctx.input.previousLogs[key], unixTime(at(status, "lastState", "terminated", "startedAt"))],
+    ];
+    for (const [text, startedAt] of instances) {
+      const seen = observedStart(typeof text === "string" ? text : undefined, startedAt);
+      if (!seen) continue;
+      if (!best || (seen.seconds ?? -1) > (best.seconds ?? -1)) best = seen;
+    }
+  }
+  return best;
+}
+
+function handlerOf(probe: Raw | undefined): Record<string, unknown> | null {
+  if (!probe) return null;
+  const handler: Record<string, unknown> = {};
+  for (const key of HANDLERS) if (probe[key] !== undefined) handler[key] = probe[key];
+  return Object.keys(handler).length > 0 ? handler : null;
+}
+
+export function livenessKill(ctx: ContainerContext): Candidate | undefined {
+  if (!isLivenessKill(ctx)) return undefined;
+  const reading = ctx.logs();
+  const spec = ctx.spec ?? containerSpecOf(ctx.pod.raw, ctx.name);
+  const start = ctx.input.logsReadable ? slowestStart(ctx) : null;
+  const probe = probeEvidence(spec, "liveness", start?.seconds ?? null);
+  const { started, finished } = terminationTimes(ctx.terminated);
+  const figures: Record<string, string> = {};
+  if (started !== undefined && finished !== undefined) figures["instance ran"] = `${finished - started} s`;
+  if (probe) figures["liveness kills after"] = `${probe.killAfterSeconds} s`;
+  if (start?.seconds != null) figures["observed start"] = `${start.seconds} s`;
+  const who = `container ${ctx.name} of ${workloadName(ctx.pod.workload)}`;
+  const stillStarting =
+    !reading.unavailable && !reading.lastLines.slice(-10).some((l) => reading.errorLines.includes(l));
+  const slow =
+    probe !== null && start?.seconds != null && start.seconds > probe.killAfterSeconds && stillStarting;
+  let valuesFix: ValuesFix | null = null;
+  if (slow && probe && start?.seconds != null) {
+    const allows = Math.ceil(start.seconds * ctx.input.policy.startupMargin);
+    valuesFix = {
+      kind: "probe",
+      container: ctx.name,
+      handler: handlerOf(at(spec, "livenessProbe") as Raw | undefined),
+      startupProbe: {
+        periodSeconds: probe.periodSeconds,
+        failureThreshold: Math.ceil(allows / probe.periodSeconds),
+      },
+      liveness: {},
+      allowsStartSeconds: allows,
+    };
+    figures["startupProbe allows"] = `${allows} s`;
+  }
+  const killAfter = probe ? `${probe.killAfterSeconds} s` : "its liveness deadline";
+  return candidate({
+    ...terminationBase(ctx),
+    class: "liveness-probe-kill",
+    subCause: null,
+    fix: valuesFix ? "values" : "incident",
+    rootCause: valuesFix
+      ? `The liveness probe kills ${who} after ${killAfter}, but it needs about ${start?.seconds} s to start.`
+      : `The liveness probe kills ${who} after ${killAfter}, and no instance shows it becomes healthy later${stillStarting ? "" : " (its log ends in errors)"}.`,
+    suggestedFix: valuesFix
+      ? `Add a startupProbe to ${ctx.name} allowing ${valuesFix.allowsStartSeconds} s to start (period ${probe?.periodSeconds} s × ${valuesFix.startupProbe?.failureThreshold}).`
+      : "Find why the application does not answer its liveness probe (its log, the probe's endpoint); do not relax the probe.",
+    expectedOutcome: valuesFix
+      ? "The container finishes starting before liveness checks begin; the kills and restarts stop."
+      : "With the application answering its probe, the kills stop.",
+    confidence: withLogs(valuesFix ? 0.9 : 0.75, reading),
+    probe,
+    logs: reading,
+    figures,
+    valuesFix,
+  });
+}
