@@ -7,7 +7,11 @@ import { parseScenario } from "./corpus.ts";
 const good = {
   description: "a pod",
   now: "2026-11-20T12:00:00Z",
-  objects: { apiVersion: "v1", kind: "List", items: [{ apiVersion: "v1", kind: "Pod", metadata: { name: "p" } }] },
+  objects: {
+    apiVersion: "v1",
+    kind: "List",
+    items: [{ apiVersion: "v1", kind: "Pod", metadata: { name: "p" } }],
+  },
   logs: { "shop/p/api": "hello\n" },
   expected: [{ class: "app-exit", subCause: null, workload: "shop/Pod/p", node: null, container: "api" }],
 };
@@ -51,7 +55,9 @@ describe("parseScenario", () => {
 
   it("rejects a label with neither workload nor node, a bad now and broken JSON", () => {
     const noSubject = { ...good, now: "yesterday", expected: [{ ...good.expected[0], workload: null }] };
-    expect(() => parseScenario("f.json", JSON.stringify(noSubject))).toThrow(/now: now must be an RFC 3339 time/);
+    expect(() => parseScenario("f.json", JSON.stringify(noSubject))).toThrow(
+      /now: now must be an RFC 3339 time/,
+    );
     expect(() => parseScenario("f.json", JSON.stringify(noSubject))).toThrow(
       /expected\[0\]\.workload: a label names a workload or a node/,
     );

@@ -3,7 +3,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { DIAGNOSIS_CLASS_IDS, type DiagnosisClassId, getDiagnosisClass } from "../../../src/model/diagnosis.ts";
+import {
+  DIAGNOSIS_CLASS_IDS,
+  type DiagnosisClassId,
+  getDiagnosisClass,
+} from "../../../src/model/diagnosis.ts";
 import { DEFAULT_DIAGNOSIS_POLICY, type DiagnoseInput } from "../../../src/model/finding.ts";
 
 export const CORPUS_DIR = new URL("../../fixtures/diagnosis/", import.meta.url).pathname;
@@ -22,7 +26,9 @@ export const LabelSchema = z
     subCause: z.string().nullable(),
     workload: z
       .string()
-      .regex(/^[^/]+\/[A-Za-z]+\/[^/]+$/, { message: 'workload is "namespace/Kind/name", e.g. shop/Deployment/api' })
+      .regex(/^[^/]+\/[A-Za-z]+\/[^/]+$/, {
+        message: 'workload is "namespace/Kind/name", e.g. shop/Deployment/api',
+      })
       .nullable(),
     node: z.string().min(1).nullable(),
     container: z.string().min(1).nullable(),
@@ -85,7 +91,10 @@ export interface Scenario {
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
+  return path
+    .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+    .join("")
+    .replace(/^\./, "");
 }
 
 /** Parses one scenario file's text; throws an Error naming the file and every bad field. */

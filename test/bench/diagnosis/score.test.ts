@@ -32,14 +32,22 @@ describe("scoreCorpus", () => {
 
   it("ignores the sub-cause and container when the label leaves them null", () => {
     const s = scoreCorpus([
-      { name: "a", expected: [label({ subCause: null, container: null })], predicted: [finding({ subCause: "steady-growth" })] },
+      {
+        name: "a",
+        expected: [label({ subCause: null, container: null })],
+        predicted: [finding({ subCause: "steady-growth" })],
+      },
     ]);
     expect(s.overall).toMatchObject({ tp: 1, fp: 0, fn: 0 });
   });
 
   it("a wrong class on the right workload is a miss of the expected class and a false positive of the predicted one", () => {
     const s = scoreCorpus([
-      { name: "look-alike", expected: [label({ class: "liveness-probe-kill", subCause: null })], predicted: [finding()] },
+      {
+        name: "look-alike",
+        expected: [label({ class: "liveness-probe-kill", subCause: null })],
+        predicted: [finding()],
+      },
     ]);
     expect(s.perClass["liveness-probe-kill"]).toMatchObject({ tp: 0, fn: 1, recall: 0 });
     expect(s.perClass["oom-killed"]).toMatchObject({ tp: 0, fp: 1, precision: 0 });
@@ -54,7 +62,9 @@ describe("scoreCorpus", () => {
   });
 
   it("a wrong sub-cause is a miss: a leak called a spike earns no credit", () => {
-    const s = scoreCorpus([{ name: "leak", expected: [label({ subCause: "steady-growth" })], predicted: [finding()] }]);
+    const s = scoreCorpus([
+      { name: "leak", expected: [label({ subCause: "steady-growth" })], predicted: [finding()] },
+    ]);
     expect(s.perClass["oom-killed"]).toMatchObject({ tp: 0, fp: 1, fn: 1 });
   });
 
@@ -63,7 +73,10 @@ describe("scoreCorpus", () => {
       {
         name: "x",
         expected: [label()],
-        predicted: [finding({ workload: { namespace: "shop", kind: "Deployment", name: "web" } }), finding({ container: "sidecar" })],
+        predicted: [
+          finding({ workload: { namespace: "shop", kind: "Deployment", name: "web" } }),
+          finding({ container: "sidecar" }),
+        ],
       },
     ]);
     expect(s.overall).toMatchObject({ tp: 0, fp: 2, fn: 1 });
@@ -72,8 +85,20 @@ describe("scoreCorpus", () => {
   });
 
   it("matches node labels by node, and counts findings on healthy scenarios", () => {
-    const nodeLabel = label({ class: "node-pressure", subCause: "disk-pressure", workload: null, node: "w2", container: null });
-    const nodeFinding = finding({ class: "node-pressure", subCause: "disk-pressure", workload: null, node: "w2", container: null });
+    const nodeLabel = label({
+      class: "node-pressure",
+      subCause: "disk-pressure",
+      workload: null,
+      node: "w2",
+      container: null,
+    });
+    const nodeFinding = finding({
+      class: "node-pressure",
+      subCause: "disk-pressure",
+      workload: null,
+      node: "w2",
+      container: null,
+    });
     const s = scoreCorpus([
       { name: "n", expected: [nodeLabel], predicted: [nodeFinding] },
       { name: "healthy", expected: [], predicted: [finding({ class: "app-exit", subCause: null })] },

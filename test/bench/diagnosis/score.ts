@@ -134,7 +134,10 @@ export function scoreCorpus(results: readonly ScenarioResult[]): Score {
   });
   const perClass: Record<string, Counts> = {};
   const total = { tp: 0, fp: 0, fn: 0 };
-  for (const cls of [...DIAGNOSIS_CLASS_IDS, ...Object.keys(raw).filter((k) => !DIAGNOSIS_CLASS_IDS.includes(k as never))]) {
+  for (const cls of [
+    ...DIAGNOSIS_CLASS_IDS,
+    ...Object.keys(raw).filter((k) => !DIAGNOSIS_CLASS_IDS.includes(k as never)),
+  ]) {
     const c = raw[cls] ?? { tp: 0, fp: 0, fn: 0 };
     perClass[cls] = counts(c);
     total.tp += c.tp;
@@ -169,12 +172,15 @@ export function formatScore(s: Score): string {
     `${"overall".padEnd(w)} ${String(o.tp).padStart(4)} ${String(o.fp).padStart(4)} ${String(o.fn).padStart(4)}     ${pct(o.precision)}  ${pct(o.recall)}`,
   );
   lines.push("");
-  lines.push(`${s.scenarios} scenarios, ${s.healthyScenarios} healthy; findings on healthy scenarios: ${s.healthyFindings}`);
+  lines.push(
+    `${s.scenarios} scenarios, ${s.healthyScenarios} healthy; findings on healthy scenarios: ${s.healthyFindings}`,
+  );
   lines.push("");
   lines.push(...formatConfusion(s.confusion));
   if (s.misses.length > 0) {
     lines.push("", "misses (scenario: expected -> got):");
-    for (const m of s.misses) lines.push(`  ${m.scenario}: ${m.expected ?? "(nothing)"} -> ${m.got ?? "(nothing)"}`);
+    for (const m of s.misses)
+      lines.push(`  ${m.scenario}: ${m.expected ?? "(nothing)"} -> ${m.got ?? "(nothing)"}`);
   }
   return lines.join("\n");
 }
