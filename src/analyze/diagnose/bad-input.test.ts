@@ -46,4 +46,40 @@ describe("bad input", () => {
       "1 event(s) about Pod/todo/gone-1: the object is gone, ignored",
     ]);
   });
+
+  it("an enormous, binary, non-UTF-8 log and a non-string log value do not stop the diagnosis", () => {
+    const p = pod({
+      name: "api-1",
+      deployment: "api",
+      containers: [{ waiting: { reason: "CrashLoopBackOff" }, last: { reason: "Error", exitCode: 1 } }],
+    });
+    const binary = `${"\u0000\uFFFD\u001b[31m".repeat(50_000)}\n${"x".repeat(5_000_000)}\nERROR boom \uD800\n`;
+    const d = diagnose(
+      input([...deployment("todo", "api"), p], {
+        previousLogs: { "todo/api-1/app": binary },
+        logs: { "todo/api-1/app": 42 as unknown as string },
+      }),
+    );
+    expect(d.findings.map((f) => [f.class, f.evidence.crashLine])).toEqual([
+      ["app-exit", "ERROR boom \uFFFD"],
+    ]);
+  });
+
+  it("events with wrong types count once, without times", () => {
+    const p = pod({
+      name: "api-1",
+      deployment: "api",
+      containers: [{ waiting: { reason: "ImagePullBackOff" } }],
+    });
+    const e = {
+      ...event({ about: p, reason: "Failed", message: "x", container: "app" }),
+      count: "many",
+      firstTimestamp: 7,
+      lastTimestamp: "yesterday",
+    };
+    const [f] = diagnose(input([...deployment("todo", "api"), p, e])).findings;
+    expect(f?.evidence.events).toEqual([
+      { reason: "Failed", count: 1, firstTime: null, lastTime: null, message: "x" },
+    ]);
+  });
 });

@@ -5,7 +5,7 @@ import type { DiagnosisClassId, FixKind } from "../../model/diagnosis.ts";
 import type { EventEvidence, ProbeEvidence, ValuesFix, WorkloadSubject } from "../../model/finding.ts";
 import type { EventView } from "./cluster-index.ts";
 import type { LogReading } from "./logs.ts";
-import { at, num, type Raw } from "./read.ts";
+import { at, compareText, num, type Raw } from "./read.ts";
 
 export interface Candidate {
   class: DiagnosisClassId;
@@ -31,6 +31,8 @@ export interface Candidate {
   valuesFix: ValuesFix | null;
   /** The shared cause for correlation (`secret:ns/name`), or null when only the workload is the cause. */
   cause: string | null;
+  /** Times the failure was seen besides its events (a termination's start and finish), Unix seconds. */
+  seen: number[];
 }
 
 /** A candidate with the fields most rules leave empty filled in. */
@@ -55,6 +57,7 @@ export function candidate(
     figures: {},
     valuesFix: null,
     cause: null,
+    seen: [],
     ...c,
   };
 }
@@ -78,10 +81,21 @@ export function backoffSeconds(restarts: number): number | null {
 
 const MESSAGE_MAX = 300;
 
-/** Events folded by reason: counts summed, first and last times over all, the newest message. */
+/** The normal life of a pod, which explains no failure. */
+const ROUTINE_REASONS = new Set([
+  "Scheduled",
+  "Pulling",
+  "Pulled",
+  "Created",
+  "Started",
+  "SuccessfulMountVolume",
+]);
+
+/** Events folded by reason (routine ones left out): counts summed, first and last times over all, the newest message. */
 export function foldEvents(events: readonly EventView[]): EventEvidence[] {
   const byReason = new Map<string, { e: EventEvidence; newest: number }>();
   for (const e of events) {
+    if (ROUTINE_REASONS.has(e.reason)) continue;
     const time = e.last ?? e.first ?? Number.NEGATIVE_INFINITY;
     const folded = byReason.get(e.reason);
     if (!folded) {
@@ -102,7 +116,7 @@ export function foldEvents(events: readonly EventView[]): EventEvidence[] {
   }
   return [...byReason.values()]
     .map((f) => f.e)
-    .sort((a, b) => (a.firstTime ?? 0) - (b.firstTime ?? 0) || a.reason.localeCompare(b.reason));
+    .sort((a, b) => (a.firstTime ?? 0) - (b.firstTime ?? 0) || compareText(a.reason, b.reason));
 }
 
 const minTime = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));

@@ -83,7 +83,9 @@ describe("create-container-config-error", () => {
         { namespace: "todo", kind: "Deployment", name: "b" },
       ],
     });
-    expect(d.incidents[0]?.title).not.toContain("\n");
+    expect(d.incidents[0]?.title).toBe(
+      "Secret todo/mailer-smtp: create-container-config-error (missing-secret): 2 workloads fail",
+    );
   });
 });
 
@@ -276,6 +278,20 @@ describe("oom-killed vs liveness-probe-kill (both exit 137)", () => {
       ["Killing", 4],
       ["Unhealthy", 12],
     ]);
+    expect(d.incidents).toEqual([
+      {
+        fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+        class: "liveness-probe-kill",
+        subCause: null,
+        fix: "values",
+        title: "Deployment todo/api (app): liveness-probe-kill, exit 137",
+        cause: "workload:todo/Deployment/api",
+        findings: [f?.fingerprint],
+        workloads: [{ namespace: "todo", kind: "Deployment", name: "api" }],
+        firstSeen: NOW - 600,
+        lastSeen: NOW - 30,
+      },
+    ]);
   });
 
   it("a liveness kill whose log ends in errors is an incident with no probe change", () => {
@@ -289,6 +305,11 @@ describe("oom-killed vs liveness-probe-kill (both exit 137)", () => {
       }),
     ).findings;
     expect(f).toMatchObject({ class: "liveness-probe-kill", fix: "incident", valuesFix: null });
+  });
+
+  it("137 without events but after exactly the probe's kill time is still a liveness kill, less surely", () => {
+    const [f] = diagnose(input([...deployment("todo", "api"), livenessPod("api-1")])).findings;
+    expect(f).toMatchObject({ class: "liveness-probe-kill", fix: "incident", confidence: 0.45 });
   });
 
   it("a liveness kill with no instance that ever starts is an incident", () => {
@@ -351,6 +372,21 @@ describe("dependency-unreachable vs app-exit (both exit 1)", () => {
     });
     expect(f?.evidence.logs).toHaveLength(1);
     expect(f?.evidence.logs[0]).toMatchObject({ count: 1, level: "error", new: false });
+  });
+
+  it("a refused connection retried earlier does not make a later config error a dependency failure", () => {
+    const f = exit1(
+      [
+        "INFO connecting to orders-db:5432",
+        "INFO retry 1: dial tcp orders-db:5432: connect: connection refused",
+        ...Array.from({ length: 8 }, (_, i) => `INFO loading module ${i}`),
+        'FATAL invalid value for ORDERS_TIMEOUT: "ten"',
+      ].join("\n"),
+    );
+    expect(f).toMatchObject({
+      class: "app-exit",
+      evidence: { crashLine: 'FATAL invalid value for ORDERS_TIMEOUT: "ten"' },
+    });
   });
 
   it("139 is a segfault: app-exit, never a memory raise", () => {

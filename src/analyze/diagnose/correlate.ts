@@ -1,52 +1,58 @@
 // Findings into incidents (issue 14, correlation): findings sharing a cause key (`node:worker-3`,
-// `secret:todo/mailer-smtp`, `host:orders-db:5432`, `image:...`) become one incident; every other finding is
-// its own incident under `workload:ns/kind/name` (or its node). The fingerprint hashes the cause key and class.
+// `secret:todo/mailer-smtp`, `host:orders-db:5432`, `image:...`) become one incident; the other findings of a
+// workload make one incident per class under `workload:ns/kind/name` (or `node:name`). The fingerprint
+// hashes the cause key and the incident's class, never its text, counts or times.
 import type { Finding, Incident, WorkloadSubject } from "../../model/finding.ts";
 import { incidentFingerprint, workloadKeyOf } from "./fingerprint.ts";
+import { compareText } from "./read.ts";
 
 export interface CausedFinding {
   finding: Finding;
   /** The shared cause key, or null when the finding stands alone. */
   cause: string | null;
+  /** Unix seconds the failure was seen (events, terminations). */
+  seen: number[];
 }
 
 const ownCause = (f: Finding) =>
   f.workload ? `workload:${workloadKeyOf(f.workload)}` : `node:${f.node ?? ""}`;
 
-/** The class an incident is filed under: a node finding leads evictions; else the most frequent, then by id. */
+/** The finding an incident is filed under: a node's own finding leads its evictions; else by class, fingerprint. */
 function leadingFinding(findings: readonly Finding[]): Finding {
   const node = findings.find((f) => f.class === "node-pressure" || f.class === "node-not-ready");
   if (node) return node;
   return [...findings].sort(
-    (a, b) => a.class.localeCompare(b.class) || a.fingerprint.localeCompare(b.fingerprint),
+    (a, b) => compareText(a.class, b.class) || compareText(a.fingerprint, b.fingerprint),
   )[0] as Finding;
 }
 
-function times(findings: readonly Finding[]): { first: number | null; last: number | null } {
-  const all = findings.flatMap((f) => f.evidence.events);
-  const firsts = all.map((e) => e.firstTime).filter((t): t is number => t !== null);
-  const lasts = all.map((e) => e.lastTime).filter((t): t is number => t !== null);
-  return {
-    first: firsts.length ? Math.min(...firsts) : null,
-    last: lasts.length ? Math.max(...lasts) : null,
-  };
-}
+const CAUSE_LABELS: Record<string, string> = {
+  secret: "Secret",
+  configmap: "ConfigMap",
+  host: "dependency",
+  image: "image",
+  node: "node",
+  apiservice: "API service",
+  workload: "",
+};
 
-function titleOf(lead: Finding, cause: string, workloads: readonly WorkloadSubject[], count: number): string {
-  const subject = lead.workload
-    ? `${lead.workload.kind} ${lead.workload.namespace}/${lead.workload.name}`
-    : `node ${lead.node}`;
-  const sentence = lead.rootCause.replace(/\.\s*$/, "").split(/\.\s/)[0] ?? lead.rootCause;
-  if (count <= 1) return oneLine(sentence);
-  const what = cause.slice(0, cause.indexOf(":"));
+/** One line: what is shared (or the workload), the class and sub-cause, how many workloads. */
+function titleOf(lead: Finding, cause: string, workloads: readonly WorkloadSubject[]): string {
+  const kind = cause.slice(0, cause.indexOf(":"));
   const named = cause.slice(cause.indexOf(":") + 1);
+  const what = lead.subCause ? `${lead.class} (${lead.subCause})` : lead.class;
+  if (kind === "workload" && lead.workload) {
+    const w = lead.workload;
+    const key = lead.evidence.subjects.key ? ` key ${lead.evidence.subjects.key}` : "";
+    const exit = lead.evidence.exitCode !== null ? `, exit ${lead.evidence.exitCode}` : "";
+    return oneLine(
+      `${w.kind} ${w.namespace}/${w.name}${lead.container ? ` (${lead.container})` : ""}: ${what}${key}${exit}`,
+    );
+  }
+  const key = lead.evidence.subjects.key ? ` key ${lead.evidence.subjects.key}` : "";
   const n = workloads.length;
-  const label =
-    { secret: "Secret", configmap: "ConfigMap", host: "dependency", image: "image", node: "node" }[what] ??
-    what;
-  return oneLine(
-    `${lead.class} (${label} ${named}): ${n} workload${n === 1 ? "" : "s"} affected, led by ${subject}`,
-  );
+  const affected = n > 0 ? `: ${n} workload${n === 1 ? "" : "s"} fail` : "";
+  return oneLine(`${CAUSE_LABELS[kind] ?? kind} ${named}${key}: ${what}${affected}`);
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, " ").trim().slice(0, 200);
@@ -54,36 +60,37 @@ const oneLine = (s: string) => s.replace(/\s+/g, " ").trim().slice(0, 200);
 export function correlate(caused: readonly CausedFinding[]): Incident[] {
   // A shared cause groups across classes (evictions with their node's pressure); a workload's own findings
   // make one incident per class (its containers failing alike).
-  const groups = new Map<string, { cause: string; findings: Finding[] }>();
-  for (const { finding, cause } of caused) {
-    const key = cause ?? `${ownCause(finding)}|${finding.class}`;
+  const groups = new Map<string, { cause: string; members: CausedFinding[] }>();
+  for (const c of caused) {
+    const key = c.cause ?? `${ownCause(c.finding)}|${c.finding.class}`;
     const group = groups.get(key);
-    if (group) group.findings.push(finding);
-    else groups.set(key, { cause: cause ?? ownCause(finding), findings: [finding] });
+    if (group) group.members.push(c);
+    else groups.set(key, { cause: c.cause ?? ownCause(c.finding), members: [c] });
   }
   const incidents: Incident[] = [];
-  for (const { cause, findings } of groups.values()) {
+  for (const { cause, members } of groups.values()) {
+    const findings = members.map((m) => m.finding);
     const lead = leadingFinding(findings);
     const workloads = uniqueWorkloads(findings);
-    const { first, last } = times(findings);
+    const seen = members.flatMap((m) => m.seen);
     incidents.push({
       fingerprint: incidentFingerprint(cause, lead.class),
       class: lead.class,
       subCause: lead.subCause,
       fix: findings.every((f) => f.fix === "values") ? "values" : "incident",
-      title: titleOf(lead, cause, workloads, findings.length),
+      title: titleOf(lead, cause, workloads),
       cause,
-      findings: findings.map((f) => f.fingerprint).sort(),
+      findings: findings.map((f) => f.fingerprint).sort(compareText),
       workloads,
-      firstSeen: first,
-      lastSeen: last,
+      firstSeen: seen.length ? Math.min(...seen) : null,
+      lastSeen: seen.length ? Math.max(...seen) : null,
     });
   }
-  return incidents.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+  return incidents.sort((a, b) => compareText(a.fingerprint, b.fingerprint));
 }
 
 function uniqueWorkloads(findings: readonly Finding[]): WorkloadSubject[] {
   const byKey = new Map<string, WorkloadSubject>();
   for (const f of findings) if (f.workload) byKey.set(workloadKeyOf(f.workload), f.workload);
-  return [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, w]) => w);
+  return [...byKey.entries()].sort(([a], [b]) => compareText(a, b)).map(([, w]) => w);
 }

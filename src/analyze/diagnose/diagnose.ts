@@ -1,6 +1,7 @@
 // `kopt diagnose`'s classifier (issue 14): raw pods, events, nodes and owners, the containers' logs and
 // memory history in; findings (one per workload, container and class), incidents (findings sharing a cause)
 // and warnings (input it could not read) out. Pure and deterministic: `now` comes in, output is sorted.
+
 import type { DiagnoseInput, Diagnosis, Finding } from "../../model/finding.ts";
 import type { Candidate } from "./candidate.ts";
 import { type ClusterIndex, indexCluster, type PodRecord } from "./cluster-index.ts";
@@ -8,9 +9,13 @@ import { type CausedFinding, correlate } from "./correlate.ts";
 import { workloadKeyOf } from "./fingerprint.ts";
 import { candidateKey, foldCandidates } from "./fold.ts";
 import { type PodRule, podCandidates } from "./pod-rules.ts";
+import { compareText } from "./read.ts";
+import { nodeFindings } from "./rules/nodes.ts";
+import { evicted, failedMount, unschedulable } from "./rules/pods.ts";
+import { hpaMetrics, stuckRollouts } from "./rules/workloads.ts";
 
 /** Pod-level rules, tried before the containers' (a pod evicted or never scheduled has no container story). */
-const POD_RULES: readonly PodRule[] = [];
+const POD_RULES: readonly PodRule[] = [evicted, unschedulable, failedMount];
 
 /** Rules over the cluster rather than one pod (nodes, rollouts, autoscalers). */
 type ClusterRule = (
@@ -18,7 +23,7 @@ type ClusterRule = (
   input: DiagnoseInput,
   podFindings: readonly Finding[],
 ) => Candidate[];
-const CLUSTER_RULES: readonly ClusterRule[] = [];
+const CLUSTER_RULES: readonly ClusterRule[] = [nodeFindings, stuckRollouts, hpaMetrics];
 
 function wanted(input: DiagnoseInput) {
   const w = input.workload;
@@ -75,7 +80,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     input,
   );
   const caused = [...podFindings, ...clusterFindings].sort((a, b) =>
-    sortKey(a.finding).localeCompare(sortKey(b.finding)),
+    compareText(sortKey(a.finding), sortKey(b.finding)),
   );
   return {
     findings: caused.map((c) => c.finding),

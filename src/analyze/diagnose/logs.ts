@@ -39,6 +39,11 @@ export function containerLogs(
   return previous !== undefined ? { dead: previous, other: current } : { dead: current, other: undefined };
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** A log line fit to print and store: escapes and control bytes neutralized, lone surrogates replaced. */
+const printable = (line: string) => cleanLine(line).replace(LONE_SURROGATE, "\uFFFD");
+
 const isError = (line: string) => {
   const level = detectLevel(line);
   return level === "error" || level === "fatal";
@@ -49,7 +54,7 @@ export function readContainerLogs(logs: ContainerLogs, readable: boolean): LogRe
   if (!readable || logs.dead === undefined) {
     return { unavailable: true, templates: [], crashLine: null, lastLines: [], errorLines: [] };
   }
-  const lines = tailOfText(logs.dead).lines.map(cleanLine);
+  const lines = tailOfText(logs.dead).lines.map(printable);
   const mined = mineTemplates(lines);
   const fresh =
     logs.other !== undefined

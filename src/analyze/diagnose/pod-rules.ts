@@ -23,13 +23,15 @@ const CONTAINER_RULES: readonly ((ctx: ContainerContext) => Candidate | undefine
   readinessFailing,
 ];
 
-/** A past restart, the container running and ready since, older than the policy's window: history. */
-function isStaleRestart(ctx: ContainerContext): boolean {
-  if (!ctx.terminated || ctx.status.ready !== true || at(ctx.status, "state", "running") === undefined)
-    return false;
+/** A termination older than the policy's window, the container running since: history, not a failure. */
+function isStaleTermination(ctx: ContainerContext): boolean {
+  if (!ctx.terminated || at(ctx.status, "state", "running") === undefined) return false;
   const finished = unixTime(ctx.terminated.finishedAt);
   return finished !== undefined && finished < ctx.input.now - ctx.input.policy.staleRestartSeconds;
 }
+
+/** Pods a node shutdown ended: they are replaced, nothing of theirs failed. */
+const ENDED_BY_NODE = new Set(["Terminated", "Shutdown", "NodeShutdown"]);
 
 export function podCandidates(
   pod: PodRecord,
@@ -39,7 +41,9 @@ export function podCandidates(
   podRules: readonly PodRule[],
 ): Candidate[] {
   if (at(pod.raw, "metadata", "deletionTimestamp") !== undefined) return [];
-  if (str(pod.status.phase) === "Succeeded") return [];
+  const phase = str(pod.status.phase);
+  if (phase === "Succeeded") return [];
+  if (phase === "Failed" && ENDED_BY_NODE.has(str(pod.status.reason) ?? "")) return [];
   for (const rule of podRules) {
     const found = rule(pod, index, input);
     if (found) return [found];
@@ -48,7 +52,8 @@ export function podCandidates(
   const out: Candidate[] = [];
   for (const status of containerStatusesOf(pod.status)) {
     const ctx = containerContext(input, index, pod, siblings, events, status);
-    if (!ctx || isStaleRestart(ctx)) continue;
+    if (!ctx) continue;
+    if (isStaleTermination(ctx)) ctx.terminated = undefined;
     for (const rule of CONTAINER_RULES) {
       const found = rule(ctx);
       if (found) {

@@ -64,3 +64,14 @@ export function conditionOf(o: Raw, type: string): Raw | undefined {
 }
 
 export const objectKey = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
+
+/** Code-unit order: deterministic whatever the locale (localeCompare is not). */
+export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A message as a clause inside a sentence: one line, trimmed, without its final period. */
+export const clause = (s: string, max = 200): string =>
+  s
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, max)
+    .replace(/[.\s]+$/, "");

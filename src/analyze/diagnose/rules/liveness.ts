@@ -19,15 +19,27 @@ const LIVENESS_UNHEALTHY = /liveness probe failed/i;
 const LIVENESS_KILLING = /failed liveness probe/i;
 const HANDLERS = ["httpGet", "tcpSocket", "exec", "grpc"];
 
-function isLivenessKill(ctx: ContainerContext): boolean {
+/**
+ * The kubelet's liveness kill: Unhealthy/Killing liveness events, or (events expired) a dead instance that ran
+ * the probe's kill time, within one period and timeout.
+ */
+function livenessKillEvidence(ctx: ContainerContext): "events" | "timing" | undefined {
   const code = ctx.terminated?.exitCode;
-  if (str(ctx.terminated?.reason) === "OOMKilled") return false;
-  if (code !== 137 && code !== 143) return false;
-  return ctx.events.some(
+  if (str(ctx.terminated?.reason) === "OOMKilled") return undefined;
+  if (code !== 137 && code !== 143) return undefined;
+  const byEvents = ctx.events.some(
     (e) =>
       (e.reason === "Killing" && LIVENESS_KILLING.test(e.message)) ||
       (e.reason === "Unhealthy" && LIVENESS_UNHEALTHY.test(e.message)),
   );
+  if (byEvents) return "events";
+  const probe = probeEvidence(ctx.spec, "liveness");
+  const { started, finished } = terminationTimes(ctx.terminated);
+  if (!probe || started === undefined || finished === undefined) return undefined;
+  const ran = finished - started;
+  return Math.abs(ran - probe.killAfterSeconds) <= probe.periodSeconds + probe.timeoutSeconds
+    ? "timing"
+    : undefined;
 }
 
 /** The slowest start any instance of the workload shows in its log (null seconds: started, time unknown). */
@@ -57,7 +69,8 @@ function handlerOf(probe: Raw | undefined): Record<string, unknown> | null {
 }
 
 export function livenessKill(ctx: ContainerContext): Candidate | undefined {
-  if (!isLivenessKill(ctx)) return undefined;
+  const evidence = livenessKillEvidence(ctx);
+  if (!evidence) return undefined;
   const reading = ctx.logs();
   const spec = ctx.spec ?? containerSpecOf(ctx.pod.raw, ctx.name);
   const start = ctx.input.logsReadable ? slowestStart(ctx) : null;
@@ -103,7 +116,7 @@ export function livenessKill(ctx: ContainerContext): Candidate | undefined {
     expectedOutcome: valuesFix
       ? "The container finishes starting before liveness checks begin; the kills and restarts stop."
       : "With the application answering its probe, the kills stop.",
-    confidence: withLogs(valuesFix ? 0.9 : 0.75, reading),
+    confidence: withLogs((valuesFix ? 0.9 : 0.75) - (evidence === "timing" ? 0.15 : 0), reading),
     probe,
     logs: reading,
     figures,

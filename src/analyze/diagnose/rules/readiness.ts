@@ -2,7 +2,7 @@
 // events for longer than the grace period and still at `now`. A shorter blip (a rollout) is healthy.
 import { type Candidate, candidate, probeEvidence } from "../candidate.ts";
 import { type ContainerContext, workloadName } from "../container-context.ts";
-import { at } from "../read.ts";
+import { at, clause } from "../read.ts";
 
 const READINESS_FAILED = /readiness probe failed/i;
 
@@ -26,7 +26,7 @@ export function readinessFailing(ctx: ContainerContext): Candidate | undefined {
     container: ctx.name,
     pod: ctx.pod.meta.name,
     restarts: ctx.restarts,
-    rootCause: `The readiness probe of container ${ctx.name} of ${workloadName(ctx.pod.workload)} has failed for ${failingFor} s: ${newest.message.slice(0, 200)}.`,
+    rootCause: `The readiness probe of container ${ctx.name} of ${workloadName(ctx.pod.workload)} has failed for ${failingFor} s: ${clause(newest.message)}.`,
     suggestedFix:
       "Find why the readiness endpoint fails (a dependency it checks, a wrong path or port) and fix the application or the probe's target.",
     expectedOutcome: "The pod turns Ready and receives traffic again within one probe period of the fix.",

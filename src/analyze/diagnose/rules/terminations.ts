@@ -1,12 +1,12 @@
 // Containers that ran and died: killed at their memory limit (OOMKilled), killed by their liveness probe
 // (exit 137/143 after Unhealthy + Killing events — never an OOM), or exited on their own (app-exit), which
 // is a dependency failure when the crash lines name a host:port it cannot reach.
-import { APP_EXIT_CODES, appExitCodeMeaning } from "../../../model/diagnosis.ts";
+import { APP_EXIT_CODES, appExitCodeMeaning, SIGKILL_EXIT } from "../../../model/diagnosis.ts";
 import { DEFAULT_OOM_POLICY } from "../../../model/policy.ts";
 import { parseQuantity, roundMemoryUp } from "../../../model/quantity.ts";
 import { type Candidate, candidate, formatBytes } from "../candidate.ts";
 import { type ContainerContext, withLogs, workloadName } from "../container-context.ts";
-import { at, num, str } from "../read.ts";
+import { at, clause, num, str, unixTime } from "../read.ts";
 import { findDependencyFailure } from "./dependency.ts";
 import { memoryShape } from "./memory-shape.ts";
 
@@ -21,6 +21,9 @@ export const terminationBase = (ctx: ContainerContext) => {
     terminationReason: str(ctx.terminated?.reason) ?? null,
     waitingReason: str(ctx.waiting?.reason) ?? null,
     events: ctx.events,
+    seen: [unixTime(ctx.terminated?.startedAt), unixTime(ctx.terminated?.finishedAt)].filter(
+      (t): t is number => t !== undefined,
+    ),
   };
 };
 
@@ -109,7 +112,7 @@ export function appExit(ctx: ContainerContext): Candidate | undefined {
   const exitCode = num(t?.exitCode);
   if (!t || exitCode === undefined || exitCode === 0) return undefined;
   const reading = ctx.logs();
-  const dependency = findDependencyFailure([...reading.lastLines]);
+  const dependency = findDependencyFailure([...reading.errorLines, ...reading.lastLines.slice(-5)]);
   const who = `container ${ctx.name} of ${workloadName(ctx.pod.workload)}`;
   if (dependency) {
     const target = dependency.port ? `${dependency.host}:${dependency.port}` : dependency.host;
@@ -134,15 +137,15 @@ export function appExit(ctx: ContainerContext): Candidate | undefined {
       cause: `host:${target}`,
     });
   }
-  const meaning = appExitCodeMeaning(exitCode);
+  const meaning = appExitCodeMeaning(exitCode) ?? (exitCode === SIGKILL_EXIT.code ? SIGKILL_EXIT : undefined);
   const known = APP_EXIT_CODES.some((e) => e.code === exitCode);
-  const crash = reading.crashLine ? ` Last error: ${reading.crashLine.slice(0, 200)}` : "";
+  const crash = reading.crashLine ? `; its last error: "${clause(reading.crashLine, 160)}"` : "";
   return candidate({
     ...terminationBase(ctx),
     class: "app-exit",
     subCause: null,
     fix: "incident",
-    rootCause: `${cap(who)} exits with code ${exitCode}${meaning ? `: ${meaning.meaning}` : ""}.${crash}`,
+    rootCause: `${cap(who)} exits with code ${exitCode}${meaning ? ` (${meaning.meaning})` : ""}${crash}.`,
     suggestedFix:
       exitCode === 139
         ? "Fix the crash in the application or its native libraries (a core dump or a debug build shows where); more memory does not help."

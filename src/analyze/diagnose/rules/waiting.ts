@@ -2,7 +2,7 @@
 // (CreateContainerConfigError), their image cannot be pulled, or the runtime cannot start their process.
 import { type Candidate, candidate } from "../candidate.ts";
 import { type ContainerContext, workloadName } from "../container-context.ts";
-import { str } from "../read.ts";
+import { clause, str } from "../read.ts";
 
 const base = (ctx: ContainerContext, waitingReason: string | null) => ({
   workload: ctx.pod.workload,
@@ -28,7 +28,7 @@ export function configError(ctx: ContainerContext): Candidate | undefined {
   const missing = MISSING_OBJECT.exec(message);
   let subCause: string | null = null;
   let subjects: Record<string, string> = {};
-  let rootCause = `${who} cannot be created: ${message || "a referenced ConfigMap or Secret is missing"}.`;
+  let rootCause = `${who} cannot be created: ${clause(message) || "a referenced ConfigMap or Secret is missing"}.`;
   let what = "the ConfigMap or Secret it references";
   if (key) {
     const kind = key[2]?.toLowerCase() === "secret" ? "secret" : "configmap";
@@ -148,7 +148,7 @@ export function startError(ctx: ContainerContext): Candidate | undefined {
     class: "start-error",
     subCause: null,
     fix: "incident",
-    rootCause: `The runtime cannot start container ${ctx.name} of ${workloadName(ctx.pod.workload)}: ${detail}.`,
+    rootCause: `The runtime cannot start container ${ctx.name} of ${workloadName(ctx.pod.workload)}: ${clause(detail)}.`,
     suggestedFix: "Correct the container's command/args or entrypoint (or the image that should contain it).",
     expectedOutcome:
       "The container starts on the next restart after the corrected image or command is rolled out.",
