@@ -10,7 +10,7 @@
 import { execFileSync, fork } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KOPT_RBAC_RULES } from "../../src/observe/kube/rbac.ts";
 import { snapshot } from "../../src/workflows/snapshot.ts";
@@ -36,16 +36,16 @@ const DEPLOYMENTS = 1950; // x 5 replicas = 9,750 pods
 const STATEFULSETS = 49; // x 4 replicas = 196 pods
 const DAEMONSETS = 1; // x 54 nodes = 54 pods
 const CREATED = "2026-10-01T00:00:00Z";
-const NOW = "2026-11-20T12:00:00Z";
+export const NOW = "2026-11-20T12:00:00Z";
 
-interface Cluster {
+export interface Cluster {
   objects: KubeObject[];
   logs: Record<string, { current?: string; previous?: string }>;
   metrics: { pods: Record<string, unknown>[]; nodes: Record<string, unknown>[] };
 }
 
 /** The cluster: deterministic, built with the same builder as the demo. 1 in 50 deployments crash-loops. */
-function buildCluster(): Cluster {
+export function buildCluster(): Cluster {
   const objects: KubeObject[] = [];
   const logs: Cluster["logs"] = {};
   const pods: KubeObject[] = [];
@@ -270,5 +270,8 @@ async function main(): Promise<void> {
   );
 }
 
-if (process.argv.includes("--serve")) await serve();
-else await main();
+// Run only as a script: test/bench/diagnosis.bench.ts imports buildCluster.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes("--serve")) await serve();
+  else await main();
+}
