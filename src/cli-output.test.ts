@@ -25,6 +25,8 @@ function plan(over: Partial<PlanOutcome>): PlanOutcome {
     capacity: [],
     heldBack: [],
     closed: [],
+    diagnosis: { findings: [], incidents: [] },
+    incidentIssues: [],
     forge: "local",
     warnings: [],
     ...over,

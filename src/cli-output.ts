@@ -193,6 +193,36 @@ function skippedLines(skipped: readonly Skipped[]): string[] {
 }
 
 /** Why a run proposes nothing: "nothing needs to change" only when something was analyzed and found right. */
+/**
+ * Plan's diagnosis: each incident once with its issue (or the probe proposal that fixes it); the whole of each
+ * finding is `kopt diagnose`'s to print.
+ */
+function planDiagnosisLines(out: PlanOutcome): string[] {
+  const { findings, incidents } = out.diagnosis;
+  if (findings.length === 0) return [];
+  const issues = new Map(out.incidentIssues.map((o) => [o.fingerprint, o]));
+  const byFingerprint = new Map(findings.map((f) => [f.fingerprint, f]));
+  const verb = out.dryRun ? "would be " : "";
+  const lines = ["", `Diagnosis (${findings.length} finding(s), ${incidents.length} incident(s)):`];
+  for (const i of incidents) {
+    const members = i.findings.flatMap((fp) => byFingerprint.get(fp) ?? []);
+    const cls = i.subCause ? `${i.class} (${i.subCause})` : i.class;
+    lines.push("", `  ${i.title}`, `    ${cls} · ${members.map((f) => f.rootCause).join(" ")}`);
+    const issue = issues.get(i.fingerprint);
+    if (issue) {
+      const where = issue.location ? ` ${issue.number > 0 ? `#${issue.number} ` : ""}${issue.location}` : "";
+      lines.push(
+        `    incident issue ${verb}${issue.status}${issue.reason ? ` (${issue.reason})` : ""}:${where}`,
+      );
+    } else if (i.fix === "values") lines.push("    fix: a values change (see the proposals above)");
+    lines.push(`    runbook ${members[0]?.runbook ?? `runbooks/${i.class}.md`} · evidence: kopt diagnose`);
+  }
+  const closed = out.incidentIssues.filter((o) => !incidents.some((i) => i.fingerprint === o.fingerprint));
+  for (const o of closed)
+    lines.push(`  ${o.title}: incident issue ${verb}${o.status}${o.reason ? ` (${o.reason})` : ""}`);
+  return lines;
+}
+
 function noProposalsLine(out: PlanOutcome): string {
   const skipped = skippedGroups(out.skipped).length;
   if (out.heldBack.length > 0) {
@@ -246,6 +276,7 @@ export function planText(out: PlanOutcome): string {
     lines.push("", `No change needed (${out.unchanged.length}):`);
     for (const u of out.unchanged) lines.push(`  ${workloadLabel(u.workload)}/${u.container}: ${u.reason}`);
   }
+  lines.push(...planDiagnosisLines(out));
   lines.push(...capacityLines(out.capacity));
   if (out.heldBack.length > 0) {
     lines.push("", `Held back (${out.heldBack.length}):`);

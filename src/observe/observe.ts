@@ -22,6 +22,8 @@ export interface Observation {
   warnings: string[];
   /** The snapshot file read, when the data came from one. */
   snapshotFile?: string;
+  /** What was read, as read: the diagnosis works on the raw objects, logs and history, not the sizing model. */
+  raw: { snapshot: ClusterSnapshot; usage: UsageSeries; logsReadable: boolean };
 }
 
 /** What is observed: the repository root and the cluster's config; neither for a bare --snapshot. */
@@ -102,8 +104,12 @@ async function readSnapshotOf(
 export function observationOf(snap: ClusterSnapshot, source: string, history?: UsageSeries): Observation {
   const observedAt = Date.parse(snap.capturedAt) / 1000;
   const state = buildClusterState(snap.cluster, observedAt, snap.objects.items);
-  const usage = attributeUsage(state, history ?? usageFromSnapshot(snap.usage));
-  return { state, usage, source, warnings: [] };
+  const series = history ?? usageFromSnapshot(snap.usage);
+  const usage = attributeUsage(state, series);
+  // A snapshot recorded without a `logs` map (hand-made, or by another tool) has no logs to judge by; a live
+  // read for plan stops on a 403 on pods/log, so what it captured is readable.
+  const raw = { snapshot: snap, usage: series, logsReadable: snap.logs !== undefined };
+  return { state, usage, source, warnings: [], raw };
 }
 
 /** The origin of the objects, plus the Prometheus the usage history came from (recorded in PHRs). */

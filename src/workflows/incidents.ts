@@ -36,6 +36,10 @@ export interface IncidentSyncOptions {
   lastSeenRefreshSeconds?: number;
   /** Where runbooks are browsable, for the body's links. */
   runbookBase?: string;
+  /** Leave issues of failures this run did not see alone (a --workload run sees only part of the cluster). */
+  keepAbsent?: boolean;
+  /** Write nothing: each outcome says what would happen (a new issue has number 0 and no location). */
+  dryRun?: boolean;
 }
 
 /** Opens, updates, leaves and closes incident issues as the diagnosis says; one outcome per issue touched or kept. */
@@ -59,6 +63,7 @@ export async function syncIncidentIssues(
     );
     outcomes.push(await syncOne(forge, incident, draft, issueFor(issues, incident.fingerprint), opts));
   }
+  if (opts.keepAbsent) return outcomes;
   // Still failing (whatever its fix kind): not resolved.
   const present = new Set(diagnosis.incidents.map((i) => i.fingerprint));
   for (const issue of issues) {
@@ -90,6 +95,7 @@ async function syncOne(
     title: i.title,
     ...(reason ? { reason } : {}),
   });
+  if (opts.dryRun) return wouldSync(incident, draft, issue, opts);
   if (!issue) return out("created", await forge.openIncidentIssue(draft));
   if (issue.state === "closed") {
     if (!issue.closedByKopt) {
@@ -107,6 +113,28 @@ async function syncOne(
     return out("updated", updated, `recorded last seen ${iso(opts.now)} (was ${iso(issue.lastSeen)})`);
   }
   return out("unchanged", issue);
+}
+
+/** --dry-run: what syncOne would do, written nowhere. */
+function wouldSync(
+  incident: Incident,
+  draft: IncidentIssueDraft,
+  issue: IncidentIssue | undefined,
+  opts: IncidentSyncOptions,
+): IncidentIssueOutcome {
+  const base = { fingerprint: incident.fingerprint, title: draft.title };
+  if (!issue) return { ...base, status: "created", number: 0, location: "", reason: "would open" };
+  const at = { ...base, number: issue.number, location: issue.url };
+  if (issue.state === "closed")
+    return issue.closedByKopt
+      ? { ...at, status: "reopened", reason: "would reopen: the failure came back" }
+      : { ...at, status: "left-closed", reason: `closed by ${issue.closedBy ?? "a person"}` };
+  const changed = whatChanged(issue, draft);
+  const refresh = opts.lastSeenRefreshSeconds ?? Math.floor(opts.resolveAfterSeconds / 10);
+  const stale = opts.now > issue.lastSeen && opts.now - issue.lastSeen >= refresh;
+  return changed || stale
+    ? { ...at, status: "updated", reason: `would update: ${changed ?? "last seen"}` }
+    : { ...at, status: "unchanged" };
 }
 
 /** What a person would see change: the title, the labels or the body (its marker aside); else undefined. */
@@ -140,6 +168,8 @@ async function resolve(
       reason: `not seen since ${iso(issue.lastSeen)}; kopt closes it at ${iso(closesAt)} if it stays away`,
     };
   }
+  if (opts.dryRun)
+    return { ...common, status: "closed", reason: `would close: gone since ${iso(issue.lastSeen)}` };
   const comment = [
     `kopt has not seen this failure since ${iso(issue.lastSeen)} (${gone} s, at least resolveAfterSeconds ${opts.resolveAfterSeconds} s): closing it as resolved.`,
     "",

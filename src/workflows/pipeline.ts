@@ -2,14 +2,16 @@
 // and differ only in what they do with the result (print it; turn the proposals into branches and PRs),
 // so they can never disagree about a workload. The policy is built once here, from kopt.yaml or its defaults.
 import { analyzeCapacity, type CapacityFinding } from "../analyze/capacity.ts";
+import { diagnose } from "../analyze/diagnose/diagnose.ts";
 import { analyzeWorkloads, type Findings } from "../analyze/findings.ts";
 import { checkMappedWorkloads, type LoadedConfig } from "../config/load.ts";
 import { decide, type RunDecision } from "../decide/decide.ts";
 import type { RecentChange } from "../decide/guardrails.ts";
 import { policyFromConfig } from "../formats/config.ts";
-import type { Finding } from "../model/finding.ts";
+import type { Diagnosis, Finding } from "../model/finding.ts";
 import type { Policy } from "../model/policy.ts";
 import type { ClusterState } from "../model/types.ts";
+import { diagnoseInputOf } from "../observe/diagnose-input.ts";
 import { type Observation, observeCluster, selectWorkload } from "../observe/observe.ts";
 
 export interface PipelineInput {
@@ -30,8 +32,8 @@ export interface PipelineInput {
   /** Changes merged recently, for the cooldown; read after observing. Default: none. */
   recentChanges?: () => Promise<readonly RecentChange[]>;
   /**
-   * The diagnosis's findings for the observed cluster (narrowed to --workload); those with a probe values fix
-   * become probe proposals. Default: none (kopt diagnose is wired in here when it lands).
+   * Replaces the classifier's findings as decide's input (its probe fixes become probe proposals): tests feed
+   * a hand-made finding through. Default: the diagnosis of the observed cluster.
    */
   diagnose?: (observation: Observation, state: ClusterState) => readonly Finding[];
 }
@@ -45,6 +47,9 @@ export interface PipelineResult {
   /** The whole cluster's CPU and memory against its nodes, forecast a week ahead. */
   capacity: CapacityFinding[];
   decision: RunDecision;
+  /** Why pods fail (kopt diagnose), narrowed to --workload: its probe fixes are in the decision, its
+   * incidents go to incident issues. */
+  diagnosis: Diagnosis;
 }
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
@@ -59,7 +64,22 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const findings = analyzeWorkloads(state, observation.usage, policy);
   const capacity = analyzeCapacity(observation.state, observation.usage, policy.rightsize.historyWindowHours);
   const recent = (await input.recentChanges?.()) ?? [];
-  const diagnosed = input.diagnose?.(observation, state) ?? [];
+  const diagnosis = diagnoseObserved(observation, input.workload ? state.workloads[0]?.ref : undefined);
+  const diagnosed = input.diagnose?.(observation, state) ?? diagnosis.findings;
   const decision = decide(state, findings, policy, loaded?.config.workloads ?? [], recent, diagnosed);
-  return { observation, state, policy, findings, capacity, decision };
+  return { observation, state, policy, findings, capacity, decision, diagnosis };
+}
+
+/** The diagnosis of what was observed, judged at the observation's time, redacted and bounded at the edge. */
+function diagnoseObserved(observation: Observation, only?: { namespace: string; name: string }): Diagnosis {
+  const { snapshot, usage, logsReadable } = observation.raw;
+  return diagnose(
+    diagnoseInputOf({
+      snapshot,
+      usage,
+      logsReadable,
+      now: observation.state.observedAt,
+      ...(only ? { workload: { namespace: only.namespace, name: only.name } } : {}),
+    }),
+  );
 }

@@ -13,6 +13,7 @@ import {
 } from "../decide/drift.ts";
 import { branchName, findMapping, type Proposal } from "../decide/proposals.ts";
 import { KoptError } from "../errors.ts";
+import { DEFAULT_DIAGNOSIS_POLICY, type Diagnosis } from "../model/finding.ts";
 import type { PriceModel, RightsizePolicy } from "../model/policy.ts";
 import type { Skipped } from "../model/recommendation.ts";
 import type { ClusterState, WorkloadRef } from "../model/types.ts";
@@ -23,6 +24,7 @@ import { mergedChanges } from "../propose/merged-changes.ts";
 import { renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, type ValuesScalar } from "../propose/values-edit.ts";
 import { type GatePolicy, gatePolicy, judgePullRequest } from "./gate.ts";
+import { type IncidentIssueOutcome, syncIncidentIssues } from "./incidents.ts";
 import { openForge } from "./open-forge.ts";
 import { type PipelineInput, runPipeline } from "./pipeline.ts";
 import { loadValuesChains, type MappingValues } from "./values-chains.ts";
@@ -97,6 +99,10 @@ export interface PlanOutcome {
   heldBack: HeldBackProposal[];
   /** Pull requests kopt closed (or, with --dry-run, would close) because their recommendation disappeared. */
   closed: ClosedProposal[];
+  /** Why pods fail (as `kopt diagnose` says): probe fixes are among the proposals, incidents go to issues. */
+  diagnosis: Pick<Diagnosis, "findings" | "incidents">;
+  /** The incident issues opened, updated, left or closed (with --dry-run, what would happen). */
+  incidentIssues: IncidentIssueOutcome[];
   /** Where the proposals went: local or github. */
   forge: string;
   /** What the user should know about the data (e.g. no usage history from a live cluster). */
@@ -284,6 +290,13 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   ]);
   const reason = (branch: string) => obsoleteReason(branch, unchanged, skipped);
   const closed = await forge.closeObsolete(scope, keep, reason, opts.dryRun);
+  const incidentIssues = await syncIncidentIssues(forge, run.diagnosis, {
+    cluster: config.cluster,
+    now: state.observedAt,
+    resolveAfterSeconds: DEFAULT_DIAGNOSIS_POLICY.resolveAfterSeconds,
+    keepAbsent: opts.workload !== undefined,
+    dryRun: opts.dryRun,
+  });
   return {
     cluster: state.cluster,
     observedAt: state.observedAt,
@@ -297,9 +310,12 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     heldBack: decision.heldBack,
     capacity,
     closed,
+    diagnosis: { findings: run.diagnosis.findings, incidents: run.diagnosis.incidents },
+    incidentIssues,
     forge: forge.name,
     warnings: [
       ...obs.warnings,
+      ...run.diagnosis.warnings,
       ...chains.warnings,
       ...capacityWarnings(capacity),
       ...phrWarnings,
