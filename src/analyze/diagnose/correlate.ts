@@ -51,7 +51,7 @@ function titleOf(lead: Finding, cause: string, workloads: readonly WorkloadSubje
   }
   const key = lead.evidence.subjects.key ? ` key ${lead.evidence.subjects.key}` : "";
   const n = workloads.length;
-  const affected = n > 0 ? `: ${n} workload${n === 1 ? "" : "s"} fail` : "";
+  const affected = n > 0 ? `: ${n === 1 ? "1 workload fails" : `${n} workloads fail`}` : "";
   return oneLine(`${CAUSE_LABELS[kind] ?? kind} ${named}${key}: ${what}${affected}`);
 }
 

@@ -83,11 +83,17 @@ export function livenessKill(ctx: ContainerContext): Candidate | undefined {
   const who = `container ${ctx.name} of ${workloadName(ctx.pod.workload)}`;
   const stillStarting =
     !reading.unavailable && !reading.lastLines.slice(-10).some((l) => reading.errorLines.includes(l));
+  // An instance that survives started inside the probe's window, so its start time is at most killAfter. The
+  // app is a slow starter when its starts take a good part of that window (at least half) and the killed
+  // instance was still starting, without errors, when it was killed: a slower node or a bigger data set pushes
+  // a start past the window. A quick start followed by silence is a hang, not slowness: no probe relaxation.
+  const ran = started !== undefined && finished !== undefined ? finished - started : 0;
   const slow =
-    probe !== null && start?.seconds != null && start.seconds > probe.killAfterSeconds && stillStarting;
+    probe !== null && start?.seconds != null && start.seconds >= probe.killAfterSeconds / 2 && stillStarting;
   let valuesFix: ValuesFix | null = null;
   if (slow && probe && start?.seconds != null) {
-    const allows = Math.ceil(start.seconds * ctx.input.policy.startupMargin);
+    // The killed instance needed more than it ran; the observed start is the floor.
+    const allows = Math.ceil(Math.max(start.seconds, ran) * ctx.input.policy.startupMargin);
     valuesFix = {
       kind: "probe",
       container: ctx.name,
@@ -108,7 +114,7 @@ export function livenessKill(ctx: ContainerContext): Candidate | undefined {
     subCause: null,
     fix: valuesFix ? "values" : "incident",
     rootCause: valuesFix
-      ? `The liveness probe kills ${who} after ${killAfter}, but it needs about ${start?.seconds} s to start.`
+      ? `The liveness probe kills ${who} after ${killAfter}, but it needs about ${Math.max(start?.seconds ?? 0, ran)} s to start (an instance started in ${start?.seconds} s; a killed one was still starting after ${ran} s).`
       : `The liveness probe kills ${who} after ${killAfter}, and no instance shows it becomes healthy later${stillStarting ? "" : " (its log ends in errors)"}.`,
     suggestedFix: valuesFix
       ? `Add a startupProbe to ${ctx.name} allowing ${valuesFix.allowsStartSeconds} s to start (period ${probe?.periodSeconds} s × ${valuesFix.startupProbe?.failureThreshold}).`
