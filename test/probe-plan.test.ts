@@ -79,7 +79,7 @@ describe("kopt plan with a liveness-probe-kill finding for a mapped workload", (
       "| Unhealthy events | 21 × 2026-12-01 09:29 UTC → 2026-12-01 09:59 UTC",
       "| Killing events | 7 × 2026-12-01 09:30 UTC → 2026-12-01 10:00 UTC",
       "initialDelaySeconds 10 + periodSeconds 10 × failureThreshold 3 = killed after 40 s",
-      "| Observed start | 52.4 s (longer than the 40 s the probe allows) |",
+      "| Observed start | 52.4 s for an instance that got through, of the 40 s the probe allows |",
       "**Expected outcome:**",
       "The new settings allow 80 s for the start",
       "**Cost effect:** none — probes do not change CPU or memory requests or limits",

@@ -63,12 +63,15 @@ function evidenceRows(f: Finding): [string, string][] {
       "Observed start",
       e.probe.observedStartSeconds === null
         ? "not seen in the logs"
-        : `${seconds(e.probe.observedStartSeconds)} (longer than the ${seconds(e.probe.killAfterSeconds)} the probe allows)`,
+        : `${seconds(e.probe.observedStartSeconds)} for an instance that got through, of the ${seconds(e.probe.killAfterSeconds)} the probe allows`,
     ]);
   }
   if (e.crashLine) rows.push(["Last log line before the kill", mdCellCode(e.crashLine)]);
   if (e.logsUnavailable) rows.push(["Logs", "unavailable (the diagnosis went on without them)"]);
-  for (const [label, value] of Object.entries(e.figures)) rows.push([mdCell(label), mdCell(value)]);
+  // The probe rows above already say when it kills and the observed start.
+  const shown = e.probe ? new Set(["liveness kills after", "observed start"]) : new Set<string>();
+  for (const [label, value] of Object.entries(e.figures))
+    if (!shown.has(label)) rows.push([mdCell(label), mdCell(value)]);
   return rows;
 }
 

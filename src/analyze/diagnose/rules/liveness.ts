@@ -114,7 +114,7 @@ export function livenessKill(ctx: ContainerContext): Candidate | undefined {
     subCause: null,
     fix: valuesFix ? "values" : "incident",
     rootCause: valuesFix
-      ? `The liveness probe kills ${who} after ${killAfter}, but it needs about ${Math.max(start?.seconds ?? 0, ran)} s to start (an instance started in ${start?.seconds} s; a killed one was still starting after ${ran} s).`
+      ? `The liveness probe kills ${who} after ${killAfter}, while it is still starting: an instance that got through started in ${start?.seconds} s, a killed one was still starting after ${ran} s.`
       : `The liveness probe kills ${who} after ${killAfter}, and no instance shows it becomes healthy later${stillStarting ? "" : " (its log ends in errors)"}.`,
     suggestedFix: valuesFix
       ? `Add a startupProbe to ${ctx.name} allowing ${valuesFix.allowsStartSeconds} s to start (period ${probe?.periodSeconds} s × ${valuesFix.startupProbe?.failureThreshold}).`
