@@ -210,9 +210,9 @@ function planDiagnosisLines(out: PlanOutcome): string[] {
     lines.push("", `  ${i.title}`, `    ${cls} · ${members.map((f) => f.rootCause).join(" ")}`);
     const issue = issues.get(i.fingerprint);
     if (issue) {
-      const where = issue.location ? ` ${issue.number > 0 ? `#${issue.number} ` : ""}${issue.location}` : "";
+      const where = issue.location ? `: ${issue.number > 0 ? `#${issue.number} ` : ""}${issue.location}` : "";
       lines.push(
-        `    incident issue ${verb}${issue.status}${issue.reason ? ` (${issue.reason})` : ""}:${where}`,
+        `    incident issue ${verb}${issue.status}${issue.reason ? ` (${issue.reason})` : ""}${where}`,
       );
     } else if (i.fix === "values") lines.push("    fix: a values change (see the proposals above)");
     lines.push(`    runbook ${members[0]?.runbook ?? `runbooks/${i.class}.md`} · evidence: kopt diagnose`);

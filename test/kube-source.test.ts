@@ -542,8 +542,11 @@ describe("kopt recommend, plan and snapshot on a live cluster", () => {
     expect(p.proposals).toEqual(q.proposals);
     expect(p.skipped).toEqual(q.skipped);
     expect(p.unchanged).toEqual(q.unchanged);
-    // The OOM fast path needs no history: the worker's pod status says OOMKilled.
-    expect(p.proposals.map((x) => `${x.workload.name}/${x.kind}`)).toEqual(["worker/oom"]);
+    // The OOM fast path and the diagnosis need no history: the worker's pod status says OOMKilled, and the
+    // search pods' status, events and logs show a slow starter killed by its liveness probe.
+    expect(p.proposals.map((x) => `${x.workload.name}/${x.kind}`)).toEqual(["worker/oom", "search/probe"]);
+    expect(p.diagnosis).toEqual(q.diagnosis);
+    expect(p.incidentIssues).toEqual(q.incidentIssues);
     expect(p.skipped.map((x) => `${x.workload.name}/${x.container}: ${x.reason}`).sort()).toEqual([
       "backend/backend: no usage data",
       "frontend/frontend: no usage data",

@@ -1,5 +1,5 @@
 // `kopt plan` end to end on the demo: real git, the committed demo snapshot, the local forge.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -34,6 +34,7 @@ describe("kopt plan on the demo cluster", () => {
     // so the HPA proposal now comes before the worker's right-sizing.
     expect(out.proposals.map(key)).toEqual([
       "worker/oom",
+      "search/probe",
       "backend/rightsize",
       "frontend/rightsize",
       "frontend/hpa",
@@ -42,7 +43,8 @@ describe("kopt plan on the demo cluster", () => {
     const p = Object.fromEntries(out.proposals.map((x) => [key(x), x]));
     for (const proposal of out.proposals) {
       expect(proposal.status).toBe("created");
-      expect(proposal.tier).toBe("medium");
+      // A probe change alters when containers restart: in the production todo namespace, two people approve.
+      expect(proposal.tier).toBe(proposal.kind === "probe" ? "critical" : "medium");
       expect(proposal.cost.currency).toBe("USD");
       expect(proposal.branch).toBe(`kopt/demo/todo/${proposal.workload.name}/${proposal.kind}`);
       expect(proposal.phr).toMatch(
@@ -114,10 +116,11 @@ describe("kopt plan on the demo cluster", () => {
       const files = git(repo.dir, "diff", "--name-only", "main", p.branch).split("\n").sort();
       expect(files).toEqual(["clusters/demo/values.yaml", p.phr].sort());
       expect(git(repo.dir, "log", "-1", "--format=%an <%ae>", p.branch)).toBe("kopt <kopt@noreply.kopt.dev>");
-      // The diff of the values file touches only the changed scalars: one -/+ line pair per change.
+      // The diff of the values file touches only the changed scalars: one -/+ line pair per change of a value
+      // that was set; a key that was unset (the probe's new startupProbe block) only adds lines.
       const diff = git(repo.dir, "diff", "-U0", "main", p.branch, "--", "clusters/demo/values.yaml");
       const removed = diff.split("\n").filter((l) => l.startsWith("-") && !l.startsWith("---"));
-      expect(removed).toHaveLength(p.changes.length);
+      expect(removed).toHaveLength(p.changes.filter((c) => c.from !== undefined).length);
     }
   });
 
@@ -166,7 +169,9 @@ describe("kopt plan on the demo cluster", () => {
     const first = repoState(repo.dir);
     const drafts = first.drafts.map((d) => readFileSync(join(repo.dir, ".kopt/pull-requests", d), "utf8"));
     const again = await planJson();
-    expect(again.proposals.map((p) => p.status)).toEqual(Array(5).fill("unchanged"));
+    expect(again.proposals.map((p) => p.status)).toEqual(Array(6).fill("unchanged"));
+    // The incident issues too: the same failures, the same time, nothing rewritten.
+    expect(again.incidentIssues.map((i) => i.status)).toEqual(Array(3).fill("unchanged"));
     expect(repoState(repo.dir)).toEqual(first);
     expect(first.drafts.map((d) => readFileSync(join(repo.dir, ".kopt/pull-requests", d), "utf8"))).toEqual(
       drafts,
@@ -214,14 +219,25 @@ describe("kopt plan on the demo cluster", () => {
     const before = repoState(repo.dir);
     const out = await planJson("--dry-run");
     expect(out.dryRun).toBe(true);
-    expect(out.proposals.map((p) => p.status)).toEqual(Array(5).fill("created"));
+    expect(out.proposals.map((p) => p.status)).toEqual(Array(6).fill("created"));
+    expect(out.incidentIssues.map((i) => [i.status, i.number, i.location])).toEqual(
+      Array(3).fill(["created", 0, ""]),
+    );
     expect(repoState(repo.dir)).toEqual(before);
+    expect(existsSync(join(repo.dir, ".kopt/issues"))).toBe(false);
   });
 
   it("prints a readable summary in text mode", async () => {
     const r = await kopt("--repo", repo.dir, "plan", "--cluster", "demo");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("Proposals (5):");
+    expect(r.stdout).toContain("Proposals (6):");
+    expect(r.stdout).toContain(
+      "Add a startupProbe to todo/search on demo: the liveness probe kills it while it starts (allow 62 s)",
+    );
+    expect(r.stdout).toContain("Diagnosis (4 finding(s), 4 incident(s)):");
+    expect(r.stdout).toMatch(
+      /Secret todo\/mailer-smtp key smtp-password: create-container-config-error \(missing-key\): 1 workload fails\n.*\n {4}incident issue created: #\d+ \.kopt\/issues\/[0-9a-f]{16}\.md/,
+    );
     expect(r.stdout).toContain(
       "Raise the memory limit of todo/worker on demo after OOM kills: limit 256Mi→432Mi",
     );
@@ -347,6 +363,24 @@ describe("kopt plan on a cluster without usage history (a live source with no so
     expect(r.stdout.slice(r.stdout.indexOf("\n\n") + 2).trimEnd()).toBe(
       [
         "No proposals: no workload could be analyzed (8 skipped, see below).",
+        "",
+        // The diagnosis needs no usage history: status, events and logs still say what fails.
+        "Diagnosis (3 finding(s), 3 incident(s)):",
+        "",
+        "  Deployment todo/notifier: rollout-stuck",
+        "    rollout-stuck · The rollout of Deployment todo/notifier passed its progress deadline: ReplicaSet has timed out progressing.",
+        "    incident issue would be created",
+        "    runbook runbooks/rollout-stuck.md · evidence: kopt diagnose",
+        "",
+        "  Deployment todo/search: rollout-stuck",
+        "    rollout-stuck · The rollout of Deployment todo/search passed its progress deadline: ReplicaSet has timed out progressing.",
+        "    incident issue would be created",
+        "    runbook runbooks/rollout-stuck.md · evidence: kopt diagnose",
+        "",
+        "  Secret todo/mailer-smtp key smtp-password: create-container-config-error (missing-key): 1 workload fails",
+        "    create-container-config-error (missing-key) · Secret todo/mailer-smtp has no key smtp-password, so container mailer of Deployment todo/mailer cannot be created.",
+        "    incident issue would be created",
+        "    runbook runbooks/create-container-config-error.md · evidence: kopt diagnose",
         "",
         "Skipped (8):",
         "  kube-system/node-exporter/node-exporter: no usage data",

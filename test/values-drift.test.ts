@@ -143,6 +143,7 @@ describe("drift: the values file says one thing, the cluster runs another", () =
     });
     expect(out.proposals.map((p) => `${p.workload.name}/${p.kind}`)).toEqual([
       "worker/oom",
+      "search/probe",
       "frontend/rightsize",
       "frontend/hpa",
       "worker/rightsize",

@@ -123,17 +123,17 @@ function wouldSync(
   opts: IncidentSyncOptions,
 ): IncidentIssueOutcome {
   const base = { fingerprint: incident.fingerprint, title: draft.title };
-  if (!issue) return { ...base, status: "created", number: 0, location: "", reason: "would open" };
+  if (!issue) return { ...base, status: "created", number: 0, location: "" };
   const at = { ...base, number: issue.number, location: issue.url };
   if (issue.state === "closed")
     return issue.closedByKopt
-      ? { ...at, status: "reopened", reason: "would reopen: the failure came back" }
+      ? { ...at, status: "reopened", reason: "the failure came back" }
       : { ...at, status: "left-closed", reason: `closed by ${issue.closedBy ?? "a person"}` };
   const changed = whatChanged(issue, draft);
   const refresh = opts.lastSeenRefreshSeconds ?? Math.floor(opts.resolveAfterSeconds / 10);
   const stale = opts.now > issue.lastSeen && opts.now - issue.lastSeen >= refresh;
   return changed || stale
-    ? { ...at, status: "updated", reason: `would update: ${changed ?? "last seen"}` }
+    ? { ...at, status: "updated", reason: changed ?? "last seen" }
     : { ...at, status: "unchanged" };
 }
 

@@ -456,7 +456,7 @@ describe("demo failures for kopt diagnose", () => {
 });
 
 describe("the plan with the failing workloads added", () => {
-  it("proposes exactly the five changes it proposed before, skips search and mailer, and a rerun changes nothing", async () => {
+  it("proposes the five changes it proposed before plus search's startupProbe, opens the mailer's incident, and a rerun changes nothing", async () => {
     const repo = demoRepo();
     try {
       const plan = async () => {
@@ -472,6 +472,18 @@ describe("the plan with the failing workloads added", () => {
         ]),
       ).toEqual([
         ["worker/oom", [["worker.resources.limits.memory", "256Mi", "432Mi"]]],
+        [
+          // Its starts take 38.6 s of the 40 s the liveness probe allows, and a killed instance was still
+          // loading its index, without errors, after 41 s: a startupProbe allowing 41 s x 1.5 = 62 s.
+          "search/probe",
+          [
+            ["search.startupProbe.httpGet.path", undefined, "/healthz"],
+            ["search.startupProbe.httpGet.port", undefined, 8080],
+            ["search.startupProbe.httpGet.scheme", undefined, "HTTP"],
+            ["search.startupProbe.periodSeconds", undefined, 10],
+            ["search.startupProbe.failureThreshold", undefined, 7],
+          ],
+        ],
         [
           "backend/rightsize",
           [
@@ -500,8 +512,40 @@ describe("the plan with the failing workloads added", () => {
         "mailer/mailer: no usage data",
         "search/search: only 1h of usage history; at least 24h needed",
       ]);
+      // The diagnosis: search is a values fix (the proposal above), the mailer's missing key an incident.
+      const classes = first.diagnosis.findings.map((f) => [
+        `${f.workload?.name}/${f.container}`,
+        f.class,
+        f.subCause,
+        f.fix,
+      ]);
+      expect(classes).toEqual(
+        expect.arrayContaining([
+          ["search/search", "liveness-probe-kill", null, "values"],
+          ["mailer/mailer", "create-container-config-error", "missing-key", "incident"],
+        ]),
+      );
+      const mailer = first.diagnosis.findings.find((f) => f.workload?.name === "mailer");
+      expect(mailer?.evidence.subjects).toEqual({ secretName: "todo/mailer-smtp", keyName: "smtp-password" });
+      const mailerIncident = first.diagnosis.incidents.find((i) =>
+        i.findings.includes(mailer?.fingerprint ?? ""),
+      );
+      const issue = first.incidentIssues.find((o) => o.fingerprint === mailerIncident?.fingerprint);
+      expect(issue?.status).toBe("created");
+      expect(issue?.location).toBe(`.kopt/issues/${mailerIncident?.fingerprint}.md`);
+      const issueText = readFileSync(join(repo.dir, issue?.location ?? ""), "utf8");
+      expect(issueText).toContain("smtp-password");
+      expect(issueText).toContain("runbooks/create-container-config-error.md");
+      // No incident issue for what a pull request fixes.
+      const search = first.diagnosis.findings.find((f) => f.workload?.name === "search");
+      const searchIncident = first.diagnosis.incidents.find((i) =>
+        i.findings.includes(search?.fingerprint ?? ""),
+      );
+      expect(first.incidentIssues.some((o) => o.fingerprint === searchIncident?.fingerprint)).toBe(false);
+
       const second = await plan();
-      expect(second.proposals.map((p) => p.status)).toEqual(Array(5).fill("unchanged"));
+      expect(second.proposals.map((p) => p.status)).toEqual(Array(6).fill("unchanged"));
+      expect(second.incidentIssues.map((o) => o.status)).toEqual(first.incidentIssues.map(() => "unchanged"));
     } finally {
       repo.cleanup();
     }

@@ -50,7 +50,7 @@ export function mailerFinding(over: Partial<FindingEvidence> = {}): Finding {
           message: "Error: couldn't find key smtp-password in Secret todo/mailer-smtp",
         },
       ],
-      subjects: { secret: "todo/mailer-smtp", key: "smtp-password" },
+      subjects: { secretName: "todo/mailer-smtp", keyName: "smtp-password" },
       ...over,
     }),
     confidence: 0.95,

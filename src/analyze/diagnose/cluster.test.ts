@@ -96,7 +96,7 @@ describe("failed-mount", () => {
       ]),
     ).findings;
     expect(f).toMatchObject({ class: "failed-mount", subCause: null, fix: "incident", container: null });
-    expect(f?.evidence.subjects).toEqual({ volume: "config", configmap: "todo/api-config" });
+    expect(f?.evidence.subjects).toEqual({ volume: "config", configMapName: "todo/api-config" });
   });
 });
 

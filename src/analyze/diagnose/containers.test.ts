@@ -41,7 +41,7 @@ describe("create-container-config-error", () => {
       runbook: "runbooks/create-container-config-error.md",
       valuesFix: null,
     });
-    expect(f?.evidence.subjects).toEqual({ secret: "todo/mailer-smtp", key: "smtp-password" });
+    expect(f?.evidence.subjects).toEqual({ secretName: "todo/mailer-smtp", keyName: "smtp-password" });
     expect(f?.evidence.waitingReason).toBe("CreateContainerConfigError");
     expect(f?.evidence.pods).toEqual(["mailer-abc"]);
   });
@@ -56,8 +56,8 @@ describe("create-container-config-error", () => {
       ]),
     );
     expect(d.findings.map((f) => [f.workload?.name, f.subCause, f.evidence.subjects])).toEqual([
-      ["a", "missing-secret", { secret: "todo/mailer-smtp" }],
-      ["b", "missing-configmap", { configmap: "todo/app-config" }],
+      ["a", "missing-secret", { secretName: "todo/mailer-smtp" }],
+      ["b", "missing-configmap", { configMapName: "todo/app-config" }],
     ]);
   });
 

@@ -43,13 +43,13 @@ function titleOf(lead: Finding, cause: string, workloads: readonly WorkloadSubje
   const what = lead.subCause ? `${lead.class} (${lead.subCause})` : lead.class;
   if (kind === "workload" && lead.workload) {
     const w = lead.workload;
-    const key = lead.evidence.subjects.key ? ` key ${lead.evidence.subjects.key}` : "";
+    const key = lead.evidence.subjects.keyName ? ` key ${lead.evidence.subjects.keyName}` : "";
     const exit = lead.evidence.exitCode !== null ? `, exit ${lead.evidence.exitCode}` : "";
     return oneLine(
       `${w.kind} ${w.namespace}/${w.name}${lead.container ? ` (${lead.container})` : ""}: ${what}${key}${exit}`,
     );
   }
-  const key = lead.evidence.subjects.key ? ` key ${lead.evidence.subjects.key}` : "";
+  const key = lead.evidence.subjects.keyName ? ` key ${lead.evidence.subjects.keyName}` : "";
   const n = workloads.length;
   const affected = n > 0 ? `: ${n === 1 ? "1 workload fails" : `${n} workloads fail`}` : "";
   return oneLine(`${CAUSE_LABELS[kind] ?? kind} ${named}${key}: ${what}${affected}`);

@@ -8,6 +8,7 @@ import { eventsOf } from "../cluster-index.ts";
 import { containerStatusesOf, workloadName } from "../container-context.ts";
 import { at, clause, conditionOf, str, unixTime } from "../read.ts";
 import { largestFree } from "./node-capacity.ts";
+import { SUBJECT_KEY } from "./waiting.ts";
 
 const EVICTION: { subCause: string; pattern: RegExp; what: string }[] = [
   {
@@ -170,7 +171,8 @@ export function failedMount(pod: PodRecord, index: ClusterIndex): Candidate | un
   if (volume) subjects.volume = volume;
   const missing = MOUNT_SUBJECT.exec(newest.message);
   const kind = missing?.[1]?.toLowerCase() === "persistentvolumeclaim" ? "pvc" : missing?.[1]?.toLowerCase();
-  if (kind && missing?.[2]) subjects[kind] = `${pod.meta.namespace}/${missing[2]}`;
+  const subjectKey = kind === "secret" || kind === "configmap" ? SUBJECT_KEY[kind] : kind;
+  if (subjectKey && missing?.[2]) subjects[subjectKey] = `${pod.meta.namespace}/${missing[2]}`;
   return candidate({
     class: "failed-mount",
     subCause: null,
@@ -185,6 +187,6 @@ export function failedMount(pod: PodRecord, index: ClusterIndex): Candidate | un
     confidence: 0.9,
     events,
     subjects,
-    cause: kind === "secret" || kind === "configmap" ? `${kind}:${subjects[kind]}` : null,
+    cause: kind === "secret" || kind === "configmap" ? `${kind}:${subjects[SUBJECT_KEY[kind]]}` : null,
   });
 }

@@ -4,6 +4,12 @@ import { type Candidate, candidate } from "../candidate.ts";
 import { type ContainerContext, workloadName } from "../container-context.ts";
 import { clause, str } from "../read.ts";
 
+/**
+ * The subjects' names as findings show them. Not `secret` or `key`: printed as JSON, a field so named reads
+ * as a credential, and kopt's redaction blanks it, when it holds only a name.
+ */
+export const SUBJECT_KEY = { secret: "secretName", configmap: "configMapName" } as const;
+
 const base = (ctx: ContainerContext, waitingReason: string | null) => ({
   workload: ctx.pod.workload,
   container: ctx.name,
@@ -34,18 +40,18 @@ export function configError(ctx: ContainerContext): Candidate | undefined {
     const kind = key[2]?.toLowerCase() === "secret" ? "secret" : "configmap";
     const ref = `${key[3]}/${key[4]}`;
     subCause = "missing-key";
-    subjects = { [kind]: ref, key: key[1] ?? "" };
+    subjects = { [SUBJECT_KEY[kind]]: ref, keyName: key[1] ?? "" };
     what = `key ${key[1]} in ${key[2]} ${ref}`;
     rootCause = `${key[2]} ${ref} has no key ${key[1]}, so ${who} cannot be created.`;
   } else if (missing) {
     const kind = missing[1]?.toLowerCase() === "secret" ? "secret" : "configmap";
     const ref = `${ns}/${missing[2]}`;
     subCause = kind === "secret" ? "missing-secret" : "missing-configmap";
-    subjects = { [kind]: ref };
+    subjects = { [SUBJECT_KEY[kind]]: ref };
     what = `${kind === "secret" ? "Secret" : "ConfigMap"} ${ref}`;
     rootCause = `${what} does not exist, so ${who} cannot be created.`;
   }
-  const causeKind = subjects.secret ? "secret" : subjects.configmap ? "configmap" : null;
+  const causeKind = subjects.secretName ? "secret" : subjects.configMapName ? "configmap" : null;
   return candidate({
     ...base(ctx, reason),
     class: "create-container-config-error",
@@ -57,7 +63,7 @@ export function configError(ctx: ContainerContext): Candidate | undefined {
     confidence: subCause ? 0.95 : 0.7,
     events: ctx.events,
     subjects,
-    cause: causeKind ? `${causeKind}:${subjects[causeKind]}` : null,
+    cause: causeKind ? `${causeKind}:${subjects[SUBJECT_KEY[causeKind]]}` : null,
   });
 }
 
