@@ -523,7 +523,9 @@ function evidenceLines(e: FindingEvidence): string[] {
   }
   if (e.crashLine !== null) lines.push(`line nearest the crash: ${e.crashLine}`);
   for (const [k, v] of Object.entries(e.subjects)) lines.push(`${k}: ${v}`);
-  for (const [k, v] of Object.entries(e.figures)) lines.push(`${k}: ${v}`);
+  // The probe line above already says when it kills and the observed start.
+  const shown = e.probe ? new Set(["liveness kills after", "observed start"]) : new Set<string>();
+  for (const [k, v] of Object.entries(e.figures)) if (!shown.has(k)) lines.push(`${k}: ${v}`);
   if (e.logsUnavailable) lines.push("logs: unavailable (not read): judged from status and events only");
   return lines;
 }
