@@ -134,7 +134,6 @@ describe("kopt diagnose output", () => {
         '      event Unhealthy x27, first 2026-11-20T11:00:00.000Z, last 2026-11-20T11:59:00.000Z: Liveness probe failed: Get "http://10.244.1.7:8080/healthz": connection refused',
         "      liveness probe: initialDelaySeconds 10, periodSeconds 10, timeoutSeconds 1, failureThreshold 3 -> kills after 40 s; observed start 52.4 s",
         "      log x1 (info): Started CatalogApplication in <*> seconds",
-        "      observed start: 52.4 s",
         "    suggested fix (a values change, as a pull request): Add a startupProbe allowing 79 s (52.4 s x 1.5).",
         "    expected outcome: catalog starts and stays up; restarts stop.",
         "    runbook: runbooks/liveness-probe-kill.md",
