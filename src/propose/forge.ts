@@ -200,8 +200,12 @@ export interface Forge {
    */
   prepare(labels: readonly string[], protection: BranchProtection): Promise<void>;
 
-  /** kopt's incident issues of `cluster` (open and closed), by number; pull requests and others' issues excluded. */
-  incidentIssues(cluster: string): Promise<IncidentIssue[]>;
+  /**
+   * kopt's incident issues of `cluster` (open and closed), by number; pull requests and others' issues excluded.
+   * With `fingerprints`, who closed a closed issue is read only for those (GitHub needs a request per issue for
+   * it): for the others `closedBy` is null and `closedByKopt` false.
+   */
+  incidentIssues(cluster: string, fingerprints?: ReadonlySet<string>): Promise<IncidentIssue[]>;
   openIncidentIssue(draft: IncidentIssueDraft): Promise<IncidentIssue>;
   /** Replaces title, body and labels; `reopen` also reopens an issue kopt had closed. */
   updateIncidentIssue(

@@ -48,10 +48,10 @@ export async function syncIncidentIssues(
   diagnosis: Diagnosis,
   opts: IncidentSyncOptions,
 ): Promise<IncidentIssueOutcome[]> {
-  const issues = await forge.incidentIssues(opts.cluster);
   const wanted = diagnosis.incidents
     .filter((i) => i.fix === "incident")
     .sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+  const issues = await forge.incidentIssues(opts.cluster, new Set(wanted.map((i) => i.fingerprint)));
   const outcomes: IncidentIssueOutcome[] = [];
   for (const incident of wanted) {
     const draft = redactDraft(

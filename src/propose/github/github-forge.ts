@@ -690,8 +690,8 @@ export class GitHubForge implements Forge {
 
   // Incident issues (issues.ts) ---------------------------------------------------------------------------
 
-  incidentIssues(cluster: string): Promise<IncidentIssue[]> {
-    return listIncidentIssues(this.conn, cluster);
+  incidentIssues(cluster: string, fingerprints?: ReadonlySet<string>): Promise<IncidentIssue[]> {
+    return listIncidentIssues(this.conn, cluster, fingerprints);
   }
 
   openIncidentIssue(draft: IncidentIssueDraft): Promise<IncidentIssue> {

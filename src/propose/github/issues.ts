@@ -38,7 +38,11 @@ function toIncidentIssue(i: ApiIssue, login: string, cluster?: string): Incident
   };
 }
 
-export async function listIncidentIssues(conn: GitHubConnection, cluster: string): Promise<IncidentIssue[]> {
+export async function listIncidentIssues(
+  conn: GitHubConnection,
+  cluster: string,
+  fingerprints?: ReadonlySet<string>,
+): Promise<IncidentIssue[]> {
   const { octokit, owner, repo } = conn;
   let all: ApiIssue[];
   try {
@@ -56,7 +60,15 @@ export async function listIncidentIssues(conn: GitHubConnection, cluster: string
   for (const item of all) {
     if (item.pull_request) continue;
     let issue = item;
-    if (issue.state === "closed" && issue.closed_by === undefined && readIncidentMarker(issue.body)) {
+    // Who closed it matters only for an incident this run sees again: a GET per closed issue is not paid for
+    // every closed issue of the repository's history on every run.
+    const marker = readIncidentMarker(issue.body);
+    if (
+      issue.state === "closed" &&
+      issue.closed_by === undefined &&
+      marker &&
+      (!fingerprints || fingerprints.has(marker.fingerprint))
+    ) {
       issue = await getIssue(conn, issue.number);
     }
     const found = toIncidentIssue(issue, conn.login, cluster);
