@@ -99,7 +99,9 @@ describe("kopt plan --forge github completes what a failed run left out", () => 
     // The pull request exists, so the run warns and goes on with the other proposals.
     expect(first.code).toBe(0);
     const out = JSON.parse(first.stdout) as PlanOutcome;
+    // The demo's five resource proposals and the probe fix for todo/search (critical: todo is production).
     expect(out.proposals.map((p) => p.status)).toEqual([
+      "created",
       "created",
       "created",
       "created",
@@ -123,12 +125,20 @@ describe("kopt plan --forge github completes what a failed run left out", () => 
     expect(pull.labels).toEqual([]);
     expect(pull.requestedTeams).toEqual([]);
     expect(approvalStatuses(w, pull.headSha)).toEqual([]);
-    // The four others are complete.
+    // The five others are complete: the critical probe fix asks security as well as the architects.
     for (const p of w.sim.state.pulls.filter((x) => x.number !== 1)) {
       expect(p.labels).toHaveLength(3);
-      expect(p.requestedTeams).toEqual(["architects"]);
+      const critical = p.labels.includes("kopt/tier:critical");
+      expect(p.requestedTeams).toEqual(critical ? ["architects", "security"] : ["architects"]);
       expect(approvalStatuses(w, p.headSha)).toHaveLength(1);
     }
+    expect(w.sim.state.pulls.filter((p) => p.labels.includes("kopt/tier:critical"))).toHaveLength(1);
+    // The incident issues, opened after the pull requests, were not touched by the faults on #1.
+    expect(out.incidentIssues.map((i) => [i.status, i.number])).toEqual([
+      ["created", 7],
+      ["created", 8],
+      ["created", 9],
+    ]);
 
     failing = false;
     const writesBefore = writes(w).length;
@@ -148,13 +158,16 @@ describe("kopt plan --forge github completes what a failed run left out", () => 
       "unchanged",
       "unchanged",
       "unchanged",
+      "unchanged",
     ]);
+    expect(second.incidentIssues.map((i) => i.status)).toEqual(["unchanged", "unchanged", "unchanged"]);
     expect([...pull.labels].sort()).toEqual(["kopt", "kopt/kind:oom", "kopt/tier:medium"]);
     expect(pull.requestedTeams).toEqual(["architects"]);
     expect(approvalStatuses(w, pull.headSha).map((s) => s.state)).toEqual(["pending"]);
     // The same pull request, the same commit: nothing pushed, nothing opened.
     expect(pushes(w)).toHaveLength(pushed);
-    expect(w.sim.state.pulls).toHaveLength(5);
+    expect(w.sim.state.pulls).toHaveLength(6);
+    expect(w.sim.state.issues).toHaveLength(3);
     expect(repaired?.commit).toBe(broke?.commit);
 
     const writesAfter = writes(w).length;
@@ -165,7 +178,9 @@ describe("kopt plan --forge github completes what a failed run left out", () => 
       "unchanged",
       "unchanged",
       "unchanged",
+      "unchanged",
     ]);
+    expect(third.incidentIssues.map((i) => i.status)).toEqual(["unchanged", "unchanged", "unchanged"]);
     expect(writes(w).slice(writesAfter)).toEqual([]);
   }, 120_000);
 

@@ -26,15 +26,29 @@ async function planJson(w: World, ...extra: string[]): Promise<PlanOutcome> {
   return JSON.parse(r.stdout) as PlanOutcome;
 }
 
+// The diagnosis's probe fix for todo/search (liveness kills while it starts) is a proposal among the others.
 const EXPECTED = [
   "worker/oom",
+  "search/probe",
   "backend/rightsize",
   "frontend/rightsize",
   "frontend/hpa",
   "worker/rightsize",
 ];
 const key = (p: PlanOutcome["proposals"][number]) => `${p.workload.name}/${p.kind}`;
+/** The demo's failures no values change cures, each with its own incident issue: its class, by fingerprint order. */
+const INCIDENT_CLASSES = ["oom-killed", "create-container-config-error", "app-exit"];
+/** Who reviews each tier the demo's proposals have (the world's policy.approval). */
+const TEAMS_BY_TIER: Record<string, string[]> = {
+  medium: ["architects"],
+  critical: ["architects", "security"],
+};
+const APPROVAL_BY_TIER: Record<string, RegExp> = {
+  medium: /^medium: needs 1 approval from @acme\/architects$/,
+  critical: /^critical: needs 1 approval from @acme\/security and 1 from @acme\/architects$/,
+};
 const openPulls = (w: World) => w.sim.state.pulls.filter((p) => p.state === "open");
+const incidentIssues = (w: World) => w.sim.state.issues.filter((i) => i.labels.includes("kopt/incident"));
 const receivePacks = (w: World) =>
   w.sim.requests.filter((r) => r.git && r.path.endsWith("git-receive-pack") && r.status === 200);
 
@@ -45,7 +59,10 @@ describe("kopt plan --forge github", () => {
     expect(first.forge).toBe("github");
     expect(first.proposals.map(key)).toEqual(EXPECTED);
     expect(first.proposals.map((p) => p.status)).toEqual(EXPECTED.map(() => "created"));
-    expect(openPulls(w)).toHaveLength(5);
+    expect(first.proposals.map((p) => p.tier)).toEqual(
+      EXPECTED.map((k) => (k === "search/probe" ? "critical" : "medium")),
+    );
+    expect(openPulls(w)).toHaveLength(6);
     for (const p of first.proposals) {
       const pull = w.sim.state.pulls.find((x) => x.head === p.branch);
       expect(pull, p.branch).toBeDefined();
@@ -53,8 +70,8 @@ describe("kopt plan --forge github", () => {
       expect(pull?.title).toBe(p.title);
       expect(pull?.user).toBe("kopt-ci");
       expect(pull?.labels.sort()).toEqual(["kopt", `kopt/kind:${p.kind}`, `kopt/tier:${p.tier}`].sort());
-      // medium: the architects team is asked.
-      expect(pull?.requestedTeams).toEqual(["architects"]);
+      // medium: the architects team is asked; critical (the probe, todo is production): security too.
+      expect([...(pull?.requestedTeams ?? [])].sort()).toEqual(TEAMS_BY_TIER[p.tier]);
       // The body is the one-screen summary plus kopt's fingerprint.
       expect(pull?.body).toContain("**Tier:**");
       expect(pull?.body).toContain("### Roll back");
@@ -69,19 +86,44 @@ describe("kopt plan --forge github", () => {
       const head = w.sim.state.pulls.find((x) => x.head === p.branch)?.headSha;
       const status = w.sim.state.statuses.filter((s) => s.sha === head && s.context === "kopt/approval");
       expect(status.map((s) => s.state)).toEqual(["pending"]);
-      expect(status[0]?.description).toMatch(/^medium: needs .*@acme\/architects/);
+      expect(status[0]?.description).toMatch(APPROVAL_BY_TIER[p.tier] as RegExp);
     }
     // The labels were created with a colour and a description.
     const tierLabel = w.sim.state.labels.find((l) => l.name === "kopt/tier:medium");
     expect(tierLabel?.color).toBe("fbca04");
     expect(tierLabel?.description).toContain("architect");
+    // After the pull requests, one incident issue per failure no values change cures, numbered on from them
+    // (issues and pull requests share GitHub's numbering).
+    expect(first.incidentIssues.map((i) => [i.status, i.number])).toEqual([
+      ["created", 7],
+      ["created", 8],
+      ["created", 9],
+    ]);
+    expect(incidentIssues(w).map((i) => [i.number, i.state, i.user, [...i.labels].sort()])).toEqual(
+      INCIDENT_CLASSES.map((c, n) => [
+        7 + n,
+        "open",
+        "kopt-ci",
+        ["kopt", `kopt/class:${c}`, "kopt/incident"],
+      ]),
+    );
 
     const pushes = receivePacks(w).length;
+    const requests = w.sim.requests.length;
     const second = await planJson(w);
     expect(second.proposals.map((p) => p.status)).toEqual(EXPECTED.map(() => "unchanged"));
-    expect(w.sim.state.pulls).toHaveLength(5);
+    expect(w.sim.state.pulls).toHaveLength(6);
     expect(receivePacks(w)).toHaveLength(pushes);
     expect(second.closed).toEqual([]);
+    // Nor is an incident issue opened, edited or closed again.
+    expect(second.incidentIssues.map((i) => [i.status, i.number])).toEqual([
+      ["unchanged", 7],
+      ["unchanged", 8],
+      ["unchanged", 9],
+    ]);
+    expect(w.sim.state.issues).toHaveLength(3);
+    const wrote = w.sim.requests.slice(requests).filter((r) => !r.git && r.method !== "GET");
+    expect(wrote).toEqual([]);
   });
 
   it("two runs at once open no duplicate: the same commit, and GitHub's one pull request per branch", async () => {
@@ -93,9 +135,22 @@ describe("kopt plan --forge github", () => {
     const run = (dir: string) => plan({ repoDir: dir, cluster: "demo", dryRun: false, env, forge: "github" });
     const [a, b] = await Promise.all([run(w.work), run(other)]);
     const statuses = [...a.proposals, ...b.proposals].map((p) => p.status);
-    expect(statuses.filter((s) => s === "created").length).toBeGreaterThanOrEqual(5);
-    expect(w.sim.state.pulls).toHaveLength(5);
-    expect(new Set(w.sim.state.pulls.map((p) => p.head)).size).toBe(5);
+    expect(statuses.filter((s) => s === "created").length).toBeGreaterThanOrEqual(6);
+    expect(w.sim.state.pulls).toHaveLength(6);
+    expect(new Set(w.sim.state.pulls.map((p) => p.head)).size).toBe(6);
+    // Both runs may open an issue for the same incident (GitHub has no one issue per anything): the newer
+    // closes itself as a duplicate, so one kopt/incident issue per failure stays, and both runs name it.
+    const open = incidentIssues(w).filter((i) => i.state === "open");
+    expect(open.map((i) => i.labels.find((l) => l.startsWith("kopt/class:")))).toEqual(
+      INCIDENT_CLASSES.map((c) => `kopt/class:${c}`),
+    );
+    expect(incidentIssues(w)).toEqual(open);
+    expect(a.incidentIssues.map((i) => i.number)).toEqual(open.map((i) => i.number));
+    expect(b.incidentIssues.map((i) => i.number)).toEqual(open.map((i) => i.number));
+    for (const dup of w.sim.state.issues.filter((i) => !open.includes(i))) {
+      expect(dup.state).toBe("closed");
+      expect(dup.stateReason).toBe("duplicate");
+    }
     for (const p of a.proposals) {
       const q = b.proposals.find((x) => x.branch === p.branch);
       expect(q?.commit).toBe(p.commit);
@@ -130,7 +185,7 @@ describe("kopt plan --forge github", () => {
     expect(by["frontend/rightsize"]?.status).toBe("held");
     expect(by["frontend/rightsize"]?.reason).toContain("person@example.com");
     expect(pushed?.headSha).toBe(personHead);
-    expect(w.sim.state.pulls).toHaveLength(5);
+    expect(w.sim.state.pulls).toHaveLength(6);
   });
 
   it("does not reopen or recreate a pull request a person closed", async () => {
@@ -149,7 +204,7 @@ describe("kopt plan --forge github", () => {
     expect(worker?.reason).toMatch(
       /was closed without merging .* unless the recommendation changes materially/,
     );
-    expect(w.sim.state.pulls).toHaveLength(5);
+    expect(w.sim.state.pulls).toHaveLength(6);
     expect(w.sim.state.pulls.find((p) => p.number === pull?.number)?.state).toBe("closed");
   });
 
@@ -227,9 +282,19 @@ describe("kopt plan --forge github", () => {
   it("opens no new pull request beyond maxOpenPullRequests, and says so", async () => {
     const w = await world({ githubExtra: "    maxOpenPullRequests: 2\n" });
     const out = await planJson(w);
-    expect(out.proposals.map((p) => p.status)).toEqual(["created", "created", "held", "held", "held"]);
+    expect(out.proposals.map((p) => p.status)).toEqual([
+      "created",
+      "created",
+      "held",
+      "held",
+      "held",
+      "held",
+    ]);
     expect(out.proposals[2]?.reason).toContain("maxOpenPullRequests: 2");
     expect(openPulls(w)).toHaveLength(2);
+    // The cap is on pull requests (reviews asked of people): incident issues are not held back by it.
+    expect(out.incidentIssues.map((i) => i.status)).toEqual(["created", "created", "created"]);
+    expect(incidentIssues(w)).toHaveLength(3);
   });
 
   describe("GitHub failing", () => {
@@ -252,7 +317,8 @@ describe("kopt plan --forge github", () => {
       expect(statuses.slice(0, 2)).toEqual([429, 201]);
       const labels = w.sim.requests.filter((r) => r.operationId === "issues/add-labels").map((r) => r.status);
       expect(labels.slice(0, 2)).toEqual([403, 200]);
-      expect(w.sim.state.pulls).toHaveLength(5);
+      expect(w.sim.state.pulls).toHaveLength(6);
+      expect(out.incidentIssues.map((i) => i.status)).toEqual(["created", "created", "created"]);
       // It waits out real seconds of rate limits on top of a whole plan (about 20 s on a quiet 2-core
       // machine): the default 30 s would make it fail at random on a busy one.
     }, 120_000);
@@ -260,7 +326,7 @@ describe("kopt plan --forge github", () => {
     it("retries a 5xx", async () => {
       const w = await world({ sim: { faults: once("pulls/list", { kind: "server-error", status: 502 }) } });
       const out = await planJson(w);
-      expect(out.proposals).toHaveLength(5);
+      expect(out.proposals.map(key)).toEqual(EXPECTED);
       const statuses = w.sim.requests.filter((r) => r.operationId === "pulls/list").map((r) => r.status);
       expect(statuses.slice(0, 2)).toEqual([502, 200]);
     });

@@ -108,10 +108,40 @@ export async function openIncidentIssue(
       body: draft.body,
       labels: draft.labels,
     });
-    return result(data, conn, doing);
+    return await keepOldest(conn, result(data, conn, doing), draft);
   } catch (e) {
     throw gitHubError(e, doing);
   }
+}
+
+/**
+ * Two runs at once both find no issue for a fingerprint and both open one; GitHub has nothing like its one pull
+ * request per branch for issues. So the newer issue closes itself as a duplicate of the oldest open one, and
+ * loses the kopt/incident label so no later run takes it for the incident's issue. Numbers are handed out in
+ * order and each run lists after its own creation, so the later creator sees the earlier: one survives.
+ */
+async function keepOldest(
+  conn: GitHubConnection,
+  opened: IncidentIssue,
+  draft: IncidentIssueDraft,
+): Promise<IncidentIssue> {
+  const oldest = (await listIncidentIssues(conn, draft.cluster)).find(
+    (i) => i.state === "open" && i.fingerprint === draft.fingerprint,
+  );
+  if (!oldest || oldest.number >= opened.number) return opened;
+  const { octokit, owner, repo } = conn;
+  const issue_number = opened.number;
+  const body = `Duplicate of #${oldest.number}: another kopt run opened it at the same time.`;
+  await octokit.issues.createComment({ owner, repo, issue_number, body });
+  await octokit.issues.update({
+    owner,
+    repo,
+    issue_number,
+    state: "closed",
+    state_reason: "duplicate",
+    labels: draft.labels.filter((l) => l !== INCIDENT_LABEL),
+  });
+  return oldest;
 }
 
 export async function updateIncidentIssue(
