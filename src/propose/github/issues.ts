@@ -125,7 +125,7 @@ async function keepOldest(
   opened: IncidentIssue,
   draft: IncidentIssueDraft,
 ): Promise<IncidentIssue> {
-  const oldest = (await listIncidentIssues(conn, draft.cluster)).find(
+  const oldest = (await listIncidentIssues(conn, draft.cluster, new Set([draft.fingerprint]))).find(
     (i) => i.state === "open" && i.fingerprint === draft.fingerprint,
   );
   if (!oldest || oldest.number >= opened.number) return opened;
