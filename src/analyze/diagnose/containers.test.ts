@@ -312,6 +312,44 @@ describe("oom-killed vs liveness-probe-kill (both exit 137)", () => {
     expect(f).toMatchObject({ class: "liveness-probe-kill", fix: "incident", confidence: 0.45 });
   });
 
+  /** The killed api-1 (ran 40 s, still warming up) and api-2, which got through and logged its start time. */
+  const withStart = (seconds: number) =>
+    diagnose(
+      input(
+        [
+          ...deployment("todo", "api"),
+          livenessPod("api-1"),
+          pod({
+            name: "api-2",
+            deployment: "api",
+            containers: [{ livenessProbe: probe, runningSinceAgo: 3000 }],
+          }),
+          ...livenessEvents(livenessPod("api-1")),
+        ],
+        {
+          previousLogs: { "todo/api-1/app": "INFO Loading caches\nINFO Warming index 80%\n" },
+          logs: { "todo/api-2/app": `INFO Started ApiApplication in ${seconds} seconds\n` },
+        },
+      ),
+    ).findings[0];
+
+  it("a start that takes most of the probe's window, and a kill mid-start, is a slow starter: startupProbe from the longer", () => {
+    // An instance that survives started inside the 40 s window (38.6 s); the killed one was still starting
+    // after the 40 s it ran: the startupProbe allows 40 s x 1.5 = 60 s.
+    const f = withStart(38.6);
+    expect(f).toMatchObject({ class: "liveness-probe-kill", fix: "values" });
+    expect(f?.valuesFix).toMatchObject({
+      kind: "probe",
+      startupProbe: { periodSeconds: 10, failureThreshold: 6 },
+      allowsStartSeconds: 60,
+    });
+  });
+
+  it("a quick start, then a kill while the log is silent, is a hang: an incident, no probe change", () => {
+    const f = withStart(5.2);
+    expect(f).toMatchObject({ class: "liveness-probe-kill", fix: "incident", valuesFix: null });
+  });
+
   it("a liveness kill with no instance that ever starts is an incident", () => {
     const p = livenessPod("api-1");
     const [f] = diagnose(
