@@ -64,8 +64,14 @@ export async function observeCluster(
   const hint = () => snapshotPathHint(root, flag, loaded);
   if (flag || !root || !loaded) return observeSnapshot(file(), loaded?.config.cluster, hint());
   if (loaded.config.source.kubernetes) {
-    const { snapshot, history, warnings, source } = await captureCluster(root, loaded, overrides);
-    return { ...observationOf(snapshot, withHistory(source, history), history), warnings };
+    const { snapshot, history, warnings, source, logsReadable } = await captureCluster(
+      root,
+      loaded,
+      overrides,
+    );
+    const obs = observationOf(snapshot, withHistory(source, history), history);
+    // A 403 on pods/log read with logsDenied "warn" leaves the logs out: say so, not "there were none".
+    return { ...obs, raw: { ...obs.raw, logsReadable }, warnings };
   }
   if (!loaded.config.source.prometheus) return observeSnapshot(file(), loaded.config.cluster, hint());
   // The snapshot's objects with history from Prometheus up to the moment the snapshot was taken.

@@ -1,14 +1,18 @@
 // `kopt diagnose`: why pods fail. Reads the cluster (a --snapshot file, or the cluster's configured source),
 // builds the classifier's input at the observe edge (redacted, bounded), and returns the findings and
 // incidents the pure classifier (src/analyze/diagnose) makes of it. Changes nothing; the CLI prints it.
-import { diagnose as classify } from "../analyze/diagnose/diagnose.ts";
 import { type LoadedConfig, loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { KoptError } from "../errors.ts";
 import type { KubeObject } from "../formats/snapshot.ts";
 import type { Diagnosis } from "../model/finding.ts";
-import { diagnoseInputOf } from "../observe/diagnose-input.ts";
-import { observeForDiagnosis } from "../observe/observe-diagnosis.ts";
+import { NO_USAGE_HISTORY } from "../observe/capture.ts";
+import { observeCluster } from "../observe/observe.ts";
 import { readRoot } from "../propose/git-repo.ts";
+import { diagnoseObserved } from "./pipeline.ts";
+
+/** Said instead of plan's NO_USAGE_HISTORY: what a diagnosis loses without Prometheus. */
+export const NO_DIAGNOSIS_HISTORY =
+  "no memory history (source.kubernetes alone reads no Prometheus): an OOM kill is not told apart as a spike or a leak; add source.prometheus to kopt.yaml for that";
 
 export interface DiagnoseOptions {
   repoDir: string;
@@ -68,31 +72,28 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseOutcome> 
     root = await readRoot(opts.repoDir);
     loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
   }
-  const seen = await observeForDiagnosis({
-    root,
-    loaded,
-    snapshot: opts.snapshot,
-    now: opts.now,
-    prometheusUrl: opts.prometheusUrl,
-    env: opts.env,
-  });
-  const items = seen.snapshot.objects.items;
-  const workload = opts.workload ? parseWorkload(opts.workload, items) : undefined;
-  const input = diagnoseInputOf({
-    snapshot: seen.snapshot,
-    usage: seen.usage,
-    logsReadable: seen.logsReadable,
-    now: seen.now,
-    workload,
-  });
-  const result = classify(input);
+  // The same observe step as plan, except that a 403 on pods/log is a warning: the diagnosis goes on without logs.
+  const observation = await observeCluster(
+    { root, loaded },
+    {
+      snapshot: opts.snapshot,
+      now: opts.now,
+      prometheusUrl: opts.prometheusUrl,
+      env: opts.env,
+      logsDenied: "warn",
+    },
+  );
+  const { snapshot, logsReadable } = observation.raw;
+  const workload = opts.workload ? parseWorkload(opts.workload, snapshot.objects.items) : undefined;
+  const result = diagnoseObserved(observation, workload);
+  const warnings = observation.warnings.map((w) => (w === NO_USAGE_HISTORY ? NO_DIAGNOSIS_HISTORY : w));
   return {
-    cluster: seen.snapshot.cluster,
-    source: seen.source,
-    observedAt: seen.now,
-    logsReadable: seen.logsReadable,
+    cluster: snapshot.cluster,
+    source: observation.source,
+    observedAt: observation.state.observedAt,
+    logsReadable,
     findings: result.findings,
     incidents: result.incidents,
-    warnings: [...seen.warnings, ...result.warnings],
+    warnings: [...warnings, ...result.warnings],
   };
 }

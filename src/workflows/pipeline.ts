@@ -71,7 +71,10 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 }
 
 /** The diagnosis of what was observed, judged at the observation's time, redacted and bounded at the edge. */
-function diagnoseObserved(observation: Observation, only?: { namespace: string; name: string }): Diagnosis {
+export function diagnoseObserved(
+  observation: Observation,
+  only?: { namespace: string; name: string },
+): Diagnosis {
   const { snapshot, usage, logsReadable } = observation.raw;
   return diagnose(
     diagnoseInputOf({
