@@ -2,29 +2,12 @@
 // cause, evidence in numbers, fix, expected outcome, runbook and fingerprint; the summary line; warnings last.
 // The JSON is exactly { findings, incidents, warnings }.
 import { describe, expect, it } from "vitest";
+import { evidence } from "../test/support/incident-fixtures.ts";
 import { diagnoseJson, diagnoseText } from "./cli-output.ts";
-import type { Finding, FindingEvidence, Incident } from "./model/finding.ts";
+import type { Finding, Incident } from "./model/finding.ts";
 import type { DiagnoseOutcome } from "./workflows/diagnose.ts";
 
 const AT = Date.parse("2026-11-20T12:00:00Z") / 1000;
-
-const evidence = (over: Partial<FindingEvidence>): FindingEvidence => ({
-  exitCode: null,
-  signal: null,
-  terminationReason: null,
-  waitingReason: null,
-  restarts: 0,
-  backoffSeconds: null,
-  pods: [],
-  events: [],
-  probe: null,
-  logs: [],
-  crashLine: null,
-  subjects: {},
-  figures: {},
-  logsUnavailable: false,
-  ...over,
-});
 
 const probeKill: Finding = {
   fingerprint: "9f2c41d07a3b",

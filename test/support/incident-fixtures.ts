@@ -8,7 +8,8 @@ export const T0 = 1_796_299_200;
 /** The password planted in the crash line: it must never reach an issue. */
 export const PLANTED_PASSWORD = "Sup3rS3cretPw0rd";
 
-function evidence(over: Partial<FindingEvidence>): FindingEvidence {
+/** A finding's evidence: nothing known but what `over` sets. */
+export function evidence(over: Partial<FindingEvidence>): FindingEvidence {
   return {
     exitCode: null,
     signal: null,
