@@ -43,6 +43,20 @@ describe("parseClusterConfig: defaults", () => {
       source: { snapshot: "clusters/prod-eu/snapshot.json.gz" },
       forge: { type: "local", baseBranch: "main" },
       workloads: [],
+      agent: {
+        paused: false,
+        control: { configMap: "kopt-agent-control" },
+        leaderElection: {
+          leaseName: "kopt-agent",
+          leaseDuration: "15s",
+          renewDeadline: "10s",
+          retryPeriod: "2s",
+        },
+        watch: { silentAfter: "5m", settle: "2s" },
+        limits: { pullRequestsPerHour: 5, issuesPerHour: 10 },
+        plan: {},
+        actions: { restartPods: { namespaces: [], perHour: 3 } },
+      },
       policy: {
         rightsize: {
           historyWindow: "7d",

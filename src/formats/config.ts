@@ -587,6 +587,107 @@ const githubForge = z
 
 export type GitHubForgeConfig = z.output<typeof githubForge>;
 
+const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+  message: "not a Kubernetes name (lowercase letters, digits and -)",
+});
+
+/** Five cron fields (minute hour day-of-month month day-of-week); checked properly where the schedule is read. */
+const cronSchedule = z.string().regex(/^\s*(\S+\s+){4}\S+\s*$/, {
+  message: 'not a cron schedule of five fields (e.g. "0 6 * * 1": Mondays at 06:00 UTC)',
+});
+
+// `kopt agent`, the in-cluster driver (issue 15). Everything it may do on its own is opt-in; namespaces outside
+// source.kubernetes.namespaces are never watched nor acted on.
+const agentConfig = z
+  .object({
+    paused: z
+      .boolean()
+      .default(false)
+      .describe("Kill switch: watch and report, but open no pull request or issue and take no action"),
+    namespace: k8sName
+      .optional()
+      .describe("Where the agent's Lease and control ConfigMap live; default $POD_NAMESPACE, else kopt"),
+    control: z
+      .object({
+        configMap: k8sName
+          .default("kopt-agent-control")
+          .describe('A ConfigMap in the agent\'s namespace read live: data.paused: "true" pauses the agent'),
+      })
+      .strict()
+      .default({ configMap: "kopt-agent-control" }),
+    leaderElection: z
+      .object({
+        leaseName: k8sName.default("kopt-agent"),
+        leaseDuration: duration
+          .default("15s")
+          .describe("How long a lease holds without renewal (client-go: 15s)"),
+        renewDeadline: duration
+          .default("10s")
+          .describe("A leader that has not renewed for this long stops acting (client-go: 10s)"),
+        retryPeriod: duration.default("2s").describe("How often to try to acquire or renew (client-go: 2s)"),
+      })
+      .strict()
+      .superRefine((l, ctx) => {
+        const lease = durationSeconds(l.leaseDuration);
+        const renew = durationSeconds(l.renewDeadline);
+        const retry = durationSeconds(l.retryPeriod);
+        if (!(lease > renew && renew > retry)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [],
+            message: "leaseDuration > renewDeadline > retryPeriod is needed, or two leaders can act at once",
+          });
+        }
+      })
+      .default({ leaseName: "kopt-agent", leaseDuration: "15s", renewDeadline: "10s", retryPeriod: "2s" }),
+    watch: z
+      .object({
+        silentAfter: duration
+          .default("5m")
+          .describe("A watch with no event or bookmark for this long is re-listed (silent stalls)"),
+        settle: duration
+          .default("2s")
+          .describe(
+            "Failures of one workload within this time are diagnosed together (a burst is one incident)",
+          ),
+      })
+      .strict()
+      .default({ silentAfter: "5m", settle: "2s" }),
+    limits: z
+      .object({
+        pullRequestsPerHour: z.number().int().min(0).default(5),
+        issuesPerHour: z.number().int().min(0).default(10),
+      })
+      .strict()
+      .default({ pullRequestsPerHour: 5, issuesPerHour: 10 }),
+    plan: z
+      .object({
+        schedule: cronSchedule
+          .optional()
+          .describe("Run the whole right-sizing plan on this cron schedule (UTC); off when unset"),
+      })
+      .strict()
+      .default({}),
+    actions: z
+      .object({
+        restartPods: z
+          .object({
+            namespaces: z
+              .array(k8sName)
+              .default([])
+              .describe("Namespaces where the agent may delete a crash-looping pod whose cause is gone"),
+            perHour: z.number().int().min(0).default(3),
+          })
+          .strict()
+          .default({ namespaces: [], perHour: 3 }),
+      })
+      .strict()
+      .default({ restartPods: { namespaces: [], perHour: 3 } }),
+  })
+  .strict();
+
+export type AgentConfig = z.output<typeof agentConfig>;
+
 export const ClusterConfigSchema = z
   .object({
     apiVersion: z.literal("kopt.dev/v1alpha1", { message: "apiVersion must be kopt.dev/v1alpha1" }),
@@ -614,6 +715,9 @@ export const ClusterConfigSchema = z
       })
       .default({ type: "local", baseBranch: "main" }),
     workloads: z.array(workloadMapping).default([]),
+    agent: agentConfig
+      .default(agentConfig.parse({}))
+      .describe("The in-cluster agent (`kopt agent`): kill switch, leader election, limits, opt-in actions"),
     policy: z
       .object({
         rightsize: rightsizePolicy.default(rightsizePolicy.parse({})),
