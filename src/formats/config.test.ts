@@ -52,7 +52,7 @@ describe("parseClusterConfig: defaults", () => {
           renewDeadline: "10s",
           retryPeriod: "2s",
         },
-        watch: { silentAfter: "5m", settle: "2s" },
+        watch: { silentAfter: "5m", settle: "0.5s" },
         limits: { pullRequestsPerHour: 5, issuesPerHour: 10 },
         plan: {},
         actions: { restartPods: { namespaces: [], perHour: 3 } },

@@ -646,13 +646,13 @@ const agentConfig = z
           .default("5m")
           .describe("A watch with no event or bookmark for this long is re-listed (silent stalls)"),
         settle: duration
-          .default("2s")
+          .default("0.5s")
           .describe(
             "Failures of one workload within this time are diagnosed together (a burst is one incident)",
           ),
       })
       .strict()
-      .default({ silentAfter: "5m", settle: "2s" }),
+      .default({ silentAfter: "5m", settle: "0.5s" }),
     limits: z
       .object({
         pullRequestsPerHour: z.number().int().min(0).default(5),

@@ -6,6 +6,9 @@ import type { WorkloadSubject } from "../../model/finding.ts";
 
 export type RawObject = Record<string, unknown>;
 
+/** One JSON log line per decision: an event name and its fields (never a token or a Secret's value). */
+export type AgentLog = (event: string, fields?: Record<string, unknown>) => void;
+
 /** Informers on the watched kinds, restarted on errors, re-listed on 410 and on silence. */
 export interface ClusterWatchPort {
   /** Lists and starts watching; resolves when every informer has listed once. */
@@ -14,6 +17,8 @@ export interface ClusterWatchPort {
   stop(): Promise<void>;
   /** Called for every change, in order per object; a re-list delivers what changed as ADDED/MODIFIED/DELETED. */
   onChange(listener: (change: WatchChange) => void): void;
+  /** One cached object: kind as in WatchChange.kind, namespace "" for cluster-scoped kinds. */
+  get(kind: string, namespace: string, name: string): RawObject | undefined;
   /** Every cached object of the watched kinds (Namespaces, Nodes, Pods, ReplicaSets, ...), as the API sent them. */
   objects(): RawObject[];
   /** True while every informer has listed and is watching (false while one is restarting): readiness. */
