@@ -58,7 +58,8 @@ interface Harness {
   logs: { event: string; fields?: Record<string, unknown> }[];
 }
 
-async function harness(
+/** A simulator and a cluster watch on it, not started yet. */
+async function unstarted(
   sim: Partial<KubeSimOptions> = {},
   opts: Partial<ClusterWatchOptions> = {},
 ): Promise<Harness> {
@@ -77,8 +78,16 @@ async function harness(
   cleanups.push(() => watch.stop());
   const changes: WatchChange[] = [];
   watch.onChange((c) => changes.push(c));
-  await watch.start();
   return { sim: s, kubeconfig, watch, changes, logs };
+}
+
+async function harness(
+  sim: Partial<KubeSimOptions> = {},
+  opts: Partial<ClusterWatchOptions> = {},
+): Promise<Harness> {
+  const h = await unstarted(sim, opts);
+  await h.watch.start();
+  return h;
 }
 
 const nameOf = (o: Record<string, unknown> | undefined) =>
@@ -100,7 +109,9 @@ describe("the cluster watch", () => {
     // Raw JSON as the API sent it: kind set, timestamps strings (not client-node's Date objects).
     const db = h.watch.get("Pod", "shop", "db-0");
     expect(db).toMatchObject({ apiVersion: "v1", kind: "Pod", metadata: { name: "db-0" } });
-    expect(typeof (db?.metadata as { creationTimestamp?: unknown }).creationTimestamp).toBe("string");
+    expect((db?.metadata as { creationTimestamp?: unknown } | undefined)?.creationTimestamp).toBeTypeOf(
+      "string",
+    );
     expect(h.watch.get("Node", "", "node-a")).toMatchObject({ kind: "Node" });
     expect(h.watch.get("Namespace", "", "batch")).toMatchObject({ kind: "Namespace" });
   });
@@ -228,5 +239,46 @@ describe("the cluster watch", () => {
     await h.watch.stop();
     expect(h.watch.synced()).toBe(false);
     await waitFor("the server to see every watch closed", () => h.sim.openWatches() === 0);
+  });
+
+  it("start() rejects at once when RBAC refuses a list, naming the rule to add", async () => {
+    // Everything but autoscaling, batch, PersistentVolumeClaims and Events.
+    const resources = [
+      "pods",
+      "nodes",
+      "namespaces",
+      "replicasets",
+      "deployments",
+      "statefulsets",
+      "daemonsets",
+    ];
+    const h = await unstarted({ rbac: [{ apiGroups: ["", "apps"], resources, verbs: ["list", "watch"] }] });
+    await expect(h.watch.start()).rejects.toThrow(/horizontalpodautoscalers[\s\S]*403 Forbidden/);
+    expect(h.watch.synced()).toBe(false);
+  });
+
+  it("log lines say which informer failed and why, and never carry the token", async () => {
+    const token = "kopt-test-token-3f9a8b7c6d5e";
+    const h = await harness({ token });
+    h.sim.setDown(true);
+    await waitFor("failed restarts", () => h.watch.stats().restarts > INFORMERS);
+    h.sim.setDown(false);
+    await waitFor("synced() to turn true", () => h.watch.synced());
+    expect(h.logs.filter((l) => l.event === "watch.restart").length).toBeGreaterThan(INFORMERS);
+    expect(JSON.stringify(h.logs)).not.toContain(token);
+  });
+
+  it("a listener that throws does not stop the others or the informer", async () => {
+    const h = await harness();
+    const seen: string[] = [];
+    h.watch.onChange(() => {
+      throw new Error("listener bug");
+    });
+    h.watch.onChange((c) => seen.push(nameOf(c.object)));
+    h.sim.apply(pod("first"));
+    h.sim.apply(pod("second"));
+    await waitFor("both changes", () => seen.length === 2);
+    expect(seen).toEqual(["first", "second"]);
+    expect(h.logs.filter((l) => l.event === "watch.listener.error")).toHaveLength(2);
   });
 });
