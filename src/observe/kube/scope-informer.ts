@@ -34,7 +34,8 @@ export interface ScopeInformerOptions {
   relisted: () => void;
 }
 
-type State = "new" | "watching" | "restarting" | "stopped";
+/** "relisting": the watch ended with a 410 (or was ended for silence) and ListWatch lists again. */
+type State = "new" | "watching" | "relisting" | "restarting" | "stopped";
 
 export class ScopeInformer {
   private state: State = "new";
@@ -128,6 +129,7 @@ export class ScopeInformer {
   }
 
   private relist(reason: string): void {
+    if (this.state === "watching") this.state = "relisting";
     this.o.relisted();
     this.o.log("watch.relist", { ...describeScope(this.o.scope), reason });
   }
