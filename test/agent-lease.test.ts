@@ -259,6 +259,26 @@ describe("leader election on a Lease", () => {
   });
 });
 
+describe("leader election over TLS with a bearer token", () => {
+  it("uses the kubeconfig's CA and token (the simulator answers 401 without the token)", async () => {
+    const token = "lease-test-token-5f2c9a";
+    const sim = await startKubeSim({ objects: [], tls: true, token });
+    cleanups.push(() => sim.stop());
+    const dir = mkdtempSync(join(tmpdir(), "kopt-lease-tls-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const e = createLeaderElector(connect({ kubeconfig: sim.writeKubeconfig(dir) }), {
+      namespace: "kopt",
+      name: "kopt-agent",
+      identity: "agent-a",
+      ...TIMING,
+    });
+    cleanups.push(() => e.stop());
+    e.start();
+    await vi.waitFor(() => expect(e.isLeader()).toBe(true), WAIT);
+    expect(sim.requests.filter((r) => r.path === LEASE_PATH).length).toBeGreaterThan(0);
+  });
+});
+
 describe("leader election options", () => {
   it("refuses timings where a leader could still act after its lease expired", async () => {
     const w = await world();
