@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { connect } from "../src/observe/kube/connection.ts";
-import { createControl, pausedBy } from "../src/observe/kube/control.ts";
+import { controlRules, createControl, pausedBy } from "../src/observe/kube/control.ts";
+import { createLeaderElector, leaseRules } from "../src/observe/kube/lease.ts";
 import type { ControlPort } from "../src/workflows/agent/ports.ts";
 import { cleanups } from "./support/cleanups.ts";
 import { type CutProxy, startCutProxy } from "./support/cut-proxy.ts";
@@ -134,6 +135,52 @@ describe("the control ConfigMap (kill switch)", () => {
     await other.control.start();
     await vi.waitFor(() => expect(reads(other.sim)).toBeGreaterThanOrEqual(6), WAIT);
     expect(reads(w.sim)).toBe(after);
+  });
+});
+
+describe("RBAC", () => {
+  it("the lease and the kill switch work with only their own rules (a Role in the agent's namespace)", async () => {
+    const rules = [...leaseRules("kopt-agent"), ...controlRules("kopt-agent-control")];
+    expect(rules).toEqual([
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+      {
+        apiGroups: ["coordination.k8s.io"],
+        resources: ["leases"],
+        resourceNames: ["kopt-agent"],
+        verbs: ["get", "update"],
+      },
+      { apiGroups: [""], resources: ["configmaps"], resourceNames: ["kopt-agent-control"], verbs: ["get"] },
+    ]);
+    // The simulator does not check resourceNames: this proves the verbs and resources are enough.
+    const w = await world({
+      objects: [configMap({ paused: "true" })],
+      rbac: rules.map(({ resourceNames: _names, ...rule }) => rule),
+    });
+    await w.control.start();
+    expect(w.control.paused()).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), "kopt-control-rbac-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const elector = createLeaderElector(connect({ kubeconfig: w.sim.writeKubeconfig(dir) }), {
+      namespace: "kopt",
+      name: "kopt-agent",
+      identity: "agent-a",
+      leaseDurationMs: 1800,
+      renewDeadlineMs: 1200,
+      retryPeriodMs: 150,
+      log: (event, fields = {}) => w.logs.push({ event, fields }),
+    });
+    cleanups.push(() => elector.stop());
+    elector.start();
+    await vi.waitFor(() => expect(elector.isLeader()).toBe(true), WAIT);
+    const renewals = () => w.sim.requests.filter((r) => r.method === "PUT").length;
+    await vi.waitFor(() => expect(renewals()).toBeGreaterThanOrEqual(2), WAIT);
+    await elector.stop();
+    expect(w.logs.map((l) => l.event)).toEqual([
+      "control.changed",
+      "lease.acquired",
+      "lease.lost",
+      "lease.released",
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@
 import type { AgentLog, ControlPort } from "../../workflows/agent/ports.ts";
 import type { Connection } from "./connection.ts";
 import { requestJson } from "./raw-request.ts";
+import type { PolicyRule } from "./rbac.ts";
 
 export interface ControlOptions {
   namespace: string;
@@ -24,6 +25,11 @@ export function pausedBy(configMap: Record<string, unknown> | undefined): boolea
   if (data === null || typeof data !== "object") return false;
   const paused = (data as Record<string, unknown>).paused;
   return typeof paused === "string" && paused.trim().toLowerCase() === "true";
+}
+
+/** The one rule the kill switch needs, for a Role in the agent's namespace: get on that ConfigMap only. */
+export function controlRules(configMap: string): (PolicyRule & { resourceNames?: string[] })[] {
+  return [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [configMap], verbs: ["get"] }];
 }
 
 export function createControl(conn: Connection, opts: ControlOptions): ControlPort {

@@ -10,6 +10,7 @@ import { performance } from "node:perf_hooks";
 import type { AgentLog, LeaderPort } from "../../workflows/agent/ports.ts";
 import type { Connection } from "./connection.ts";
 import { requestJson } from "./raw-request.ts";
+import type { PolicyRule } from "./rbac.ts";
 
 export interface LeaderElectorOptions {
   namespace: string;
@@ -41,6 +42,18 @@ function checkTimings(o: LeaderElectorOptions): void {
       `leader election needs leaseDuration > renewDeadline > retryPeriod > 0, got ${lease} ms, ${renew} ms, ${retry} ms: fix agent.leaderElection in kopt.yaml`,
     );
   }
+}
+
+/**
+ * The rules leader election needs, for a Role in the agent's namespace. RBAC cannot narrow create by name
+ * (the name is not known when create is authorized), so create is a rule of its own.
+ */
+export function leaseRules(leaseName: string): (PolicyRule & { resourceNames?: string[] })[] {
+  const group = ["coordination.k8s.io"];
+  return [
+    { apiGroups: group, resources: ["leases"], verbs: ["create"] },
+    { apiGroups: group, resources: ["leases"], resourceNames: [leaseName], verbs: ["get", "update"] },
+  ];
 }
 
 export function createLeaderElector(conn: Connection, opts: LeaderElectorOptions): LeaderPort {
