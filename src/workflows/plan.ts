@@ -58,6 +58,11 @@ export interface PlanOptions {
   closeObsolete?: boolean;
   /** How many *new* pull requests and incident issues this run may open; beyond them, held (the agent's limit). */
   limits?: PlanLimits;
+  /**
+   * Open the forge before observing and read the merged changes (the cooldown) from the base it fetched: the
+   * agent's repository directory may have no local base branch (it was `git init`ed for the github forge).
+   */
+  baseFromForge?: boolean;
 }
 
 export interface PlanLimits {
@@ -269,6 +274,8 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     opts.loaded ?? (await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster)));
   const { config } = loaded;
   let recent: Awaited<ReturnType<typeof mergedChanges>> = { changes: [], unreadable: [] };
+  const early = opts.baseFromForge ? await openForge(repo, loaded, opts) : undefined;
+  const base = early?.baseSha ?? config.forge.baseBranch;
   const run = withKinds(
     await runPipeline({
       root: repo.root,
@@ -281,7 +288,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       ...(opts.diagnose ? { diagnose: opts.diagnose } : {}),
       ...(opts.observe ? { observe: opts.observe } : {}),
       recentChanges: async () => {
-        recent = await mergedChanges(repo, config.forge.baseBranch, config.cluster);
+        recent = await mergedChanges(repo, base, config.cluster);
         return recent.changes;
       },
     }),
@@ -293,7 +300,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       `${f} on ${config.forge.baseBranch} has no readable front matter, so the cooldown cannot see that change: run \`kopt phr lint\``,
   );
 
-  const forge: Forge = await openForge(repo, loaded, opts);
+  const forge: Forge = early ?? (await openForge(repo, loaded, opts));
   const { chains, valuesOf, drift } = await valuesAndDrift(forge, loaded, state);
   const ctx: PrepareContext & { configFile: string } = {
     source: obs.snapshotFile ? `snapshot:${shownPath(repo.root, obs.snapshotFile)}` : obs.source,
