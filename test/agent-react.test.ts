@@ -186,6 +186,42 @@ describe("createReactor on the GitHub forge", () => {
     expect(again.pullRequests.map((p) => p.status)).toEqual(["unchanged"]);
   });
 
+  it("node pressure (the whole cache): the fast-path pull requests and the incident issues, nothing closed", async () => {
+    const { world, objects, reactor } = await setup();
+    const out = await reactor.react({ cluster: true }, objects, NOW, PLENTY);
+    expect(out.pullRequests.map((p) => [p.branch, p.status]).sort()).toEqual([
+      ["kopt/demo/todo/search/probe", "created"],
+      [OOM_BRANCH, "created"],
+    ]);
+    expect(out.issues.length).toBeGreaterThanOrEqual(2);
+    expect(out.issues.every((i) => i.action === "created")).toBe(true);
+    expect(await openPullHeads(world)).toEqual(["kopt/demo/todo/search/probe", OOM_BRANCH].sort());
+
+    // A week later, the mailer's failure gone: plan would close its issue by now, the agent closes nothing.
+    const healed = objects.filter((o) => !String((o.metadata as Raw).name).startsWith("mailer-"));
+    const later = new Date(NOW.getTime() + 7 * 86_400_000);
+    const again = await reactor.react({ cluster: true }, healed, later, PLENTY);
+    expect(again.issues.some((i) => i.action === "closed")).toBe(false);
+    expect((await issueTitles(world)).every((t) => t.startsWith("open "))).toBe(true);
+  });
+
+  it("a bare pod (no Deployment to edit) gets its incident issue and no pull request", async () => {
+    const objects = structuredClone(DEMO.objects.items) as Raw[];
+    const notifier = objects.find(
+      (o) => o.kind === "Pod" && String((o.metadata as Raw).name).startsWith("notifier-"),
+    ) as Raw;
+    const meta = notifier.metadata as Raw;
+    delete meta.ownerReferences;
+    const { world, reactor } = await setup({ objects });
+    const target = { namespace: "todo", kind: "Pod", name: String(meta.name) };
+    const out = await reactor.react({ workload: target }, objects, NOW, PLENTY);
+    expect(out.pullRequests).toEqual([]);
+    expect(out.findings.map((f) => f.class)).toEqual(["app-exit"]);
+    expect(out.issues).toEqual([expect.objectContaining({ action: "created" })]);
+    expect(await issueTitles(world)).toHaveLength(1);
+    expect(await openPullHeads(world)).toEqual([]);
+  });
+
   it("with the local forge, a directory that is not the repository is refused with what to do", async () => {
     const { objects, reactor } = await setup({ repoDir: tempDir("kopt-agent-notrepo-"), forge: "local" });
     await expect(reactor.react({ workload: WORKER }, objects, NOW, PLENTY)).rejects.toThrow(
