@@ -145,7 +145,10 @@ export class ReactionQueue {
     const t = performance.now();
     const ready = [...this.pending.values()].filter((e) => e.dueAt <= t).sort((a, b) => a.dueAt - b.dueAt);
     const next = ready[0];
-    if (!next) return this.schedule();
+    if (!next) {
+      this.schedule();
+      return;
+    }
     const hold = this.opts.holdReason();
     if (hold) {
       this.opts.onHold?.(hold);
