@@ -3,19 +3,29 @@
 // is asked anything; then build the parts through factories (the real watch, lease, control ConfigMap and
 // reactor, or fakes in tests) and run the loop.
 import { execFile } from "node:child_process";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
-import { type LoadedConfig, loadClusterConfig, resolveClusterName } from "../../config/load.ts";
+import { triggersOf } from "../../analyze/agent-triggers.ts";
+import {
+  type LoadedConfig,
+  loadClusterConfig,
+  loadConfigFile,
+  resolveClusterName,
+} from "../../config/load.ts";
 import { KoptError } from "../../errors.ts";
-import { durationSeconds, parseClusterConfig, policyFromConfig } from "../../formats/config.ts";
+import { durationSeconds } from "../../formats/config.ts";
 import type { AgentTrigger, WatchChange } from "../../model/agent.ts";
 import { kubeOptions } from "../../observe/capture.ts";
 import { type Connection, connect, type KubeSourceOptions } from "../../observe/kube/connection.ts";
+import { type ControlOptions, createControl } from "../../observe/kube/control.ts";
+import { type ClusterWatchOptions, createClusterWatch } from "../../observe/kube/informers.ts";
+import { createLeaderElector, type LeaderElectorOptions } from "../../observe/kube/lease.ts";
 import { plan } from "../plan.ts";
 import { type AgentDeps, type ObjectLookup, type RunningAgent, runAgent } from "./agent.ts";
 import type { AgentLog, ClusterWatchPort, ControlPort, LeaderPort, ReactPort } from "./ports.ts";
+import { createReactor, type ReactorOptions } from "./react.ts";
 import { checkSchedule } from "./schedule.ts";
 
 export interface AgentStartOptions {
@@ -37,43 +47,11 @@ export interface AgentStartOptions {
   clock?: () => number;
 }
 
-/** The options of the agreed factories (src/observe/kube/informers.ts, lease.ts, control.ts, react.ts). */
-export interface ClusterWatchOptions {
-  namespaces?: { include?: string[]; exclude?: string[] };
-  silentAfterMs: number;
-  backoff?: { initialMs: number; maxMs: number };
-  log?: AgentLog;
-}
-export interface LeaderOptions {
-  namespace: string;
-  name: string;
-  identity: string;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
-  log?: AgentLog;
-}
-export interface ControlOptions {
-  namespace: string;
-  configMap: string;
-  pollMs?: number;
-  log?: AgentLog;
-}
-export interface ReactorOptions {
-  repoDir: string;
-  loaded: LoadedConfig;
-  conn: Connection;
-  forge?: "local" | "github";
-  env: NodeJS.ProcessEnv;
-  prometheusUrl?: string;
-  log?: AgentLog;
-}
-
 /** The factories the agent is built from; the integrator passes the real ones, tests pass fakes. */
 export interface AgentParts {
   connect?: (opts: KubeSourceOptions) => Connection;
   watch: (conn: Connection, opts: ClusterWatchOptions) => ClusterWatchPort;
-  leader: (conn: Connection, opts: LeaderOptions) => LeaderPort;
+  leader: (conn: Connection, opts: LeaderElectorOptions) => LeaderPort;
   control: (conn: Connection, opts: ControlOptions) => ControlPort;
   reactor: (opts: ReactorOptions) => ReactPort;
   triggersOf: (change: WatchChange, lookup: ObjectLookup) => AgentTrigger[];
@@ -102,22 +80,6 @@ export function parseListen(text: string): { host: string; port: number } {
     });
   }
   return { host: (m[1] ?? m[2]) as string, port };
-}
-
-/**
- * A kopt.yaml outside the repository (the chart's ConfigMap), read and checked as `loadClusterConfig` does.
- * Local until src/config/load.ts has `loadConfigFile`.
- */
-async function loadConfigFile(file: string): Promise<LoadedConfig> {
-  const abs = resolve(file);
-  const text = await readFile(abs, "utf8").catch(() => {
-    throw new KoptError("config", `cannot read the config file ${abs}`, {
-      where: { file: abs },
-      hint: "check --config: a kopt.yaml (see `kopt schema config`)",
-    });
-  });
-  const config = parseClusterConfig(text, abs);
-  return { config, policy: policyFromConfig(config), file: abs, text };
 }
 
 async function loadConfig(opts: AgentStartOptions): Promise<LoadedConfig> {
@@ -182,6 +144,7 @@ function defaultPlan(repoDir: string, opts: AgentStartOptions) {
     plan({
       repoDir,
       cluster: loaded.config.cluster,
+      loaded,
       dryRun: false,
       forge: opts.forge,
       env: opts.env,
@@ -235,19 +198,11 @@ export async function startAgentFromConfig(
   return runAgent(deps);
 }
 
-function unwired(part: string): never {
-  throw new Error(`kopt agent: the ${part} is not wired into AGENT_PARTS (src/workflows/agent/start.ts)`);
-}
-
-/**
- * The real parts. The watch (src/observe/kube/informers.ts), lease (lease.ts), control (control.ts), reactor
- * (react.ts) and triggers (src/analyze/agent-triggers.ts) are built in parallel; each line here becomes its
- * factory when it lands.
- */
+/** The real parts: informers, the Lease, the control ConfigMap, reactions through plan, the trigger rules. */
 export const AGENT_PARTS: AgentParts = {
-  watch: () => unwired("cluster watch (createClusterWatch)"),
-  leader: () => unwired("leader election (createLeaderElector)"),
-  control: () => unwired("control ConfigMap (createControl)"),
-  reactor: () => unwired("reactor (createReactor)"),
-  triggersOf: () => unwired("trigger detection (triggersOf)"),
+  watch: createClusterWatch,
+  leader: createLeaderElector,
+  control: createControl,
+  reactor: createReactor,
+  triggersOf,
 };
