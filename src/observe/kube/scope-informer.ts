@@ -100,7 +100,7 @@ export class ScopeInformer {
   }
 
   /**
-   * Lists and starts watching; resolves once listed and watching, rejects when the first list is refused
+   * Lists and starts watching; resolves once listed and watching, rejects when the first list or watch is refused
    * (401/403: retrying goes on, in case RBAC is fixed, but the caller should know at once).
    */
   start(): Promise<void> {
