@@ -78,9 +78,8 @@ describe.skipIf(skipWithoutHelm())("helm/kopt-agent, rendered by a real helm", (
     it.each([
       ["the least values a user sets", [] as string[]],
       [
-        "restartPods, a ServiceMonitor and a GitHub App key",
+        "a ServiceMonitor and a GitHub App key",
         [
-          "config.agent.actions.restartPods.namespaces={shop}",
           "serviceMonitor.enabled=true",
           "github.tokenSecret.name=",
           "github.app.privateKeySecret.name=kopt-github-app",
@@ -249,7 +248,6 @@ describe.skipIf(skipWithoutHelm())("helm/kopt-agent, rendered by a real helm", (
         paused: false,
         control: { configMap: "kopt-agent-control" },
         leaderElection: { leaseName: "kopt-agent" },
-        actions: { restartPods: { namespaces: [] } },
       });
     });
 
@@ -382,35 +380,14 @@ describe.skipIf(skipWithoutHelm())("helm/kopt-agent, rendered by a real helm", (
     });
   });
 
-  it("grants pods get and delete in each namespace that opts into restartPods, and no other write", async () => {
-    const r = await render([CI_VALUES], ["config.agent.actions.restartPods.namespaces={shop,todo}"]);
-    for (const ns of ["shop", "todo"]) {
-      const role = r.objects.find(
-        (o) => o.kind === "Role" && nameOf(o) === "kopt-agent-restart-pods" && namespaceOf(o) === ns,
-      );
-      expect(role?.rules, ns).toEqual([{ apiGroups: [""], resources: ["pods"], verbs: ["get", "delete"] }]);
-      const binding = r.objects.find(
-        (o) => o.kind === "RoleBinding" && nameOf(o) === "kopt-agent-restart-pods" && namespaceOf(o) === ns,
-      );
-      expect(binding?.roleRef, ns).toEqual({
-        apiGroup: "rbac.authorization.k8s.io",
-        kind: "Role",
-        name: "kopt-agent-restart-pods",
-      });
-      expect(binding?.subjects, ns).toEqual([
-        { kind: "ServiceAccount", name: "kopt", namespace: RELEASE.namespace },
-      ]);
-    }
+  it("has no write in the cluster beyond the Lease: an agent.actions key is refused by kopt at start", async () => {
+    const r = await render([CI_VALUES], ["config.agent.actions.restartPods.namespaces={shop}"]);
     expect(writesOf(r)).toEqual([
       "Role/kopt-agent-leader in kopt: update leases",
       "Role/kopt-agent-leader in kopt: create leases",
-      "Role/kopt-agent-restart-pods in shop: delete pods",
-      "Role/kopt-agent-restart-pods in todo: delete pods",
     ]);
     const data = find(r, "ConfigMap", "kopt-agent-config").data as Record<string, string>;
-    expect(
-      parseClusterConfig(data["kopt.yaml"] ?? "", "kopt.yaml").agent.actions.restartPods.namespaces,
-    ).toEqual(["shop", "todo"]);
+    expect(() => parseClusterConfig(data["kopt.yaml"] ?? "", "kopt.yaml")).toThrow(/actions/);
   });
 
   it("puts the Lease Role where config.agent.namespace says, on the Lease and ConfigMap names the config gives", async () => {

@@ -55,7 +55,6 @@ describe("parseClusterConfig: defaults", () => {
         watch: { silentAfter: "5m", settle: "0.5s" },
         limits: { pullRequestsPerHour: 5, issuesPerHour: 10 },
         plan: {},
-        actions: { restartPods: { namespaces: [], perHour: 3 } },
       },
       policy: {
         rightsize: {

@@ -596,8 +596,8 @@ const cronSchedule = z.string().regex(/^\s*(\S+\s+){4}\S+\s*$/, {
   message: 'not a cron schedule of five fields (e.g. "0 6 * * 1": Mondays at 06:00 UTC)',
 });
 
-// `kopt agent`, the in-cluster driver (issue 15). Everything it may do on its own is opt-in; namespaces outside
-// source.kubernetes.namespaces are never watched nor acted on.
+// `kopt agent`, the in-cluster driver (issue 15). It changes nothing in the cluster: every fix is a pull request
+// or an issue. Namespaces outside source.kubernetes.namespaces are never watched nor acted on.
 const agentConfig = z
   .object({
     paused: z
@@ -668,21 +668,6 @@ const agentConfig = z
       })
       .strict()
       .default({}),
-    actions: z
-      .object({
-        restartPods: z
-          .object({
-            namespaces: z
-              .array(k8sName)
-              .default([])
-              .describe("Namespaces where the agent may delete a crash-looping pod whose cause is gone"),
-            perHour: z.number().int().min(0).default(3),
-          })
-          .strict()
-          .default({ namespaces: [], perHour: 3 }),
-      })
-      .strict()
-      .default({ restartPods: { namespaces: [], perHour: 3 } }),
   })
   .strict();
 
@@ -717,7 +702,7 @@ export const ClusterConfigSchema = z
     workloads: z.array(workloadMapping).default([]),
     agent: agentConfig
       .default(agentConfig.parse({}))
-      .describe("The in-cluster agent (`kopt agent`): kill switch, leader election, limits, opt-in actions"),
+      .describe("The in-cluster agent (`kopt agent`): kill switch, leader election, watch, limits, schedule"),
     policy: z
       .object({
         rightsize: rightsizePolicy.default(rightsizePolicy.parse({})),

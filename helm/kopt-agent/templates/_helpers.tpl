@@ -42,14 +42,6 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- default "kopt-agent-control" $control.configMap -}}
 {{- end -}}
 
-{{/* Namespaces where restartPods is enabled (the only place the agent may delete pods). */}}
-{{- define "kopt-agent.restartNamespaces" -}}
-{{- $agent := default (dict) .Values.config.agent -}}
-{{- $actions := default (dict) $agent.actions -}}
-{{- $restart := default (dict) $actions.restartPods -}}
-{{- toJson (default (list) $restart.namespaces) -}}
-{{- end -}}
-
 {{/*
 kopt.yaml from values.config, checked for what the chart depends on: it reads the cluster it runs in
 (source.kubernetes.inCluster: true), and a github forge names its repository. kopt validates the rest at start
