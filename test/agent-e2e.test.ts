@@ -1,0 +1,178 @@
+// `kopt agent` end to end with the real parts (issue 15): the Kubernetes API simulator serving watches and
+// Leases, the GitHub simulator, real git, and agents started in-process with short durations. A pod that
+// fails in the simulator becomes the pull request or incident issue `kopt plan` would make, on the same
+// branch and fingerprint, once, whatever restarts, GitHub faults and bursts happen on the way.
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import {
+  type AgentHandle,
+  type AgentWorld,
+  agentWorld,
+  crashLoop,
+  failingPod,
+  missingSecret,
+  oomKilled,
+  until,
+} from "./support/agent-world.ts";
+import { git } from "./support/repo.ts";
+
+const OOM_BRANCH = "kopt/demo/todo/worker/oom";
+
+/** Waits until the agent is up, watching and leading. */
+async function leading(agent: AgentHandle): Promise<void> {
+  await until(`${agent.identity} to lead`, async () => (await agent.metric("kopt_agent_leader")) === 1);
+  await until(`${agent.identity} to be ready`, async () => (await agent.get("/readyz")).status === 200);
+}
+
+/** The agent's log lines of one event. */
+const linesOf = (agent: AgentHandle, event: string) => agent.lines.filter((l) => l.event === event);
+
+/** Waits until `agent` has seen a trigger on pod `name` and has nothing pending or in flight. */
+async function settled(agent: AgentHandle, name: string): Promise<void> {
+  await until(`a trigger on pod ${name} in ${agent.identity}'s log`, () =>
+    linesOf(agent, "trigger").some((l) => (l.object as { name?: string } | undefined)?.name === name),
+  );
+  await agent.idle();
+}
+
+function oomWorker(w: AgentWorld, index = 0): string {
+  const p = w.cluster.pods.worker[index];
+  if (!p) throw new Error(`no worker pod ${index}`);
+  w.kube.apply(oomKilled(p));
+  return p.metadata.name;
+}
+
+function memoryLimitOn(w: AgentWorld, branch: string): string {
+  const values = parse(git(w.github.repoDir, "show", `${branch}:clusters/demo/values.yaml`)) as {
+    worker: { resources: { limits: { memory: string } } };
+  };
+  return values.worker.resources.limits.memory;
+}
+
+describe("kopt agent reacts to failures in the cluster", () => {
+  it("a pod OOM-killed: the OOM pull request, on the branch kopt plan names, with a higher limit; /metrics counts it", async () => {
+    const w = await agentWorld();
+    const agent = await w.startAgent();
+    await leading(agent);
+
+    const pod = oomWorker(w);
+    const pr = await until("the OOM pull request", () => w.pulls().find((p) => p.head === OOM_BRANCH));
+    expect(pr.state).toBe("open");
+    expect(pr.base).toBe("main");
+    expect(memoryLimitOn(w, "main")).toBe("256Mi");
+    expect(memoryLimitOn(w, OOM_BRANCH)).not.toBe("256Mi");
+    await settled(agent, pod);
+    expect(w.pulls().map((p) => p.head)).toEqual([OOM_BRANCH]);
+    expect(await agent.metric("kopt_agent_pull_requests_total", { status: "created" })).toBe(1);
+    expect(await agent.metric("kopt_agent_findings_total", { class: "oom-killed" })).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(await agent.metric("kopt_agent_detection_seconds_count")).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a missing Secret (CreateContainerConfigError): one incident issue and no pull request", async () => {
+    const w = await agentWorld();
+    const agent = await w.startAgent();
+    await leading(agent);
+
+    const failing = failingPod(w.cluster.controllers.mailer.replicaSet, "config", missingSecret());
+    w.kube.apply(failing);
+    const issue = await until("the incident issue", () => w.incidents()[0]);
+    expect(issue.state).toBe("open");
+    expect(`${issue.title}\n${issue.body}`).toContain("mailer-smtp");
+    // The same failure seen again (the kubelet retries): still one issue.
+    const again = failingPod(w.cluster.controllers.mailer.replicaSet, "config-2", missingSecret());
+    w.kube.apply(again);
+    await settled(agent, again.metadata.name);
+    expect(w.incidents()).toHaveLength(1);
+    expect(w.pulls()).toEqual([]);
+    expect(await agent.metric("kopt_agent_issues_total", { action: "opened" })).toBe(1);
+  });
+
+  it("a burst of 50 failing pods of one Deployment: one incident issue, at most one pull request", async () => {
+    const w = await agentWorld();
+    const agent = await w.startAgent();
+    await leading(agent);
+
+    const rs = w.cluster.controllers.notifier.replicaSet;
+    const pods = Array.from({ length: 50 }, (_, i) => failingPod(rs, `burst-${i}`, crashLoop(2 + (i % 3))));
+    for (const p of pods) w.kube.apply(p);
+    await until("the incident issue", () => w.incidents()[0]);
+    await settled(agent, pods.at(-1)?.metadata.name ?? "");
+    expect(w.incidents()).toHaveLength(1);
+    expect(w.pulls().length).toBeLessThanOrEqual(1);
+    // Coalesced: far fewer reactions than failing pods.
+    expect(linesOf(agent, "reaction").length).toBeLessThan(10);
+  });
+});
+
+describe("no duplicates across restarts, and GitHub's faults are retried", () => {
+  it("restarted after the pull request: the new agent derives the failure from the cluster and opens nothing new", async () => {
+    const w = await agentWorld();
+    const first = await w.startAgent({ identity: "agent-a" });
+    await leading(first);
+    oomWorker(w);
+    const pr = await until("the OOM pull request", () => w.pulls().find((p) => p.head === OOM_BRANCH));
+    const head = pr.headSha;
+    await first.stop();
+
+    const second = await w.startAgent({ identity: "agent-b" });
+    await leading(second);
+    // On becoming leader it re-derives its work from the cluster: the OOM-killed pod is still there.
+    await until("agent-b's reaction to the OOM", () =>
+      linesOf(second, "reaction").find((l) => l.target === "todo/Deployment/worker"),
+    );
+    await second.idle();
+    expect(w.pulls().map((p) => [p.number, p.head, p.state])).toEqual([[pr.number, OOM_BRANCH, "open"]]);
+    expect(git(w.github.repoDir, "rev-parse", `refs/heads/${OOM_BRANCH}`)).toBe(head);
+    expect(await second.metric("kopt_agent_pull_requests_total", { status: "created" })).toBe(0);
+  });
+
+  it("stopped after the trigger, before the pull request could be opened: the next agent opens exactly one", async () => {
+    let pullsDown = true;
+    const w = await agentWorld({
+      github: {
+        faults: (r) =>
+          pullsDown && r.operationId === "pulls/create" ? { kind: "server-error", status: 503 } : undefined,
+      },
+    });
+    const first = await w.startAgent({ identity: "agent-a" });
+    await leading(first);
+    const pod = oomWorker(w);
+    await until("agent-a to have tried to open the pull request", () =>
+      w.github.requests.some((r) => r.operationId === "pulls/create"),
+    );
+    await until("agent-a's failed reaction", () => linesOf(first, "reaction.failed").length > 0);
+    expect(linesOf(first, "trigger").some((l) => (l.object as { name: string }).name === pod)).toBe(true);
+    await first.stop();
+    expect(w.pulls()).toEqual([]);
+
+    pullsDown = false;
+    const second = await w.startAgent({ identity: "agent-b" });
+    await leading(second);
+    await until("the OOM pull request", () => w.pulls().find((p) => p.head === OOM_BRANCH));
+    await second.idle();
+    expect(w.pulls().map((p) => p.head)).toEqual([OOM_BRANCH]);
+  });
+
+  it("GitHub answers 503 and then a rate limit: retried, exactly one pull request", async () => {
+    const w = await agentWorld({
+      github: {
+        faults: (r) => {
+          if (r.operationId !== "pulls/create") return undefined;
+          if (r.count <= 2) return { kind: "server-error", status: 503 };
+          if (r.count <= 4) return { kind: "rate-limit", resetInSeconds: 1 };
+          return undefined;
+        },
+      },
+    });
+    const agent = await w.startAgent();
+    await leading(agent);
+    const pod = oomWorker(w);
+    await until("the OOM pull request", () => w.pulls().find((p) => p.head === OOM_BRANCH), 60_000);
+    await settled(agent, pod);
+    const tries = w.github.requests.filter((r) => r.operationId === "pulls/create");
+    expect(tries.length).toBeGreaterThanOrEqual(5);
+    expect(w.pulls().map((p) => p.head)).toEqual([OOM_BRANCH]);
+  });
+});
