@@ -86,7 +86,7 @@ describe("kopt agent reacts to failures in the cluster", () => {
     await settled(agent, again.metadata.name);
     expect(w.incidents()).toHaveLength(1);
     expect(w.pulls()).toEqual([]);
-    expect(await agent.metric("kopt_agent_issues_total", { action: "opened" })).toBe(1);
+    expect(await agent.metric("kopt_agent_issues_total", { action: "created" })).toBe(1);
   });
 
   it("a burst of 50 failing pods of one Deployment: one incident issue, at most one pull request", async () => {
@@ -155,13 +155,14 @@ describe("no duplicates across restarts, and GitHub's faults are retried", () =>
     expect(w.pulls().map((p) => p.head)).toEqual([OOM_BRANCH]);
   });
 
-  it("GitHub answers 503 and then a rate limit: retried, exactly one pull request", async () => {
+  it("GitHub answers 503 past Octokit's retries, then a rate limit: the reaction is retried, exactly one pull request", async () => {
     const w = await agentWorld({
       github: {
         faults: (r) => {
           if (r.operationId !== "pulls/create") return undefined;
-          if (r.count <= 2) return { kind: "server-error", status: 503 };
-          if (r.count <= 4) return { kind: "rate-limit", resetInSeconds: 1 };
+          // 1 + 3 retries: the first reaction fails; the agent's queue retries it with backoff.
+          if (r.count <= 4) return { kind: "server-error", status: 503 };
+          if (r.count === 5) return { kind: "rate-limit", resetInSeconds: 1 };
           return undefined;
         },
       },
@@ -172,7 +173,9 @@ describe("no duplicates across restarts, and GitHub's faults are retried", () =>
     await until("the OOM pull request", () => w.pulls().find((p) => p.head === OOM_BRANCH), 60_000);
     await settled(agent, pod);
     const tries = w.github.requests.filter((r) => r.operationId === "pulls/create");
-    expect(tries.length).toBeGreaterThanOrEqual(5);
+    expect(tries.length).toBeGreaterThanOrEqual(6);
+    expect(linesOf(agent, "reaction.failed").length).toBeGreaterThanOrEqual(1);
+    expect(await agent.metric("kopt_agent_forge_errors_total")).toBeGreaterThanOrEqual(1);
     expect(w.pulls().map((p) => p.head)).toEqual([OOM_BRANCH]);
   });
 });

@@ -11,6 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, onTestFinished } from "vitest";
 import { parse, stringify } from "yaml";
+import { triggersOf } from "../../src/analyze/agent-triggers.ts";
+import { createControl } from "../../src/observe/kube/control.ts";
+import { createClusterWatch } from "../../src/observe/kube/informers.ts";
+import { createLeaderElector } from "../../src/observe/kube/lease.ts";
+import { jsonLog } from "../../src/workflows/agent/log.ts";
+import { createReactor } from "../../src/workflows/agent/react.ts";
 import { startAgentFromConfig } from "../../src/workflows/agent/start.ts";
 import { type GitHubSim, type GitHubSimOptions, startGitHubSim } from "./github-sim/index.ts";
 import { type KubeSim, type KubeSimOptions, startKubeSim } from "./kube-sim/index.ts";
@@ -213,20 +219,9 @@ export function crashLoop(restarts = 3): ContainerStatusInput {
 // ---------------------------------------------------------------------------------------------------------
 // The world
 
-/** The kube simulator's fault injection (test/support/kube-sim, issue 15). */
-export interface KubeFaults {
-  /** Closes every open watch connection (the client sees the stream end or break). */
-  dropWatches(): void;
-  /** Keeps watch connections open but sends nothing more on them (a silent stall). */
-  stallWatches(stalled: boolean): void;
-  /** Answers every request with a connection reset / 503 while down. */
-  setDown(down: boolean): void;
-  /** How many watches are open now. */
-  openWatches(): number;
-}
-
 export interface AgentWorld {
-  kube: KubeSim & Partial<KubeFaults>;
+  /** With fault injection: dropWatches, stallWatches, setDown. */
+  kube: KubeSim;
   github: GitHubSim;
   cluster: Cluster;
   /** A temp dir removed at the end. */
@@ -268,7 +263,7 @@ export interface AgentHandle {
   lines: AgentLine[];
   /** GET a path on the agent's listener: status and body. */
   get(path: string): Promise<{ status: number; body: string }>;
-  /** A sample of /metrics: the value of `name{labels}` (the sum over matching series), 0 when absent. */
+  /** A sample of /metrics (over HTTP): the value of `name{labels}` (the sum over matching series), 0 when absent. */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   /** Resolves when the watch has started and nothing is pending or in flight. */
   idle(): Promise<void>;
@@ -362,11 +357,7 @@ export async function agentWorld(opts: AgentWorldOptions = {}): Promise<AgentWor
   });
   const cluster = healthyCluster(nowSec());
   // Bookmarks every 250 ms: a healthy watch is never silent for the agent's 1 s watchdog.
-  const kube = (await startKubeSim({
-    objects: cluster.objects,
-    bookmarkIntervalMs: 250,
-    ...opts.kube,
-  })) as AgentWorld["kube"];
+  const kube = await startKubeSim({ objects: cluster.objects, bookmarkIntervalMs: 250, ...opts.kube });
   stops.push(() => kube.stop());
   const github = await startGitHubSim({
     owner: OWNER,
@@ -440,44 +431,42 @@ export function sampleOf(text: string, name: string, labels: Record<string, stri
 }
 
 async function launchAgent(o: { identity: string; config: string; repoDir: string }): Promise<AgentHandle> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const lines: AgentLine[] = [];
-  let buffered = "";
-  const onOutput = (s: string) => {
-    buffered += s;
-    const parts = buffered.split("\n");
-    buffered = parts.pop() ?? "";
-    for (const p of parts) {
-      if (!p.trim()) continue;
-      try {
-        lines.push(JSON.parse(p) as AgentLine);
-      } catch {
-        lines.push({ event: "text", text: p });
-      }
-    }
-  };
+  const log = jsonLog((line) => {
+    lines.push(JSON.parse(line) as AgentLine);
+  });
+  // The real parts, through the agreed factories: informers, Lease, control ConfigMap, reactor, triggers.
   const running = await startAgentFromConfig(
     {
-      config: o.config,
+      configFile: o.config,
       repoDir: o.repoDir,
-      listen: `127.0.0.1:${port}`,
+      listen: "127.0.0.1:0",
       identity: o.identity,
       forge: "github",
+      env: agentEnv(),
+      log,
     },
-    { env: agentEnv(), out: onOutput, err: onOutput },
+    {
+      watch: createClusterWatch,
+      leader: createLeaderElector,
+      control: createControl,
+      reactor: createReactor,
+      triggersOf,
+    },
   );
   const get = async (path: string) => {
-    const res = await fetch(`${url}${path}`);
+    const res = await fetch(`${running.url}${path}`);
     return { status: res.status, body: await res.text() };
   };
   const handle: AgentHandle = {
     identity: o.identity,
-    url,
+    url: running.url,
     lines,
     get,
     async metric(name, labels) {
-      return sampleOf((await get("/metrics")).body, name, labels);
+      const res = await get("/metrics");
+      if (res.status !== 200) throw new Error(`/metrics answered ${res.status}: ${res.body}`);
+      return sampleOf(res.body, name, labels);
     },
     idle: () => running.idle(),
     stopped: false,
