@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
+  AGENT_NS,
   type AgentHandle,
   type AgentWorld,
   agentWorld,
@@ -27,10 +28,12 @@ async function leading(agent: AgentHandle): Promise<void> {
 /** The agent's log lines of one event. */
 const linesOf = (agent: AgentHandle, event: string) => agent.lines.filter((l) => l.event === event);
 
+const objectName = (l: Record<string, unknown>) => (l.object as { name?: string } | undefined)?.name;
+
 /** Waits until `agent` has seen a trigger on pod `name` and has nothing pending or in flight. */
 async function settled(agent: AgentHandle, name: string): Promise<void> {
   await until(`a trigger on pod ${name} in ${agent.identity}'s log`, () =>
-    linesOf(agent, "trigger").some((l) => (l.object as { name?: string } | undefined)?.name === name),
+    linesOf(agent, "trigger").some((l) => objectName(l) === name),
   );
   await agent.idle();
 }
@@ -143,7 +146,7 @@ describe("no duplicates across restarts, and GitHub's faults are retried", () =>
       w.github.requests.some((r) => r.operationId === "pulls/create"),
     );
     await until("agent-a's failed reaction", () => linesOf(first, "reaction.failed").length > 0);
-    expect(linesOf(first, "trigger").some((l) => (l.object as { name: string }).name === pod)).toBe(true);
+    expect(linesOf(first, "trigger").some((l) => objectName(l) === pod)).toBe(true);
     await first.stop();
     expect(w.pulls()).toEqual([]);
 
@@ -176,6 +179,39 @@ describe("no duplicates across restarts, and GitHub's faults are retried", () =>
     expect(tries.length).toBeGreaterThanOrEqual(6);
     expect(linesOf(agent, "reaction.failed").length).toBeGreaterThanOrEqual(1);
     expect(await agent.metric("kopt_agent_forge_errors_total")).toBeGreaterThanOrEqual(1);
+    expect(w.pulls().map((p) => p.head)).toEqual([OOM_BRANCH]);
+  });
+});
+
+describe("the kill switch", () => {
+  const control = (paused: boolean) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "kopt-agent-control", namespace: AGENT_NS },
+    data: { paused: String(paused) },
+  });
+
+  it("the control ConfigMap, read live: while paused a failure waits in the queue; unpaused, it is acted on", async () => {
+    const w = await agentWorld();
+    w.kube.apply(control(true));
+    const agent = await w.startAgent();
+    await leading(agent);
+    await until("the agent to be paused", async () => (await agent.metric("kopt_agent_paused")) === 1);
+
+    const pod = oomWorker(w);
+    await until("the trigger, queued", () =>
+      linesOf(agent, "trigger").some((l) => objectName(l) === pod && l.queued === true),
+    );
+    // The agent goes on (ten more rounds of its lease, well past the settle time) and the failure waits.
+    const leaseRounds = () => w.kube.requests.filter((r) => r.path.includes("/leases/")).length;
+    const before = leaseRounds();
+    await until("ten more lease rounds", () => leaseRounds() >= before + 10);
+    expect(await agent.metric("kopt_agent_queue_depth")).toBe(1);
+    expect(w.github.requests.filter((r) => r.operationId === "pulls/create")).toEqual([]);
+
+    w.kube.apply(control(false));
+    await until("the OOM pull request", () => w.pulls().find((p) => p.head === OOM_BRANCH));
+    await settled(agent, pod);
     expect(w.pulls().map((p) => p.head)).toEqual([OOM_BRANCH]);
   });
 });
