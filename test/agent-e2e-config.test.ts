@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type AgentWorld, agentEnv, agentWorld, freePort } from "./support/agent-world.ts";
+import { type AgentWorld, agentEnv, agentWorld, freePort, TEST_TIMEOUT_MS } from "./support/agent-world.ts";
 import { runKopt } from "./support/repo.ts";
 
 /** Whether something accepts connections on 127.0.0.1:port. */
@@ -35,7 +35,9 @@ async function agentWith(w: AgentWorld, config: string) {
   return r;
 }
 
-describe("kopt agent with a bad configuration: exit 2 before anything starts", () => {
+describe("kopt agent with a bad configuration: exit 2 before anything starts", {
+  timeout: TEST_TIMEOUT_MS,
+}, () => {
   it("a missing config file", async () => {
     const w = await agentWorld();
     const file = join(w.dir, "nope.yaml");

@@ -13,6 +13,7 @@ import {
   failingPod,
   missingSecret,
   oomKilled,
+  TEST_TIMEOUT_MS,
   until,
 } from "./support/agent-world.ts";
 import { git } from "./support/repo.ts";
@@ -52,7 +53,7 @@ function memoryLimitOn(w: AgentWorld, branch: string): string {
   return values.worker.resources.limits.memory;
 }
 
-describe("kopt agent reacts to failures in the cluster", () => {
+describe("kopt agent reacts to failures in the cluster", { timeout: TEST_TIMEOUT_MS }, () => {
   it("a pod OOM-killed: the OOM pull request, on the branch kopt plan names, with a higher limit; /metrics counts it", async () => {
     const w = await agentWorld();
     const agent = await w.startAgent();
@@ -109,7 +110,9 @@ describe("kopt agent reacts to failures in the cluster", () => {
   });
 });
 
-describe("no duplicates across restarts, and GitHub's faults are retried", () => {
+describe("no duplicates across restarts, and GitHub's faults are retried", {
+  timeout: TEST_TIMEOUT_MS,
+}, () => {
   it("restarted after the pull request: the new agent derives the failure from the cluster and opens nothing new", async () => {
     const w = await agentWorld();
     const first = await w.startAgent({ identity: "agent-a" });
@@ -183,7 +186,7 @@ describe("no duplicates across restarts, and GitHub's faults are retried", () =>
   });
 });
 
-describe("the kill switch", () => {
+describe("the kill switch", { timeout: TEST_TIMEOUT_MS }, () => {
   const control = (paused: boolean) => ({
     apiVersion: "v1",
     kind: "ConfigMap",

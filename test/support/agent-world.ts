@@ -57,11 +57,14 @@ export const FAST_AGENT = {
 // ---------------------------------------------------------------------------------------------------------
 // Waiting
 
+/** Per test: generous, for a 2-core machine running the whole suite at once (a test takes 5-15 s alone). */
+export const TEST_TIMEOUT_MS = 150_000;
+
 /** Polls `check` until it returns something other than undefined/false, or fails after `timeoutMs` saying what. */
 export async function until<T>(
   what: string,
   check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
