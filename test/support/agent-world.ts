@@ -234,15 +234,13 @@ export interface AgentWorld {
   /** A kubeconfig like `kubeconfig` whose server is `url` (e.g. a cut-proxy in front of the simulator). */
   kubeconfigVia(url: string): string;
   /** Writes a kopt.yaml for an agent (its own kubeconfig, e.g. through a cut-proxy); returns its path. */
-  writeConfig(opts?: { kubeconfig?: string; agent?: Record<string, unknown>; name?: string }): string;
+  writeConfig(opts?: { kubeconfig?: string; agent?: Record<string, unknown> }): string;
   /** Starts an agent in-process; stopped when the test finishes (if the test did not stop it). */
   startAgent(opts?: StartAgentOptions): Promise<AgentHandle>;
   /** Open and closed pull requests on the simulator. */
   pulls(): GitHubSim["state"]["pulls"];
   /** Incident issues (label kopt/incident) on the simulator. */
   incidents(): GitHubSim["state"]["issues"];
-  /** The GitHub requests that wrote something (POST/PATCH/PUT/DELETE). */
-  writes(): GitHubSim["requests"];
 }
 
 export interface StartAgentOptions {
@@ -392,7 +390,7 @@ export async function agentWorld(opts: AgentWorldOptions = {}): Promise<AgentWor
     },
     writeConfig(o = {}) {
       const agent = merge(merge(FAST_AGENT, opts.agent ?? {}), o.agent ?? {});
-      const file = join(dir, o.name ?? `kopt-${++configs}.yaml`);
+      const file = join(dir, `kopt-${++configs}.yaml`);
       writeFileSync(file, stringify(configFor(github, o.kubeconfig ?? kubeconfig, agent)));
       return file;
     },
@@ -410,7 +408,6 @@ export async function agentWorld(opts: AgentWorldOptions = {}): Promise<AgentWor
     },
     pulls: () => github.state.pulls,
     incidents: () => github.state.issues.filter((i) => i.labels.includes("kopt/incident")),
-    writes: () => github.requests.filter((r) => r.method !== "GET" && r.method !== "HEAD"),
   };
   return world;
 }
