@@ -11,13 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, onTestFinished } from "vitest";
 import { parse, stringify } from "yaml";
-import { triggersOf } from "../../src/analyze/agent-triggers.ts";
-import { createControl } from "../../src/observe/kube/control.ts";
-import { createClusterWatch } from "../../src/observe/kube/informers.ts";
-import { createLeaderElector } from "../../src/observe/kube/lease.ts";
 import { jsonLog } from "../../src/workflows/agent/log.ts";
-import { createReactor } from "../../src/workflows/agent/react.ts";
-import { startAgentFromConfig } from "../../src/workflows/agent/start.ts";
+import { AGENT_PARTS, startAgentFromConfig } from "../../src/workflows/agent/start.ts";
 import { type GitHubSim, type GitHubSimOptions, startGitHubSim } from "./github-sim/index.ts";
 import { type KubeSim, type KubeSimOptions, startKubeSim } from "./kube-sim/index.ts";
 import { git, PROJECT_ROOT } from "./repo.ts";
@@ -435,7 +430,7 @@ async function launchAgent(o: { identity: string; config: string; repoDir: strin
   const log = jsonLog((line) => {
     lines.push(JSON.parse(line) as AgentLine);
   });
-  // The real parts, through the agreed factories: informers, Lease, control ConfigMap, reactor, triggers.
+  // The real parts, as `kopt agent` runs them: informers, Lease, control ConfigMap, reactor, triggers.
   const running = await startAgentFromConfig(
     {
       configFile: o.config,
@@ -446,13 +441,7 @@ async function launchAgent(o: { identity: string; config: string; repoDir: strin
       env: agentEnv(),
       log,
     },
-    {
-      watch: createClusterWatch,
-      leader: createLeaderElector,
-      control: createControl,
-      reactor: createReactor,
-      triggersOf,
-    },
+    AGENT_PARTS,
   );
   const get = async (path: string) => {
     const res = await fetch(`${running.url}${path}`);
