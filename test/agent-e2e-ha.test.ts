@@ -4,47 +4,20 @@
 // Kubernetes API simulator (Leases, watches, fault injection), a TCP cut-proxy, the GitHub simulator, git.
 import { describe, expect, it, onTestFinished } from "vitest";
 import {
-  type AgentHandle,
-  type AgentWorld,
   agentWorld,
   failingPod,
+  leading,
+  linesOf,
   missingSecret,
-  oomKilled,
+  OOM_BRANCH,
+  oomWorker,
+  ready,
+  settled,
   TEST_TIMEOUT_MS,
+  theOomPullRequest,
   until,
 } from "./support/agent-world.ts";
 import { startCutProxy } from "./support/cut-proxy.ts";
-
-const OOM_BRANCH = "kopt/demo/todo/worker/oom";
-
-const linesOf = (agent: AgentHandle, event: string) => agent.lines.filter((l) => l.event === event);
-const objectName = (l: Record<string, unknown>) => (l.object as { name?: string } | undefined)?.name;
-
-async function ready(agent: AgentHandle): Promise<void> {
-  await until(`${agent.identity} to be ready`, async () => (await agent.get("/readyz")).status === 200);
-}
-
-async function leading(agent: AgentHandle): Promise<void> {
-  await until(`${agent.identity} to lead`, async () => (await agent.metric("kopt_agent_leader")) === 1);
-  await ready(agent);
-}
-
-async function settled(agent: AgentHandle, pod: string): Promise<void> {
-  await until(`a trigger on pod ${pod} in ${agent.identity}'s log`, () =>
-    linesOf(agent, "trigger").some((l) => objectName(l) === pod),
-  );
-  await agent.idle();
-}
-
-function oomWorker(w: AgentWorld, index = 0): string {
-  const p = w.cluster.pods.worker[index];
-  if (!p) throw new Error(`no worker pod ${index}`);
-  w.kube.apply(oomKilled(p));
-  return p.metadata.name;
-}
-
-const theOomPullRequest = (w: AgentWorld) =>
-  until("the OOM pull request", () => w.pulls().find((p) => p.head === OOM_BRANCH));
 
 describe("two agents", { timeout: TEST_TIMEOUT_MS }, () => {
   it("one acts; the leader cut off from the API stops, the other leads within the lease and acts on the next failure", async () => {

@@ -6,45 +6,22 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
   AGENT_NS,
-  type AgentHandle,
   type AgentWorld,
   agentWorld,
   crashLoop,
   failingPod,
+  leading,
+  linesOf,
   missingSecret,
-  oomKilled,
+  OOM_BRANCH,
+  objectName,
+  oomWorker,
+  settled,
   TEST_TIMEOUT_MS,
+  theOomPullRequest,
   until,
 } from "./support/agent-world.ts";
 import { git } from "./support/repo.ts";
-
-const OOM_BRANCH = "kopt/demo/todo/worker/oom";
-
-/** Waits until the agent is up, watching and leading. */
-async function leading(agent: AgentHandle): Promise<void> {
-  await until(`${agent.identity} to lead`, async () => (await agent.metric("kopt_agent_leader")) === 1);
-  await until(`${agent.identity} to be ready`, async () => (await agent.get("/readyz")).status === 200);
-}
-
-/** The agent's log lines of one event. */
-const linesOf = (agent: AgentHandle, event: string) => agent.lines.filter((l) => l.event === event);
-
-const objectName = (l: Record<string, unknown>) => (l.object as { name?: string } | undefined)?.name;
-
-/** Waits until `agent` has seen a trigger on pod `name` and has nothing pending or in flight. */
-async function settled(agent: AgentHandle, name: string): Promise<void> {
-  await until(`a trigger on pod ${name} in ${agent.identity}'s log`, () =>
-    linesOf(agent, "trigger").some((l) => objectName(l) === name),
-  );
-  await agent.idle();
-}
-
-function oomWorker(w: AgentWorld, index = 0): string {
-  const p = w.cluster.pods.worker[index];
-  if (!p) throw new Error(`no worker pod ${index}`);
-  w.kube.apply(oomKilled(p));
-  return p.metadata.name;
-}
 
 function memoryLimitOn(w: AgentWorld, branch: string): string {
   const values = parse(git(w.github.repoDir, "show", `${branch}:clusters/demo/values.yaml`)) as {
@@ -60,7 +37,7 @@ describe("kopt agent reacts to failures in the cluster", { timeout: TEST_TIMEOUT
     await leading(agent);
 
     const pod = oomWorker(w);
-    const pr = await until("the OOM pull request", () => w.pulls().find((p) => p.head === OOM_BRANCH));
+    const pr = await theOomPullRequest(w);
     expect(pr.state).toBe("open");
     expect(pr.base).toBe("main");
     expect(memoryLimitOn(w, "main")).toBe("256Mi");
@@ -118,7 +95,7 @@ describe("no duplicates across restarts, and GitHub's faults are retried", {
     const first = await w.startAgent({ identity: "agent-a" });
     await leading(first);
     oomWorker(w);
-    const pr = await until("the OOM pull request", () => w.pulls().find((p) => p.head === OOM_BRANCH));
+    const pr = await theOomPullRequest(w);
     const head = pr.headSha;
     await first.stop();
 
@@ -156,7 +133,7 @@ describe("no duplicates across restarts, and GitHub's faults are retried", {
     pullsDown = false;
     const second = await w.startAgent({ identity: "agent-b" });
     await leading(second);
-    await until("the OOM pull request", () => w.pulls().find((p) => p.head === OOM_BRANCH));
+    await theOomPullRequest(w);
     await second.idle();
     expect(w.pulls().map((p) => p.head)).toEqual([OOM_BRANCH]);
   });
@@ -176,7 +153,7 @@ describe("no duplicates across restarts, and GitHub's faults are retried", {
     const agent = await w.startAgent();
     await leading(agent);
     const pod = oomWorker(w);
-    await until("the OOM pull request", () => w.pulls().find((p) => p.head === OOM_BRANCH), 60_000);
+    await theOomPullRequest(w);
     await settled(agent, pod);
     const tries = w.github.requests.filter((r) => r.operationId === "pulls/create");
     expect(tries.length).toBeGreaterThanOrEqual(6);
@@ -213,7 +190,7 @@ describe("the kill switch", { timeout: TEST_TIMEOUT_MS }, () => {
     expect(w.github.requests.filter((r) => r.operationId === "pulls/create")).toEqual([]);
 
     w.kube.apply(control(false));
-    await until("the OOM pull request", () => w.pulls().find((p) => p.head === OOM_BRANCH));
+    await theOomPullRequest(w);
     await settled(agent, pod);
     expect(w.pulls().map((p) => p.head)).toEqual([OOM_BRANCH]);
   });

@@ -408,6 +408,51 @@ export async function agentWorld(opts: AgentWorldOptions = {}): Promise<AgentWor
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// What tests wait for and read
+
+/** The branch `kopt plan` names for the worker's OOM raise. */
+export const OOM_BRANCH = `kopt/${CLUSTER}/${NS}/worker/oom`;
+
+/** The agent's log lines of one event. */
+export const linesOf = (agent: AgentHandle, event: string): AgentLine[] =>
+  agent.lines.filter((l) => l.event === event);
+
+/** The name of the object a trigger line is about. */
+export const objectName = (l: Record<string, unknown>): string | undefined =>
+  (l.object as { name?: string } | undefined)?.name;
+
+/** Waits until the agent answers /readyz with 200 (watching, and holding the lease if it leads). */
+export async function ready(agent: AgentHandle): Promise<void> {
+  await until(`${agent.identity} to be ready`, async () => (await agent.get("/readyz")).status === 200);
+}
+
+/** Waits until the agent is up, watching and leading. */
+export async function leading(agent: AgentHandle): Promise<void> {
+  await until(`${agent.identity} to lead`, async () => (await agent.metric("kopt_agent_leader")) === 1);
+  await ready(agent);
+}
+
+/** Waits until `agent` has seen a trigger on pod `name` and has nothing pending or in flight. */
+export async function settled(agent: AgentHandle, name: string): Promise<void> {
+  await until(`a trigger on pod ${name} in ${agent.identity}'s log`, () =>
+    linesOf(agent, "trigger").some((l) => objectName(l) === name),
+  );
+  await agent.idle();
+}
+
+/** OOM-kills a worker pod in the simulator; returns its name. */
+export function oomWorker(w: AgentWorld, index = 0): string {
+  const p = w.cluster.pods.worker[index];
+  if (!p) throw new Error(`agent-world: no worker pod ${index}`);
+  w.kube.apply(oomKilled(p));
+  return p.metadata.name;
+}
+
+/** Waits for the worker's OOM pull request. */
+export const theOomPullRequest = (w: AgentWorld, timeoutMs?: number) =>
+  until("the OOM pull request", () => w.pulls().find((p) => p.head === OOM_BRANCH), timeoutMs);
+
+// ---------------------------------------------------------------------------------------------------------
 // One agent
 
 /** Sums the samples of `name` whose labels include `labels` in Prometheus's text format. */
