@@ -257,6 +257,11 @@ describe("the cluster watch", () => {
     expect(h.watch.synced()).toBe(false);
   });
 
+  it("start() rejects at once when RBAC allows the list but not the watch", async () => {
+    const h = await unstarted({ rbac: [{ apiGroups: ["*"], resources: ["*"], verbs: ["list"] }] });
+    await expect(h.watch.start()).rejects.toThrow(/refused to watch \w+ .*403 Forbidden/);
+  });
+
   it("log lines say which informer failed and why, and never carry the token", async () => {
     const token = "kopt-test-token-3f9a8b7c6d5e";
     const h = await harness({ token });

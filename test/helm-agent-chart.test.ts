@@ -157,6 +157,15 @@ describe.skipIf(skipWithoutHelm())("helm/kopt-agent, rendered by a real helm", (
     });
   });
 
+  it("rejects a misspelled or mistyped chart value (values.schema.json), naming it", async () => {
+    await expect(render([CI_VALUES], ["github.tokenSecret.nam=kopt-github"])).rejects.toThrow(
+      /github\.tokenSecret: Additional property nam is not allowed/,
+    );
+    await expect(render([CI_VALUES], ["replicaCount=two"])).rejects.toThrow(
+      /replicaCount: Invalid type. Expected: integer, given: string/,
+    );
+  });
+
   describe("with the least values a user sets", () => {
     let r: Rendered;
     beforeAll(async () => {

@@ -7,6 +7,7 @@ import { redact } from "../../redact.ts";
 import type { AgentLog } from "../../workflows/agent/ports.ts";
 import type { Client, RawObject } from "./client.ts";
 import type { Connection } from "./connection.ts";
+import { clusterError } from "./errors.ts";
 import { TrackedWatch } from "./tracked-watch.ts";
 import {
   describeScope,
@@ -35,11 +36,14 @@ export interface ScopeInformerOptions {
 }
 
 /** "relisting": the watch ended with a 410 (or was ended for silence) and ListWatch lists again. */
+const statusOf = (err: unknown) => (err as { statusCode?: number } | null)?.statusCode;
+
 type State = "new" | "watching" | "relisting" | "restarting" | "stopped";
 
 export class ScopeInformer {
   private state: State = "new";
-  private listed = false;
+  /** A watch has been open once: start() has resolved. */
+  private opened = false;
   private lastActivity = 0;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -59,12 +63,10 @@ export class ScopeInformer {
       o.conn.kc,
       {
         keep: o.keep,
-        starting: () => {
-          this.listed = true;
-        },
         opened: () => {
           if (this.state !== "stopped") this.state = "watching";
           this.lastActivity = Date.now();
+          this.opened = true;
           this.settleFirst();
         },
         activity: () => {
@@ -98,7 +100,7 @@ export class ScopeInformer {
   }
 
   /**
-   * Lists and starts watching; resolves once listed and watching, rejects when the first list is refused
+   * Lists and starts watching; resolves once listed and watching, rejects when the first list or watch is refused
    * (401/403: retrying goes on, in case RBAC is fixed, but the caller should know at once).
    */
   start(): Promise<void> {
@@ -116,7 +118,7 @@ export class ScopeInformer {
 
   /** Listed once, and the watch is open now. */
   synced(): boolean {
-    return this.listed && this.state === "watching";
+    return this.state === "watching";
   }
 
   /** The watchdog: re-lists when the open watch has had no event and no bookmark for silentAfterMs. */
@@ -126,6 +128,23 @@ export class ScopeInformer {
     this.lastActivity = now;
     this.relist(`silent for ${silentAfterMs} ms`);
     this.watch.expire();
+  }
+
+  /** The watch itself refused (the list was allowed): what to grant. */
+  private watchRefused(status: number | undefined): Error {
+    const { kind, namespace } = this.o.scope;
+    const where = kind.clusterScoped
+      ? "cluster-scoped"
+      : namespace
+        ? `namespace ${namespace}`
+        : "all namespaces";
+    const group = kind.apiGroup === "" ? "core" : kind.apiGroup;
+    return clusterError(
+      `the Kubernetes API at ${this.o.conn.server} refused to watch ${kind.resource} (API group ${group}, ${where}) for ${this.o.conn.identity} (${status === 401 ? "401 Unauthorized" : "403 Forbidden"})`,
+      status === 401
+        ? "refresh the credentials of the kubeconfig's context"
+        : `grant the verbs get, list and watch on ${kind.resource} (the kopt-agent chart's ClusterRole holds them)`,
+    );
   }
 
   private relist(reason: string): void {
@@ -142,7 +161,11 @@ export class ScopeInformer {
   private failed(err: unknown): void {
     if (this.state === "stopped") return;
     const message = redact(err instanceof Error ? err.message : String(err));
-    if (!this.listed && err instanceof ListFailed && err.permanent) this.settleFirst(err);
+    if (!this.opened) {
+      if (err instanceof ListFailed && err.permanent) this.settleFirst(err);
+      else if (statusOf(err) === 401 || statusOf(err) === 403)
+        this.settleFirst(this.watchRefused(statusOf(err)));
+    }
     const { initialMs, maxMs } = this.o.backoff;
     const delay = Math.min(maxMs, initialMs * 2 ** this.failures);
     this.failures++;

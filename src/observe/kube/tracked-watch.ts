@@ -11,8 +11,6 @@ import type { RawObject } from "./client.ts";
 export interface WatchHooks {
   /** Whether an object from the stream is kept (cached and delivered). */
   keep(obj: RawObject): boolean;
-  /** Every watch() call: ListWatch has listed (or resumes from a resourceVersion). */
-  starting(): void;
   /** The server answered 200: the stream is open. */
   opened(): void;
   /** Any event, bookmarks included. */
@@ -45,7 +43,6 @@ export class TrackedWatch extends Watch {
     callback: Callback,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
-    this.hooks.starting();
     if (this.closed) {
       // ListWatch opens a watch after a list that was in flight when it was stopped: refuse it.
       setImmediate(() => done(null));

@@ -211,7 +211,11 @@ class AgentLoop {
       return;
     }
     if (!this.running || !this.leading) {
-      this.deps.log("trigger", { ...fields, queued: false, why: "not the leader" });
+      this.deps.log("trigger", {
+        ...fields,
+        queued: false,
+        why: this.running ? "not the leader" : "stopping",
+      });
       return;
     }
     this.queue.add(key, target, t);

@@ -14,6 +14,7 @@ import { DEFAULT_DIAGNOSIS_POLICY, type Diagnosis, type WorkloadSubject } from "
 import type { ProposalKind } from "../../model/tier.ts";
 import { observeCache } from "../../observe/cache-observation.ts";
 import type { Connection } from "../../observe/kube/connection.ts";
+import type { Observation } from "../../observe/observe.ts";
 import { openRepository } from "../../propose/git-repo.ts";
 import { type IncidentIssueOutcome, syncIncidentIssues } from "../incidents.ts";
 import { openForge } from "../open-forge.ts";
@@ -131,14 +132,17 @@ async function incidentsOnly(
   opts: ReactorOptions,
   root: string,
   workload: WorkloadSubject,
-  observation: Awaited<ReturnType<typeof observeCache>>,
+  observation: Observation,
   budget: ReactBudget,
 ): Promise<ReactOutcome> {
   const diagnosis = diagnoseObserved(observation, workload);
-  const forge = await openForge(await openRepository(root), opts.loaded, {
-    env: opts.env,
-    ...(opts.forge ? { forge: opts.forge } : {}),
-  });
+  // Issues need no branches: the github forge only connects.
+  const forge = await openForge(
+    await openRepository(root),
+    opts.loaded,
+    { env: opts.env, ...(opts.forge ? { forge: opts.forge } : {}) },
+    { branches: false },
+  );
   const issues = await syncIncidentIssues(forge, diagnosis, {
     cluster: opts.loaded.config.cluster,
     now: observation.state.observedAt,
