@@ -6,6 +6,7 @@ import type {
   ClusterWatchPort,
   ControlPort,
   LeaderPort,
+  OnDiagnosis,
   RawObject,
   ReactBudget,
   ReactOutcome,
@@ -109,10 +110,19 @@ export class FakeReactor implements ReactPort {
   constructor(
     public answer: (call: ReactCall, n: number) => Promise<ReactOutcome> | ReactOutcome = () => NOTHING,
   ) {}
-  async react(target: ReactTarget, objects: RawObject[], now: Date, budget: ReactBudget) {
+  /** As the real reactor: the findings are reported before the outcome (the forge's part) is returned. */
+  async react(
+    target: ReactTarget,
+    objects: RawObject[],
+    now: Date,
+    budget: ReactBudget,
+    onDiagnosis?: OnDiagnosis,
+  ) {
     const call = { target, objects: objects.length, now, budget };
     this.calls.push(call);
-    return this.answer(call, this.calls.length);
+    const outcome = await this.answer(call, this.calls.length);
+    onDiagnosis?.(outcome.findings);
+    return outcome;
   }
 }
 

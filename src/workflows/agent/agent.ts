@@ -18,6 +18,7 @@ import type {
   ControlPort,
   LeaderPort,
   RawObject,
+  ReactOutcome,
   ReactPort,
   ReactTarget,
 } from "./ports.ts";
@@ -255,11 +256,21 @@ class AgentLoop {
     this.lastHold = undefined;
     const started = this.clock();
     const budget = budgetAt(this.ledger, this.deps.config.limits, started);
+    const first = Math.min(...work.triggers.map((t) => t.at));
+    let detection: number | null = null;
+    const diagnosed = (findings: ReactOutcome["findings"]) => {
+      if (findings.length === 0) return;
+      // From the failure's own timestamp to the finding, before anything goes to the forge.
+      detection = Math.max(0, this.clock() / 1000 - first);
+      this.metrics.detectionSeconds.observe(detection);
+      this.deps.log("diagnosis", { target: work.key, findings, detectionSeconds: detection });
+    };
     const outcome = await this.deps.reactor.react(
       work.target,
       this.deps.watch.objects(),
       new Date(started),
       budget,
+      diagnosed,
     );
     const done = this.clock();
     this.ledger = recordSpent(this.ledger, spentBy(outcome), done);
@@ -268,9 +279,6 @@ class AgentLoop {
     for (const f of outcome.findings) m.findings.inc({ class: f.class });
     for (const p of outcome.pullRequests) m.pullRequests.inc({ status: p.status });
     for (const i of outcome.issues) m.issues.inc({ action: i.action });
-    const first = Math.min(...work.triggers.map((t) => t.at));
-    const detection = outcome.findings.length > 0 ? Math.max(0, done / 1000 - first) : null;
-    if (detection !== null) m.detectionSeconds.observe(detection);
     this.deps.log("reaction", {
       target: work.key,
       triggers: work.triggers.length,

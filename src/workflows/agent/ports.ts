@@ -76,9 +76,18 @@ export interface ReactBudget {
   issues: number;
 }
 
+/** Called once the target is diagnosed, before anything goes to the forge: the moment of the finding. */
+export type OnDiagnosis = (findings: ReactOutcome["findings"]) => void;
+
 /** Diagnoses a target from the watch's cache and turns the result into pull requests and incident issues. */
 export interface ReactPort {
-  react(target: ReactTarget, objects: RawObject[], now: Date, budget: ReactBudget): Promise<ReactOutcome>;
+  react(
+    target: ReactTarget,
+    objects: RawObject[],
+    now: Date,
+    budget: ReactBudget,
+    onDiagnosis?: OnDiagnosis,
+  ): Promise<ReactOutcome>;
 }
 
 export type { AgentTrigger, WatchChange };

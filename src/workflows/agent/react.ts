@@ -20,7 +20,15 @@ import { type IncidentIssueOutcome, syncIncidentIssues } from "../incidents.ts";
 import { openForge } from "../open-forge.ts";
 import { diagnoseObserved } from "../pipeline.ts";
 import { LIMIT_REASON, type PlanOutcome, plan } from "../plan.ts";
-import type { AgentLog, RawObject, ReactBudget, ReactOutcome, ReactPort, ReactTarget } from "./ports.ts";
+import type {
+  AgentLog,
+  OnDiagnosis,
+  RawObject,
+  ReactBudget,
+  ReactOutcome,
+  ReactPort,
+  ReactTarget,
+} from "./ports.ts";
 
 export interface ReactorOptions {
   /** The repository kopt writes in: a clone (local forge), or any directory (github forge: initialized here). */
@@ -45,13 +53,13 @@ export function createReactor(opts: ReactorOptions): ReactPort {
   let chain: Promise<unknown> = Promise.resolve();
   let ready: Promise<string> | undefined;
   return {
-    react(target, objects, now, budget) {
+    react(target, objects, now, budget, onDiagnosis) {
       const run = chain.then(async () => {
         ready ??= prepareRepository(opts).catch((e: unknown) => {
           ready = undefined; // try again on the next reaction
           throw e;
         });
-        return reactOnce(opts, await ready, target, objects, now, budget);
+        return reactOnce(opts, await ready, { target, objects, now, budget, onDiagnosis });
       });
       chain = run.catch(() => undefined);
       return run;
@@ -86,30 +94,34 @@ async function prepareRepository(opts: ReactorOptions): Promise<string> {
   return dir;
 }
 
-async function reactOnce(
-  opts: ReactorOptions,
-  repoDir: string,
-  target: ReactTarget,
-  objects: RawObject[],
-  now: Date,
-  budget: ReactBudget,
-): Promise<ReactOutcome> {
+interface Reaction {
+  target: ReactTarget;
+  objects: RawObject[];
+  now: Date;
+  budget: ReactBudget;
+  onDiagnosis?: OnDiagnosis | undefined;
+}
+
+async function reactOnce(opts: ReactorOptions, repoDir: string, r: Reaction): Promise<ReactOutcome> {
+  const { target, objects, now, budget } = r;
   const root = (await openRepository(repoDir)).root;
   const workload = "workload" in target ? target.workload : undefined;
-  const observe = () =>
-    observeCache({
-      root,
-      loaded: opts.loaded,
-      conn: opts.conn,
-      objects,
-      logsOf: workload ? podOf(workload, objects) : () => true,
-      historyOf: (o) => !workload || (o.kind === workload.kind && sameName(o, workload)),
-      now,
-      env: opts.env,
-      ...(opts.prometheusUrl ? { prometheusUrl: opts.prometheusUrl } : {}),
-    });
+  const observation = await observeCache({
+    root,
+    loaded: opts.loaded,
+    conn: opts.conn,
+    objects,
+    logsOf: workload ? podOf(workload, objects) : () => true,
+    historyOf: (o) => !workload || (o.kind === workload.kind && sameName(o, workload)),
+    now,
+    env: opts.env,
+    ...(opts.prometheusUrl ? { prometheusUrl: opts.prometheusUrl } : {}),
+  });
+  // The finding exists once the cache is diagnosed; plan diagnoses the same observation again (a tenth of a
+  // second), then goes to the forge.
+  r.onDiagnosis?.(findingsOf(diagnoseObserved(observation, workload)));
   if (workload && !PROPOSABLE.has(workload.kind))
-    return incidentsOnly(opts, root, workload, await observe(), budget);
+    return incidentsOnly(opts, root, workload, observation, budget);
   const out = await plan({
     repoDir: root,
     loaded: opts.loaded,
@@ -118,7 +130,7 @@ async function reactOnce(
     env: opts.env,
     ...(opts.forge ? { forge: opts.forge } : {}),
     ...(workload ? { workload: `${workload.namespace}/${workload.name}` } : {}),
-    observe,
+    observe: async () => observation,
     kinds: FAST_PATH_KINDS,
     closeObsolete: false,
     limits: { pullRequests: budget.pullRequests, issues: budget.issues },
@@ -161,7 +173,7 @@ function outcomeOf(
   warnings: string[],
 ): ReactOutcome {
   return {
-    findings: diagnosis.findings.map((f) => ({ fingerprint: f.fingerprint, class: f.class })),
+    findings: findingsOf(diagnosis),
     pullRequests: proposals.map((p) => ({
       branch: p.branch,
       status: p.status,
@@ -175,6 +187,10 @@ function outcomeOf(
     })),
     warnings,
   };
+}
+
+function findingsOf(diagnosis: Pick<Diagnosis, "findings">): ReactOutcome["findings"] {
+  return diagnosis.findings.map((f) => ({ fingerprint: f.fingerprint, class: f.class }));
 }
 
 function sameName(o: RawObject, w: { namespace: string; name: string }): boolean {
