@@ -171,6 +171,31 @@ describe("leader election on a Lease", () => {
     expect(lease.spec.renewTime).toMatch(MICRO_TIME);
   });
 
+  it("releases even when a renewal it cut short reached the server (the resourceVersion it holds is stale)", async () => {
+    const w = await world();
+    // A long retry period: between the bump below and stop() the leader does not renew by itself.
+    const a = w.elector(w.direct, "agent-a", {
+      leaseDurationMs: 9000,
+      renewDeadlineMs: 6000,
+      retryPeriodMs: 3000,
+    });
+    a.start();
+    await vi.waitFor(() => expect(a.isLeader()).toBe(true), WAIT);
+    // What a renewal that reached the server but whose answer never came back leaves: same holder, newer version.
+    const held = await w.lease();
+    w.sim.apply({
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: "kopt-agent", namespace: "kopt" },
+      spec: { ...held.spec, renewTime: microTime(new Date()) },
+    });
+    await a.stop();
+    expect(w.logs.filter((l) => l.event.startsWith("lease.rel")).map((l) => l.event)).toEqual([
+      "lease.released",
+    ]);
+    expect((await w.lease()).spec.holderIdentity).toBe("");
+  });
+
   it("a killed leader (no release) is replaced only after its lease expired", async () => {
     const w = await world();
     const a = w.elector(w.direct, "agent-a", { releaseOnStop: false });

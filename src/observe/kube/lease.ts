@@ -262,24 +262,41 @@ class LeaderElector implements LeaderPort {
     return (this.observed?.at ?? performance.now()) + durationMs <= performance.now();
   }
 
-  /** What client-go's release writes: no holder and a 1 s lease, so the next candidate takes it at once. */
+  /**
+   * What client-go's release writes: no holder and a 1 s lease, so the next candidate takes it at once. Like
+   * client-go it reads the Lease first: a renewal that stop() cut short may still have reached the server, so
+   * the resourceVersion we last wrote can be stale; a 409 reads again once more.
+   */
   private async release(): Promise<void> {
-    const mine = this.mine;
-    if (!mine) return;
-    const now = microTime(new Date());
-    const spec = { holderIdentity: "", leaseDurationSeconds: 1, acquireTime: now, renewTime: now };
-    const body = { ...mine, spec: { ...spec, leaseTransitions: transitions(mine.spec ?? {}) } };
-    const res = await requestJson(this.conn, {
-      method: "PUT",
-      path: this.path,
-      body,
-      timeoutMs: this.opts.renewDeadlineMs,
-    }).catch((err: unknown) => ({ status: 0, error: errorText(err) }));
-    // 409: someone wrote after us, so the lease is not ours to release any more.
+    if (!this.mine) return;
+    const timeoutMs = this.opts.renewDeadlineMs;
+    let res: { status: number; error?: string } = { status: 0 };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const got = await requestJson(this.conn, { method: "GET", path: this.path, timeoutMs }).catch(
+        (err: unknown) => ({ status: 0, body: undefined, error: errorText(err) }),
+      );
+      const current = got.body as LeaseObject | undefined;
+      if (got.status !== 200 || !current) {
+        res = { status: got.status, ...("error" in got ? { error: got.error } : {}) };
+        break;
+      }
+      if (current.spec?.holderIdentity !== this.identity) {
+        // Someone else holds it already: nothing of ours to release.
+        res = { status: 409, error: `held by ${String(current.spec?.holderIdentity ?? "nobody")}` };
+        break;
+      }
+      const now = microTime(new Date());
+      const spec = { holderIdentity: "", leaseDurationSeconds: 1, acquireTime: now, renewTime: now };
+      const body = { ...current, spec: { ...spec, leaseTransitions: transitions(current.spec ?? {}) } };
+      res = await requestJson(this.conn, { method: "PUT", path: this.path, body, timeoutMs }).catch(
+        (err: unknown) => ({ status: 0, error: errorText(err) }),
+      );
+      if (res.status !== 409) break;
+    }
     this.opts.log?.(res.status === 200 ? "lease.released" : "lease.release-failed", {
       lease: this.leaseName(),
       status: res.status,
-      ...("error" in res ? { error: res.error } : {}),
+      ...(res.error ? { error: res.error } : {}),
     });
   }
 }
