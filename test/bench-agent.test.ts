@@ -195,7 +195,7 @@ describe("the pod changes", () => {
 
   it("an OOM kill: last state OOMKilled at the given time, running again, one more restart", () => {
     const at = new Date("2026-12-03T17:00:00.250Z");
-    const before = pod("svc-1-abcde");
+    const before = pod("svc-1-abcdefghij-abcde");
     const after = oomKilled(before, "svc-1", at);
     const s = (after.status as { containerStatuses: Record<string, unknown>[] }).containerStatuses[0];
     expect(s).toMatchObject({
@@ -210,7 +210,12 @@ describe("the pod changes", () => {
   });
 
   it("churn cycles delete, add under a new name, update; never touches the incident Deployments", () => {
-    const objects = ["svc-1-aaaaa", "svc-1-bbbbb", "svc-7-ccccc", "svc-2-ddddd"].map(pod);
+    const objects = [
+      "svc-1-abcdefghij-aaaaa",
+      "svc-1-abcdefghij-bbbbb",
+      "svc-7-abcdefghij-ccccc",
+      "svc-2-abcdefghij-ddddd",
+    ].map(pod);
     const churn = new Churn(objects, [{ namespace: "team-1", name: "svc-2" }]);
     const now = new Date("2026-12-03T17:00:00Z");
     const changes = Array.from({ length: 30 }, () => churn.next(now));
@@ -222,9 +227,9 @@ describe("the pod changes", () => {
     const added = changes.flatMap((c) =>
       c.op === "apply" && c.what === "added" ? [c.object.metadata.name] : [],
     );
-    expect(added.every((n) => !["svc-1-aaaaa", "svc-1-bbbbb"].includes(n))).toBe(true);
+    expect(added.every((n) => !["svc-1-abcdefghij-aaaaa", "svc-1-abcdefghij-bbbbb"].includes(n))).toBe(true);
     // Only live pods are removed: never one removed before and not added again.
-    const live = new Set(["svc-1-aaaaa", "svc-1-bbbbb"]);
+    const live = new Set(["svc-1-abcdefghij-aaaaa", "svc-1-abcdefghij-bbbbb"]);
     for (const c of changes) {
       if (c.op === "remove") expect(live.delete(c.name)).toBe(true);
       else live.add(c.object.metadata.name);

@@ -103,6 +103,8 @@ interface Run {
   github: GitHubSim;
   agent: AgentProcess;
   objects: Obj[];
+  /** The simulator's container logs (it reads this object): an OOM-killed container leaves a previous log. */
+  logs: Record<string, { current?: string; previous?: string }>;
   lines: SeenLine[];
   pulls: CreatedPull[];
   rss: RssSample[];
@@ -114,6 +116,10 @@ const log = (text: string) => console.log(`[${new Date().toISOString().slice(11,
 async function incident(run: Run, target: IncidentTarget): Promise<Incident> {
   const pod = podsOf(run.objects, target)[0];
   if (!pod) throw new Error(`no pod of ${target.namespace}/${target.name}`);
+  run.logs[`${target.namespace}/${pod.metadata.name}/${target.container}`] = {
+    current: "starting\nlistening on :8080\n",
+    previous: "starting\nlistening on :8080\nloading catalog into memory\n",
+  };
   const appliedAt = Date.now();
   run.kube.apply(oomKilled(pod, target.container, new Date(appliedAt)));
   const result: Incident = { target, appliedAt };
@@ -241,7 +247,17 @@ async function main(args: Args): Promise<number> {
       logFile: join(dir, "agent.log"),
     });
     const running = agent;
-    const run: Run = { kube, github, agent, objects, lines: [], pulls, rss: [], startedAt };
+    const run: Run = {
+      kube,
+      github,
+      agent,
+      objects,
+      logs: cluster.logs,
+      lines: [],
+      pulls,
+      rss: [],
+      startedAt,
+    };
     agent.onLine((line) => {
       if (line.event === "") return;
       run.lines.push({ at: line.at ?? line.receivedAt, line });

@@ -42,14 +42,14 @@ export function incidentTargets(count: number): IncidentTarget[] {
   return out;
 }
 
-/** The pods of a Deployment (its ReplicaSet's pods are named `<deployment>-<hash>`). */
+/** The pods of a Deployment (its ReplicaSet's pods are named `<deployment>-<template hash>-<suffix>`). */
 export function podsOf(objects: readonly Obj[], t: { namespace: string; name: string }): Obj[] {
   return objects.filter(
     (o) =>
       o.kind === "Pod" &&
       o.metadata.namespace === t.namespace &&
       o.metadata.name.startsWith(`${t.name}-`) &&
-      /^[a-z0-9]{5}$/.test(o.metadata.name.slice(t.name.length + 1)),
+      /^[a-z0-9]{10}-[a-z0-9]{5}$/.test(o.metadata.name.slice(t.name.length + 1)),
   );
 }
 
@@ -112,7 +112,7 @@ export class Churn {
     this.random = mulberry32(seed);
     const avoided = new Set(avoid.map((a) => `${a.namespace}/${a.name}`));
     const deploymentPod = (o: Obj) => {
-      const m = /^(svc-(\d+))-[a-z0-9]{5}$/.exec(o.metadata.name);
+      const m = /^(svc-(\d+))-[a-z0-9]{10}-[a-z0-9]{5}$/.exec(o.metadata.name);
       return m !== null && !crashLooping(Number(m[2])) && !avoided.has(`${o.metadata.namespace}/${m[1]}`);
     };
     const pods = objects.filter((o) => o.kind === "Pod" && deploymentPod(o));
