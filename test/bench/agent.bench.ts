@@ -149,25 +149,40 @@ async function incident(run: Run, target: IncidentTarget): Promise<Incident> {
   return result;
 }
 
-/** Waits until the agent has been quiet (no trigger or reaction logged, no pull request) for `quietMs`. */
+/**
+ * Waits until the agent has reacted to every target it queued (at start, the cluster's existing failures:
+ * the runtime's "trigger" lines with queued true, answered by a "reaction" line of the same target) and has
+ * then logged no trigger or reaction and opened no pull request for `quietMs`.
+ */
 async function settled(run: Run, quietMs: number, timeoutMs: number): Promise<void> {
   let lastLines = -1;
   let lastPulls = -1;
   let since = Date.now();
   await waitFor(
-    "the agent to settle after start",
+    "the agent to react to the cluster's existing failures",
     () => {
-      const lines = run.lines.filter((s) => /^(trigger|react|diagnos|finding)/.test(s.line.event)).length;
-      if (lines !== lastLines || run.pulls.length !== lastPulls) {
-        lastLines = lines;
+      const relevant = run.lines.filter((s) => /^(trigger|react|diagnos|finding)/.test(s.line.event));
+      const pending = new Set<string>();
+      for (const { line } of relevant) {
+        const target = String(line.fields.target ?? "");
+        if (line.event === "trigger" && line.fields.queued === true) pending.add(target);
+        else if (line.event === "reaction") pending.delete(target);
+      }
+      if (relevant.length !== lastLines || run.pulls.length !== lastPulls) {
+        lastLines = relevant.length;
         lastPulls = run.pulls.length;
         since = Date.now();
       }
-      return Date.now() - since >= quietMs ? true : undefined;
+      return pending.size === 0 && Date.now() - since >= quietMs ? true : undefined;
     },
     timeoutMs,
     200,
   );
+}
+
+/** The highest RSS sampled between two times (seconds since the start). */
+function peakBetween(rss: readonly RssSample[], from: number, to: number): number {
+  return Math.max(0, ...rss.filter((s) => s.t >= from && s.t <= to).map((s) => s.rss));
 }
 
 async function churn(run: Run, minutes: number, objects: Obj[], avoid: IncidentTarget[]): Promise<number> {
@@ -286,11 +301,12 @@ async function main(args: Args): Promise<number> {
     log(
       `agent ready after ${readySeconds.toFixed(1)} s (RSS ${mib(rssOf(agent.pid) ?? 0)}); waiting for it to settle`,
     );
-    await Promise.race([exitedEarly, settled(run, 5000, 300_000)]);
+    await Promise.race([exitedEarly, settled(run, 5000, 900_000)]);
+    const settledAt = (Date.now() - startedAt) / 1000;
     const startupPulls = pulls.length;
     const startupIssues = github.state.issues.length;
     log(
-      `settled after ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${startupPulls} pull requests, ${startupIssues} issues for the cluster's existing failures`,
+      `settled after ${settledAt.toFixed(1)} s: ${startupPulls} pull requests, ${startupIssues} issues for the cluster's existing failures`,
     );
 
     const incidents: Incident[] = [];
@@ -329,6 +345,12 @@ async function main(args: Args): Promise<number> {
     };
     const table = rows(figures);
     const trigger = summarize(ms((x) => x.trigger));
+    const end = (Date.now() - startedAt) / 1000;
+    const phases = [
+      `start and the existing failures (0-${settledAt.toFixed(0)} s) ${mib(peakBetween(run.rss, 0, settledAt))}`,
+      `incidents ${mib(peakBetween(run.rss, settledAt, churnFrom))}`,
+      `churn ${mib(peakBetween(run.rss, churnFrom, end))}`,
+    ];
     const events = [...new Set(incidents.flatMap((x) => (x.findingEvent ? [x.findingEvent] : [])))];
     console.log(`\n## kopt agent benchmark\n`);
     console.log(
@@ -339,6 +361,8 @@ async function main(args: Args): Promise<number> {
       `\npod change -> trigger logged (the watch's share): median ${trigger.median.toFixed(2)} s, p95 ${trigger.p95.toFixed(2)} s over ${trigger.count}.` +
         ` Finding from the agent's "${events.join('", "') || "?"}" log line.` +
         ` Agent ready (informers synced, lease held) ${readySeconds.toFixed(1)} s after start;` +
+        ` reacted to the cluster's existing failures (${startupIssues} issues, ${startupPulls} pull requests) by ${settledAt.toFixed(0)} s.` +
+        ` Peak RSS by phase: ${phases.join(", ")};` +
         ` latency part ${latencySeconds.toFixed(0)} s; churn ${churnSeconds.toFixed(0)} s, ${run.rss.length} RSS samples every ${RSS_EVERY_MS / 1000} s.`,
     );
     const missed = table.filter((r) => r.target !== "" && !r.met);
