@@ -359,7 +359,7 @@ async function main(args: Args): Promise<number> {
     console.log(markdownTable(table));
     console.log(
       `\npod change -> trigger logged (the watch's share): median ${trigger.median.toFixed(2)} s, p95 ${trigger.p95.toFixed(2)} s over ${trigger.count}.` +
-        ` Finding from the agent's "${events.join('", "') || "?"}" log line.` +
+        ` Finding from the agent's "${events.join('", "') || "?"}" log line${events.length === 1 && events[0] === "reaction" ? " (the runtime logs it once the reaction is over, pull request included: so this is pod change -> reaction done, an upper bound of the finding's time; the agent logs no line when the diagnosis is made)" : ""}.` +
         ` Agent ready (informers synced, lease held) ${readySeconds.toFixed(1)} s after start;` +
         ` reacted to the cluster's existing failures (${startupIssues} issues, ${startupPulls} pull requests) by ${settledAt.toFixed(0)} s.` +
         ` Peak RSS by phase: ${phases.join(", ")};` +
