@@ -1,6 +1,6 @@
 // Benchmark of `kopt agent` (issue 15, item 4):
 //
-//   npm run bench:agent [-- --minutes N] [--incidents N] [--unpaced] [--clone] [--keep]
+//   npm run bench:agent [-- --minutes N] [--incidents N] [--unpaced] [--clone] [--keep] [--cpu-prof DIR]
 //
 // The Kubernetes simulator serves the 10,000-pod cluster of `bench:snapshot` (plus the agent's namespace) and
 // the GitHub simulator serves the repository (kopt.yaml and the values file of the incident Deployments);
@@ -18,7 +18,8 @@
 // GitHub's pacing of writes (1 s between writes, 3 s between notifications, as Octokit's throttling applies
 // against github.com) is on, as in production; --unpaced turns it off (KOPT_GITHUB_UNPACED=1). The agent's
 // --repo-dir starts empty, as in the chart (the agent initializes it and fetches the base branch); --clone
-// hands it a clone instead. Prints a markdown table and exits 1 when a target is missed.
+// hands it a clone instead; --keep keeps the temp dir (the agent's log); --cpu-prof DIR writes a CPU profile
+// of the agent there when it exits. Prints a markdown table and exits 1 when a target is missed.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,10 +62,18 @@ interface Args {
   unpaced: boolean;
   clone: boolean;
   keep: boolean;
+  cpuProf: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { minutes: 10, incidents: 50, unpaced: false, clone: false, keep: false };
+  const args: Args = {
+    minutes: 10,
+    incidents: 50,
+    unpaced: false,
+    clone: false,
+    keep: false,
+    cpuProf: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -77,7 +86,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--unpaced") args.unpaced = true;
     else if (a === "--clone") args.clone = true;
     else if (a === "--keep") args.keep = true;
-    else throw new Error(`unknown argument ${a} (--minutes N, --incidents N, --unpaced, --clone, --keep)`);
+    else if (a === "--cpu-prof") args.cpuProf = argv[++i];
+    else
+      throw new Error(
+        `unknown argument ${a} (--minutes N, --incidents N, --unpaced, --clone, --keep, --cpu-prof DIR)`,
+      );
   }
   return args;
 }
@@ -260,6 +273,7 @@ async function main(args: Args): Promise<number> {
       },
       listen,
       logFile: join(dir, "agent.log"),
+      nodeArgs: args.cpuProf ? ["--cpu-prof", "--cpu-prof-dir", args.cpuProf] : [],
     });
     const running = agent;
     const run: Run = {

@@ -75,8 +75,11 @@ export function startAgent(opts: {
   env: NodeJS.ProcessEnv;
   listen: string;
   logFile: string;
+  /** Options for node itself, e.g. --cpu-prof. */
+  nodeArgs?: string[];
 }): AgentProcess {
-  const child = spawn(process.execPath, [join(ROOT, "bin/kopt.js"), "agent", ...opts.args], {
+  const argv = [...(opts.nodeArgs ?? []), join(ROOT, "bin/kopt.js"), "agent", ...opts.args];
+  const child = spawn(process.execPath, argv, {
     cwd: ROOT,
     env: opts.env,
     stdio: ["ignore", "pipe", "pipe"],
