@@ -28,6 +28,8 @@ import { SnapshotSchema } from "./formats/snapshot.ts";
 import { readRoot } from "./propose/git-repo.ts";
 import { redact } from "./redact.ts";
 import { afterMerge } from "./workflows/after-merge.ts";
+import { jsonLog } from "./workflows/agent/log.ts";
+import { AGENT_PARTS, type AgentParts, startAgentFromConfig } from "./workflows/agent/start.ts";
 import { codeownersCheck } from "./workflows/codeowners-check.ts";
 import { diagnose } from "./workflows/diagnose.ts";
 import { gate, parsePullNumber } from "./workflows/gate.ts";
@@ -68,6 +70,14 @@ export interface Io {
   now?: () => Date;
   /** Where tokens come from; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** `kopt agent`: its parts (default the real ones) and what stops it (default SIGTERM or SIGINT). */
+  agent?: AgentIo;
+}
+
+export interface AgentIo {
+  parts?: AgentParts;
+  /** Resolves with the reason to stop (the signal's name). */
+  stopWhen?: () => { until: Promise<string>; cancel: () => void };
 }
 
 const STDIO: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
@@ -83,6 +93,7 @@ interface Shell {
   warn: (warnings: readonly string[]) => void;
   /** Prints `value` as JSON with --output json, else `text()`. */
   print: (o: { output?: string }, value: unknown, text: () => string) => void;
+  agent: AgentIo;
 }
 
 const outputOption = () =>
@@ -421,6 +432,83 @@ function mergeCommand(program: Command, { env, repoDir, print }: Shell): void {
     });
 }
 
+const AGENT_HELP = `
+Endpoints (--listen): /metrics (Prometheus), /healthz (200 while the loop runs), /readyz (200 when the
+informers are synced and, on the leader, the lease is held; 503 with the reason otherwise).
+Logs: one JSON line per decision on stdout. SIGTERM or SIGINT: stop acting, finish the in-flight reaction
+(up to 10 s), release the lease, exit 0.
+Exit codes: 0 stopped by a signal; 2 bad input (config, cron, --listen, no source.kubernetes), found before
+anything starts; 1 a bug in kopt.
+`;
+
+/** Stops on SIGTERM or SIGINT; the listeners go once one came or the agent did not start. */
+function untilSignal(): { until: Promise<string>; cancel: () => void } {
+  let on: (signal: NodeJS.Signals) => void = () => undefined;
+  const cancel = () => {
+    process.off("SIGTERM", on);
+    process.off("SIGINT", on);
+  };
+  const until = new Promise<string>((resolve) => {
+    on = (signal) => {
+      cancel();
+      resolve(signal);
+    };
+    process.on("SIGTERM", on);
+    process.on("SIGINT", on);
+  });
+  return { until, cancel };
+}
+
+function agentCommand(program: Command, { out, now, env, repoDir, agent }: Shell): void {
+  program
+    .command("agent")
+    .description(
+      "the in-cluster agent: watch the cluster, react to failures with the same pull requests and incident issues as plan and diagnose (leader only, within hourly limits)",
+    )
+    .addOption(
+      new Option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml in --repo-dir").conflicts(
+        "config",
+      ),
+    )
+    .option("--config <file>", "a kopt.yaml anywhere (the chart mounts /etc/kopt/kopt.yaml)")
+    .option(
+      "--repo-dir <dir>",
+      "the git repository to propose to; git init when it is none (default: --repo)",
+    )
+    .option("--listen <host:port>", "address of /metrics, /healthz and /readyz", "127.0.0.1:9090")
+    .option("--identity <name>", "this replica's name in the Lease (default: $POD_NAME, else the hostname)")
+    .option(
+      "--namespace <ns>",
+      "namespace of the Lease and the control ConfigMap (default: agent.namespace, else $POD_NAMESPACE, else kopt)",
+    )
+    .addOption(forgeOption("where pull requests and issues go"))
+    .option("--prometheus-url <url>", PROMETHEUS_URL)
+    .addHelpText("after", AGENT_HELP)
+    .action(async (o) => {
+      const stopWhen = (agent.stopWhen ?? untilSignal)();
+      try {
+        const running = await startAgentFromConfig(
+          {
+            configFile: o.config,
+            cluster: o.cluster,
+            repoDir: o.repoDir ? resolve(o.repoDir) : repoDir(),
+            listen: o.listen,
+            identity: o.identity,
+            namespace: o.namespace,
+            forge: o.forge,
+            prometheusUrl: prometheusUrl(o.prometheusUrl),
+            env,
+            log: jsonLog(out, () => now().getTime()),
+          },
+          agent.parts ?? AGENT_PARTS,
+        );
+        await running.stop(await stopWhen.until);
+      } finally {
+        stopWhen.cancel();
+      }
+    });
+}
+
 const COMMANDS = [
   planCommand,
   recommendCommand,
@@ -432,13 +520,14 @@ const COMMANDS = [
   rollbackCommand,
   reviewCommand,
   mergeCommand,
+  agentCommand,
   setupCommand,
   codeownersCommand,
   phrCommand,
   schemaCommand,
 ] as const;
 
-function build({ out, err, now = () => new Date(), env = process.env }: Io): Command {
+function build({ out, err, now = () => new Date(), env = process.env, agent = {} }: Io): Command {
   const program = new Command("kopt")
     .description("Kubernetes operations through pull requests")
     .version("0.1.0")
@@ -455,6 +544,7 @@ function build({ out, err, now = () => new Date(), env = process.env }: Io): Com
     },
     print: (o, value, text) =>
       out(o.output === "json" ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`),
+    agent,
   };
   for (const register of COMMANDS) register(program, shell);
   reportMistakesAsKopt(program);

@@ -146,11 +146,11 @@ rollback: { how: revert the merge commit }
 
 const CASES: BadInput[] = [
   // --- flags ---------------------------------------------------------------------------------------------
-  { name: "an unknown command", run: () => ["agent"], says: () => /^kopt: error: unknown command 'agent'/ },
+  { name: "an unknown command", run: () => ["deploy"], says: () => /^kopt: error: unknown command 'deploy'/ },
   {
     name: "an unknown command with --help",
-    run: () => ["agent", "--help"],
-    says: () => /^kopt: error: unknown command 'agent'/,
+    run: () => ["deploy", "--help"],
+    says: () => /^kopt: error: unknown command 'deploy'/,
   },
   {
     name: "an unknown option",

@@ -78,16 +78,16 @@ describe("command-line mistakes are bad input: kopt: error, a fix, exit 2", () =
 
 describe("an unknown command is an error, --help or not", () => {
   const COMMANDS =
-    "the commands are plan, recommend, diagnose, snapshot, gate, sla, after-merge, rollback, review, merge, setup, codeowners, phr, schema";
+    "the commands are plan, recommend, diagnose, snapshot, gate, sla, after-merge, rollback, review, merge, agent, setup, codeowners, phr, schema";
 
-  it.each([[["agent"]], [["agent", "--help"]], [["--repo", ".", "agent", "-h"]], [["help", "agent"]]])(
+  it.each([[["deploy"]], [["deploy", "--help"]], [["--repo", ".", "deploy", "-h"]], [["help", "deploy"]]])(
     "kopt %j",
     async (args) => {
       const r = await kopt(...args);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe("");
       expect(r.stderr).toBe(
-        `kopt: error: unknown command 'agent'\n  fix: run \`kopt --help\`; ${COMMANDS}\n`,
+        `kopt: error: unknown command 'deploy'\n  fix: run \`kopt --help\`; ${COMMANDS}\n`,
       );
     },
   );

@@ -771,3 +771,86 @@ describe("simulator semantics", () => {
     expect((await http(h, "/apis/apps/v1/namespaces/shop/deployments/web")).status).toBe(404);
   });
 });
+
+describe("simulator fault injection", () => {
+  /** A client-node Watch on the shop pods that records event types and how it ended. */
+  async function recordWatch(h: Harness, query: Record<string, string | boolean> = {}) {
+    const seen = { types: [] as string[], names: [] as string[], done: "open" as unknown };
+    const controller = await new Watch(clientFor(h)).watch(
+      "/api/v1/namespaces/shop/pods",
+      { resourceVersion: h.sim.resourceVersion, ...query },
+      (type: string, obj: V1Pod) => {
+        seen.types.push(type);
+        if (type !== "BOOKMARK") seen.names.push(obj.metadata?.name ?? "");
+      },
+      (err: unknown) => {
+        seen.done = err;
+      },
+    );
+    cleanups.push(() => controller.abort());
+    return seen;
+  }
+
+  it("openWatches() counts the watch streams open on the server", async () => {
+    const h = await harness();
+    expect(h.sim.openWatches()).toBe(0);
+    await recordWatch(h);
+    await recordWatch(h);
+    await waitFor("two open watches", () => h.sim.openWatches() === 2);
+    await h.sim.stop();
+    expect(h.sim.openWatches()).toBe(0);
+  });
+
+  it("dropWatches() cuts every open watch abruptly; a new watch then works", async () => {
+    const h = await harness();
+    const first = await recordWatch(h);
+    await waitFor("the watch", () => h.sim.openWatches() === 1);
+    h.sim.dropWatches();
+    await waitFor("the client to see the cut", () => first.done !== "open");
+    expect(h.sim.openWatches()).toBe(0);
+    // A cut is not a clean end of the stream: the client sees an error (premature close), not null.
+    expect(first.done).toBeInstanceOf(Error);
+    const second = await recordWatch(h);
+    h.sim.apply(podVariant("after-cut", { app: "web" }));
+    await waitFor("the new watch's event", () => second.names.includes("after-cut"));
+    expect(first.names).toEqual([]);
+  });
+
+  it("stallWatches() keeps watches connected but silent; a new watch gets the changes", async () => {
+    const h = await harness({ bookmarkIntervalMs: 30 });
+    const stalled = await recordWatch(h, { allowWatchBookmarks: true });
+    await waitFor("a bookmark before the stall", () => stalled.types.includes("BOOKMARK"));
+    h.sim.stallWatches();
+    const before = stalled.types.length;
+    const fresh = await recordWatch(h, { allowWatchBookmarks: true });
+    h.sim.apply(podVariant("during-stall", { app: "web" }));
+    // Three bookmarks on the new watch after the change: the stalled one's timer has fired meanwhile too.
+    await waitFor(
+      "the change and bookmarks on the new watch",
+      () => fresh.names.includes("during-stall") && fresh.types.filter((t) => t === "BOOKMARK").length >= 3,
+    );
+    expect(stalled.types.length).toBe(before);
+    expect(stalled.done).toBe("open");
+    expect(h.sim.openWatches()).toBe(2);
+  });
+
+  it("setDown(true) drops open watches and resets every request; setDown(false) serves again", async () => {
+    const h = await harness();
+    const watch = await recordWatch(h);
+    await waitFor("the watch", () => h.sim.openWatches() === 1);
+    h.sim.setDown(true);
+    await waitFor("the client to see the watch dropped", () => watch.done !== "open");
+    expect(h.sim.openWatches()).toBe(0);
+    const core = clientFor(h).makeApiClient(CoreV1Api);
+    const refused = await core.listNamespacedPod({ namespace: "shop" }).catch((e: unknown) => e);
+    // No HTTP answer at all: the connection is reset, so the error carries no status code.
+    expect(refused).toBeInstanceOf(Error);
+    expect(refused).not.toBeInstanceOf(ApiException);
+    const down = await recordWatch(h);
+    await waitFor("the refused watch to end", () => down.done !== "open");
+    expect(down.done).toBeInstanceOf(Error);
+    h.sim.setDown(false);
+    const pods = await core.listNamespacedPod({ namespace: "shop" });
+    expect(pods.items.map((p) => p.metadata?.name)).toEqual(ALL_POD_NAMES);
+  });
+});

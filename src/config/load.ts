@@ -1,7 +1,7 @@
 // Config discovery and loading: find clusters/<name>/kopt.yaml under the repository root, read and check it,
 // and point errors about it at a line of the file.
 import { readdir, readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import { KoptError } from "../errors.ts";
 import { type ClusterConfig, parseClusterConfig, policyFromConfig } from "../formats/config.ts";
@@ -67,6 +67,21 @@ export async function loadClusterConfig(root: string, cluster: string): Promise<
       },
     );
   }
+  const loaded = { config, policy: policyFromConfig(config), file, text };
+  checkDuplicateMappings(loaded);
+  return loaded;
+}
+
+/** A kopt.yaml given by path (`kopt agent --config FILE`), checked as the one under clusters/<name>/ is. */
+export async function loadConfigFile(path: string): Promise<LoadedConfig> {
+  const file = resolve(path);
+  const text = await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
+    throw new KoptError("config", `cannot read the config file: ${e.code ?? e.message}`, {
+      where: { file },
+      hint: "pass the path of a kopt.yaml (see `kopt schema config`) to --config",
+    });
+  });
+  const config = parseClusterConfig(text, file);
   const loaded = { config, policy: policyFromConfig(config), file, text };
   checkDuplicateMappings(loaded);
   return loaded;

@@ -119,7 +119,7 @@ export function observationOf(snap: ClusterSnapshot, source: string, history?: U
 }
 
 /** The origin of the objects, plus the Prometheus the usage history came from (recorded in PHRs). */
-function withHistory(source: string, usage: UsageSeries | undefined): string {
+export function withHistory(source: string, usage: UsageSeries | undefined): string {
   return usage?.source ? `${source} + prometheus:${usage.source.url}` : source;
 }
 

@@ -13,7 +13,15 @@ import type { Diagnosis, Incident } from "../model/finding.ts";
 import type { Forge, IncidentIssue } from "../propose/forge.ts";
 import { redact } from "../redact.ts";
 
-export type IncidentIssueStatus = "created" | "updated" | "unchanged" | "reopened" | "closed" | "left-closed";
+export type IncidentIssueStatus =
+  | "created"
+  | "updated"
+  | "unchanged"
+  | "reopened"
+  | "closed"
+  | "left-closed"
+  /** Not opened: the run's limit of new issues (IncidentSyncOptions.maxNew) was reached. */
+  | "held";
 
 export interface IncidentIssueOutcome {
   fingerprint: string;
@@ -40,6 +48,10 @@ export interface IncidentSyncOptions {
   keepAbsent?: boolean;
   /** Write nothing: each outcome says what would happen (a new issue has number 0 and no location). */
   dryRun?: boolean;
+  /** Open at most this many new issues (the agent's hourly limit); the others are held. Default: no limit. */
+  maxNew?: number;
+  /** Why an issue beyond maxNew is held, for its outcome. */
+  heldReason?: string;
 }
 
 /** Opens, updates, leaves and closes incident issues as the diagnosis says; one outcome per issue touched or kept. */
@@ -53,6 +65,7 @@ export async function syncIncidentIssues(
     .sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
   const issues = await forge.incidentIssues(opts.cluster, new Set(wanted.map((i) => i.fingerprint)));
   const outcomes: IncidentIssueOutcome[] = [];
+  let allowance = opts.maxNew ?? Number.POSITIVE_INFINITY;
   for (const incident of wanted) {
     const draft = redactDraft(
       renderIncidentIssue(incident, diagnosis.findings, {
@@ -61,7 +74,22 @@ export async function syncIncidentIssues(
         ...(opts.runbookBase ? { runbookBase: opts.runbookBase } : {}),
       }),
     );
-    outcomes.push(await syncOne(forge, incident, draft, issueFor(issues, incident.fingerprint), opts));
+    const issue = issueFor(issues, incident.fingerprint);
+    if (!issue && allowance <= 0) {
+      const reason = opts.heldReason ?? "the limit of new issues";
+      outcomes.push({
+        fingerprint: incident.fingerprint,
+        status: "held",
+        number: 0,
+        location: "",
+        title: draft.title,
+        reason,
+      });
+      continue;
+    }
+    const outcome = await syncOne(forge, incident, draft, issue, opts);
+    if (outcome.status === "created") allowance--;
+    outcomes.push(outcome);
   }
   if (opts.keepAbsent) return outcomes;
   // Still failing (whatever its fix kind): not resolved.

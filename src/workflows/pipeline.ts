@@ -36,6 +36,8 @@ export interface PipelineInput {
    * a hand-made finding through. Default: the diagnosis of the observed cluster.
    */
   diagnose?: (observation: Observation, state: ClusterState) => readonly Finding[];
+  /** Replaces observeCluster: the agent observes from its watch's cache. Default: observeCluster. */
+  observe?: () => Promise<Observation>;
 }
 
 export interface PipelineResult {
@@ -54,10 +56,12 @@ export interface PipelineResult {
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
   const { loaded } = input;
-  const observation = await observeCluster(
-    { root: input.root, loaded },
-    { snapshot: input.snapshot, now: input.now, prometheusUrl: input.prometheusUrl, env: input.env },
-  );
+  const observation = input.observe
+    ? await input.observe()
+    : await observeCluster(
+        { root: input.root, loaded },
+        { snapshot: input.snapshot, now: input.now, prometheusUrl: input.prometheusUrl, env: input.env },
+      );
   if (loaded) checkMappedWorkloads(loaded, observation.state);
   const state = selectWorkload(observation.state, input.workload);
   const policy = loaded?.policy ?? policyFromConfig(undefined);

@@ -26,7 +26,7 @@ import { editValues, parseValuesPath, type ValuesScalar } from "../propose/value
 import { type GatePolicy, gatePolicy, judgePullRequest } from "./gate.ts";
 import { type IncidentIssueOutcome, syncIncidentIssues } from "./incidents.ts";
 import { openForge } from "./open-forge.ts";
-import { type PipelineInput, runPipeline } from "./pipeline.ts";
+import { type PipelineInput, type PipelineResult, runPipeline } from "./pipeline.ts";
 import { loadValuesChains, type MappingValues } from "./values-chains.ts";
 
 export interface PlanOptions {
@@ -45,7 +45,33 @@ export interface PlanOptions {
   env?: NodeJS.ProcessEnv;
   /** The diagnosis of the observed cluster (kopt diagnose); its probe fixes become probe proposals. */
   diagnose?: PipelineInput["diagnose"];
+  /** The cluster's config as the caller loaded it (`kopt agent --config FILE`); default clusters/<name>/kopt.yaml. */
+  loaded?: LoadedConfig;
+  /** Replaces observeCluster (the agent observes from its watch's cache). */
+  observe?: PipelineInput["observe"];
+  /** Only these proposal kinds are proposed; pull requests of the other kinds are neither proposed nor closed. */
+  kinds?: readonly Proposal["kind"][];
+  /**
+   * Close pull requests whose recommendation is gone and incident issues whose failure is (default true). The
+   * agent passes false: without usage history it must not close the right-sizing PRs a scheduled plan opened.
+   */
+  closeObsolete?: boolean;
+  /** How many *new* pull requests and incident issues this run may open; beyond them, held (the agent's limit). */
+  limits?: PlanLimits;
+  /**
+   * Open the forge before observing and read the merged changes (the cooldown) from the base it fetched: the
+   * agent's repository directory may have no local base branch (it was `git init`ed for the github forge).
+   */
+  baseFromForge?: boolean;
 }
+
+export interface PlanLimits {
+  pullRequests: number;
+  issues: number;
+}
+
+/** The reason a new pull request or issue beyond PlanOptions.limits is held. */
+export const LIMIT_REASON = "the agent's hourly limit";
 
 export interface PlannedProposal {
   id: string;
@@ -244,36 +270,42 @@ async function prepareAll(decision: RunDecision, forge: Forge, ctx: PrepareConte
 
 export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   const repo = await openRepository(opts.repoDir);
-  const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
+  const loaded =
+    opts.loaded ?? (await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster)));
   const { config } = loaded;
   let recent: Awaited<ReturnType<typeof mergedChanges>> = { changes: [], unreadable: [] };
-  const run = await runPipeline({
-    root: repo.root,
-    snapshot: opts.snapshot,
-    workload: opts.workload,
-    now: opts.now,
-    prometheusUrl: opts.prometheusUrl,
-    env: opts.env ?? process.env,
-    loaded,
-    ...(opts.diagnose ? { diagnose: opts.diagnose } : {}),
-    recentChanges: async () => {
-      recent = await mergedChanges(repo, config.forge.baseBranch, config.cluster);
-      return recent.changes;
-    },
-  });
+  const early = opts.baseFromForge ? await openForge(repo, loaded, opts) : undefined;
+  const base = early?.baseSha ?? config.forge.baseBranch;
+  const run = withKinds(
+    await runPipeline({
+      root: repo.root,
+      snapshot: opts.snapshot,
+      workload: opts.workload,
+      now: opts.now,
+      prometheusUrl: opts.prometheusUrl,
+      env: opts.env ?? process.env,
+      loaded,
+      ...(opts.diagnose ? { diagnose: opts.diagnose } : {}),
+      ...(opts.observe ? { observe: opts.observe } : {}),
+      recentChanges: async () => {
+        recent = await mergedChanges(repo, base, config.cluster);
+        return recent.changes;
+      },
+    }),
+    opts.kinds,
+  );
   const { observation: obs, state, capacity, decision } = run;
-  const policy = run.policy.rightsize;
   const phrWarnings = recent.unreadable.map(
     (f) =>
       `${f} on ${config.forge.baseBranch} has no readable front matter, so the cooldown cannot see that change: run \`kopt phr lint\``,
   );
 
-  const forge: Forge = await openForge(repo, loaded, opts);
+  const forge: Forge = early ?? (await openForge(repo, loaded, opts));
   const { chains, valuesOf, drift } = await valuesAndDrift(forge, loaded, state);
   const ctx: PrepareContext & { configFile: string } = {
     source: obs.snapshotFile ? `snapshot:${shownPath(repo.root, obs.snapshotFile)}` : obs.source,
     createdAt: new Date(state.observedAt * 1000).toISOString().replace(".000Z", "Z"),
-    policy,
+    policy: run.policy.rightsize,
     configFile: loaded.file,
     state,
     prices: run.policy.pricing,
@@ -281,21 +313,22 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     drift,
   };
   const { prepared, unchanged, skipped } = await prepareAll(decision, forge, ctx);
-
-  const { proposals, forgeWarnings } = await propose(forge, prepared, opts.dryRun, gatePolicy(loaded));
-  const scope = obsoleteScope(config.cluster, opts.workload ? state.workloads[0]?.ref : undefined);
-  const keep = new Set([
-    ...decision.proposals.map((p) => p.branch),
-    ...decision.heldBack.map((h) => branchName(config.cluster, h.workload, h.kind)),
-  ]);
-  const reason = (branch: string) => obsoleteReason(branch, unchanged, skipped);
-  const closed = await forge.closeObsolete(scope, keep, reason, opts.dryRun);
+  const limits = opts.limits ? { ...opts.limits } : undefined;
+  const { proposals, forgeWarnings } = await propose(
+    forge,
+    prepared,
+    opts.dryRun,
+    gatePolicy(loaded),
+    limits,
+  );
+  const closed = await closeObsoleteProposals(forge, config.cluster, opts, run, unchanged, skipped);
   const incidentIssues = await syncIncidentIssues(forge, run.diagnosis, {
     cluster: config.cluster,
     now: state.observedAt,
     resolveAfterSeconds: DEFAULT_DIAGNOSIS_POLICY.resolveAfterSeconds,
-    keepAbsent: opts.workload !== undefined,
+    keepAbsent: opts.workload !== undefined || opts.closeObsolete === false,
     dryRun: opts.dryRun,
+    ...(limits ? { maxNew: limits.issues, heldReason: LIMIT_REASON } : {}),
   });
   return {
     cluster: state.cluster,
@@ -324,6 +357,58 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   };
 }
 
+/** The run narrowed to the proposal kinds asked for (PlanOptions.kinds); the whole run without them. */
+function withKinds(run: PipelineResult, kinds: PlanOptions["kinds"]): PipelineResult {
+  if (!kinds) return run;
+  const wanted = new Set(kinds);
+  const { decision } = run;
+  return {
+    ...run,
+    decision: {
+      ...decision,
+      proposals: decision.proposals.filter((p) => wanted.has(p.kind)),
+      heldBack: decision.heldBack.filter((h) => wanted.has(h.kind)),
+    },
+  };
+}
+
+/** A branch set that also keeps every proposal branch of a kind this run did not consider. */
+class KeepBranches extends Set<string> {
+  constructor(
+    branches: Iterable<string>,
+    private readonly kinds: ReadonlySet<string> | undefined,
+  ) {
+    super(branches);
+  }
+  override has(branch: string): boolean {
+    const kind = branch.split("/")[4] ?? "";
+    return super.has(branch) || (this.kinds !== undefined && !this.kinds.has(kind));
+  }
+}
+
+/** Closes the pull requests whose recommendation is gone (with --dry-run, says which), unless told not to. */
+async function closeObsoleteProposals(
+  forge: Forge,
+  cluster: string,
+  opts: PlanOptions,
+  run: PipelineResult,
+  unchanged: PlanOutcome["unchanged"],
+  skipped: readonly Skipped[],
+): Promise<ClosedProposal[]> {
+  if (opts.closeObsolete === false) return [];
+  const scope = obsoleteScope(cluster, opts.workload ? run.state.workloads[0]?.ref : undefined);
+  const { decision } = run;
+  const keep = new KeepBranches(
+    [
+      ...decision.proposals.map((p) => p.branch),
+      ...decision.heldBack.map((h) => branchName(cluster, h.workload, h.kind)),
+    ],
+    opts.kinds ? new Set(opts.kinds) : undefined,
+  );
+  const reason = (branch: string) => obsoleteReason(branch, unchanged, skipped);
+  return forge.closeObsolete(scope, keep, reason, opts.dryRun);
+}
+
 /** The workloads whose values files and running objects disagree, field by field. */
 function driftOutcome(state: ClusterState, drift: ReadonlyMap<string, WorkloadDrift>): PlanOutcome["drift"] {
   return state.workloads.flatMap((w) => {
@@ -343,6 +428,7 @@ async function propose(
   prepared: readonly Prepared[],
   dryRun: boolean,
   policy: GatePolicy,
+  limits?: PlanLimits,
 ): Promise<{ proposals: PlannedProposal[]; forgeWarnings: string[] }> {
   if (!dryRun && prepared.length > 0) {
     const paths = [...new Set(prepared.flatMap((p) => p.request.files.map((f) => f.path)))];
@@ -355,7 +441,7 @@ async function propose(
   const forgeWarnings: string[] = [];
   const unjudged: number[] = [];
   for (const p of prepared) {
-    const result = dryRun ? await forge.preview(p.request) : await forge.upsert(p.request);
+    const result = await upsertWithin(forge, p.request, dryRun, limits);
     forgeWarnings.push(...(result.warnings ?? []));
     if (result.needsApprovalStatus && result.pullNumber !== undefined) unjudged.push(result.pullNumber);
     proposals.push(plannedProposal(p, result));
@@ -375,6 +461,25 @@ async function propose(
     }
   }
   return { proposals, forgeWarnings };
+}
+
+/**
+ * Upserts (with --dry-run, previews) a pull request; with limits, a *new* one beyond limits.pullRequests is held
+ * instead (updating an existing one costs nothing), and each one opened is taken from the limit.
+ */
+async function upsertWithin(
+  forge: Forge,
+  request: ChangeRequest,
+  dryRun: boolean,
+  limits: PlanLimits | undefined,
+): Promise<UpsertResult> {
+  if (!limits) return dryRun ? forge.preview(request) : forge.upsert(request);
+  const preview = await forge.preview(request);
+  if (preview.status === "created") {
+    if (limits.pullRequests <= 0) return { ...preview, status: "held", reason: LIMIT_REASON, commit: null };
+    limits.pullRequests--;
+  }
+  return dryRun ? preview : forge.upsert(request);
 }
 
 function plannedProposal(p: Prepared, result: UpsertResult): PlannedProposal {

@@ -88,13 +88,16 @@ function readEvent(o: Raw): { key: string; view: EventView } | undefined {
   };
 }
 
+/** Finds a cached object by kind, namespace and name (a Map here; the agent's watch cache in agent-triggers.ts). */
+export type OwnerLookup = (kind: string, namespace: string, name: string) => Raw | undefined;
+
 /** The workload a pod belongs to: its Deployment (through the ReplicaSet), CronJob (through the Job) or itself. */
-function workloadOf(pod: Raw, meta: ObjectMeta, objects: Map<string, Raw>): WorkloadSubject {
+export function workloadOf(pod: Raw, meta: ObjectMeta, lookup: OwnerLookup): WorkloadSubject {
   const ns = meta.namespace;
   const owner = controllerOf(pod);
   if (!owner) return { namespace: ns, kind: "Pod", name: meta.name };
   if (owner.kind === "ReplicaSet") {
-    const rs = objects.get(objectKey("ReplicaSet", ns, owner.name));
+    const rs = lookup("ReplicaSet", ns, owner.name);
     const deployment = rs ? controllerOf(rs) : undefined;
     if (deployment?.kind === "Deployment")
       return { namespace: ns, kind: "Deployment", name: deployment.name };
@@ -103,7 +106,7 @@ function workloadOf(pod: Raw, meta: ObjectMeta, objects: Map<string, Raw>): Work
       return { namespace: ns, kind: "Deployment", name: owner.name.slice(0, -hash.length - 1) };
   }
   if (owner.kind === "Job") {
-    const job = objects.get(objectKey("Job", ns, owner.name));
+    const job = lookup("Job", ns, owner.name);
     const cron = job ? controllerOf(job) : undefined;
     if (cron?.kind === "CronJob") return { namespace: ns, kind: "CronJob", name: cron.name };
   }
@@ -143,6 +146,7 @@ export function indexCluster(input: readonly unknown[]): ClusterIndex {
     }
   });
   const pods: PodRecord[] = [];
+  const lookup: OwnerLookup = (kind, ns, name) => objects.get(objectKey(kind, ns, name));
   const podKeys = new Set<string>();
   for (const raw of rawPods) {
     const meta = metaOf(raw) as ObjectMeta;
@@ -153,7 +157,7 @@ export function indexCluster(input: readonly unknown[]): ClusterIndex {
       continue;
     }
     const nodeName = str(at(raw, "spec", "nodeName")) ?? null;
-    pods.push({ raw, meta, status, workload: workloadOf(raw, meta, objects), nodeName });
+    pods.push({ raw, meta, status, workload: workloadOf(raw, meta, lookup), nodeName });
   }
   warnAboutGoneObjects(events, objects, podKeys, warnings);
   return { pods, objects, nodes, warnings, events };

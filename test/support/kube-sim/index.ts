@@ -65,6 +65,18 @@ export interface KubeSim {
   readonly resourceVersion: string;
   /** Closes open watches and the server. */
   stop(): Promise<void>;
+  /** Fault injection: destroys every open watch connection abruptly, as a network cut does. */
+  dropWatches(): void;
+  /** Fault injection: open watches stay connected but receive nothing more (a silent stall); new watches work. */
+  stallWatches(): void;
+  /**
+   * Fault injection: while down, every request's connection is destroyed before an answer (a dead API server
+   * behind a TCP load balancer: the client sees the connection reset, "socket hang up"), and setting it drops
+   * every open watch. Back up, requests are served again.
+   */
+  setDown(down: boolean): void;
+  /** How many watch streams are open on the server now. */
+  openWatches(): number;
 }
 
 const DEFAULT_USER = "system:serviceaccount:kopt:kopt";
@@ -125,6 +137,7 @@ export async function startKubeSim(opts: KubeSimOptions): Promise<KubeSim> {
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
     requests: [],
     watches: new Set(),
+    down: false,
     address: () => url.replace(/^https?:\/\//, ""),
   };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -188,8 +201,24 @@ export async function startKubeSim(opts: KubeSimOptions): Promise<KubeSim> {
       if (!store.get(rt, ns, name)) throw new Error(`remove: no ${rt.kind} ${keyOf(rt, ns, name)}`);
       store.delete(rt, ns, name, rt.returnDeletedObject ? markDeleted : undefined);
     },
+    dropWatches() {
+      for (const w of [...ctx.watches]) w.drop();
+    },
+    stallWatches() {
+      for (const w of ctx.watches) w.stall();
+    },
+    setDown(down) {
+      ctx.down = down;
+      if (!down) return;
+      for (const w of [...ctx.watches]) w.drop();
+      // Idle keep-alive connections go too: a dead server holds none.
+      server.closeIdleConnections();
+    },
+    openWatches() {
+      return ctx.watches.size;
+    },
     async stop() {
-      for (const close of [...ctx.watches]) close();
+      for (const w of [...ctx.watches]) w.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -8,6 +8,7 @@ import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/Horizo
 import { CronJob } from "kubernetes-models/batch/v1/CronJob";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { Lease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Event } from "kubernetes-models/v1/Event";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Node } from "kubernetes-models/v1/Node";
@@ -277,6 +278,16 @@ export const RESOURCE_TYPES: ResourceType[] = [
     subresources: [status("CronJob")],
     validate: validator(CronJob),
     generation: true,
+  }),
+  rt({
+    group: "",
+    version: "v1",
+    resource: "configmaps",
+    singular: "configmap",
+    kind: "ConfigMap",
+    namespaced: true,
+    shortNames: ["cm"],
+    validate: validator(ConfigMap),
   }),
   rt({
     group: "",

@@ -35,6 +35,16 @@ export interface RecordedRequest {
   query: Record<string, string>;
 }
 
+/** An open watch stream, as the fault injection sees it. */
+export interface OpenWatch {
+  /** Ends the stream cleanly (the server's own close: timeoutSeconds, stop()). */
+  close(): void;
+  /** Destroys the connection without ending the stream, as a network cut does. */
+  drop(): void;
+  /** Keeps the connection open but sends nothing more on it: no events, no bookmarks. */
+  stall(): void;
+}
+
 export interface ServerContext {
   store: Store;
   /** The resource types served (metrics.k8s.io only when metrics are on). */
@@ -46,8 +56,10 @@ export interface ServerContext {
   pageSizeCap: number | undefined;
   bookmarkIntervalMs: number;
   requests: RecordedRequest[];
-  /** Closers of the open watch streams, for stop(). */
-  watches: Set<() => void>;
+  /** The open watch streams, for stop() and fault injection. */
+  watches: Set<OpenWatch>;
+  /** While true, every request's socket is destroyed (see KubeSim.setDown). */
+  down: boolean;
   address: () => string;
 }
 
@@ -70,6 +82,10 @@ export async function handle(ctx: ServerContext, req: IncomingMessage, res: Serv
   const url = new URL(req.url ?? "/", "http://kube-sim");
   const method = req.method ?? "GET";
   ctx.requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams) });
+  if (ctx.down) {
+    req.socket.destroy();
+    return;
+  }
   try {
     if (ctx.token !== undefined && req.headers.authorization !== `Bearer ${ctx.token}`) throw unauthorized();
     const info = requestInfo(method, url.pathname, url.searchParams);
@@ -297,8 +313,9 @@ function watch(
 
   res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-cache, private" });
   res.flushHeaders();
+  let stalled = false;
   const write = (type: string, object: unknown) => {
-    if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
+    if (!res.writableEnded && !stalled) res.write(`${JSON.stringify({ type, object })}\n`);
   };
   const bookmark = (annotations?: Record<string, string>) =>
     write("BOOKMARK", {
@@ -324,13 +341,23 @@ function watch(
 
   const timers: NodeJS.Timeout[] = [];
   const subscription = ctx.store.watch(rt, from, deliver);
-  const close = () => {
-    for (const t of timers) clearTimeout(t);
-    subscription.stop();
-    ctx.watches.delete(close);
-    if (!res.writableEnded) res.end();
+  const open: OpenWatch = {
+    close: () => {
+      for (const t of timers) clearTimeout(t);
+      subscription.stop();
+      ctx.watches.delete(open);
+      if (!res.writableEnded) res.end();
+    },
+    drop: () => {
+      ctx.watches.delete(open);
+      res.socket?.destroy();
+    },
+    stall: () => {
+      stalled = true;
+    },
   };
-  ctx.watches.add(close);
+  const close = open.close;
+  ctx.watches.add(open);
   res.on("close", close);
 
   if (subscription.replay === "expired") {

@@ -1,0 +1,27 @@
+# The kopt image: `kopt agent` in the cluster (helm/kopt-agent), or any kopt command in a pipeline.
+#   docker build -t ghcr.io/<org>/kopt:0.1.0 .
+# kopt runs its TypeScript sources through tsx (a production dependency), so there is no build step.
+FROM node:24-slim
+
+# git: kopt commits, branches and pushes through the git CLI (simple-git); ca-certificates: HTTPS to GitHub.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+ENV NODE_ENV=production
+
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+
+# The program only: no tests, fixtures, benches, charts or runbooks (kopt links runbooks by path, never reads them).
+COPY tsconfig.json ./
+COPY bin/ ./bin/
+COPY src/ ./src/
+
+# The numeric user the chart's securityContext runs as (runAsNonRoot needs a number to check).
+USER 10001:10001
+
+ENTRYPOINT ["node", "bin/kopt.js"]
+CMD ["agent", "--help"]

@@ -1,0 +1,75 @@
+{{/* The name of the agent's own objects (Deployment, Service, ConfigMap, Roles): the release name. */}}
+{{- define "kopt-agent.fullname" -}}
+{{- default .Release.Name .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels that select the agent's pods; never change them on upgrade (a Deployment's selector is immutable). */}}
+{{- define "kopt-agent.selectorLabels" -}}
+app.kubernetes.io/name: kopt-agent
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* Labels of every object of the chart. */}}
+{{- define "kopt-agent.labels" -}}
+{{ include "kopt-agent.selectorLabels" . }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* The agent section of the config, as the agent reads it: the values' agent map (defaults come from kopt). */}}
+{{- define "kopt-agent.agentConfig" -}}
+{{- toYaml (default (dict) .Values.config.agent) -}}
+{{- end -}}
+
+{{/* Where the Lease and the control ConfigMap live: config.agent.namespace, else the release namespace. */}}
+{{- define "kopt-agent.leaseNamespace" -}}
+{{- $agent := default (dict) .Values.config.agent -}}
+{{- default .Release.Namespace $agent.namespace -}}
+{{- end -}}
+
+{{- define "kopt-agent.leaseName" -}}
+{{- $agent := default (dict) .Values.config.agent -}}
+{{- $le := default (dict) $agent.leaderElection -}}
+{{- default "kopt-agent" $le.leaseName -}}
+{{- end -}}
+
+{{- define "kopt-agent.controlConfigMap" -}}
+{{- $agent := default (dict) .Values.config.agent -}}
+{{- $control := default (dict) $agent.control -}}
+{{- default "kopt-agent-control" $control.configMap -}}
+{{- end -}}
+
+{{/* Namespaces where restartPods is enabled (the only place the agent may delete pods). */}}
+{{- define "kopt-agent.restartNamespaces" -}}
+{{- $agent := default (dict) .Values.config.agent -}}
+{{- $actions := default (dict) $agent.actions -}}
+{{- $restart := default (dict) $actions.restartPods -}}
+{{- toJson (default (list) $restart.namespaces) -}}
+{{- end -}}
+
+{{/*
+kopt.yaml from values.config, checked for what the chart depends on: it reads the cluster it runs in
+(source.kubernetes.inCluster: true), and a github forge names its repository. kopt validates the rest at start
+(exit 2 with the field and the fix); `node bin/kopt.js schema config` prints the whole format.
+*/}}
+{{- define "kopt-agent.config" -}}
+{{- $c := .Values.config -}}
+{{- $source := default (dict) $c.source -}}
+{{- if $source.snapshot -}}
+{{- fail "config.source.snapshot: the agent watches the live cluster; remove snapshot and keep source.kubernetes.inCluster: true" -}}
+{{- end -}}
+{{- $kube := default (dict) $source.kubernetes -}}
+{{- if not $kube.inCluster -}}
+{{- fail "config.source.kubernetes.inCluster must be true: the agent reads the cluster it runs in with its ServiceAccount" -}}
+{{- end -}}
+{{- $forge := default (dict) $c.forge -}}
+{{- if eq (default "local" $forge.type) "github" -}}
+{{- $gh := default (dict) $forge.github -}}
+{{- $_ := required "config.forge.github.owner is required: the organization or user owning the repository kopt opens pull requests against (--set config.forge.github.owner=ORG)" $gh.owner -}}
+{{- $_ := required "config.forge.github.repo is required: the repository holding kopt.yaml and the values files (--set config.forge.github.repo=REPO)" $gh.repo -}}
+{{- end -}}
+{{- toYaml $c -}}
+{{- end -}}

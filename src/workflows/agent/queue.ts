@@ -1,0 +1,192 @@
+// The agent's work queue: one entry per target (a workload, or the cluster for node pressure). Triggers for a
+// target coalesce for `settleMs` into one reaction (a burst is one incident); one reaction runs at a time; a
+// trigger during a target's reaction schedules one follow-up; a failed reaction stays queued and is retried
+// with backoff, never dropped. Whether work may run (leader, not paused) is asked just before running it.
+import type { AgentTrigger } from "../../model/agent.ts";
+import type { ReactTarget } from "./ports.ts";
+
+export interface QueuedWork {
+  key: string;
+  target: ReactTarget;
+  triggers: AgentTrigger[];
+  /** Failed attempts so far. */
+  attempts: number;
+}
+
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+}
+
+export interface ReactionQueueOptions {
+  settleMs: number;
+  retry: Backoff;
+  /** Runs one reaction; a throw re-queues the work with backoff. */
+  run: (work: QueuedWork) => Promise<void>;
+  /** Asked before each reaction: a reason not to run now (paused), or undefined to go ahead. */
+  holdReason: () => string | undefined;
+  /** How often held work is looked at again. */
+  holdRecheckMs: number;
+  /** Told of each hold (before the re-check) and each failure (with the delay before the retry). */
+  onHold?: (reason: string) => void;
+  onFailure?: (work: QueuedWork, err: unknown, retryInMs: number) => void;
+}
+
+interface Entry extends QueuedWork {
+  /** Real-time deadline (performance.now()) before which it does not run. */
+  dueAt: number;
+}
+
+/** Backoff before the attempt after `attempts` failures: initial, doubling, capped. */
+export function retryDelay(attempts: number, b: Backoff): number {
+  return Math.min(b.maxMs, b.initialMs * 2 ** Math.max(0, attempts - 1));
+}
+
+function merged(into: Entry, triggers: readonly AgentTrigger[]): void {
+  into.triggers.push(...triggers);
+  // The earliest failure first: the detection latency is measured from it.
+  into.triggers.sort((a, b) => a.at - b.at);
+}
+
+export class ReactionQueue {
+  private readonly pending = new Map<string, Entry>();
+  private inFlight: Entry | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Bumped by clear(): a reaction that fails after it is not re-queued (this replica no longer leads). */
+  private generation = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly opts: ReactionQueueOptions) {}
+
+  /** Adds a trigger for a target: merged into its pending entry, or a new entry due after the settle time. */
+  add(key: string, target: ReactTarget, trigger: AgentTrigger): void {
+    if (this.stopped) return;
+    const existing = this.pending.get(key);
+    if (existing) {
+      merged(existing, [trigger]);
+    } else {
+      const dueAt = performance.now() + this.opts.settleMs;
+      this.pending.set(key, { key, target, triggers: [trigger], attempts: 0, dueAt });
+    }
+    this.schedule();
+  }
+
+  /** Drops everything pending (leadership lost); an in-flight reaction finishes. */
+  clear(): void {
+    this.generation++;
+    this.pending.clear();
+    this.schedule();
+    this.notifyIfIdle();
+  }
+
+  /** Targets pending or in flight. */
+  depth(): number {
+    return this.pending.size + (this.inFlight && !this.pending.has(this.inFlight.key) ? 1 : 0);
+  }
+
+  inFlightKey(): string | undefined {
+    return this.inFlight?.key;
+  }
+
+  /** Resolves when nothing is pending or in flight. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Looks at held work now (unpaused, leadership gained) rather than at the next re-check. */
+  poke(): void {
+    this.schedule(true);
+  }
+
+  /** Runs nothing more; resolves when the in-flight reaction ends or after `timeoutMs`, whichever is first. */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending.clear();
+    if (!this.inFlight) return true;
+    let timeout: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      this.idle().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timeout = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timeout);
+    return finished;
+  }
+
+  private isIdle(): boolean {
+    return this.pending.size === 0 && !this.inFlight;
+  }
+
+  private notifyIfIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Arms one timer for the earliest due entry (or now, when `now`). */
+  private schedule(now = false): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.stopped || this.inFlight || this.pending.size === 0) return;
+    const due = Math.min(...[...this.pending.values()].map((e) => e.dueAt));
+    const delay = now ? 0 : Math.max(0, due - performance.now());
+    this.timer = setTimeout(() => this.pump(), delay);
+  }
+
+  private pump(): void {
+    this.timer = undefined;
+    if (this.stopped || this.inFlight) return;
+    const t = performance.now();
+    const ready = [...this.pending.values()].filter((e) => e.dueAt <= t).sort((a, b) => a.dueAt - b.dueAt);
+    const next = ready[0];
+    if (!next) {
+      this.schedule();
+      return;
+    }
+    const hold = this.opts.holdReason();
+    if (hold) {
+      this.opts.onHold?.(hold);
+      this.timer = setTimeout(() => this.pump(), this.opts.holdRecheckMs);
+      return;
+    }
+    this.pending.delete(next.key);
+    this.inFlight = next;
+    void this.runOne(next);
+  }
+
+  private async runOne(entry: Entry): Promise<void> {
+    const generation = this.generation;
+    try {
+      await this.opts.run(entry);
+    } catch (err) {
+      this.requeue(entry, err, generation);
+    } finally {
+      this.inFlight = undefined;
+      this.schedule();
+      this.notifyIfIdle();
+    }
+  }
+
+  /** A failed reaction back in the queue, merged with any follow-up that arrived meanwhile. */
+  private requeue(entry: Entry, err: unknown, generation: number): void {
+    const attempts = entry.attempts + 1;
+    const delay = retryDelay(attempts, this.opts.retry);
+    this.opts.onFailure?.(entry, err, delay);
+    if (this.stopped || generation !== this.generation) return;
+    const followUp = this.pending.get(entry.key);
+    const retry: Entry = {
+      ...entry,
+      triggers: [...entry.triggers],
+      attempts,
+      dueAt: performance.now() + delay,
+    };
+    if (followUp) merged(retry, followUp.triggers);
+    this.pending.set(entry.key, retry);
+  }
+}

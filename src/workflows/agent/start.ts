@@ -1,0 +1,208 @@
+// `kopt agent` put together: read and check everything first (the config, source.kubernetes, the cron, the
+// listen address, the identity and namespace), so bad input is exit 2 before a port is opened or the cluster
+// is asked anything; then build the parts through factories (the real watch, lease, control ConfigMap and
+// reactor, or fakes in tests) and run the loop.
+import { execFile } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import { hostname } from "node:os";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { triggersOf } from "../../analyze/agent-triggers.ts";
+import {
+  type LoadedConfig,
+  loadClusterConfig,
+  loadConfigFile,
+  resolveClusterName,
+} from "../../config/load.ts";
+import { KoptError } from "../../errors.ts";
+import { durationSeconds } from "../../formats/config.ts";
+import type { AgentTrigger, WatchChange } from "../../model/agent.ts";
+import { kubeOptions } from "../../observe/capture.ts";
+import { type Connection, connect, type KubeSourceOptions } from "../../observe/kube/connection.ts";
+import { type ControlOptions, createControl } from "../../observe/kube/control.ts";
+import { type ClusterWatchOptions, createClusterWatch } from "../../observe/kube/informers.ts";
+import { createLeaderElector, type LeaderElectorOptions } from "../../observe/kube/lease.ts";
+import { plan } from "../plan.ts";
+import { type AgentDeps, type ObjectLookup, type RunningAgent, runAgent } from "./agent.ts";
+import type { AgentLog, ClusterWatchPort, ControlPort, LeaderPort, ReactPort } from "./ports.ts";
+import { createReactor, type ReactorOptions } from "./react.ts";
+import { checkSchedule } from "./schedule.ts";
+
+export interface AgentStartOptions {
+  /** --config FILE: a kopt.yaml anywhere (the chart mounts it); else --cluster NAME in the repository. */
+  configFile?: string;
+  cluster?: string;
+  /** --repo-dir: the git repository the agent proposes to; initialized (git init) when it is none. */
+  repoDir: string;
+  /** --listen HOST:PORT; default 127.0.0.1:9090. */
+  listen?: string;
+  /** --identity; default $POD_NAME, else the hostname. */
+  identity?: string;
+  /** --namespace of the Lease and the control ConfigMap; default agent.namespace, $POD_NAMESPACE, kopt. */
+  namespace?: string;
+  forge?: "local" | "github";
+  prometheusUrl?: string;
+  env: NodeJS.ProcessEnv;
+  log: AgentLog;
+  clock?: () => number;
+}
+
+/** The factories the agent is built from; the integrator passes the real ones, tests pass fakes. */
+export interface AgentParts {
+  connect?: (opts: KubeSourceOptions) => Connection;
+  watch: (conn: Connection, opts: ClusterWatchOptions) => ClusterWatchPort;
+  leader: (conn: Connection, opts: LeaderElectorOptions) => LeaderPort;
+  control: (conn: Connection, opts: ControlOptions) => ControlPort;
+  reactor: (opts: ReactorOptions) => ReactPort;
+  triggersOf: (change: WatchChange, lookup: ObjectLookup) => AgentTrigger[];
+  /** The periodic plan; default `kopt plan` of the configured cluster in the repository. */
+  plan?: (loaded: LoadedConfig) => () => Promise<unknown>;
+}
+
+/** Everything `kopt agent` checked, resolved: what it will run with. */
+export interface AgentSettings {
+  loaded: LoadedConfig;
+  listen: { host: string; port: number };
+  identity: string;
+  namespace: string;
+  repoDir: string;
+}
+
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** "HOST:PORT" (or "[v6]:PORT"), checked. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port > 65535) {
+    throw new KoptError("usage", `--listen is not HOST:PORT: ${text}`, {
+      hint: "e.g. --listen 127.0.0.1:9090, or --listen 0.0.0.0:9090 in a pod (port 0 picks a free one)",
+    });
+  }
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+async function loadConfig(opts: AgentStartOptions): Promise<LoadedConfig> {
+  if (opts.configFile) return loadConfigFile(opts.configFile);
+  const root = resolve(opts.repoDir);
+  return loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
+}
+
+/** Reads and checks everything `kopt agent` needs; no port is opened and the cluster is not asked. */
+export async function checkAgentSettings(opts: AgentStartOptions): Promise<AgentSettings> {
+  if (opts.configFile && opts.cluster) {
+    throw new KoptError("usage", "kopt agent takes --config FILE or --cluster NAME, not both", {
+      hint: "in a pod: --config /etc/kopt/kopt.yaml; from a repository: --cluster NAME",
+    });
+  }
+  const listen = parseListen(opts.listen ?? "127.0.0.1:9090");
+  const loaded = await loadConfig(opts);
+  const { config } = loaded;
+  if (!config.source.kubernetes) {
+    throw new KoptError(
+      "config",
+      `cluster ${config.cluster} has no source.kubernetes: the agent watches a live cluster`,
+      {
+        where: { file: loaded.file, field: "source" },
+        hint: "set source.kubernetes (inCluster: true in a pod) in kopt.yaml",
+      },
+    );
+  }
+  if (config.agent.plan.schedule) checkSchedule(config.agent.plan.schedule, loaded.file);
+  const identity = opts.identity ?? opts.env.POD_NAME ?? hostname();
+  if (!identity.trim()) {
+    throw new KoptError("usage", "the agent's identity is empty", {
+      hint: "pass --identity NAME, or set POD_NAME",
+    });
+  }
+  const namespace = opts.namespace ?? config.agent.namespace ?? opts.env.POD_NAMESPACE ?? "kopt";
+  if (!K8S_NAME.test(namespace)) {
+    throw new KoptError("usage", `--namespace is not a Kubernetes name: ${namespace}`, {
+      hint: "lowercase letters, digits and -, e.g. --namespace kopt",
+    });
+  }
+  return { loaded, listen, identity, namespace, repoDir: resolve(opts.repoDir) };
+}
+
+const run = promisify(execFile);
+
+/** The repository the agent proposes to; a directory that is none (the chart's emptyDir) gets `git init`. */
+async function ensureRepository(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const inside = await run("git", ["rev-parse", "--is-inside-work-tree"], { cwd: dir }).then(
+    (r) => r.stdout.trim() === "true",
+    () => false,
+  );
+  if (!inside) await run("git", ["init", "--quiet", dir]);
+}
+
+const ms = (duration: string) => durationSeconds(duration) * 1000;
+
+/** The periodic plan: `kopt plan` of this cluster in the repository, as the Actions workflow runs it. */
+function defaultPlan(repoDir: string, opts: AgentStartOptions) {
+  return (loaded: LoadedConfig) => () =>
+    plan({
+      repoDir,
+      cluster: loaded.config.cluster,
+      loaded,
+      dryRun: false,
+      forge: opts.forge,
+      env: opts.env,
+      prometheusUrl: opts.prometheusUrl,
+    });
+}
+
+/** Checks everything, then builds the parts and starts the agent. */
+export async function startAgentFromConfig(
+  opts: AgentStartOptions,
+  parts: AgentParts,
+): Promise<RunningAgent> {
+  const s = await checkAgentSettings(opts);
+  const { config } = s.loaded;
+  const k = config.source.kubernetes as NonNullable<typeof config.source.kubernetes>;
+  const conn = (parts.connect ?? connect)(kubeOptions(s.repoDir, k, opts.env));
+  await ensureRepository(s.repoDir);
+  const { agent } = config;
+  const log = opts.log;
+  const le = agent.leaderElection;
+  const deps: AgentDeps = {
+    cluster: config.cluster,
+    config: agent,
+    namespaces: k.namespaces ?? {},
+    watch: parts.watch(conn, { namespaces: k.namespaces, silentAfterMs: ms(agent.watch.silentAfter), log }),
+    leader: parts.leader(conn, {
+      namespace: s.namespace,
+      name: le.leaseName,
+      identity: s.identity,
+      leaseDurationMs: ms(le.leaseDuration),
+      renewDeadlineMs: ms(le.renewDeadline),
+      retryPeriodMs: ms(le.retryPeriod),
+      log,
+    }),
+    control: parts.control(conn, { namespace: s.namespace, configMap: agent.control.configMap, log }),
+    reactor: parts.reactor({
+      repoDir: s.repoDir,
+      loaded: s.loaded,
+      conn,
+      forge: opts.forge,
+      env: opts.env,
+      prometheusUrl: opts.prometheusUrl,
+      log,
+    }),
+    triggersOf: parts.triggersOf,
+    listen: s.listen,
+    log,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(agent.plan.schedule ? { plan: (parts.plan ?? defaultPlan(s.repoDir, opts))(s.loaded) } : {}),
+  };
+  return runAgent(deps);
+}
+
+/** The real parts: informers, the Lease, the control ConfigMap, reactions through plan, the trigger rules. */
+export const AGENT_PARTS: AgentParts = {
+  watch: createClusterWatch,
+  leader: createLeaderElector,
+  control: createControl,
+  reactor: createReactor,
+  triggersOf,
+};
