@@ -38,6 +38,8 @@ export interface PipelineInput {
   diagnose?: (observation: Observation, state: ClusterState) => readonly Finding[];
   /** Replaces observeCluster: the agent observes from its watch's cache. Default: observeCluster. */
   observe?: () => Promise<Observation>;
+  /** The diagnosis of what `observe` gives, when the caller has made it already (the agent: one per reaction). */
+  diagnosis?: Diagnosis;
 }
 
 export interface PipelineResult {
@@ -68,7 +70,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const findings = analyzeWorkloads(state, observation.usage, policy);
   const capacity = analyzeCapacity(observation.state, observation.usage, policy.rightsize.historyWindowHours);
   const recent = (await input.recentChanges?.()) ?? [];
-  const diagnosis = diagnoseObserved(observation, input.workload ? state.workloads[0]?.ref : undefined);
+  const diagnosis =
+    input.diagnosis ?? diagnoseObserved(observation, input.workload ? state.workloads[0]?.ref : undefined);
   const diagnosed = input.diagnose?.(observation, state) ?? diagnosis.findings;
   const decision = decide(state, findings, policy, loaded?.config.workloads ?? [], recent, diagnosed);
   return { observation, state, policy, findings, capacity, decision, diagnosis };

@@ -48,6 +48,8 @@ export interface PlanOptions {
   /** The cluster's config as the caller loaded it (`kopt agent --config FILE`); default clusters/<name>/kopt.yaml. */
   loaded?: LoadedConfig;
   /** Replaces observeCluster (the agent observes from its watch's cache). */
+  /** The diagnosis of what `observe` gives, already made (the agent's reaction). */
+  diagnosis?: PipelineInput["diagnosis"];
   observe?: PipelineInput["observe"];
   /** Only these proposal kinds are proposed; pull requests of the other kinds are neither proposed nor closed. */
   kinds?: readonly Proposal["kind"][];
@@ -268,6 +270,15 @@ async function prepareAll(decision: RunDecision, forge: Forge, ctx: PrepareConte
   return { prepared, unchanged, skipped };
 }
 
+/** What a caller hands the pipeline instead of its own steps (tests; the agent's observation and diagnosis). */
+function agentHooks(opts: PlanOptions): Partial<PipelineInput> {
+  return {
+    ...(opts.diagnose ? { diagnose: opts.diagnose } : {}),
+    ...(opts.observe ? { observe: opts.observe } : {}),
+    ...(opts.diagnosis ? { diagnosis: opts.diagnosis } : {}),
+  };
+}
+
 export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   const repo = await openRepository(opts.repoDir);
   const loaded =
@@ -285,8 +296,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       prometheusUrl: opts.prometheusUrl,
       env: opts.env ?? process.env,
       loaded,
-      ...(opts.diagnose ? { diagnose: opts.diagnose } : {}),
-      ...(opts.observe ? { observe: opts.observe } : {}),
+      ...agentHooks(opts),
       recentChanges: async () => {
         recent = await mergedChanges(repo, base, config.cluster);
         return recent.changes;

@@ -117,9 +117,9 @@ async function reactOnce(opts: ReactorOptions, repoDir: string, r: Reaction): Pr
     env: opts.env,
     ...(opts.prometheusUrl ? { prometheusUrl: opts.prometheusUrl } : {}),
   });
-  // The finding exists once the cache is diagnosed; plan diagnoses the same observation again (a tenth of a
-  // second), then goes to the forge.
-  r.onDiagnosis?.(findingsOf(diagnoseObserved(observation, workload)));
+  // The finding exists once the cache is diagnosed, before the forge is asked anything; plan reuses it.
+  const diagnosis = diagnoseObserved(observation, workload);
+  r.onDiagnosis?.(findingsOf(diagnosis));
   if (workload && !PROPOSABLE.has(workload.kind))
     return incidentsOnly(opts, root, workload, observation, budget);
   const out = await plan({
@@ -131,6 +131,7 @@ async function reactOnce(opts: ReactorOptions, repoDir: string, r: Reaction): Pr
     ...(opts.forge ? { forge: opts.forge } : {}),
     ...(workload ? { workload: `${workload.namespace}/${workload.name}` } : {}),
     observe: async () => observation,
+    diagnosis,
     kinds: FAST_PATH_KINDS,
     closeObsolete: false,
     limits: { pullRequests: budget.pullRequests, issues: budget.issues },
