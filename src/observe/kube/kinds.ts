@@ -4,7 +4,7 @@ import type { ConfigurationOptions } from "@kubernetes/client-node";
 import type { Client, RawObject } from "./client.ts";
 import { type Access, type Answer, type Denied, statusMessage } from "./errors.ts";
 
-type Page = { limit: number; _continue?: string };
+type Page = { limit: number; _continue?: string; fieldSelector?: string };
 type Call = (
   c: Client,
   page: Page,
@@ -158,7 +158,8 @@ export const POD_METRICS = metricsKind("PodMetrics", "pods");
 export const NODE_METRICS = metricsKind("NodeMetrics", "nodes");
 
 export type ListResult =
-  | { items: RawObject[] }
+  /** resourceVersion: the list's, from its first page (where a watch of the same scope starts). */
+  | { items: RawObject[]; resourceVersion: string }
   | { denied: Denied }
   | { status: number; answer: Answer; access: Access };
 
@@ -172,6 +173,7 @@ export async function listAll(
   kind: Kind,
   pageSize: number,
   namespace?: string,
+  fieldSelector?: string,
 ): Promise<ListResult> {
   const access: Access = {
     verb: "list",
@@ -183,8 +185,13 @@ export async function listAll(
   let restarted = false;
   let items: RawObject[] = [];
   let token: string | undefined;
+  let resourceVersion = "";
   for (;;) {
-    const page: Page = token ? { limit: pageSize, _continue: token } : { limit: pageSize };
+    const page: Page = {
+      limit: pageSize,
+      ...(token ? { _continue: token } : {}),
+      ...(fieldSelector ? { fieldSelector } : {}),
+    };
     const answer = await c.send((o) => kind.list(c, page, o, namespace));
     if (answer.status === 410 && token && !restarted) {
       restarted = true;
@@ -194,11 +201,15 @@ export async function listAll(
     }
     if (answer.status === 403) return { denied: { ...access, serverMessage: statusMessage(answer.text) } };
     if (answer.status < 200 || answer.status >= 300) return { status: answer.status, answer, access };
-    const body = JSON.parse(answer.text) as { items?: RawObject[] | null; metadata?: { continue?: string } };
+    const body = JSON.parse(answer.text) as {
+      items?: RawObject[] | null;
+      metadata?: { continue?: string; resourceVersion?: string };
+    };
+    if (!token) resourceVersion = body.metadata?.resourceVersion ?? "";
     for (const item of body.items ?? [])
       items.push({ apiVersion: kind.apiVersion, kind: kind.kind, ...item });
     token = body.metadata?.continue || undefined;
-    if (!token) return { items };
+    if (!token) return { items, resourceVersion };
   }
 }
 

@@ -4,8 +4,8 @@
 // resourceVersion; an informer cannot.
 import type { Client, RawObject } from "./client.ts";
 import type { Connection } from "./connection.ts";
-import { type Access, denied, statusMessage, unauthorized, unexpected } from "./errors.ts";
-import type { Kind } from "./kinds.ts";
+import { denied, unauthorized, unexpected } from "./errors.ts";
+import { type Kind, listAll } from "./kinds.ts";
 
 /** What one informer lists and watches. */
 export interface WatchScope {
@@ -66,56 +66,21 @@ export async function listScope(
   keep: (obj: RawObject) => boolean,
 ): Promise<RawList> {
   const { kind, namespace } = scope;
-  const fieldSelector = scopeFieldSelector(scope);
-  const access: Access = {
-    verb: "list",
-    apiGroup: kind.apiGroup,
-    resource: kind.resource,
-    namespace,
-    clusterScoped: kind.clusterScoped,
-  };
-  let restarted = false;
-  let items: RawObject[] = [];
-  let token: string | undefined;
-  let resourceVersion = "";
-  for (;;) {
-    const page = {
-      limit: pageSize,
-      ...(token ? { _continue: token } : {}),
-      ...(fieldSelector ? { fieldSelector } : {}),
-    };
-    const answer = await c
-      .send((o) => kind.list(c, page, o, namespace))
-      .catch((err: unknown) => {
-        // Client.send throws on 401 (and on transport errors); a 401 will not heal by retrying.
-        if (err instanceof Error && err.message === unauthorized(conn).message) {
-          throw new ListFailed(err.message, 401, true);
-        }
-        throw err;
-      });
-    if (answer.status === 410 && token && !restarted) {
-      restarted = true;
-      items = [];
-      token = undefined;
-      continue;
-    }
-    if (answer.status === 403) {
-      const error = denied(conn, [{ ...access, serverMessage: statusMessage(answer.text) }]);
-      throw new ListFailed(`${error.message}\n${error.hint ?? ""}`.trim(), 403, true);
-    }
-    if (answer.status < 200 || answer.status >= 300) {
-      throw new ListFailed(unexpected(conn, access, answer).message, answer.status, false);
-    }
-    const body = JSON.parse(answer.text) as {
-      items?: RawObject[] | null;
-      metadata?: { continue?: string; resourceVersion?: string };
-    };
-    if (!token) resourceVersion = body.metadata?.resourceVersion ?? "";
-    for (const item of body.items ?? []) {
-      const obj = { apiVersion: kind.apiVersion, kind: kind.kind, ...item };
-      if (keep(obj)) items.push(obj);
-    }
-    token = body.metadata?.continue || undefined;
-    if (!token) return { metadata: { resourceVersion }, items };
+  const result = await listAll(c, kind, pageSize, namespace, scopeFieldSelector(scope)).catch(
+    (err: unknown) => {
+      // Client.send throws on 401 (and on transport errors); a 401 will not heal by retrying.
+      if (err instanceof Error && err.message === unauthorized(conn).message) {
+        throw new ListFailed(err.message, 401, true);
+      }
+      throw err;
+    },
+  );
+  if ("denied" in result) {
+    const error = denied(conn, [result.denied]);
+    throw new ListFailed(`${error.message}\n${error.hint ?? ""}`.trim(), 403, true);
   }
+  if ("status" in result) {
+    throw new ListFailed(unexpected(conn, result.access, result.answer).message, result.status, false);
+  }
+  return { metadata: { resourceVersion: result.resourceVersion }, items: result.items.filter(keep) };
 }
