@@ -3,6 +3,7 @@
 // counts when the object is failing now, so a restarted agent re-derives its work from the cluster; a failure
 // that was already there, a recovery and a deletion trigger nothing. Pure: times come from the objects.
 import type { AgentTrigger, TriggerReason, WatchChange } from "../model/agent.ts";
+import { IMAGE_PULL_REASONS } from "../model/diagnosis.ts";
 import { workloadOf } from "./diagnose/cluster-index.ts";
 import { at, conditionOf, obj, objs, type Raw, str, unixTime } from "./diagnose/read.ts";
 
@@ -12,15 +13,6 @@ export type ObjectLookup = (
   namespace: string,
   name: string,
 ) => Record<string, unknown> | undefined;
-
-const IMAGE_PULL_REASONS = new Set([
-  "ImagePullBackOff",
-  "ErrImagePull",
-  "ErrImageNeverPull",
-  "InvalidImageName",
-  "ImageInspectError",
-  "RegistryUnavailable",
-]);
 
 /** A waiting reason as the trigger it is; the image pull reasons are one failure that alternates between them. */
 function waitingTrigger(reason: string | undefined): TriggerReason | undefined {

@@ -43,6 +43,19 @@ const PRESSURE = (fix: FixKind) => [
   sub("pid-pressure", "the node is short of process ids (PIDPressure)", fix),
 ];
 
+/**
+ * The waiting reasons of a container whose image cannot be pulled: one failure, which the kubelet alternates
+ * between (ErrImagePull, then ImagePullBackOff, ...). The classifier and the agent's triggers both read it.
+ */
+export const IMAGE_PULL_REASONS: ReadonlySet<string> = new Set([
+  "ImagePullBackOff",
+  "ErrImagePull",
+  "ErrImageNeverPull",
+  "InvalidImageName",
+  "ImageInspectError",
+  "RegistryUnavailable",
+]);
+
 export const DIAGNOSIS_CLASSES = [
   diagnosisClass("oom-killed", "A container was killed for reaching its memory limit (OOMKilled)", "values", [
     sub("spike", "usage jumps to the limit: the limit is below a real peak", "values"),

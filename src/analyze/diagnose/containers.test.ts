@@ -134,6 +134,9 @@ describe("image-pull", () => {
       'couldn\'t parse image name "ghcr.io/acme/Web:9.9": invalid reference format',
       "invalid-name",
     ],
+    // The two reasons the agent's triggers know as well (one list: IMAGE_PULL_REASONS).
+    ["RegistryUnavailable", "dial tcp 10.0.0.7:443: i/o timeout", "registry-unreachable"],
+    ["ImageInspectError", "failed to inspect image: not found", "not-found"],
   ])("%s with %s is %s", (reason, message, subCause) => {
     const [f] = pulling(reason, message);
     expect(f).toMatchObject({ class: "image-pull", subCause, fix: "incident", container: "web" });

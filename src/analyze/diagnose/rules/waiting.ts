@@ -1,5 +1,7 @@
 // Containers that never run: a ConfigMap, Secret or key they reference is missing
 // (CreateContainerConfigError), their image cannot be pulled, or the runtime cannot start their process.
+
+import { IMAGE_PULL_REASONS } from "../../../model/diagnosis.ts";
 import { type Candidate, candidate } from "../candidate.ts";
 import { type ContainerContext, workloadName } from "../container-context.ts";
 import { clause, str } from "../read.ts";
@@ -67,7 +69,6 @@ export function configError(ctx: ContainerContext): Candidate | undefined {
   });
 }
 
-const PULL_REASONS = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"]);
 const NOT_FOUND = /not found|manifest unknown|does not exist|no such image/i;
 const UNAUTHORIZED = /unauthorized|authentication required|403 forbidden|denied|authorization failed/i;
 const UNREACHABLE =
@@ -103,7 +104,7 @@ const PULL_TEXT: Record<string, { cause: string; fix: string }> = {
 /** ErrImagePull / ImagePullBackOff / InvalidImageName: why, from the kubelet's Failed event. */
 export function imagePull(ctx: ContainerContext): Candidate | undefined {
   const reason = str(ctx.waiting?.reason);
-  if (!reason || !PULL_REASONS.has(reason)) return undefined;
+  if (!reason || !IMAGE_PULL_REASONS.has(reason)) return undefined;
   const image = str(ctx.spec?.image) ?? str(ctx.status.image) ?? "";
   const failed = ctx.events.filter((e) => e.reason === "Failed" || e.reason === "InspectFailed");
   const message = [...failed.map((e) => e.message), str(ctx.waiting?.message) ?? ""].join("\n");
