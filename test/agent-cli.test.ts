@@ -149,6 +149,11 @@ describe("bad input is exit 2 before anything starts", () => {
       () => ["--config", config(), "--namespace", "Kopt_NS"],
       /--namespace is not a Kubernetes name/,
     ],
+    [
+      "the local forge with a --repo-dir that is no git repository",
+      () => ["--config", config(), "--repo-dir", join(dir, "not-a-repo")],
+      /--repo-dir .*not-a-repo is not a git repository/,
+    ],
   ])("%s", async (_what, args, message) => {
     const r = await agent(args());
     expect(await r.code).toBe(2);
@@ -162,7 +167,9 @@ describe("bad input is exit 2 before anything starts", () => {
 describe("a run", () => {
   it("starts from --config, logs JSON, serves its probes, and on SIGTERM releases the lease and exits 0", async () => {
     const repoDir = join(dir, "repo");
-    const r = await agent(["--config", config(), "--repo-dir", repoDir, "--listen", "127.0.0.1:0"]);
+    // The github forge fetches into any directory: the agent makes it a repository (no GitHub call at start).
+    const github = "forge:\n  type: github\n  github:\n    owner: acme\n    repo: platform\n";
+    const r = await agent(["--config", config(github), "--repo-dir", repoDir, "--listen", "127.0.0.1:0"]);
     await vi.waitFor(() => expect(r.out()).toContain('"event":"agent.start"'), WAIT);
     const lines = r
       .out()

@@ -3,6 +3,7 @@
 // issues `kopt plan` makes, through plan itself: same branches, same fingerprints, so the agent, its restart,
 // a second replica and a scheduled plan never open duplicates. Nothing is closed: without usage history the
 // agent cannot tell a right-sizing PR is obsolete. One reaction at a time, since plan uses one git repository.
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CheckRepoActions, simpleGit } from "simple-git";
@@ -71,7 +72,9 @@ export function createReactor(opts: ReactorOptions): ReactPort {
  * The repository directory, ready for plan: with the github forge, a directory that is no repository is
  * created and `git init`ed (the forge fetches the base branch into it); with the local forge it must be one.
  */
-async function prepareRepository(opts: ReactorOptions): Promise<string> {
+export async function prepareRepository(
+  opts: Pick<ReactorOptions, "repoDir" | "loaded" | "forge" | "log">,
+): Promise<string> {
   const dir = resolve(opts.repoDir);
   const github = (opts.forge ?? opts.loaded.config.forge.type) === "github";
   if (github) {
@@ -83,9 +86,12 @@ async function prepareRepository(opts: ReactorOptions): Promise<string> {
     }
     return dir;
   }
-  const inRepo = await simpleGit(dir)
-    .checkIsRepo()
-    .catch(() => false);
+  // simple-git throws at once on a directory that does not exist.
+  const inRepo =
+    existsSync(dir) &&
+    (await simpleGit(dir)
+      .checkIsRepo()
+      .catch(() => false));
   if (!inRepo) {
     throw new KoptError("usage", `--repo-dir ${dir} is not a git repository`, {
       hint: "with the local forge the directory must be the repository itself (a clone of the GitOps repository); or use the github forge, which fetches the base branch into any directory",

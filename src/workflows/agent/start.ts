@@ -2,11 +2,8 @@
 // listen address, the identity and namespace), so bad input is exit 2 before a port is opened or the cluster
 // is asked anything; then build the parts through factories (the real watch, lease, control ConfigMap and
 // reactor, or fakes in tests) and run the loop.
-import { execFile } from "node:child_process";
-import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { promisify } from "node:util";
 import { triggersOf } from "../../analyze/agent-triggers.ts";
 import {
   type LoadedConfig,
@@ -25,7 +22,7 @@ import { createLeaderElector, type LeaderElectorOptions } from "../../observe/ku
 import { plan } from "../plan.ts";
 import { type AgentDeps, type ObjectLookup, type RunningAgent, runAgent } from "./agent.ts";
 import type { AgentLog, ClusterWatchPort, ControlPort, LeaderPort, ReactPort } from "./ports.ts";
-import { createReactor, type ReactorOptions } from "./react.ts";
+import { createReactor, prepareRepository, type ReactorOptions } from "./react.ts";
 import { checkSchedule } from "./schedule.ts";
 
 export interface AgentStartOptions {
@@ -124,18 +121,6 @@ export async function checkAgentSettings(opts: AgentStartOptions): Promise<Agent
   return { loaded, listen, identity, namespace, repoDir: resolve(opts.repoDir) };
 }
 
-const run = promisify(execFile);
-
-/** The repository the agent proposes to; a directory that is none (the chart's emptyDir) gets `git init`. */
-async function ensureRepository(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const inside = await run("git", ["rev-parse", "--is-inside-work-tree"], { cwd: dir }).then(
-    (r) => r.stdout.trim() === "true",
-    () => false,
-  );
-  if (!inside) await run("git", ["init", "--quiet", dir]);
-}
-
 const ms = (duration: string) => durationSeconds(duration) * 1000;
 
 /** The periodic plan: `kopt plan` of this cluster in the repository, as the Actions workflow runs it. */
@@ -160,8 +145,9 @@ export async function startAgentFromConfig(
   const s = await checkAgentSettings(opts);
   const { config } = s.loaded;
   const k = config.source.kubernetes as NonNullable<typeof config.source.kubernetes>;
+  // Before anything runs: the reactions and the periodic plan need it, and a local forge's refusal is exit 2.
+  await prepareRepository({ repoDir: s.repoDir, loaded: s.loaded, forge: opts.forge, log: opts.log });
   const conn = (parts.connect ?? connect)(kubeOptions(s.repoDir, k, opts.env));
-  await ensureRepository(s.repoDir);
   const { agent } = config;
   const log = opts.log;
   const le = agent.leaderElection;
