@@ -54,6 +54,7 @@ describe("parseClusterConfig: defaults", () => {
         },
         watch: { silentAfter: "5m", settle: "0.5s" },
         limits: { pullRequestsPerHour: 5, issuesPerHour: 10 },
+        actions: { restartPods: { namespaces: [], stuckFor: "10m", cooldown: "30m", perHour: 3 } },
         plan: {},
       },
       policy: {
@@ -481,5 +482,67 @@ describe("parseClusterConfig: guardrails", () => {
       `${MINIMAL}policy:\n  guardrails:\n    bounds:\n      - workload: shop/api\n        cpu: { min: lots }\n`,
     );
     expect(err.where).toEqual({ file: FILE, line: 11, field: "policy.guardrails.bounds[0].cpu.min" });
+  });
+});
+
+describe("parseClusterConfig: agent.actions.restartPods (the opt-in pod restart)", () => {
+  const withRestart = (lines: string[]) =>
+    `${MINIMAL}agent:\n  actions:\n    restartPods:\n${lines.map((l) => `      ${l}\n`).join("")}`;
+
+  it("is off by default: no namespace listed", () => {
+    const c = parseClusterConfig(MINIMAL, FILE);
+    expect(c.agent.actions.restartPods.namespaces).toEqual([]);
+  });
+
+  it("takes namespaces and fills stuckFor, cooldown and perHour", () => {
+    const c = parseClusterConfig(withRestart(["namespaces: [shop, todo]"]), FILE);
+    expect(c.agent.actions.restartPods).toEqual({
+      namespaces: ["shop", "todo"],
+      stuckFor: "10m",
+      cooldown: "30m",
+      perHour: 3,
+    });
+  });
+
+  it("takes every setting", () => {
+    const c = parseClusterConfig(
+      withRestart(["namespaces: [shop]", "stuckFor: 15m", "cooldown: 1h", "perHour: 1"]),
+      FILE,
+    );
+    expect(c.agent.actions.restartPods).toEqual({
+      namespaces: ["shop"],
+      stuckFor: "15m",
+      cooldown: "1h",
+      perHour: 1,
+    });
+  });
+
+  it("refuses a namespace that is no Kubernetes name, naming the entry", () => {
+    const err = configError(withRestart(["namespaces: [Shop]"]));
+    expect(err.where.field).toBe("agent.actions.restartPods.namespaces[0]");
+  });
+
+  it("refuses a stuckFor under a minute: a starting pod would be restarted", () => {
+    const err = configError(withRestart(["namespaces: [shop]", "stuckFor: 30s"]));
+    expect(err.where.field).toBe("agent.actions.restartPods.stuckFor");
+    expect(err.message).toMatch(/under 1m.*use e\.g\. 10m/);
+  });
+
+  it("refuses a perHour that is not a whole number, saying what to write", () => {
+    const err = configError(withRestart(["namespaces: [shop]", "perHour: 1.5"]));
+    expect(err.where.field).toBe("agent.actions.restartPods.perHour");
+    expect(err.message).toBe("perHour must be a whole number of restarts per hour, e.g. 3");
+  });
+
+  it("refuses a cooldown that is not a duration", () => {
+    const err = configError(withRestart(["namespaces: [shop]", "cooldown: 30 minutes"]));
+    expect(err.where.field).toBe("agent.actions.restartPods.cooldown");
+    expect(err.message).toBe("not a duration (e.g. 30s, 30m, 24h, 7d, 2w)");
+  });
+
+  it("refuses an action it does not know (only restartPods exists)", () => {
+    const err = configError(`${MINIMAL}agent:\n  actions:\n    deletePods: { namespaces: [shop] }\n`);
+    expect(err.where.field).toBe("agent.actions.deletePods");
+    expect(err.message).toBe('Unrecognized key: "deletePods"');
   });
 });

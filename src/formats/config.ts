@@ -596,8 +596,43 @@ const cronSchedule = z.string().regex(/^\s*(\S+\s+){4}\S+\s*$/, {
   message: 'not a cron schedule of five fields (e.g. "0 6 * * 1": Mondays at 06:00 UTC)',
 });
 
-// `kopt agent`, the in-cluster driver (issue 15). It changes nothing in the cluster: every fix is a pull request
-// or an issue. Namespaces outside source.kubernetes.namespaces are never watched nor acted on.
+// The agent's one action of its own (the trivial tier): evicting a pod that is running but not ready for too long
+// so its controller replaces it. Off unless namespaces are listed; the chart grants pods/eviction only there.
+const restartPods = z
+  .object({
+    namespaces: z
+      .array(k8sName)
+      .default([])
+      .describe(
+        "Namespaces where stuck pods are restarted (evicted); empty: never (the default). Each also needs the chart's pods/eviction Role",
+      ),
+    stuckFor: duration
+      .default("10m")
+      .describe("How long a running container must have been not ready before its pod is restarted"),
+    cooldown: duration
+      .default("30m")
+      .describe("At most one restart per workload within this time; a restart a PDB refused waits as long"),
+    perHour: z
+      .number({ message: "perHour must be a whole number of restarts per hour, e.g. 3" })
+      .int({ message: "perHour must be a whole number of restarts per hour, e.g. 3" })
+      .min(0, { message: "perHour must be 0 or more (0 stops restarts; an empty namespaces list too)" })
+      .default(3)
+      .describe("At most this many restarts per hour across the cluster"),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (DURATION.test(r.stuckFor) && durationSeconds(r.stuckFor) < 60) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["stuckFor"],
+        message: `stuckFor ${r.stuckFor} is under 1m: a pod that is starting or briefly unready would be restarted; use e.g. 10m`,
+      });
+    }
+  });
+
+// `kopt agent`, the in-cluster driver (issue 15). It changes nothing in the cluster (every fix is a pull request
+// or an issue) except the opt-in restart of stuck pods, in the namespaces agent.actions.restartPods lists.
+// Namespaces outside source.kubernetes.namespaces are never watched nor acted on.
 const agentConfig = z
   .object({
     paused: z
@@ -660,6 +695,11 @@ const agentConfig = z
       })
       .strict()
       .default({ pullRequestsPerHour: 5, issuesPerHour: 10 }),
+    actions: z
+      .object({ restartPods: restartPods.default(restartPods.parse({})) })
+      .strict()
+      .default({ restartPods: restartPods.parse({}) })
+      .describe("What the agent does itself, opt-in: restarting stuck pods (the trivial tier)"),
     plan: z
       .object({
         schedule: cronSchedule

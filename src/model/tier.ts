@@ -7,6 +7,15 @@ export type Tier = (typeof TIERS)[number];
 export const PROPOSAL_KINDS = ["rightsize", "oom", "hpa", "probe"] as const;
 export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
 
+/**
+ * What kopt does itself rather than propose: the agent's opt-in pod restart. No values change and no policy can
+ * raise its tier (the specification's trivial tier: no approval needed, informational logging), so it is not a
+ * ProposalKind that policy.tiers.kinds could name; its PHR is recorded with status executed.
+ */
+export const ACTION_KINDS = ["restart"] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
+export const ACTION_TIER: Record<ActionKind, Tier> = { restart: "trivial" };
+
 /** The largest relative cut and raise among a proposal's numeric changes (0.6 = 60%). */
 export interface ChangeSize {
   maxCut: number;
