@@ -3,7 +3,7 @@
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { KoptError } from "../errors.ts";
-import { PROPOSAL_KINDS, TIERS, type Tier } from "../model/tier.ts";
+import { ACTION_KINDS, PROPOSAL_KINDS, TIERS, type Tier } from "../model/tier.ts";
 import { parseYamlWith } from "./validate.ts";
 
 // The tiers are model data; re-exported for the PHR's readers.
@@ -16,6 +16,7 @@ export const PHR_STATUSES = [
   "validated",
   "rolled-back",
   "rejected",
+  "executed",
 ] as const;
 
 const stats = z.object({
@@ -145,13 +146,28 @@ const probeEvidence = z
   })
   .strict();
 
+/** kind restart: what the agent did itself (status executed), instead of a values change. */
+const restartAction = z
+  .object({
+    type: z.literal("evict").describe("the Eviction API (pods/eviction): it honours PodDisruptionBudgets"),
+    pod: z.string().min(1).describe("namespace/name of the pod evicted"),
+    podUid: z.string().min(1),
+    container: z.string().min(1).describe("the container that ran but was not ready"),
+    notReadySince: z.iso.datetime({ offset: true }).describe("when the pod's Ready condition became False"),
+    stuckFor: z.string().min(1).describe("agent.actions.restartPods.stuckFor when it was restarted"),
+    readyPeers: z.number().int().min(1).describe("other pods of the workload that were ready"),
+    executedAt: z.iso.datetime({ offset: true }),
+    by: z.string().min(1).describe("the agent replica that acted (its identity)"),
+  })
+  .strict();
+
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 export const PhrFrontMatterSchema = z
   .object({
     id: z.string().regex(/^[0-9a-f]{8}$/, { message: "id must be 8 lowercase hex characters" }),
     cluster: z.string().min(1),
-    kind: z.enum([...PROPOSAL_KINDS, "rollback"]),
+    kind: z.enum([...PROPOSAL_KINDS, "rollback", ...ACTION_KINDS]),
     tier: z.enum(TIERS),
     status: z.enum(PHR_STATUSES),
     createdAt: z.iso.datetime({ offset: true, message: "createdAt must be an RFC 3339 time" }),
@@ -181,7 +197,7 @@ export const PhrFrontMatterSchema = z
             ),
         }),
       )
-      .min(1, { message: "a PHR records at least one change" }),
+      .describe("The values changes; none for kind restart, which records its action instead"),
     evidence: z.array(z.union([usageEvidence, oomEvidence, hpaEvidence, probeEvidence])),
     confidence: z.number().min(0).max(1),
     cost: z.object({
@@ -230,6 +246,7 @@ export const PhrFrontMatterSchema = z
       .strict()
       .optional()
       .describe("The merge of the change's pull request (recorded after merge)"),
+    action: restartAction.optional().describe("kind restart: the pod the agent restarted, and why"),
     rollbackOf: z
       .object({
         id: z.string().regex(/^[0-9a-f]{8}$/),
@@ -248,6 +265,7 @@ export const PhrFrontMatterSchema = z
   })
   .strict()
   .superRefine((f, ctx) => {
+    checkAction(f, ctx);
     if ((f.kind === "rollback") !== (f.rollbackOf !== undefined)) {
       ctx.addIssue({
         code: "custom",
@@ -258,6 +276,23 @@ export const PhrFrontMatterSchema = z
   });
 
 export type PhrFrontMatter = z.output<typeof PhrFrontMatterSchema>;
+
+/** A values change records its changes; an action (kind restart) records what it did, executed, trivial. */
+function checkAction(
+  f: Pick<PhrFrontMatter, "kind" | "changes" | "action" | "status" | "tier">,
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  if (f.kind !== "restart") {
+    if (f.changes.length === 0) issue("changes", "a PHR records at least one change");
+    if (f.action) issue("action", "only a PHR of kind restart records an action");
+    return;
+  }
+  if (!f.action) issue("action", "a PHR of kind restart records its action (the pod evicted)");
+  if (f.changes.length > 0) issue("changes", "a PHR of kind restart changes no values: changes must be []");
+  if (f.status !== "executed") issue("status", "a PHR of kind restart has status executed");
+  if (f.tier !== "trivial") issue("tier", "a PHR of kind restart is tier trivial");
+}
 
 export const PHR_FILE_NAME = /^(\d{4}-\d{2}-\d{2})-([0-9a-f]{8})-([a-z0-9-]+)\.md$/;
 

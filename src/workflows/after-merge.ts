@@ -61,7 +61,7 @@ interface PhrRecord {
 }
 
 /** Where the records are read and written: the cluster's config, its forge and the repository on disk. */
-interface RecordContext {
+export interface RecordContext {
   repo: GitRepo;
   loaded: LoadedConfig;
   forge: Forge;
@@ -90,41 +90,61 @@ async function afterMergeCluster(opts: AfterMergeOptions, cluster: string): Prom
   const message = `kopt: record the merge of ${ids} in the PHRs\n\n${recorded.map((r) => `PHR: ${r.phr}`).join("\n")}\n`;
   // The date of the newest merge: a rerun on the same base makes the same commit, so nothing churns.
   const latestMerge = records.reduce((latest, r) => (r.mergedAt > latest ? r.mergedAt : latest), "");
-  const sha = await commitFiles(
-    repo,
-    forge.baseSha,
-    records.map((r) => r.update),
+  const record = await landRecord(ctx, {
+    files: records.map((r) => r.update),
     message,
-    { date: latestMerge },
-  );
+    date: latestMerge,
+    branch: RECORD_BRANCH(config.cluster),
+    title: `kopt: record the merge of ${ids}`,
+    body: recordBody(recorded),
+    kind: "record",
+  });
+  return { cluster: config.cluster, recorded, record, warnings };
+}
+
+/** A PHR-only commit kopt lands on the base itself: its files, and the pull request that carries it. */
+export interface RecordLanding {
+  files: { path: string; content: string }[];
+  message: string;
+  /** Author and committer date: the same input makes the same commit. */
+  date: string;
+  branch: string;
+  title: string;
+  body: string;
+  /** The kopt/kind: label. */
+  kind: string;
+}
+
+/**
+ * Lands PHR-only records on the base branch: a trivial pull request that kopt passes through the gate and
+ * merges itself, or a direct commit (forge.github.afterMerge.record: commit). Used by after-merge and by the
+ * agent's executed actions. A merge refused (branch protection) leaves the pull request open, with a warning.
+ */
+export async function landRecord(
+  ctx: RecordContext,
+  l: RecordLanding,
+): Promise<NonNullable<AfterMergeOutcome["record"]>> {
+  const { repo, loaded, forge, warnings } = ctx;
+  const { config } = loaded;
+  const sha = await commitFiles(repo, forge.baseSha, l.files, l.message, { date: l.date });
   const mode = config.forge.github?.afterMerge.record ?? "pull-request";
   if (mode === "commit") {
     if (!(await forge.pushBase(sha, forge.baseSha))) {
-      throw new KoptError("forge", `${config.forge.baseBranch} moved while kopt recorded the merge`, {
-        hint: "run kopt after-merge again: it picks up every PHR still proposed",
+      throw new KoptError("forge", `${config.forge.baseBranch} moved while kopt landed its record`, {
+        hint: "run it again: kopt reads the base anew",
       });
     }
-    return {
-      cluster: config.cluster,
-      recorded,
-      record: { mode, status: "created", location: sha, merged: true },
-      warnings,
-    };
+    return { mode, status: "created", location: sha, merged: true };
   }
-
-  const result = await forge.proposeCommit(RECORD_BRANCH(config.cluster), sha, {
-    title: `kopt: record the merge of ${ids}`,
-    body: recordBody(recorded),
-    labels: ["kopt", "kopt/tier:trivial", "kopt/kind:record"],
+  const result = await forge.proposeCommit(l.branch, sha, {
+    title: l.title,
+    body: l.body,
+    labels: ["kopt", "kopt/tier:trivial", `kopt/kind:${l.kind}`],
     tier: "trivial",
   });
   const merged = await mergeRecord(forge, result, sha, warnings);
-  return {
-    cluster: config.cluster,
-    recorded,
-    record: { mode, status: result.status, location: result.location, merged },
-    warnings: [...warnings, ...(result.warnings ?? [])],
-  };
+  warnings.push(...(result.warnings ?? []));
+  return { mode, status: result.status, location: result.location, merged };
 }
 
 /** The record of one PHR still `proposed` on the base, or undefined (not proposed, unreadable, no pull request). */

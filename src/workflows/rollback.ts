@@ -82,6 +82,15 @@ async function originalPhr(forge: Forge, t: Target): Promise<{ text: string; fro
       hint: "to undo a rollback, roll back the original change again with kopt plan, or revert the rollback's merge by hand",
     });
   }
+  if (front.kind === "restart") {
+    throw new KoptError(
+      "usage",
+      `${phrPath} records a pod restart the agent executed: there is nothing to revert`,
+      {
+        hint: "the pod's controller replaced it with one of the same spec; nothing in the repository changed",
+      },
+    );
+  }
   if (front.status === "rolled-back") {
     throw new KoptError(
       "usage",
