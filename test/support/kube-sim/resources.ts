@@ -8,6 +8,7 @@ import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/Horizo
 import { CronJob } from "kubernetes-models/batch/v1/CronJob";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { Lease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Event } from "kubernetes-models/v1/Event";
 import { Namespace } from "kubernetes-models/v1/Namespace";
@@ -32,7 +33,7 @@ export interface ResourceType {
   verbs: string[];
   shortNames?: string[];
   categories?: string[];
-  /** Subresources listed in discovery; only `status` and `pods/log` are served. */
+  /** Subresources listed in discovery; only `status`, `pods/log` and `pods/eviction` are served. */
   subresources: { name: string; kind: string; verbs: string[] }[];
   /** Field labels the real server accepts in fieldSelector, beyond metadata.name and metadata.namespace. */
   fields: Record<string, FieldGetter>;
@@ -175,7 +176,11 @@ export const RESOURCE_TYPES: ResourceType[] = [
     namespaced: true,
     shortNames: ["po"],
     categories: ["all"],
-    subresources: [{ name: "log", kind: "Pod", verbs: ["get"] }, status("Pod")],
+    subresources: [
+      { name: "log", kind: "Pod", verbs: ["get"] },
+      { name: "eviction", kind: "Eviction", verbs: ["create"] },
+      status("Pod"),
+    ],
     fields: {
       "spec.nodeName": fieldOrEmpty("spec", "nodeName"),
       "spec.restartPolicy": fieldOrEmpty("spec", "restartPolicy"),
@@ -299,6 +304,17 @@ export const RESOURCE_TYPES: ResourceType[] = [
     shortNames: ["pvc"],
     subresources: [status("PersistentVolumeClaim")],
     validate: validator(PersistentVolumeClaim),
+  }),
+  rt({
+    group: "policy",
+    version: "v1",
+    resource: "poddisruptionbudgets",
+    singular: "poddisruptionbudget",
+    kind: "PodDisruptionBudget",
+    namespaced: true,
+    shortNames: ["pdb"],
+    subresources: [status("PodDisruptionBudget")],
+    validate: validator(PodDisruptionBudget),
   }),
   rt({
     group: "coordination.k8s.io",

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.ts";
+import { evict } from "./eviction.ts";
 import type { PolicyRule, RequestInfo } from "./rbac.ts";
 import { authorize, requestInfo } from "./rbac.ts";
 import type { KubeObject, ResourceType } from "./resources.ts";
@@ -149,6 +150,8 @@ async function resourceRequest(
   const name = info.parts.length > 1 ? info.name : "";
 
   if (info.subresource === "log") return sendText(res, podLog(ctx, rt, ns, name, query));
+  if (info.subresource === "eviction")
+    return sendJson(res, 201, evict(ctx.store, rt, ns, name, await readJson(req)));
   switch (info.verb) {
     case "list":
       return sendJson(res, 200, list(ctx, rt, ns, query));
