@@ -229,7 +229,7 @@ export interface AgentWorld {
   /** A kubeconfig like `kubeconfig` whose server is `url` (e.g. a cut-proxy in front of the simulator). */
   kubeconfigVia(url: string): string;
   /** Writes a kopt.yaml for an agent (its own kubeconfig, e.g. through a cut-proxy); returns its path. */
-  writeConfig(opts?: { kubeconfig?: string; agent?: Record<string, unknown> }): string;
+  writeConfig(opts?: { kubeconfig?: string; agent?: Record<string, unknown>; watch?: string[] }): string;
   /** Starts an agent in-process; stopped when the test finishes (if the test did not stop it). */
   startAgent(opts?: StartAgentOptions): Promise<AgentHandle>;
   /** Open and closed pull requests on the simulator. */
@@ -298,12 +298,17 @@ function seedRepository(github: GitHubSim, dir: string): void {
   rmSync(seed, { recursive: true, force: true });
 }
 
-function configFor(github: GitHubSim, kubeconfig: string, agent: Record<string, unknown>) {
+function configFor(
+  github: GitHubSim,
+  kubeconfig: string,
+  agent: Record<string, unknown>,
+  watch: string[] = [NS],
+) {
   return {
     apiVersion: "kopt.dev/v1alpha1",
     kind: "ClusterConfig",
     cluster: CLUSTER,
-    source: { kubernetes: { kubeconfig, namespaces: { include: [NS] } } },
+    source: { kubernetes: { kubeconfig, namespaces: { include: watch } } },
     forge: {
       type: "github",
       baseBranch: "main",
@@ -386,7 +391,7 @@ export async function agentWorld(opts: AgentWorldOptions = {}): Promise<AgentWor
     writeConfig(o = {}) {
       const agent = merge(merge(FAST_AGENT, opts.agent ?? {}), o.agent ?? {});
       const file = join(dir, `kopt-${++configs}.yaml`);
-      writeFileSync(file, stringify(configFor(github, o.kubeconfig ?? kubeconfig, agent)));
+      writeFileSync(file, stringify(configFor(github, o.kubeconfig ?? kubeconfig, agent, o.watch)));
       return file;
     },
     async startAgent(o = {}) {
@@ -485,6 +490,8 @@ async function launchAgent(o: { identity: string; config: string; repoDir: strin
       forge: "github",
       env: agentEnv(),
       log,
+      // Stuck pods are looked for every 200 ms (when agent.actions.restartPods lists namespaces).
+      restartScanMs: 200,
     },
     AGENT_PARTS,
   );

@@ -23,6 +23,7 @@ import type {
   ReactTarget,
 } from "./ports.ts";
 import { type Backoff, type QueuedWork, ReactionQueue } from "./queue.ts";
+import type { ActionsPort } from "./restarts.ts";
 import { checkSchedule, type Schedule, startSchedule } from "./schedule.ts";
 import { type AgentServer, startServer } from "./server.ts";
 
@@ -42,6 +43,8 @@ export interface AgentDeps {
   log: AgentLog;
   /** ms since the epoch; default Date.now. */
   clock?: () => number;
+  /** The agent's own actions (agent.actions.restartPods), held like reactions: leader only, not paused. */
+  actions?: ActionsPort;
   /** The periodic whole plan, run on config.plan.schedule. */
   plan?: () => Promise<unknown>;
   /** Retry backoff of a failed reaction; default 1 s doubling to 5 min. */
@@ -136,6 +139,7 @@ class AgentLoop {
   startTimers(): void {
     this.checkPaused();
     this.recheck = setInterval(() => this.checkPaused(), this.deps.recheckMs ?? 1000);
+    this.deps.actions?.start({ holdReason: () => this.holdReason(), metrics: this.metrics });
     const expr = this.deps.config.plan.schedule;
     if (!expr) return;
     if (!this.deps.plan) {
@@ -427,6 +431,7 @@ async function shutdown(
   }
   // Not waiting for the watch's first list: with the API down it may never end; leader.start() is skipped.
   await each(deps.log, [
+    ["actions.stop", async () => deps.actions?.stop()],
     ["leader.stop", () => deps.leader.stop()],
     ["control.stop", () => deps.control.stop()],
     ["watch.stop", () => deps.watch.stop()],

@@ -21,6 +21,10 @@ export interface AgentMetrics {
   detectionSeconds: Histogram;
   reactions: Counter<"result">;
   forgeErrors: Counter;
+  /** What the agent did itself (agent.actions): restarted, refused (a PDB), failed, or a skip's reason. */
+  actions: Counter<"action" | "result">;
+  /** Looks for stuck pods to restart, held (paused, not leading) or not. */
+  actionChecks: Counter;
   render: () => Promise<string>;
   contentType: string;
 }
@@ -89,6 +93,15 @@ export function createAgentMetrics(src: MetricsSources): AgentMetrics {
     forgeErrors: new Counter({
       name: "kopt_agent_forge_errors_total",
       help: "Reactions that failed (forge unreachable, 5xx, rate-limited, push failed)",
+      registers,
+    }),
+    actions: counter("kopt_agent_actions_total", "The agent's own actions (restart), by result", [
+      "action",
+      "result",
+    ]),
+    actionChecks: new Counter({
+      name: "kopt_agent_action_checks_total",
+      help: "Times the agent looked for stuck pods to restart (agent.actions.restartPods), held or not",
       registers,
     }),
     render: () => registry.metrics(),

@@ -17,12 +17,15 @@ import type { AgentTrigger, WatchChange } from "../../model/agent.ts";
 import { kubeOptions } from "../../observe/capture.ts";
 import { type Connection, connect, type KubeSourceOptions } from "../../observe/kube/connection.ts";
 import { type ControlOptions, createControl } from "../../observe/kube/control.ts";
+import { evictPod } from "../../observe/kube/eviction.ts";
 import { type ClusterWatchOptions, createClusterWatch } from "../../observe/kube/informers.ts";
 import { createLeaderElector, type LeaderElectorOptions } from "../../observe/kube/lease.ts";
 import { plan } from "../plan.ts";
-import { type AgentDeps, type ObjectLookup, type RunningAgent, runAgent } from "./agent.ts";
+import { type AgentDeps, namespaceWatched, type ObjectLookup, type RunningAgent, runAgent } from "./agent.ts";
 import type { AgentLog, ClusterWatchPort, ControlPort, LeaderPort, ReactPort } from "./ports.ts";
 import { createReactor, prepareRepository, type ReactorOptions } from "./react.ts";
+import { restartRecorder } from "./restart-record.ts";
+import { createRestarter } from "./restarts.ts";
 import { checkSchedule } from "./schedule.ts";
 
 export interface AgentStartOptions {
@@ -42,6 +45,8 @@ export interface AgentStartOptions {
   env: NodeJS.ProcessEnv;
   log: AgentLog;
   clock?: () => number;
+  /** How often stuck pods are looked for (agent.actions.restartPods); default 30 s. Tests shorten it. */
+  restartScanMs?: number;
 }
 
 /** The factories the agent is built from; the integrator passes the real ones, tests pass fakes. */
@@ -181,7 +186,30 @@ export async function startAgentFromConfig(
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(agent.plan.schedule ? { plan: (parts.plan ?? defaultPlan(s.repoDir, opts))(s.loaded) } : {}),
   };
+  if (agent.actions.restartPods.namespaces.length > 0) deps.actions = restarterOf(deps, conn, s, opts);
   return runAgent(deps);
+}
+
+/** The opt-in restart of stuck pods: evictions through the connection, PHRs through the forge. */
+function restarterOf(deps: AgentDeps, conn: Connection, s: AgentSettings, opts: AgentStartOptions) {
+  const { watch } = deps;
+  return createRestarter({
+    settings: deps.config.actions.restartPods,
+    watched: (ns) => namespaceWatched(ns, deps.namespaces),
+    objects: () => watch.objects(),
+    lookup: (kind, ns, name) => watch.get(kind, ns, name),
+    evict: (pod) => evictPod(conn, pod),
+    record: restartRecorder({
+      repoDir: s.repoDir,
+      loaded: s.loaded,
+      env: opts.env,
+      identity: s.identity,
+      ...(opts.forge ? { forge: opts.forge } : {}),
+    }),
+    log: deps.log,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.restartScanMs ? { intervalMs: opts.restartScanMs } : {}),
+  });
 }
 
 /** The real parts: informers, the Lease, the control ConfigMap, reactions through plan, the trigger rules. */
