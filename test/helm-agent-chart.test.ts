@@ -88,6 +88,7 @@ describe.skipIf(skipWithoutHelm())("helm/kopt-agent, rendered by a real helm", (
           "config.forge.github.auth.app.privateKeyFile=/etc/kopt/github-app/private-key.pem",
         ],
       ],
+      ["the restart of stuck pods enabled in two namespaces", ["actions.restartPods.namespaces={shop,todo}"]],
     ])("passes with %s", async (_what, sets) => {
       const out = await runner.helm(
         "lint",
@@ -380,14 +381,81 @@ describe.skipIf(skipWithoutHelm())("helm/kopt-agent, rendered by a real helm", (
     });
   });
 
-  it("has no write in the cluster beyond the Lease: an agent.actions key is refused by kopt at start", async () => {
-    const r = await render([CI_VALUES], ["config.agent.actions.restartPods.namespaces={shop}"]);
-    expect(writesOf(r)).toEqual([
-      "Role/kopt-agent-leader in kopt: update leases",
-      "Role/kopt-agent-leader in kopt: create leases",
-    ]);
-    const data = find(r, "ConfigMap", "kopt-agent-config").data as Record<string, string>;
-    expect(() => parseClusterConfig(data["kopt.yaml"] ?? "", "kopt.yaml")).toThrow(/actions/);
+  describe("actions.restartPods: the opt-in restart of stuck pods", () => {
+    const kopt = (r: Rendered) =>
+      parseClusterConfig(
+        (find(r, "ConfigMap", "kopt-agent-config").data as Record<string, string>)["kopt.yaml"] ?? "",
+        "kopt.yaml",
+      );
+
+    it("is off by default: no write in the cluster beyond the Lease, no pods/eviction rule anywhere", async () => {
+      const r = await render();
+      expect(writesOf(r)).toEqual([
+        "Role/kopt-agent-leader in kopt: update leases",
+        "Role/kopt-agent-leader in kopt: create leases",
+      ]);
+      expect(allRules(r).filter(({ rule }) => rule.resources.includes("pods/eviction"))).toEqual([]);
+      expect(kopt(r).agent.actions.restartPods.namespaces).toEqual([]);
+    });
+
+    it("enabled: exactly one Role per listed namespace, granting create on pods/eviction and nothing else", async () => {
+      const r = await render([CI_VALUES], ["actions.restartPods.namespaces={shop,todo}"]);
+      const roles = r.objects.filter((o) => o.kind === "Role" && nameOf(o) === "kopt-agent-restart");
+      expect(roles.map(namespaceOf)).toEqual(["shop", "todo"]);
+      for (const role of roles) {
+        expect(role.rules).toEqual([{ apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] }]);
+      }
+      expect(writesOf(r)).toEqual([
+        "Role/kopt-agent-leader in kopt: update leases",
+        "Role/kopt-agent-leader in kopt: create leases",
+        "Role/kopt-agent-restart in shop: create pods/eviction",
+        "Role/kopt-agent-restart in todo: create pods/eviction",
+      ]);
+      const bindings = r.objects.filter(
+        (o) => o.kind === "RoleBinding" && nameOf(o) === "kopt-agent-restart",
+      );
+      expect(bindings.map((b) => [namespaceOf(b), b.roleRef, b.subjects])).toEqual(
+        ["shop", "todo"].map((ns) => [
+          ns,
+          { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kopt-agent-restart" },
+          [{ kind: "ServiceAccount", name: "kopt", namespace: RELEASE.namespace }],
+        ]),
+      );
+    });
+
+    it("renders the values into the kopt.yaml kopt accepts (agent.actions.restartPods)", async () => {
+      const r = await render(
+        [CI_VALUES],
+        [
+          "actions.restartPods.namespaces={shop}",
+          "actions.restartPods.stuckFor=15m",
+          "actions.restartPods.perHour=1",
+        ],
+      );
+      expect(kopt(r).agent.actions.restartPods).toEqual({
+        namespaces: ["shop"],
+        stuckFor: "15m",
+        cooldown: "30m",
+        perHour: 1,
+      });
+    });
+
+    it.each([
+      [
+        "set under config.agent.actions, where the chart would grant no RBAC",
+        ["config.agent.actions.restartPods.namespaces={shop}"],
+        /config\.agent\.actions: set actions\.restartPods in the values instead/,
+      ],
+      [
+        "a namespace the agent does not watch",
+        ["config.source.kubernetes.namespaces.include={todo}", "actions.restartPods.namespaces={shop}"],
+        /actions\.restartPods\.namespaces: shop is not in config\.source\.kubernetes\.namespaces\.include/,
+      ],
+      ["a namespace that is no Kubernetes name", ["actions.restartPods.namespaces={Shop}"], /namespaces/],
+      ["an unknown setting", ["actions.restartPods.namespace={shop}"], /namespace/],
+    ])("refuses %s", async (_what, sets, message) => {
+      await expect(render([CI_VALUES], sets)).rejects.toThrow(message);
+    });
   });
 
   it("puts the Lease Role where config.agent.namespace says, on the Lease and ConfigMap names the config gives", async () => {

@@ -63,5 +63,22 @@ kopt.yaml from values.config, checked for what the chart depends on: it reads th
 {{- $_ := required "config.forge.github.owner is required: the organization or user owning the repository kopt opens pull requests against (--set config.forge.github.owner=ORG)" $gh.owner -}}
 {{- $_ := required "config.forge.github.repo is required: the repository holding kopt.yaml and the values files (--set config.forge.github.repo=REPO)" $gh.repo -}}
 {{- end -}}
+{{- $agent := default (dict) $c.agent -}}
+{{- if hasKey $agent "actions" -}}
+{{- fail "config.agent.actions: set actions.restartPods in the values instead (the chart grants the pods/eviction RBAC from them)" -}}
+{{- end -}}
+{{- $restart := .Values.actions.restartPods -}}
+{{- if $restart.namespaces -}}
+{{- $include := (default (dict) $kube.namespaces).include -}}
+{{- range $restart.namespaces -}}
+{{- if and $include (not (has . $include)) -}}
+{{- fail (printf "actions.restartPods.namespaces: %s is not in config.source.kubernetes.namespaces.include: the agent never acts where it does not watch" .) -}}
+{{- end -}}
+{{- end -}}
+{{- $c = deepCopy $c -}}
+{{- $agent = deepCopy $agent -}}
+{{- $_ := set $agent "actions" (dict "restartPods" $restart) -}}
+{{- $_ := set $c "agent" $agent -}}
+{{- end -}}
 {{- toYaml $c -}}
 {{- end -}}
