@@ -3,6 +3,7 @@
 // Kubernetes schema, the only writes it grants, and that the kopt.yaml it renders is one kopt accepts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseClusterConfig } from "../src/formats/config.ts";
+import { RESTART_RBAC_RULE } from "../src/observe/kube/eviction.ts";
 import { KOPT_RBAC_RULES } from "../src/observe/kube/rbac.ts";
 import { skipWithoutHelm } from "./support/helm.ts";
 import {
@@ -403,7 +404,7 @@ describe.skipIf(skipWithoutHelm())("helm/kopt-agent, rendered by a real helm", (
       const roles = r.objects.filter((o) => o.kind === "Role" && nameOf(o) === "kopt-agent-restart");
       expect(roles.map(namespaceOf)).toEqual(["shop", "todo"]);
       for (const role of roles) {
-        expect(role.rules).toEqual([{ apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] }]);
+        expect(role.rules).toEqual([RESTART_RBAC_RULE]);
       }
       expect(writesOf(r)).toEqual([
         "Role/kopt-agent-leader in kopt: update leases",
