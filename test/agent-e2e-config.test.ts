@@ -65,6 +65,17 @@ describe("kopt agent with a bad configuration: exit 2 before anything starts", {
     expect(r.stderr).toContain("pasued");
   });
 
+  it("a restart of stuck pods in a namespace the agent does not watch: names it and the fix", async () => {
+    const w = await agentWorld();
+    const r = await agentWith(
+      w,
+      w.writeConfig({ agent: { actions: { restartPods: { namespaces: ["todo", "shop"] } } } }),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("agent.actions.restartPods.namespaces lists shop");
+    expect(r.stderr).toContain("source.kubernetes.namespaces.include");
+  });
+
   it("a cron schedule that is not one: names agent.plan.schedule", async () => {
     const w = await agentWorld();
     const r = await agentWith(w, w.writeConfig({ agent: { plan: { schedule: "61 25 * * *" } } }));

@@ -111,6 +111,7 @@ export async function checkAgentSettings(opts: AgentStartOptions): Promise<Agent
     );
   }
   if (config.agent.plan.schedule) checkSchedule(config.agent.plan.schedule, loaded.file);
+  checkRestartNamespaces(loaded);
   const identity = opts.identity ?? opts.env.POD_NAME ?? hostname();
   if (!identity.trim()) {
     throw new KoptError("usage", "the agent's identity is empty", {
@@ -124,6 +125,24 @@ export async function checkAgentSettings(opts: AgentStartOptions): Promise<Agent
     });
   }
   return { loaded, listen, identity, namespace, repoDir: resolve(opts.repoDir) };
+}
+
+/** agent.actions.restartPods lists only namespaces the agent watches: it never acts where it does not look. */
+function checkRestartNamespaces(loaded: LoadedConfig): void {
+  const { config } = loaded;
+  const watched = config.source.kubernetes?.namespaces ?? {};
+  const unwatched = config.agent.actions.restartPods.namespaces.filter(
+    (ns) => !namespaceWatched(ns, watched),
+  );
+  if (unwatched.length === 0) return;
+  throw new KoptError(
+    "config",
+    `agent.actions.restartPods.namespaces lists ${unwatched.join(", ")}, which source.kubernetes.namespaces does not watch`,
+    {
+      where: { file: loaded.file, field: "agent.actions.restartPods.namespaces" },
+      hint: "add them to source.kubernetes.namespaces.include (and not to exclude), or remove them from restartPods",
+    },
+  );
 }
 
 const ms = (duration: string) => durationSeconds(duration) * 1000;
