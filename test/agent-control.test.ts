@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { connect } from "../src/observe/kube/connection.ts";
-import { controlRules, createControl, pausedBy } from "../src/observe/kube/control.ts";
+import { type ControlOptions, controlRules, createControl, pausedBy } from "../src/observe/kube/control.ts";
 import { createLeaderElector, leaseRules } from "../src/observe/kube/lease.ts";
 import type { ControlPort } from "../src/workflows/agent/ports.ts";
 import { cleanups } from "./support/cleanups.ts";
@@ -30,7 +30,10 @@ interface World {
   logs: { event: string; fields: Record<string, unknown> }[];
 }
 
-async function world(opts: Partial<KubeSimOptions> = {}): Promise<World> {
+async function world(
+  opts: Partial<KubeSimOptions> = {},
+  control: Partial<ControlOptions> = {},
+): Promise<World> {
   const sim = await startKubeSim({ objects: [], ...opts });
   cleanups.push(() => sim.stop());
   const proxy = await startCutProxy(sim.url);
@@ -40,14 +43,15 @@ async function world(opts: Partial<KubeSimOptions> = {}): Promise<World> {
   const file = join(dir, "kubeconfig-proxy");
   writeFileSync(file, readFileSync(sim.writeKubeconfig(dir), "utf8").replace(sim.url, proxy.url));
   const logs: World["logs"] = [];
-  const control = createControl(connect({ kubeconfig: file }), {
+  const c = createControl(connect({ kubeconfig: file }), {
     namespace: "kopt",
     configMap: "kopt-agent-control",
     pollMs: POLL_MS,
     log: (event, fields = {}) => logs.push({ event, fields }),
+    ...control,
   });
-  cleanups.push(() => control.stop());
-  return { sim, proxy, control, logs };
+  cleanups.push(() => c.stop());
+  return { sim, proxy, control: c, logs };
 }
 
 const reads = (sim: KubeSim) => sim.requests.filter((r) => r.method === "GET" && r.path === CM_PATH).length;
@@ -105,6 +109,21 @@ describe("the control ConfigMap (kill switch)", () => {
       "control.readable",
       "control.changed",
     ]);
+  });
+
+  it("gives up a read the API accepts and never answers, keeps the last known value, and follows again after", async () => {
+    const w = await world({ objects: [configMap({ paused: "true" })] }, { requestTimeoutMs: 300 });
+    await w.control.start();
+    w.proxy.hang();
+    // Each held connection is a poll given up and sent again: without a timeout the first would hang for ever.
+    await vi.waitFor(() => expect(w.proxy.held).toBeGreaterThanOrEqual(3), WAIT);
+    expect(w.control.paused()).toBe(true);
+    expect(w.logs.filter((l) => l.event === "control.unreadable")).toEqual([
+      { event: "control.unreadable", fields: expect.objectContaining({ error: "ETIMEDOUT", paused: true }) },
+    ]);
+    w.sim.apply(configMap({ paused: "false" }));
+    w.proxy.restore();
+    await vi.waitFor(() => expect(w.control.paused()).toBe(false), WAIT);
   });
 
   it("a ConfigMap it may not read (403) neither pauses nor unpauses, and is logged once with the reason", async () => {

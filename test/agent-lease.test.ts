@@ -263,6 +263,57 @@ describe("leader election on a Lease", () => {
     expect(w.logs).toContainEqual(expect.objectContaining({ who: "agent-a", event: "lease.recovered" }));
   });
 
+  it("a leader whose renewal the API accepts and never answers stops leading before the other can take over, and keeps trying", async () => {
+    const w = await world();
+    const { conn, proxy } = await w.proxied();
+    const a = w.elector(conn, "agent-a", { requestTimeoutMs: 300 });
+    a.start();
+    await vi.waitFor(() => expect(a.isLeader()).toBe(true), WAIT);
+    const b = w.elector(w.direct, "agent-b");
+    const sample = sampler([a, b]);
+    b.start();
+    await renewals(w, 2);
+
+    proxy.hang();
+    await vi.waitFor(() => expect(b.isLeader()).toBe(true), WAIT);
+    sample.stop();
+    expect(sample.most()).toBe(1);
+    const lost = w.transitions.find((t) => t.who === "agent-a" && !t.leading);
+    const won = w.transitions.find((t) => t.who === "agent-b" && t.leading);
+    expect((lost as Transition).at).toBeLessThan((won as Transition).at);
+    // Each hung request was given up and another sent: without a timeout the first would hang for ever.
+    await vi.waitFor(() => expect(proxy.held).toBeGreaterThanOrEqual(3), WAIT);
+    expect(w.logs).toContainEqual({
+      who: "agent-a",
+      event: "lease.error",
+      fields: expect.objectContaining({ error: "ETIMEDOUT" }),
+    });
+  });
+
+  it("a renewal that hangs once is given up after the request timeout and sent again in time: the leader keeps leading", async () => {
+    const w = await world();
+    const { conn, proxy } = await w.proxied();
+    // A deadline far above timeout + retry: one lost request must not cost leadership, even on a slow machine.
+    const timing = {
+      leaseDurationMs: 4000,
+      renewDeadlineMs: 3000,
+      retryPeriodMs: 150,
+      requestTimeoutMs: 300,
+    };
+    const a = w.elector(conn, "agent-a", timing);
+    a.start();
+    await vi.waitFor(() => expect(a.isLeader()).toBe(true), WAIT);
+    await renewals(w, 2);
+
+    proxy.hang();
+    await vi.waitFor(() => expect(proxy.held).toBeGreaterThanOrEqual(1), WAIT);
+    proxy.restore();
+    await renewals(w, 3);
+    expect(a.isLeader()).toBe(true);
+    expect(w.transitions.map((t) => t.leading)).toEqual([true]);
+    expect(w.logs.map((l) => l.event)).toEqual(["lease.acquired", "lease.error", "lease.recovered"]);
+  });
+
   it("five replicas started together: never two leaders at any sample, exactly one in the end", async () => {
     const w = await world();
     const electors = ["a", "b", "c", "d", "e"].map((n) => w.elector(w.direct, `agent-${n}`));

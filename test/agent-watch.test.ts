@@ -2,7 +2,7 @@
 // client-node: it holds what readCluster reads, delivers every change with the object it replaced, and
 // recovers from a cut connection, a 410, a silent stall and an API server that is down, without missing a
 // change made meanwhile and without re-delivering what did not change.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,7 @@ import { NAMESPACED_KINDS } from "../src/observe/kube/kinds.ts";
 import { readCluster } from "../src/observe/kube/read-cluster.ts";
 import type { ClusterWatchPort } from "../src/workflows/agent/ports.ts";
 import { cleanups } from "./support/cleanups.ts";
+import { type CutProxy, startCutProxy } from "./support/cut-proxy.ts";
 import { type KubeSim, type KubeSimOptions, loadFixture, startKubeSim } from "./support/kube-sim/index.ts";
 
 const SMALL = loadFixture(fileURLToPath(new URL("./fixtures/kube/small-cluster.yaml", import.meta.url)));
@@ -22,6 +23,11 @@ const INFORMERS = 2 + NAMESPACED_KINDS.length;
 /** Long enough that the watchdog never fires in tests that are not about silence. */
 const QUIET = 120_000;
 const FAST_BACKOFF = { initialMs: 50, maxMs: 400 };
+/** For the tests of hung requests: long enough for a healthy answer on a busy machine, short for the test. */
+const REQUEST_TIMEOUT = 400;
+/** Request lines (cut-proxy.ts) of a pod list and of a pod watch, in all namespaces. */
+const podList = (line: string) => /^GET \/api\/v1\/pods\?/.test(line) && !line.includes("watch=true");
+const podWatch = (line: string) => /^GET \/api\/v1\/pods\?/.test(line) && line.includes("watch=true");
 
 type Obj = Record<string, unknown> & { metadata: Record<string, unknown> };
 
@@ -52,7 +58,10 @@ async function waitFor(what: string, check: () => boolean, ms = 20_000): Promise
 
 interface Harness {
   sim: KubeSim;
+  /** The simulator's own kubeconfig (not through the proxy). */
   kubeconfig: string;
+  /** With `proxied`: the TCP proxy the watch reaches the simulator through. */
+  proxy?: CutProxy;
   watch: ClusterWatchPort;
   changes: WatchChange[];
   logs: { event: string; fields?: Record<string, unknown> }[];
@@ -62,14 +71,24 @@ interface Harness {
 async function unstarted(
   sim: Partial<KubeSimOptions> = {},
   opts: Partial<ClusterWatchOptions> = {},
+  { proxied = false } = {},
 ): Promise<Harness> {
   const s = await startKubeSim({ objects: CLUSTER, ...sim });
   cleanups.push(() => s.stop());
   const dir = mkdtempSync(join(tmpdir(), "agent-watch-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const kubeconfig = s.writeKubeconfig(dir);
+  let proxy: CutProxy | undefined;
+  let watchedThrough = kubeconfig;
+  if (proxied) {
+    const p = await startCutProxy(s.url);
+    cleanups.push(() => p.stop());
+    proxy = p;
+    watchedThrough = join(dir, "kubeconfig-proxy");
+    writeFileSync(watchedThrough, readFileSync(kubeconfig, "utf8").replace(s.url, p.url));
+  }
   const logs: Harness["logs"] = [];
-  const watch = createClusterWatch(connect({ kubeconfig }), {
+  const watch = createClusterWatch(connect({ kubeconfig: watchedThrough }), {
     silentAfterMs: QUIET,
     backoff: FAST_BACKOFF,
     log: (event, fields) => logs.push({ event, fields }),
@@ -78,14 +97,15 @@ async function unstarted(
   cleanups.push(() => watch.stop());
   const changes: WatchChange[] = [];
   watch.onChange((c) => changes.push(c));
-  return { sim: s, kubeconfig, watch, changes, logs };
+  return { sim: s, kubeconfig, ...(proxy ? { proxy } : {}), watch, changes, logs };
 }
 
 async function harness(
   sim: Partial<KubeSimOptions> = {},
   opts: Partial<ClusterWatchOptions> = {},
+  how: { proxied?: boolean } = {},
 ): Promise<Harness> {
-  const h = await unstarted(sim, opts);
+  const h = await unstarted(sim, opts, how);
   await h.watch.start();
   return h;
 }
@@ -203,6 +223,53 @@ describe("the cluster watch", () => {
     // Restart messages say what failed, never with a token.
     const restart = h.logs.find((l) => l.event === "watch.restart");
     expect(restart?.fields).toMatchObject({ kind: expect.any(String), error: expect.any(String) });
+  });
+
+  it("gives up a pod list the API accepts and never answers, retries it with backoff, and syncs once the API answers", async () => {
+    const h = await unstarted({}, { requestTimeoutMs: REQUEST_TIMEOUT }, { proxied: true });
+    const proxy = h.proxy as CutProxy;
+    proxy.hang(podList);
+    const started = h.watch.start();
+    // Held connections are requests given up and tried again: without a timeout there would be one, for ever.
+    await waitFor("the hung list to be tried again", () => proxy.held >= 2);
+    expect(h.watch.synced()).toBe(false);
+    expect(h.logs).toContainEqual({
+      event: "watch.restart",
+      fields: expect.objectContaining({
+        kind: "Pod",
+        error: `the Kubernetes API at ${proxy.url} did not answer within ${REQUEST_TIMEOUT} ms`,
+      }),
+    });
+    h.sim.apply(pod("while-hung"));
+    proxy.restore();
+    await started;
+    await waitFor("synced() to turn true", () => h.watch.synced());
+    expect(h.watch.get("Pod", "shop", "while-hung")).toBeDefined();
+    expect(h.watch.objects()).toEqual((await readCluster({ kubeconfig: h.kubeconfig })).items);
+  });
+
+  it("gives up a pod watch whose answer never comes, restarts it, and delivers the change made meanwhile", async () => {
+    const h = await harness({}, { requestTimeoutMs: REQUEST_TIMEOUT }, { proxied: true });
+    const proxy = h.proxy as CutProxy;
+    const from = h.changes.length;
+    proxy.hang(podWatch);
+    h.sim.dropWatches();
+    h.sim.apply(pod("while-hung"));
+    await waitFor("the hung watch to be tried again", () => proxy.held >= 2);
+    expect(since(h, from)).toEqual([]);
+    expect(h.logs).toContainEqual({
+      event: "watch.restart",
+      fields: expect.objectContaining({ kind: "Pod", error: expect.stringMatching(/network timeout/) }),
+    });
+    proxy.restore();
+    await waitFor("the change made while the watch hung", () => h.changes.length > from);
+    expect(since(h, from)).toEqual(["ADDED Pod while-hung"]);
+    await waitFor("every informer watching again", () => h.watch.synced());
+    // The timeout is for the answer only: an open watch may stay quiet far longer and is left alone.
+    const { restarts } = h.watch.stats();
+    await new Promise((r) => setTimeout(r, 4 * REQUEST_TIMEOUT));
+    expect(h.watch.stats().restarts).toBe(restarts);
+    expect(h.sim.openWatches()).toBe(INFORMERS);
   });
 
   it("with namespaces.include, lists and watches only those namespaces, and holds readCluster's items", async () => {

@@ -411,3 +411,63 @@ describe("kopt plan on a cluster without usage history (a live source with no so
     ]);
   });
 });
+
+describe("an OOM raise only goes up while its pull request is open", () => {
+  /** The demo snapshot with the worker's memory usage multiplied by `factor` (0: no usage history at all). */
+  function workerUsage(factor: number): string {
+    const snap = JSON.parse(
+      gunzipSync(readFileSync(join(repo.dir, "clusters/demo/snapshot.json.gz"))).toString(),
+    );
+    if (factor === 0) {
+      snap.usage = {
+        cpu: { resultType: "matrix", result: [] },
+        memory: { resultType: "matrix", result: [] },
+      };
+    } else {
+      for (const s of snap.usage.memory.result) {
+        if (s.metric.pod.startsWith("worker-"))
+          s.values = s.values.map(([t, v]: [number, string]) => [t, String(Number(v) * factor)]);
+      }
+    }
+    const file = join(repo.dir, `worker-usage-${factor}.json`);
+    writeFileSync(file, JSON.stringify(snap));
+    return file;
+  }
+  const oomOf = (out: PlanOutcome) => out.proposals.find((p) => p.kind === "oom");
+  const limitAt = (ref: string) =>
+    git(repo.dir, "show", `${ref}:clusters/demo/values.yaml`).match(
+      /worker:[\s\S]*?limits:[\s\S]*?memory: (\S+)/,
+    )?.[1];
+
+  it("a run without history (368Mi) leaves the open 432Mi pull request as it is, with a warning; a higher raise updates it", async () => {
+    const first = oomOf(await planJson("--workload", "todo/worker"));
+    expect(first?.changes.map((c) => c.to)).toEqual(["432Mi"]);
+    expect(first?.status).toBe("created");
+    const branch = first?.branch ?? "";
+
+    const r = await kopt(
+      ...["--repo", repo.dir, "plan", "--cluster", "demo", "--output", "json", "--workload", "todo/worker"],
+      ...["--snapshot", workerUsage(0)],
+    );
+    expect(r.code).toBe(0);
+    const lower = JSON.parse(r.stdout) as PlanOutcome;
+    expect(oomOf(lower)).toBeUndefined();
+    const why = `#1 (${branch}) proposes a higher limit than this run computed; an OOM raise is never lowered while its pull request is open, so it keeps worker limits.memory 432Mi (this run: 368Mi)`;
+    expect(lower.unchanged).toContainEqual({
+      workload: { namespace: "todo", kind: "Deployment", name: "worker" },
+      container: "worker",
+      reason: why,
+    });
+    expect(lower.warnings).toContain(why);
+    expect(r.stderr).toContain(`kopt: warning: ${why}\n`);
+    expect(git(repo.dir, "rev-parse", branch)).toBe(first?.commit);
+    expect(limitAt(branch)).toBe("432Mi");
+
+    const higher = oomOf(await planJson("--workload", "todo/worker", "--snapshot", workerUsage(1.5)));
+    expect(higher?.status).toBe("updated");
+    expect(higher?.branch).toBe(branch);
+    const raised = higher?.changes[0]?.to;
+    expect(Number.parseInt(String(raised), 10)).toBeGreaterThan(432);
+    expect(limitAt(branch)).toBe(raised);
+  });
+});

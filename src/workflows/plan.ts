@@ -7,10 +7,12 @@ import type { HeldBackProposal, RunDecision } from "../decide/decide.ts";
 import {
   type DriftField,
   type PlannedChange,
+  type Reconciled,
   reconcile,
   type WorkloadDrift,
   workloadDrift,
 } from "../decide/drift.ts";
+import { editKey, keptHigherText, oomAgainstOpen } from "../decide/oom-open.ts";
 import { branchName, findMapping, type Proposal } from "../decide/proposals.ts";
 import { KoptError } from "../errors.ts";
 import { DEFAULT_DIAGNOSIS_POLICY, type Diagnosis } from "../model/finding.ts";
@@ -22,7 +24,7 @@ import type { ChangeRequest, ClosedProposal, Forge, UpsertResult } from "../prop
 import { openRepository } from "../propose/git-repo.ts";
 import { mergedChanges } from "../propose/merged-changes.ts";
 import { renderProposal } from "../propose/render.ts";
-import { editValues, parseValuesPath, type ValuesScalar } from "../propose/values-edit.ts";
+import { editValues, parseValuesPath, readValue, type ValuesScalar } from "../propose/values-edit.ts";
 import { type GatePolicy, gatePolicy, judgePullRequest } from "./gate.ts";
 import { type IncidentIssueOutcome, syncIncidentIssues } from "./incidents.ts";
 import { openForge } from "./open-forge.ts";
@@ -159,6 +161,8 @@ interface PrepareContext {
   prices: PriceModel;
   values: (ref: WorkloadRef) => MappingValues | undefined;
   drift: ReadonlyMap<string, WorkloadDrift>;
+  /** Where prepare() says what the user should know (an OOM raise kept at its open pull request's value). */
+  warnings: string[];
 }
 
 type Preparation =
@@ -173,7 +177,8 @@ async function prepare(proposal: Proposal, forge: Forge, ctx: PrepareContext): P
   if (!workload || !values)
     throw new Error(`plan: no workload or values mapping for proposal ${proposal.id}`);
   const drift = ctx.drift.get(workloadKey(workload.ref)) ?? { fields: [] };
-  const r = reconcile(proposal, workload, values.lookup, drift, ctx.prices);
+  const reconciled = reconcile(proposal, workload, values.lookup, drift, ctx.prices);
+  const r = proposal.kind === "oom" ? await againstOpenPull(reconciled, forge, ctx) : reconciled;
   if (r.kind !== "propose") return r;
   const edited = new Map<string, string>();
   try {
@@ -222,6 +227,39 @@ async function prepare(proposal: Proposal, forge: Forge, ctx: PrepareContext): P
       },
     },
   };
+}
+
+/**
+ * An OOM raise against its open pull request (decide/oom-open.ts): a value lower than the one the pull
+ * request proposes is not pushed; when nothing is higher, the pull request is left as it is.
+ */
+async function againstOpenPull(r: Reconciled, forge: Forge, ctx: PrepareContext): Promise<Reconciled> {
+  if (r.kind !== "propose") return r;
+  const { branch } = r.proposal;
+  const pull = (await forge.openPullRequests(branch)).find((p) => p.branch === branch);
+  if (!pull) return r;
+  const open = new Map<string, ValuesScalar | undefined>();
+  for (const c of r.changes) {
+    const content = await forge.readFileAt(c.file, pull.headSha);
+    open.set(editKey(c), content === undefined ? undefined : openValue(content, c));
+  }
+  const verdict = oomAgainstOpen(r.changes, open);
+  if (verdict.kept.length === 0) return r;
+  const text = keptHigherText(`#${pull.number} (${branch})`, verdict.kept);
+  ctx.warnings.push(text);
+  if (verdict.action === "keep-open") return { kind: "unchanged", reason: text };
+  const notes = [...(r.proposal.notes ?? []), text];
+  return { ...r, changes: verdict.changes, proposal: { ...r.proposal, notes } };
+}
+
+/** The value a pull request's values file holds at a change's path; undefined when it cannot be read. */
+function openValue(content: string, c: PlannedChange): ValuesScalar | undefined {
+  try {
+    return readValue(content, parseValuesPath(c.path), c.file);
+  } catch (err) {
+    if (err instanceof KoptError) return undefined;
+    throw err;
+  }
 }
 
 /** The containers a proposal changes, for the lines that list it as unchanged or skipped. */
@@ -305,10 +343,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     opts.kinds,
   );
   const { observation: obs, state, capacity, decision } = run;
-  const phrWarnings = recent.unreadable.map(
-    (f) =>
-      `${f} on ${config.forge.baseBranch} has no readable front matter, so the cooldown cannot see that change: run \`kopt phr lint\``,
-  );
+  const phrWarnings = unreadablePhrs(recent.unreadable, config.forge.baseBranch);
 
   const forge: Forge = early ?? (await openForge(repo, loaded, opts));
   const { chains, valuesOf, drift } = await valuesAndDrift(forge, loaded, state);
@@ -321,6 +356,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
     prices: run.policy.pricing,
     values: valuesOf,
     drift,
+    warnings: [],
   };
   const { prepared, unchanged, skipped } = await prepareAll(decision, forge, ctx);
   const limits = opts.limits ? { ...opts.limits } : undefined;
@@ -362,9 +398,18 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       ...chains.warnings,
       ...capacityWarnings(capacity),
       ...phrWarnings,
+      ...ctx.warnings,
       ...forgeWarnings,
     ],
   };
+}
+
+/** PHRs the cooldown cannot read: said, since the changes they record do not hold anything back. */
+function unreadablePhrs(files: readonly string[], baseBranch: string): string[] {
+  return files.map(
+    (f) =>
+      `${f} on ${baseBranch} has no readable front matter, so the cooldown cannot see that change: run \`kopt phr lint\``,
+  );
 }
 
 /** The run narrowed to the proposal kinds asked for (PlanOptions.kinds); the whole run without them. */

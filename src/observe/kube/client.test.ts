@@ -7,6 +7,7 @@ import {
   ResponseContext,
 } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { startStuckServer } from "../../../test/support/stuck-server.ts";
 import { KoptError } from "../../errors.ts";
 import { Client } from "./client.ts";
 import type { Connection } from "./connection.ts";
@@ -122,4 +123,19 @@ describe("Kubernetes client: concurrency", () => {
     expect(seen.calls).toBe(14);
     expect(seen.peak).toBe(6);
   });
+});
+
+describe("Kubernetes client: timeouts", () => {
+  for (const answer of ["nothing", "half a body"] as const) {
+    it(`a request answered with ${answer} is given up after the timeout with a cluster error, not retried`, async () => {
+      const { conn, requests } = await startStuckServer(answer);
+      const c = new Client(conn, { timeoutMs: 300 });
+      const err = await c.send((o) => c.core.listNode({ limit: 500 }, o)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KoptError);
+      expect((err as KoptError).message).toBe(
+        `the Kubernetes API at ${conn.server} did not answer within 300 ms`,
+      );
+      expect(requests()).toBe(1);
+    });
+  }
 });

@@ -1,5 +1,6 @@
 // The Kubernetes API client kopt reads through (@kubernetes/client-node 1.x): one GET at a time per call,
-// at most CONCURRENCY in flight, 429/503/504 retried, and the body kept as the server sent it.
+// at most CONCURRENCY in flight, 429/503/504 retried, each exchange (answer and body) abandoned after a
+// timeout, and the body kept as the server sent it.
 //
 // Raw JSON, not model classes: client-node 1.x decodes responses into classes with Date fields, and encoding
 // them back (ObjectSerializer.serialize) is lossy — timestamps gain milliseconds (".000Z"), MicroTime loses
@@ -22,7 +23,7 @@ import { registerSecret } from "../../redact.ts";
 import { limiter } from "../limit.ts";
 import { retry } from "../retry.ts";
 import type { Connection } from "./connection.ts";
-import { type Answer, transportError, unauthorized } from "./errors.ts";
+import { type Answer, timedOut, transportError, unauthorized } from "./errors.ts";
 
 /** A raw Kubernetes object (or metrics object) as JSON. */
 export type RawObject = Record<string, unknown>;
@@ -32,6 +33,17 @@ const CONCURRENCY = 6;
 /** Answers that say "not now": retried twice, after 200 ms and 800 ms. */
 const BUSY = new Set([429, 503, 504]);
 const BUSY_RETRIES = 2;
+/**
+ * A request whose answer and body have not all come by then is abandoned: a connection the server accepted
+ * and never answers (or stops answering mid-body) would otherwise hang its caller for ever. Generous: a
+ * page of 500 pods from a loaded API server takes seconds, not tens of them.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export interface ClientOptions {
+  /** Each request (answer and body) is abandoned after this long; default DEFAULT_REQUEST_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
 
 /** A busy answer, thrown so that retry() tries again; the last one is returned as it is. */
 class Busy extends Error {
@@ -49,8 +61,12 @@ class RawBody implements ObservableMiddleware {
   status = 0;
   text = "";
   url = "";
+  constructor(private readonly signal: AbortSignal) {}
   pre(ctx: RequestContext): Observable<RequestContext> {
     this.url = ctx.getUrl();
+    // client-node's fetch takes the request's signal; node-fetch keeps it on the body too, so a body that
+    // stops mid-way is abandoned as well.
+    ctx.setSignal(this.signal);
     // Exec plugins and OIDC mint tokens per request, so the kubeconfig alone does not name every one.
     for (const [name, value] of Object.entries(ctx.getHeaders())) {
       if (name.toLowerCase() === "authorization") registerSecret(value.replace(/^\S+\s+/, ""));
@@ -61,8 +77,9 @@ class RawBody implements ObservableMiddleware {
     return new Observable(this.keep(rsp));
   }
   private async keep(rsp: ResponseContext): Promise<ResponseContext> {
-    this.status = rsp.httpStatusCode;
+    // The status only once the whole body is here: a body cut short is a failed request, not an empty answer.
     this.text = await rsp.body.text();
+    this.status = rsp.httpStatusCode;
     const handed = rsp.httpStatusCode < 300 ? "{}" : this.text;
     return new ResponseContext(rsp.httpStatusCode, rsp.headers, {
       text: async () => handed,
@@ -82,8 +99,13 @@ export class Client {
   readonly batch: BatchV1Api;
   readonly custom: CustomObjectsApi;
   private readonly limit = limiter(CONCURRENCY);
+  private readonly timeoutMs: number;
 
-  constructor(readonly conn: Connection) {
+  constructor(
+    readonly conn: Connection,
+    opts: ClientOptions = {},
+  ) {
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.core = conn.kc.makeApiClient(CoreV1Api);
     this.apps = conn.kc.makeApiClient(AppsV1Api);
     this.autoscaling = conn.kc.makeApiClient(AutoscalingV2Api);
@@ -93,7 +115,8 @@ export class Client {
 
   /**
    * One GET through the generated client. Returns the answer for any HTTP status; throws KoptError when
-   * the server cannot be reached or answers 401. Retries 429 and 503/504 a few times.
+   * the server cannot be reached, does not answer within the timeout, or answers 401. Retries 429 and
+   * 503/504 a few times.
    */
   send(call: (options: ConfigurationOptions) => Promise<unknown>): Promise<Answer> {
     return this.limit(() =>
@@ -109,12 +132,15 @@ export class Client {
   }
 
   private async once(call: (options: ConfigurationOptions) => Promise<unknown>): Promise<Answer> {
-    const raw = new RawBody();
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const raw = new RawBody(signal);
     this.requests++;
     try {
       await call(raw.options());
     } catch (err) {
-      if (raw.status === 0) throw transportError(this.conn, err);
+      if (raw.status === 0) {
+        throw signal.aborted ? timedOut(this.conn, this.timeoutMs) : transportError(this.conn, err);
+      }
     }
     const path = raw.url ? new URL(raw.url).pathname : "";
     const answer = { status: raw.status, text: raw.text, path };

@@ -12,6 +12,8 @@ export interface ControlOptions {
   configMap: string;
   /** Default 5000. */
   pollMs?: number;
+  /** A read not answered by then counts as unreadable (the next poll tries again); default pollMs, 1 s to 10 s. */
+  requestTimeoutMs?: number;
   log?: AgentLog;
 }
 
@@ -54,7 +56,7 @@ export function createControl(conn: Connection, opts: ControlOptions): ControlPo
   };
   const read = async () => {
     try {
-      const timeoutMs = Math.min(Math.max(pollMs, 1000), MAX_TIMEOUT_MS);
+      const timeoutMs = opts.requestTimeoutMs ?? Math.min(Math.max(pollMs, 1000), MAX_TIMEOUT_MS);
       const res = await requestJson(conn, { method: "GET", path, timeoutMs, signal: abort.signal });
       if (res.status === 200) set(pausedBy(res.body));
       else if (res.status === 404) set(false);

@@ -90,6 +90,18 @@ export function transportError(conn: ApiIdentity, err: unknown): KoptError {
   );
 }
 
+/** A request the server accepted but did not answer in time: a hung API server or a dead connection. */
+export function timedOut(conn: ApiIdentity, timeoutMs: number): KoptError {
+  return scrubbed(
+    `the Kubernetes API at ${conn.server} did not answer within ${seconds(timeoutMs)}`,
+    "check that the API server is healthy (`kubectl get --raw /readyz`) and that nothing between kopt and it holds connections open",
+  );
+}
+
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
 export function unauthorized(conn: ApiIdentity): KoptError {
   const { server, context } = conn;
   return scrubbed(

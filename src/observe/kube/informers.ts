@@ -12,7 +12,7 @@ import type {
   WatchChange,
   WatchStats,
 } from "../../workflows/agent/ports.ts";
-import { Client } from "./client.ts";
+import { Client, DEFAULT_REQUEST_TIMEOUT_MS } from "./client.ts";
 import type { Connection } from "./connection.ts";
 import { NAMESPACED_KINDS, NAMESPACES, NODES, namespaceOf } from "./kinds.ts";
 import { ScopeInformer } from "./scope-informer.ts";
@@ -28,6 +28,11 @@ export interface ClusterWatchOptions {
   log?: AgentLog;
   /** Objects per list request; default 500, as readCluster and kubectl. */
   pageSize?: number;
+  /**
+   * A list page not fully read, or a watch not answered (response headers), after this long fails and the
+   * informer restarts with backoff; default 30 s. An open watch is bounded by silentAfterMs instead.
+   */
+  requestTimeoutMs?: number;
 }
 
 const DEFAULT_BACKOFF = { initialMs: 200, maxMs: 30_000 };
@@ -96,7 +101,8 @@ class Index {
 
 export function createClusterWatch(conn: Connection, opts: ClusterWatchOptions): ClusterWatchPort {
   const log: AgentLog = opts.log ?? (() => {});
-  const client = new Client(conn);
+  const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const client = new Client(conn, { timeoutMs: requestTimeoutMs });
   const exclude = new Set(opts.namespaces?.exclude ?? []);
   /** Drops objects in excluded namespaces, and the excluded Namespace objects themselves (as readCluster). */
   const keep = (obj: RawObject) => {
@@ -135,6 +141,7 @@ export function createClusterWatch(conn: Connection, opts: ClusterWatchOptions):
       client,
       scope,
       pageSize: opts.pageSize ?? DEFAULT_PAGE_SIZE,
+      connectTimeoutMs: requestTimeoutMs,
       keep,
       backoff: opts.backoff ?? DEFAULT_BACKOFF,
       log,

@@ -19,6 +19,12 @@ export interface LeaderElectorOptions {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+  /**
+   * Each Lease request (get, create, update, release) is abandoned after this long. Default: a quarter of
+   * renewDeadline, at most 10 s (2.5 s with client-go's timings), so a renewal that hangs on a dead
+   * connection is given up and tried again while the deadline still leaves room for it to succeed.
+   */
+  requestTimeoutMs?: number;
   log?: AgentLog;
   /** Default true. False makes stop() leave the lease as it is, as a killed process would (tests). */
   releaseOnStop?: boolean;
@@ -26,6 +32,8 @@ export interface LeaderElectorOptions {
 
 type Spec = Record<string, unknown>;
 type LeaseObject = { metadata: Record<string, unknown>; spec?: Spec };
+
+const MAX_REQUEST_TIMEOUT_MS = 10_000;
 
 /** client-go's acquire loop spreads retries over retryPeriod * [1, 1.2) so replicas do not ask in step. */
 const JITTER = 0.2;
@@ -40,6 +48,11 @@ function checkTimings(o: LeaderElectorOptions): void {
   if (!(retry > 0 && renew > retry && lease > renew)) {
     throw new Error(
       `leader election needs leaseDuration > renewDeadline > retryPeriod > 0, got ${lease} ms, ${renew} ms, ${retry} ms: fix agent.leaderElection in kopt.yaml`,
+    );
+  }
+  if (o.requestTimeoutMs !== undefined && !(o.requestTimeoutMs > 0 && o.requestTimeoutMs < renew)) {
+    throw new Error(
+      `leader election's request timeout must be above 0 and below renewDeadline (${renew} ms), got ${o.requestTimeoutMs} ms`,
     );
   }
 }
@@ -78,12 +91,14 @@ class LeaderElector implements LeaderPort {
   /** The Lease as we last wrote it, for the release. */
   private mine: LeaseObject | undefined;
   private failing = false;
+  private readonly timeoutMs: number;
 
   constructor(
     private readonly conn: Connection,
     private readonly opts: LeaderElectorOptions,
   ) {
     this.identity = opts.identity;
+    this.timeoutMs = opts.requestTimeoutMs ?? Math.min(MAX_REQUEST_TIMEOUT_MS, opts.renewDeadlineMs / 4);
     this.path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(opts.namespace)}/leases/${encodeURIComponent(opts.name)}`;
   }
 
@@ -189,7 +204,7 @@ class LeaderElector implements LeaderPort {
 
   /** One round of client-go's tryAcquireOrRenew: true when the Lease names us after it. */
   private async tryAcquireOrRenew(): Promise<boolean> {
-    const timeoutMs = this.opts.renewDeadlineMs;
+    const timeoutMs = this.timeoutMs;
     const signal = this.abort.signal;
     const got = await requestJson(this.conn, { method: "GET", path: this.path, timeoutMs, signal });
     const now = new Date();
@@ -220,7 +235,7 @@ class LeaderElector implements LeaderPort {
       spec: { ...this.ourSpec(now), acquireTime: microTime(now), leaseTransitions: 0 },
     };
     const path = this.path.slice(0, this.path.lastIndexOf("/"));
-    const timeoutMs = this.opts.renewDeadlineMs;
+    const timeoutMs = this.timeoutMs;
     const res = await requestJson(this.conn, {
       method: "POST",
       path,
@@ -269,7 +284,7 @@ class LeaderElector implements LeaderPort {
    */
   private async release(): Promise<void> {
     if (!this.mine) return;
-    const timeoutMs = this.opts.renewDeadlineMs;
+    const timeoutMs = this.timeoutMs;
     let res: { status: number; error?: string } = { status: 0 };
     for (let attempt = 0; attempt < 2; attempt++) {
       const got = await requestJson(this.conn, { method: "GET", path: this.path, timeoutMs }).catch(

@@ -18,7 +18,10 @@ export interface JsonRequest {
   /** The API path, e.g. /apis/coordination.k8s.io/v1/namespaces/kopt/leases/kopt-agent. */
   path: string;
   body?: unknown;
-  /** The whole exchange is abandoned after this long (a cut connection can hang rather than fail). */
+  /**
+   * The whole exchange (answer and body) is abandoned after this long: a connection the server accepted
+   * and never answers would otherwise hang the caller for ever. Rejects with code ETIMEDOUT.
+   */
   timeoutMs: number;
   /** Aborts the request (stop()). */
   signal?: AbortSignal;
@@ -35,7 +38,7 @@ function parse(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** Resolves with any HTTP answer; rejects when the server cannot be reached, or on timeout or abort. */
+/** Resolves with any HTTP answer; rejects when the server cannot be reached, on timeout (ETIMEDOUT) or abort. */
 export async function requestJson(conn: Connection, req: JsonRequest): Promise<JsonAnswer> {
   const options: https.RequestOptions = {};
   await conn.kc.applyToHTTPSOptions(options);
@@ -50,9 +53,19 @@ export async function requestJson(conn: Connection, req: JsonRequest): Promise<J
   if (payload !== undefined) headers["Content-Type"] = "application/json";
   // The server URL may carry a path prefix (a proxy such as Rancher's /k8s/clusters/ID).
   const url = new URL(conn.server.replace(/\/+$/, "") + req.path);
-  const signals = [AbortSignal.timeout(req.timeoutMs), ...(req.signal ? [req.signal] : [])];
+  const timeout = AbortSignal.timeout(req.timeoutMs);
+  const signals = [timeout, ...(req.signal ? [req.signal] : [])];
   const send = url.protocol === "https:" ? https.request : http.request;
-  return new Promise<JsonAnswer>((resolve, reject) => {
+  return new Promise<JsonAnswer>((resolve, fail) => {
+    // Node says only "AbortError" for both: say which, so a log line tells a hung server from stop().
+    const reject = (err: unknown) =>
+      fail(
+        timeout.aborted && !req.signal?.aborted
+          ? Object.assign(new Error(`${req.method} ${req.path}: no answer within ${req.timeoutMs} ms`), {
+              code: "ETIMEDOUT",
+            })
+          : err,
+      );
     const request = send(
       url,
       { ...options, method: req.method, headers, signal: AbortSignal.any(signals) },

@@ -23,6 +23,8 @@ export interface ScopeInformerOptions {
   client: Client;
   scope: WatchScope;
   pageSize: number;
+  /** A watch whose response headers have not come by then fails and is restarted with backoff. */
+  connectTimeoutMs: number;
   /** Whether an object is kept: objects in excluded namespaces are neither cached nor delivered. */
   keep: (obj: RawObject) => boolean;
   backoff: { initialMs: number; maxMs: number };
@@ -76,6 +78,7 @@ export class ScopeInformer {
         gone: (reason) => this.relist(reason),
       },
       { apiVersion: kind.apiVersion, kind: kind.kind },
+      o.connectTimeoutMs,
     );
     const list = async () => {
       const result = await listScope(o.client, o.conn, o.scope, o.pageSize, o.keep);
@@ -121,7 +124,10 @@ export class ScopeInformer {
     return this.state === "watching";
   }
 
-  /** The watchdog: re-lists when the open watch has had no event and no bookmark for silentAfterMs. */
+  /**
+   * The watchdog: re-lists when the open watch has had no event and no bookmark for silentAfterMs. A watch
+   * that never opens is not its business: TrackedWatch fails it after connectTimeoutMs.
+   */
   checkSilence(now: number, silentAfterMs: number): void {
     if (this.state !== "watching" || now - this.lastActivity < silentAfterMs) return;
     this.o.log("watch.silent", { ...describeScope(this.o.scope), silentForMs: now - this.lastActivity });

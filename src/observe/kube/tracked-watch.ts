@@ -5,6 +5,9 @@
 // - expire() ends a silent watch as a 410 would, so ListWatch itself re-lists and diffs against its cache.
 // - Objects the informer does not keep (excluded namespaces) become bookmarks: ListWatch advances its
 //   resourceVersion without caching them.
+// - A watch whose response headers do not come within connectTimeoutMs fails, as any failed watch does
+//   (the informer restarts it with backoff). client-node 1.4's Watch has no such limit (it builds a 30 s
+//   timeout signal and then overwrites it), and the silence watchdog cannot end a watch that never opened.
 import { type KubeConfig, Watch } from "@kubernetes/client-node";
 import type { RawObject } from "./client.ts";
 
@@ -21,6 +24,20 @@ export interface WatchHooks {
 
 type Callback = (phase: string, apiObj: unknown, watchObj?: unknown) => void;
 
+/**
+ * The kubeconfig as Watch uses it, with node-fetch's `timeout` added to the fetch options. That timeout
+ * covers the wait for the response headers only: node-fetch applies it to a body read with text() or
+ * json(), not to the stream Watch reads line by line, so an open watch may stay quiet as long as it likes.
+ */
+function withConnectTimeout(kc: KubeConfig, timeoutMs: number): KubeConfig {
+  const timed = Object.create(kc) as KubeConfig;
+  timed.applyToFetchOptions = async (opts) => ({
+    ...(await kc.applyToFetchOptions(opts)),
+    timeout: timeoutMs,
+  });
+  return timed;
+}
+
 /** The error a 410 carries, as ListWatch's doneHandler recognizes it. */
 const gone = () => Object.assign(new Error("watch ended to re-list"), { statusCode: 410 });
 
@@ -33,8 +50,9 @@ export class TrackedWatch extends Watch {
     kc: KubeConfig,
     private readonly hooks: WatchHooks,
     private readonly typeMeta: { apiVersion: string; kind: string },
+    connectTimeoutMs: number,
   ) {
-    super(kc);
+    super(withConnectTimeout(kc, connectTimeoutMs));
   }
 
   override async watch(
