@@ -10,6 +10,7 @@ import { NAMESPACED_KINDS, NAMESPACES, NODES } from "./kube/kinds.ts";
 import { readLogs } from "./kube/logs.ts";
 import type { ClusterRead } from "./kube/read-cluster.ts";
 import { rfc3339, snapshotOf } from "./kube/snapshot.ts";
+import { type ObservationMemo, validatedObjects } from "./object-memo.ts";
 import { type Observation, observationOf, withHistory } from "./observe.ts";
 import { type Env, readHistory } from "./prometheus/history.ts";
 import { validateSnapshot } from "./snapshot.ts";
@@ -28,6 +29,8 @@ export interface CacheObservationInput {
   now: Date;
   prometheusUrl?: string;
   env: Env;
+  /** Kept across reactions: each object is validated once while it is unchanged (object-memo.ts). */
+  memo?: ObservationMemo;
 }
 
 const DEFAULT_TAIL_LINES = 50;
@@ -51,6 +54,25 @@ export function snapshotItems(objects: readonly RawObject[]): RawObject[] {
     .map((x) => x.o);
 }
 
+/**
+ * validateSnapshot of the cache's snapshot. With a memo the objects are validated one by one, each once while
+ * it is unchanged, and the rest of the snapshot on its own: the same result, since SnapshotSchema checks each
+ * item alone. An invalid object sends it through validateSnapshot whole, whose error names item and field.
+ */
+function validated(
+  data: Record<string, unknown>,
+  items: RawObject[],
+  source: string,
+  memo: ObservationMemo | undefined,
+) {
+  const objects = memo && validatedObjects(items, memo.validated);
+  if (!objects) return validateSnapshot(data, source);
+  const rest = data.objects as Record<string, unknown>;
+  const snapshot = validateSnapshot({ ...data, objects: { ...rest, items: [] } }, source);
+  snapshot.objects.items = objects;
+  return snapshot;
+}
+
 export async function observeCache(input: CacheObservationInput): Promise<Observation> {
   const { loaded, conn } = input;
   const items = snapshotItems(input.objects);
@@ -71,7 +93,12 @@ export async function observeCache(input: CacheObservationInput): Promise<Observ
     server: conn.server,
     requests: 0,
   };
-  const snapshot = validateSnapshot(snapshotOf(read, loaded.config.cluster, rfc3339(input.now)), source);
+  const snapshot = validated(
+    snapshotOf(read, loaded.config.cluster, rfc3339(input.now)),
+    items,
+    source,
+    input.memo,
+  );
   let history: Awaited<ReturnType<typeof readHistory>> | undefined;
   if (loaded.config.source.prometheus) {
     const workloads = snapshot.objects.items.filter(
