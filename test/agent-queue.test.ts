@@ -99,6 +99,34 @@ describe("the reaction queue", () => {
     expect(events).toEqual(["web start", "api start", "api end", "web end", "web start", "web end"]);
   });
 
+  it("no more than two reactions in flight: a third target waits for the first to end", async () => {
+    const ends = new Map([
+      ["web", deferred()],
+      ["api", deferred()],
+    ]);
+    const events: string[] = [];
+    const q = queue(20, async (work, release) => {
+      const name = work.key.split("/")[2] as string;
+      events.push(`${name} start`);
+      release();
+      await ends.get(name)?.promise;
+      events.push(`${name} end`);
+    });
+    add(q, "web-1");
+    add(q, "api-1");
+    add(q, "db-1");
+    await vi.waitFor(() => expect(events).toEqual(["web start", "api start"]), WAIT);
+    expect(q.depth()).toBe(3);
+    ends.get("web")?.resolve();
+    await vi.waitFor(
+      () => expect(events).toEqual(["web start", "api start", "web end", "db start", "db end"]),
+      WAIT,
+    );
+    ends.get("api")?.resolve();
+    await q.idle();
+    expect(events.at(-1)).toBe("api end");
+  });
+
   it("without a release, one reaction at a time", async () => {
     const webDone = deferred();
     const events: string[] = [];

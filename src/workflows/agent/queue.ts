@@ -3,7 +3,7 @@
 // while its reaction runs, or within `settleMs` of its start, coalesce into one follow-up after it (a burst
 // is one incident). One reaction holds the run slot at a time; it may release it early (once diagnosed) so
 // the next target is diagnosed while the first one's forge calls go on, but a target never has two
-// reactions at once. A failed reaction stays queued and is retried with backoff, never dropped. Whether work
+// reactions at once, and no more than two are in flight (each holds its observation of the whole cluster). A failed reaction stays queued and is retried with backoff, never dropped. Whether work
 // may run (leader, not paused) is asked just before running it.
 import type { AgentTrigger } from "../../model/agent.ts";
 import type { ReactTarget } from "./ports.ts";
@@ -37,6 +37,9 @@ export interface ReactionQueueOptions {
   onHold?: (reason: string) => void;
   onFailure?: (work: QueuedWork, err: unknown, retryInMs: number) => void;
 }
+
+/** Reactions in flight at most: one at the forge, one diagnosed and waiting for its turn. */
+const MAX_IN_FLIGHT = 2;
 
 interface Entry extends QueuedWork {
   /** Real-time deadline (performance.now()) before which it does not run. */
@@ -164,7 +167,7 @@ export class ReactionQueue {
   private schedule(now = false): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.stopped || this.slot) return;
+    if (this.stopped || this.slot || this.inFlight.size >= MAX_IN_FLIGHT) return;
     const runnable = this.runnable();
     if (runnable.length === 0) return;
     const due = Math.min(...runnable.map((e) => e.dueAt));
@@ -174,7 +177,7 @@ export class ReactionQueue {
 
   private pump(): void {
     this.timer = undefined;
-    if (this.stopped || this.slot) return;
+    if (this.stopped || this.slot || this.inFlight.size >= MAX_IN_FLIGHT) return;
     const t = performance.now();
     const ready = this.runnable()
       .filter((e) => e.dueAt <= t)
