@@ -47,11 +47,24 @@ export function snapshotItems(objects: readonly RawObject[]): RawObject[] {
     const m = (o.metadata ?? {}) as { namespace?: string; name?: string };
     return `${m.namespace ?? ""}/${m.name ?? ""}`;
   };
-  return objects
-    .filter((o) => typeof o.kind === "string" && rank.has(o.kind))
-    .map((o) => ({ o, r: rank.get(o.kind as string) ?? 0, k: key(o) }))
-    .sort((a, b) => a.r - b.r || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-    .map((x) => x.o);
+  const kept = objects.filter((o) => typeof o.kind === "string" && rank.has(o.kind));
+  const order = (a: RawObject, b: RawObject) => {
+    const r = (rank.get(a.kind as string) ?? 0) - (rank.get(b.kind as string) ?? 0);
+    if (r !== 0) return r;
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  };
+  // The agent's watch hands them in this order already: checking it is one pass, sorting is not.
+  for (let i = 1; i < kept.length; i++) {
+    if (order(kept[i - 1] as RawObject, kept[i] as RawObject) > 0) {
+      return kept
+        .map((o) => ({ o, r: rank.get(o.kind as string) ?? 0, k: key(o) }))
+        .sort((a, b) => a.r - b.r || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+        .map((x) => x.o);
+    }
+  }
+  return kept;
 }
 
 /**

@@ -223,8 +223,10 @@ function sameName(o: RawObject, w: { namespace: string; name: string }): boolean
 
 /** Whether a cached pod belongs to the workload, resolved through its owners as the diagnosis does. */
 function podOf(workload: WorkloadSubject, objects: readonly RawObject[]): (pod: RawObject) => boolean {
+  // workloadOf looks up only a pod's ReplicaSet and Job: a map of those, not of the whole cache.
   const byKey = new Map<string, RawObject>();
   for (const o of objects) {
+    if (o.kind !== "ReplicaSet" && o.kind !== "Job") continue;
     const m = metaOf(o);
     if (m) byKey.set(objectKey(m.kind, m.namespace, m.name), o);
   }
