@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { KoptError } from "../src/errors.ts";
 import { ClusterConfigSchema } from "../src/formats/config.ts";
 import { type AgentDeps, type RunningAgent, runAgent } from "../src/workflows/agent/agent.ts";
-import type { ReactOutcome } from "../src/workflows/agent/ports.ts";
+import type { ReactBudget, ReactOutcome, ReactPort } from "../src/workflows/agent/ports.ts";
 import type { Schedule } from "../src/workflows/agent/schedule.ts";
 import {
   deferred,
@@ -250,6 +250,43 @@ describe("the hourly limits", () => {
     ]);
     expect(await metric(h.agent, 'kopt_agent_pull_requests_total{status="created"}')).toBe(3);
     expect(await metric(h.agent, 'kopt_agent_issues_total{action="opened"}')).toBe(3);
+  });
+});
+
+describe("a target diagnosed while the one before it is still at the forge", () => {
+  it("is diagnosed at once, and gets its budget only after the one before has recorded its spending", async () => {
+    const webAtForge = deferred<void>();
+    const budgets: ReactBudget[] = [];
+    const reactor: ReactPort = {
+      async react(target, _objects, _now, budget, onDiagnosis) {
+        const name = "workload" in target ? target.workload.name : "cluster";
+        onDiagnosis?.([{ fingerprint: name, class: "oom-killed" }]);
+        budgets.push(typeof budget === "function" ? await budget() : budget);
+        if (name === "web") await webAtForge.promise;
+        return outcome({ pullRequests: [{ branch: `kopt/oom/shop/${name}`, status: "created" }] });
+      },
+    };
+    const h = await leading({ config: { limits: { pullRequestsPerHour: 1 } }, deps: { reactor } });
+    h.watch.emit(failingPod("shop", "web", "web-1", "OOMKilled", 1));
+    await vi.waitFor(() => expect(budgets).toHaveLength(1), WAIT);
+    h.watch.emit(failingPod("shop", "api", "api-1", "OOMKilled", 1));
+    // api's finding is logged while web's pull request is still being opened.
+    await vi.waitFor(
+      () => expect(h.logged("diagnosis", { target: "shop/Deployment/api" })).toHaveLength(1),
+      WAIT,
+    );
+    expect(h.logged("reaction")).toHaveLength(0);
+    expect(budgets).toHaveLength(1);
+    webAtForge.resolve();
+    await h.agent.idle();
+    expect(budgets).toEqual([
+      { pullRequests: 1, issues: 10 },
+      { pullRequests: 0, issues: 10 },
+    ]);
+    expect(h.logged("reaction").map((l) => l.fields.target)).toEqual([
+      "shop/Deployment/web",
+      "shop/Deployment/api",
+    ]);
   });
 });
 

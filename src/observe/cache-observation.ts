@@ -10,6 +10,7 @@ import { NAMESPACED_KINDS, NAMESPACES, NODES } from "./kube/kinds.ts";
 import { readLogs } from "./kube/logs.ts";
 import type { ClusterRead } from "./kube/read-cluster.ts";
 import { rfc3339, snapshotOf } from "./kube/snapshot.ts";
+import { type ObservationMemo, validatedObjects } from "./object-memo.ts";
 import { type Observation, observationOf, withHistory } from "./observe.ts";
 import { type Env, readHistory } from "./prometheus/history.ts";
 import { validateSnapshot } from "./snapshot.ts";
@@ -28,6 +29,8 @@ export interface CacheObservationInput {
   now: Date;
   prometheusUrl?: string;
   env: Env;
+  /** Kept across reactions: each object is validated once while it is unchanged (object-memo.ts). */
+  memo?: ObservationMemo;
 }
 
 const DEFAULT_TAIL_LINES = 50;
@@ -44,11 +47,43 @@ export function snapshotItems(objects: readonly RawObject[]): RawObject[] {
     const m = (o.metadata ?? {}) as { namespace?: string; name?: string };
     return `${m.namespace ?? ""}/${m.name ?? ""}`;
   };
-  return objects
-    .filter((o) => typeof o.kind === "string" && rank.has(o.kind))
-    .map((o) => ({ o, r: rank.get(o.kind as string) ?? 0, k: key(o) }))
-    .sort((a, b) => a.r - b.r || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-    .map((x) => x.o);
+  const kept = objects.filter((o) => typeof o.kind === "string" && rank.has(o.kind));
+  const order = (a: RawObject, b: RawObject) => {
+    const r = (rank.get(a.kind as string) ?? 0) - (rank.get(b.kind as string) ?? 0);
+    if (r !== 0) return r;
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  };
+  // The agent's watch hands them in this order already: checking it is one pass, sorting is not.
+  for (let i = 1; i < kept.length; i++) {
+    if (order(kept[i - 1] as RawObject, kept[i] as RawObject) > 0) {
+      return kept
+        .map((o) => ({ o, r: rank.get(o.kind as string) ?? 0, k: key(o) }))
+        .sort((a, b) => a.r - b.r || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+        .map((x) => x.o);
+    }
+  }
+  return kept;
+}
+
+/**
+ * validateSnapshot of the cache's snapshot. With a memo the objects are validated one by one, each once while
+ * it is unchanged, and the rest of the snapshot on its own: the same result, since SnapshotSchema checks each
+ * item alone. An invalid object sends it through validateSnapshot whole, whose error names item and field.
+ */
+function validated(
+  data: Record<string, unknown>,
+  items: RawObject[],
+  source: string,
+  memo: ObservationMemo | undefined,
+) {
+  const objects = memo && validatedObjects(items, memo.validated);
+  if (!objects) return validateSnapshot(data, source);
+  const rest = data.objects as Record<string, unknown>;
+  const snapshot = validateSnapshot({ ...data, objects: { ...rest, items: [] } }, source);
+  snapshot.objects.items = objects;
+  return snapshot;
 }
 
 export async function observeCache(input: CacheObservationInput): Promise<Observation> {
@@ -71,7 +106,12 @@ export async function observeCache(input: CacheObservationInput): Promise<Observ
     server: conn.server,
     requests: 0,
   };
-  const snapshot = validateSnapshot(snapshotOf(read, loaded.config.cluster, rfc3339(input.now)), source);
+  const snapshot = validated(
+    snapshotOf(read, loaded.config.cluster, rfc3339(input.now)),
+    items,
+    source,
+    input.memo,
+  );
   let history: Awaited<ReturnType<typeof readHistory>> | undefined;
   if (loaded.config.source.prometheus) {
     const workloads = snapshot.objects.items.filter(

@@ -100,13 +100,15 @@ export interface DiagnoseInputSource {
   now: number;
   policy?: DiagnosisPolicy;
   workload?: { namespace: string; name: string };
+  /** Redacts the objects (default redactStrings over all): the agent's keeps each object's result. */
+  redactObjects?: (objects: readonly Record<string, unknown>[]) => Record<string, unknown>[];
 }
 
 /** The classifier's input from what was read, redacted and bounded. */
 export function diagnoseInputOf(src: DiagnoseInputSource): DiagnoseInput {
   const { snapshot } = src;
   return {
-    objects: redactStrings(snapshot.objects.items as Record<string, unknown>[]),
+    objects: (src.redactObjects ?? redactStrings)(snapshot.objects.items as Record<string, unknown>[]),
     logs: safeLogs(snapshot.logs),
     previousLogs: safeLogs(snapshot.previousLogs),
     logsReadable: src.logsReadable,

@@ -12,6 +12,7 @@ import type { Diagnosis, Finding } from "../model/finding.ts";
 import type { Policy } from "../model/policy.ts";
 import type { ClusterState } from "../model/types.ts";
 import { diagnoseInputOf } from "../observe/diagnose-input.ts";
+import { type ObservationMemo, redactedObjects } from "../observe/object-memo.ts";
 import { type Observation, observeCluster, selectWorkload } from "../observe/observe.ts";
 
 export interface PipelineInput {
@@ -77,10 +78,14 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   return { observation, state, policy, findings, capacity, decision, diagnosis };
 }
 
-/** The diagnosis of what was observed, judged at the observation's time, redacted and bounded at the edge. */
+/**
+ * The diagnosis of what was observed, judged at the observation's time, redacted and bounded at the edge.
+ * With a memo (the agent's), each object is redacted once while it is unchanged.
+ */
 export function diagnoseObserved(
   observation: Observation,
   only?: { namespace: string; name: string },
+  memo?: ObservationMemo,
 ): Diagnosis {
   const { snapshot, usage, logsReadable } = observation.raw;
   return diagnose(
@@ -90,6 +95,7 @@ export function diagnoseObserved(
       logsReadable,
       now: observation.state.observedAt,
       ...(only ? { workload: { namespace: only.namespace, name: only.name } } : {}),
+      ...(memo ? { redactObjects: (objects) => redactedObjects(objects, memo.redacted) } : {}),
     }),
   );
 }

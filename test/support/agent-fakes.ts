@@ -3,6 +3,7 @@
 // answers (or failures) the test scripts. End-to-end tests use the real parts against the simulators.
 import type { AgentTrigger, WatchChange } from "../../src/model/agent.ts";
 import type {
+  BudgetSource,
   ClusterWatchPort,
   ControlPort,
   LeaderPort,
@@ -115,10 +116,12 @@ export class FakeReactor implements ReactPort {
     target: ReactTarget,
     objects: RawObject[],
     now: Date,
-    budget: ReactBudget,
+    budget: BudgetSource,
     onDiagnosis?: OnDiagnosis,
   ) {
-    const call = { target, objects: objects.length, now, budget };
+    // The agent hands a budget it gives out in turn, after the reaction before has recorded its spending.
+    const left = typeof budget === "function" ? await budget() : budget;
+    const call = { target, objects: objects.length, now, budget: left };
     this.calls.push(call);
     const outcome = await this.answer(call, this.calls.length);
     onDiagnosis?.(outcome.findings);

@@ -18,6 +18,7 @@ import type {
   ControlPort,
   LeaderPort,
   RawObject,
+  ReactBudget,
   ReactOutcome,
   ReactPort,
   ReactTarget,
@@ -109,6 +110,8 @@ class AgentLoop {
   private planRunning = false;
   /** The reason work was last held for, so a hold is logged once, not at every re-check. */
   private lastHold: string | undefined;
+  /** Ends when the reaction last given a budget has recorded what it spent. */
+  private forgeTurn: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: AgentDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -122,7 +125,7 @@ class AgentLoop {
       settleMs: durationSeconds(deps.config.watch.settle) * 1000,
       retry: deps.retry ?? DEFAULT_RETRY,
       holdRecheckMs: deps.recheckMs ?? 1000,
-      run: (work) => this.react(work),
+      run: (work, release) => this.react(work, release),
       holdReason: () => this.holdReason(),
       onFailure: (work, err, retryInMs) => this.failed(work, err, retryInMs),
       onHold: (reason) => this.held(reason),
@@ -256,28 +259,45 @@ class AgentLoop {
     this.deps.log("reaction.held", { reason, queued: this.queue.depth() });
   }
 
-  private async react(work: QueuedWork): Promise<void> {
+  private async react(work: QueuedWork, release: () => void): Promise<void> {
     this.lastHold = undefined;
     const started = this.clock();
-    const budget = budgetAt(this.ledger, this.deps.config.limits, started);
+    let budget: ReactBudget | undefined;
+    let done: () => void = () => {};
     const first = Math.min(...work.triggers.map((t) => t.at));
     let detection: number | null = null;
     const diagnosed = (findings: ReactOutcome["findings"]) => {
+      release(); // the next target may be diagnosed while this one's forge calls go on
       if (findings.length === 0) return;
       // From the failure's own timestamp to the finding, before anything goes to the forge.
       detection = Math.max(0, this.clock() / 1000 - first);
       this.metrics.detectionSeconds.observe(detection);
       this.deps.log("diagnosis", { target: work.key, findings, detectionSeconds: detection });
     };
-    const outcome = await this.deps.reactor.react(
-      work.target,
-      this.deps.watch.objects(),
-      new Date(started),
-      budget,
-      diagnosed,
-    );
-    const done = this.clock();
-    this.ledger = recordSpent(this.ledger, spentBy(outcome), done);
+    // The budget is what the reactions before this one left: taken at its turn at the forge, after theirs.
+    const turn = async () => {
+      const before = this.forgeTurn;
+      this.forgeTurn = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      await before;
+      budget = budgetAt(this.ledger, this.deps.config.limits, this.clock());
+      return budget;
+    };
+    let outcome: ReactOutcome;
+    try {
+      outcome = await this.deps.reactor.react(
+        work.target,
+        this.deps.watch.objects(),
+        new Date(started),
+        turn,
+        diagnosed,
+      );
+      this.ledger = recordSpent(this.ledger, spentBy(outcome), this.clock());
+    } finally {
+      done();
+    }
+    const ended = this.clock();
     const m = this.metrics;
     m.reactions.inc({ result: "ok" });
     for (const f of outcome.findings) m.findings.inc({ class: f.class });
@@ -294,7 +314,7 @@ class AgentLoop {
       issues: outcome.issues,
       warnings: outcome.warnings,
       detectionSeconds: detection,
-      reactionSeconds: (done - started) / 1000,
+      reactionSeconds: (ended - started) / 1000,
     });
   }
 

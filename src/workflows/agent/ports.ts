@@ -76,6 +76,12 @@ export interface ReactBudget {
   issues: number;
 }
 
+/**
+ * What may be opened: the budget, or (the agent's) how to get it when this reaction's turn at the forge
+ * comes, since the reaction before it may still be spending.
+ */
+export type BudgetSource = ReactBudget | (() => Promise<ReactBudget>);
+
 /** Called once the target is diagnosed, before anything goes to the forge: the moment of the finding. */
 export type OnDiagnosis = (findings: ReactOutcome["findings"]) => void;
 
@@ -85,7 +91,7 @@ export interface ReactPort {
     target: ReactTarget,
     objects: RawObject[],
     now: Date,
-    budget: ReactBudget,
+    budget: BudgetSource,
     onDiagnosis?: OnDiagnosis,
   ): Promise<ReactOutcome>;
 }

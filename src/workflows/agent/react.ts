@@ -2,7 +2,8 @@
 // cluster, diagnosed, and turned into the same pull requests (the OOM fast path, the probe fix) and incident
 // issues `kopt plan` makes, through plan itself: same branches, same fingerprints, so the agent, its restart,
 // a second replica and a scheduled plan never open duplicates. Nothing is closed: without usage history the
-// agent cannot tell a right-sizing PR is obsolete. One reaction at a time, since plan uses one git repository.
+// agent cannot tell a right-sizing PR is obsolete. Diagnoses run at once; the forge's parts one at a time, in
+// order, since plan uses one git repository.
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -15,21 +16,14 @@ import { DEFAULT_DIAGNOSIS_POLICY, type Diagnosis, type WorkloadSubject } from "
 import type { ProposalKind } from "../../model/tier.ts";
 import { observeCache } from "../../observe/cache-observation.ts";
 import type { Connection } from "../../observe/kube/connection.ts";
+import { createObservationMemo, type ObservationMemo } from "../../observe/object-memo.ts";
 import type { Observation } from "../../observe/observe.ts";
 import { openRepository } from "../../propose/git-repo.ts";
 import { type IncidentIssueOutcome, syncIncidentIssues } from "../incidents.ts";
 import { openForge } from "../open-forge.ts";
 import { diagnoseObserved } from "../pipeline.ts";
 import { LIMIT_REASON, type PlanOutcome, plan } from "../plan.ts";
-import type {
-  AgentLog,
-  OnDiagnosis,
-  RawObject,
-  ReactBudget,
-  ReactOutcome,
-  ReactPort,
-  ReactTarget,
-} from "./ports.ts";
+import type { AgentLog, RawObject, ReactBudget, ReactOutcome, ReactPort, ReactTarget } from "./ports.ts";
 
 export interface ReactorOptions {
   /** The repository kopt writes in: a clone (local forge), or any directory (github forge: initialized here). */
@@ -51,17 +45,29 @@ export const FAST_PATH_KINDS: readonly ProposalKind[] = ["oom", "probe"];
 const PROPOSABLE = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
 
 export function createReactor(opts: ReactorOptions): ReactPort {
+  // Kept across reactions: an object unchanged since the last one is not validated or redacted again.
+  const memo = createObservationMemo();
   let chain: Promise<unknown> = Promise.resolve();
   let ready: Promise<string> | undefined;
   return {
     react(target, objects, now, budget, onDiagnosis) {
-      const run = chain.then(async () => {
-        ready ??= prepareRepository(opts).catch((e: unknown) => {
+      ready ??= prepareRepository(opts)
+        .then(async (dir) => (await openRepository(dir)).root)
+        .catch((e: unknown) => {
           ready = undefined; // try again on the next reaction
           throw e;
         });
-        return reactOnce(opts, await ready, { target, objects, now, budget, onDiagnosis });
-      });
+      const root = ready;
+      // The diagnosis reads only the cache and the target's logs: it runs at once. The forge's part (plan's
+      // git work) waits for the reaction before it, and takes the budget only then.
+      const before = chain;
+      const run = (async () => {
+        const diagnosed = await diagnoseTarget(opts, await root, { target, objects, now, memo });
+        onDiagnosis?.(findingsOf(diagnosed.diagnosis));
+        await before;
+        const left = typeof budget === "function" ? await budget() : budget;
+        return act(opts, await root, diagnosed, { target, now, budget: left });
+      })();
       chain = run.catch(() => undefined);
       return run;
     },
@@ -100,17 +106,18 @@ export async function prepareRepository(
   return dir;
 }
 
-interface Reaction {
-  target: ReactTarget;
-  objects: RawObject[];
-  now: Date;
-  budget: ReactBudget;
-  onDiagnosis?: OnDiagnosis | undefined;
+interface Diagnosed {
+  observation: Observation;
+  diagnosis: Diagnosis;
 }
 
-async function reactOnce(opts: ReactorOptions, repoDir: string, r: Reaction): Promise<ReactOutcome> {
-  const { target, objects, now, budget } = r;
-  const root = (await openRepository(repoDir)).root;
+/** The target observed from the watch's cache (with its pods' logs) and diagnosed. */
+async function diagnoseTarget(
+  opts: ReactorOptions,
+  root: string,
+  r: { target: ReactTarget; objects: RawObject[]; now: Date; memo: ObservationMemo },
+): Promise<Diagnosed> {
+  const { target, objects, now } = r;
   const workload = "workload" in target ? target.workload : undefined;
   const observation = await observeCache({
     root,
@@ -122,12 +129,22 @@ async function reactOnce(opts: ReactorOptions, repoDir: string, r: Reaction): Pr
     now,
     env: opts.env,
     ...(opts.prometheusUrl ? { prometheusUrl: opts.prometheusUrl } : {}),
+    memo: r.memo,
   });
-  // The finding exists once the cache is diagnosed, before the forge is asked anything; plan reuses it.
-  const diagnosis = diagnoseObserved(observation, workload);
-  r.onDiagnosis?.(findingsOf(diagnosis));
+  return { observation, diagnosis: diagnoseObserved(observation, workload, r.memo) };
+}
+
+/** The diagnosis turned into pull requests and incident issues, through plan (which reuses it). */
+async function act(
+  opts: ReactorOptions,
+  root: string,
+  { observation, diagnosis }: Diagnosed,
+  r: { target: ReactTarget; now: Date; budget: ReactBudget },
+): Promise<ReactOutcome> {
+  const { target, now, budget } = r;
+  const workload = "workload" in target ? target.workload : undefined;
   if (workload && !PROPOSABLE.has(workload.kind))
-    return incidentsOnly(opts, root, workload, observation, budget);
+    return incidentsOnly(opts, root, diagnosis, observation, budget);
   const out = await plan({
     repoDir: root,
     loaded: opts.loaded,
@@ -150,11 +167,10 @@ async function reactOnce(opts: ReactorOptions, repoDir: string, r: Reaction): Pr
 async function incidentsOnly(
   opts: ReactorOptions,
   root: string,
-  workload: WorkloadSubject,
+  diagnosis: Diagnosis,
   observation: Observation,
   budget: ReactBudget,
 ): Promise<ReactOutcome> {
-  const diagnosis = diagnoseObserved(observation, workload);
   // Issues need no branches: the github forge only connects.
   const forge = await openForge(
     await openRepository(root),
@@ -207,8 +223,10 @@ function sameName(o: RawObject, w: { namespace: string; name: string }): boolean
 
 /** Whether a cached pod belongs to the workload, resolved through its owners as the diagnosis does. */
 function podOf(workload: WorkloadSubject, objects: readonly RawObject[]): (pod: RawObject) => boolean {
+  // workloadOf looks up only a pod's ReplicaSet and Job: a map of those, not of the whole cache.
   const byKey = new Map<string, RawObject>();
   for (const o of objects) {
+    if (o.kind !== "ReplicaSet" && o.kind !== "Job") continue;
     const m = metaOf(o);
     if (m) byKey.set(objectKey(m.kind, m.namespace, m.name), o);
   }
