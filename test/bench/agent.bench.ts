@@ -11,6 +11,7 @@
 //    different Deployment: from the moment this process applies the pod change to (a) the agent's log line
 //    with the diagnosis of that workload (observe.ts says which events) and (b) the pull request's creation
 //    on the GitHub simulator. Targets: finding < 1 s median, pull request < 10 s median.
+//    The agent runs with the chart's NODE_OPTIONS (helm/kopt-agent values.yaml nodeOptions: its heap cap).
 // 2. Memory under churn: one pod change per second (pods replaced under new names, pods updated) for
 //    --minutes (default 10). Target: peak RSS < 512 MiB over the whole run, and no upward trend over the
 //    churn after its first (warm-up) minute: see rssTrend in agent/stats.ts.
@@ -27,6 +28,7 @@ import { type GitHubSim, startGitHubSim } from "../support/github-sim/index.ts";
 import { type KubeSim, startKubeSim } from "../support/kube-sim/index.ts";
 import {
   type AgentProcess,
+  chartNodeOptions,
   freePort,
   httpStatus,
   type LogLine,
@@ -224,7 +226,7 @@ async function churn(run: Run, minutes: number, objects: Obj[], avoid: IncidentT
 
 function machine(): string {
   const cpu = cpus();
-  return `${cpu[0]?.model.trim() ?? "?"}, ${cpu.length} cores, Node ${process.version}`;
+  return `${cpu[0]?.model.trim() ?? "?"}, ${cpu.length} cores, Node ${process.version}, agent NODE_OPTIONS "${chartNodeOptions()}"`;
 }
 
 async function main(args: Args): Promise<number> {
@@ -269,6 +271,7 @@ async function main(args: Args): Promise<number> {
       env: {
         ...process.env,
         GITHUB_TOKEN: TOKEN,
+        NODE_OPTIONS: chartNodeOptions(),
         ...(args.unpaced ? { KOPT_GITHUB_UNPACED: "1" } : {}),
       },
       listen,

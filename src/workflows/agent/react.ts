@@ -24,6 +24,7 @@ import { openForge } from "../open-forge.ts";
 import { diagnoseObserved } from "../pipeline.ts";
 import { LIMIT_REASON, type PlanOutcome, plan } from "../plan.ts";
 import type { AgentLog, RawObject, ReactBudget, ReactOutcome, ReactPort, ReactTarget } from "./ports.ts";
+import { NO_LOCK, type RepoLock } from "./repo-lock.ts";
 
 export interface ReactorOptions {
   /** The repository kopt writes in: a clone (local forge), or any directory (github forge: initialized here). */
@@ -36,6 +37,8 @@ export interface ReactorOptions {
   /** Overrides source.prometheus.url. */
   prometheusUrl?: string;
   log?: AgentLog;
+  /** Shared with the periodic plan and the restart records, which use the same repository. */
+  lock?: RepoLock;
 }
 
 /** The proposals a failure calls for at once: the OOM raise and the probe fix. Right-sizing waits for plan. */
@@ -65,8 +68,10 @@ export function createReactor(opts: ReactorOptions): ReactPort {
         const diagnosed = await diagnoseTarget(opts, await root, { target, objects, now, memo });
         onDiagnosis?.(findingsOf(diagnosed.diagnosis));
         await before;
-        const left = typeof budget === "function" ? await budget() : budget;
-        return act(opts, await root, diagnosed, { target, now, budget: left });
+        return (opts.lock ?? NO_LOCK)(async () => {
+          const left = typeof budget === "function" ? await budget() : budget;
+          return act(opts, await root, diagnosed, { target, now, budget: left });
+        });
       })();
       chain = run.catch(() => undefined);
       return run;

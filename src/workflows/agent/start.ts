@@ -24,6 +24,7 @@ import { plan } from "../plan.ts";
 import { type AgentDeps, namespaceWatched, type ObjectLookup, type RunningAgent, runAgent } from "./agent.ts";
 import type { AgentLog, ClusterWatchPort, ControlPort, LeaderPort, ReactPort } from "./ports.ts";
 import { createReactor, prepareRepository, type ReactorOptions } from "./react.ts";
+import { createRepoLock, type RepoLock } from "./repo-lock.ts";
 import { restartRecorder } from "./restart-record.ts";
 import { createRestarter } from "./restarts.ts";
 import { checkSchedule } from "./schedule.ts";
@@ -148,17 +149,19 @@ function checkRestartNamespaces(loaded: LoadedConfig): void {
 const ms = (duration: string) => durationSeconds(duration) * 1000;
 
 /** The periodic plan: `kopt plan` of this cluster in the repository, as the Actions workflow runs it. */
-function defaultPlan(repoDir: string, opts: AgentStartOptions) {
+function defaultPlan(repoDir: string, opts: AgentStartOptions, lock: RepoLock) {
   return (loaded: LoadedConfig) => () =>
-    plan({
-      repoDir,
-      cluster: loaded.config.cluster,
-      loaded,
-      dryRun: false,
-      forge: opts.forge,
-      env: opts.env,
-      prometheusUrl: opts.prometheusUrl,
-    });
+    lock(() =>
+      plan({
+        repoDir,
+        cluster: loaded.config.cluster,
+        loaded,
+        dryRun: false,
+        forge: opts.forge,
+        env: opts.env,
+        prometheusUrl: opts.prometheusUrl,
+      }),
+    );
 }
 
 /** Checks everything, then builds the parts and starts the agent. */
@@ -175,6 +178,7 @@ export async function startAgentFromConfig(
   const { agent } = config;
   const log = opts.log;
   const le = agent.leaderElection;
+  const lock = createRepoLock();
   const deps: AgentDeps = {
     cluster: config.cluster,
     config: agent,
@@ -198,19 +202,26 @@ export async function startAgentFromConfig(
       env: opts.env,
       prometheusUrl: opts.prometheusUrl,
       log,
+      lock,
     }),
     triggersOf: parts.triggersOf,
     listen: s.listen,
     log,
     ...(opts.clock ? { clock: opts.clock } : {}),
-    ...(agent.plan.schedule ? { plan: (parts.plan ?? defaultPlan(s.repoDir, opts))(s.loaded) } : {}),
+    ...(agent.plan.schedule ? { plan: (parts.plan ?? defaultPlan(s.repoDir, opts, lock))(s.loaded) } : {}),
   };
-  if (agent.actions.restartPods.namespaces.length > 0) deps.actions = restarterOf(deps, conn, s, opts);
+  if (agent.actions.restartPods.namespaces.length > 0) deps.actions = restarterOf(deps, conn, s, opts, lock);
   return runAgent(deps);
 }
 
 /** The opt-in restart of stuck pods: evictions through the connection, PHRs through the forge. */
-function restarterOf(deps: AgentDeps, conn: Connection, s: AgentSettings, opts: AgentStartOptions) {
+function restarterOf(
+  deps: AgentDeps,
+  conn: Connection,
+  s: AgentSettings,
+  opts: AgentStartOptions,
+  lock: RepoLock,
+) {
   const { watch } = deps;
   return createRestarter({
     settings: deps.config.actions.restartPods,
@@ -223,6 +234,7 @@ function restarterOf(deps: AgentDeps, conn: Connection, s: AgentSettings, opts: 
       loaded: s.loaded,
       env: opts.env,
       identity: s.identity,
+      lock,
       ...(opts.forge ? { forge: opts.forge } : {}),
     }),
     log: deps.log,

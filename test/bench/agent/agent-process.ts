@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -68,6 +69,14 @@ export function parseLine(text: string, receivedAt: number): LogLine | undefined
   } catch {
     return undefined;
   }
+}
+
+/** The NODE_OPTIONS the chart gives the agent (helm/kopt-agent values.yaml nodeOptions): the bench runs it so. */
+export function chartNodeOptions(): string {
+  const values = parse(readFileSync(join(ROOT, "helm/kopt-agent/values.yaml"), "utf8")) as {
+    nodeOptions?: string;
+  };
+  return values.nodeOptions ?? "";
 }
 
 export function startAgent(opts: {
