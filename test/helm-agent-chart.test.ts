@@ -289,11 +289,12 @@ describe.skipIf(skipWithoutHelm())("helm/kopt-agent, rendered by a real helm", (
       expect(podAnnotationsOf(deployment)["checksum/config"]).toMatch(/^[0-9a-f]{64}$/);
     });
 
-    it("gives the pod its name and namespace, a writable HOME, and the token from the Secret by reference", () => {
+    it("gives the pod its name and namespace, a writable HOME, the heap cap, and the token from the Secret by reference", () => {
       expect(envOf(containerOf(find(r, "Deployment", "kopt-agent")))).toEqual([
         { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
         { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
         { name: "HOME", value: "/var/lib/kopt" },
+        { name: "NODE_OPTIONS", value: "--max-old-space-size=320" },
         { name: "GITHUB_TOKEN", valueFrom: { secretKeyRef: { name: "kopt-github", key: "token" } } },
       ]);
     });
@@ -329,6 +330,23 @@ describe.skipIf(skipWithoutHelm())("helm/kopt-agent, rendered by a real helm", (
         { name: "tmp", emptyDir: {} },
       ]);
       for (const key of ["hostNetwork", "hostPID", "hostIPC"]) expect(pod).not.toHaveProperty(key);
+    });
+
+    it("caps the V8 heap well under the container's memory limit (the rest of the process needs room too)", () => {
+      const container = containerOf(find(r, "Deployment", "kopt-agent"));
+      const options = envOf(container).find((e) => e.name === "NODE_OPTIONS")?.value ?? "";
+      const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(String(options))?.[1]);
+      const limit = String((container.resources as { limits: { memory: string } }).limits.memory);
+      const limitMiB = Number(/^(\d+)Mi$/.exec(limit)?.[1]);
+      expect(heapMiB).toBeGreaterThan(0);
+      expect(heapMiB).toBeLessThanOrEqual(limitMiB * 0.75);
+    });
+
+    it("sets no NODE_OPTIONS when nodeOptions is empty", async () => {
+      const out = await render([CI_VALUES], ["nodeOptions="]);
+      expect(envOf(containerOf(find(out, "Deployment", "kopt-agent"))).map((e) => e.name)).not.toContain(
+        "NODE_OPTIONS",
+      );
     });
 
     it("serves metrics on 9090, probes /healthz and /readyz there, and has requests and a memory limit", () => {
@@ -532,7 +550,12 @@ describe.skipIf(skipWithoutHelm())("helm/kopt-agent, rendered by a real helm", (
         items: [{ key: "app.pem", path: "private-key.pem" }],
       },
     });
-    expect(envOf(container).map((e) => e.name)).toEqual(["POD_NAME", "POD_NAMESPACE", "HOME"]);
+    expect(envOf(container).map((e) => e.name)).toEqual([
+      "POD_NAME",
+      "POD_NAMESPACE",
+      "HOME",
+      "NODE_OPTIONS",
+    ]);
     const data = find(r, "ConfigMap", "kopt-agent-config").data as Record<string, string>;
     expect(parseClusterConfig(data["kopt.yaml"] ?? "", "kopt.yaml").forge.github?.auth).toEqual({
       app: { appId: 12345, installationId: 67890, privateKeyFile: "/etc/kopt/github-app/private-key.pem" },
