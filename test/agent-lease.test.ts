@@ -82,6 +82,36 @@ async function world(): Promise<World> {
 const leaders = (electors: LeaderPort[]) => electors.filter((e) => e.isLeader());
 
 /** Samples isLeader() of every elector until stopped; records the most that ever led at once. */
+/**
+ * Agent-a leads through a proxy, agent-b waits directly; `fault` breaks a's connection. Checks b took over, never
+ * both leading at once, and a stepped down before b won.
+ */
+async function handover(
+  w: World,
+  options: Parameters<World["elector"]>[2],
+  fault: (proxy: Awaited<ReturnType<typeof startCutProxy>>) => void,
+) {
+  const { conn, proxy } = await w.proxied();
+  const a = w.elector(conn, "agent-a", options);
+  a.start();
+  await vi.waitFor(() => expect(a.isLeader()).toBe(true), WAIT);
+  const b = w.elector(w.direct, "agent-b");
+  const sample = sampler([a, b]);
+  b.start();
+  await renewals(w, 2);
+
+  fault(proxy);
+  await vi.waitFor(() => expect(b.isLeader()).toBe(true), WAIT);
+  sample.stop();
+  expect(sample.most()).toBe(1);
+  const lost = w.transitions.find((t) => t.who === "agent-a" && !t.leading);
+  const won = w.transitions.find((t) => t.who === "agent-b" && t.leading);
+  expect(lost).toBeDefined();
+  expect(won).toBeDefined();
+  expect((lost as Transition).at).toBeLessThan((won as Transition).at);
+  return { a, b, proxy };
+}
+
 function sampler(electors: LeaderPort[]): { most: () => number; stop: () => void } {
   let most = 0;
   const timer = setInterval(() => {
@@ -216,25 +246,8 @@ describe("leader election on a Lease", () => {
 
   it("a leader cut off from the API stops leading by itself, before the other replica takes over", async () => {
     const w = await world();
-    const { conn, proxy } = await w.proxied();
-    const a = w.elector(conn, "agent-a");
-    a.start();
-    await vi.waitFor(() => expect(a.isLeader()).toBe(true), WAIT);
-    const b = w.elector(w.direct, "agent-b");
-    const sample = sampler([a, b]);
-    b.start();
-    await renewals(w, 2);
-
-    proxy.cut();
-    await vi.waitFor(() => expect(b.isLeader()).toBe(true), WAIT);
-    sample.stop();
+    const { a } = await handover(w, {}, (proxy) => proxy.cut());
     expect(a.isLeader()).toBe(false);
-    expect(sample.most()).toBe(1);
-    const lost = w.transitions.find((t) => t.who === "agent-a" && !t.leading);
-    const won = w.transitions.find((t) => t.who === "agent-b" && t.leading);
-    expect(lost).toBeDefined();
-    expect(won).toBeDefined();
-    expect((lost as Transition).at).toBeLessThan((won as Transition).at);
     expect(w.logs).toContainEqual({
       who: "agent-a",
       event: "lease.lost",
@@ -265,22 +278,7 @@ describe("leader election on a Lease", () => {
 
   it("a leader whose renewal the API accepts and never answers stops leading before the other can take over, and keeps trying", async () => {
     const w = await world();
-    const { conn, proxy } = await w.proxied();
-    const a = w.elector(conn, "agent-a", { requestTimeoutMs: 300 });
-    a.start();
-    await vi.waitFor(() => expect(a.isLeader()).toBe(true), WAIT);
-    const b = w.elector(w.direct, "agent-b");
-    const sample = sampler([a, b]);
-    b.start();
-    await renewals(w, 2);
-
-    proxy.hang();
-    await vi.waitFor(() => expect(b.isLeader()).toBe(true), WAIT);
-    sample.stop();
-    expect(sample.most()).toBe(1);
-    const lost = w.transitions.find((t) => t.who === "agent-a" && !t.leading);
-    const won = w.transitions.find((t) => t.who === "agent-b" && t.leading);
-    expect((lost as Transition).at).toBeLessThan((won as Transition).at);
+    const { proxy } = await handover(w, { requestTimeoutMs: 300 }, (proxy) => proxy.hang());
     // Each hung request was given up and another sent: without a timeout the first would hang for ever.
     await vi.waitFor(() => expect(proxy.held).toBeGreaterThanOrEqual(3), WAIT);
     expect(w.logs).toContainEqual({
