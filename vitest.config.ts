@@ -4,6 +4,10 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,
+    // Most of the suite's time is spent waiting on real servers (git, Prometheus, the simulators, paced GitHub
+    // writes), not on the CPU: two files at a time on these 2-core machines, where vitest's default would be
+    // one (availableParallelism - 1). The tests wait for conditions, never for fixed times, so load is safe.
+    maxWorkers: 2,
     reporters: ["default", "./test/support/summary-reporter.ts"],
   },
 });
