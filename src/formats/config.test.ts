@@ -43,6 +43,16 @@ describe("parseClusterConfig: defaults", () => {
       source: { snapshot: "clusters/prod-eu/snapshot.json.gz" },
       forge: { type: "local", baseBranch: "main" },
       workloads: [],
+      verify: {
+        applyTimeout: "2h",
+        gate: "2m",
+        window: "1h",
+        baseline: "1h",
+        interval: "1m",
+        errorRate: { max: 5, preset: "none" },
+        latency: { preset: "none", maxIncrease: 0.5 },
+        onRegression: "revert",
+      },
       agent: {
         paused: false,
         control: { configMap: "kopt-agent-control" },

@@ -713,6 +713,133 @@ const agentConfig = z
 
 export type AgentConfig = z.output<typeof agentConfig>;
 
+// After merge (issue 16): which GitOps object applies the values, and how `kopt verify` judges the rollout.
+const gitopsConfig = z
+  .object({
+    argocd: z
+      .object({ application: k8sName, namespace: k8sName.default("argocd") })
+      .strict()
+      .optional()
+      .describe("The Argo CD Application that deploys this cluster's values files"),
+    flux: z
+      .object({
+        kustomization: k8sName.optional().describe("The Kustomization that applies the repository path"),
+        helmRelease: k8sName.optional().describe("The HelmRelease the values reach"),
+        namespace: k8sName.default("flux-system"),
+        helmReleaseNamespace: k8sName
+          .optional()
+          .describe("Where the HelmRelease lives when not in `namespace`"),
+      })
+      .strict()
+      .optional()
+      .describe("Flux: a Kustomization, a HelmRelease, or both"),
+  })
+  .strict()
+  .superRefine((g, ctx) => {
+    if (g.argocd && g.flux) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: "name either gitops.argocd or gitops.flux, not both",
+      });
+    }
+    if (g.flux && !g.flux.kustomization && !g.flux.helmRelease) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["flux"],
+        message:
+          "gitops.flux needs kustomization, helmRelease or both (the objects kopt reads the status of)",
+      });
+    }
+  })
+  .describe(
+    "The GitOps object that applies merged changes; default: found from the Argo CD Application or Flux manifests under clusters/<name>/",
+  );
+export type GitOpsConfig = z.output<typeof gitopsConfig>;
+
+/** Flagger's request-success-rate shapes; {{ namespace }}, {{ target }} and {{ interval }} are filled in. */
+export const ERROR_RATE_PRESETS = {
+  "ingress-nginx":
+    'sum(rate(nginx_ingress_controller_requests{namespace="{{ namespace }}",ingress="{{ target }}",status=~"5.."}[{{ interval }}])) / sum(rate(nginx_ingress_controller_requests{namespace="{{ namespace }}",ingress="{{ target }}"}[{{ interval }}]))',
+  istio:
+    'sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}",response_code=~"5.."}[{{ interval }}])) / sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}"}[{{ interval }}]))',
+} as const;
+export const LATENCY_PRESETS = {
+  "ingress-nginx":
+    'histogram_quantile(0.99, sum(rate(nginx_ingress_controller_request_duration_seconds_bucket{namespace="{{ namespace }}",ingress="{{ target }}"}[{{ interval }}])) by (le))',
+  istio:
+    'histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}"}[{{ interval }}])) by (le)) / 1000',
+} as const;
+
+const verifyConfig = z
+  .object({
+    applyTimeout: duration
+      .default("2h")
+      .describe("A change not applied this long after its merge is reported as not applied"),
+    gate: duration
+      .default("2m")
+      .describe("The rollout safety gate: from the new pods' start, this long under the strict checks"),
+    window: duration
+      .default("1h")
+      .describe(
+        "The stability window after the apply: restarts, OOM kills, throttling, usage, errors, latency",
+      ),
+    baseline: duration
+      .default("1h")
+      .describe("The window before the merge the after-change figures are compared with"),
+    interval: duration.default("1m").describe("The rate interval of the error-rate and latency queries"),
+    errorRate: z
+      .object({
+        max: z
+          .number()
+          .min(0)
+          .max(100)
+          .default(5)
+          .describe("Error rate (percent) above which the rollout is a regression"),
+        preset: z
+          .enum(["ingress-nginx", "istio", "none"])
+          .default("none")
+          .describe("A built-in error-rate query, shaped like Flagger's request-success-rate"),
+        query: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "PromQL giving the error rate as a fraction (0..1); {{ namespace }}, {{ target }} and {{ interval }} are filled in. Wins over preset",
+          ),
+      })
+      .strict()
+      .default({ max: 5, preset: "none" }),
+    latency: z
+      .object({
+        preset: z.enum(["ingress-nginx", "istio", "none"]).default("none"),
+        query: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("PromQL giving p99 latency in seconds; the same placeholders. Wins over preset"),
+        maxIncrease: z
+          .number()
+          .min(0)
+          .default(0.5)
+          .describe("p99 latency more than this fraction over the baseline is a regression (0.5 = +50%)"),
+      })
+      .strict()
+      .default({ preset: "none", maxIncrease: 0.5 }),
+    target: z
+      .string()
+      .optional()
+      .describe("What {{ target }} is (the ingress or Istio workload name); default the workload's name"),
+    onRegression: z
+      .enum(["revert", "revert-and-merge", "pause"])
+      .default("revert")
+      .describe(
+        "revert: open the revert pull request; revert-and-merge: also merge it when the change's tier allows (not critical); pause: also pause the Deployment's rollout (the agent, with the chart's RBAC rule)",
+      ),
+  })
+  .strict();
+export type VerifyConfig = z.output<typeof verifyConfig>;
+
 export const ClusterConfigSchema = z
   .object({
     apiVersion: z.literal("kopt.dev/v1alpha1", { message: "apiVersion must be kopt.dev/v1alpha1" }),
@@ -740,6 +867,10 @@ export const ClusterConfigSchema = z
       })
       .default({ type: "local", baseBranch: "main" }),
     workloads: z.array(workloadMapping).default([]),
+    gitops: gitopsConfig.optional(),
+    verify: verifyConfig
+      .default(verifyConfig.parse({}))
+      .describe("`kopt verify`: waiting for the apply, the rollout gate, the stability window, the revert"),
     agent: agentConfig
       .default(agentConfig.parse({}))
       .describe("The in-cluster agent (`kopt agent`): kill switch, leader election, watch, limits, schedule"),

@@ -17,6 +17,8 @@ export const PHR_STATUSES = [
   "rolled-back",
   "rejected",
   "executed",
+  "regressed",
+  "not-applied",
 ] as const;
 
 const stats = z.object({
@@ -163,6 +165,63 @@ const restartAction = z
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+// After merge (kopt verify): the workload's figures over a window (model/verify.ts RolloutMetrics).
+const figure = z.number().min(0).nullable();
+const rolloutMetrics = z
+  .object({
+    errorRate: figure.describe("highest error rate in the window, a fraction"),
+    errorRateMean: figure,
+    p99LatencySeconds: figure,
+    restarts: figure,
+    oomKills: figure,
+    maxUnreadyPods: figure,
+    cpuThrottledShare: figure,
+    cpuUsageOverRequest: figure.describe("p95 CPU usage / request"),
+    memoryUsageOverRequest: figure.describe("p95 memory working set / request"),
+    samples: z.number().int().min(0),
+    start: z.iso.datetime({ offset: true }),
+    end: z.iso.datetime({ offset: true }),
+  })
+  .strict();
+
+const sha40 = z.string().regex(/^[0-9a-f]{40}$/, { message: "a 40-character commit SHA" });
+
+/** When and through what the merged change reached the cluster (status applied and after). */
+const appliedRecord = z
+  .object({
+    at: z.iso.datetime({ offset: true }),
+    revision: sha40.describe("the commit the GitOps tool synced: the merge or a descendant"),
+    via: z.string().min(1).describe("the GitOps object, e.g. Argo CD Application argocd/todo-chatbot"),
+  })
+  .strict();
+
+/** What kopt verify found after the apply: the outcome, and the figures before and after side by side. */
+const validationRecord = z
+  .object({
+    outcome: z.enum(["validated", "regressed", "not-applied"]),
+    checkedAt: z.iso.datetime({ offset: true }),
+    reasons: z.array(z.string().min(1)).describe("each breach, or why the change was not applied"),
+    baseline: rolloutMetrics.optional().describe("the window before the merge"),
+    after: rolloutMetrics
+      .optional()
+      .describe("the window after the apply (the gate, then the stability window)"),
+    revert: z
+      .object({ branch: z.string().min(1), pullRequest: z.number().int().min(1).optional() })
+      .strict()
+      .optional()
+      .describe("the revert pull request opened on regression"),
+  })
+  .strict();
+
+/** A kopt pull request a person closed without merging (status rejected): what the learning loop reads. */
+const rejectionRecord = z
+  .object({
+    pullRequest: z.number().int().min(1),
+    closedAt: z.iso.datetime({ offset: true }),
+    closedBy: z.string().min(1).nullable(),
+  })
+  .strict();
+
 export const PhrFrontMatterSchema = z
   .object({
     id: z.string().regex(/^[0-9a-f]{8}$/, { message: "id must be 8 lowercase hex characters" }),
@@ -247,6 +306,15 @@ export const PhrFrontMatterSchema = z
       .optional()
       .describe("The merge of the change's pull request (recorded after merge)"),
     action: restartAction.optional().describe("kind restart: the pod the agent restarted, and why"),
+    applied: appliedRecord.optional().describe("When the GitOps tool applied the merge (kopt verify)"),
+    validation: validationRecord.optional().describe("The outcome after the apply (kopt verify)"),
+    rejection: rejectionRecord
+      .optional()
+      .describe("The pull request a person closed unmerged (status rejected)"),
+    learned: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("What past outcomes changed in this proposal (the learning loop), in the PR body's words"),
     rollbackOf: z
       .object({
         id: z.string().regex(/^[0-9a-f]{8}$/),
