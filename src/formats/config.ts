@@ -11,6 +11,7 @@ import {
   type RightsizePolicy,
 } from "../model/policy.ts";
 import { parseQuantity } from "../model/quantity.ts";
+import type { VerifyPolicy } from "../model/verify.ts";
 import { parseYamlWith } from "./validate.ts";
 
 const quantity = z.union([z.string(), z.number()]).refine((v) => parseQuantity(v) !== undefined, {
@@ -839,6 +840,19 @@ const verifyConfig = z
   })
   .strict();
 export type VerifyConfig = z.output<typeof verifyConfig>;
+
+/** kopt.yaml's `verify` in the plain numbers the verdicts read. */
+export function verifyPolicyFromConfig(v: VerifyConfig): VerifyPolicy {
+  return {
+    applyTimeoutSeconds: durationSeconds(v.applyTimeout),
+    gateSeconds: durationSeconds(v.gate),
+    windowSeconds: durationSeconds(v.window),
+    baselineSeconds: durationSeconds(v.baseline),
+    errorRateMax: v.errorRate.max / 100,
+    latencyMaxIncrease: v.latency.maxIncrease,
+    onRegression: v.onRegression,
+  };
+}
 
 export const ClusterConfigSchema = z
   .object({

@@ -78,6 +78,11 @@ export function formatPercent(share: number): string {
   return `${round(share * 100, 1)}%`;
 }
 
+/** A number to at most `digits` decimals: 0.8234 -> "0.82", 2.0 -> "2". */
+export function formatDecimal(value: number, digits: number): string {
+  return String(round(value, digits));
+}
+
 /** "1 replica", "3 replicas". */
 export function formatReplicas(n: number): string {
   return plural(n, "replica");

@@ -101,3 +101,16 @@ export interface Learned {
   /** Each in the PR body's words: "margin 25% instead of 8%: #123 was rolled back after 3 OOM kills". */
   reasons: string[];
 }
+
+/** `verify` of kopt.yaml in plain numbers (seconds, fractions): what the verdicts and the workflow read. */
+export interface VerifyPolicy {
+  applyTimeoutSeconds: number;
+  gateSeconds: number;
+  windowSeconds: number;
+  baselineSeconds: number;
+  /** Error rate above which the rollout is a regression, a fraction (0.05 = 5%). */
+  errorRateMax: number;
+  /** p99 latency more than this fraction over the baseline's is a regression. */
+  latencyMaxIncrease: number;
+  onRegression: "revert" | "revert-and-merge" | "pause";
+}
