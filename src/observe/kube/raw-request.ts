@@ -14,10 +14,12 @@ export interface JsonAnswer {
 }
 
 export interface JsonRequest {
-  method: "GET" | "POST" | "PUT";
+  method: "GET" | "POST" | "PUT" | "PATCH";
   /** The API path, e.g. /apis/coordination.k8s.io/v1/namespaces/kopt/leases/kopt-agent. */
   path: string;
   body?: unknown;
+  /** The body's media type; default application/json (a PATCH names its patch type). */
+  contentType?: string;
   /**
    * The whole exchange (answer and body) is abandoned after this long: a connection the server accepted
    * and never answers would otherwise hang the caller for ever. Rejects with code ETIMEDOUT.
@@ -50,7 +52,7 @@ export async function requestJson(conn: Connection, req: JsonRequest): Promise<J
     headers[name] = text;
   }
   const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
-  if (payload !== undefined) headers["Content-Type"] = "application/json";
+  if (payload !== undefined) headers["Content-Type"] = req.contentType ?? "application/json";
   // The server URL may carry a path prefix (a proxy such as Rancher's /k8s/clusters/ID).
   const url = new URL(conn.server.replace(/\/+$/, "") + req.path);
   const timeout = AbortSignal.timeout(req.timeoutMs);
