@@ -164,7 +164,7 @@ function escapeRegex(s: string): string {
 }
 
 /** Name patterns the controllers use for pod names, for pods that no longer exist. */
-function podNamePattern(ref: WorkloadRef): RegExp {
+export function podNamePattern(ref: WorkloadRef): RegExp {
   const name = escapeRegex(ref.name);
   switch (ref.kind) {
     case "Deployment":
