@@ -96,10 +96,10 @@ describe("updatePhr", () => {
     expect(once).toContain(
       "Lowers the CPU request of web from 500m to 200m.\n\n## Approval and merge\n- Pull request: #7\n",
     );
-    const twice = updatePhr(once, FILE, { status: "applied" }, { ...merge, body: "- Pull request: #8" });
+    const twice = updatePhr(once, FILE, { status: "rolled-back" }, { ...merge, body: "- Pull request: #8" });
     expect(twice.match(/## Approval and merge/g)).toHaveLength(1);
     expect(twice).toContain("## Approval and merge\n- Pull request: #8\n");
-    expect(twice.split("\n").slice(0, 6)).toEqual(PHR.split("\n").slice(0, 5).concat("status: applied"));
+    expect(twice.split("\n").slice(0, 6)).toEqual(PHR.split("\n").slice(0, 5).concat("status: rolled-back"));
   });
 
   it("keeps a CRLF PHR in CRLF, with its Status row and sections updated as in an LF one", () => {

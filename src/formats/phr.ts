@@ -334,6 +334,7 @@ export const PhrFrontMatterSchema = z
   .strict()
   .superRefine((f, ctx) => {
     checkAction(f, ctx);
+    checkOutcome(f, ctx);
     if ((f.kind === "rollback") !== (f.rollbackOf !== undefined)) {
       ctx.addIssue({
         code: "custom",
@@ -344,6 +345,36 @@ export const PhrFrontMatterSchema = z
   });
 
 export type PhrFrontMatter = z.output<typeof PhrFrontMatterSchema>;
+
+/** The after-merge statuses carry what they claim: the apply, the verification, the rejection. */
+function checkOutcome(
+  f: Pick<PhrFrontMatter, "status" | "applied" | "validation" | "rejection" | "merge">,
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  const outcome = f.validation?.outcome;
+  if (
+    (f.status === "validated" || f.status === "regressed" || f.status === "not-applied") &&
+    outcome !== f.status
+  ) {
+    issue("validation", `status ${f.status} needs validation.outcome ${f.status} (what kopt verify found)`);
+  }
+  if ((f.status === "applied" || f.status === "validated" || f.status === "regressed") && !f.applied) {
+    issue(
+      "applied",
+      `status ${f.status} needs the applied block (when and at which revision it was applied)`,
+    );
+  }
+  if ((f.applied || f.validation) && !f.merge) {
+    issue("merge", "a PHR with applied or validation records its merge (kopt after-merge) first");
+  }
+  if ((f.status === "rejected") !== (f.rejection !== undefined)) {
+    issue(
+      "rejection",
+      "status rejected goes with the rejection block (the pull request a person closed), and only it",
+    );
+  }
+}
 
 /** A values change records its changes; an action (kind restart) records what it did, executed, trivial. */
 function checkAction(

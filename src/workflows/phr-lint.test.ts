@@ -128,7 +128,7 @@ describe("lintPhrText: broken front matter", () => {
         line: 6,
         field: "status",
         message:
-          'Invalid option: expected one of "proposed"|"approved"|"applied"|"validated"|"rolled-back"|"rejected"|"executed"',
+          'Invalid option: expected one of "proposed"|"approved"|"applied"|"validated"|"rolled-back"|"rejected"|"executed"|"regressed"|"not-applied"',
       },
     ]);
   });
@@ -335,7 +335,7 @@ describe("lintPhrs", () => {
           line: 6,
           field: "status",
           message:
-            'Invalid option: expected one of "proposed"|"approved"|"applied"|"validated"|"rolled-back"|"rejected"|"executed"',
+            'Invalid option: expected one of "proposed"|"approved"|"applied"|"validated"|"rolled-back"|"rejected"|"executed"|"regressed"|"not-applied"',
         },
         {
           file: shown(misplaced),
