@@ -1,13 +1,21 @@
 // The rollout's figures (RolloutMetricsPort) against a real Prometheus: ingress-nginx and Istio traffic,
 // kube-state-metrics and cAdvisor series of a few workloads before and after a change at T are backfilled
 // with promtool, and measure() must read back what was generated, for the workload's pods only.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadConfigFile } from "../src/config/load.ts";
 import { KoptError } from "../src/errors.ts";
 import { ClusterConfigSchema, type PrometheusSource, type VerifyConfig } from "../src/formats/config.ts";
 import type { WorkloadRef } from "../src/model/types.ts";
-import { createPrometheusRolloutMetrics } from "../src/observe/prometheus/rollout-metrics.ts";
+import {
+  createPrometheusRolloutMetrics,
+  rolloutMetricsFromConfig,
+} from "../src/observe/prometheus/rollout-metrics.ts";
 import {
   constant,
+  type FaultProxy,
   ingressNginxSeries,
   istioSeries,
   type MetricSeries,
@@ -15,6 +23,7 @@ import {
   ROLLOUT_SCRAPE_SECONDS,
   type StartedPrometheus,
   skipWithoutPrometheus,
+  startFaultProxy,
   startPrometheus,
   stepAt,
 } from "./support/prometheus/index.ts";
@@ -142,6 +151,14 @@ function allSeries(): MetricSeries[] {
         throttled: stepAt(T, 0.05, 0.4),
       },
     ]),
+    // quiet: traffic stops at T (0/0 is NaN: no error rate rather than 0%).
+    ...ingressNginxSeries({
+      ...SPAN,
+      namespace: "quiet",
+      ingress: "idle",
+      rps: stepAt(T, 5, 0),
+      errorRate: constant(0.02),
+    }),
     // noreq: a DaemonSet without requests.
     ...podSeries({
       ...SPAN,
@@ -268,6 +285,21 @@ describe.skipIf(skipWithoutPrometheus())("rollout metrics from a real Prometheus
     expect(m.restarts).toBe(0);
   });
 
+  it("points without traffic are skipped: an idle ingress has no error rate", async () => {
+    const metrics = port({ errorRate: { preset: "ingress-nginx" } });
+    const idle = ref("quiet", "Deployment", "idle");
+    const before = await metrics.measure(idle, BEFORE);
+    expect(before.errorRate).toBeCloseTo(0.02, 6);
+    expect(before.errorRateMean).toBeCloseTo(0.02, 6);
+    const after = await metrics.measure(idle, { start: at(T + 2 * MIN), end: at(T + 10 * MIN) });
+    expect(after.errorRate).toBeNull();
+    expect(after.errorRateMean).toBeNull();
+    // Across the stop: the points with traffic only.
+    const across = await metrics.measure(idle, { start: at(T - 5 * MIN), end: at(T + 5 * MIN) });
+    expect(across.errorRate).toBeCloseTo(0.02, 6);
+    expect(across.errorRateMean).toBeCloseTo(0.02, 6);
+  });
+
   it("no data: every figure null and samples 0", async () => {
     const metrics = port({ errorRate: { preset: "ingress-nginx" }, latency: { preset: "istio" } });
     for (const workload of [ref("nowhere", "Deployment", "web"), ref("healthy", "Deployment", "other")]) {
@@ -299,5 +331,71 @@ describe.skipIf(skipWithoutPrometheus())("rollout metrics from a real Prometheus
     expect(k.where).toEqual({ file: "kopt.yaml", field: "verify.latency.query" });
     expect(k.message).toMatch(/parse error/);
     expect(k.message).toContain("rate(x[1m])");
+  });
+
+  describe("from kopt.yaml", () => {
+    let dir: string | undefined;
+    let proxy: FaultProxy | undefined;
+    afterEach(async () => {
+      await proxy?.close();
+      proxy = undefined;
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      dir = undefined;
+    });
+
+    it("reads source.prometheus's token from the environment and names the file in errors", async () => {
+      const token = "rollout-test-token-5e2c9d1a";
+      proxy = await startFaultProxy({ target: prom.url, bearerToken: token });
+      dir = mkdtempSync(join(tmpdir(), "kopt-rollout-"));
+      const file = join(dir, "kopt.yaml");
+      writeFileSync(
+        file,
+        [
+          "apiVersion: kopt.dev/v1alpha1",
+          "kind: ClusterConfig",
+          "cluster: test",
+          "source:",
+          "  snapshot: snapshot.json.gz",
+          "  prometheus:",
+          `    url: ${proxy.url}`,
+          "    bearerTokenEnv: PROM_TOKEN",
+          "    retries: 0",
+          "verify:",
+          "  errorRate: { preset: ingress-nginx }",
+          "",
+        ].join("\n"),
+      );
+      const loaded = await loadConfigFile(file);
+      const metrics = await rolloutMetricsFromConfig(dir, loaded, {
+        env: { PROM_TOKEN: token },
+        stepSeconds: STEP,
+      });
+      const m = await metrics.measure(ref("regress", "Deployment", "shop"), AFTER);
+      expect(m.errorRate).toBeCloseTo(0.08, 6);
+      expect(proxy.requests.length).toBeGreaterThan(0);
+      for (const r of proxy.requests) expect(r.headers.authorization).toBe(`Bearer ${token}`);
+
+      const bad = await loadConfigFile(file);
+      bad.config.verify.errorRate.query = "sum(rate(x[{{ interval }}])";
+      const refused = await rolloutMetricsFromConfig(dir, bad, { env: { PROM_TOKEN: token } });
+      const error = await refused
+        .measure(ref("regress", "Deployment", "shop"), AFTER)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KoptError);
+      expect((error as KoptError).where).toEqual({ file, field: "verify.errorRate.query" });
+    });
+
+    it("without source.prometheus it says what to add", async () => {
+      dir = mkdtempSync(join(tmpdir(), "kopt-rollout-"));
+      const file = join(dir, "kopt.yaml");
+      writeFileSync(
+        file,
+        "apiVersion: kopt.dev/v1alpha1\nkind: ClusterConfig\ncluster: test\nsource: { snapshot: s.json }\n",
+      );
+      const loaded = await loadConfigFile(file);
+      await expect(rolloutMetricsFromConfig(dir, loaded, { env: {} })).rejects.toThrow(
+        /needs source.prometheus/,
+      );
+    });
   });
 });

@@ -94,11 +94,15 @@ function trafficSeries(spec: TrafficSpec, shape: HttpShape): MetricSeries[] {
     ["200", (t: number) => 1 - spec.errorRate(t)],
     ["503", (t: number) => spec.errorRate(t)],
   ] as const) {
+    // As the exporters do, a status's series exists from its first request on: no 5xx series before an error.
+    const samples = counterSamples(spec, (t) => spec.rps(t) * share(t));
+    const first = samples.findIndex(([, v]) => v > 0);
+    if (first < 0) continue;
     out.push({
       name: shape.requests,
       type: shape.type,
       labels: { ...shape.labels, [shape.statusLabel]: status },
-      samples: counterSamples(spec, (t) => spec.rps(t) * share(t)),
+      samples: samples.slice(first),
     });
   }
   const p99 = spec.p99Seconds;
