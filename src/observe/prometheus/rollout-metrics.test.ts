@@ -95,7 +95,7 @@ describe("createPrometheusRolloutMetrics", () => {
       start: "2026-11-20T12:00:00Z",
       end: "2026-11-20T12:02:00Z",
     });
-    // Range queries from one step after the start to the end; instant ones at the end.
+    // Range queries one step apart up to the end (here from one step after the start); instant ones at the end.
     for (const c of calls.filter((c) => c.step !== undefined)) {
       expect(c).toMatchObject({ start: T0 + 30, end: T0 + 120, step: 30 });
     }
@@ -165,6 +165,18 @@ describe("createPrometheusRolloutMetrics", () => {
     const { client, calls } = fakeClient([]);
     expect(() => createPrometheusRolloutMetrics(source, verify, { client })).toThrow(/unknown placeholder/);
     expect(calls).toHaveLength(0);
+  });
+
+  it("range points end at the window's end, even off the step grid", async () => {
+    const { source, verify } = config({});
+    const { client, calls } = fakeClient([]);
+    const end = new Date(WINDOW.start.getTime() + 100_000);
+    await createPrometheusRolloutMetrics(source, verify, { client, stepSeconds: 30 }).measure(WEB, {
+      start: WINDOW.start,
+      end,
+    });
+    for (const c of calls.filter((c) => c.step !== undefined))
+      expect(c).toMatchObject({ start: T0 + 10, end: T0 + 100 });
   });
 
   it("a window shorter than a step is measured at its end", async () => {

@@ -90,7 +90,8 @@ export function createPrometheusRolloutMetrics(
     async measure(workload: WorkloadRef, window: { start: Date; end: Date }): Promise<RolloutMetrics> {
       const start = window.start.getTime() / 1000;
       const end = window.end.getTime() / 1000;
-      const first = Math.min(start + step, end);
+      // Points one step apart ending at the window's end (the latest data counts), all after its start.
+      const first = end - (Math.max(1, Math.ceil((end - start) / step)) - 1) * step;
       const range = (query: string) => limit(() => client.queryRange(query, first, end, step));
       const instant = (query: string) => limit(() => client.query(query, end));
       const configured = async (q: ConfiguredQuery | null) => {

@@ -2,9 +2,9 @@
 //
 // The workload's pods are those whose name fits the controller's pattern (Deployment `<name>-<hash>-<id>`,
 // StatefulSet `<name>-<n>`, DaemonSet `<name>-<id>`, as src/observe/cluster-model.ts attributes usage), so
-// pods already replaced by the rollout still count. Range queries are evaluated one step apart from one step
-// after the window's start (each point covers the step before it); instant ones at the window's end over
-// the whole window.
+// pods already replaced by the rollout still count. Range queries are evaluated one step apart, ending at
+// the window's end, after its start (each point covers the step before it); instant ones at the window's
+// end over the whole window.
 import { KoptError } from "../../errors.ts";
 import { ERROR_RATE_PRESETS, LATENCY_PRESETS, type VerifyConfig } from "../../formats/config.ts";
 import type { WorkloadRef } from "../../model/types.ts";

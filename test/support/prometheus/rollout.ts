@@ -3,9 +3,9 @@
 // pod readiness and resource requests, and cAdvisor CPU, memory and CFS throttling. Values are functions of
 // time, so a test says "error rate 1% before, 8% from T on" as `stepAt(T, 0.01, 0.08)`.
 //
-// Each counter's increase over the scrape interval (t - scrape, t] is computed from the rates at its start,
-// t - scrape: a change at a scrape time T shows first in the sample at T + scrape, and a window ending at T
-// sees none of it. Gauges take their value at the scrape time. Counters are fractional
+// Each counter's increase over the scrape interval (t - scrape, t] is the rate summed over its seconds: a
+// change at a scrape time T shows first in the sample at T + scrape, and a window ending at T sees none of
+// it. Gauges take their value at the scrape time. Counters are fractional
 // (exact rates); Prometheus does not care.
 import { uuid } from "../snapshot-builder.ts";
 import type { MetricSeries } from "./openmetrics.ts";
@@ -41,12 +41,15 @@ export function scrapeTimes(span: Span): number[] {
   return out;
 }
 
-/** A counter whose increase over each scrape interval is perSecond(t) * interval, starting at 0. */
+/**
+ * A counter starting at 0 whose increase over each scrape interval (t - scrape, t] is perSecond summed over
+ * that interval's seconds, so a change between two scrapes is split between the intervals it touches.
+ */
 function counterSamples(span: Span, perSecond: Signal): Array<[number, number]> {
   const every = span.scrapeSeconds ?? ROLLOUT_SCRAPE_SECONDS;
   let total = 0;
   return scrapeTimes(span).map((t, i) => {
-    if (i > 0) total += perSecond(t - every) * every;
+    if (i > 0) for (let u = t - every; u < t; u++) total += perSecond(u) * Math.min(1, t - u);
     return [t, total];
   });
 }
