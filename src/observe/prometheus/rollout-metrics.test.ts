@@ -164,6 +164,17 @@ describe("createPrometheusRolloutMetrics", () => {
     const { source, verify } = config({ latency: { query: "x{a='{{ pod }}'}" } });
     const { client, calls } = fakeClient([]);
     expect(() => createPrometheusRolloutMetrics(source, verify, { client })).toThrow(/unknown placeholder/);
+    const error = (() => {
+      try {
+        createPrometheusRolloutMetrics(source, verify, { client, configFile: "clusters/prod/kopt.yaml" });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect((error as KoptError).where).toEqual({
+      file: "clusters/prod/kopt.yaml",
+      field: "verify.latency.query",
+    });
     expect(calls).toHaveLength(0);
   });
 

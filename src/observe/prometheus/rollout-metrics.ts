@@ -82,8 +82,8 @@ export function createPrometheusRolloutMetrics(
   const file = opts.configFile ?? "kopt.yaml";
   const interval = verify.interval;
   // Unknown placeholders are a configuration error before any query is sent.
-  const errorRateQuery = configuredQuery(verify, "errorRate");
-  const latencyQuery = configuredQuery(verify, "latency");
+  const errorRateQuery = configuredQuery(verify, "errorRate", file);
+  const latencyQuery = configuredQuery(verify, "latency", file);
   const limit = limiter(source.concurrency);
 
   return {

@@ -104,6 +104,7 @@ const KNOWN = new Set(["namespace", "target", "interval"]);
 export function configuredQuery(
   verify: VerifyConfig,
   which: "errorRate" | "latency",
+  file = "kopt.yaml",
 ): ConfiguredQuery | null {
   const section = verify[which];
   const presets = which === "errorRate" ? ERROR_RATE_PRESETS : LATENCY_PRESETS;
@@ -115,7 +116,7 @@ export function configuredQuery(
   for (const [, name] of found?.template.matchAll(PLACEHOLDER) ?? []) {
     if (!KNOWN.has(name as string)) {
       throw new KoptError("config", `unknown placeholder {{ ${name} }}`, {
-        where: { file: "kopt.yaml", field: found?.field },
+        where: { file, field: found?.field },
         hint: "use {{ namespace }}, {{ target }} and {{ interval }}",
       });
     }
