@@ -758,12 +758,15 @@ const gitopsConfig = z
   );
 export type GitOpsConfig = z.output<typeof gitopsConfig>;
 
-/** Flagger's request-success-rate shapes; {{ namespace }}, {{ target }} and {{ interval }} are filled in. */
+/**
+ * Flagger's request-success-rate shapes; {{ namespace }}, {{ target }} and {{ interval }} are filled in. The
+ * exporters create a 5xx series only at the first error, hence `or vector(0)`: traffic without errors is 0%.
+ */
 export const ERROR_RATE_PRESETS = {
   "ingress-nginx":
-    'sum(rate(nginx_ingress_controller_requests{namespace="{{ namespace }}",ingress="{{ target }}",status=~"5.."}[{{ interval }}])) / sum(rate(nginx_ingress_controller_requests{namespace="{{ namespace }}",ingress="{{ target }}"}[{{ interval }}]))',
+    '(sum(rate(nginx_ingress_controller_requests{namespace="{{ namespace }}",ingress="{{ target }}",status=~"5.."}[{{ interval }}])) or vector(0)) / sum(rate(nginx_ingress_controller_requests{namespace="{{ namespace }}",ingress="{{ target }}"}[{{ interval }}]))',
   istio:
-    'sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}",response_code=~"5.."}[{{ interval }}])) / sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}"}[{{ interval }}]))',
+    '(sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}",response_code=~"5.."}[{{ interval }}])) or vector(0)) / sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}"}[{{ interval }}]))',
 } as const;
 export const LATENCY_PRESETS = {
   "ingress-nginx":

@@ -60,7 +60,7 @@ function workloadNamespaces(items: readonly KubeObject[]): string[] {
 }
 
 /** source.prometheus as client options: secrets read from their files or variables, paths from the repository root. */
-async function prometheusClientOptions(
+export async function prometheusClientOptions(
   root: string,
   loaded: LoadedConfig,
   p: PrometheusSource,

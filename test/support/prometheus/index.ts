@@ -8,3 +8,14 @@ export type { PrometheusBinaries, RealPrometheus, StartedPrometheus } from "./ha
 export { findPrometheus, skipWithoutPrometheus, startPrometheus } from "./harness.ts";
 export type { MetricSeries, WindowFile, WrittenOpenMetrics } from "./openmetrics.ts";
 export { writeOpenMetrics, writeOpenMetricsWindows } from "./openmetrics.ts";
+export type { ContainerSpec, PodSpec, Signal, Span, TrafficSpec } from "./rollout.ts";
+export {
+  constant,
+  ingressNginxSeries,
+  istioSeries,
+  LATENCY_BUCKETS_SECONDS,
+  podSeries,
+  ROLLOUT_SCRAPE_SECONDS,
+  scrapeTimes,
+  stepAt,
+} from "./rollout.ts";
