@@ -1,9 +1,11 @@
 // The cluster side of `kopt verify` end to end: the adapter (src/observe/gitops/kube-verify.ts) reads Argo CD
 // and Flux objects, the workload, its HPA and pods from the Kubernetes simulator through client-node over
 // HTTP, and places revisions with real git in a real repository holding the merge commit and a descendant.
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { KoptError } from "../src/errors.ts";
@@ -17,6 +19,7 @@ import { openRepository } from "../src/propose/git-repo.ts";
 import { cleanups } from "./support/cleanups.ts";
 import { argoApplication, fluxHelmRelease, fluxKustomization } from "./support/kube-sim/gitops-fixtures.ts";
 import { type KubeSimOptions, startKubeSim } from "./support/kube-sim/index.ts";
+import { hasKubectl } from "./support/kubectl.ts";
 import { demoRepo, git } from "./support/repo.ts";
 import { deployment, hpa, pod, replicaSet } from "./support/snapshot-builder.ts";
 
@@ -260,4 +263,54 @@ describe("the workload's rollout, read from the cluster", () => {
       reason: "the workload is not in the cluster",
     });
   });
+});
+
+describe("the simulator serves the GitOps kinds as their CRDs define them", () => {
+  it("Argo CD Applications without a status subresource (its controller writes status with the object), Flux's with one", async () => {
+    const w = await world([]);
+    const resources = async (groupVersion: string) =>
+      (
+        (await (await fetch(`${w.sim.url}/apis/${groupVersion}`)).json()) as { resources: { name: string }[] }
+      ).resources
+        .map((r) => r.name)
+        .sort();
+    expect(await resources("argoproj.io/v1alpha1")).toEqual(["applications"]);
+    expect(await resources("kustomize.toolkit.fluxcd.io/v1")).toEqual([
+      "kustomizations",
+      "kustomizations/status",
+    ]);
+    expect(await resources("helm.toolkit.fluxcd.io/v2")).toEqual(["helmreleases", "helmreleases/status"]);
+  });
+
+  // Skipped only on a developer machine without kubectl; CI installs it (.ci/run) and runs this.
+  it.skipIf(!hasKubectl() && process.env.CI !== "true")(
+    "real kubectl lists them, by plural and by short name",
+    async () => {
+      const w = await world([
+        argoApplication({ phase: "Succeeded", revision: "0123456789012345678901234567890123456789" }),
+        fluxKustomization({
+          applied: "main@sha1:0123456789012345678901234567890123456789",
+          ready: { status: "True", reason: "ReconciliationSucceeded" },
+        }),
+      ]);
+      const home = mkdtempSync(join(tmpdir(), "kopt-kubectl-home-"));
+      cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+      // Asynchronously: the simulator answers from this process, so a blocking child would deadlock it.
+      const kubectl = async (...args: string[]) =>
+        (
+          await promisify(execFile)(
+            "kubectl",
+            ["--kubeconfig", w.kubeconfig, "--cache-dir", join(home, "cache"), ...args],
+            { env: { PATH: process.env.PATH ?? "/usr/bin", HOME: home }, encoding: "utf8", timeout: 20_000 },
+          )
+        ).stdout;
+      const apps = JSON.parse(await kubectl("get", "applications.argoproj.io", "-n", "argocd", "-o", "json"));
+      expect(apps.items.map((i: { status: { sync: { status: string } } }) => i.status.sync.status)).toEqual([
+        "Synced",
+      ]);
+      expect(await kubectl("get", "ks", "-A", "-o", "name")).toBe(
+        "kustomization.kustomize.toolkit.fluxcd.io/apps\n",
+      );
+    },
+  );
 });
