@@ -200,9 +200,19 @@ describe("Flux", () => {
     });
   });
 
-  it("Kustomization: pending while reconciling the merge (Ready Unknown)", () => {
+  it("Kustomization: pending while reconciling the merge (Ready Unknown) or waiting on a dependency", () => {
     const k = ks({ applied: `main@sha1:${MERGE}`, ready: { status: "Unknown", reason: "Progressing" } });
     expect(gitOpsApplied(KS, { kustomization: k }, MERGE, ANCESTRY).state).toBe("pending");
+    const waiting = ks({
+      applied: `main@sha1:${OLDER}`,
+      attempted: `main@sha1:${MERGE}`,
+      ready: {
+        status: "False",
+        reason: "DependencyNotReady",
+        message: "dependency 'flux-system/infra' is not ready",
+      },
+    });
+    expect(gitOpsApplied(KS, { kustomization: waiting }, MERGE, ANCESTRY).state).toBe("pending");
   });
 
   it("HelmRelease: applied when Ready for its generation with history[0] deployed", () => {

@@ -147,7 +147,9 @@ export function kustomizationApplied(
   const attempted = fluxCommit(str(status?.lastAttemptedRevision));
   const applied = fluxCommit(str(status?.lastAppliedRevision));
   // A failed reconciliation of the merge (or later) leaves lastAppliedRevision at the older commit.
-  if (ready?.status === "False" && attempted && ancestry.get(attempted) === "at-or-after") {
+  // Waiting on another Kustomization is not a failure of this commit.
+  const failedHere = ready?.status === "False" && ready.reason !== "DependencyNotReady";
+  if (failedHere && attempted && ancestry.get(attempted) === "at-or-after") {
     const at = str(ready.lastTransitionTime) ?? null;
     return {
       state: "failed",
