@@ -191,6 +191,30 @@ describe.skipIf(skipWithoutHelm())("helm/kopt-agent, rendered by a real helm", (
       }
     });
 
+    it("reads Argo CD Applications and Flux Kustomizations and HelmReleases, for verify, and may not change them", () => {
+      const rules = find(r, "ClusterRole", "kopt-reader").rules as {
+        apiGroups: string[];
+        resources: string[];
+        verbs: string[];
+      }[];
+      const grants = (group: string, resource: string) =>
+        rules
+          .filter((rule) => rule.apiGroups.includes(group) && rule.resources.includes(resource))
+          .flatMap((rule) => rule.verbs)
+          .sort();
+      expect(grants("argoproj.io", "applications")).toEqual(["get", "list", "watch"]);
+      expect(grants("kustomize.toolkit.fluxcd.io", "kustomizations")).toEqual(["get", "list", "watch"]);
+      expect(grants("helm.toolkit.fluxcd.io", "helmreleases")).toEqual(["get", "list", "watch"]);
+      // Nothing else in those groups: no AppProjects, no GitRepositories.
+      const gitopsGroups = ["argoproj.io", "kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io"];
+      const inGroups = rules.filter((rule) => rule.apiGroups.some((g) => gitopsGroups.includes(g)));
+      expect(inGroups.flatMap((rule) => rule.resources).sort()).toEqual([
+        "applications",
+        "helmreleases",
+        "kustomizations",
+      ]);
+    });
+
     it("reads the cluster with a ClusterRole of exactly KOPT_RBAC_RULES, bound to its ServiceAccount", () => {
       expect(find(r, "ClusterRole", "kopt-reader").rules).toEqual([...KOPT_RBAC_RULES]);
       const binding = find(r, "ClusterRoleBinding", "kopt-reader");

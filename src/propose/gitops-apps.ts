@@ -147,3 +147,45 @@ function setPath(root: Obj, path: readonly (string | number)[], value: unknown):
   }
   node[String(path[path.length - 1])] = value;
 }
+
+/** A GitOps object declared in the repository: what `kopt verify` reads the status of. */
+export interface GitOpsManifest {
+  kind: "Application" | "Kustomization" | "HelmRelease";
+  name: string;
+  /** metadata.namespace; undefined when the manifest leaves it to where it is applied. */
+  namespace: string | undefined;
+  /** The repository file that declares it. */
+  file: string;
+  /** A Kustomization's spec.path, repository-relative ("" for the root). */
+  path?: string;
+  /** An Application's or HelmRelease's values files (see releasesIn). */
+  valuesFiles: string[];
+}
+
+/** Every Argo CD Application, Flux Kustomization and Flux HelmRelease in a manifest file. */
+export function gitOpsManifestsIn(file: string, text: string): GitOpsManifest[] {
+  let docs: unknown[];
+  try {
+    docs = parseAllDocuments(text).flatMap((d) => (d.errors.length > 0 ? [] : [d.toJS()]));
+  } catch {
+    return [];
+  }
+  return docs.flatMap((doc): GitOpsManifest[] => {
+    const o = obj(doc);
+    const apiVersion = str(o?.apiVersion) ?? "";
+    const meta = obj(o?.metadata);
+    const name = str(meta?.name);
+    if (!o || !name) return [];
+    const base = { name, namespace: str(meta?.namespace), file };
+    const files = (releases: ReleaseValues[]) => releases.flatMap((r) => r.files);
+    if (o.kind === "Application" && apiVersion.startsWith("argoproj.io/"))
+      return [{ ...base, kind: "Application", valuesFiles: files(argoRelease(file, o)) }];
+    if (o.kind === "HelmRelease" && apiVersion.startsWith("helm.toolkit.fluxcd.io/"))
+      return [{ ...base, kind: "HelmRelease", valuesFiles: files(fluxRelease(file, o)) }];
+    if (o.kind === "Kustomization" && apiVersion.startsWith("kustomize.toolkit.fluxcd.io/")) {
+      const path = repoPath(str(obj(o.spec)?.path) ?? ".") ?? ".";
+      return [{ ...base, kind: "Kustomization", path: path === "." ? "" : path, valuesFiles: [] }];
+    }
+    return [];
+  });
+}

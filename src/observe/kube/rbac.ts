@@ -26,6 +26,10 @@ export const KOPT_RBAC_RULES: readonly PolicyRule[] = [
   { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: READ },
   { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: READ },
   { apiGroups: ["metrics.k8s.io"], resources: ["pods", "nodes"], verbs: READ },
+  // `kopt verify`: whether Argo CD or Flux applied a merged change (src/observe/gitops/).
+  { apiGroups: ["argoproj.io"], resources: ["applications"], verbs: READ },
+  { apiGroups: ["kustomize.toolkit.fluxcd.io"], resources: ["kustomizations"], verbs: READ },
+  { apiGroups: ["helm.toolkit.fluxcd.io"], resources: ["helmreleases"], verbs: READ },
 ];
 
 /**

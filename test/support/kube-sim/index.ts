@@ -1,7 +1,8 @@
 // A Kubernetes API server simulator for tests: plain HTTP on 127.0.0.1 and a random port, serving the
 // objects it is given the way kube-apiserver does (discovery, list/get/watch with selectors and
-// pagination, pods/log, pods/eviction with PodDisruptionBudgets, leases, metrics.k8s.io, RBAC denials, 401
-// without the token), so that real kubectl and @kubernetes/client-node can be pointed at it.
+// pagination, pods/log, pods/eviction with PodDisruptionBudgets, leases, metrics.k8s.io, Argo CD Applications
+// and Flux Kustomizations / HelmReleases, RBAC denials, 401 without the token), so that real kubectl and
+// @kubernetes/client-node can be pointed at it.
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";

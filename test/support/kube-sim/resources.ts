@@ -1,5 +1,8 @@
 // The resource types the simulator serves, described the way the API server's discovery documents
 // describe them, plus what the handlers need: field selectors, validation, update policy.
+import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
+import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2/HelmRelease";
+import { Kustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization";
 import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { ReplicaSet } from "kubernetes-models/apps/v1/ReplicaSet";
@@ -326,6 +329,43 @@ export const RESOURCE_TYPES: ResourceType[] = [
     validate: validator(Lease),
     requireResourceVersionOnUpdate: true,
     createOnUpdate: true,
+  }),
+  // GitOps custom resources, validated against their CRDs' schemas (status included). Argo CD's CRD declares
+  // no status subresource (its controller writes status with the object); Flux's CRDs do.
+  rt({
+    group: "argoproj.io",
+    version: "v1alpha1",
+    resource: "applications",
+    singular: "application",
+    kind: "Application",
+    namespaced: true,
+    shortNames: ["app", "apps"],
+    validate: validator(Application),
+    generation: true,
+  }),
+  rt({
+    group: "kustomize.toolkit.fluxcd.io",
+    version: "v1",
+    resource: "kustomizations",
+    singular: "kustomization",
+    kind: "Kustomization",
+    namespaced: true,
+    shortNames: ["ks"],
+    subresources: [status("Kustomization")],
+    validate: validator(Kustomization),
+    generation: true,
+  }),
+  rt({
+    group: "helm.toolkit.fluxcd.io",
+    version: "v2",
+    resource: "helmreleases",
+    singular: "helmrelease",
+    kind: "HelmRelease",
+    namespaced: true,
+    shortNames: ["hr"],
+    subresources: [status("HelmRelease")],
+    validate: validator(HelmRelease),
+    generation: true,
   }),
   rt({
     group: "metrics.k8s.io",
