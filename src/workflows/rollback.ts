@@ -22,6 +22,18 @@ export interface RollbackOptions {
   forge?: "local" | "github";
   env?: NodeJS.ProcessEnv;
   now: Date;
+  /** kopt verify's revert of a regression: its own title, a lead before the body, more labels. */
+  regression?: RegressionRevert;
+}
+
+/** What a regression revert says beyond a plain rollback (kopt verify). */
+export interface RegressionRevert {
+  /** "Regression after #12: error rate 8.2% > 5%". */
+  title: string;
+  /** Markdown put before rollback's body: the breach, the before/after table, the approvers mentioned. */
+  lead: string;
+  /** Added to rollback's labels, e.g. kopt/regression. */
+  labels: string[];
 }
 
 export interface RollbackOutcome {
@@ -152,12 +164,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> 
   const branch = `kopt/${original.cluster}/rollback/${original.id}`;
   const front = rollbackFront(original, { phrPath, pullRequest, mergeSha }, id, stamp);
   const view = describe(front, original, phrPath, pullRequest, mergeSha, branch);
-  const pr: PullRequestDraft = {
-    title: front.title,
-    body: view.prBody,
-    labels: ["kopt", "kopt/tier:low", "kopt/kind:rollback"],
-    tier: "low",
-  };
+  const pr = draftOf(front.title, view.prBody, opts.regression);
 
   // A rollback already on its branch is kept as it is: running the command again must not churn it.
   const existing = await forge.branchHead(branch);
@@ -208,6 +215,17 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> 
     },
     commented,
     warnings: result.warnings ?? [],
+  };
+}
+
+function draftOf(title: string, body: string, regression: RegressionRevert | undefined): PullRequestDraft {
+  const labels = ["kopt", "kopt/tier:low", "kopt/kind:rollback"];
+  if (!regression) return { title, body, labels, tier: "low" };
+  return {
+    title: regression.title,
+    body: `${regression.lead}${body}`,
+    labels: [...labels, ...regression.labels.filter((l) => !labels.includes(l))],
+    tier: "low",
   };
 }
 

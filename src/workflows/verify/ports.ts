@@ -37,4 +37,9 @@ export interface VerifySources {
   gitops: GitOpsStatusPort;
   rollout: RolloutPort;
   metrics: RolloutMetricsPort;
+  /**
+   * Pauses the workload's rollout (Deployment spec.paused), for `verify.onRegression: pause`; the integrator
+   * wires it where the chart grants the RBAC rule. Absent: verify warns and only opens the revert.
+   */
+  pauseRollout?(workload: WorkloadRef): Promise<void>;
 }
