@@ -5,12 +5,15 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type PhrFrontMatter, readPhrFront } from "../src/formats/phr.ts";
+import { type PhrFrontMatter, readPhrFront, updatePhr } from "../src/formats/phr.ts";
 import type { WorkloadRef } from "../src/model/types.ts";
 import type { AppliedState, RolloutMetrics, RolloutState } from "../src/model/verify.ts";
+import { openRepository } from "../src/propose/git-repo.ts";
+import { LocalForge } from "../src/propose/local-forge.ts";
 import { lintPhrText } from "../src/workflows/phr-lint.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import type { VerifySources } from "../src/workflows/verify/ports.ts";
+import { OUTCOME_MARKER } from "../src/workflows/verify/report.ts";
 import { VERIFY_RECORD_BRANCH, type VerifyRun, verify } from "../src/workflows/verify.ts";
 import { demoRepo, git, kopt, type TempRepo } from "./support/repo.ts";
 
@@ -362,6 +365,49 @@ describe("kopt verify, local forge", () => {
     const without = await run(m, 3, fakeSources(m, { after: { oomKills: 1 } }));
     expect(without.warnings.join("\n")).toContain("cannot pause rollouts");
     expect(without.phrs[0]?.revert?.pullRequest).toBeDefined();
+  }, 120_000);
+});
+
+describe("kopt verify after a crash", () => {
+  it("between the record and the revert: the rerun opens the revert and comments nothing new", async () => {
+    const m = await mergedChange();
+    // What the crashed run left: its comment on #1, and the regressed PHR on main; no revert yet.
+    const forge = await LocalForge.open(await openRepository(m.dir), "main");
+    await forge.comment(1, `kopt verify: \`regressed\`\n\n${OUTCOME_MARKER(m.proposal.id, "regressed")}`);
+    const path = m.proposal.phr;
+    const validation = {
+      outcome: "regressed" as const,
+      checkedAt: iso(m.mergeAt + 3 * MIN),
+      reasons: ["error rate 8% > 5%"],
+      revert: { branch: `kopt/demo/rollback/${m.proposal.id}` },
+    };
+    const text = updatePhr(git(m.dir, "show", `main:${path}`), path, { status: "regressed", validation });
+    writeFileSync(join(m.dir, path), `${text}\n`);
+    git(m.dir, "commit", "-qam", "the crashed run's record");
+    const pulls = pullCount(m.dir);
+
+    const out = await run(m, 5, fakeSources(m, { after: { errorRate: 0.08 } }));
+    expect(out.record).toBeNull();
+    expect(out.phrs[0]).toMatchObject({ result: "reverting", status: "regressed", commented: false });
+    expect(out.phrs[0]?.revert).toMatchObject({ status: "created", pullRequest: pulls + 1 });
+    expect(draftOf(m.dir, validation.revert.branch)).toContain("Regression after #1: error rate 8% > 5%");
+    const bodies = pullRecord(m.dir, 1).comments.map((c) => c.body);
+    expect(bodies).toHaveLength(2);
+    expect(bodies[1]).toContain(`Rollback opened: #${pulls + 1}`);
+    await rerunChangesNothing(m, 6, fakeSources(m));
+  }, 120_000);
+});
+
+describe("kopt verify after a crash, before the record", () => {
+  it("between the comment and the record: the rerun records the outcome and comments nothing new", async () => {
+    const m = await mergedChange();
+    const forge = await LocalForge.open(await openRepository(m.dir), "main");
+    await forge.comment(1, `kopt verify: \`validated\`\n\n${OUTCOME_MARKER(m.proposal.id, "validated")}`);
+    const out = await run(m, 70, fakeSources(m));
+    expect(out.phrs[0]).toMatchObject({ result: "validated", commented: false });
+    expect(out.record).toMatchObject({ merged: true });
+    expect(phrOnMain(m.dir, m.proposal.phr).status).toBe("validated");
+    expect(pullRecord(m.dir, 1).comments).toHaveLength(1);
   }, 120_000);
 });
 
