@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { verifyText } from "../src/cli-output.ts";
 import { type PhrFrontMatter, readPhrFront, updatePhr } from "../src/formats/phr.ts";
 import type { WorkloadRef } from "../src/model/types.ts";
 import type { AppliedState, RolloutMetrics, RolloutState } from "../src/model/verify.ts";
@@ -207,8 +208,16 @@ describe("kopt verify, local forge", () => {
     expect(comments[0]?.body).toContain(`revision \`${m.mergeSha.slice(0, 7)}\``);
     expect(comments[0]?.body).toContain("| Error rate (highest) | 0.4% | 0.4% |");
 
+    const printed = verifyText(out);
+    expect(printed).toContain(`kopt verify · cluster demo · ${VIA}`);
+    expect(printed).toContain(`  validated   ${m.proposal.phr} (#1) · status validated`);
+    expect(printed).toContain(`applied ${iso(m.mergeAt + 2 * MIN)}, revision ${m.mergeSha.slice(0, 7)}`);
+    expect(printed).toContain("commented on #1");
+    expect(printed).toMatch(/Record pull request .* \(created, merged\)/);
+
     const again = await rerunChangesNothing(m, 75, sources);
     expect(again.phrs).toEqual([]);
+    expect(verifyText(again)).toContain("Nothing to verify");
   }, 120_000);
 
   it("waits while the change is in the gate, recording the apply once", async () => {
@@ -263,6 +272,7 @@ describe("kopt verify, local forge", () => {
     expect(comments[0]).toContain("kopt verify: `regressed`");
     expect(comments[1]).toContain(`Rollback opened: #${revertPr}`);
 
+    expect(verifyText(out)).toContain(`revert ${line?.revert?.location} (created)`);
     const again = await rerunChangesNothing(m, 4, sources);
     expect(again.phrs[0]).toMatchObject({ result: "reverting", revert: { pullRequest: revertPr } });
   }, 120_000);
