@@ -230,6 +230,12 @@ describe("kopt verify, local forge", () => {
       status: "applied",
       applied: out.phrs[0]?.applied,
     });
+    const text = `${git(m.dir, "show", `main:${m.proposal.phr}`)}\n`;
+    expect(lintPhrText(text, m.proposal.phr)).toEqual([]);
+    expect(text).toContain("## Verification\n**Outcome:** pending");
+    expect(text).toContain(
+      `- Safety gate until ${iso(m.mergeAt + 4 * MIN)}; stability window until ${iso(m.mergeAt + 62 * MIN)}`,
+    );
     // Still in the window a little later: nothing to record.
     const later = await rerunChangesNothing(m, 20, sources);
     expect(later.phrs[0]).toMatchObject({ result: "waiting", status: "applied" });
@@ -260,6 +266,10 @@ describe("kopt verify, local forge", () => {
     const reverted = readPhrFront(git(m.dir, "show", `${branch}:${m.proposal.phr}`), m.proposal.phr);
     expect(reverted).toMatchObject({ status: "rolled-back", validation: { outcome: "regressed" } });
 
+    // What verify wrote passes kopt phr lint (the checkout follows main's merges).
+    const lint = await kopt("--repo", m.dir, "phr", "lint");
+    expect(lint.stderr).toBe("");
+    expect(lint.code).toBe(0);
     const draft = draftOf(m.dir, branch);
     expect(draft).toContain('title: "Regression after #1: error rate 8% > 5%"');
     expect(draft).toMatch(/- kopt\/regression/);

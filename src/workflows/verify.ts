@@ -23,6 +23,7 @@ import {
   SYNC_FAILED_MARKER,
   syncFailedComment,
   verificationSection,
+  watchingSection,
 } from "./verify/report.ts";
 import { openRevert, REVERT_BRANCH, type RevertResult } from "./verify/revert.ts";
 import { resolveGitOpsTarget } from "./verify/target.ts";
@@ -205,7 +206,17 @@ function applyDecision(
     if (step.applied) {
       next.line.applied = step.applied;
       next.line.status = "applied";
-      next.update = updatePhr(p.text, p.path, { status: "applied", applied: step.applied });
+      const at = Date.parse(step.applied.at);
+      const ends = {
+        gate: stamp(new Date(at + c.policy.gateSeconds * 1000)),
+        window: stamp(new Date(at + c.policy.windowSeconds * 1000)),
+      };
+      next.update = updatePhr(
+        p.text,
+        p.path,
+        { status: "applied", applied: step.applied },
+        { heading: "Verification", body: watchingSection(step.applied, stamp(c.now), ends) },
+      );
     }
     if (step.syncFailed && pull) {
       next.comment = {

@@ -73,6 +73,20 @@ export function verificationSection(v: OutcomeView): string {
   ].join("\n");
 }
 
+/** The `## Verification` section while the change is applied and watched (replaced by the outcome). */
+export function watchingSection(
+  applied: AppliedRecord,
+  checkedAt: string,
+  ends: { gate: string; window: string },
+): string {
+  return [
+    `**Outcome:** pending (checked ${checkedAt}): applied, under watch.`,
+    "",
+    appliedLines({ applied } as OutcomeView)[0] as string,
+    `- Safety gate until ${ends.gate}; stability window until ${ends.window}`,
+  ].join("\n");
+}
+
 /** The one comment on the change's pull request. */
 export function outcomeComment(v: OutcomeView): string {
   return [
