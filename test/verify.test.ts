@@ -25,7 +25,6 @@ afterEach(() => {
 });
 
 const MIN = 60_000;
-const TARGET = { tool: "argocd", name: "todo-chatbot", namespace: "argocd" } as const;
 const VIA = "Argo CD Application argocd/todo-chatbot";
 
 interface Merged {
@@ -88,7 +87,7 @@ function fakeSources(m: Merged, f: Fake = {}): VerifySources & { calls: string[]
     paused,
     gitops: {
       async applied(target, sha) {
-        calls.push(`gitops ${target.tool} ${sha.slice(0, 7)}`);
+        calls.push(`gitops ${target.tool === "argocd" ? target.name : "flux"} ${sha.slice(0, 7)}`);
         return (
           f.gitops?.(sha) ?? {
             state: "applied",
@@ -133,11 +132,9 @@ function fakeSources(m: Merged, f: Fake = {}): VerifySources & { calls: string[]
   return sources;
 }
 
+/** verify at a time after the merge; the GitOps target is found from clusters/demo/argocd-application.yaml. */
 const run = (m: Merged, minutesAfterMerge: number, sources: VerifySources): Promise<VerifyRun> =>
-  verify(
-    { repoDir: m.dir, cluster: "demo", now: new Date(m.mergeAt + minutesAfterMerge * MIN), target: TARGET },
-    sources,
-  );
+  verify({ repoDir: m.dir, cluster: "demo", now: new Date(m.mergeAt + minutesAfterMerge * MIN) }, sources);
 
 /** The local forge's record of a pull request (comments, labels added, state). */
 function pullRecord(
@@ -240,7 +237,9 @@ describe("kopt verify, local forge", () => {
     const later = await rerunChangesNothing(m, 20, sources);
     expect(later.phrs[0]).toMatchObject({ result: "waiting", status: "applied" });
     // The gitops and rollout ports are not asked again once the apply is recorded.
-    expect(sources.calls.filter((c) => c.startsWith("gitops"))).toHaveLength(1);
+    expect(sources.calls.filter((c) => c.startsWith("gitops"))).toEqual([
+      `gitops todo-chatbot ${m.mergeSha.slice(0, 7)}`,
+    ]);
   }, 120_000);
 
   it("an error rate of 8% in the gate: PHR regressed, the revert opened with the regression title, label and approvers", async () => {
