@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { verifyText } from "../src/cli-output.ts";
 import { type PhrFrontMatter, readPhrFront, updatePhr } from "../src/formats/phr.ts";
 import type { WorkloadRef } from "../src/model/types.ts";
@@ -384,6 +384,26 @@ describe("kopt verify, local forge", () => {
     const without = await run(m, 3, fakeSources(m, { after: { oomKills: 1 } }));
     expect(without.warnings.join("\n")).toContain("cannot pause rollouts");
     expect(without.phrs[0]?.revert?.pullRequest).toBeDefined();
+  }, 120_000);
+});
+
+describe("kopt verify and a revert a person closed", () => {
+  it("leaves the closed revert closed, with a warning, and opens no other", async () => {
+    const m = await mergedChange();
+    const sources = fakeSources(m, { after: { oomKills: 1 } });
+    const out = await run(m, 5, sources);
+    const number = out.phrs[0]?.revert?.pullRequest as number;
+    // A person closes the revert: the change stays.
+    const file = join(m.dir, ".kopt/forge/pulls", `${number}.yaml`);
+    writeFileSync(file, stringify({ ...parse(readFileSync(file, "utf8")), state: "closed" }));
+    const pulls = pullCount(m.dir);
+    const again = await run(m, 10, sources);
+    expect(again.phrs[0]).toMatchObject({ result: "reverting", revert: null });
+    expect(again.warnings).toEqual([
+      expect.stringContaining("was closed without merging: kopt leaves the change regressed"),
+    ]);
+    expect(pullCount(m.dir)).toBe(pulls);
+    expect(pullRecord(m.dir, number).state).toBe("closed");
   }, 120_000);
 });
 

@@ -53,7 +53,13 @@ export interface RollbackOutcome {
   warnings: string[];
 }
 
-const ROLLBACK_MARKER = (id: string) => `<!-- kopt:rollback ${id} -->`;
+/** The hidden marker of rollback's comment on the original pull request (`id`: the rollback's PHR id). */
+export const ROLLBACK_MARKER = (id: string) => `<!-- kopt:rollback ${id} -->`;
+
+/** The id of the rollback PHR of the change whose PHR id is `originalId`: the same on every run. */
+export function rollbackIdOf(originalId: string): string {
+  return createHash("sha256").update(`rollback/${originalId}`).digest("hex").slice(0, 8);
+}
 
 /** The merged change a rollback undoes: its PHR on the base, and the pull request and commit that merged it. */
 interface Target {
@@ -158,7 +164,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> 
   if (!mergeSha) throw new KoptError("usage", `cannot find the commit that merged ${phrPath}`);
   const pullRequest = target.pullRequest ?? original.merge?.pullRequest;
 
-  const id = createHash("sha256").update(`rollback/${original.id}`).digest("hex").slice(0, 8);
+  const id = rollbackIdOf(original.id);
   const stamp = opts.now.toISOString().replace(/\.\d{3}Z$/, "Z");
   const rollbackPath = `phr/${original.cluster}/${stamp.slice(0, 10)}-${id}-rollback-${slugOf(phrPath)}.md`;
   const branch = `kopt/${original.cluster}/rollback/${original.id}`;

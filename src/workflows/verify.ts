@@ -25,7 +25,7 @@ import {
   verificationSection,
   watchingSection,
 } from "./verify/report.ts";
-import { openRevert, REVERT_BRANCH, type RevertResult } from "./verify/revert.ts";
+import { openRevert, REVERT_BRANCH, type RevertResult, revertClosed } from "./verify/revert.ts";
 import { resolveGitOpsTarget } from "./verify/target.ts";
 
 export interface VerifyOptions {
@@ -115,6 +115,12 @@ export async function verify(opts: VerifyOptions, sources: VerifySources): Promi
   }
   for (const p of planned) {
     if (!p.revert) continue;
+    if (p.line.result === "reverting" && (await revertClosed(forge, p.front))) {
+      warnings.push(
+        `${p.path}: its revert (${REVERT_BRANCH(p.front)}) was closed without merging: kopt leaves the change regressed; run kopt rollback ${p.front.id} to revert it after all`,
+      );
+      continue;
+    }
     p.line.revert = await openRevert(
       {
         repoDir: repo.root,

@@ -5,7 +5,7 @@ import type { PhrFrontMatter } from "../../formats/phr.ts";
 import type { VerifyPolicy } from "../../model/verify.ts";
 import type { Forge } from "../../propose/forge.ts";
 import { APPROVAL_CONTEXT } from "../gate.ts";
-import { rollback } from "../rollback.ts";
+import { ROLLBACK_MARKER, rollback, rollbackIdOf } from "../rollback.ts";
 import { type OutcomeView, regressionLead, regressionTitle } from "./report.ts";
 
 export const REGRESSION_LABEL = "kopt/regression";
@@ -65,6 +65,18 @@ export async function openRevert(ctx: RevertContext, view: OutcomeView): Promise
     return result;
   }
   return { ...result, merged: await mergeRevert(ctx, result, rb.rollback.commit) };
+}
+
+/**
+ * Whether a person closed the revert without merging it: rollback commented on the original pull request
+ * (so the revert's pull request existed) and none is open on its branch now. kopt then leaves it closed.
+ */
+export async function revertClosed(forge: Forge, front: PhrFrontMatter): Promise<boolean> {
+  const pull = front.merge?.pullRequest;
+  if (pull === undefined) return false;
+  if (!(await forge.hasComment(pull, ROLLBACK_MARKER(rollbackIdOf(front.id)), true))) return false;
+  const branch = REVERT_BRANCH(front);
+  return !(await forge.openPullRequests(branch)).some((p) => p.branch === branch);
 }
 
 /** As landRecord merges its record: the approval status set by kopt, then the merge; a refusal is a warning. */
