@@ -409,7 +409,7 @@ function afterMergeClusterText(o: AfterMergeOutcome): string {
 
 /** What `kopt verify` prints: a line per PHR it looked at, then how the record landed. */
 export function verifyText(run: VerifyRun): string {
-  const lines = [`kopt verify · cluster ${run.cluster} · ${run.via}`, ""];
+  const lines = [`kopt verify · cluster ${run.cluster}${run.via ? ` · ${run.via}` : ""}`, ""];
   if (run.phrs.length === 0) lines.push("Nothing to verify: no merged change is waiting for its outcome.");
   for (const p of run.phrs) lines.push(...verifiedPhrLines(p));
   if (run.record) {

@@ -387,6 +387,22 @@ describe("kopt verify, local forge", () => {
   }, 120_000);
 });
 
+describe("kopt verify with nothing to verify", () => {
+  it("needs no GitOps object, and says so when a PHR does", async () => {
+    repo = demoRepo();
+    const dir = repo.dir;
+    git(dir, "rm", "-q", "clusters/demo/argocd-application.yaml");
+    git(dir, "commit", "-qm", "no Argo CD here");
+    const now = new Date("2026-12-01T12:00:00Z");
+    const never = { gitops: {}, rollout: {}, metrics: {} } as unknown as VerifySources;
+    const out = await verify({ repoDir: dir, cluster: "demo", now }, never);
+    expect(out).toEqual({ cluster: "demo", via: null, phrs: [], record: null, warnings: [] });
+    expect(verifyText(out)).toBe(
+      "kopt verify · cluster demo\n\nNothing to verify: no merged change is waiting for its outcome.",
+    );
+  });
+});
+
 describe("kopt verify and a revert a person closed", () => {
   it("leaves the closed revert closed, with a warning, and opens no other", async () => {
     const m = await mergedChange();

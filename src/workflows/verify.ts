@@ -6,7 +6,7 @@
 // updates of a run land in one record on a branch of their own (a rerun rewrites the same branch), and a
 // PHR left `regressed` on the base has its revert opened (rollback's branch: one pull request).
 import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
-import { type AppliedRecord, stamp, type VerifyStep } from "../decide/verify-step.ts";
+import { type AppliedRecord, stamp, type VerifyStep, verifyStage } from "../decide/verify-step.ts";
 import { verifyPolicyFromConfig } from "../formats/config.ts";
 import { type PhrFrontMatter, readPhrFront, updatePhr } from "../formats/phr.ts";
 import { type GitOpsTarget, gitOpsLabel, type VerifyOutcome, type VerifyPolicy } from "../model/verify.ts";
@@ -62,8 +62,8 @@ export interface VerifiedPhr {
 
 export interface VerifyRun {
   cluster: string;
-  /** The GitOps object, e.g. "Argo CD Application argocd/todo-chatbot". */
-  via: string;
+  /** The GitOps object, e.g. "Argo CD Application argocd/todo-chatbot"; null when no PHR needed it. */
+  via: string | null;
   phrs: VerifiedPhr[];
   /** How the PHR updates landed (one record for the run), or null when nothing changed. */
   record: AfterMergeOutcome["record"];
@@ -93,13 +93,17 @@ export async function verify(opts: VerifyOptions, sources: VerifySources): Promi
   const ctx: RecordContext = { repo, loaded, forge, warnings: [] };
   const { warnings } = ctx;
   const policy = verifyPolicyFromConfig(config.verify);
-  const target = opts.target ?? (await resolveGitOpsTarget(forge, config.cluster, config.gitops));
-  const via = gitOpsLabel(target);
+  // Resolved only when a PHR waits for its apply: a cluster with nothing to verify needs no GitOps object.
+  let target: GitOpsTarget | undefined = opts.target;
+  const targetOf = async () => {
+    target ??= await resolveGitOpsTarget(forge, config.cluster, config.gitops);
+    return target;
+  };
 
   const planned: Planned[] = [];
   for (const path of await forge.listBase(`phr/${config.cluster}/`)) {
     if (!path.endsWith(".md")) continue;
-    const p = await planPhr({ forge, sources, target, via, policy, now: opts.now, warnings }, path);
+    const p = await planPhr({ forge, sources, target: targetOf, policy, now: opts.now, warnings }, path);
     if (p) planned.push(p);
   }
   await pauseRegressed(planned, policy, sources, warnings);
@@ -135,14 +139,15 @@ export async function verify(opts: VerifyOptions, sources: VerifySources): Promi
       p.revert,
     );
   }
+  const via = target ? gitOpsLabel(target) : null;
   return { cluster: config.cluster, via, phrs: planned.map((p) => p.line), record, warnings };
 }
 
 interface PlanContext {
   forge: Forge;
   sources: VerifySources;
-  target: GitOpsTarget;
-  via: string;
+  /** The GitOps object, resolved on first use. */
+  target: () => Promise<GitOpsTarget>;
   policy: VerifyPolicy;
   now: Date;
   warnings: string[];
@@ -172,7 +177,10 @@ async function planPhr(c: PlanContext, path: string): Promise<Planned | undefine
   };
   let decided: Awaited<ReturnType<typeof decide>>;
   try {
-    decided = await decide({ front, now: c.now, policy: c.policy, via: c.via }, c.sources, c.target);
+    // Only a PHR waiting for its apply asks the GitOps tool (and names it in its applied record).
+    const target = verifyStage(front).stage === "apply" ? await c.target() : undefined;
+    const via = target ? gitOpsLabel(target) : (front.applied?.via ?? "");
+    decided = await decide({ front, now: c.now, policy: c.policy, via }, c.sources, target);
   } catch (e) {
     const message = `${(e as Error).message}; tried again on the next run`;
     c.warnings.push(`${path}: ${message}`);
@@ -227,7 +235,7 @@ function applyDecision(
     if (step.syncFailed && pull) {
       next.comment = {
         marker: SYNC_FAILED_MARKER(front.id),
-        body: syncFailedComment(front.id, c.via, step.syncFailed),
+        body: syncFailedComment(front.id, step.why),
       };
     }
     return next;

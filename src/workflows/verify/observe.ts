@@ -2,14 +2,15 @@
 // called again, so the cluster is asked only what the PHR's stage needs (no metrics before the apply).
 import { type VerifyStep, type VerifyStepInput, verifyStep } from "../../decide/verify-step.ts";
 import type { WorkloadRef } from "../../model/types.ts";
-import type { RolloutState } from "../../model/verify.ts";
+import type { GitOpsTarget, RolloutState } from "../../model/verify.ts";
 import type { PhrChange, VerifySources } from "./ports.ts";
 
 /** The decision for one PHR, with the baseline it was judged on (the PHR records it). */
 export async function decide(
   input: VerifyStepInput,
   sources: VerifySources,
-  target: Parameters<VerifySources["gitops"]["applied"]>[0],
+  /** Asked only for a PHR waiting for its apply; undefined for the others. */
+  target: GitOpsTarget | undefined,
 ): Promise<{ step: Exclude<VerifyStep, { do: "ask" | "measure" }>; input: VerifyStepInput }> {
   let i = input;
   const workloads = i.front.workloads as WorkloadRef[];
@@ -17,6 +18,7 @@ export async function decide(
   for (let round = 0; round < 4; round++) {
     const step = verifyStep(i);
     if (step.do === "ask" && step.port === "gitops") {
+      if (!target) throw new Error("verify: the GitOps target was not resolved"); // a bug, not input
       const sha = i.front.merge?.sha as string;
       i = { ...i, gitops: await sources.gitops.applied(target, sha) };
     } else if (step.do === "ask") {

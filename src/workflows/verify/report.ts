@@ -102,11 +102,12 @@ export function outcomeComment(v: OutcomeView): string {
   ].join("\n");
 }
 
-export function syncFailedComment(id: string, via: string, reason: string): string {
+/** `why`: the GitOps object and what it reports, "Argo CD Application argocd/todo: sync failed: ...". */
+export function syncFailedComment(id: string, why: string): string {
   return [
     `### kopt verify: the sync failed`,
     "",
-    `${via} reports: ${reason}. Argo CD and Flux retry; kopt reports the change as not applied if it is still not applied at the timeout.`,
+    `${why}. Argo CD and Flux retry; kopt reports the change as not applied if it is still not applied at the timeout.`,
     "",
     SYNC_FAILED_MARKER(id),
   ].join("\n");
