@@ -128,7 +128,12 @@ function fakeSources(m: Merged, f: Fake = {}): VerifySources & { calls: string[]
       },
     },
   };
-  if (f.pause) sources.pauseRollout = async (w) => void paused.push(w);
+  if (f.pause) {
+    sources.pauseRollout = async (w) => {
+      paused.push(w);
+      return { outcome: "paused" };
+    };
+  }
   return sources;
 }
 
@@ -473,6 +478,18 @@ describe("kopt verify pauses through the port", () => {
     const out = await run(m, 3, sources);
     expect(out.warnings).toEqual([]);
     expect(sources.paused).toEqual([{ namespace: "todo", kind: "Deployment", name: "backend" }]);
+    expect(out.phrs[0]?.revert?.pullRequest).toBeDefined();
+  }, 120_000);
+
+  it("a pause the API server refuses is a warning; the revert is opened all the same", async () => {
+    const m = await mergedChange("verify:\n  onRegression: pause\n");
+    const sources = fakeSources(m, { after: { oomKills: 1 } });
+    const forbidden = "403: deployments.apps is forbidden; grant patch on deployments";
+    sources.pauseRollout = async () => ({ outcome: "failed", message: forbidden });
+    const out = await run(m, 3, sources);
+    expect(out.warnings).toEqual([
+      `${m.proposal.id}: could not pause todo/backend (${forbidden}): opening the revert only`,
+    ]);
     expect(out.phrs[0]?.revert?.pullRequest).toBeDefined();
   }, 120_000);
 });

@@ -311,7 +311,16 @@ async function pauseRegressed(
       );
       continue;
     }
-    for (const w of p.front.workloads) await sources.pauseRollout(w);
+    for (const w of p.front.workloads) {
+      const r = await sources
+        .pauseRollout(w)
+        .catch((e: unknown) => ({ outcome: "failed", message: String(e) }));
+      if ("message" in r) {
+        warnings.push(
+          `${p.front.id}: could not pause ${w.namespace}/${w.name} (${r.message}): opening the revert only`,
+        );
+      }
+    }
   }
 }
 
