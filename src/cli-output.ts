@@ -29,6 +29,7 @@ import type { RollbackOutcome } from "./workflows/rollback.ts";
 import type { SetupOutcome } from "./workflows/setup.ts";
 import type { SlaOutcome } from "./workflows/sla.ts";
 import type { SnapshotOutcome } from "./workflows/snapshot.ts";
+import type { VerifiedPhr, VerifyRun } from "./workflows/verify.ts";
 
 function quantities(r: Resources) {
   const cpu = (v: number | null) => (v === null ? null : formatCpu(v));
@@ -404,6 +405,44 @@ function afterMergeClusterText(o: AfterMergeOutcome): string {
     );
   }
   return lines.join("\n");
+}
+
+/** What `kopt verify` prints: a line per PHR it looked at, then how the record landed. */
+export function verifyText(run: VerifyRun): string {
+  const lines = [`kopt verify · cluster ${run.cluster}${run.via ? ` · ${run.via}` : ""}`, ""];
+  if (run.phrs.length === 0) lines.push("Nothing to verify: no merged change is waiting for its outcome.");
+  for (const p of run.phrs) lines.push(...verifiedPhrLines(p));
+  if (run.record) {
+    lines.push(
+      "",
+      run.record.mode === "commit"
+        ? `Recorded in commit ${run.record.location.slice(0, 7)}`
+        : `Record pull request ${run.record.location} (${run.record.status}${run.record.merged ? ", merged" : ", open"})`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The JSON `kopt verify --output json` prints: the run as the workflow returns it. */
+export function verifyJson(run: VerifyRun): VerifyRun {
+  return run;
+}
+
+function verifiedPhrLines(p: VerifiedPhr): string[] {
+  const pr = p.pullRequest ? ` (#${p.pullRequest})` : "";
+  const lines = [`  ${p.result.padEnd(11)} ${p.phr}${pr} · status ${p.status}`];
+  if (p.applied) {
+    lines.push(
+      `              applied ${p.applied.at}, revision ${p.applied.revision.slice(0, 7)}, via ${p.applied.via}`,
+    );
+  }
+  for (const r of p.reasons) lines.push(`              ${r}`);
+  if (p.revert) {
+    const merged = p.revert.merged ? ", merged" : "";
+    lines.push(`              revert ${p.revert.location} (${p.revert.status}${merged})`);
+  }
+  if (p.commented) lines.push(`              commented on #${p.pullRequest}`);
+  return lines;
 }
 
 /** What `kopt rollback` prints. */

@@ -12,13 +12,14 @@ const DIR = ".github/workflows";
 const FILES = readdirSync(join(PROJECT_ROOT, DIR))
   .filter((f) => /\.ya?ml$/.test(f))
   .sort();
-const COMMANDS = ["plan", "gate", "after-merge", "sla", "rollback", "setup", "codeowners"];
+const COMMANDS = ["plan", "gate", "after-merge", "sla", "rollback", "setup", "codeowners", "verify"];
 /** The kopt commands each workflow runs. */
 const EXPECTED: Record<string, string[]> = {
   "kopt-plan.yml": ["plan"],
   "kopt-gate.yml": ["gate"],
   "kopt-after-merge.yml": ["after-merge"],
   "kopt-sla.yml": ["sla"],
+  "kopt-verify.yml": ["verify"],
 };
 
 let lint: RunActionlint;
@@ -47,7 +48,7 @@ function steps(file: string): Step[] {
 }
 
 describe("workflows", () => {
-  it("include the four kopt installs", () => {
+  it("include the five kopt installs", () => {
     expect(FILES).toEqual(expect.arrayContaining(Object.keys(EXPECTED)));
   });
 
@@ -90,6 +91,16 @@ describe("workflows", () => {
     if (EXPECTED[file]) expect(commands.map((m) => m[1])).toEqual(EXPECTED[file]);
     // Values reach scripts through env, never as ${{ }} inside a script.
     for (const s of all) expect(s.run ?? "").not.toContain(expr("").slice(0, 3));
+  });
+
+  it("verify runs every 5 minutes and by hand, one run at a time", () => {
+    const doc = parse(read("kopt-verify.yml")) as {
+      on: { schedule: { cron: string }[]; workflow_dispatch: unknown };
+      concurrency: { group: string; "cancel-in-progress": boolean };
+    };
+    expect(doc.on.schedule).toEqual([{ cron: "*/5 * * * *" }]);
+    expect(Object.keys(doc.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect(doc.concurrency).toEqual({ group: "kopt-verify", "cancel-in-progress": false });
   });
 
   it("the gate runs the default branch's code, never the pull request's", () => {

@@ -709,6 +709,15 @@ const agentConfig = z
       })
       .strict()
       .default({}),
+    verify: z
+      .object({
+        every: duration
+          .default("1m")
+          .describe("How often the leader runs kopt verify (applied? gate, window, revert) while not paused"),
+      })
+      .strict()
+      .default({ every: "1m" })
+      .describe("The periodic `kopt verify` of merged changes (issue 16)"),
   })
   .strict();
 

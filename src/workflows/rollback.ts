@@ -22,6 +22,18 @@ export interface RollbackOptions {
   forge?: "local" | "github";
   env?: NodeJS.ProcessEnv;
   now: Date;
+  /** kopt verify's revert of a regression: its own title, a lead before the body, more labels. */
+  regression?: RegressionRevert;
+}
+
+/** What a regression revert says beyond a plain rollback (kopt verify). */
+export interface RegressionRevert {
+  /** "Regression after #12: error rate 8.2% > 5%". */
+  title: string;
+  /** Markdown put before rollback's body: the breach, the before/after table, the approvers mentioned. */
+  lead: string;
+  /** Added to rollback's labels, e.g. kopt/regression. */
+  labels: string[];
 }
 
 export interface RollbackOutcome {
@@ -41,7 +53,13 @@ export interface RollbackOutcome {
   warnings: string[];
 }
 
-const ROLLBACK_MARKER = (id: string) => `<!-- kopt:rollback ${id} -->`;
+/** The hidden marker of rollback's comment on the original pull request (`id`: the rollback's PHR id). */
+export const ROLLBACK_MARKER = (id: string) => `<!-- kopt:rollback ${id} -->`;
+
+/** The id of the rollback PHR of the change whose PHR id is `originalId`: the same on every run. */
+export function rollbackIdOf(originalId: string): string {
+  return createHash("sha256").update(`rollback/${originalId}`).digest("hex").slice(0, 8);
+}
 
 /** The merged change a rollback undoes: its PHR on the base, and the pull request and commit that merged it. */
 interface Target {
@@ -146,18 +164,13 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> 
   if (!mergeSha) throw new KoptError("usage", `cannot find the commit that merged ${phrPath}`);
   const pullRequest = target.pullRequest ?? original.merge?.pullRequest;
 
-  const id = createHash("sha256").update(`rollback/${original.id}`).digest("hex").slice(0, 8);
+  const id = rollbackIdOf(original.id);
   const stamp = opts.now.toISOString().replace(/\.\d{3}Z$/, "Z");
   const rollbackPath = `phr/${original.cluster}/${stamp.slice(0, 10)}-${id}-rollback-${slugOf(phrPath)}.md`;
   const branch = `kopt/${original.cluster}/rollback/${original.id}`;
   const front = rollbackFront(original, { phrPath, pullRequest, mergeSha }, id, stamp);
   const view = describe(front, original, phrPath, pullRequest, mergeSha, branch);
-  const pr: PullRequestDraft = {
-    title: front.title,
-    body: view.prBody,
-    labels: ["kopt", "kopt/tier:low", "kopt/kind:rollback"],
-    tier: "low",
-  };
+  const pr = draftOf(front.title, view.prBody, opts.regression);
 
   // A rollback already on its branch is kept as it is: running the command again must not churn it.
   const existing = await forge.branchHead(branch);
@@ -208,6 +221,17 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> 
     },
     commented,
     warnings: result.warnings ?? [],
+  };
+}
+
+function draftOf(title: string, body: string, regression: RegressionRevert | undefined): PullRequestDraft {
+  const labels = ["kopt", "kopt/tier:low", "kopt/kind:rollback"];
+  if (!regression) return { title, body, labels, tier: "low" };
+  return {
+    title: regression.title,
+    body: `${regression.lead}${body}`,
+    labels: [...labels, ...regression.labels.filter((l) => !labels.includes(l))],
+    tier: "low",
   };
 }
 

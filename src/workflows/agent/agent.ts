@@ -48,6 +48,8 @@ export interface AgentDeps {
   actions?: ActionsPort;
   /** The periodic whole plan, run on config.plan.schedule. */
   plan?: () => Promise<unknown>;
+  /** The periodic `kopt verify`, run every config.verify.every (leader only, not paused). */
+  verify?: () => Promise<unknown>;
   /** Retry backoff of a failed reaction; default 1 s doubling to 5 min. */
   retry?: Backoff;
   /** How often paused (or held) work and the control ConfigMap are looked at again; default 1 s. */
@@ -108,6 +110,10 @@ class AgentLoop {
   private recheck: NodeJS.Timeout | undefined;
   private schedule: Schedule | undefined;
   private planRunning = false;
+  private verifyTimer: NodeJS.Timeout | undefined;
+  private verifyRunning = false;
+  /** Why the last verify was skipped: logged when it changes, not every interval. */
+  private verifySkip: string | undefined;
   /** The reason work was last held for, so a hold is logged once, not at every re-check. */
   private lastHold: string | undefined;
   /** Ends when the reaction last given a budget has recorded what it spent. */
@@ -143,6 +149,7 @@ class AgentLoop {
     this.checkPaused();
     this.recheck = setInterval(() => this.checkPaused(), this.deps.recheckMs ?? 1000);
     this.deps.actions?.start({ holdReason: () => this.holdReason(), metrics: this.metrics });
+    this.startVerify();
     const expr = this.deps.config.plan.schedule;
     if (!expr) return;
     if (!this.deps.plan) {
@@ -160,6 +167,7 @@ class AgentLoop {
   stopTimers(): void {
     this.running = false;
     if (this.recheck) clearInterval(this.recheck);
+    if (this.verifyTimer) clearInterval(this.verifyTimer);
     this.schedule?.stop();
   }
 
@@ -348,6 +356,38 @@ class AgentLoop {
       this.deps.log("plan.failed", { error: errorMessage(err) });
     } finally {
       this.planRunning = false;
+    }
+  }
+
+  /** The verify timer, when a verify runner was given. */
+  private startVerify(): void {
+    if (!this.deps.verify) return;
+    const every = this.deps.config.verify.every;
+    this.verifyTimer = setInterval(() => void this.runVerify(), durationSeconds(every) * 1000);
+    this.deps.log("verify", { every });
+  }
+
+  /** One periodic verify: leader only, not while paused, never two at once (a slow one skips a tick). */
+  async runVerify(): Promise<void> {
+    const verify = this.deps.verify;
+    if (!verify || this.verifyRunning || !this.running) return;
+    this.checkPaused();
+    const skip = this.paused ? "paused" : this.canAct() ? undefined : "not the leader";
+    if (skip) {
+      if (skip !== this.verifySkip) this.deps.log("verify", { skipped: skip });
+      this.verifySkip = skip;
+      return;
+    }
+    this.verifySkip = undefined;
+    this.verifyRunning = true;
+    const started = this.clock();
+    try {
+      await verify();
+      this.deps.log("verify", { done: true, seconds: (this.clock() - started) / 1000 });
+    } catch (err) {
+      this.deps.log("verify.failed", { error: errorMessage(err) });
+    } finally {
+      this.verifyRunning = false;
     }
   }
 }

@@ -60,6 +60,11 @@ export interface AgentParts {
   triggersOf: (change: WatchChange, lookup: ObjectLookup) => AgentTrigger[];
   /** The periodic plan; default `kopt plan` of the configured cluster in the repository. */
   plan?: (loaded: LoadedConfig) => () => Promise<unknown>;
+  /**
+   * The periodic `kopt verify` (agent.verify.every), run under the repository lock; none: the agent does
+   * not verify. The integrator passes `verify(opts, sources)` with the cluster's real sources.
+   */
+  verify?: (loaded: LoadedConfig) => () => Promise<unknown>;
 }
 
 /** Everything `kopt agent` checked, resolved: what it will run with. */
@@ -164,6 +169,12 @@ function defaultPlan(repoDir: string, opts: AgentStartOptions, lock: RepoLock) {
     );
 }
 
+/** The injected verify, one at a time with the other writers of the repository. */
+function lockedVerify(parts: AgentParts, loaded: LoadedConfig, lock: RepoLock) {
+  const run = parts.verify?.(loaded);
+  return run ? { verify: () => lock(run) } : {};
+}
+
 /** Checks everything, then builds the parts and starts the agent. */
 export async function startAgentFromConfig(
   opts: AgentStartOptions,
@@ -209,6 +220,7 @@ export async function startAgentFromConfig(
     log,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(agent.plan.schedule ? { plan: (parts.plan ?? defaultPlan(s.repoDir, opts, lock))(s.loaded) } : {}),
+    ...lockedVerify(parts, s.loaded, lock),
   };
   if (agent.actions.restartPods.namespaces.length > 0) deps.actions = restarterOf(deps, conn, s, opts, lock);
   return runAgent(deps);

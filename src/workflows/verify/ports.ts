@@ -37,4 +37,13 @@ export interface VerifySources {
   gitops: GitOpsStatusPort;
   rollout: RolloutPort;
   metrics: RolloutMetricsPort;
+  /**
+   * Pauses the workload's rollout (Deployment spec.paused), for `verify.onRegression: pause`; the integrator
+   * wires it where the chart grants the RBAC rule (src/observe/kube/pause-rollout.ts `pauseRollout(conn, w)`
+   * fits). Absent, or anything but `paused`: verify warns and opens the revert all the same.
+   */
+  pauseRollout?(workload: WorkloadRef): Promise<PauseOutcome>;
 }
+
+/** What pausing a rollout did: `paused`, or why not (not a Deployment, a 403 naming the RBAC rule). */
+export type PauseOutcome = { outcome: "paused" } | { outcome: string; message: string };
