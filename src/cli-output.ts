@@ -260,6 +260,7 @@ export function planText(out: PlanOutcome): string {
         `    ${c.file}  ${c.path}: ${c.from ?? "unset"} -> ${c.to ?? "null"}${c.running === undefined ? "" : ` (running ${c.running})`}`,
       );
     for (const n of p.notes ?? []) lines.push(`    guardrail: ${n}`);
+    for (const n of p.learned ?? []) lines.push(`    learned: ${n}`);
     for (const d of p.drift ?? []) lines.push(`    drift: ${d}`);
     lines.push(`    branch ${p.branch} (base ${out.baseBranch})`);
     lines.push(`    PHR    ${p.phr}`);

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import {
   DEFAULT_HPA_POLICY,
+  DEFAULT_LEARNING,
   DEFAULT_OOM_POLICY,
   DEFAULT_PRICES,
   DEFAULT_RIGHTSIZE_POLICY,
@@ -945,6 +946,8 @@ export function policyFromConfig(config: ClusterConfig | undefined): Policy {
       criticalPaths: raw.approval.criticalPaths,
     },
     pricing: raw.pricing,
+    // The learning loop's numbers are not configurable yet (src/model/policy.ts has their defaults).
+    learning: DEFAULT_LEARNING,
   };
 }
 

@@ -97,6 +97,8 @@ export interface PlannedProposal {
   confidence: number;
   /** What the guardrails changed in this proposal. */
   notes?: string[];
+  /** What past outcomes changed in it (the learning loop), as the PR body and the PHR say. */
+  learned?: string[];
   /** Where the values file and the cluster disagree, and what kopt made of it (the tier one step up). */
   drift?: string[];
   phr: string;
@@ -322,7 +324,14 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   const loaded =
     opts.loaded ?? (await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster)));
   const { config } = loaded;
-  let recent: Awaited<ReturnType<typeof mergedChanges>> = { changes: [], unreadable: [] };
+  let recent: Awaited<ReturnType<typeof mergedChanges>> = { changes: [], unreadable: [], history: [] };
+  let reading: Promise<typeof recent> | undefined;
+  // One read of the base's PHRs serves the cooldown and the learning loop.
+  const readRecent = async () => {
+    reading ??= mergedChanges(repo, base, config.cluster);
+    recent = await reading;
+    return recent;
+  };
   const early = opts.baseFromForge ? await openForge(repo, loaded, opts) : undefined;
   const base = early?.baseSha ?? config.forge.baseBranch;
   const run = withKinds(
@@ -335,10 +344,8 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       env: opts.env ?? process.env,
       loaded,
       ...agentHooks(opts),
-      recentChanges: async () => {
-        recent = await mergedChanges(repo, base, config.cluster);
-        return recent.changes;
-      },
+      recentChanges: async () => (await readRecent()).changes,
+      pastProposals: async () => (await readRecent()).history.map((h) => h.front),
     }),
     opts.kinds,
   );
@@ -555,6 +562,7 @@ function plannedProposal(p: Prepared, result: UpsertResult): PlannedProposal {
     cost: p.proposal.cost,
     confidence: p.proposal.confidence,
     ...(p.proposal.notes ? { notes: p.proposal.notes } : {}),
+    ...(p.proposal.learned ? { learned: p.proposal.learned } : {}),
     ...(p.drift.length > 0 ? { drift: p.drift } : {}),
     phr: p.phrPath,
     branch: result.branch,
