@@ -15,7 +15,7 @@
 // - Validated changes teach nothing: the workload keeps the tight margin.
 // - Only outcomes within horizonDays of the observation count, so old lessons fade.
 import { formatDuration, formatPercent } from "../model/format.ts";
-import type { LearningPolicy, Policy, RightsizePolicy } from "../model/policy.ts";
+import type { Policy, RightsizePolicy } from "../model/policy.ts";
 import { PROPOSAL_KINDS, type ProposalKind, TIERS, type Tier } from "../model/tier.ts";
 import type { WorkloadRef } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";

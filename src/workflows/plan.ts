@@ -21,7 +21,7 @@ import type { Skipped } from "../model/recommendation.ts";
 import type { ClusterState, WorkloadRef } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
 import type { ChangeRequest, ClosedProposal, Forge, UpsertResult } from "../propose/forge.ts";
-import { openRepository } from "../propose/git-repo.ts";
+import { type GitRepo, openRepository } from "../propose/git-repo.ts";
 import { mergedChanges } from "../propose/merged-changes.ts";
 import { renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, readValue, type ValuesScalar } from "../propose/values-edit.ts";
@@ -324,16 +324,8 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   const loaded =
     opts.loaded ?? (await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster)));
   const { config } = loaded;
-  let recent: Awaited<ReturnType<typeof mergedChanges>> = { changes: [], unreadable: [], history: [] };
-  let reading: Promise<typeof recent> | undefined;
-  // One read of the base's PHRs serves the cooldown and the learning loop.
-  const readRecent = async () => {
-    reading ??= mergedChanges(repo, base, config.cluster);
-    recent = await reading;
-    return recent;
-  };
   const early = opts.baseFromForge ? await openForge(repo, loaded, opts) : undefined;
-  const base = early?.baseSha ?? config.forge.baseBranch;
+  const history = baseHistory(repo, early?.baseSha ?? config.forge.baseBranch, config.cluster);
   const run = withKinds(
     await runPipeline({
       root: repo.root,
@@ -344,13 +336,12 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       env: opts.env ?? process.env,
       loaded,
       ...agentHooks(opts),
-      recentChanges: async () => (await readRecent()).changes,
-      pastProposals: async () => (await readRecent()).history.map((h) => h.front),
+      ...history.hooks,
     }),
     opts.kinds,
   );
   const { observation: obs, state, capacity, decision } = run;
-  const phrWarnings = unreadablePhrs(recent.unreadable, config.forge.baseBranch);
+  const phrWarnings = unreadablePhrs(history.unreadable(), config.forge.baseBranch);
 
   const forge: Forge = early ?? (await openForge(repo, loaded, opts));
   const { chains, valuesOf, drift } = await valuesAndDrift(forge, loaded, state);
@@ -408,6 +399,25 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       ...ctx.warnings,
       ...forgeWarnings,
     ],
+  };
+}
+
+/** The base's PHRs, read once for the cooldown and the learning loop, and those that could not be read. */
+function baseHistory(repo: GitRepo, base: string, cluster: string) {
+  let reading: ReturnType<typeof mergedChanges> | undefined;
+  let unreadable: string[] = [];
+  const read = async () => {
+    reading ??= mergedChanges(repo, base, cluster);
+    const r = await reading;
+    unreadable = r.unreadable;
+    return r;
+  };
+  return {
+    hooks: {
+      recentChanges: async () => (await read()).changes,
+      pastProposals: async () => (await read()).history.map((h) => h.front),
+    } satisfies Partial<PipelineInput>,
+    unreadable: () => unreadable,
   };
 }
 
