@@ -390,10 +390,17 @@ export function afterMergeText(outcomes: AfterMergeOutcome[]): string {
 
 function afterMergeClusterText(o: AfterMergeOutcome): string {
   const lines = [`kopt after-merge · cluster ${o.cluster}`, ""];
-  if (o.recorded.length === 0) lines.push("Nothing to record: every merged PHR is already recorded.");
+  if (o.recorded.length === 0 && o.rejected.length === 0) {
+    lines.push("Nothing to record: every merged PHR is already recorded.");
+  }
   for (const r of o.recorded) {
     lines.push(
       `  ${r.phr}: approved in #${r.pullRequest} (merge ${r.mergeSha.slice(0, 7)}), by ${(r.approvals ?? []).map((a) => a.user).join(", ") || "nobody"}, latency ${r.approvalLatencyMinutes ?? "n/a"} min`,
+    );
+  }
+  for (const r of o.rejected) {
+    lines.push(
+      `  ${r.phr}: rejected, #${r.pullRequest} closed unmerged ${r.closedAt} by ${r.closedBy ?? "a person"}`,
     );
   }
   if (o.record) {
