@@ -6,13 +6,15 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { APPROVAL_CONTEXT } from "../src/decide/approval.ts";
 import { readPhrFront, updatePhr } from "../src/formats/phr.ts";
 import { parseQuantity } from "../src/model/quantity.ts";
 import { openRepository } from "../src/propose/git-repo.ts";
 import { LocalForge } from "../src/propose/local-forge.ts";
 import { afterMerge } from "../src/workflows/after-merge.ts";
 import { type PlannedProposal, plan } from "../src/workflows/plan.ts";
-import { demoRepo, git, type TempRepo } from "./support/repo.ts";
+import type { StatsOutcome } from "../src/workflows/stats.ts";
+import { demoRepo, git, koptAt, type TempRepo } from "./support/repo.ts";
 
 let repo: TempRepo;
 beforeEach(() => {
@@ -173,5 +175,84 @@ describe("the learning loop on the local forge", () => {
     const [outcome] = await afterMerge({ repoDir: repo.dir, cluster: "demo" });
     expect(outcome?.rejected).toEqual([]);
     expect(outcome?.record).toBeNull();
+  }, 120_000);
+});
+
+describe("kopt stats on a small history", () => {
+  it("counts a merged and a rejected proposal, and says what it cannot compute", async () => {
+    // Approvers named in kopt.yaml (no teams file): after-merge reads who counted.
+    const file = join(repo.dir, "clusters/demo/kopt.yaml");
+    const approval =
+      "policy:\n  approval:\n    architects: { users: [alice] }\n    security: { users: [bob] }\n";
+    writeFileSync(file, `${readFileSync(file, "utf8")}\n${approval}`);
+    git(repo.dir, "commit", "-qam", "approvers");
+    const out = await runPlan();
+    const [a, b] = out.proposals;
+    if (!a?.pullRequest || !b?.pullRequest || !a.commit)
+      throw new Error("the demo proposes fewer than two changes");
+    // An hour later alice merges the first (the gate's status set as the gate would), and closes the second.
+    const opened = (
+      await (await LocalForge.open(await openRepository(repo.dir), "main")).pullRequest(a.pullRequest)
+    ).createdAt;
+    const later = new Date(Date.parse(opened) + 3_600_000);
+    const forge = await LocalForge.open(await openRepository(repo.dir), "main", {
+      now: () => later,
+      user: { name: "alice", email: "alice@example.com" },
+    });
+    await forge.setStatus(a.commit, APPROVAL_CONTEXT, {
+      state: "success",
+      description: "ok",
+      targetUrl: a.draft,
+    });
+    await forge.merge(a.pullRequest, a.commit);
+    await forge.close(b.pullRequest, "alice");
+    await afterMerge({ repoDir: repo.dir, cluster: "demo" });
+
+    const r = await koptAt(
+      new Date(later.getTime() + DAY * 1000),
+      "--repo",
+      repo.dir,
+      "stats",
+      "--cluster",
+      "demo",
+      "--output",
+      "json",
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as StatsOutcome;
+    expect(s.proposals).toEqual({ merged: 1, rejected: 1 });
+    expect(s.acceptanceRate).toBe(0.5);
+    expect(s.timeToMergeHours).toEqual({ count: 1, median: 1, p90: 1 });
+    expect(s.outcomes).toEqual([
+      expect.objectContaining({ kind: a.kind, tier: a.tier, merged: 1, validated: 0, regressed: 0 }),
+    ]);
+    expect(s.savings.realizedMonthly).toBe(0);
+    expect(s.savings.proposedMonthly).toBeCloseTo(a.cost.monthlyDelta + b.cost.monthlyDelta, 2);
+    expect(s.notes).toContain("savings realized: no merged change has been validated yet (kopt verify)");
+    // plan opened incident issues for the demo's failing pods; none is resolved yet.
+    expect(s.incidents.count).toBeGreaterThan(0);
+    expect(s.incidents.mttdMinutes?.count).toBe(s.incidents.count);
+    expect(s.incidents.mttrMinutes).toBeNull();
+    expect(s.notes).toContain(
+      `MTTR: ${s.incidents.count} incident issue(s) still open (not resolved): left out`,
+    );
+
+    const text = await koptAt(
+      new Date(later.getTime() + DAY * 1000),
+      "--repo",
+      repo.dir,
+      "stats",
+      "--cluster",
+      "demo",
+      "--since",
+      "7d",
+    );
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("Acceptance rate:  50% (1 merged, 1 rejected)");
+    expect(text.stdout).toContain("Not computed or partial:");
+    const bad = await koptAt(NOW, "--repo", repo.dir, "stats", "--cluster", "demo", "--since", "a month");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--since a month is not a duration");
   }, 120_000);
 });

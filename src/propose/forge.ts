@@ -109,6 +109,9 @@ export interface IncidentIssue {
   labels: string[];
   /** Its page (github) or file (local). */
   url: string;
+  /** RFC 3339: when it was opened (kopt detected the failure) and closed; absent where the forge did not say. */
+  createdAt?: string;
+  closedAt?: string | null;
 }
 
 /** The latest commit status of one context (e.g. kopt/approval) on a commit. */
