@@ -5,8 +5,13 @@
 // closeObsolete leaves its marker), a revert or a record. Recorded once: a PHR already on the base is done.
 import { isProposalBranch } from "../decide/proposals.ts";
 import { PHR_FILE_NAME, readPhrFront, updatePhr } from "../formats/phr.ts";
-import type { ClosedPullRequest } from "../propose/forge.ts";
-import type { RecordContext } from "./after-merge.ts";
+import type { ClosedPullRequest, Forge } from "../propose/forge.ts";
+
+/** What rejections are read through (after-merge's RecordContext has it). */
+interface RejectionContext {
+  forge: Forge;
+  warnings: string[];
+}
 
 export interface RecordedRejection {
   phr: string;
@@ -23,7 +28,7 @@ export interface RejectionRecord {
 }
 
 /** The rejections of `cluster` not yet on the base branch. */
-export async function rejectionRecords(ctx: RecordContext, cluster: string): Promise<RejectionRecord[]> {
+export async function rejectionRecords(ctx: RejectionContext, cluster: string): Promise<RejectionRecord[]> {
   const out: RejectionRecord[] = [];
   for (const pull of await ctx.forge.closedPullRequests(`kopt/${cluster}/`)) {
     if (!isProposalBranch(pull.branch) || pull.labels.some((l) => NOT_PROPOSALS.includes(l))) continue;
@@ -36,7 +41,7 @@ export async function rejectionRecords(ctx: RecordContext, cluster: string): Pro
 const NOT_PROPOSALS = ["kopt/kind:record", "kopt/kind:rollback"];
 
 async function rejectionOf(
-  ctx: RecordContext,
+  ctx: RejectionContext,
   cluster: string,
   pull: ClosedPullRequest,
 ): Promise<RejectionRecord | undefined> {
