@@ -261,6 +261,7 @@ export function planText(out: PlanOutcome): string {
         `    ${c.file}  ${c.path}: ${c.from ?? "unset"} -> ${c.to ?? "null"}${c.running === undefined ? "" : ` (running ${c.running})`}`,
       );
     for (const n of p.notes ?? []) lines.push(`    guardrail: ${n}`);
+    for (const n of p.learned ?? []) lines.push(`    learned: ${n}`);
     for (const d of p.drift ?? []) lines.push(`    drift: ${d}`);
     lines.push(`    branch ${p.branch} (base ${out.baseBranch})`);
     lines.push(`    PHR    ${p.phr}`);
@@ -390,10 +391,17 @@ export function afterMergeText(outcomes: AfterMergeOutcome[]): string {
 
 function afterMergeClusterText(o: AfterMergeOutcome): string {
   const lines = [`kopt after-merge · cluster ${o.cluster}`, ""];
-  if (o.recorded.length === 0) lines.push("Nothing to record: every merged PHR is already recorded.");
+  if (o.recorded.length === 0 && o.rejected.length === 0) {
+    lines.push("Nothing to record: every merged PHR is already recorded.");
+  }
   for (const r of o.recorded) {
     lines.push(
       `  ${r.phr}: approved in #${r.pullRequest} (merge ${r.mergeSha.slice(0, 7)}), by ${(r.approvals ?? []).map((a) => a.user).join(", ") || "nobody"}, latency ${r.approvalLatencyMinutes ?? "n/a"} min`,
+    );
+  }
+  for (const r of o.rejected) {
+    lines.push(
+      `  ${r.phr}: rejected, #${r.pullRequest} closed unmerged ${r.closedAt} by ${r.closedBy ?? "a person"}`,
     );
   }
   if (o.record) {

@@ -20,6 +20,7 @@ import {
   slaText,
   snapshotText,
 } from "./cli-output.ts";
+import { statsText } from "./cli-stats-output.ts";
 import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
 import { formatPath, KoptError } from "./errors.ts";
 import { ClusterConfigSchema } from "./formats/config.ts";
@@ -42,6 +43,7 @@ import { rollback } from "./workflows/rollback.ts";
 import { setup } from "./workflows/setup.ts";
 import { sla } from "./workflows/sla.ts";
 import { snapshot } from "./workflows/snapshot.ts";
+import { stats } from "./workflows/stats.ts";
 
 const SCHEMAS = { config: ClusterConfigSchema, snapshot: SnapshotSchema, phr: PhrFrontMatterSchema } as const;
 
@@ -293,6 +295,21 @@ function afterMergeCommand(program: Command, { env, repoDir, warn, print }: Shel
     });
 }
 
+function statsCommand(program: Command, { now, env, repoDir, print }: Shell): void {
+  program
+    .command("stats")
+    .description(
+      "success measures from the PHRs and incident issues: acceptance rate, time to merge, regression and rollback rates per kind and tier, savings realized vs proposed, MTTD / MTTR",
+    )
+    .option("--cluster <name>", "the cluster (default: the only one under clusters/)")
+    .option("--since <duration>", "how far back: 30d, 12h, 2w", "30d")
+    .addOption(outputOption())
+    .action(async (o) => {
+      const result = await stats({ repoDir: repoDir(), cluster: o.cluster, since: o.since, env, now: now() });
+      print(o, result, () => statsText(result));
+    });
+}
+
 function rollbackCommand(program: Command, { now, env, repoDir, warn, print }: Shell): void {
   program
     .command("rollback <target>")
@@ -525,6 +542,7 @@ const COMMANDS = [
   codeownersCommand,
   phrCommand,
   schemaCommand,
+  statsCommand,
 ] as const;
 
 function build({ out, err, now = () => new Date(), env = process.env, agent = {} }: Io): Command {

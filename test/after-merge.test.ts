@@ -8,7 +8,7 @@ import type { PhrFrontMatter } from "../src/formats/phr.ts";
 import { readPhrFront } from "../src/formats/phr.ts";
 import { type AfterMergeOutcome, RECORD_BRANCH } from "../src/workflows/after-merge.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
-import { mergeAs, type World, worldForTest } from "./support/github-world.ts";
+import { mergeAs, OWNER, REPO, type World, worldForTest } from "./support/github-world.ts";
 import { git } from "./support/repo.ts";
 
 let w: World | undefined;
@@ -111,4 +111,37 @@ it("a PHR committed straight to main without a pull request is a warning, not re
   expect(readPhrFront(git(world.sim.repoDir, "show", `main:${proposal.phr}`), proposal.phr).status).toBe(
     "proposed",
   );
+}, 60_000);
+
+it("records a pull request a person closed unmerged as rejected (who, when), once", async () => {
+  w = await worldForTest();
+  const world = w;
+  const proposal = await planOne(world);
+  const pull = world.sim.state.pulls.find((p) => p.head === proposal.branch);
+  if (!pull) throw new Error("no pull request opened");
+  await world
+    .octokit("alice")
+    .pulls.update({ owner: OWNER, repo: REPO, pull_number: pull.number, state: "closed" });
+  const closedAt = pull.closedAt as string;
+
+  const { outcome, stderr } = await afterMergeJson(world);
+  expect(stderr).toBe("");
+  expect(outcome.recorded).toEqual([]);
+  expect(outcome.rejected).toEqual([
+    { phr: proposal.phr, id: proposal.id, pullRequest: pull.number, closedAt, closedBy: "alice" },
+  ]);
+  // The trivial record pull request, merged by kopt.
+  expect(outcome.record).toMatchObject({ mode: "pull-request", merged: true });
+  const record = world.sim.state.pulls.find((p) => p.head === RECORD_BRANCH("demo"));
+  expect(record?.title).toBe(`kopt: record the rejection of #${pull.number}`);
+  const phr = readPhrFront(git(world.sim.repoDir, "show", `main:${proposal.phr}`), proposal.phr);
+  expect(phr.status).toBe("rejected");
+  expect(phr.rejection).toEqual({ pullRequest: pull.number, closedAt, closedBy: "alice" });
+
+  // A second run records nothing new.
+  const head = mainSha(world);
+  const again = await afterMergeJson(world);
+  expect(again.outcome.rejected).toEqual([]);
+  expect(again.outcome.record).toBeNull();
+  expect(mainSha(world)).toBe(head);
 }, 60_000);

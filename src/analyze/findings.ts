@@ -8,6 +8,7 @@ import type { ClusterState, UsageHistory, WorkloadRef } from "../model/types.ts"
 import { workloadKey } from "../model/types.ts";
 import { analyzeHpa, type HpaResult } from "./hpa.ts";
 import { analyzeOom, type OomResult } from "./oom.ts";
+import { type LearnedFor, learnedFor, learnedRightsizePolicy } from "./outcomes.ts";
 import { rightsize } from "./rightsize.ts";
 
 export interface Findings {
@@ -35,8 +36,12 @@ export function analyzeWorkloads(
   state: ClusterState,
   usage: UsageHistory,
   policy: Pick<Policy, "rightsize" | "oom" | "hpa">,
+  /** What past outcomes taught (src/analyze/outcomes.ts): a workload's larger margin and minimum change. */
+  learned: readonly LearnedFor[] = [],
 ): Findings {
-  const sized = rightsize(state, usage, policy.rightsize);
+  const sized = rightsize(state, usage, policy.rightsize, (ref) =>
+    learnedRightsizePolicy(policy.rightsize, learnedFor(learned, ref, "rightsize")),
+  );
   const recommended = (ref: WorkloadRef, container: string) =>
     sized.recommendations.find(
       (r) => workloadKey(r.workload) === workloadKey(ref) && r.container === container,

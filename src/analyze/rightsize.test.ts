@@ -89,6 +89,30 @@ function change(changes: FieldChange[], field: FieldChange["field"]): FieldChang
   return changes.find((c) => c.field === field);
 }
 
+describe("rightsize: a workload's own policy (the learning loop)", () => {
+  it("drops a 14% CPU cut once the workload's minimum change is doubled, and keeps other workloads' default", () => {
+    // Steady 330m: request 330m x 1.3 = 429m -> 430m, a 14% cut of 500m (above 10%, below 20%).
+    const state = clusterState([workload(REF, CURRENT)]);
+    const usage = history([{ workload: REF, container: "app", ...steady(24, 0.33, 196 * MI) }]);
+    const plain = rightsize(state, usage, DEFAULT_RIGHTSIZE_POLICY);
+    expect(change(plain.recommendations[0]?.changes ?? [], "requests.cpu")).toEqual({
+      field: "requests.cpu",
+      from: 0.5,
+      to: 0.43,
+    });
+    const doubled = {
+      ...DEFAULT_RIGHTSIZE_POLICY,
+      minChange: { ...DEFAULT_RIGHTSIZE_POLICY.minChange, fraction: 0.2 },
+    };
+    const learned = rightsize(state, usage, DEFAULT_RIGHTSIZE_POLICY, (ref) =>
+      ref.name === REF.name ? doubled : DEFAULT_RIGHTSIZE_POLICY,
+    );
+    expect(change(learned.recommendations[0]?.changes ?? [], "requests.cpu")).toBeUndefined();
+    const other = rightsize(state, usage, DEFAULT_RIGHTSIZE_POLICY, () => DEFAULT_RIGHTSIZE_POLICY);
+    expect(other).toEqual(plain);
+  });
+});
+
 describe("rightsize: requests and limits", () => {
   it("adds a 30% margin over p95", () => {
     // Ramps over 24h, 289 samples: cpu i millicores, memory i Mi (i = 0..288).

@@ -42,6 +42,8 @@ export function rightsize(
   state: ClusterState,
   usage: UsageHistory,
   policy: RightsizePolicy,
+  /** A workload's own policy (the learning loop's larger margin or minimum change); default `policy`. */
+  policyFor?: (ref: WorkloadRef) => RightsizePolicy,
 ): RightsizeResult {
   const usageByContainer = indexUsage(usage);
   const window = {
@@ -54,9 +56,10 @@ export function rightsize(
   for (const workload of state.workloads) {
     // Workloads whose HPA scales on CPU are right-sized like any other: the HPA's utilization is
     // usage / request, so a request that matches real usage is what makes its target meaningful.
+    const own = policyFor?.(workload.ref) ?? policy;
     for (const container of workload.containers) {
       const entries = usageByContainer.get(containerKey(workload.ref, container.name)) ?? [];
-      const outcome = rightsizeContainer(workload, container, entries, window, policy);
+      const outcome = rightsizeContainer(workload, container, entries, window, own);
       if ("reason" in outcome) skipped.push(outcome);
       else recommendations.push(outcome);
     }

@@ -1,6 +1,7 @@
 // The decide stage of a run: the analyzers' findings turned into candidates, the guardrails, then proposals.
 // Pure: time is state.observedAt, and merged changes (for the cooldown) are passed in.
 import type { Findings } from "../analyze/findings.ts";
+import type { LearnedFor } from "../analyze/outcomes.ts";
 import type { WorkloadMapping } from "../formats/config.ts";
 import type { Finding } from "../model/finding.ts";
 import type { Policy } from "../model/policy.ts";
@@ -41,6 +42,8 @@ export function decide(
   recent: readonly RecentChange[],
   /** The diagnosis's findings (kopt diagnose); those with a probe values fix become probe proposals. */
   diagnosed: readonly Finding[] = [],
+  /** What past outcomes taught (src/analyze/outcomes.ts): cooldowns and tiers per workload and kind. */
+  learned: readonly LearnedFor[] = [],
 ): RunDecision {
   const { sized, oom, scaling } = findings;
   const oomFound = oomCandidates(state, oom, mappings);
@@ -79,6 +82,7 @@ export function decide(
     policy,
     recent,
     now: state.observedAt,
+    learned,
   });
   return {
     proposals: guarded.proposals,

@@ -24,6 +24,7 @@ import {
 } from "../../test/support/model-fixtures.ts";
 import type { HpaChange } from "../analyze/hpa.ts";
 import type { OomEvidence } from "../analyze/oom.ts";
+import type { LearnedFor } from "../analyze/outcomes.ts";
 import type { WorkloadMapping } from "../formats/config.ts";
 import {
   DEFAULT_GUARDRAILS,
@@ -162,6 +163,7 @@ interface Run {
   workloads: Workload[];
   policy?: Partial<GuardrailPolicy>;
   recent?: RecentChange[];
+  learned?: LearnedFor[];
 }
 
 /**
@@ -176,6 +178,7 @@ function run(r: Run): GuardrailResult {
     policy: { ...POLICY, guardrails: { ...DEFAULT_GUARDRAILS, ...r.policy } },
     recent: r.recent ?? [],
     now: NOW,
+    learned: r.learned ?? [],
   });
   const byId = new Map(r.proposals.map((p) => [p.id, p]));
   const result: GuardrailResult = {
@@ -196,7 +199,11 @@ function run(r: Run): GuardrailResult {
 }
 
 /** run() for one proposal of one workload. */
-function runOne(p: Proposal, w: Workload, extra: Pick<Run, "policy" | "recent"> = {}): GuardrailResult {
+function runOne(
+  p: Proposal,
+  w: Workload,
+  extra: Pick<Run, "policy" | "recent" | "learned"> = {},
+): GuardrailResult {
   return run({ proposals: [p], workloads: [w], ...extra });
 }
 
@@ -318,6 +325,45 @@ describe("applyGuardrails: ignore", () => {
     expect(runOne(oom, w, { policy: { ignore: ["shop/api"] } }).heldBack).toEqual([
       held(oom, "ignored", 'annotation kopt.dev/ignore: "true" on shop/api'),
     ]);
+  });
+});
+
+describe("applyGuardrails: what past outcomes taught", () => {
+  const w = workload(API);
+  const lesson = (learned: LearnedFor["learned"], kind: LearnedFor["kind"] = "rightsize"): LearnedFor[] => [
+    { workload: API, kind, learned },
+  ];
+
+  it("holds a workload back for its learned, longer cooldown, saying what taught it", () => {
+    const p = propose(w, HALVE);
+    const learned = lesson(
+      { cooldownSeconds: 14 * DAY, reasons: ["cooldown 14 days instead of 7 days: #7 was rolled back"] },
+      "hpa",
+    );
+    const recent = [{ workload: API, kind: "hpa", mergedAt: NOW - 10 * DAY }];
+    expect(runOne(p, w, { recent, learned }).heldBack).toEqual([
+      held(
+        p,
+        "cooldown",
+        "changed 10 days ago (hpa, merged 2026-11-10 12:00 UTC); cooldown 14 days, until 2026-11-24 12:00 UTC (learned: cooldown 14 days instead of 7 days: #7 was rolled back)",
+      ),
+    ]);
+    // Without the lesson, 10 days is past the cooldown.
+    expect(runOne(p, w, { recent }).heldBack).toEqual([]);
+  });
+
+  it("raises the proposal's tier to the learned one and carries the reasons; other kinds and workloads keep theirs", () => {
+    const p = propose(w, HALVE);
+    const reasons = ["tier at least critical: #7 regressed (error rate 8.2% > 5%)"];
+    expect(p.tier).not.toBe("critical");
+    const kept = keptOnly(runOne(p, w, { learned: lesson({ minTier: "critical", reasons }) })).proposal;
+    expect(kept.tier).toBe("critical");
+    expect(kept.learned).toEqual(reasons);
+    const other = keptOnly(
+      runOne(p, w, { learned: lesson({ minTier: "critical", reasons }, "oom") }),
+    ).proposal;
+    expect(other.tier).toBe(p.tier);
+    expect(other.learned).toBeUndefined();
   });
 });
 

@@ -31,6 +31,7 @@
 //   5. max-proposals the survivors are ranked (OOM first, then probe fixes, then by |monthly cost delta|, descending,
 //                    then by workload) and those beyond maxProposalsPerRun are held back.
 import type { HpaRecommendation } from "../analyze/hpa.ts";
+import { higherTier, type LearnedFor, learnedCooldown, learnedFor } from "../analyze/outcomes.ts";
 import { applyChanges } from "../analyze/rightsize.ts";
 import { formatAge, formatCpu, formatDuration, formatMemory, formatUtcMinute } from "../model/format.ts";
 import { above, same } from "../model/numbers.ts";
@@ -40,6 +41,7 @@ import { type FieldChange, RESOURCE_FIELDS, type ResourceField } from "../model/
 import { APPROVAL_BY_TIER, type ProposalKind } from "../model/tier.ts";
 import type { ClusterState, Resources, Workload, WorkloadRef } from "../model/types.ts";
 import { workloadKey, workloadLabel } from "../model/types.ts";
+import type { Learned } from "../model/verify.ts";
 import { buildProposal, type Candidate, type Proposal, tierOf } from "./proposals.ts";
 
 export const IGNORE_ANNOTATION = "kopt.dev/ignore";
@@ -69,6 +71,8 @@ export interface GuardrailInput {
   recent: readonly RecentChange[];
   /** Unix seconds. */
   now: number;
+  /** What past outcomes taught (src/analyze/outcomes.ts): a longer cooldown, a higher tier. */
+  learned?: readonly LearnedFor[];
 }
 
 export interface GuardrailResult {
@@ -80,6 +84,7 @@ export interface GuardrailResult {
 
 export function applyGuardrails(input: GuardrailInput): GuardrailResult {
   const { candidates, state, policy, recent, now } = input;
+  const learned = input.learned ?? [];
   const rules = policy.guardrails;
   const workloads = new Map(state.workloads.map((w) => [workloadKey(w.ref), w]));
   const heldBack: HeldBack[] = [];
@@ -101,7 +106,7 @@ export function applyGuardrails(input: GuardrailInput): GuardrailResult {
     // An OOM-killed or probe-killed container is failing now; waiting out a cooldown would only prolong the outage.
     const cooling = FAILING_NOW.includes(candidate.kind)
       ? undefined
-      : cooldownReason(candidate.workload, recent, rules, now);
+      : cooldownReason(candidate.workload, recent, rules, now, learnedCooldown(learned, candidate.workload));
     if (cooling) {
       hold("cooldown", cooling);
       continue;
@@ -111,7 +116,8 @@ export function applyGuardrails(input: GuardrailInput): GuardrailResult {
       hold(adjusted.rule, adjusted.reason);
       continue;
     }
-    proposals.push(buildProposal(state, adjusted.candidate, policy, adjusted.notes));
+    const built = buildProposal(state, adjusted.candidate, policy, adjusted.notes);
+    proposals.push(withLearned(built, learnedFor(learned, candidate.workload, candidate.kind)));
   }
 
   const ranked = proposals.sort(byPriority);
@@ -165,11 +171,20 @@ function ignoreReason(
   return undefined;
 }
 
+/** The proposal with what past outcomes taught: its tier at least the learned one, and the reasons. */
+function withLearned(p: Proposal, learned: Learned | undefined): Proposal {
+  if (!learned || learned.reasons.length === 0) return p;
+  const tier = learned.minTier ? higherTier(p.tier, learned.minTier) : p.tier;
+  return { ...p, tier, learned: [...learned.reasons] };
+}
+
 function cooldownReason(
   ref: WorkloadRef,
   recent: readonly RecentChange[],
   policy: GuardrailPolicy,
   now: number,
+  /** A longer cooldown the learning loop set for this workload, and why. */
+  learned?: { seconds: number; reason: string },
 ): string | undefined {
   // The latest merge decides: usage from before it no longer describes the workload, so wait for new data.
   let last: RecentChange | undefined;
@@ -179,10 +194,12 @@ function cooldownReason(
   }
   if (!last) return undefined;
   const age = now - last.mergedAt;
-  if (age >= policy.cooldownSeconds) return undefined;
+  const seconds = Math.max(policy.cooldownSeconds, learned?.seconds ?? 0);
+  if (age >= seconds) return undefined;
+  const why = learned && learned.seconds > policy.cooldownSeconds ? ` (learned: ${learned.reason})` : "";
   return (
     `changed ${formatAge(age)} ago (${last.kind}, merged ${formatUtcMinute(last.mergedAt)}); ` +
-    `cooldown ${formatDuration(policy.cooldownSeconds)}, until ${formatUtcMinute(last.mergedAt + policy.cooldownSeconds)}`
+    `cooldown ${formatDuration(seconds)}, until ${formatUtcMinute(last.mergedAt + seconds)}${why}`
   );
 }
 

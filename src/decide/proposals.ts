@@ -92,6 +92,8 @@ export interface Proposal {
   confidence: number;
   /** What the guardrails changed (a cut capped, a tier recomputed), for the reviewer. */
   notes?: string[];
+  /** What past outcomes changed in it (src/analyze/outcomes.ts), in the PR body's words. */
+  learned?: string[];
 }
 
 /** Stable per cluster, workload and kind, so re-runs find the same branch, PHR id and draft. */

@@ -103,9 +103,31 @@ describe("parseClusterConfig: defaults", () => {
           sla: { low: "5m", medium: "30m", critical: "120m" },
           criticalPaths: [],
         },
+        learning: {
+          horizon: "90d",
+          marginStepPercent: 10,
+          maxMarginPercent: 100,
+          cooldownFactor: 2,
+          rejectionFactor: 2,
+        },
       },
     };
     expect(parseClusterConfig(MINIMAL, FILE)).toEqual(expected);
+  });
+
+  it("reads policy.learning into the learning loop's numbers", () => {
+    const config = parseClusterConfig(
+      `${MINIMAL}policy:\n  learning:\n    horizon: 30d\n    marginStepPercent: 15\n    rejectionFactor: 3\n`,
+      FILE,
+    );
+    expect(policyFromConfig(config).learning).toEqual({
+      horizonDays: 30,
+      marginStep: 0.15,
+      maxMargin: 1,
+      cooldownFactor: 2,
+      rejectionFactor: 3,
+    });
+    expect(policyFromConfig(undefined).learning).toEqual(DEFAULT_POLICY.learning);
   });
 
   it("fills the defaults of a partly written policy", () => {

@@ -194,6 +194,41 @@ const hpaPolicy = z
   })
   .strict();
 
+/** The learning loop (src/analyze/outcomes.ts): how past outcomes adjust a workload's next proposal. */
+const learningPolicy = z
+  .object({
+    horizon: duration.default("90d").describe("Only outcomes this recent count: older lessons fade"),
+    marginStepPercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(10)
+      .describe(
+        "After a regression or rollback: the margin is this many points over the failed change's (at least the full margin)",
+      ),
+    maxMarginPercent: z
+      .number()
+      .min(0)
+      .max(500)
+      .default(100)
+      .describe("The learned margin never goes above this"),
+    cooldownFactor: z
+      .number()
+      .min(1)
+      .max(10)
+      .default(2)
+      .describe("After a regression or rollback: the workload's cooldown times this, per failure"),
+    rejectionFactor: z
+      .number()
+      .min(1)
+      .max(10)
+      .default(2)
+      .describe(
+        "After a person closed a kopt pull request unmerged: minChange.percent times this, per rejection",
+      ),
+  })
+  .strict();
+
 const tier = z.enum(["trivial", "low", "medium", "critical"]);
 
 const tiers = z
@@ -908,6 +943,9 @@ export const ClusterConfigSchema = z
         hpa: hpaPolicy.default(hpaPolicy.parse({})),
         tiers: tiers.default(tiers.parse({})),
         approval: approvalPolicy.default(approvalPolicy.parse({})),
+        learning: learningPolicy
+          .default(learningPolicy.parse({}))
+          .describe("What past outcomes (regressions, rollbacks, rejections) change in the next proposal"),
       })
       .strict()
       .default({
@@ -917,6 +955,7 @@ export const ClusterConfigSchema = z
         hpa: hpaPolicy.parse({}),
         tiers: tiers.parse({}),
         approval: approvalPolicy.parse({}),
+        learning: learningPolicy.parse({}),
       }),
   })
   .strict();
@@ -971,6 +1010,13 @@ export function policyFromConfig(config: ClusterConfig | undefined): Policy {
       criticalPaths: raw.approval.criticalPaths,
     },
     pricing: raw.pricing,
+    learning: {
+      horizonDays: durationSeconds(raw.learning.horizon) / 86400,
+      marginStep: raw.learning.marginStepPercent / 100,
+      maxMargin: raw.learning.maxMarginPercent / 100,
+      cooldownFactor: raw.learning.cooldownFactor,
+      rejectionFactor: raw.learning.rejectionFactor,
+    },
   };
 }
 

@@ -177,6 +177,26 @@ export type PriceModel = z.output<typeof PriceModelSchema>;
 // Kubecost's default on-demand list prices (its documented fallback); override in kopt.yaml.
 export const DEFAULT_PRICES: PriceModel = PriceModelSchema.parse({});
 
+/**
+ * The learning loop (src/analyze/outcomes.ts): how past outcomes of a workload's changes adjust its next
+ * proposal. Only outcomes within `horizonDays` of the observation count, so old lessons fade.
+ */
+export const LearningPolicySchema = z.object({
+  horizonDays: z.number().default(90),
+  /**
+   * After a regression or rollback, the next right-sizing's margin is at least the full requestMargin and at
+   * least this many points over the margin the failed change used (per failure, capped at maxMargin).
+   */
+  marginStep: fraction.default(0.1),
+  maxMargin: fraction.default(1),
+  /** The cooldown after the next change is the guardrails' cooldown times this, per failure (capped at 4 failures). */
+  cooldownFactor: z.number().min(1).default(2),
+  /** After a person closed a proposal unmerged, a change must be this many times minChange.fraction. */
+  rejectionFactor: z.number().min(1).default(2),
+});
+export type LearningPolicy = z.output<typeof LearningPolicySchema>;
+export const DEFAULT_LEARNING: LearningPolicy = LearningPolicySchema.parse({});
+
 /** Everything a run decides by, built once from kopt.yaml (or its defaults). */
 export const PolicySchema = z.object({
   rightsize: RightsizePolicySchema.default(DEFAULT_RIGHTSIZE_POLICY),
@@ -189,6 +209,7 @@ export const PolicySchema = z.object({
   tiers: TierPolicySchema.default(DEFAULT_TIER_POLICY),
   approval: ApprovalPolicySchema.default(ApprovalPolicySchema.parse({})),
   pricing: PriceModelSchema.default(DEFAULT_PRICES),
+  learning: LearningPolicySchema.default(DEFAULT_LEARNING),
 });
 export type Policy = z.output<typeof PolicySchema>;
 export const DEFAULT_POLICY: Policy = PolicySchema.parse({});

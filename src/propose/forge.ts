@@ -77,6 +77,20 @@ export interface PullRequest {
   merged?: { at: string; by: string | null; sha: string };
 }
 
+/** A pull request closed without merging, and when. */
+export interface ClosedPullRequest extends PullRequest {
+  state: "closed";
+  /** RFC 3339. */
+  closedAt: string;
+}
+
+/** Who closed a pull request: a login (null when the forge does not say), and whether it was kopt itself. */
+export interface PullRequestCloser {
+  by: string | null;
+  /** kopt closed it (its recommendation disappeared: closeObsolete), not a person. */
+  byKopt: boolean;
+}
+
 /** An issue kopt opened for an incident (its marker names the fingerprint and cluster), open or closed. */
 export interface IncidentIssue {
   number: number;
@@ -95,6 +109,9 @@ export interface IncidentIssue {
   labels: string[];
   /** Its page (github) or file (local). */
   url: string;
+  /** RFC 3339: when it was opened (kopt detected the failure) and closed; absent where the forge did not say. */
+  createdAt?: string;
+  closedAt?: string | null;
 }
 
 /** The latest commit status of one context (e.g. kopt/approval) on a commit. */
@@ -158,6 +175,13 @@ export interface Forge {
   pullRequest(number: number): Promise<PullRequest>;
   /** Open pull requests whose head branch starts with `branchPrefix`, by number. */
   openPullRequests(branchPrefix: string): Promise<PullRequest[]>;
+  /**
+   * Pull requests whose head branch starts with `branchPrefix` that were closed without merging, by number
+   * (kopt's proposals, reverts and records alike: the caller tells them apart).
+   */
+  closedPullRequests(branchPrefix: string): Promise<ClosedPullRequest[]>;
+  /** Who closed a closed pull request (GitHub needs a request or two per pull request for it). */
+  closerOf(number: number): Promise<PullRequestCloser>;
   /** The merged pull request whose merge made `commitSha` on the base branch, if any. */
   mergedPullRequestOf(commitSha: string): Promise<PullRequest | undefined>;
   /** The files a pull request changes (a rename also lists the old path as removed). */

@@ -11,11 +11,13 @@ import type {
   ChangedFile,
   ChangeRequest,
   ClosedProposal,
+  ClosedPullRequest,
   CommitStatus,
   Forge,
   IncidentIssue,
   IncidentIssueDraft,
   PullRequest,
+  PullRequestCloser,
   PullRequestDraft,
   ReviewInput,
   ReviewSubmission,
@@ -142,6 +144,9 @@ export class LocalForge implements Forge {
     const existing = await resolveRef(git, `refs/heads/${change.branch}`);
     const number = (await this.pulls.openFor(change.branch))?.number;
     const known = number === undefined ? {} : { pullNumber: number };
+    const refused = number === undefined ? await this.closedByPerson(change) : undefined;
+    if (refused)
+      return { status: "held", branch: change.branch, commit: existing ?? null, location, reason: refused };
     if (!existing) return { status: "created", branch: change.branch, commit: null, location, ...known };
     const author = (await git.raw(["log", "-1", "--format=%ae", existing])).trim();
     if (author !== KOPT_AUTHOR.email) {
@@ -231,6 +236,22 @@ export class LocalForge implements Forge {
     }
   }
 
+  /**
+   * Why the change is not proposed again: its branch's last pull request was closed by a person and this
+   * change edits the values files as that one did (as GitHub's adapter, kopt does not reopen what a person
+   * closed unless the recommendation changed).
+   */
+  private async closedByPerson(change: ChangeRequest): Promise<string | undefined> {
+    const last = (await this.pulls.all()).filter((r) => r.branch === change.branch).at(-1);
+    const by = last?.closed?.by;
+    if (last?.state !== "closed" || !by || by === KOPT_AUTHOR.name || !last.final) return undefined;
+    for (const f of change.files) {
+      if (f.path.startsWith("phr/")) continue;
+      if ((await showFile(this.repo.git, last.final.headSha, f.path)) !== f.content) return undefined;
+    }
+    return `#${last.number} was closed without merging by ${by} on ${(last.closed?.at ?? "").slice(0, 10)}; kopt does not reopen it unless the recommendation changes`;
+  }
+
   /** True when the branch is one commit on the current base with exactly these files. */
   private async sameContent(existing: string, change: ChangeRequest): Promise<boolean> {
     const { git } = this.repo;
@@ -277,7 +298,12 @@ export class LocalForge implements Forge {
         pr.number,
         `kopt closed this pull request: ${reason}\n\nIf the recommendation comes back, kopt opens a new one.`,
       );
-      await this.finish(pr, { state: "closed", closed: { at: this.now(), reason } }, reason);
+      const closedAt = this.now();
+      await this.finish(
+        pr,
+        { state: "closed", closed: { at: closedAt, reason, by: KOPT_AUTHOR.name } },
+        reason,
+      );
       const args = ["update-ref", "-d", `refs/heads/${branch}`, pr.headSha];
       await this.repo.git.raw(args).catch((err) => {
         throw gitWriteError(this.repo.root, args, err);
@@ -336,6 +362,45 @@ export class LocalForge implements Forge {
       if (pr.state === "open") out.push(pr);
     }
     return out;
+  }
+
+  async closedPullRequests(branchPrefix: string): Promise<ClosedPullRequest[]> {
+    const out: ClosedPullRequest[] = [];
+    for (const r of await this.pulls.all()) {
+      if (r.state !== "closed" || !r.closed || !r.branch.startsWith(branchPrefix)) continue;
+      const pr = await this.view(r);
+      out.push({ ...pr, state: "closed", closedAt: r.closed.at });
+    }
+    return out;
+  }
+
+  async closerOf(number: number): Promise<PullRequestCloser> {
+    await this.pullRequest(number);
+    const record = (await this.pulls.get(number)) as PullRecord;
+    // Records from before people could close one were closed by kopt.
+    const by = record.closed ? (record.closed.by ?? KOPT_AUTHOR.name) : null;
+    return { by, byKopt: by === KOPT_AUTHOR.name };
+  }
+
+  /**
+   * A person closes an open pull request without merging it (the forge's close button): its branch stays,
+   * as on GitHub, and `kopt plan` does not propose the same change on it again.
+   */
+  async close(number: number, by: string, comment?: string): Promise<PullRequest> {
+    const pr = await this.pullRequest(number);
+    if (pr.state !== "open") {
+      throw new KoptError("usage", `pull request #${number} is ${pr.state}; only an open one can be closed`);
+    }
+    const at = this.now();
+    if (comment) {
+      await this.pulls.update(number, (r) => ({
+        ...r,
+        comments: [...r.comments, { user: by, body: comment, at }],
+      }));
+    }
+    const reason = `closed by ${by}`;
+    await this.finish(pr, { state: "closed", closed: { at, reason, by } }, reason);
+    return { ...pr, state: "closed" };
   }
 
   async mergedPullRequestOf(commitSha: string): Promise<PullRequest | undefined> {

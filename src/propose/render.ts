@@ -242,6 +242,7 @@ export function renderProposal(
     rollback: { how: rollbackText(p) },
     ...(p.notes?.length ? { guardrails: p.notes } : {}),
     ...(ctx.drift?.length ? { drift: [...ctx.drift] } : {}),
+    ...(p.learned?.length ? { learned: [...p.learned] } : {}),
   });
   // What kopt writes must pass `kopt phr lint`; a failure here is a bug in kopt, not user input.
   PhrFrontMatterSchema.parse(front);
@@ -278,6 +279,7 @@ export function renderProposal(
     source: ctx.source,
     rollback: rollbackText(p),
     notes: p.notes ?? [],
+    learned: p.learned ?? [],
     drift: ctx.drift ?? [],
     phrId: p.id,
     phrPath,

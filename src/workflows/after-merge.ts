@@ -4,7 +4,8 @@
 // without approvals), or as a direct commit (forge.github.afterMerge.record: commit).
 //
 // It looks at every PHR on the base branch that is still `proposed`, so a run that was missed is caught up
-// by the next one, and a second run finds nothing to do.
+// by the next one, and a second run finds nothing to do. In the same record it lands the PHRs of kopt
+// proposals a person closed without merging, as `rejected` (src/workflows/rejections.ts).
 
 import { type LoadedConfig, listClusters, loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { evaluateApproval, type ReviewInput } from "../decide/approval.ts";
@@ -15,6 +16,7 @@ import type { Forge, PullRequest, UpsertResult } from "../propose/forge.ts";
 import { commitAdding, commitFiles, type GitRepo, openRepository } from "../propose/git-repo.ts";
 import { APPROVAL_CONTEXT, approverGroups, NO_GROUPS, needsGroups } from "./gate.ts";
 import { openForge } from "./open-forge.ts";
+import { type RecordedRejection, rejectionRecords, rejectionsBody } from "./rejections.ts";
 
 export interface AfterMergeOptions {
   repoDir: string;
@@ -36,6 +38,8 @@ export interface RecordedMerge {
 export interface AfterMergeOutcome {
   cluster: string;
   recorded: RecordedMerge[];
+  /** Proposals a person closed unmerged, recorded as rejected in this run. */
+  rejected: RecordedRejection[];
   /** How the record landed: a pull request (merged by kopt, or left open with a warning) or a commit. */
   record: { mode: "pull-request" | "commit"; status: string; location: string; merged: boolean } | null;
   warnings: string[];
@@ -83,23 +87,40 @@ async function afterMergeCluster(opts: AfterMergeOptions, cluster: string): Prom
     const r = await recordPhr(ctx, path);
     if (r) records.push(r);
   }
+  const rejections = await rejectionRecords(ctx, config.cluster);
   const recorded = records.map((r) => r.recorded);
-  if (records.length === 0) return { cluster: config.cluster, recorded, record: null, warnings };
+  const rejected = rejections.map((r) => r.recorded);
+  if (records.length === 0 && rejections.length === 0) {
+    return { cluster: config.cluster, recorded, rejected, record: null, warnings };
+  }
 
-  const ids = recorded.map((r) => `#${r.pullRequest}`).join(", ");
-  const message = `kopt: record the merge of ${ids} in the PHRs\n\n${recorded.map((r) => `PHR: ${r.phr}`).join("\n")}\n`;
-  // The date of the newest merge: a rerun on the same base makes the same commit, so nothing churns.
-  const latestMerge = records.reduce((latest, r) => (r.mergedAt > latest ? r.mergedAt : latest), "");
+  const what = recordWhat(recorded, rejected);
+  const phrs = [...recorded, ...rejected].map((r) => `PHR: ${r.phr}`).join("\n");
+  const message = `kopt: record ${what} in the PHRs\n\n${phrs}\n`;
+  // The date of the newest merge or close: a rerun on the same base makes the same commit, so nothing churns.
+  const times = [...records.map((r) => r.mergedAt), ...rejected.map((r) => r.closedAt)];
+  const latest = times.reduce((a, t) => (t > a ? t : a), "");
   const record = await landRecord(ctx, {
-    files: records.map((r) => r.update),
+    files: [...records.map((r) => r.update), ...rejections.map((r) => r.update)],
     message,
-    date: latestMerge,
+    date: latest,
     branch: RECORD_BRANCH(config.cluster),
-    title: `kopt: record the merge of ${ids}`,
-    body: recordBody(recorded),
+    title: `kopt: record ${what}`,
+    body: recordBody(recorded, rejected),
     kind: "record",
   });
-  return { cluster: config.cluster, recorded, record, warnings };
+  return { cluster: config.cluster, recorded, rejected, record, warnings };
+}
+
+/** "the merge of #1, #2 and the rejection of #3". */
+function recordWhat(recorded: readonly RecordedMerge[], rejected: readonly RecordedRejection[]): string {
+  const list = (rs: readonly { pullRequest: number }[]) => rs.map((r) => `#${r.pullRequest}`).join(", ");
+  return [
+    recorded.length > 0 ? `the merge of ${list(recorded)}` : "",
+    rejected.length > 0 ? `the rejection of ${list(rejected)}` : "",
+  ]
+    .filter(Boolean)
+    .join(" and ");
 }
 
 /** A PHR-only commit kopt lands on the base itself: its files, and the pull request that carries it. */
@@ -246,7 +267,7 @@ function ruleCompletedAt(
   return undefined;
 }
 
-function recordBody(recorded: RecordedMerge[]): string {
+function recordBody(recorded: RecordedMerge[], rejected: readonly RecordedRejection[]): string {
   const rows = recorded.map(
     (r) =>
       `| [${r.phr}](${r.phr}) | #${r.pullRequest} | \`${r.mergeSha.slice(0, 7)}\` | ${(r.approvals ?? []).map((a) => a.user).join(", ") || "—"} | ${r.approvalLatencyMinutes ?? "n/a"} |`,
@@ -256,11 +277,16 @@ function recordBody(recorded: RecordedMerge[]): string {
     "",
     "**Tier:** `trivial` — PHR-only record update, no approval needed (logged) · **Cost:** none",
     "",
-    "Sets these PHRs to `approved` and records who approved, when, and the merge:",
-    "",
-    "| PHR | Pull request | Merge | Approved by | Latency (min) |",
-    "|---|---|---|---|---|",
-    ...rows,
+    ...(rows.length > 0
+      ? [
+          "Sets these PHRs to `approved` and records who approved, when, and the merge:",
+          "",
+          "| PHR | Pull request | Merge | Approved by | Latency (min) |",
+          "|---|---|---|---|---|",
+          ...rows,
+        ]
+      : []),
+    ...rejectionsBody(rejected),
     "",
     "### Roll back",
     "Revert this pull request's merge: it changes only audit records.",

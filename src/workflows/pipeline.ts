@@ -4,6 +4,7 @@
 import { analyzeCapacity, type CapacityFinding } from "../analyze/capacity.ts";
 import { diagnose } from "../analyze/diagnose/diagnose.ts";
 import { analyzeWorkloads, type Findings } from "../analyze/findings.ts";
+import { type LearnedFor, learnFromOutcomes, type PastProposal } from "../analyze/outcomes.ts";
 import { checkMappedWorkloads, type LoadedConfig } from "../config/load.ts";
 import { decide, type RunDecision } from "../decide/decide.ts";
 import type { RecentChange } from "../decide/guardrails.ts";
@@ -32,6 +33,8 @@ export interface PipelineInput {
   env: NodeJS.ProcessEnv;
   /** Changes merged recently, for the cooldown; read after observing. Default: none. */
   recentChanges?: () => Promise<readonly RecentChange[]>;
+  /** The PHRs on the base branch, for the learning loop (src/analyze/outcomes.ts); read after observing. Default: none. */
+  pastProposals?: () => Promise<readonly PastProposal[]>;
   /**
    * Replaces the classifier's findings as decide's input (its probe fixes become probe proposals): tests feed
    * a hand-made finding through. Default: the diagnosis of the observed cluster.
@@ -55,6 +58,8 @@ export interface PipelineResult {
   /** Why pods fail (kopt diagnose), narrowed to --workload: its probe fixes are in the decision, its
    * incidents go to incident issues. */
   diagnosis: Diagnosis;
+  /** What past outcomes taught, per workload and kind (already applied to findings and decision). */
+  learned: LearnedFor[];
 }
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
@@ -68,14 +73,17 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   if (loaded) checkMappedWorkloads(loaded, observation.state);
   const state = selectWorkload(observation.state, input.workload);
   const policy = loaded?.policy ?? policyFromConfig(undefined);
-  const findings = analyzeWorkloads(state, observation.usage, policy);
+  const past = (await input.pastProposals?.()) ?? [];
+  const learned = learnFromOutcomes(past, policy, observation.state.observedAt);
+  const findings = analyzeWorkloads(state, observation.usage, policy, learned);
   const capacity = analyzeCapacity(observation.state, observation.usage, policy.rightsize.historyWindowHours);
   const recent = (await input.recentChanges?.()) ?? [];
   const diagnosis =
     input.diagnosis ?? diagnoseObserved(observation, input.workload ? state.workloads[0]?.ref : undefined);
   const diagnosed = input.diagnose?.(observation, state) ?? diagnosis.findings;
-  const decision = decide(state, findings, policy, loaded?.config.workloads ?? [], recent, diagnosed);
-  return { observation, state, policy, findings, capacity, decision, diagnosis };
+  const mappings = loaded?.config.workloads ?? [];
+  const decision = decide(state, findings, policy, mappings, recent, diagnosed, learned);
+  return { observation, state, policy, findings, capacity, decision, diagnosis, learned };
 }
 
 /**

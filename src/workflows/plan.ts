@@ -21,7 +21,7 @@ import type { Skipped } from "../model/recommendation.ts";
 import type { ClusterState, WorkloadRef } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
 import type { ChangeRequest, ClosedProposal, Forge, UpsertResult } from "../propose/forge.ts";
-import { openRepository } from "../propose/git-repo.ts";
+import { type GitRepo, openRepository } from "../propose/git-repo.ts";
 import { mergedChanges } from "../propose/merged-changes.ts";
 import { renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, readValue, type ValuesScalar } from "../propose/values-edit.ts";
@@ -97,6 +97,8 @@ export interface PlannedProposal {
   confidence: number;
   /** What the guardrails changed in this proposal. */
   notes?: string[];
+  /** What past outcomes changed in it (the learning loop), as the PR body and the PHR say. */
+  learned?: string[];
   /** Where the values file and the cluster disagree, and what kopt made of it (the tier one step up). */
   drift?: string[];
   phr: string;
@@ -322,9 +324,8 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   const loaded =
     opts.loaded ?? (await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster)));
   const { config } = loaded;
-  let recent: Awaited<ReturnType<typeof mergedChanges>> = { changes: [], unreadable: [] };
   const early = opts.baseFromForge ? await openForge(repo, loaded, opts) : undefined;
-  const base = early?.baseSha ?? config.forge.baseBranch;
+  const history = baseHistory(repo, early?.baseSha ?? config.forge.baseBranch, config.cluster);
   const run = withKinds(
     await runPipeline({
       root: repo.root,
@@ -335,15 +336,12 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       env: opts.env ?? process.env,
       loaded,
       ...agentHooks(opts),
-      recentChanges: async () => {
-        recent = await mergedChanges(repo, base, config.cluster);
-        return recent.changes;
-      },
+      ...history.hooks,
     }),
     opts.kinds,
   );
   const { observation: obs, state, capacity, decision } = run;
-  const phrWarnings = unreadablePhrs(recent.unreadable, config.forge.baseBranch);
+  const phrWarnings = unreadablePhrs(history.unreadable(), config.forge.baseBranch);
 
   const forge: Forge = early ?? (await openForge(repo, loaded, opts));
   const { chains, valuesOf, drift } = await valuesAndDrift(forge, loaded, state);
@@ -401,6 +399,25 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
       ...ctx.warnings,
       ...forgeWarnings,
     ],
+  };
+}
+
+/** The base's PHRs, read once for the cooldown and the learning loop, and those that could not be read. */
+function baseHistory(repo: GitRepo, base: string, cluster: string) {
+  let reading: ReturnType<typeof mergedChanges> | undefined;
+  let unreadable: string[] = [];
+  const read = async () => {
+    reading ??= mergedChanges(repo, base, cluster);
+    const r = await reading;
+    unreadable = r.unreadable;
+    return r;
+  };
+  return {
+    hooks: {
+      recentChanges: async () => (await read()).changes,
+      pastProposals: async () => (await read()).history.map((h) => h.front),
+    } satisfies Partial<PipelineInput>,
+    unreadable: () => unreadable,
   };
 }
 
@@ -555,6 +572,7 @@ function plannedProposal(p: Prepared, result: UpsertResult): PlannedProposal {
     cost: p.proposal.cost,
     confidence: p.proposal.confidence,
     ...(p.proposal.notes ? { notes: p.proposal.notes } : {}),
+    ...(p.proposal.learned ? { learned: p.proposal.learned } : {}),
     ...(p.drift.length > 0 ? { drift: p.drift } : {}),
     phr: p.phrPath,
     branch: result.branch,

@@ -23,11 +23,13 @@ import type {
   ChangedFile,
   ChangeRequest,
   ClosedProposal,
+  ClosedPullRequest,
   CommitStatus,
   Forge,
   IncidentIssue,
   IncidentIssueDraft,
   PullRequest,
+  PullRequestCloser,
   PullRequestDraft,
   ReviewInput,
   UpsertResult,
@@ -49,10 +51,12 @@ import { CLOSED_MARKER, readMarker, withMarker } from "./marker.ts";
 import {
   addLabels,
   changedFiles,
+  closerOf,
   comment,
   getPullRequest,
   hasComment,
   latestStatus,
+  listClosedPullRequests,
   listOpenPullRequests,
   mergedPullRequestOf,
   readFileAt,
@@ -603,6 +607,14 @@ export class GitHubForge implements Forge {
 
   openPullRequests(branchPrefix: string): Promise<PullRequest[]> {
     return listOpenPullRequests(this.conn, branchPrefix, this.cfg.apiUrl);
+  }
+
+  closedPullRequests(branchPrefix: string): Promise<ClosedPullRequest[]> {
+    return listClosedPullRequests(this.conn, branchPrefix, this.cfg.apiUrl);
+  }
+
+  closerOf(number: number): Promise<PullRequestCloser> {
+    return closerOf(this.conn, number);
   }
 
   mergedPullRequestOf(commitSha: string): Promise<PullRequest | undefined> {

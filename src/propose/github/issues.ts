@@ -13,6 +13,8 @@ interface ApiIssue {
   title: string;
   body?: string | null;
   html_url: string;
+  created_at?: string;
+  closed_at?: string | null;
   labels: ({ name?: string } | string)[];
   pull_request?: unknown;
   closed_by?: { login: string } | null;
@@ -35,6 +37,8 @@ function toIncidentIssue(i: ApiIssue, login: string, cluster?: string): Incident
     body: i.body ?? "",
     labels: i.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean),
     url: i.html_url,
+    ...(i.created_at ? { createdAt: i.created_at } : {}),
+    closedAt: i.state === "closed" ? (i.closed_at ?? null) : null,
   };
 }
 

@@ -3,8 +3,16 @@
 // (a status, a comment, labels, a squash merge). GitHubForge delegates to these.
 
 import { KoptError } from "../../errors.ts";
-import type { ChangedFile, CommitStatus, PullRequest, ReviewInput } from "../forge.ts";
+import type {
+  ChangedFile,
+  ClosedPullRequest,
+  CommitStatus,
+  PullRequest,
+  PullRequestCloser,
+  ReviewInput,
+} from "../forge.ts";
 import { type GitHubConnection, gitHubError, httpStatus } from "./client.ts";
+import { CLOSED_MARKER } from "./marker.ts";
 
 interface ApiPull {
   number: number;
@@ -66,6 +74,47 @@ export async function listOpenPullRequests(
       .map(toPullRequest);
   } catch (e) {
     throw gitHubError(e, "listing open pull requests", apiUrl);
+  }
+}
+
+/** Pull requests under `branchPrefix` closed without merging, by number. */
+export async function listClosedPullRequests(
+  conn: GitHubConnection,
+  branchPrefix: string,
+  apiUrl: string,
+): Promise<ClosedPullRequest[]> {
+  const { octokit, owner, repo } = conn;
+  try {
+    const pulls = await octokit.paginate(octokit.pulls.list, { owner, repo, state: "closed", per_page: 100 });
+    return pulls
+      .filter((p) => p.head.ref.startsWith(branchPrefix) && !p.merged_at && p.closed_at)
+      .sort((a, b) => a.number - b.number)
+      .map((p) => ({ ...toPullRequest(p), state: "closed", closedAt: p.closed_at as string }));
+  } catch (e) {
+    throw gitHubError(e, "listing closed pull requests", apiUrl);
+  }
+}
+
+/**
+ * Who closed a pull request: GET /issues/{n}'s closed_by (a pull request is an issue), and whether kopt's
+ * own closing comment (closeObsolete's marker, by kopt's login) is on it.
+ */
+export async function closerOf(conn: GitHubConnection, number: number): Promise<PullRequestCloser> {
+  const { octokit, owner, repo } = conn;
+  try {
+    const { data } = await octokit.issues.get({ owner, repo, issue_number: number });
+    const comments = await octokit.paginate(octokit.issues.listComments, {
+      owner,
+      repo,
+      issue_number: number,
+      per_page: 100,
+    });
+    const byKopt = comments.some(
+      (c) => c.user?.login === conn.login && (c.body ?? "").includes(CLOSED_MARKER),
+    );
+    return { by: data.closed_by?.login ?? null, byKopt };
+  } catch (e) {
+    throw gitHubError(e, `reading who closed #${number}`);
   }
 }
 

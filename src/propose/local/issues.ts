@@ -98,6 +98,8 @@ function toIssue(front: Front, body: string, path: string): IncidentIssue {
     body,
     labels: front.labels,
     url: path,
+    createdAt: front.createdAt,
+    closedAt: front.state === "closed" ? front.closedAt : null,
   };
 }
 

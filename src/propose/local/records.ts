@@ -36,7 +36,8 @@ const PullRecordSchema = z.object({
   labels: z.array(z.string()).default([]),
   reviews: z.array(ReviewSchema).default([]),
   comments: z.array(z.object({ user: z.string(), body: z.string(), at: z.string() })).default([]),
-  closed: z.object({ at: z.string(), reason: z.string() }).optional(),
+  /** `by`: who closed it; absent in records written before people could close (only kopt did). */
+  closed: z.object({ at: z.string(), reason: z.string(), by: z.string().optional() }).optional(),
   merged: z.object({ at: z.string(), by: z.string().nullable(), sha: z.string() }).optional(),
   /** What it was when it stopped being open: the draft of its branch may describe a newer one since. */
   final: z.object({ title: z.string(), headSha: z.string(), labels: z.array(z.string()) }).optional(),

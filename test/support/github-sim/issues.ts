@@ -76,8 +76,8 @@ function setState(
   const now = timestamp(c);
   i.state = state;
   i.closedAt = state === "closed" ? now : null;
-  if ("head" in i) return;
   i.closedBy = state === "closed" ? c.login : null;
+  if ("head" in i) return;
   i.stateReason = state === "closed" ? ((reason as SimIssue["stateReason"]) ?? "completed") : "reopened";
 }
 

@@ -322,7 +322,7 @@ export function issue(c: RenderContext, i: SimIssue | SimPull, withClosedBy: boo
   const url = `${repoUrl}/issues/${i.number}`;
   const isPull = "head" in i;
   const html = `${c.api}/${c.state.owner}/${c.state.repo}/${isPull ? "pull" : "issues"}/${i.number}`;
-  const closedBy = isPull ? i.mergedBy : i.closedBy;
+  const closedBy = isPull ? (i.merged ? i.mergedBy : (i.closedBy ?? null)) : i.closedBy;
   return {
     id: i.id,
     node_id: nodeId(isPull ? "PullRequest" : "Issue", i.id),

@@ -170,6 +170,7 @@ const updatePull: Handler = async (c, call) => {
   if (b.state !== undefined && b.state !== p.state) {
     p.state = b.state;
     p.closedAt = b.state === "closed" ? now : null;
+    p.closedBy = b.state === "closed" ? c.login : null;
   }
   p.updatedAt = now;
   return ok(await fullPull(c, p));

@@ -48,6 +48,8 @@ export interface SimPull {
   mergedBy: string | null;
   mergedAt: string | null;
   closedAt: string | null;
+  /** Login of whoever closed it unmerged (GET /issues/{n} says closed_by); a merge's is mergedBy. */
+  closedBy?: string | null;
   /** The base commit it was merged onto: its files and commits are compared with this once merged. */
   baseShaAtMerge?: string;
   createdAt: string;
