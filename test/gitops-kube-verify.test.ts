@@ -12,7 +12,7 @@ import { KoptError } from "../src/errors.ts";
 import { parseClusterConfig } from "../src/formats/config.ts";
 import type { GitOpsTarget } from "../src/model/verify.ts";
 import { createKubeVerifySources } from "../src/observe/gitops/kube-verify.ts";
-import { resolveGitOpsTarget } from "../src/observe/gitops/target.ts";
+import { filesOnDisk, resolveGitOpsTarget } from "../src/observe/gitops/target.ts";
 import { connect } from "../src/observe/kube/connection.ts";
 import { KOPT_RBAC_RULES, type PolicyRule } from "../src/observe/kube/rbac.ts";
 import { openRepository } from "../src/propose/git-repo.ts";
@@ -107,7 +107,7 @@ describe("Argo CD, read from the cluster, placed with git", () => {
         history: [{ revision: w.later, deployedAt: "2026-12-01T12:00:41Z" }],
       }),
     );
-    const target = await resolveGitOpsTarget(w.dir, w.config);
+    const target = await resolveGitOpsTarget(filesOnDisk(w.dir), w.config);
     expect(target).toEqual({ tool: "argocd", name: "todo-chatbot", namespace: "argocd" });
     expect(await w.sources.gitops.applied(target as GitOpsTarget, w.merge)).toEqual({
       state: "applied",

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KoptError } from "../src/errors.ts";
 import { parseClusterConfig } from "../src/formats/config.ts";
-import { resolveGitOpsTarget } from "../src/observe/gitops/target.ts";
+import { filesOnDisk, resolveGitOpsTarget } from "../src/observe/gitops/target.ts";
 import { cleanups } from "./support/cleanups.ts";
 
 const CONFIG = `apiVersion: kopt.dev/v1alpha1
@@ -75,7 +75,7 @@ spec:
 describe("resolveGitOpsTarget", () => {
   it("takes kopt.yaml's gitops section when it names the object", async () => {
     const argo = repo({}, "gitops:\n  argocd:\n    application: shop\n");
-    expect(await resolveGitOpsTarget(argo.dir, argo.config)).toEqual({
+    expect(await resolveGitOpsTarget(filesOnDisk(argo.dir), argo.config)).toEqual({
       tool: "argocd",
       name: "shop",
       namespace: "argocd",
@@ -84,7 +84,7 @@ describe("resolveGitOpsTarget", () => {
       {},
       "gitops:\n  flux:\n    kustomization: apps\n    helmRelease: api\n    helmReleaseNamespace: shop\n",
     );
-    expect(await resolveGitOpsTarget(flux.dir, flux.config)).toEqual({
+    expect(await resolveGitOpsTarget(filesOnDisk(flux.dir), flux.config)).toEqual({
       tool: "flux",
       kustomization: { name: "apps", namespace: "flux-system" },
       helmRelease: { name: "api", namespace: "shop" },
@@ -95,7 +95,7 @@ describe("resolveGitOpsTarget", () => {
     const r = repo({
       "clusters/prod/apps.yaml": `${application("shop", "../../clusters/prod/values.yaml")}---\n${application("docs", "../../clusters/prod/docs.yaml", "apps")}`,
     });
-    expect(await resolveGitOpsTarget(r.dir, r.config)).toEqual({
+    expect(await resolveGitOpsTarget(filesOnDisk(r.dir), r.config)).toEqual({
       tool: "argocd",
       name: "shop",
       namespace: "argocd",
@@ -108,7 +108,7 @@ describe("resolveGitOpsTarget", () => {
       "clusters/prod/apps.yaml": kustomization("apps", "./clusters/prod/apps"),
       "clusters/prod/apps/api.yaml": helmRelease("api", "./clusters/prod/values.yaml"),
     });
-    expect(await resolveGitOpsTarget(r.dir, r.config)).toEqual({
+    expect(await resolveGitOpsTarget(filesOnDisk(r.dir), r.config)).toEqual({
       tool: "flux",
       kustomization: { name: "apps", namespace: "flux-system" },
       helmRelease: { name: "api", namespace: "shop" },
@@ -120,7 +120,7 @@ describe("resolveGitOpsTarget", () => {
       "clusters/prod/a.yaml": application("shop", "../../clusters/prod/values.yaml"),
       "clusters/prod/b.yaml": application("shop-canary", "../../clusters/prod/values.yaml"),
     });
-    const err = await resolveGitOpsTarget(r.dir, r.config).catch((e: unknown) => e);
+    const err = await resolveGitOpsTarget(filesOnDisk(r.dir), r.config).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KoptError);
     expect((err as KoptError).message).toBe(
       "clusters/prod/ declares more than one Argo CD Application: Application (no namespace)/shop (clusters/prod/a.yaml), Application (no namespace)/shop-canary (clusters/prod/b.yaml); kopt cannot tell which applies the values",
@@ -133,10 +133,10 @@ describe("resolveGitOpsTarget", () => {
       "clusters/prod/app.yaml": application("shop", "../../clusters/prod/values.yaml"),
       "clusters/prod/ks.yaml": kustomization("apps", "./clusters/prod"),
     });
-    await expect(resolveGitOpsTarget(both.dir, both.config)).rejects.toThrow(
+    await expect(resolveGitOpsTarget(filesOnDisk(both.dir), both.config)).rejects.toThrow(
       /more than one GitOps tool's object/,
     );
     const none = repo({ "clusters/prod/values.yaml": "api:\n  replicaCount: 2\n" });
-    expect(await resolveGitOpsTarget(none.dir, none.config)).toBeUndefined();
+    expect(await resolveGitOpsTarget(filesOnDisk(none.dir), none.config)).toBeUndefined();
   });
 });

@@ -26,7 +26,7 @@ import {
   watchingSection,
 } from "./verify/report.ts";
 import { openRevert, REVERT_BRANCH, type RevertResult, revertClosed } from "./verify/revert.ts";
-import { resolveGitOpsTarget } from "./verify/target.ts";
+import { verifyTarget } from "./verify/target.ts";
 
 export interface VerifyOptions {
   repoDir: string;
@@ -96,7 +96,7 @@ export async function verify(opts: VerifyOptions, sources: VerifySources): Promi
   // Resolved only when a PHR waits for its apply: a cluster with nothing to verify needs no GitOps object.
   let target: GitOpsTarget | undefined = opts.target;
   const targetOf = async () => {
-    target ??= await resolveGitOpsTarget(forge, config.cluster, config.gitops);
+    target ??= await verifyTarget(forge, config);
     return target;
   };
 

@@ -2,7 +2,7 @@
 // the Argo CD Application or Flux objects declared under clusters/<name>/ (an Application or HelmRelease that
 // hands Helm a mapped values file; the Kustomization whose path holds that HelmRelease, or the cluster dir).
 import { readdir, readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { KoptError } from "../../errors.ts";
 import type { ClusterConfig } from "../../formats/config.ts";
 import type { GitOpsTarget } from "../../model/verify.ts";
@@ -27,15 +27,26 @@ export function configuredTarget(config: ClusterConfig): GitOpsTarget | undefine
   };
 }
 
-async function yamlFiles(root: string, dir: string): Promise<string[]> {
-  const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
-  const out: string[] = [];
-  for (const e of entries) {
-    const rel = `${dir}/${e.name}`;
-    if (e.isDirectory()) out.push(...(await yamlFiles(root, rel)));
-    else if (/\.ya?ml$/.test(e.name) && e.name !== "kopt.yaml") out.push(rel);
-  }
-  return out.sort();
+/** Where the manifests are read: the base branch (verify reads it through the forge) or a directory on disk. */
+export interface ManifestFiles {
+  /** Paths (relative to the repository root) of the files under `dir`, recursively. */
+  list(dir: string): Promise<string[]>;
+  read(path: string): Promise<string | undefined>;
+}
+
+/** The files of a repository's working tree. */
+export function filesOnDisk(root: string): ManifestFiles {
+  const list = async (dir: string): Promise<string[]> => {
+    const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
+    const out: string[] = [];
+    for (const e of entries) {
+      const rel = `${dir.replace(/\/$/, "")}/${e.name}`;
+      if (e.isDirectory()) out.push(...(await list(rel)));
+      else out.push(rel);
+    }
+    return out;
+  };
+  return { list, read: (path) => readFile(join(root, path), "utf8").catch(() => undefined) };
 }
 
 /** Objects that hand Helm a mapped values file; all of that kind when none names one. */
@@ -73,16 +84,17 @@ function kustomizationFor(
 
 /** The GitOps object for the cluster: configured, else found under clusters/<name>/; undefined: none. */
 export async function resolveGitOpsTarget(
-  repoRoot: string,
+  files: ManifestFiles,
   config: ClusterConfig,
 ): Promise<GitOpsTarget | undefined> {
   const configured = configuredTarget(config);
   if (configured) return configured;
   const dir = `clusters/${config.cluster}`;
   const manifests: GitOpsManifest[] = [];
-  for (const file of await yamlFiles(repoRoot, dir)) {
-    const text = await readFile(join(repoRoot, file), "utf8");
-    manifests.push(...gitOpsManifestsIn(relative(repoRoot, join(repoRoot, file)), text));
+  const yaml = (await files.list(`${dir}/`)).filter((f) => /\.ya?ml$/.test(f) && !f.endsWith("/kopt.yaml"));
+  for (const file of yaml.sort()) {
+    const text = await files.read(file);
+    if (text !== undefined) manifests.push(...gitOpsManifestsIn(file, text));
   }
   const mapped = new Set(config.workloads.map((w) => w.valuesFile));
   const of = (kind: GitOpsManifest["kind"]) => manifests.filter((m) => m.kind === kind);
