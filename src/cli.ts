@@ -19,6 +19,8 @@ import {
   setupText,
   slaText,
   snapshotText,
+  verifyJson,
+  verifyText,
 } from "./cli-output.ts";
 import { statsText } from "./cli-stats-output.ts";
 import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
@@ -44,6 +46,7 @@ import { setup } from "./workflows/setup.ts";
 import { sla } from "./workflows/sla.ts";
 import { snapshot } from "./workflows/snapshot.ts";
 import { stats } from "./workflows/stats.ts";
+import { runVerify } from "./workflows/verify/command.ts";
 
 const SCHEMAS = { config: ClusterConfigSchema, snapshot: SnapshotSchema, phr: PhrFrontMatterSchema } as const;
 
@@ -295,6 +298,35 @@ function afterMergeCommand(program: Command, { env, repoDir, warn, print }: Shel
     });
 }
 
+function verifyCommand(program: Command, { now, env, repoDir, warn, print }: Shell): void {
+  program
+    .command("verify")
+    .description(
+      "after merge: wait for Argo CD / Flux to apply each approved change, gate the rollout, watch the stability window, record the outcome in the PHR, open the revert on regression",
+    )
+    .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
+    .option(
+      "--snapshot <file>",
+      "read the cluster from this snapshot taken after the apply (its capture time is now), not the config's source",
+    )
+    .option("--prometheus-url <url>", PROMETHEUS_URL)
+    .addOption(forgeOption("where the records, comments and reverts go"))
+    .addOption(outputOption())
+    .action(async (o) => {
+      const run = await runVerify({
+        repoDir: repoDir(),
+        cluster: o.cluster,
+        snapshot: o.snapshot,
+        prometheusUrl: prometheusUrl(o.prometheusUrl),
+        forge: o.forge,
+        env,
+        now: now(),
+      });
+      warn(run.warnings);
+      print(o, verifyJson(run), () => verifyText(run).trimEnd());
+    });
+}
+
 function statsCommand(program: Command, { now, env, repoDir, print }: Shell): void {
   program
     .command("stats")
@@ -534,6 +566,7 @@ const COMMANDS = [
   gateCommand,
   slaCommand,
   afterMergeCommand,
+  verifyCommand,
   rollbackCommand,
   reviewCommand,
   mergeCommand,

@@ -5,7 +5,7 @@
 // Safe to rerun after a crash at any point: the comments carry hidden markers (commented once), the PHR
 // updates of a run land in one record on a branch of their own (a rerun rewrites the same branch), and a
 // PHR left `regressed` on the base has its revert opened (rollback's branch: one pull request).
-import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
+import { type LoadedConfig, loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { type AppliedRecord, stamp, type VerifyStep, verifyStage } from "../decide/verify-step.ts";
 import { verifyPolicyFromConfig } from "../formats/config.ts";
 import { type PhrFrontMatter, readPhrFront, updatePhr } from "../formats/phr.ts";
@@ -37,6 +37,8 @@ export interface VerifyOptions {
   now: Date;
   /** Overrides the GitOps object of kopt.yaml (or the one found under clusters/<name>/). */
   target?: GitOpsTarget;
+  /** The config already loaded (the agent's --config); default clusters/<cluster>/kopt.yaml in the repository. */
+  loaded?: LoadedConfig;
 }
 
 /** What this run did for one PHR. */
@@ -86,7 +88,8 @@ interface Planned {
 
 export async function verify(opts: VerifyOptions, sources: VerifySources): Promise<VerifyRun> {
   const repo = await openRepository(opts.repoDir);
-  const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
+  const loaded =
+    opts.loaded ?? (await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster)));
   const { config } = loaded;
   const env = opts.env ?? process.env;
   const forge = await openForge(repo, loaded, { forge: opts.forge, env });

@@ -112,24 +112,31 @@ export async function readWorkload(c: Client, w: WorkloadRef) {
   return { workload, hpa: scaling(hpas, w), pods, replicaSets };
 }
 
-/** The GitOps status and rollout ports of `kopt verify`, reading the cluster `conn` connects to. */
-export function createKubeVerifySources(
-  conn: Connection,
+/** What the ports read: the live cluster (below) or a snapshot taken after the apply (snapshot-objects.ts). */
+export interface VerifyObjectReader {
+  gitOpsObjects(target: GitOpsTarget): Promise<GitOpsObjects>;
+  workload(ref: WorkloadRef): Promise<WorkloadObjects>;
+}
+
+export type WorkloadObjects = Awaited<ReturnType<typeof readWorkload>>;
+
+/** The GitOps status and rollout ports over any reader; ancestry comes from the repository's git. */
+export function verifySourcesFrom(
+  reader: VerifyObjectReader,
   repo: GitRepo,
   config: ClusterConfig,
 ): { gitops: GitOpsStatusPort; rollout: RolloutPort } {
-  const client = new Client(conn);
   return {
     gitops: {
       async applied(target, mergeSha) {
-        const objects = await readGitOpsObjects(client, target);
+        const objects = await reader.gitOpsObjects(target);
         const ancestry = await ancestryOf(repo, mergeSha, revisionsIn(objects));
         return gitOpsApplied(target, objects, mergeSha, ancestry);
       },
     },
     rollout: {
       async rollout(workload: WorkloadRef, changes: readonly PhrChange[]) {
-        const read = await readWorkload(client, workload);
+        const read = await reader.workload(workload);
         const mapping = config.workloads.find((m) => m.workload === `${workload.namespace}/${workload.name}`);
         return rolloutState({
           ...read,
@@ -139,4 +146,18 @@ export function createKubeVerifySources(
       },
     },
   };
+}
+
+/** The GitOps status and rollout ports of `kopt verify`, reading the cluster `conn` connects to. */
+export function createKubeVerifySources(
+  conn: Connection,
+  repo: GitRepo,
+  config: ClusterConfig,
+): { gitops: GitOpsStatusPort; rollout: RolloutPort } {
+  const client = new Client(conn);
+  const reader: VerifyObjectReader = {
+    gitOpsObjects: (target) => readGitOpsObjects(client, target),
+    workload: (ref) => readWorkload(client, ref),
+  };
+  return verifySourcesFrom(reader, repo, config);
 }

@@ -28,6 +28,7 @@ import { createRepoLock, type RepoLock } from "./repo-lock.ts";
 import { restartRecorder } from "./restart-record.ts";
 import { createRestarter } from "./restarts.ts";
 import { checkSchedule } from "./schedule.ts";
+import { agentVerify } from "./verify-runner.ts";
 
 export interface AgentStartOptions {
   /** --config FILE: a kopt.yaml anywhere (the chart mounts it); else --cluster NAME in the repository. */
@@ -62,9 +63,9 @@ export interface AgentParts {
   plan?: (loaded: LoadedConfig) => () => Promise<unknown>;
   /**
    * The periodic `kopt verify` (agent.verify.every), run under the repository lock; none: the agent does
-   * not verify. The integrator passes `verify(opts, sources)` with the cluster's real sources.
+   * not verify. The real one (AGENT_PARTS) is verify-runner.ts: the live cluster's sources, the clock's now.
    */
-  verify?: (loaded: LoadedConfig) => () => Promise<unknown>;
+  verify?: (loaded: LoadedConfig, at: { repoDir: string; opts: AgentStartOptions }) => () => Promise<unknown>;
 }
 
 /** Everything `kopt agent` checked, resolved: what it will run with. */
@@ -170,8 +171,8 @@ function defaultPlan(repoDir: string, opts: AgentStartOptions, lock: RepoLock) {
 }
 
 /** The injected verify, one at a time with the other writers of the repository. */
-function lockedVerify(parts: AgentParts, loaded: LoadedConfig, lock: RepoLock) {
-  const run = parts.verify?.(loaded);
+function lockedVerify(parts: AgentParts, s: AgentSettings, opts: AgentStartOptions, lock: RepoLock) {
+  const run = parts.verify?.(s.loaded, { repoDir: s.repoDir, opts });
   return run ? { verify: () => lock(run) } : {};
 }
 
@@ -220,7 +221,7 @@ export async function startAgentFromConfig(
     log,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(agent.plan.schedule ? { plan: (parts.plan ?? defaultPlan(s.repoDir, opts, lock))(s.loaded) } : {}),
-    ...lockedVerify(parts, s.loaded, lock),
+    ...lockedVerify(parts, s, opts, lock),
   };
   if (agent.actions.restartPods.namespaces.length > 0) deps.actions = restarterOf(deps, conn, s, opts, lock);
   return runAgent(deps);
@@ -262,4 +263,5 @@ export const AGENT_PARTS: AgentParts = {
   control: createControl,
   reactor: createReactor,
   triggersOf,
+  verify: agentVerify,
 };
