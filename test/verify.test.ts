@@ -441,7 +441,16 @@ describe("kopt verify after a crash", () => {
       reasons: ["error rate 8% > 5%"],
       revert: { branch: `kopt/demo/rollback/${m.proposal.id}` },
     };
-    const text = updatePhr(git(m.dir, "show", `main:${path}`), path, { status: "regressed", validation });
+    const applied = {
+      at: iso(m.mergeAt + MIN),
+      revision: m.mergeSha,
+      via: "Argo CD Application argocd/todo-chatbot",
+    };
+    const text = updatePhr(git(m.dir, "show", `main:${path}`), path, {
+      status: "regressed",
+      applied,
+      validation,
+    });
     writeFileSync(join(m.dir, path), `${text}\n`);
     git(m.dir, "commit", "-qam", "the crashed run's record");
     const pulls = pullCount(m.dir);

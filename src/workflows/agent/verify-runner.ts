@@ -5,9 +5,16 @@ import type { LoadedConfig } from "../../config/load.ts";
 import { openRepository } from "../../propose/git-repo.ts";
 import { openVerifySources } from "../verify/sources.ts";
 import { verify } from "../verify.ts";
-import type { AgentStartOptions } from "./start.ts";
 
-export function agentVerify(loaded: LoadedConfig, at: { repoDir: string; opts: AgentStartOptions }) {
+/** What of the agent's options a verify run needs (start.ts AgentStartOptions has them). */
+export interface AgentVerifyOptions {
+  env: NodeJS.ProcessEnv;
+  forge?: "local" | "github";
+  prometheusUrl?: string;
+  clock?: () => number;
+}
+
+export function agentVerify(loaded: LoadedConfig, at: { repoDir: string; opts: AgentVerifyOptions }) {
   const { repoDir, opts } = at;
   return async () => {
     const repo = await openRepository(repoDir);
