@@ -59,7 +59,10 @@ export async function mergedChanges(
     history.push({ path, front, addedAt: mergedAt });
     // A rejected proposal never changed the cluster: no cooldown.
     if (front.status === "rejected") continue;
-    for (const workload of front.workloads) out.push({ workload, kind: front.kind, mergedAt });
+    // The merge time after-merge recorded wins over the commit's: a PHR carried to the base by a later commit
+    // (a history imported from another repository) keeps the time its change was really merged.
+    const at = front.merge ? Date.parse(front.merge.at) / 1000 : mergedAt;
+    for (const workload of front.workloads) out.push({ workload, kind: front.kind, mergedAt: at });
   }
   return { changes: out, unreadable, history };
 }
