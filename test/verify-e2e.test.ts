@@ -1,0 +1,233 @@
+// `kopt verify` end to end with the real parts: a right-sizing of todo/backend opened, approved and merged on
+// the GitHub simulator and recorded by after-merge; Argo CD's Application and the workload served by the
+// Kubernetes simulator (read through client-node, the merge placed with git); the rollout's figures from a
+// real Prometheus backfilled with ingress-nginx and kube-state-metrics series. Scenarios: a healthy apply is
+// validated with its figures; 8% errors after the apply give a revert pull request in the gate; an
+// Application that never syncs the merge is reported not applied at the timeout. Reruns add nothing.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadClusterConfig } from "../src/config/load.ts";
+import { ClusterConfigSchema, type PrometheusSource } from "../src/formats/config.ts";
+import { readPhrFront } from "../src/formats/phr.ts";
+import { createKubeVerifySources } from "../src/observe/gitops/kube-verify.ts";
+import { connect } from "../src/observe/kube/connection.ts";
+import { createPrometheusRolloutMetrics } from "../src/observe/prometheus/rollout-metrics.ts";
+import { openRepository } from "../src/propose/git-repo.ts";
+import type { PlanOutcome } from "../src/workflows/plan.ts";
+import { verify } from "../src/workflows/verify.ts";
+import { cleanups } from "./support/cleanups.ts";
+import { mergeAs, type World, worldEnv, worldForTest } from "./support/github-world.ts";
+import { argoApplication } from "./support/kube-sim/gitops-fixtures.ts";
+import { startKubeSim } from "./support/kube-sim/index.ts";
+import {
+  constant,
+  ingressNginxSeries,
+  type MetricSeries,
+  podSeries,
+  type StartedPrometheus,
+  startPrometheus,
+  stepAt,
+} from "./support/prometheus/index.ts";
+import { git } from "./support/repo.ts";
+import { deployment, pod, replicaSet } from "./support/snapshot-builder.ts";
+
+type Obj = Record<string, unknown>;
+const MIN = 60;
+const Mi = 2 ** 20;
+const unix = (iso: string) => Date.parse(iso) / 1000;
+const iso = (t: number) => new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/** The healthy change is merged at HEALTHY, the regressing one at REGRESS; each applied 2 minutes later. */
+const HEALTHY = unix("2026-11-20T12:30:00Z");
+const REGRESS = unix("2026-11-20T14:30:00Z");
+const APPLY_DELAY = 2 * MIN;
+const SPAN = { start: HEALTHY - 90 * MIN, end: REGRESS + 30 * MIN };
+
+/** The backend after the apply: the PR's values (requests 500m / 1Gi, memory limit 2Gi), 2 new pods. */
+function backendAfterApply(appliedAt: number): Obj[] {
+  const d = deployment({
+    namespace: "todo",
+    name: "backend",
+    created: "2026-11-01T00:00:00Z",
+    replicas: 2,
+    revision: 2,
+    rolledOutAt: iso(appliedAt + MIN),
+    containers: [
+      {
+        name: "backend",
+        image: "ghcr.io/example/todo-backend:1.4.2",
+        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
+      },
+    ],
+  });
+  const rs = replicaSet({ deployment: d, revision: 2, replicas: 2, created: iso(appliedAt) });
+  const pods = [0, 1].map((i) => pod({ owner: rs, nodeName: "node-a", created: iso(appliedAt), seed: i }));
+  return [d, rs, ...pods] as unknown as Obj[];
+}
+
+/** Backend traffic through ingress-nginx: 1% errors, 8% from the regressing change's apply on; its pods. */
+function series(): MetricSeries[] {
+  const badFrom = REGRESS + APPLY_DELAY;
+  const container = { name: "backend", cpu: constant(0.2), cpuRequest: 0.5, memory: constant(400 * Mi) };
+  return [
+    ...ingressNginxSeries({
+      ...SPAN,
+      namespace: "todo",
+      ingress: "backend",
+      rps: constant(40),
+      errorRate: stepAt(badFrom, 0.01, 0.08),
+      p99Seconds: constant(0.2),
+    }),
+    ...podSeries({ ...SPAN, namespace: "todo", name: "backend-6c7d8e9f1-d3e4f", containers: [container] }),
+  ];
+}
+
+let prom: StartedPrometheus;
+beforeAll(async () => {
+  prom = await startPrometheus({ series: series(), blockHours: 6 });
+}, 120_000);
+afterAll(async () => {
+  await prom?.stop();
+});
+
+/** A world whose GitHub clock stands at `at` (the merge time), verify configured for ingress-nginx. */
+async function worldAt(at: number): Promise<World> {
+  return worldForTest({
+    sim: { now: () => new Date(at * 1000) },
+    configExtra: "verify:\n  errorRate:\n    preset: ingress-nginx\n",
+  });
+}
+
+/** The backend right-sizing opened, approved by alice, merged and recorded; main's head after the record. */
+async function mergedChange(world: World, at: number) {
+  const now = new Date(at * 1000);
+  const r = await world.kopt(["plan", "--workload", "todo/backend", "--output", "json"], { now });
+  expect(r.code).toBe(0);
+  const proposal = (JSON.parse(r.stdout) as PlanOutcome).proposals[0] as PlanOutcome["proposals"][number];
+  const pull = world.sim.state.pulls.find((p) => p.head === proposal.branch);
+  if (!pull) throw new Error("no pull request opened");
+  await world.sim.addReview(pull.number, { user: "alice", state: "APPROVED" });
+  const merged = await mergeAs(world, "alice", pull.number);
+  expect((await world.kopt(["after-merge"], { now })).code).toBe(0);
+  world.sync();
+  return { proposal, pull, mergeSha: merged.sha as string, head: git(world.work, "rev-parse", "HEAD") };
+}
+
+/** The real sources: the Kubernetes simulator holding `objects`, the Prometheus above, git in the world. */
+async function realSources(world: World, objects: Obj[]) {
+  const sim = await startKubeSim({ objects });
+  cleanups.push(() => sim.stop());
+  const dir = mkdtempSync(join(tmpdir(), "kopt-verify-e2e-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const conn = connect({ kubeconfig: sim.writeKubeconfig(dir) });
+  const { config } = await loadClusterConfig(world.work, "demo");
+  const source = ClusterConfigSchema.shape.source.parse({
+    snapshot: "unused.json",
+    prometheus: { url: prom.url, retries: 0 },
+  }).prometheus as PrometheusSource;
+  return {
+    ...createKubeVerifySources(conn, await openRepository(world.work), config),
+    metrics: createPrometheusRolloutMetrics(source, config.verify, { stepSeconds: 15 }),
+  };
+}
+
+type Sources = Awaited<ReturnType<typeof realSources>>;
+const runVerify = (world: World, at: number, sources: Sources) =>
+  verify({ repoDir: world.work, cluster: "demo", env: worldEnv(), now: new Date(at * 1000) }, sources);
+
+const phrOnMain = (world: World, path: string) =>
+  readPhrFront(git(world.sim.repoDir, "show", `main:${path}`), path);
+const commentsOn = (world: World, number: number) =>
+  world.sim.state.comments.filter((c) => c.issueNumber === number).map((c) => c.body);
+
+describe("kopt verify with Argo CD, the workload and Prometheus", () => {
+  it("validates a healthy apply (Argo CD synced a later commit holding the merge), figures in the PHR; a rerun adds nothing", async () => {
+    const world = await worldAt(HEALTHY);
+    const m = await mergedChange(world, HEALTHY);
+    const appliedAt = HEALTHY + APPLY_DELAY;
+    const app = argoApplication({
+      phase: "Succeeded",
+      revision: m.head,
+      startedAt: iso(HEALTHY + MIN),
+      finishedAt: iso(HEALTHY + MIN + 20),
+      history: [{ revision: m.head, deployedAt: iso(HEALTHY + MIN + 20) }],
+    });
+    const sources = await realSources(world, [app, ...backendAfterApply(appliedAt)]);
+
+    const out = await runVerify(world, HEALTHY + 65 * MIN, sources);
+    expect(out.warnings).toEqual([]);
+    expect(out.via).toBe("Argo CD Application argocd/todo-chatbot");
+    expect(out.phrs[0]).toMatchObject({ result: "validated", status: "validated", commented: true });
+    const phr = phrOnMain(world, m.proposal.phr);
+    expect(phr.status).toBe("validated");
+    expect(phr.applied).toMatchObject({ revision: m.head, at: iso(appliedAt) });
+    expect(phr.validation?.outcome).toBe("validated");
+    expect(phr.validation?.baseline?.errorRate).toBeCloseTo(0.01, 3);
+    expect(phr.validation?.after?.errorRate).toBeCloseTo(0.01, 3);
+    expect(phr.validation?.after?.cpuUsageOverRequest).toBeCloseTo(0.4, 2);
+    expect(phr.validation?.after?.restarts).toBe(0);
+    expect(commentsOn(world, m.pull.number).filter((c) => c.includes("kopt verify"))).toHaveLength(1);
+
+    const pulls = world.sim.state.pulls.length;
+    world.sync();
+    const again = await runVerify(world, HEALTHY + 70 * MIN, sources);
+    expect(again.record).toBeNull();
+    expect(world.sim.state.pulls).toHaveLength(pulls);
+    expect(commentsOn(world, m.pull.number).filter((c) => c.includes("kopt verify"))).toHaveLength(1);
+  }, 180_000);
+
+  it("opens the revert in the gate when the error rate jumps to 8% after the apply; PHR regressed; a rerun adds nothing", async () => {
+    const world = await worldAt(REGRESS);
+    const m = await mergedChange(world, REGRESS);
+    const appliedAt = REGRESS + APPLY_DELAY;
+    const app = argoApplication({
+      phase: "Succeeded",
+      revision: m.head,
+      history: [{ revision: m.head, deployedAt: iso(REGRESS + MIN) }],
+    });
+    const sources = await realSources(world, [app, ...backendAfterApply(appliedAt)]);
+
+    // One scrape (15 s) plus one 1-minute rate interval after the first bad sample: the gate sees it.
+    const out = await runVerify(world, appliedAt + 90, sources);
+    expect(out.phrs[0]).toMatchObject({ result: "regressed", status: "regressed" });
+    expect(out.phrs[0]?.reasons[0]).toMatch(/^error rate \d+(\.\d)?% > 5%/);
+    expect(phrOnMain(world, m.proposal.phr)).toMatchObject({
+      status: "regressed",
+      validation: { outcome: "regressed" },
+    });
+    const reverts = world.sim.state.pulls.filter((p) => p.head === `kopt/demo/rollback/${m.proposal.id}`);
+    expect(reverts).toHaveLength(1);
+    expect(reverts[0]?.title).toMatch(new RegExp(`^Regression after #${m.pull.number}: error rate`));
+    expect(reverts[0]?.labels).toContain("kopt/regression");
+    expect(reverts[0]?.body).toContain("@alice");
+
+    const pulls = world.sim.state.pulls.length;
+    const comments = commentsOn(world, m.pull.number).length;
+    world.sync();
+    const again = await runVerify(world, appliedAt + 3 * MIN, sources);
+    expect(again.record).toBeNull();
+    expect(world.sim.state.pulls).toHaveLength(pulls);
+    expect(commentsOn(world, m.pull.number)).toHaveLength(comments);
+  }, 180_000);
+
+  it("reports a change Argo CD never synced as not applied once the apply timeout has passed", async () => {
+    const world = await worldAt(HEALTHY);
+    const before = git(world.work, "rev-parse", "HEAD");
+    const m = await mergedChange(world, HEALTHY);
+    const app = argoApplication({ phase: "Succeeded", revision: before });
+    const sources = await realSources(world, [app, ...backendAfterApply(HEALTHY - 3 * 60 * MIN)]);
+
+    const waiting = await runVerify(world, HEALTHY + 30 * MIN, sources);
+    expect(waiting.phrs[0]).toMatchObject({ result: "waiting" });
+    expect(waiting.record).toBeNull();
+
+    world.sync();
+    const out = await runVerify(world, HEALTHY + 2 * 60 * MIN + 1, sources);
+    expect(out.phrs[0]).toMatchObject({ result: "not-applied", status: "not-applied" });
+    const phr = phrOnMain(world, m.proposal.phr);
+    expect(phr.validation?.reasons.join(" ")).toMatch(/before the merge|not applied/i);
+    expect(commentsOn(world, m.pull.number).some((c) => c.includes("not-applied"))).toBe(true);
+  }, 180_000);
+});
