@@ -460,7 +460,7 @@ function reviewCommand(program: Command, { now, env, repoDir, print }: Shell): v
     });
 }
 
-function mergeCommand(program: Command, { env, repoDir, print }: Shell): void {
+function mergeCommand(program: Command, { now, env, repoDir, print }: Shell): void {
   program
     .command("merge")
     .description("merge a pull request at its head; refused unless its kopt/approval status is success")
@@ -476,6 +476,7 @@ function mergeCommand(program: Command, { env, repoDir, print }: Shell): void {
         cluster: o.cluster,
         forge: o.forge,
         env,
+        clock: now,
       });
       print(o, result, () => mergeText(result));
     });

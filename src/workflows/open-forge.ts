@@ -14,6 +14,8 @@ export interface ForgeChoice {
   forge?: "local" | "github";
   /** Where tokens come from; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** The clock of the local forge's records (merge times, pull requests, comments); default the wall clock. */
+  clock?: () => Date;
 }
 
 export interface OpenOptions {
@@ -32,7 +34,9 @@ export async function openForge(
 ): Promise<Forge> {
   const { config } = loaded;
   const type = choice.forge ?? config.forge.type;
-  if (type === "local") return LocalForge.open(repo, config.forge.baseBranch);
+  if (type === "local") {
+    return LocalForge.open(repo, config.forge.baseBranch, choice.clock ? { now: choice.clock } : {});
+  }
   const env = choice.env ?? process.env;
   const gitHubOptions: GitHubForgeOptions = {
     env,

@@ -92,7 +92,7 @@ export async function verify(opts: VerifyOptions, sources: VerifySources): Promi
     opts.loaded ?? (await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster)));
   const { config } = loaded;
   const env = opts.env ?? process.env;
-  const forge = await openForge(repo, loaded, { forge: opts.forge, env });
+  const forge = await openForge(repo, loaded, { forge: opts.forge, env, clock: () => opts.now });
   const ctx: RecordContext = { repo, loaded, forge, warnings: [] };
   const { warnings } = ctx;
   const policy = verifyPolicyFromConfig(config.verify);

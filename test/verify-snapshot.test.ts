@@ -1,0 +1,166 @@
+// `kopt verify --snapshot FILE` on the local forge, the whole lifecycle through the CLI with real git: the
+// demo's backend right-sizing planned, approved, merged and recorded; then a snapshot taken after the apply
+// (Argo CD's Application synced to main, the backend's new pods, their CPU, memory and HTTP series) is read
+// as the live cluster would be. Healthy figures validate the change; 8% errors after the apply regress it
+// and open the revert. The snapshot's capture time is verify's now.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readPhrFront } from "../src/formats/phr.ts";
+import type { VerifyRun } from "../src/workflows/verify.ts";
+import { argoApplication } from "./support/kube-sim/gitops-fixtures.ts";
+import { demoRepo, git, koptAt, type TempRepo } from "./support/repo.ts";
+import {
+  type ClusterSnapshot,
+  deployment,
+  type KubeObject,
+  type PromSeries,
+  pod,
+  replicaSet,
+  snapshot,
+  usageSeries,
+} from "./support/snapshot-builder.ts";
+
+const MIN = 60;
+const CAPTURED = Date.parse("2026-11-20T12:00:00Z") / 1000;
+const MERGE = CAPTURED + 20 * MIN;
+const APPLIED = MERGE + 2 * MIN;
+const STEP = 30;
+const at = (t: number) => new Date(t * 1000);
+const iso = (t: number) =>
+  at(t)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z");
+
+let repo: TempRepo;
+beforeEach(() => {
+  repo = demoRepo();
+  mkdirSync(join(repo.dir, ".kopt"), { recursive: true });
+  writeFileSync(join(repo.dir, ".kopt/teams.yaml"), "architects: [alice]\nsecurity: [bob]\n");
+});
+afterEach(() => repo.cleanup());
+
+async function kopt(t: number, ...args: string[]) {
+  const r = await koptAt(at(t), "--repo", repo.dir, ...args);
+  expect(r.code, r.stderr).toBe(0);
+  return r;
+}
+
+/** Plan, approve, gate, merge and record the backend right-sizing (#1); its PHR path. */
+async function mergedBackend(): Promise<string> {
+  const planned = await kopt(
+    CAPTURED,
+    "plan",
+    "--cluster",
+    "demo",
+    "--workload",
+    "todo/backend",
+    "--output",
+    "json",
+  );
+  const phr = (JSON.parse(planned.stdout) as { proposals: { phr: string }[] }).proposals[0]?.phr as string;
+  await kopt(MERGE - 10 * MIN, "review", "--pr", "1", "--approve", "--as", "alice");
+  await kopt(MERGE - 5 * MIN, "gate", "--pr", "1");
+  await kopt(MERGE, "merge", "--pr", "1");
+  await kopt(MERGE + 30, "after-merge", "--cluster", "demo");
+  return phr;
+}
+
+/** Two pods per side of the apply: old ones until APPLIED + 1 min, new ones (of revision 2) from APPLIED. */
+function afterApply(errorRateAfter: number, capturedAt: number): ClusterSnapshot {
+  const head = git(repo.dir, "rev-parse", "main");
+  const backend = deployment({
+    namespace: "todo",
+    name: "backend",
+    created: "2026-11-01T00:00:00Z",
+    replicas: 2,
+    revision: 2,
+    rolledOutAt: iso(APPLIED + MIN),
+    containers: [
+      {
+        name: "backend",
+        image: "ghcr.io/example/todo-backend:1.4.2",
+        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
+      },
+    ],
+  });
+  const rs = replicaSet({ deployment: backend, revision: 2, replicas: 2, created: iso(APPLIED) });
+  const pods = [0, 1].map((i) => pod({ owner: rs, nodeName: "node-a", created: iso(APPLIED), seed: i }));
+  const app = argoApplication({
+    phase: "Succeeded",
+    revision: head,
+    history: [{ revision: head, deployedAt: iso(MERGE + MIN) }],
+  }) as unknown as KubeObject;
+  const range = { start: MERGE - 60 * MIN, end: capturedAt, step: STEP };
+  const names = {
+    old: ["backend-5d8f7c9b4-a1b2c", "backend-5d8f7c9b4-d3e4f"],
+    new: pods.map((p) => p.metadata.name),
+  };
+  const alive = (side: "old" | "new", t: number) => (side === "old" ? t <= APPLIED + MIN : t >= APPLIED);
+  const each = (f: (podName: string, side: "old" | "new") => PromSeries) =>
+    (["old", "new"] as const).flatMap((side) => names[side].map((n) => f(n, side)));
+  const container = (podName: string) => ({ namespace: "todo", pod: podName, container: "backend" });
+  const cpu = each((n, side) => usageSeries(container(n), range, (t) => (alive(side, t) ? 0.2 : undefined)));
+  const memory = each((n, side) =>
+    usageSeries(container(n), range, (t) => (alive(side, t) ? 400 * 2 ** 20 : undefined)),
+  );
+  const http = (rate: (t: number) => number) =>
+    each((n, side) => {
+      const s = usageSeries(container(n), range, (t) => (alive(side, t) ? rate(t) : undefined));
+      return { ...s, metric: { namespace: "todo", pod: n } as PromSeries["metric"] };
+    });
+  const snap = snapshot({
+    cluster: "demo",
+    capturedAt: iso(capturedAt),
+    objects: [app, backend, rs, ...pods],
+    cpu,
+    memory,
+  });
+  const usage = snap.usage as Record<string, unknown>;
+  usage.httpRequests = { resultType: "matrix", result: http(() => 20) };
+  usage.httpErrors = {
+    resultType: "matrix",
+    result: http((t) => 20 * (t >= APPLIED ? errorRateAfter : 0.01)),
+  };
+  return snap;
+}
+
+async function verifyWith(snap: ClusterSnapshot, t: number): Promise<VerifyRun> {
+  const file = join(repo.dir, "..", `after-${t}.json`);
+  writeFileSync(file, JSON.stringify(snap));
+  const r = await kopt(t + 3600, "verify", "--cluster", "demo", "--snapshot", file, "--output", "json");
+  return JSON.parse(r.stdout) as VerifyRun;
+}
+
+const phrOnMain = (path: string) => readPhrFront(git(repo.dir, "show", `main:${path}`), path);
+
+describe("kopt verify --snapshot on the local forge", () => {
+  it("validates the merged change from a snapshot taken an hour after the apply, with its figures", async () => {
+    const phr = await mergedBackend();
+    const captured = APPLIED + 65 * MIN;
+    const out = await verifyWith(afterApply(0.01, captured), captured);
+    expect(out.via).toBe("Argo CD Application argocd/todo-chatbot");
+    expect(out.phrs[0]).toMatchObject({ result: "validated", status: "validated" });
+    const front = phrOnMain(phr);
+    expect(front.applied?.at).toBe(iso(APPLIED));
+    expect(front.validation?.after?.errorRate).toBeCloseTo(0.01, 6);
+    expect(front.validation?.after?.cpuUsageOverRequest).toBeCloseTo(0.4, 6);
+    expect(front.validation?.baseline?.errorRate).toBeCloseTo(0.01, 6);
+
+    const again = await verifyWith(afterApply(0.01, captured + 5 * MIN), captured + 5 * MIN);
+    expect(again.phrs).toEqual([]);
+    expect(again.record).toBeNull();
+  });
+
+  it("regresses it when the snapshot shows 8% errors after the apply, and opens the revert", async () => {
+    const phr = await mergedBackend();
+    const captured = APPLIED + 4 * MIN;
+    const out = await verifyWith(afterApply(0.08, captured), captured);
+    expect(out.phrs[0]).toMatchObject({ result: "regressed", status: "regressed" });
+    expect(out.phrs[0]?.reasons[0]).toBe("error rate 8% > 5% (1% before the change)");
+    expect(phrOnMain(phr).status).toBe("regressed");
+    const revert = out.phrs[0]?.revert;
+    expect(revert?.branch).toMatch(/^kopt\/demo\/rollback\//);
+    expect(git(repo.dir, "rev-parse", "--verify", "-q", revert?.branch as string)).toMatch(/^[0-9a-f]{40}$/);
+  });
+});
