@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { updatePhr } from "../src/formats/phr.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import { demoRepo, git, koptAt, type TempRepo } from "./support/repo.ts";
 
@@ -77,6 +78,44 @@ describe("cooldown after a merged kopt change", () => {
     const { out } = await plan();
     expect(out.warnings.filter((w) => w.includes("no readable front matter"))).toEqual([]);
     expect(out.heldBack.find((h) => h.workload.name === "backend")?.rule).toBe("cooldown");
+  });
+
+  it("counts from the merge time the PHR records, not from the commit that carried it to main", async () => {
+    const first = (await plan()).out;
+    const backend = first.proposals.find((p) => p.workload.name === "backend" && p.kind === "rightsize");
+    if (!backend) throw new Error("demo proposals changed");
+    const text = git(repo.dir, "show", `${backend.branch}:${backend.phr}`);
+    const sha = "a".repeat(40);
+    const recorded = (at: string) =>
+      updatePhr(text, backend.phr, {
+        status: "approved",
+        merge: {
+          pullRequest: 3,
+          sha,
+          at,
+          by: "alice",
+          openedAt: "2026-11-01T00:00:00Z",
+          approvalLatencyMinutes: 5,
+        },
+      });
+    // Carried to main a day after the snapshot (a history copied from another repository), merged 20 days before.
+    mkdirSync(join(repo.dir, "phr/demo"), { recursive: true });
+    writeFileSync(join(repo.dir, backend.phr), recorded("2026-10-31T12:00:00Z"));
+    git(repo.dir, "add", "-A");
+    execFileSync("git", ["commit", "-q", "-m", "history"], {
+      cwd: repo.dir,
+      env: {
+        ...process.env,
+        GIT_COMMITTER_DATE: "2026-11-21T12:00:00Z",
+        GIT_AUTHOR_DATE: "2026-11-21T12:00:00Z",
+      },
+    });
+    expect((await plan()).out.heldBack.find((h) => h.workload.name === "backend")).toBeUndefined();
+    // Recorded as merged 2 days before the snapshot: held, whatever the commit's date.
+    writeFileSync(join(repo.dir, backend.phr), recorded("2026-11-18T12:00:00Z"));
+    git(repo.dir, "commit", "-q", "-am", "history, corrected");
+    const held = (await plan()).out.heldBack.find((h) => h.workload.name === "backend");
+    expect(held?.reason).toMatch(/^changed 2 days ago \(rightsize, merged 2026-11-18 12:00 UTC\)/);
   });
 
   it("a PHR on main without readable front matter is a warning, not a silent gap in the cooldown", async () => {

@@ -4,40 +4,27 @@
 // real Prometheus backfilled with ingress-nginx and kube-state-metrics series. Scenarios: a healthy apply is
 // validated with its figures; 8% errors after the apply give a revert pull request in the gate; an
 // Application that never syncs the merge is reported not applied at the timeout. Reruns add nothing.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadClusterConfig } from "../src/config/load.ts";
-import { ClusterConfigSchema, type PrometheusSource } from "../src/formats/config.ts";
 import { readPhrFront } from "../src/formats/phr.ts";
-import { createKubeVerifySources } from "../src/observe/gitops/kube-verify.ts";
-import { connect } from "../src/observe/kube/connection.ts";
-import { createPrometheusRolloutMetrics } from "../src/observe/prometheus/rollout-metrics.ts";
-import { openRepository } from "../src/propose/git-repo.ts";
-import type { PlanOutcome } from "../src/workflows/plan.ts";
+import type { VerifySources } from "../src/workflows/verify/ports.ts";
 import { verify } from "../src/workflows/verify.ts";
 import { cleanups } from "./support/cleanups.ts";
-import { mergeAs, type World, worldEnv, worldForTest } from "./support/github-world.ts";
+import { type World, worldEnv, worldForTest } from "./support/github-world.ts";
 import { argoApplication } from "./support/kube-sim/gitops-fixtures.ts";
-import { startKubeSim } from "./support/kube-sim/index.ts";
-import {
-  constant,
-  ingressNginxSeries,
-  type MetricSeries,
-  podSeries,
-  type StartedPrometheus,
-  startPrometheus,
-  stepAt,
-} from "./support/prometheus/index.ts";
+import { type StartedPrometheus, startPrometheus, stepAt } from "./support/prometheus/index.ts";
 import { git } from "./support/repo.ts";
-import { deployment, pod, replicaSet } from "./support/snapshot-builder.ts";
+import {
+  backendAfterApply,
+  backendSeries,
+  iso,
+  MIN,
+  mergedBackendChange,
+  realVerifySources,
+  VERIFY_INGRESS_NGINX,
+} from "./support/verify-world.ts";
 
 type Obj = Record<string, unknown>;
-const MIN = 60;
-const Mi = 2 ** 20;
-const unix = (iso: string) => Date.parse(iso) / 1000;
-const iso = (t: number) => new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+const unix = (text: string) => Date.parse(text) / 1000;
 
 /** The healthy change is merged at HEALTHY, the regressing one at REGRESS; each applied 2 minutes later. */
 const HEALTHY = unix("2026-11-20T12:30:00Z");
@@ -45,96 +32,26 @@ const REGRESS = unix("2026-11-20T14:30:00Z");
 const APPLY_DELAY = 2 * MIN;
 const SPAN = { start: HEALTHY - 90 * MIN, end: REGRESS + 30 * MIN };
 
-/** The backend after the apply: the PR's values (requests 500m / 1Gi, memory limit 2Gi), 2 new pods. */
-function backendAfterApply(appliedAt: number): Obj[] {
-  const d = deployment({
-    namespace: "todo",
-    name: "backend",
-    created: "2026-11-01T00:00:00Z",
-    replicas: 2,
-    revision: 2,
-    rolledOutAt: iso(appliedAt + MIN),
-    containers: [
-      {
-        name: "backend",
-        image: "ghcr.io/example/todo-backend:1.4.2",
-        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
-      },
-    ],
-  });
-  const rs = replicaSet({ deployment: d, revision: 2, replicas: 2, created: iso(appliedAt) });
-  const pods = [0, 1].map((i) => pod({ owner: rs, nodeName: "node-a", created: iso(appliedAt), seed: i }));
-  return [d, rs, ...pods] as unknown as Obj[];
-}
-
-/** Backend traffic through ingress-nginx: 1% errors, 8% from the regressing change's apply on; its pods. */
-function series(): MetricSeries[] {
-  const badFrom = REGRESS + APPLY_DELAY;
-  const container = { name: "backend", cpu: constant(0.2), cpuRequest: 0.5, memory: constant(400 * Mi) };
-  return [
-    ...ingressNginxSeries({
-      ...SPAN,
-      namespace: "todo",
-      ingress: "backend",
-      rps: constant(40),
-      errorRate: stepAt(badFrom, 0.01, 0.08),
-      p99Seconds: constant(0.2),
-    }),
-    ...podSeries({ ...SPAN, namespace: "todo", name: "backend-6c7d8e9f1-d3e4f", containers: [container] }),
-  ];
-}
-
 let prom: StartedPrometheus;
 beforeAll(async () => {
-  prom = await startPrometheus({ series: series(), blockHours: 6 });
+  // 1% errors, 8% from the regressing change's apply on.
+  const series = backendSeries(SPAN, stepAt(REGRESS + APPLY_DELAY, 0.01, 0.08));
+  prom = await startPrometheus({ series, blockHours: 6 });
 }, 120_000);
 afterAll(async () => {
   await prom?.stop();
 });
 
 /** A world whose GitHub clock stands at `at` (the merge time), verify configured for ingress-nginx. */
-async function worldAt(at: number): Promise<World> {
-  return worldForTest({
-    sim: { now: () => new Date(at * 1000) },
-    configExtra: "verify:\n  errorRate:\n    preset: ingress-nginx\n",
-  });
+function worldAt(at: number): Promise<World> {
+  return worldForTest({ sim: { now: () => new Date(at * 1000) }, configExtra: VERIFY_INGRESS_NGINX });
 }
 
-/** The backend right-sizing opened, approved by alice, merged and recorded; main's head after the record. */
-async function mergedChange(world: World, at: number) {
-  const now = new Date(at * 1000);
-  const r = await world.kopt(["plan", "--workload", "todo/backend", "--output", "json"], { now });
-  expect(r.code).toBe(0);
-  const proposal = (JSON.parse(r.stdout) as PlanOutcome).proposals[0] as PlanOutcome["proposals"][number];
-  const pull = world.sim.state.pulls.find((p) => p.head === proposal.branch);
-  if (!pull) throw new Error("no pull request opened");
-  await world.sim.addReview(pull.number, { user: "alice", state: "APPROVED" });
-  const merged = await mergeAs(world, "alice", pull.number);
-  expect((await world.kopt(["after-merge"], { now })).code).toBe(0);
-  world.sync();
-  return { proposal, pull, mergeSha: merged.sha as string, head: git(world.work, "rev-parse", "HEAD") };
-}
+const mergedChange = mergedBackendChange;
+const realSources = (world: World, objects: Obj[]) =>
+  realVerifySources(world, objects, prom.url, (stop) => cleanups.push(stop));
 
-/** The real sources: the Kubernetes simulator holding `objects`, the Prometheus above, git in the world. */
-async function realSources(world: World, objects: Obj[]) {
-  const sim = await startKubeSim({ objects });
-  cleanups.push(() => sim.stop());
-  const dir = mkdtempSync(join(tmpdir(), "kopt-verify-e2e-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const conn = connect({ kubeconfig: sim.writeKubeconfig(dir) });
-  const { config } = await loadClusterConfig(world.work, "demo");
-  const source = ClusterConfigSchema.shape.source.parse({
-    snapshot: "unused.json",
-    prometheus: { url: prom.url, retries: 0 },
-  }).prometheus as PrometheusSource;
-  return {
-    ...createKubeVerifySources(conn, await openRepository(world.work), config),
-    metrics: createPrometheusRolloutMetrics(source, config.verify, { stepSeconds: 15 }),
-  };
-}
-
-type Sources = Awaited<ReturnType<typeof realSources>>;
-const runVerify = (world: World, at: number, sources: Sources) =>
+const runVerify = (world: World, at: number, sources: VerifySources) =>
   verify({ repoDir: world.work, cluster: "demo", env: worldEnv(), now: new Date(at * 1000) }, sources);
 
 const phrOnMain = (world: World, path: string) =>
