@@ -53,16 +53,6 @@ export const SETTINGS: DetectionSetting[] = [
   { scrapeSeconds: 60, interval: "2m" },
 ];
 
-/** What the verify workflow does once the gate has detected the regression; returns figures to print. */
-export type DetectionHook = (ctx: {
-  prometheusUrl: string;
-  workload: WorkloadRef;
-  metrics: RolloutMetrics;
-  /** Simulated time of the detection (the window's end). */
-  detectedAt: Date;
-  setting: DetectionSetting;
-}) => Promise<Record<string, string | number>>;
-
 export interface DetectionResult {
   setting: DetectionSetting;
   /** The first scrape whose sample holds errors at the new rate (unix seconds). */
@@ -72,7 +62,6 @@ export interface DetectionResult {
   errorRate: number | null;
   measureMsMedian: number;
   measureMsMax: number;
-  after?: Record<string, string | number>;
 }
 
 const namespaceOf = (s: DetectionSetting) => `bench-${s.scrapeSeconds}s-${s.interval}`;
@@ -107,7 +96,6 @@ async function detect(
   prom: StartedPrometheus,
   setting: DetectionSetting,
   repeats: number,
-  afterDetection?: DetectionHook,
 ): Promise<DetectionResult> {
   const config = parseClusterConfig(
     [
@@ -149,15 +137,6 @@ async function detect(
     }
     const m = metrics as RolloutMetrics;
     if ((m.errorRate ?? 0) > threshold) {
-      const after = afterDetection
-        ? await afterDetection({
-            prometheusUrl: prom.url,
-            workload,
-            metrics: m,
-            detectedAt: window.end,
-            setting,
-          })
-        : undefined;
       return {
         setting,
         firstSample,
@@ -165,7 +144,6 @@ async function detect(
         errorRate: m.errorRate,
         measureMsMedian: median(times),
         measureMsMax: Math.max(...times),
-        after,
       };
     }
   }
@@ -174,13 +152,13 @@ async function detect(
 
 /** Backfills the series, runs each setting, stops Prometheus. */
 export async function runVerifyBench(
-  opts: { repeats?: number; settings?: DetectionSetting[]; afterDetection?: DetectionHook } = {},
+  opts: { repeats?: number; settings?: DetectionSetting[] } = {},
 ): Promise<{ results: DetectionResult[]; samples: number; backfillMs: number }> {
   const settings = opts.settings ?? SETTINGS;
   const prom = await startPrometheus({ series: benchSeries(settings), blockHours: 2 });
   try {
     const results: DetectionResult[] = [];
-    for (const s of settings) results.push(await detect(prom, s, opts.repeats ?? 9, opts.afterDetection));
+    for (const s of settings) results.push(await detect(prom, s, opts.repeats ?? 9));
     return { results, samples: prom.samples, backfillMs: prom.backfillMs };
   } finally {
     await prom.stop();
@@ -189,8 +167,8 @@ export async function runVerifyBench(
 
 export function formatResults(results: DetectionResult[]): string {
   const lines = [
-    "| scrape | verify.interval | first 8% sample | detected (window end) | delay | errorRate then | measure() median / max | after detection |",
-    "|---|---|---|---|---|---|---|---|",
+    "| scrape | verify.interval | first 8% sample | detected (window end) | delay | errorRate then | measure() median / max |",
+    "|---|---|---|---|---|---|---|",
   ];
   const clock = (t: number) => new Date(t * 1000).toISOString().slice(11, 19);
   for (const r of results) {
@@ -199,13 +177,8 @@ export function formatResults(results: DetectionResult[]): string {
       r.detectedAt === null
         ? `not within ${MAX_INTERVALS} scrapes`
         : `${r.detectedAt - r.firstSample} s (${(r.detectedAt - r.firstSample) / s.scrapeSeconds} scrape interval${r.detectedAt - r.firstSample === s.scrapeSeconds ? "" : "s"})`;
-    const after = r.after
-      ? Object.entries(r.after)
-          .map(([k, v]) => `${k}: ${v}`)
-          .join(", ")
-      : "(hook not set)";
     lines.push(
-      `| ${s.scrapeSeconds} s | ${s.interval} | ${clock(r.firstSample)} | ${r.detectedAt === null ? "-" : clock(r.detectedAt)} | ${delay} | ${r.errorRate === null ? "-" : `${(r.errorRate * 100).toFixed(2)}%`} | ${r.measureMsMedian.toFixed(1)} / ${r.measureMsMax.toFixed(1)} ms | ${after} |`,
+      `| ${s.scrapeSeconds} s | ${s.interval} | ${clock(r.firstSample)} | ${r.detectedAt === null ? "-" : clock(r.detectedAt)} | ${delay} | ${r.errorRate === null ? "-" : `${(r.errorRate * 100).toFixed(2)}%`} | ${r.measureMsMedian.toFixed(1)} / ${r.measureMsMax.toFixed(1)} ms |`,
     );
   }
   return lines.join("\n");
