@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readPhrFront } from "../src/formats/phr.ts";
 import type { VerifyRun } from "../src/workflows/verify.ts";
+import { afterApplySnapshot } from "./demo/after-apply.ts";
 import { argoApplication } from "./support/kube-sim/gitops-fixtures.ts";
 import { demoRepo, git, koptAt, type TempRepo } from "./support/repo.ts";
 import {
@@ -162,5 +163,49 @@ describe("kopt verify --snapshot on the local forge", () => {
     const revert = out.phrs[0]?.revert;
     expect(revert?.branch).toMatch(/^kopt\/demo\/rollback\//);
     expect(git(repo.dir, "rev-parse", "--verify", "-q", revert?.branch as string)).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("reads the walkthrough's simulated snapshot (npm run demo:after-apply): the worker's raise validated, the backend's cut regressed by 8% errors", async () => {
+    const planned = await kopt(CAPTURED, "plan", "--cluster", "demo", "--output", "json");
+    const numberOf = (branch: string) =>
+      (JSON.parse(planned.stdout) as { proposals: { branch: string; pullRequest: number }[] }).proposals.find(
+        (p) => p.branch === branch,
+      )?.pullRequest as number;
+    const land = async (n: number, t: number) => {
+      await kopt(t, "review", "--pr", String(n), "--approve", "--as", "alice");
+      await kopt(t, "gate", "--pr", String(n));
+      await kopt(t, "merge", "--pr", String(n));
+      await kopt(t + 30, "after-merge", "--cluster", "demo");
+    };
+    await land(numberOf("kopt/demo/todo/worker/oom"), MERGE);
+    const healthy = afterApplySnapshot(repo.dir, {
+      errorsPercent: 1,
+      minutes: 65,
+    }) as unknown as ClusterSnapshot;
+    const first = await verifyWith(healthy, Date.parse(healthy.capturedAt) / 1000);
+    expect(first.phrs.map((p) => [p.title.slice(0, 35), p.result])).toEqual([
+      ["Raise the memory limit of todo/work", "validated"],
+    ]);
+    // The pods before the change are judged against their own request (the old ReplicaSet's template).
+    const worker = readPhrFront(
+      git(repo.dir, "show", `main:${first.phrs[0]?.phr}`),
+      first.phrs[0]?.phr as string,
+    );
+    expect(worker.validation?.after?.memoryUsageOverRequest).not.toBeNull();
+
+    await land(numberOf("kopt/demo/todo/backend/rightsize"), Date.parse(healthy.capturedAt) / 1000 + MIN);
+    const bad = afterApplySnapshot(repo.dir, { errorsPercent: 8, minutes: 5 }) as unknown as ClusterSnapshot;
+    const second = await verifyWith(bad, Date.parse(bad.capturedAt) / 1000);
+    expect(second.phrs.map((p) => [p.title.slice(0, 22), p.result, p.reasons[0]])).toEqual([
+      ["Right-size todo/backen", "regressed", "error rate 8% > 5% (1% before the change)"],
+    ]);
+    const backend = readPhrFront(
+      git(repo.dir, "show", `main:${second.phrs[0]?.phr}`),
+      second.phrs[0]?.phr as string,
+    );
+    // Before: the old pods at 1 CPU requested; after: the new ones at 500m.
+    const before = backend.validation?.baseline?.cpuUsageOverRequest as number;
+    const after = backend.validation?.after?.cpuUsageOverRequest as number;
+    expect(after / before).toBeCloseTo(2, 1);
   });
 });

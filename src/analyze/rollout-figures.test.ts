@@ -81,6 +81,19 @@ describe("rolloutFigures", () => {
     expect(m.cpuThrottledShare).toBeCloseTo(1 / 20);
   });
 
+  it("divides a pod of the earlier template by its own request, where it is known", () => {
+    const requestOf = (pod: string, _c: string, resource: "cpu" | "memory") =>
+      pod === "api-a" ? (resource === "cpu" ? 1 : null) : null;
+    const m = rolloutFigures(rollout({ requestOf }));
+    // api-a: 0.25 / 1 (its own request); api-b: 0.25 / 0.5 (the spec's): the highest is api-b's.
+    expect(m.cpuUsageOverRequest).toBeCloseTo(0.5);
+    const onlyOld = rolloutFigures(
+      rollout({ requestOf, usage: [usage({ cpu: [series("api-a", [0.25])] })] }),
+    );
+    expect(onlyOld.cpuUsageOverRequest).toBeCloseTo(0.25);
+    expect(onlyOld.memoryUsageOverRequest).toBeCloseTo(0.5);
+  });
+
   it("has nulls and no samples for a window nothing was recorded in", () => {
     const m = rolloutFigures(rollout({ start: T0 + 100 * STEP, end: T0 + 110 * STEP }));
     expect(m).toMatchObject({

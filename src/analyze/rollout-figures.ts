@@ -19,6 +19,8 @@ export interface RecordedRollout {
   usage: readonly ContainerUsage[];
   httpRequests: readonly PodHttpSeries[];
   httpErrors: readonly PodHttpSeries[];
+  /** A pod's request when it differs from the workload's spec (a pod of an earlier template); null: unknown. */
+  requestOf?: (pod: string, container: string, resource: "cpu" | "memory") => number | null;
   /** Unix seconds, inclusive. */
   start: number;
   end: number;
@@ -63,15 +65,21 @@ function errorRates(r: RecordedRollout): { max: number | null; mean: number | nu
   };
 }
 
-/** p95 of a container's usage over its request; the highest over the workload's containers. */
+/**
+ * p95 of each pod's usage over that pod's request (a pod of the template before the change had the old one),
+ * the highest over the workload's pods and containers, as the Prometheus port reads it.
+ */
 function usageOverRequest(r: RecordedRollout, resource: "cpu" | "memory"): number | null {
   let worst: number | null = null;
   for (const c of r.usage) {
-    const request = r.workload.containers.find((s) => s.name === c.container)?.resources.requests[resource];
-    const points = pointsIn(c[resource], r.start, r.end);
-    if (!request || points.length === 0) continue;
-    const ratio = percentile(sortNumbers(points), 95) / request;
-    worst = worst === null ? ratio : Math.max(worst, ratio);
+    const current = r.workload.containers.find((s) => s.name === c.container)?.resources.requests[resource];
+    for (const s of c[resource]) {
+      const request = r.requestOf?.(s.pod, c.container, resource) ?? current;
+      const points = pointsIn([s], r.start, r.end);
+      if (!request || points.length === 0) continue;
+      const ratio = percentile(sortNumbers(points), 95) / request;
+      worst = worst === null ? ratio : Math.max(worst, ratio);
+    }
   }
   return worst;
 }

@@ -3,6 +3,7 @@
 // What a snapshot does not hold (p99 latency, unready pods) stays null.
 import { rolloutFigures } from "../analyze/rollout-figures.ts";
 import { KoptError } from "../errors.ts";
+import { parseQuantity } from "../model/quantity.ts";
 import type { WorkloadRef } from "../model/types.ts";
 import { workloadKey, workloadLabel } from "../model/types.ts";
 import type { RolloutMetrics } from "../model/verify.ts";
@@ -25,7 +26,31 @@ function podSeriesOf(obs: Observation, ref: WorkloadRef, all: readonly LabeledSe
   });
 }
 
+/**
+ * A pod's request from the template it was made from: its ReplicaSet (the pod's name less its last part) as the
+ * snapshot lists it, also once scaled to 0. null when that ReplicaSet is not in the snapshot.
+ */
+function templateRequests(obs: Observation) {
+  const sets = new Map<string, Record<string, unknown>>();
+  for (const o of obs.raw.snapshot.objects.items as Record<string, unknown>[]) {
+    const m = o.metadata as { namespace?: string; name?: string };
+    if (o.kind === "ReplicaSet") sets.set(`${m.namespace}/${m.name}`, o);
+  }
+  return (namespace: string) =>
+    (pod: string, container: string, resource: "cpu" | "memory"): number | null => {
+      const rs = sets.get(`${namespace}/${pod.replace(/-[^-]+$/, "")}`) as
+        | { spec?: { template?: { spec?: { containers?: { name: string; resources?: unknown }[] } } } }
+        | undefined;
+      const c = rs?.spec?.template?.spec?.containers?.find((x) => x.name === container);
+      const value = (c?.resources as { requests?: Record<string, unknown> } | undefined)?.requests?.[
+        resource
+      ];
+      return value === undefined ? null : (parseQuantity(value as string | number) ?? null);
+    };
+}
+
 export function recordedRolloutMetrics(obs: Observation): RolloutMetricsPort {
+  const requestsOf = templateRequests(obs);
   return {
     async measure(ref: WorkloadRef, window: { start: Date; end: Date }): Promise<RolloutMetrics> {
       const workload = obs.state.workloads.find((w) => workloadKey(w.ref) === workloadKey(ref));
@@ -41,6 +66,7 @@ export function recordedRolloutMetrics(obs: Observation): RolloutMetricsPort {
         usage: obs.usage.containers.filter((c) => workloadKey(c.workload) === key),
         httpRequests: podSeriesOf(obs, ref, obs.raw.usage.httpRequests),
         httpErrors: podSeriesOf(obs, ref, obs.raw.usage.httpErrors),
+        requestOf: requestsOf(ref.namespace),
         start: window.start.getTime() / 1000,
         end: window.end.getTime() / 1000,
       });
