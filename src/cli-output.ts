@@ -447,7 +447,8 @@ function verifiedPhrLines(p: VerifiedPhr): string[] {
   for (const r of p.reasons) lines.push(`              ${r}`);
   if (p.revert) {
     const merged = p.revert.merged ? ", merged" : "";
-    lines.push(`              revert ${p.revert.location} (${p.revert.status}${merged})`);
+    const number = p.revert.pullRequest ? `#${p.revert.pullRequest} ` : "";
+    lines.push(`              revert ${number}${p.revert.location} (${p.revert.status}${merged})`);
   }
   if (p.commented) lines.push(`              commented on #${p.pullRequest}`);
   return lines;

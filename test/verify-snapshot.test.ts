@@ -13,14 +13,12 @@ import { argoApplication } from "./support/kube-sim/gitops-fixtures.ts";
 import { demoRepo, git, koptAt, type TempRepo } from "./support/repo.ts";
 import {
   type ClusterSnapshot,
-  deployment,
   type KubeObject,
   type PromSeries,
-  pod,
-  replicaSet,
   snapshot,
   usageSeries,
 } from "./support/snapshot-builder.ts";
+import { backendAfterApply } from "./support/verify-world.ts";
 
 const MIN = 60;
 const CAPTURED = Date.parse("2026-11-20T12:00:00Z") / 1000;
@@ -70,23 +68,7 @@ async function mergedBackend(): Promise<string> {
 /** Two pods per side of the apply: old ones until APPLIED + 1 min, new ones (of revision 2) from APPLIED. */
 function afterApply(errorRateAfter: number, capturedAt: number): ClusterSnapshot {
   const head = git(repo.dir, "rev-parse", "main");
-  const backend = deployment({
-    namespace: "todo",
-    name: "backend",
-    created: "2026-11-01T00:00:00Z",
-    replicas: 2,
-    revision: 2,
-    rolledOutAt: iso(APPLIED + MIN),
-    containers: [
-      {
-        name: "backend",
-        image: "ghcr.io/example/todo-backend:1.4.2",
-        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
-      },
-    ],
-  });
-  const rs = replicaSet({ deployment: backend, revision: 2, replicas: 2, created: iso(APPLIED) });
-  const pods = [0, 1].map((i) => pod({ owner: rs, nodeName: "node-a", created: iso(APPLIED), seed: i }));
+  const [backend, rs, ...pods] = backendAfterApply(APPLIED) as unknown as KubeObject[];
   const app = argoApplication({
     phase: "Succeeded",
     revision: head,
@@ -113,7 +95,7 @@ function afterApply(errorRateAfter: number, capturedAt: number): ClusterSnapshot
   const snap = snapshot({
     cluster: "demo",
     capturedAt: iso(capturedAt),
-    objects: [app, backend, rs, ...pods],
+    objects: [app, backend, rs, ...pods] as KubeObject[],
     cpu,
     memory,
   });

@@ -286,7 +286,9 @@ describe("kopt verify, local forge", () => {
     expect(comments[0]).toContain("kopt verify: `regressed`");
     expect(comments[1]).toContain(`Rollback opened: #${revertPr}`);
 
-    expect(verifyText(out)).toContain(`revert ${line?.revert?.location} (created)`);
+    expect(verifyText(out)).toContain(
+      `revert #${line?.revert?.pullRequest} ${line?.revert?.location} (created)`,
+    );
     const again = await rerunChangesNothing(m, 4, sources);
     expect(again.phrs[0]).toMatchObject({ result: "reverting", revert: { pullRequest: revertPr } });
   }, 120_000);
