@@ -4,13 +4,16 @@
 // real Prometheus backfilled with ingress-nginx and kube-state-metrics series. Scenarios: a healthy apply is
 // validated with its figures; 8% errors after the apply give a revert pull request in the gate; an
 // Application that never syncs the merge is reported not applied at the timeout. Reruns add nothing.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPhrFront } from "../src/formats/phr.ts";
 import type { VerifySources } from "../src/workflows/verify/ports.ts";
-import { verify } from "../src/workflows/verify.ts";
+import { type VerifyRun, verify } from "../src/workflows/verify.ts";
 import { cleanups } from "./support/cleanups.ts";
 import { type World, worldEnv, worldForTest } from "./support/github-world.ts";
 import { argoApplication } from "./support/kube-sim/gitops-fixtures.ts";
+import { startKubeSim } from "./support/kube-sim/index.ts";
 import { type StartedPrometheus, startPrometheus, stepAt } from "./support/prometheus/index.ts";
 import { git } from "./support/repo.ts";
 import {
@@ -146,5 +149,40 @@ describe("kopt verify with Argo CD, the workload and Prometheus", () => {
     const phr = phrOnMain(world, m.proposal.phr);
     expect(phr.validation?.reasons.join(" ")).toMatch(/before the merge|not applied/i);
     expect(commentsOn(world, m.pull.number).some((c) => c.includes("not-applied"))).toBe(true);
+  }, 180_000);
+
+  it("`kopt verify` on a live cluster: kopt.yaml's source.kubernetes and source.prometheus, through the CLI", async () => {
+    const world = await worldAt(REGRESS);
+    const m = await mergedChange(world, REGRESS);
+    const appliedAt = REGRESS + APPLY_DELAY;
+    const app = argoApplication({
+      phase: "Succeeded",
+      revision: m.head,
+      history: [{ revision: m.head, deployedAt: iso(REGRESS + MIN) }],
+    });
+    const sim = await startKubeSim({ objects: [app, ...backendAfterApply(appliedAt)] });
+    cleanups.push(() => sim.stop());
+    const kubeconfig = sim.writeKubeconfig(world.work);
+    // The checkout's config reads the live cluster (as the agent's does); the change is on the base already.
+    const file = join(world.work, "clusters/demo/kopt.yaml");
+    const live = `source:\n  kubernetes:\n    kubeconfig: ${kubeconfig}\n  prometheus:\n    url: ${prom.url}\n    retries: 0\n`;
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("source:\n  snapshot: clusters/demo/snapshot.json.gz\n", live),
+    );
+    expect(readFileSync(file, "utf8")).toContain("kubernetes:");
+
+    const r = await world.kopt(["verify", "--output", "json"], { now: new Date((appliedAt + 90) * 1000) });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as VerifyRun;
+    expect(out.phrs[0]).toMatchObject({ result: "regressed", status: "regressed" });
+    expect(out.phrs[0]?.reasons[0]).toMatch(/^error rate \d+(\.\d)?% > 5%/);
+    expect(
+      world.sim.state.pulls.filter((p) => p.head === `kopt/demo/rollback/${m.proposal.id}`),
+    ).toHaveLength(1);
+    // The cluster was read through the API: the Application and the Deployment.
+    const paths = sim.requests.map((q) => q.path);
+    expect(paths).toContain("/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/todo-chatbot");
+    expect(paths).toContain("/apis/apps/v1/namespaces/todo/deployments/backend");
   }, 180_000);
 });
