@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseClusterConfig } from "../src/formats/config.ts";
 import { RESTART_RBAC_RULE } from "../src/observe/kube/eviction.ts";
+import { PAUSE_RBAC_RULE } from "../src/observe/kube/pause-rollout.ts";
 import { KOPT_RBAC_RULES } from "../src/observe/kube/rbac.ts";
 import { skipWithoutHelm } from "./support/helm.ts";
 import {
@@ -421,6 +422,49 @@ describe.skipIf(skipWithoutHelm())("helm/kopt-agent, rendered by a real helm", (
           },
         ],
       });
+    });
+  });
+
+  describe("actions.pauseRollouts: verify.onRegression pause", () => {
+    const kopt = (r: Rendered) =>
+      parseClusterConfig(
+        (find(r, "ConfigMap", "kopt-agent-config").data as Record<string, string>)["kopt.yaml"] ?? "",
+        "kopt.yaml",
+      );
+
+    it("is off by default: no patch on deployments anywhere, verify reverts only", async () => {
+      const r = await render();
+      expect(allRules(r).filter(({ rule }) => rule.verbs.includes("patch"))).toEqual([]);
+      expect(kopt(r).verify.onRegression).toBe("revert");
+    });
+
+    it("enabled: one Role per listed namespace granting patch on deployments, and onRegression pause", async () => {
+      const r = await render([CI_VALUES], ["actions.pauseRollouts.namespaces={shop}"]);
+      const roles = r.objects.filter((o) => o.kind === "Role" && nameOf(o) === "kopt-agent-pause");
+      expect(roles.map(namespaceOf)).toEqual(["shop"]);
+      expect(roles[0]?.rules).toEqual([PAUSE_RBAC_RULE]);
+      expect(writesOf(r)).toContain("Role/kopt-agent-pause in shop: patch deployments");
+      expect(kopt(r).verify.onRegression).toBe("pause");
+    });
+
+    it.each([
+      [
+        "onRegression pause without the namespaces the RBAC is granted in",
+        ["config.verify.onRegression=pause"],
+        /config\.verify\.onRegression: pause needs actions\.pauseRollouts\.namespaces/,
+      ],
+      [
+        "namespaces with another onRegression",
+        ["actions.pauseRollouts.namespaces={shop}", "config.verify.onRegression=revert-and-merge"],
+        /config\.verify\.onRegression is revert-and-merge/,
+      ],
+      [
+        "a namespace the agent does not watch",
+        ["config.source.kubernetes.namespaces.include={todo}", "actions.pauseRollouts.namespaces={shop}"],
+        /actions\.pauseRollouts\.namespaces: shop is not in config\.source\.kubernetes\.namespaces\.include/,
+      ],
+    ])("refuses %s", async (_what, sets, message) => {
+      await expect(render([CI_VALUES], sets)).rejects.toThrow(message);
     });
   });
 

@@ -80,5 +80,25 @@ kopt.yaml from values.config, checked for what the chart depends on: it reads th
 {{- $_ := set $agent "actions" (dict "restartPods" $restart) -}}
 {{- $_ := set $c "agent" $agent -}}
 {{- end -}}
+{{- $pause := .Values.actions.pauseRollouts -}}
+{{- $verify := default (dict) $c.verify -}}
+{{- if and (eq (default "" $verify.onRegression) "pause") (not $pause.namespaces) -}}
+{{- fail "config.verify.onRegression: pause needs actions.pauseRollouts.namespaces (the chart grants patch on deployments there)" -}}
+{{- end -}}
+{{- if $pause.namespaces -}}
+{{- $include := (default (dict) $kube.namespaces).include -}}
+{{- range $pause.namespaces -}}
+{{- if and $include (not (has . $include)) -}}
+{{- fail (printf "actions.pauseRollouts.namespaces: %s is not in config.source.kubernetes.namespaces.include: the agent never acts where it does not watch" .) -}}
+{{- end -}}
+{{- end -}}
+{{- if and $verify.onRegression (ne $verify.onRegression "pause") -}}
+{{- fail (printf "actions.pauseRollouts.namespaces is set but config.verify.onRegression is %s: drop one of them" $verify.onRegression) -}}
+{{- end -}}
+{{- $c = deepCopy $c -}}
+{{- $verify = deepCopy $verify -}}
+{{- $_ := set $verify "onRegression" "pause" -}}
+{{- $_ := set $c "verify" $verify -}}
+{{- end -}}
 {{- toYaml $c -}}
 {{- end -}}
