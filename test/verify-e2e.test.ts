@@ -14,7 +14,7 @@ import { cleanups } from "./support/cleanups.ts";
 import { type World, worldEnv, worldForTest } from "./support/github-world.ts";
 import { argoApplication } from "./support/kube-sim/gitops-fixtures.ts";
 import { startKubeSim } from "./support/kube-sim/index.ts";
-import { type StartedPrometheus, startPrometheus, stepAt } from "./support/prometheus/index.ts";
+import { type StartedPrometheus, startPrometheus } from "./support/prometheus/index.ts";
 import { git } from "./support/repo.ts";
 import {
   backendAfterApply,
@@ -33,12 +33,17 @@ const unix = (text: string) => Date.parse(text) / 1000;
 const HEALTHY = unix("2026-11-20T12:30:00Z");
 const REGRESS = unix("2026-11-20T14:30:00Z");
 const APPLY_DELAY = 2 * MIN;
-const SPAN = { start: HEALTHY - 90 * MIN, end: REGRESS + 30 * MIN };
+/** The memory cut merged at OOM: the new pod is OOM-killed 3 minutes after its apply. */
+const OOM = unix("2026-11-20T16:30:00Z");
+const SPAN = { start: HEALTHY - 90 * MIN, end: OOM + 30 * MIN };
 
 let prom: StartedPrometheus;
 beforeAll(async () => {
-  // 1% errors, 8% from the regressing change's apply on.
-  const series = backendSeries(SPAN, stepAt(REGRESS + APPLY_DELAY, 0.01, 0.08));
+  // 1% errors, 8% for an hour from the regressing change's apply on; an OOM kill after the memory cut's apply.
+  const bad = (t: number) => t >= REGRESS + APPLY_DELAY && t < REGRESS + 60 * MIN;
+  const series = backendSeries(SPAN, (t) => (bad(t) ? 0.08 : 0.01), [
+    { at: OOM + APPLY_DELAY + 3 * MIN, reason: "OOMKilled" },
+  ]);
   prom = await startPrometheus({ series, blockHours: 6 });
 }, 120_000);
 afterAll(async () => {
@@ -149,6 +154,24 @@ describe("kopt verify with Argo CD, the workload and Prometheus", () => {
     const phr = phrOnMain(world, m.proposal.phr);
     expect(phr.validation?.reasons.join(" ")).toMatch(/before the merge|not applied/i);
     expect(commentsOn(world, m.pull.number).some((c) => c.includes("not-applied"))).toBe(true);
+  }, 180_000);
+
+  it("reverts the memory cut when the new pod is OOM-killed in the stability window", async () => {
+    const world = await worldAt(OOM);
+    const m = await mergedChange(world, OOM);
+    const appliedAt = OOM + APPLY_DELAY;
+    const app = argoApplication({
+      phase: "Succeeded",
+      revision: m.head,
+      history: [{ revision: m.head, deployedAt: iso(OOM + MIN) }],
+    });
+    const sources = await realSources(world, [app, ...backendAfterApply(appliedAt)]);
+    // The gate (2 minutes) passed clean; the kill came at minute 3.
+    const out = await runVerify(world, appliedAt + 6 * MIN, sources);
+    expect(out.phrs[0]).toMatchObject({ result: "regressed", status: "regressed" });
+    expect(out.phrs[0]?.reasons).toContain("1 OOM kill");
+    const reverts = world.sim.state.pulls.filter((p) => p.head === `kopt/demo/rollback/${m.proposal.id}`);
+    expect(reverts.map((p) => p.title)).toEqual([`Regression after #${m.pull.number}: 1 OOM kill`]);
   }, 180_000);
 
   it("`kopt verify` on a live cluster: kopt.yaml's source.kubernetes and source.prometheus, through the CLI", async () => {

@@ -50,9 +50,19 @@ export function backendAfterApply(appliedAt: number): Obj[] {
   return [d, rs, ...pods] as unknown as Obj[];
 }
 
-/** The backend's traffic through ingress-nginx (40 requests/s, p99 0.2 s) and one pod's series. */
-export function backendSeries(span: { start: number; end: number }, errorRate: Signal): MetricSeries[] {
-  const container = { name: "backend", cpu: constant(0.2), cpuRequest: 0.5, memory: constant(400 * 2 ** 20) };
+/** The backend's traffic through ingress-nginx (40 requests/s, p99 0.2 s) and one pod's series (its restarts). */
+export function backendSeries(
+  span: { start: number; end: number },
+  errorRate: Signal,
+  restarts: { at: number; reason: string }[] = [],
+): MetricSeries[] {
+  const container = {
+    name: "backend",
+    cpu: constant(0.2),
+    cpuRequest: 0.5,
+    memory: constant(400 * 2 ** 20),
+    restarts,
+  };
   return [
     ...ingressNginxSeries({
       ...span,
