@@ -23,6 +23,7 @@ import {
   MIN,
   mergedBackendChange,
   realVerifySources,
+  syncedApplication,
   VERIFY_INGRESS_NGINX,
 } from "./support/verify-world.ts";
 
@@ -56,6 +57,19 @@ function worldAt(at: number): Promise<World> {
 }
 
 const mergedChange = mergedBackendChange;
+
+/** A world at `at` whose backend change is merged, recorded, synced by Argo CD a minute later, rolled out at 2. */
+async function appliedChange(at: number) {
+  const world = await worldAt(at);
+  const m = await mergedChange(world, at);
+  const appliedAt = at + APPLY_DELAY;
+  return {
+    world,
+    m,
+    appliedAt,
+    objects: [syncedApplication(m.head, at + MIN), ...backendAfterApply(appliedAt)],
+  };
+}
 const realSources = (world: World, objects: Obj[]) =>
   realVerifySources(world, objects, prom.url, (stop) => cleanups.push(stop));
 
@@ -69,17 +83,8 @@ const commentsOn = (world: World, number: number) =>
 
 describe("kopt verify with Argo CD, the workload and Prometheus", () => {
   it("validates a healthy apply (Argo CD synced a later commit holding the merge), figures in the PHR; a rerun adds nothing", async () => {
-    const world = await worldAt(HEALTHY);
-    const m = await mergedChange(world, HEALTHY);
-    const appliedAt = HEALTHY + APPLY_DELAY;
-    const app = argoApplication({
-      phase: "Succeeded",
-      revision: m.head,
-      startedAt: iso(HEALTHY + MIN),
-      finishedAt: iso(HEALTHY + MIN + 20),
-      history: [{ revision: m.head, deployedAt: iso(HEALTHY + MIN + 20) }],
-    });
-    const sources = await realSources(world, [app, ...backendAfterApply(appliedAt)]);
+    const { world, m, appliedAt, objects } = await appliedChange(HEALTHY);
+    const sources = await realSources(world, objects);
 
     const out = await runVerify(world, HEALTHY + 65 * MIN, sources);
     expect(out.warnings).toEqual([]);
@@ -104,15 +109,8 @@ describe("kopt verify with Argo CD, the workload and Prometheus", () => {
   }, 180_000);
 
   it("opens the revert in the gate when the error rate jumps to 8% after the apply; PHR regressed; a rerun adds nothing", async () => {
-    const world = await worldAt(REGRESS);
-    const m = await mergedChange(world, REGRESS);
-    const appliedAt = REGRESS + APPLY_DELAY;
-    const app = argoApplication({
-      phase: "Succeeded",
-      revision: m.head,
-      history: [{ revision: m.head, deployedAt: iso(REGRESS + MIN) }],
-    });
-    const sources = await realSources(world, [app, ...backendAfterApply(appliedAt)]);
+    const { world, m, appliedAt, objects } = await appliedChange(REGRESS);
+    const sources = await realSources(world, objects);
 
     // One scrape (15 s) plus one 1-minute rate interval after the first bad sample: the gate sees it.
     const out = await runVerify(world, appliedAt + 90, sources);
@@ -157,15 +155,8 @@ describe("kopt verify with Argo CD, the workload and Prometheus", () => {
   }, 180_000);
 
   it("reverts the memory cut when the new pod is OOM-killed in the stability window", async () => {
-    const world = await worldAt(OOM);
-    const m = await mergedChange(world, OOM);
-    const appliedAt = OOM + APPLY_DELAY;
-    const app = argoApplication({
-      phase: "Succeeded",
-      revision: m.head,
-      history: [{ revision: m.head, deployedAt: iso(OOM + MIN) }],
-    });
-    const sources = await realSources(world, [app, ...backendAfterApply(appliedAt)]);
+    const { world, m, appliedAt, objects } = await appliedChange(OOM);
+    const sources = await realSources(world, objects);
     // The gate (2 minutes) passed clean; the kill came at minute 3.
     const out = await runVerify(world, appliedAt + 6 * MIN, sources);
     expect(out.phrs[0]).toMatchObject({ result: "regressed", status: "regressed" });
@@ -175,15 +166,8 @@ describe("kopt verify with Argo CD, the workload and Prometheus", () => {
   }, 180_000);
 
   it("`kopt verify` on a live cluster: kopt.yaml's source.kubernetes and source.prometheus, through the CLI", async () => {
-    const world = await worldAt(REGRESS);
-    const m = await mergedChange(world, REGRESS);
-    const appliedAt = REGRESS + APPLY_DELAY;
-    const app = argoApplication({
-      phase: "Succeeded",
-      revision: m.head,
-      history: [{ revision: m.head, deployedAt: iso(REGRESS + MIN) }],
-    });
-    const sim = await startKubeSim({ objects: [app, ...backendAfterApply(appliedAt)] });
+    const { world, m, appliedAt, objects } = await appliedChange(REGRESS);
+    const sim = await startKubeSim({ objects });
     cleanups.push(() => sim.stop());
     const kubeconfig = sim.writeKubeconfig(world.work);
     // The checkout's config reads the live cluster (as the agent's does); the change is on the base already.

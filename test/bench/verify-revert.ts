@@ -7,15 +7,14 @@
 
 import { verify } from "../../src/workflows/verify.ts";
 import { startWorld, worldEnv } from "../support/github-world.ts";
-import { argoApplication } from "../support/kube-sim/gitops-fixtures.ts";
 import { startPrometheus, stepAt } from "../support/prometheus/index.ts";
 import {
   backendAfterApply,
   backendSeries,
-  iso,
   MIN,
   mergedBackendChange,
   realVerifySources,
+  syncedApplication,
   VERIFY_INGRESS_NGINX,
 } from "../support/verify-world.ts";
 
@@ -54,11 +53,7 @@ async function once(prometheusUrl: string): Promise<RevertTiming> {
   const stops: (() => Promise<void> | void)[] = [];
   try {
     const m = await mergedBackendChange(world, MERGE);
-    const app = argoApplication({
-      phase: "Succeeded",
-      revision: m.head,
-      history: [{ revision: m.head, deployedAt: iso(MERGE + MIN) }],
-    });
+    const app = syncedApplication(m.head, MERGE + MIN);
     const sources = await realVerifySources(world, [app, ...backendAfterApply(APPLIED)], prometheusUrl, (s) =>
       stops.push(s),
     );

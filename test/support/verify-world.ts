@@ -13,6 +13,7 @@ import { openRepository } from "../../src/propose/git-repo.ts";
 import type { PlanOutcome } from "../../src/workflows/plan.ts";
 import type { VerifySources } from "../../src/workflows/verify/ports.ts";
 import { mergeAs, type World } from "./github-world.ts";
+import { argoApplication } from "./kube-sim/gitops-fixtures.ts";
 import { startKubeSim } from "./kube-sim/index.ts";
 import {
   constant,
@@ -116,6 +117,17 @@ export async function realVerifySources(
     ...createKubeVerifySources(conn, await openRepository(world.work), config),
     metrics: createPrometheusRolloutMetrics(source, config.verify, { stepSeconds: 15 }),
   };
+}
+
+/** Argo CD's Application after it synced `revision` at `syncedAt` (Unix seconds), healthy. */
+export function syncedApplication(revision: string, syncedAt: number): Obj {
+  return argoApplication({
+    phase: "Succeeded",
+    revision,
+    startedAt: iso(syncedAt - 20),
+    finishedAt: iso(syncedAt),
+    history: [{ revision, deployedAt: iso(syncedAt) }],
+  });
 }
 
 /** verify configured for ingress-nginx, as the world's kopt.yaml extra. */
