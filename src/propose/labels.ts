@@ -15,6 +15,8 @@ export interface LabelSpec {
 
 export const HOLD_LABEL = "kopt/hold";
 export const SLA_LABEL = "kopt/sla-breached";
+/** On the revert kopt verify opens when a merged change regressed after its apply. */
+export const REGRESSION_LABEL = "kopt/regression";
 export const KIND_LABEL_PREFIX = "kopt/kind:";
 
 const TIER_COLORS: Record<Tier, string> = {
@@ -55,6 +57,12 @@ export function labelSpec(name: string): LabelSpec | undefined {
       color: "b60205",
       description: "kopt: waited longer than its tier's approval SLA; escalated",
     };
+  if (name === REGRESSION_LABEL)
+    return {
+      name,
+      color: "b60205",
+      description: "kopt verify: reverts a change that regressed after it was applied",
+    };
   if (name === INCIDENT_LABEL)
     return {
       name,
@@ -83,6 +91,7 @@ export function allLabels(): LabelSpec[] {
     "kopt",
     HOLD_LABEL,
     SLA_LABEL,
+    REGRESSION_LABEL,
     INCIDENT_LABEL,
     ...TIERS.map((t) => `${TIER_LABEL_PREFIX}${t}`),
     ...Object.keys(KIND_TEXT).map((k) => `${KIND_LABEL_PREFIX}${k}`),

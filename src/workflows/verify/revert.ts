@@ -4,11 +4,12 @@
 import type { PhrFrontMatter } from "../../formats/phr.ts";
 import type { VerifyPolicy } from "../../model/verify.ts";
 import type { Forge } from "../../propose/forge.ts";
+import { REGRESSION_LABEL } from "../../propose/labels.ts";
 import { APPROVAL_CONTEXT } from "../gate.ts";
 import { ROLLBACK_MARKER, rollback, rollbackIdOf } from "../rollback.ts";
 import { type OutcomeView, regressionLead, regressionTitle } from "./report.ts";
 
-export const REGRESSION_LABEL = "kopt/regression";
+export { REGRESSION_LABEL };
 
 /** The branch rollback opens for a PHR: recorded in the PHR before the revert exists. */
 export const REVERT_BRANCH = (front: PhrFrontMatter) => `kopt/${front.cluster}/rollback/${front.id}`;
