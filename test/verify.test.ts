@@ -370,6 +370,36 @@ describe("kopt verify, local forge", () => {
     expect(bodies[1]).toContain("kopt verify: `validated`");
   }, 120_000);
 
+  it("what Argo CD says reaches the comment escaped and the PHR redacted: no credential, mention or HTML", async () => {
+    const m = await mergedChange();
+    const token = "ghp_0123456789abcdefABCDEF0123456789abcd";
+    const failed: AppliedState = {
+      state: "failed",
+      revision: null,
+      at: null,
+      reason: `sync failed: git fetch https://kopt:${token}@github.com/example/repo.git: denied; ask @example/admins <b>now</b>`,
+    };
+    const sources = fakeSources(m, { gitops: () => failed });
+    await run(m, 10, sources);
+    const out = await run(m, 121, sources);
+    expect(out.phrs[0]).toMatchObject({ result: "not-applied" });
+    const texts = [
+      ...pullRecord(m.dir, 1).comments.map((c) => c.body),
+      git(m.dir, "show", `main:${m.proposal.phr}`),
+      ...out.phrs.flatMap((p) => p.reasons),
+    ];
+    expect(texts.length).toBeGreaterThan(3);
+    for (const t of texts) expect(t).not.toContain(token);
+    const comments = pullRecord(m.dir, 1).comments.map((c) => c.body);
+    expect(comments).toHaveLength(2);
+    for (const c of comments) {
+      // Markdown-escaped: \[redacted\] reads as [redacted].
+      expect(c).toContain("\\[redacted\\]");
+      expect(c).not.toContain("@example/admins");
+      expect(c).not.toContain("<b>");
+    }
+  }, 120_000);
+
   it("revert-and-merge merges the revert of a change whose tier allows it; the PHR ends rolled-back", async () => {
     const m = await mergedChange("verify:\n  onRegression: revert-and-merge\n");
     const sources = fakeSources(m, { after: { oomKills: 1 } });

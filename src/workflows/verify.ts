@@ -12,6 +12,7 @@ import { type PhrFrontMatter, readPhrFront, updatePhr } from "../formats/phr.ts"
 import { type GitOpsTarget, gitOpsLabel, type VerifyOutcome, type VerifyPolicy } from "../model/verify.ts";
 import type { Forge } from "../propose/forge.ts";
 import { openRepository } from "../propose/git-repo.ts";
+import { mdCell } from "../propose/markdown.ts";
 import { type AfterMergeOutcome, landRecord, type RecordContext } from "./after-merge.ts";
 import { openForge } from "./open-forge.ts";
 import { decide } from "./verify/observe.ts";
@@ -343,7 +344,7 @@ async function landVerifyRecord(ctx: RecordContext, updates: Planned[], now: Dat
   );
   const rows = updates.map(
     (u) =>
-      `| [${u.path}](${u.path}) | ${u.line.pullRequest ? `#${u.line.pullRequest}` : "—"} | \`${u.line.status}\` | ${u.line.reasons.join("; ") || "—"} |`,
+      `| [${u.path}](${u.path}) | ${u.line.pullRequest ? `#${u.line.pullRequest}` : "—"} | \`${u.line.status}\` | ${u.line.reasons.map(mdCell).join("; ") || "—"} |`,
   );
   return landRecord(ctx, {
     files: updates.map((u) => ({ path: u.path, content: u.update as string })),

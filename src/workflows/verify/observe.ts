@@ -3,6 +3,7 @@
 import { type VerifyStep, type VerifyStepInput, verifyStep } from "../../decide/verify-step.ts";
 import type { WorkloadRef } from "../../model/types.ts";
 import type { GitOpsTarget, RolloutState } from "../../model/verify.ts";
+import { redactDeep } from "../../redact.ts";
 import type { PhrChange, VerifySources } from "./ports.ts";
 
 /** The decision for one PHR, with the baseline it was judged on (the PHR records it). */
@@ -20,9 +21,11 @@ export async function decide(
     if (step.do === "ask" && step.port === "gitops") {
       if (!target) throw new Error("verify: the GitOps target was not resolved"); // a bug, not input
       const sha = i.front.merge?.sha as string;
-      i = { ...i, gitops: await sources.gitops.applied(target, sha) };
+      // What Argo CD or Flux says (a sync error can quote a repository URL with its credentials) reaches the
+      // PHR, the comments and the pull requests: redacted here, where it enters.
+      i = { ...i, gitops: redactDeep(await sources.gitops.applied(target, sha)) };
     } else if (step.do === "ask") {
-      i = { ...i, rollout: await rolloutOf(sources, workloads, i.front.changes) };
+      i = { ...i, rollout: redactDeep(await rolloutOf(sources, workloads, i.front.changes)) };
     } else if (step.do === "measure") {
       // The PHR's first workload carries the figures (kopt proposes one workload per change).
       const w = workloads[0] as WorkloadRef;

@@ -4,6 +4,7 @@ import type { AppliedRecord } from "../../decide/verify-step.ts";
 import type { PhrFrontMatter } from "../../formats/phr.ts";
 import { formatDecimal, formatPercent } from "../../model/format.ts";
 import type { RolloutMetrics, VerifyOutcome } from "../../model/verify.ts";
+import { mdText } from "../../propose/markdown.ts";
 
 /** The hidden marker of the outcome comment: a rerun finds it and comments nothing new. */
 export const OUTCOME_MARKER = (id: string, outcome: VerifyOutcome) => `<!-- kopt:verify ${id} ${outcome} -->`;
@@ -107,7 +108,7 @@ export function syncFailedComment(id: string, why: string): string {
   return [
     `### kopt verify: the sync failed`,
     "",
-    `${why}. Argo CD and Flux retry; kopt reports the change as not applied if it is still not applied at the timeout.`,
+    `${mdText(why)}. Argo CD and Flux retry; kopt reports the change as not applied if it is still not applied at the timeout.`,
     "",
     SYNC_FAILED_MARKER(id),
   ].join("\n");
@@ -115,12 +116,15 @@ export function syncFailedComment(id: string, why: string): string {
 
 function appliedLines(v: OutcomeView): string[] {
   if (!v.applied) return ["- Applied: no"];
-  return [`- Applied: ${v.applied.at}, revision \`${v.applied.revision.slice(0, 7)}\`, via ${v.applied.via}`];
+  return [
+    `- Applied: ${v.applied.at}, revision \`${v.applied.revision.slice(0, 7)}\`, via ${mdText(v.applied.via)}`,
+  ];
 }
 
 function reasonLines(reasons: string[]): string[] {
   if (reasons.length === 0) return [];
-  return [`- ${reasons.length === 1 ? "Reason" : "Reasons"}: ${reasons.join("; ")}`];
+  // A reason may quote Argo CD or Flux (a sync error, a health message): text, never Markdown.
+  return [`- ${reasons.length === 1 ? "Reason" : "Reasons"}: ${reasons.map(mdText).join("; ")}`];
 }
 
 /** "Regression after #12: error rate 8.2% > 5%" (the first reason, without its parenthesis). */
@@ -142,7 +146,7 @@ export function regressionLead(v: OutcomeView): string {
   return [
     `## ${regressionTitle(v.front.merge?.pullRequest, v.reasons)}`,
     "",
-    `**kopt verify found a regression** after ${v.front.merge ? `#${v.front.merge.pullRequest}` : "the change"} was applied: ${v.reasons.join("; ")}.`,
+    `**kopt verify found a regression** after ${v.front.merge ? `#${v.front.merge.pullRequest}` : "the change"} was applied: ${v.reasons.map(mdText).join("; ")}.`,
     "",
     ...appliedLines(v),
     "",
