@@ -320,7 +320,9 @@ describe("kopt verify, local forge", () => {
     expect(early.record).toBeNull();
     const out = await run(m, 120, sources);
     expect(out.phrs[0]).toMatchObject({ result: "not-applied", status: "not-applied", commented: true });
-    expect(out.phrs[0]?.reasons).toEqual([`${VIA} had not applied it 2h after the merge: ${pending.reason}`]);
+    expect(out.phrs[0]?.reasons).toEqual([
+      `${VIA} had not applied it 2 hours after the merge: ${pending.reason}`,
+    ]);
     const front = phrOnMain(m.dir, m.proposal.phr);
     expect(front).toMatchObject({ status: "not-applied", validation: { outcome: "not-applied" } });
     expect(front.applied).toBeUndefined();

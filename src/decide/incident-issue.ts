@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { getDiagnosisClass } from "../model/diagnosis.ts";
 import type { EventEvidence, Finding, Incident, LogEvidence, WorkloadSubject } from "../model/finding.ts";
+import { rfc3339 } from "../model/format.ts";
 
 export const INCIDENT_LABEL = "kopt/incident";
 export const INCIDENT_CLASS_LABEL_PREFIX = "kopt/class:";
@@ -268,7 +269,7 @@ function subject(w: WorkloadSubject): string {
 }
 
 function time(t: number | null): string {
-  return t === null ? "unknown" : new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return t === null ? "unknown" : rfc3339(new Date(t * 1000));
 }
 
 /** Fenced so no backtick run in the text can end the block early. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PhrFrontMatter } from "../formats/phr.ts";
 import type { AppliedState, RolloutMetrics, RolloutState, VerifyPolicy } from "../model/verify.ts";
-import { formatSpan, type VerifyStepInput, verifyStep, verifyWindows } from "./verify-step.ts";
+import { type VerifyStepInput, verifyStep, verifyWindows } from "./verify-step.ts";
 
 const MERGE_SHA = "a".repeat(40);
 const LATER_SHA = "b".repeat(40);
@@ -154,7 +154,7 @@ describe("verifyStep: waiting for the apply", () => {
     expect(step).toEqual({
       do: "conclude",
       outcome: "not-applied",
-      reasons: [`${VIA} had not applied it 2h after the merge: ${PENDING.reason}`],
+      reasons: [`${VIA} had not applied it 2 hours after the merge: ${PENDING.reason}`],
     });
   });
 
@@ -164,7 +164,7 @@ describe("verifyStep: waiting for the apply", () => {
     const late = run({ front: FRONT, now: minutesAfterMerge(121) }, { gitops: FAILED });
     expect(late.step).toMatchObject({ do: "conclude", outcome: "not-applied" });
     expect(late.step.do === "conclude" && late.step.reasons[0]).toContain(
-      "sync failed: bad manifest, still at 2h",
+      "sync failed: bad manifest, still at 2 hours after the merge",
     );
   });
 
@@ -289,7 +289,7 @@ describe("verifyStep: what verify leaves alone", () => {
   });
 });
 
-describe("verifyWindows and formatSpan", () => {
+describe("verifyWindows", () => {
   it("measures the baseline before the merge and caps the gate and the window at now", () => {
     const w = verifyWindows(MERGE_AT, "2026-12-01T12:04:00Z", at("2026-12-01T12:05:00Z"), POLICY);
     expect(w.baseline).toEqual({ start: at("2026-12-01T11:00:00Z"), end: at(MERGE_AT) });
@@ -300,14 +300,5 @@ describe("verifyWindows and formatSpan", () => {
     // A clock behind the apply: an empty window, never a negative one.
     const skew = verifyWindows(MERGE_AT, "2026-12-01T12:04:00Z", at("2026-12-01T12:00:00Z"), POLICY);
     expect(skew.gate.end).toEqual(skew.gate.start);
-  });
-
-  it("writes durations as kopt.yaml does", () => {
-    expect([formatSpan(7200), formatSpan(90), formatSpan(0), formatSpan(3900)]).toEqual([
-      "2h",
-      "1m30s",
-      "0s",
-      "1h5m",
-    ]);
   });
 });

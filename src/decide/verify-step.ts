@@ -4,6 +4,7 @@
 // judged through both phases in one run: the step needs no memory of earlier runs beyond the PHR.
 import { judgeRollout } from "../analyze/rollout-verdict.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
+import { formatDuration, rfc3339 } from "../model/format.ts";
 import type {
   AppliedState,
   RolloutMetrics,
@@ -97,10 +98,10 @@ export type ApplyStep =
 /** Applied when the tool synced the merge (or a descendant) and every replica runs the change's values. */
 export function applyStep(a: ApplyInput): ApplyStep {
   const timedOut = a.now.getTime() - Date.parse(a.mergeAt) >= a.policy.applyTimeoutSeconds * 1000;
-  const limit = `${formatSpan(a.policy.applyTimeoutSeconds)} after the merge`;
+  const limit = `${formatDuration(a.policy.applyTimeoutSeconds)} after the merge`;
   const { gitops, rollout } = a;
   if (gitops.state === "applied" && rollout?.state === "rolled-out") {
-    const at = rollout.startedAt ?? gitops.at ?? stamp(a.now);
+    const at = rollout.startedAt ?? gitops.at ?? rfc3339(a.now);
     return { next: "applied", applied: { at, revision: gitops.revision ?? a.mergeSha, via: a.via } };
   }
   if (gitops.state === "failed") {
@@ -191,22 +192,8 @@ export function judgeStep(j: JudgeInput): JudgeStep {
   return { next: "outcome", outcome: "validated", phase: "window", reasons: window.reasons, after: j.window };
 }
 
-/** RFC 3339 without milliseconds, as kopt writes times. */
-export function stamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
 function endOf(startMs: number, seconds: number): string {
-  return stamp(new Date(startMs + seconds * 1000));
-}
-
-/** 7200 -> "2h", 90 -> "1m30s", 3600 -> "1h". */
-export function formatSpan(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = Math.round(seconds % 60);
-  const parts = [h ? `${h}h` : "", m ? `${m}m` : "", s ? `${s}s` : ""].join("");
-  return parts || "0s";
+  return rfc3339(new Date(startMs + seconds * 1000));
 }
 
 /** What verify knows about one PHR: its front matter, the time and policy, and what the ports said so far. */

@@ -78,6 +78,11 @@ export function formatPercent(share: number): string {
   return `${round(share * 100, 1)}%`;
 }
 
+/** RFC 3339 in UTC without milliseconds, as kopt writes every time: 2026-11-20T12:00:00Z. */
+export function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 /** A number to at most `digits` decimals: 0.8234 -> "0.82", 2.0 -> "2". */
 export function formatDecimal(value: number, digits: number): string {
   return String(round(value, digits));

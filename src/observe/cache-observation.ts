@@ -3,13 +3,14 @@
 // same data the same way. Only what the cache lacks is read: the logs of the target's pods, and usage history
 // from source.prometheus for the target's namespaces. No metrics.k8s.io: a reaction does not need them.
 import type { LoadedConfig } from "../config/load.ts";
+import { rfc3339 } from "../model/format.ts";
 import { NO_USAGE_HISTORY } from "./capture.ts";
 import { Client, type RawObject } from "./kube/client.ts";
 import type { Connection } from "./kube/connection.ts";
 import { NAMESPACED_KINDS, NAMESPACES, NODES } from "./kube/kinds.ts";
 import { readLogs } from "./kube/logs.ts";
 import type { ClusterRead } from "./kube/read-cluster.ts";
-import { rfc3339, snapshotOf } from "./kube/snapshot.ts";
+import { snapshotOf } from "./kube/snapshot.ts";
 import { type ObservationMemo, validatedObjects } from "./object-memo.ts";
 import { type Observation, observationOf, withHistory } from "./observe.ts";
 import { type Env, readHistory } from "./prometheus/history.ts";

@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { APPROVAL_CONTEXT } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
+import { rfc3339 } from "../model/format.ts";
 import type {
   BranchProtection,
   ChangedFile,
@@ -97,7 +98,7 @@ export class LocalForge implements Forge {
   }
 
   private now(): string {
-    return (this.opts.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, "Z");
+    return rfc3339(this.opts.now?.() ?? new Date());
   }
 
   /** Points `branch` at a commit the caller built (a revert, a record) and writes its draft. */

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import type { StuckPod } from "../decide/restart-pods.ts";
 import { type PhrFrontMatter, PhrFrontMatterSchema } from "../formats/phr.ts";
+import { rfc3339 } from "../model/format.ts";
 import { ACTION_TIER, APPROVAL_BY_TIER } from "../model/tier.ts";
 
 export interface RestartRecordInput {
@@ -28,8 +29,6 @@ export interface RestartRecord {
   prBody: string;
   commitMessage: string;
 }
-
-const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** Stable per pod (its uid): a record retried after a failure lands once, at the same path. */
 export function restartId(cluster: string, podUid: string): string {

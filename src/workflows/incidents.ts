@@ -10,6 +10,7 @@ import {
   withoutIncidentMarker,
 } from "../decide/incident-issue.ts";
 import type { Diagnosis, Incident } from "../model/finding.ts";
+import { rfc3339 } from "../model/format.ts";
 import type { Forge, IncidentIssue } from "../propose/forge.ts";
 import { redact } from "../redact.ts";
 
@@ -213,5 +214,5 @@ function redactDraft(d: IncidentIssueDraft): IncidentIssueDraft {
 }
 
 function iso(t: number): string {
-  return new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return rfc3339(new Date(t * 1000));
 }

@@ -4,6 +4,7 @@
 
 import { listClusters, loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { KoptError } from "../errors.ts";
+import { rfc3339 } from "../model/format.ts";
 import type { Forge, ReviewSubmission } from "../propose/forge.ts";
 import { gitConfigValue, openRepository } from "../propose/git-repo.ts";
 import { type ForgeChoice, openForge } from "./open-forge.ts";
@@ -57,7 +58,7 @@ export async function review(opts: ReviewOptions): Promise<ReviewOutcome> {
   }
   const forge = await openClusterForge(opts);
   const state = opts.verdict === "approve" ? "APPROVED" : "CHANGES_REQUESTED";
-  const at = opts.now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const at = rfc3339(opts.now);
   await forge.submitReview(opts.pr, { user, state, at, ...(opts.body ? { body: opts.body } : {}) });
   const pr = await forge.pullRequest(opts.pr);
   return { pr: pr.number, branch: pr.branch, user, state, headSha: pr.headSha, at };

@@ -8,7 +8,7 @@ import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
 import { PhrFrontMatterSchema, readPhrFront, updatePhr } from "../formats/phr.ts";
-import { formatMoney } from "../model/format.ts";
+import { formatMoney, rfc3339 } from "../model/format.ts";
 import { workloadLabel } from "../model/types.ts";
 import type { Forge, PullRequestDraft, UpsertResult } from "../propose/forge.ts";
 import { addedFiles, commitAdding, openRepository, revertCommit } from "../propose/git-repo.ts";
@@ -165,7 +165,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> 
   const pullRequest = target.pullRequest ?? original.merge?.pullRequest;
 
   const id = rollbackIdOf(original.id);
-  const stamp = opts.now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const stamp = rfc3339(opts.now);
   const rollbackPath = `phr/${original.cluster}/${stamp.slice(0, 10)}-${id}-rollback-${slugOf(phrPath)}.md`;
   const branch = `kopt/${original.cluster}/rollback/${original.id}`;
   const front = rollbackFront(original, { phrPath, pullRequest, mergeSha }, id, stamp);

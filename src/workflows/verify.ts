@@ -6,9 +6,10 @@
 // updates of a run land in one record on a branch of their own (a rerun rewrites the same branch), and a
 // PHR left `regressed` on the base has its revert opened (rollback's branch: one pull request).
 import { type LoadedConfig, loadClusterConfig, resolveClusterName } from "../config/load.ts";
-import { type AppliedRecord, stamp, type VerifyStep, verifyStage } from "../decide/verify-step.ts";
+import { type AppliedRecord, type VerifyStep, verifyStage } from "../decide/verify-step.ts";
 import { verifyPolicyFromConfig } from "../formats/config.ts";
 import { type PhrFrontMatter, readPhrFront, updatePhr } from "../formats/phr.ts";
+import { rfc3339 } from "../model/format.ts";
 import { type GitOpsTarget, gitOpsLabel, type VerifyOutcome, type VerifyPolicy } from "../model/verify.ts";
 import type { Forge } from "../propose/forge.ts";
 import { openRepository } from "../propose/git-repo.ts";
@@ -212,7 +213,7 @@ function applyDecision(
       front,
       outcome: "regressed",
       reasons: step.reasons,
-      checkedAt: v?.checkedAt ?? stamp(c.now),
+      checkedAt: v?.checkedAt ?? rfc3339(c.now),
       ...(front.applied ? { applied: front.applied } : {}),
       ...(v?.baseline ? { baseline: v.baseline } : {}),
       ...(v?.after ? { after: v.after } : {}),
@@ -226,14 +227,14 @@ function applyDecision(
       next.line.status = "applied";
       const at = Date.parse(step.applied.at);
       const ends = {
-        gate: stamp(new Date(at + c.policy.gateSeconds * 1000)),
-        window: stamp(new Date(at + c.policy.windowSeconds * 1000)),
+        gate: rfc3339(new Date(at + c.policy.gateSeconds * 1000)),
+        window: rfc3339(new Date(at + c.policy.windowSeconds * 1000)),
       };
       next.update = updatePhr(
         p.text,
         p.path,
         { status: "applied", applied: step.applied },
-        { heading: "Verification", body: watchingSection(step.applied, stamp(c.now), ends) },
+        { heading: "Verification", body: watchingSection(step.applied, rfc3339(c.now), ends) },
       );
     }
     if (step.syncFailed && pull) {
@@ -255,7 +256,7 @@ function concluded(
   now: Date,
 ): Planned {
   const { front } = p;
-  const checkedAt = stamp(now);
+  const checkedAt = rfc3339(now);
   const regressed = step.outcome === "regressed";
   const view: OutcomeView = {
     front,
@@ -349,7 +350,7 @@ async function landVerifyRecord(ctx: RecordContext, updates: Planned[], now: Dat
   return landRecord(ctx, {
     files: updates.map((u) => ({ path: u.path, content: u.update as string })),
     message: `kopt: record the verification of ${what.join(", ")}\n\n${updates.map((u) => `PHR: ${u.path}`).join("\n")}\n`,
-    date: stamp(now),
+    date: rfc3339(now),
     branch: VERIFY_RECORD_BRANCH(cluster),
     title: `kopt: record the verification of ${what.join(", ")}`,
     body: [

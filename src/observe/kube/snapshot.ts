@@ -1,11 +1,6 @@
 // A cluster read as a snapshot file's content: what `kopt snapshot` writes, before validation.
 import type { ClusterRead } from "./read-cluster.ts";
 
-/** RFC 3339 to the second, as the API server prints times: 2026-11-20T12:00:00Z. */
-export function rfc3339(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
 /**
  * A cluster read as a ClusterSnapshot (not yet validated). Usage history is empty matrices: it comes from
  * source.prometheus (filled in by the caller), and without one the snapshot says there is none.

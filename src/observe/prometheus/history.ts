@@ -7,7 +7,7 @@ import type { LoadedConfig } from "../../config/load.ts";
 import { KoptError } from "../../errors.ts";
 import { durationSeconds, type PrometheusSource } from "../../formats/config.ts";
 import type { KubeObject } from "../../formats/snapshot.ts";
-import { rfc3339 } from "../kube/snapshot.ts";
+import { rfc3339 } from "../../model/format.ts";
 import type { UsageSeries } from "../usage-series.ts";
 import { PrometheusClient, type PrometheusClientOptions } from "./client.ts";
 import { alignDown } from "./queries.ts";

@@ -4,6 +4,7 @@
 // landed twice: its path is stable per pod.
 import type { LoadedConfig } from "../../config/load.ts";
 import type { StuckPod } from "../../decide/restart-pods.ts";
+import { rfc3339 } from "../../model/format.ts";
 import { openRepository } from "../../propose/git-repo.ts";
 import { restartRecord } from "../../propose/restart-phr.ts";
 import { landRecord } from "../after-merge.ts";
@@ -57,7 +58,7 @@ async function land(
     {
       files: [{ path: r.path, content: r.content }],
       message: r.commitMessage,
-      date: executedAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
+      date: rfc3339(executedAt),
       branch: r.branch,
       title: r.title,
       body: r.prBody,
