@@ -13,7 +13,7 @@ import { Client, type RawObject } from "../kube/client.ts";
 import type { Connection } from "../kube/connection.ts";
 import type { Access } from "../kube/errors.ts";
 import { ancestryOf } from "./ancestry.ts";
-import { getObject, listObjects, selectorQuery } from "./read-objects.ts";
+import { getObject, listSelected, selectorQuery } from "./read-objects.ts";
 
 /** The GitOps kinds kopt reads, as their API groups serve them (the chart's ClusterRole grants get on each). */
 const GITOPS_KINDS = {
@@ -86,28 +86,13 @@ function readWorkloadObject(c: Client, w: WorkloadRef): Promise<RawObject | unde
 
 /** The workload, its HPA, its pods and (for a Deployment) its ReplicaSets. */
 export async function readWorkload(c: Client, w: WorkloadRef) {
-  const namespace = w.namespace;
-  const list = (apiGroup: string, resource: string): Access => ({
-    verb: "list",
-    apiGroup,
-    resource,
-    namespace,
-  });
   const workload = await readWorkloadObject(c, w);
   if (!workload) return { workload, hpa: undefined, pods: [], replicaSets: [] };
   const labelSelector = selectorQuery((workload.spec as { selector?: unknown } | undefined)?.selector);
   const [hpas, pods, replicaSets] = await Promise.all([
-    listObjects(c, list("autoscaling", "horizontalpodautoscalers"), (p, o) =>
-      c.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace, ...p }, o),
-    ),
-    listObjects(c, list("", "pods"), (p, o) =>
-      c.core.listNamespacedPod({ namespace, labelSelector, ...p }, o),
-    ),
-    w.kind === "Deployment"
-      ? listObjects(c, list("apps", "replicasets"), (p, o) =>
-          c.apps.listNamespacedReplicaSet({ namespace, labelSelector, ...p }, o),
-        )
-      : Promise.resolve([]),
+    listSelected(c, "HorizontalPodAutoscaler", w.namespace),
+    listSelected(c, "Pod", w.namespace, labelSelector),
+    w.kind === "Deployment" ? listSelected(c, "ReplicaSet", w.namespace, labelSelector) : Promise.resolve([]),
   ]);
   return { workload, hpa: scaling(hpas, w), pods, replicaSets };
 }

@@ -1,10 +1,11 @@
 // The few reads `kopt verify` makes per change (a GitOps object, the workload, its HPA, pods and ReplicaSets),
-// through the same client as every kopt read (src/observe/kube/client.ts: raw JSON, retries on 429/503,
+// through the same client and lists as every kopt read (src/observe/kube/client.ts: raw JSON, retries on 429/503,
 // timeouts). Errors are the cluster errors every kopt read gives: a 403 names the RBAC rule to add, a 401 the
 // context to log in again, an unreachable server its URL.
 import type { ConfigurationOptions } from "@kubernetes/client-node";
 import type { Client, RawObject } from "../kube/client.ts";
 import { type Access, denied, statusMessage, unexpected } from "../kube/errors.ts";
+import { type Kind, listAll, NAMESPACED_KINDS } from "../kube/kinds.ts";
 
 const PAGE = 500;
 
@@ -32,24 +33,22 @@ export async function getObject(c: Client, access: Access, call: Call): Promise<
   return parse(c, access, res);
 }
 
-/** Every object of a list, page by page; [] when the kind is not served (404). */
-export async function listObjects(
+/**
+ * The objects of one of kopt's kinds (src/observe/kube/kinds.ts) in a namespace that `labelSelector` matches,
+ * through the paginated list every kopt read uses; [] when the kind is not served (404).
+ */
+export async function listSelected(
   c: Client,
-  access: Access,
-  call: (page: { limit: number; _continue?: string }, o: ConfigurationOptions) => Promise<unknown>,
+  kind: string,
+  namespace: string,
+  labelSelector?: string,
 ): Promise<RawObject[]> {
-  const items: RawObject[] = [];
-  let cont: string | undefined;
-  do {
-    const page = { limit: PAGE, ...(cont ? { _continue: cont } : {}) };
-    const res = await answer(c, access, (o) => call(page, o));
-    if (res.status === 404) return [];
-    if (res.status !== 200) throw unexpected(c.conn, access, res);
-    const body = parse(c, access, res);
-    items.push(...(Array.isArray(body.items) ? (body.items as RawObject[]) : []));
-    cont = (body.metadata as { continue?: string } | undefined)?.continue || undefined;
-  } while (cont);
-  return items;
+  const k = NAMESPACED_KINDS.find((x) => x.kind === kind) as Kind;
+  const r = await listAll(c, k, PAGE, namespace, undefined, labelSelector || undefined);
+  if ("items" in r) return r.items;
+  if ("denied" in r) throw denied(c.conn, [r.denied]);
+  if (r.status === 404) return [];
+  throw unexpected(c.conn, r.access, r.answer);
 }
 
 /** A label selector's query form: matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist). */

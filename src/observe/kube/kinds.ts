@@ -4,7 +4,7 @@ import type { ConfigurationOptions } from "@kubernetes/client-node";
 import type { Client, RawObject } from "./client.ts";
 import { type Access, type Answer, type Denied, statusMessage } from "./errors.ts";
 
-type Page = { limit: number; _continue?: string; fieldSelector?: string };
+type Page = { limit: number; _continue?: string; fieldSelector?: string; labelSelector?: string };
 type Call = (
   c: Client,
   page: Page,
@@ -164,7 +164,7 @@ export type ListResult =
   | { status: number; answer: Answer; access: Access };
 
 /**
- * Every object of one kind (in one namespace, or all), page by page with limit/continue. List items carry no
+ * Every object of one kind (in one namespace, or all; those the selectors match), page by page with limit/continue. List items carry no
  * apiVersion/kind on the wire; they are put back first, as kubectl does. A 410 (the continue token expired
  * on a long list) restarts the list once.
  */
@@ -174,6 +174,7 @@ export async function listAll(
   pageSize: number,
   namespace?: string,
   fieldSelector?: string,
+  labelSelector?: string,
 ): Promise<ListResult> {
   const access: Access = {
     verb: "list",
@@ -191,6 +192,7 @@ export async function listAll(
       limit: pageSize,
       ...(token ? { _continue: token } : {}),
       ...(fieldSelector ? { fieldSelector } : {}),
+      ...(labelSelector ? { labelSelector } : {}),
     };
     const answer = await c.send((o) => kind.list(c, page, o, namespace));
     if (answer.status === 410 && token && !restarted) {
