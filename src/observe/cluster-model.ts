@@ -159,21 +159,26 @@ export function buildClusterState(
   };
 }
 
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** Name patterns the controllers use for pod names, for pods that no longer exist. */
-export function podNamePattern(ref: WorkloadRef): RegExp {
-  const name = escapeRegex(ref.name);
+/**
+ * The names a workload's controller gives its pods, as a regular expression both JavaScript and Prometheus
+ * (RE2, which anchors it) read: Deployment `<name>-<hash>-<id>`, StatefulSet `<name>-<n>`, DaemonSet
+ * `<name>-<id>`. How usage of pods that no longer exist is tied to their workload, here and in PromQL.
+ */
+export function podNameRegex(ref: WorkloadRef): string {
+  const name = ref.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   switch (ref.kind) {
     case "Deployment":
-      return new RegExp(`^${name}-[a-z0-9]{5,10}-[a-z0-9]{5}$`);
+      return `${name}-[a-z0-9]{5,10}-[a-z0-9]{5}`;
     case "StatefulSet":
-      return new RegExp(`^${name}-\\d+$`);
+      return `${name}-[0-9]+`;
     case "DaemonSet":
-      return new RegExp(`^${name}-[a-z0-9]{5}$`);
+      return `${name}-[a-z0-9]{5}`;
   }
+}
+
+/** podNameRegex, anchored. */
+export function podNamePattern(ref: WorkloadRef): RegExp {
+  return new RegExp(`^(?:${podNameRegex(ref)})$`);
 }
 
 /** Maps each usage series to its workload: by the live pod's owner, else by the owner's pod-name pattern. */

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { KoptError } from "../../errors.ts";
 import { ClusterConfigSchema, PROMETHEUS_METRIC_DEFAULTS, type VerifyConfig } from "../../formats/config.ts";
 import type { WorkloadRef } from "../../model/types.ts";
-import { configuredQuery, fillPlaceholders, podNameRegex, rolloutQueries } from "./rollout-queries.ts";
+import { podNameRegex } from "../cluster-model.ts";
+import { configuredQuery, fillPlaceholders, rolloutQueries } from "./rollout-queries.ts";
 
 function verify(v: unknown): VerifyConfig {
   return ClusterConfigSchema.parse({

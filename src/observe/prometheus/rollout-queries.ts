@@ -8,24 +8,12 @@
 import { KoptError } from "../../errors.ts";
 import { ERROR_RATE_PRESETS, LATENCY_PRESETS, type VerifyConfig } from "../../formats/config.ts";
 import type { WorkloadRef } from "../../model/types.ts";
+import { podNameRegex } from "../cluster-model.ts";
 import { type MetricNames, promString } from "./queries.ts";
 
 // kube-state-metrics names not in source.prometheus.metrics (they have had these names since v2.0).
 export const KSM_POD_READY = "kube_pod_status_ready";
 export const KSM_REQUESTS = "kube_pod_container_resource_requests";
-
-/** RE2 (Prometheus anchors it) for the pod names of a workload's controller. */
-export function podNameRegex(ref: WorkloadRef): string {
-  const name = ref.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  switch (ref.kind) {
-    case "Deployment":
-      return `${name}-[a-z0-9]{5,10}-[a-z0-9]{5}`;
-    case "StatefulSet":
-      return `${name}-[0-9]+`;
-    case "DaemonSet":
-      return `${name}-[a-z0-9]{5}`;
-  }
-}
 
 export interface RolloutQuerySpec {
   metrics: Pick<MetricNames, "cpu" | "memory" | "cpuPeriods" | "cpuThrottledPeriods" | "restarts">;
