@@ -190,4 +190,23 @@ describe("kopt verify --snapshot on the local forge", () => {
     const after = backend.validation?.after?.cpuUsageOverRequest as number;
     expect(after / before).toBeCloseTo(2, 1);
   });
+
+  it("refuses --prometheus-url beside --snapshot (the snapshot holds the figures), writing nothing", async () => {
+    const refs = git(repo.dir, "for-each-ref", "--format=%(refname)");
+    const r = await koptAt(
+      at(CAPTURED),
+      "--repo",
+      repo.dir,
+      "verify",
+      "--cluster",
+      "demo",
+      "--snapshot",
+      join(repo.dir, "clusters/demo/snapshot.json.gz"),
+      "--prometheus-url",
+      "http://127.0.0.1:9",
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("kopt: error: --prometheus-url has no effect with --snapshot");
+    expect(git(repo.dir, "for-each-ref", "--format=%(refname)")).toBe(refs);
+  });
 });

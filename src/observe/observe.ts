@@ -91,7 +91,8 @@ async function observeSnapshot(
   return { ...observationOf(snap, `snapshot:${file}`), snapshotFile: file };
 }
 
-async function readSnapshotOf(
+/** A snapshot file, refused when it records another cluster than `expectCluster`. */
+export async function readSnapshotOf(
   file: string,
   expectCluster?: string,
   pathHint?: string,

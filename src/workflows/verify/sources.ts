@@ -10,10 +10,9 @@ import { snapshotObjectReader } from "../../observe/gitops/snapshot-objects.ts";
 import { connect } from "../../observe/kube/connection.ts";
 import { pauseRollout } from "../../observe/kube/pause-rollout.ts";
 import type { Observation } from "../../observe/observe.ts";
-import { observeCluster, snapshotPath } from "../../observe/observe.ts";
+import { observeCluster, readSnapshotOf, snapshotPath } from "../../observe/observe.ts";
 import { rolloutMetricsFromConfig } from "../../observe/prometheus/rollout-metrics.ts";
 import { recordedRolloutMetrics } from "../../observe/recorded-rollout-metrics.ts";
-import { loadSnapshot } from "../../observe/snapshot.ts";
 import type { GitRepo } from "../../propose/git-repo.ts";
 import type { RolloutMetricsPort, VerifySources } from "./ports.ts";
 
@@ -65,7 +64,7 @@ export async function openVerifySources(
   // With source.prometheus the figures come from Prometheus, as plan's usage history does; else the snapshot's.
   if (config.source.prometheus && !o.snapshot) {
     const file = snapshotPath(repo.root, undefined, loaded);
-    const snap = await loadSnapshot(file);
+    const snap = await readSnapshotOf(file, config.cluster);
     const metrics = await rolloutMetricsFromConfig(repo.root, loaded, {
       env: o.env,
       ...(o.prometheusUrl ? { prometheusUrl: o.prometheusUrl } : {}),
@@ -78,7 +77,12 @@ export async function openVerifySources(
   }
   const obs: Observation = await observeCluster(
     { root: repo.root, loaded },
-    { ...(o.snapshot ? { snapshot: o.snapshot } : {}), env: o.env },
+    // --prometheus-url with a snapshot's own figures is refused there, not silently ignored.
+    {
+      ...(o.snapshot ? { snapshot: o.snapshot } : {}),
+      ...(o.prometheusUrl ? { prometheusUrl: o.prometheusUrl } : {}),
+      env: o.env,
+    },
   );
   const snap = obs.raw.snapshot;
   const metrics = recordedRolloutMetrics(obs);
