@@ -1,11 +1,11 @@
 // The cooldown guardrail end to end: a kopt branch merged into main holds the next change to the same
 // workload back (OOM raises exempt), with the merge time read from the PHR's commit on main.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { updatePhr } from "../src/formats/phr.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
+import { gitAt } from "./support/git.ts";
 import { demoRepo, git, koptAt, type TempRepo } from "./support/repo.ts";
 
 let repo: TempRepo;
@@ -25,18 +25,7 @@ async function plan(): Promise<{ out: PlanOutcome; stderr: string }> {
 
 /** Merges a kopt branch into main with a merge commit dated `at` (Unix seconds), as a forge would. */
 function merge(branch: string, at: number): void {
-  execFileSync("git", ["merge", "--no-ff", "-q", "-m", `Merge ${branch}`, branch], {
-    cwd: repo.dir,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "Reviewer",
-      GIT_AUTHOR_EMAIL: "reviewer@example.com",
-      GIT_COMMITTER_NAME: "Reviewer",
-      GIT_COMMITTER_EMAIL: "reviewer@example.com",
-      GIT_COMMITTER_DATE: `${at} +0000`,
-      GIT_AUTHOR_DATE: `${at} +0000`,
-    },
-  });
+  gitAt(repo.dir, at, "merge", "--no-ff", "-q", "-m", `Merge ${branch}`, branch);
 }
 
 describe("cooldown after a merged kopt change", () => {
@@ -102,14 +91,7 @@ describe("cooldown after a merged kopt change", () => {
     mkdirSync(join(repo.dir, "phr/demo"), { recursive: true });
     writeFileSync(join(repo.dir, backend.phr), recorded("2026-10-31T12:00:00Z"));
     git(repo.dir, "add", "-A");
-    execFileSync("git", ["commit", "-q", "-m", "history"], {
-      cwd: repo.dir,
-      env: {
-        ...process.env,
-        GIT_COMMITTER_DATE: "2026-11-21T12:00:00Z",
-        GIT_AUTHOR_DATE: "2026-11-21T12:00:00Z",
-      },
-    });
+    gitAt(repo.dir, Date.parse("2026-11-21T12:00:00Z") / 1000, "commit", "-q", "-m", "history");
     expect((await plan()).out.heldBack.find((h) => h.workload.name === "backend")).toBeUndefined();
     // Recorded as merged 2 days before the snapshot: held, whatever the commit's date.
     writeFileSync(join(repo.dir, backend.phr), recorded("2026-11-18T12:00:00Z"));

@@ -2,7 +2,6 @@
 // plan use a larger margin (the reason in the PR body and the PHR), a person's close is recorded as
 // rejected by after-merge once and raises the workload's minimum change, and kopt's own close of an
 // obsolete proposal is no rejection.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -14,6 +13,7 @@ import { LocalForge } from "../src/propose/local-forge.ts";
 import { afterMerge } from "../src/workflows/after-merge.ts";
 import { type PlannedProposal, plan } from "../src/workflows/plan.ts";
 import type { StatsOutcome } from "../src/workflows/stats.ts";
+import { gitAt } from "./support/git.ts";
 import { demoRepo, git, koptAt, type TempRepo } from "./support/repo.ts";
 
 let repo: TempRepo;
@@ -43,18 +43,7 @@ function commitOnMain(files: Record<string, string>, at: number, message: string
     writeFileSync(join(repo.dir, path), content);
     git(repo.dir, "add", path);
   }
-  execFileSync("git", ["commit", "-q", "-m", message], {
-    cwd: repo.dir,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "Reviewer",
-      GIT_AUTHOR_EMAIL: "reviewer@example.com",
-      GIT_COMMITTER_NAME: "Reviewer",
-      GIT_COMMITTER_EMAIL: "reviewer@example.com",
-      GIT_COMMITTER_DATE: `${at} +0000`,
-      GIT_AUTHOR_DATE: `${at} +0000`,
-    },
-  });
+  gitAt(repo.dir, at, "commit", "-q", "-m", message);
 }
 
 const requestOf = (p: PlannedProposal, path: string) => p.changes.find((c) => c.path.endsWith(path))?.to;

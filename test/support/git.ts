@@ -12,3 +12,9 @@ export const GIT_ENV = {
 export function git(dir: string, ...args: string[]): string {
   return execFileSync("git", args, { cwd: dir, env: GIT_ENV, encoding: "utf8" }).trim();
 }
+
+/** git with the author and committer dated `at` (Unix seconds): a merge or commit made at a given time. */
+export function gitAt(dir: string, at: number, ...args: string[]): string {
+  const env = { ...GIT_ENV, GIT_AUTHOR_DATE: `${at} +0000`, GIT_COMMITTER_DATE: `${at} +0000` };
+  return execFileSync("git", args, { cwd: dir, env, encoding: "utf8" }).trim();
+}
