@@ -285,14 +285,14 @@ function slaCommand(program: Command, { now, env, repoDir, print }: Shell): void
     });
 }
 
-function afterMergeCommand(program: Command, { env, repoDir, warn, print }: Shell): void {
+function afterMergeCommand(program: Command, { now, env, repoDir, warn, print }: Shell): void {
   program
     .command("after-merge")
     .description("record approvals and the merge in the PHRs of merged kopt pull requests (status approved)")
     .option("--cluster <name>", "only this cluster (default: every clusters/*/kopt.yaml)")
     .addOption(outputOption())
     .action(async (o) => {
-      const result = await afterMerge({ repoDir: repoDir(), cluster: o.cluster, env });
+      const result = await afterMerge({ repoDir: repoDir(), cluster: o.cluster, env, now: now() });
       warn(result.flatMap((r) => r.warnings));
       print(o, result, () => afterMergeText(result));
     });

@@ -15,7 +15,7 @@ import { readPhrFront, updatePhr } from "../formats/phr.ts";
 import type { Forge, PullRequest, UpsertResult } from "../propose/forge.ts";
 import { commitAdding, commitFiles, type GitRepo, openRepository } from "../propose/git-repo.ts";
 import { APPROVAL_CONTEXT, approverGroups, NO_GROUPS, needsGroups } from "./gate.ts";
-import { openForge } from "./open-forge.ts";
+import { clockOf, openForge } from "./open-forge.ts";
 import { type RecordedRejection, rejectionRecords, rejectionsBody } from "./rejections.ts";
 
 export interface AfterMergeOptions {
@@ -24,6 +24,8 @@ export interface AfterMergeOptions {
   env?: NodeJS.ProcessEnv;
   /** Overrides forge.type. */
   forge?: "local" | "github";
+  /** When the run happens: the local forge's clock for the record pull request; default now. */
+  now?: Date;
 }
 
 export interface RecordedMerge {
@@ -77,7 +79,7 @@ async function afterMergeCluster(opts: AfterMergeOptions, cluster: string): Prom
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, cluster);
   const { config } = loaded;
-  const forge = await openForge(repo, loaded, { forge: opts.forge, env });
+  const forge = await openForge(repo, loaded, { forge: opts.forge, env, ...clockOf(opts.now) });
   const ctx: RecordContext = { repo, loaded, forge, warnings: [] };
   const { warnings } = ctx;
 

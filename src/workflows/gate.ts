@@ -25,7 +25,7 @@ import type { Tier } from "../formats/phr.ts";
 import type { ApprovalPolicy } from "../model/policy.ts";
 import type { Forge, PullRequest } from "../propose/forge.ts";
 import { openRepository } from "../propose/git-repo.ts";
-import { ForgeSessions } from "./open-forge.ts";
+import { clockOf, ForgeSessions } from "./open-forge.ts";
 import { lintPhr, type PhrFault } from "./phr-lint.ts";
 
 export { APPROVAL_CONTEXT };
@@ -39,7 +39,7 @@ export interface GateOptions {
   env: NodeJS.ProcessEnv;
   /** Overrides forge.type. */
   forge?: "local" | "github";
-  /** Unused by the rule (the forge timestamps everything); accepted for symmetry with the other workflows. */
+  /** When the run happens: the local forge's clock for the status it sets; default now. */
   now?: Date;
 }
 
@@ -255,7 +255,7 @@ export async function gate(opts: GateOptions): Promise<GateOutcome> {
     throw new KoptError("usage", `not a pull request number: ${pr}`, { hint: "pass --pr N, e.g. --pr 12" });
   }
   const repo = await openRepository(opts.repoDir);
-  const sessions = new ForgeSessions(repo, opts, { branches: false });
+  const sessions = new ForgeSessions(repo, { ...opts, ...clockOf(opts.now) }, { branches: false });
   const first = await bootstrapConfig(repo.root, opts.cluster);
   const read = await readGatePull(await sessions.forgeOf(first), pr);
   const cluster = clusterOfPull(read) ?? opts.cluster ?? (await resolveClusterName(repo.root, undefined));

@@ -18,6 +18,11 @@ export interface ForgeChoice {
   clock?: () => Date;
 }
 
+/** The local forge's clock from a workflow's `now` (the CLI's clock; tests fix it): nothing when there is none. */
+export function clockOf(now: Date | undefined): Pick<ForgeChoice, "clock"> {
+  return now ? { clock: () => now } : {};
+}
+
 export interface OpenOptions {
   /**
    * false: the workflow only reads and reviews pull requests (gate, sla, setup); the github forge then

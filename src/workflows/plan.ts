@@ -27,7 +27,7 @@ import { renderProposal } from "../propose/render.ts";
 import { editValues, parseValuesPath, readValue, type ValuesScalar } from "../propose/values-edit.ts";
 import { type GatePolicy, gatePolicy, judgePullRequest } from "./gate.ts";
 import { type IncidentIssueOutcome, syncIncidentIssues } from "./incidents.ts";
-import { openForge } from "./open-forge.ts";
+import { clockOf, openForge } from "./open-forge.ts";
 import { type PipelineInput, type PipelineResult, runPipeline } from "./pipeline.ts";
 import { loadValuesChains, type MappingValues } from "./values-chains.ts";
 
@@ -324,7 +324,8 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   const loaded =
     opts.loaded ?? (await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster)));
   const { config } = loaded;
-  const early = opts.baseFromForge ? await openForge(repo, loaded, opts) : undefined;
+  const choice = { ...opts, ...clockOf(opts.now) };
+  const early = opts.baseFromForge ? await openForge(repo, loaded, choice) : undefined;
   const history = baseHistory(repo, early?.baseSha ?? config.forge.baseBranch, config.cluster);
   const run = withKinds(
     await runPipeline({
@@ -343,7 +344,7 @@ export async function plan(opts: PlanOptions): Promise<PlanOutcome> {
   const { observation: obs, state, capacity, decision } = run;
   const phrWarnings = unreadablePhrs(history.unreadable(), config.forge.baseBranch);
 
-  const forge: Forge = early ?? (await openForge(repo, loaded, opts));
+  const forge: Forge = early ?? (await openForge(repo, loaded, choice));
   const { chains, valuesOf, drift } = await valuesAndDrift(forge, loaded, state);
   const ctx: PrepareContext & { configFile: string } = {
     source: obs.snapshotFile ? `snapshot:${shownPath(repo.root, obs.snapshotFile)}` : obs.source,
