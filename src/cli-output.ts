@@ -463,7 +463,7 @@ export function rollbackText(o: RollbackOutcome): string {
     `  reverts ${o.original.phr}${o.original.pullRequest ? ` (#${o.original.pullRequest})` : ""}, merge ${o.original.mergeSha.slice(0, 7)}`,
     `  ${r.status} · tier low · branch ${r.branch}${r.commit ? ` at ${r.commit.slice(0, 7)}` : ""}`,
     `  PHR    ${r.phr}`,
-    `  PR     ${r.location}`,
+    `  PR     ${r.pullNumber ? `#${r.pullNumber} ` : ""}${r.location}`,
     ...(o.commented ? [`  commented on #${o.original.pullRequest}`] : []),
   ].join("\n");
 }

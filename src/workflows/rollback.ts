@@ -11,12 +11,23 @@ import { PhrFrontMatterSchema, readPhrFront, updatePhr } from "../formats/phr.ts
 import { formatMoney, rfc3339 } from "../model/format.ts";
 import { workloadLabel } from "../model/types.ts";
 import type { Forge, PullRequestDraft, UpsertResult } from "../propose/forge.ts";
-import { addedFiles, commitAdding, openRepository, revertCommit } from "../propose/git-repo.ts";
-import { openForge } from "./open-forge.ts";
+import {
+  addedFiles,
+  commitAdding,
+  type GitRepo,
+  openRepository,
+  revertCommit,
+  showFile,
+} from "../propose/git-repo.ts";
+import { clockOf, openForge } from "./open-forge.ts";
 
 export interface RollbackOptions {
   repoDir: string;
-  /** A PHR id (8 hex characters) or the number of the pull request that merged the change. */
+  /**
+   * A PHR id (8 hex characters), the PHR's path on the base (`phr/<cluster>/<file>.md`), or the number of the
+   * pull request that merged the change. An id names every change of one workload and kind, so it is refused
+   * when more than one of them is on the base.
+   */
   target: string;
   cluster?: string;
   forge?: "local" | "github";
@@ -68,15 +79,16 @@ interface Target {
   mergeSha?: string;
 }
 
-/** Which change: a PHR id on the base branch, or a merged pull request's PHR. */
+/** Which change: a PHR id or path on the base branch, or a merged pull request's PHR. */
 async function findTarget(forge: Forge, target: string): Promise<Target> {
   if (/^[0-9a-f]{8}$/.test(target)) return { phrPath: await findPhr(forge, target) };
+  if (/^phr\/[^/]+\/[^/]+\.md$/.test(target)) return { phrPath: target };
   if (/^#?\d+$/.test(target)) {
     const pullRequest = Number(target.replace("#", ""));
     return { pullRequest, ...(await mergedPullPhr(forge, pullRequest)) };
   }
   throw new KoptError("usage", `rollback target ${target} is neither a PHR id nor a pull request number`, {
-    hint: "e.g. kopt rollback 6ea4683a, or kopt rollback 42",
+    hint: "e.g. kopt rollback 6ea4683a, kopt rollback phr/demo/2026-11-20-6ea4683a-rightsize-todo-backend.md, or kopt rollback 42",
   });
 }
 
@@ -154,7 +166,7 @@ function rollbackFront(
 export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> {
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
-  const forge = await openForge(repo, loaded, opts);
+  const forge = await openForge(repo, loaded, { ...opts, ...clockOf(opts.now) });
   const base = forge.baseSha;
 
   const target = await findTarget(forge, opts.target);
@@ -172,13 +184,25 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> 
   const view = describe(front, original, phrPath, pullRequest, mergeSha, branch);
   const pr = draftOf(front.title, view.prBody, opts.regression);
 
-  // A rollback already on its branch is kept as it is: running the command again must not churn it.
+  // A rollback of this merge already on its branch is kept as it is: running the command again must not
+  // churn it. The branch is named by the PHR id, which every change of the workload and kind shares: one left
+  // from an earlier change's rollback is replaced, unless its pull request is still open.
   const existing = await forge.branchHead(branch);
+  const onBranch = existing ? await rollbackOn(repo, existing, id) : undefined;
+  if (existing && onBranch?.front.rollbackOf?.mergeSha !== mergeSha) {
+    const open = (await forge.openPullRequests(branch)).find((p) => p.branch === branch);
+    if (open) {
+      throw new KoptError(
+        "usage",
+        `${branch} holds #${open.number}, the open rollback of ${onBranch?.front.rollbackOf?.phr ?? "another change"}, not of ${phrPath}`,
+        { hint: `merge or close #${open.number} first, then run this rollback again` },
+      );
+    }
+  }
   let result: UpsertResult;
   let phrOfRollback = rollbackPath;
-  if (existing) {
-    phrOfRollback =
-      (await addedFiles(repo.git, existing, "phr/")).find((f) => f.includes(`-${id}-`)) ?? rollbackPath;
+  if (existing && onBranch?.front.rollbackOf?.mergeSha === mergeSha) {
+    phrOfRollback = onBranch.path;
     result = await forge.proposeCommit(branch, existing, pr);
   } else {
     const originalAfter = updatePhr(
@@ -236,13 +260,39 @@ function draftOf(title: string, body: string, regression: RegressionRevert | und
 }
 
 async function findPhr(forge: Forge, id: string): Promise<string> {
-  const hit = (await forge.listBase("phr/")).find((f) => f.includes(`-${id}-`) && f.endsWith(".md"));
-  if (!hit) {
+  const hits = (await forge.listBase("phr/")).filter((f) => f.includes(`-${id}-`) && f.endsWith(".md"));
+  if (hits.length === 0) {
     throw new KoptError("usage", `no PHR with id ${id} on ${forge.baseBranch}`, {
       hint: "only merged changes can be rolled back; the id is the 8 hex characters in phr/<cluster>/<date>-<id>-<slug>.md",
     });
   }
-  return hit;
+  if (hits.length === 1) return hits[0] as string;
+  // The id hashes the cluster, workload and kind, so every change of them has it: guessing which one is meant
+  // could revert the wrong one. Proposals a person closed unmerged changed nothing and do not count.
+  const merged: string[] = [];
+  for (const path of hits) {
+    const text = await forge.readBase(path);
+    if (text !== undefined && readPhrFront(text, path).merge) merged.push(path);
+  }
+  if (merged.length === 1) return merged[0] as string;
+  throw new KoptError(
+    "usage",
+    `${hits.length} PHRs on ${forge.baseBranch} have id ${id}: ${hits.join(", ")}`,
+    {
+      hint: "say which change: kopt rollback <PHR path> or kopt rollback <number of the pull request that merged it>",
+    },
+  );
+}
+
+/** The rollback PHR (id `id`) a commit on a rollback branch added, if any. */
+async function rollbackOn(
+  repo: GitRepo,
+  commit: string,
+  id: string,
+): Promise<{ path: string; front: PhrFrontMatter } | undefined> {
+  const path = (await addedFiles(repo.git, commit, "phr/")).find((f) => f.includes(`-${id}-`));
+  const text = path ? await showFile(repo.git, commit, path) : undefined;
+  return path && text !== undefined ? { path, front: readPhrFront(text, path) } : undefined;
 }
 
 /** The PHR a merged pull request added, and the commit its merge made; refuses what is no kopt change. */

@@ -10,7 +10,13 @@ import { type AppliedRecord, type VerifyStep, verifyStage } from "../decide/veri
 import { verifyPolicyFromConfig } from "../formats/config.ts";
 import { type PhrFrontMatter, readPhrFront, updatePhr } from "../formats/phr.ts";
 import { rfc3339 } from "../model/format.ts";
-import { type GitOpsTarget, gitOpsLabel, type VerifyOutcome, type VerifyPolicy } from "../model/verify.ts";
+import {
+  type GitOpsTarget,
+  gitOpsLabel,
+  type RolloutMetrics,
+  type VerifyOutcome,
+  type VerifyPolicy,
+} from "../model/verify.ts";
 import type { Forge } from "../propose/forge.ts";
 import { openRepository } from "../propose/git-repo.ts";
 import { mdCell } from "../propose/markdown.ts";
@@ -126,7 +132,7 @@ export async function verify(opts: VerifyOptions, sources: VerifySources): Promi
     if (!p.revert) continue;
     if (p.line.result === "reverting" && (await revertClosed(forge, p.front))) {
       warnings.push(
-        `${p.path}: its revert (${REVERT_BRANCH(p.front)}) was closed without merging: kopt leaves the change regressed; run kopt rollback ${p.front.id} to revert it after all`,
+        `${p.path}: its revert (${REVERT_BRANCH(p.front)}) was closed without merging: kopt leaves the change regressed; run kopt rollback ${p.path} to revert it after all`,
       );
       continue;
     }
@@ -141,6 +147,7 @@ export async function verify(opts: VerifyOptions, sources: VerifySources): Promi
         warnings,
         forge: async () => openForge(await openRepository(repo.root), loaded, { forge: opts.forge, env }),
       },
+      p.path,
       p.revert,
     );
   }
@@ -248,6 +255,13 @@ function applyDecision(
   return concluded(p, step, baseline, c.now);
 }
 
+/** Figures as the PHR keeps them: 6 significant digits (0.01, not the sum's 0.010000000000000002). */
+function recorded(m: RolloutMetrics): RolloutMetrics {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(m)) out[k] = typeof v === "number" ? Number(v.toPrecision(6)) : v;
+  return out as unknown as RolloutMetrics;
+}
+
 /** validated, regressed or not-applied: the PHR's status, validation block and section; the comment. */
 function concluded(
   p: Planned,
@@ -271,8 +285,8 @@ function concluded(
     outcome: step.outcome,
     checkedAt,
     reasons: step.reasons,
-    ...(step.after && baseline ? { baseline } : {}),
-    ...(step.after ? { after: step.after } : {}),
+    ...(step.after && baseline ? { baseline: recorded(baseline) } : {}),
+    ...(step.after ? { after: recorded(step.after) } : {}),
     ...(regressed ? { revert: { branch: REVERT_BRANCH(front) } } : {}),
   };
   const update = updatePhr(

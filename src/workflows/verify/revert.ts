@@ -34,12 +34,13 @@ export interface RevertContext {
   forge: () => Promise<Forge>;
 }
 
-/** Opens (or finds) the revert of the regressed change whose PHR (on the base) `view` describes. */
-export async function openRevert(ctx: RevertContext, view: OutcomeView): Promise<RevertResult> {
+/** Opens (or finds) the revert of the regressed change whose PHR (`path` on the base) `view` describes. */
+export async function openRevert(ctx: RevertContext, path: string, view: OutcomeView): Promise<RevertResult> {
   const { front } = view;
   const rb = await rollback({
     repoDir: ctx.repoDir,
-    target: front.id,
+    // The path, not the id: every change of the workload and kind has the id.
+    target: path,
     cluster: ctx.cluster,
     ...(ctx.forgeType ? { forge: ctx.forgeType } : {}),
     ...(ctx.env ? { env: ctx.env } : {}),
