@@ -80,13 +80,14 @@ describe("the learning loop on the local forge", () => {
 
     const second = backendSizing((await runPlan()).proposals);
     const margin = Math.max(0.3, Math.round((used + 0.1) * 1000) / 1000);
-    const reason = `margin ${Math.round(margin * 1000) / 10}% instead of ${Math.round(used * 1000) / 10}%: #7 was rolled back (3 OOM kills)`;
+    const why = `#7 (merged ${iso(at).slice(0, 10)}) was rolled back (3 OOM kills)`;
+    const reason = `margin ${Math.round(margin * 1000) / 10}% instead of ${Math.round(used * 1000) / 10}%: ${why}`;
     // One tier above the rolled-back change's, at least medium; the cooldown after the next change doubled.
     const tier = first.tier === "medium" || first.tier === "critical" ? "critical" : "medium";
     expect(second.learned).toEqual([
       reason,
-      "cooldown 14 days instead of 7 days: #7 was rolled back (3 OOM kills)",
-      `tier at least ${tier}: #7 was rolled back (3 OOM kills)`,
+      `cooldown 14 days instead of 7 days: ${why}`,
+      `tier at least ${tier}: ${why}`,
     ]);
     expect(second.tier).toBe(tier);
     // The requests come out at least as large as the first plan's (the larger margin), never smaller.

@@ -52,9 +52,9 @@ describe("learnFromOutcomes", () => {
     expect(learned?.cooldownSeconds).toBe(14 * 86400);
     expect(learned?.minTier).toBe("medium");
     expect(learned?.reasons).toEqual([
-      "margin 30% instead of 8%: #123 was rolled back (3 OOM kills)",
-      "cooldown 14 days instead of 7 days: #123 was rolled back (3 OOM kills)",
-      "tier at least medium: #123 was rolled back (3 OOM kills)",
+      "margin 30% instead of 8%: #123 (merged 2026-11-20) was rolled back (3 OOM kills)",
+      "cooldown 14 days instead of 7 days: #123 (merged 2026-11-20) was rolled back (3 OOM kills)",
+      "tier at least medium: #123 (merged 2026-11-20) was rolled back (3 OOM kills)",
     ]);
   });
 
@@ -76,7 +76,7 @@ describe("learnFromOutcomes", () => {
     expect(learned?.cooldownSeconds).toBe(28 * 86400);
     expect(learned?.minTier).toBe("critical");
     expect(learned?.reasons[0]).toBe(
-      "margin 50% instead of 30%: #123 was rolled back (3 OOM kills); #130 regressed (error rate 8.2% > 5%)",
+      "margin 50% instead of 30%: #123 (merged 2026-11-20) was rolled back (3 OOM kills); #130 (merged 2026-11-22) regressed (error rate 8.2% > 5%)",
     );
   });
 

@@ -200,9 +200,14 @@ function tierAbove(tier: Tier): "medium" | "critical" {
   return TIERS.indexOf(tier) >= TIERS.indexOf("medium") ? "critical" : "medium";
 }
 
-/** "#123 was rolled back (3 OOM kills)", "#124 regressed (error rate 8.2% > 5%)". */
+/**
+ * "#123 (merged 2026-10-30) was rolled back (3 OOM kills)", "#124 (merged 2026-11-02) regressed (error rate
+ * 8.2% > 5%)". The date tells which change a number means when the history came from another forge.
+ */
 function failureText(p: PastProposal): string {
-  const pr = p.merge ? `#${p.merge.pullRequest}` : `the ${p.kind} change of ${p.createdAt.slice(0, 10)}`;
+  const pr = p.merge
+    ? `#${p.merge.pullRequest} (merged ${p.merge.at.slice(0, 10)})`
+    : `the ${p.kind} change of ${p.createdAt.slice(0, 10)}`;
   const what = p.status === "rolled-back" || p.rolledBackBy ? "was rolled back" : "regressed";
   const reasons = p.validation?.reasons ?? [];
   return `${pr} ${what}${reasons.length > 0 ? ` (${reasons.join(", ")})` : ""}`;
