@@ -365,6 +365,16 @@ describe("applyGuardrails: what past outcomes taught", () => {
     expect(other.tier).toBe(p.tier);
     expect(other.learned).toBeUndefined();
   });
+  it("says so where the max step lowered the tier and the lesson raises it again", () => {
+    const p = propose(w, [change("requests.cpu", 1, 0.49), change("requests.memory", GI, 500 * MI)]);
+    const reasons = ["tier at least critical: #7 regressed (error rate 8.2% > 5%)"];
+    const kept = keptOnly(runOne(p, w, { learned: lesson({ minTier: "critical", reasons }) }));
+    expect(kept.proposal.tier).toBe("critical");
+    expect(kept.notes).toContain(
+      "tier critical -> medium (approval: one architect); raised to critical by what was learned",
+    );
+    expect(kept.notes).not.toContain("tier critical -> medium (approval: one architect)");
+  });
 });
 
 describe("applyGuardrails: cooldown", () => {

@@ -175,7 +175,16 @@ function ignoreReason(
 function withLearned(p: Proposal, learned: Learned | undefined): Proposal {
   if (!learned || learned.reasons.length === 0) return p;
   const tier = learned.minTier ? higherTier(p.tier, learned.minTier) : p.tier;
-  return { ...p, tier, learned: [...learned.reasons] };
+  // A note that the max step lowered the tier must not stand uncorrected when the lesson raises it again.
+  const notes =
+    tier === p.tier
+      ? p.notes
+      : p.notes?.map((n) =>
+          n.startsWith(`tier `) && n.includes(` -> ${p.tier} `)
+            ? `${n}; raised to ${tier} by what was learned`
+            : n,
+        );
+  return { ...p, tier, learned: [...learned.reasons], ...(notes ? { notes } : {}) };
 }
 
 function cooldownReason(
