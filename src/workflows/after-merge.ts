@@ -8,7 +8,7 @@
 // proposals a person closed without merging, as `rejected` (src/workflows/rejections.ts).
 
 import { type LoadedConfig, listClusters, loadClusterConfig, resolveClusterName } from "../config/load.ts";
-import { evaluateApproval, type ReviewInput } from "../decide/approval.ts";
+import { evaluateApproval, isPhrPath, type ReviewInput } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
 import { readPhrFront, updatePhr } from "../formats/phr.ts";
@@ -85,7 +85,7 @@ async function afterMergeCluster(opts: AfterMergeOptions, cluster: string): Prom
 
   const records: PhrRecord[] = [];
   for (const path of await forge.listBase(`phr/${config.cluster}/`)) {
-    if (!path.endsWith(".md")) continue;
+    if (!isPhrPath(path)) continue;
     const r = await recordPhr(ctx, path);
     if (r) records.push(r);
   }

@@ -6,6 +6,7 @@
 // updates of a run land in one record on a branch of their own (a rerun rewrites the same branch), and a
 // PHR left `regressed` on the base has its revert opened (rollback's branch: one pull request).
 import { type LoadedConfig, loadClusterConfig, resolveClusterName } from "../config/load.ts";
+import { isPhrPath } from "../decide/approval.ts";
 import { type AppliedRecord, type VerifyStep, verifyStage } from "../decide/verify-step.ts";
 import { verifyPolicyFromConfig } from "../formats/config.ts";
 import { type PhrFrontMatter, readPhrFront, updatePhr } from "../formats/phr.ts";
@@ -113,7 +114,7 @@ export async function verify(opts: VerifyOptions, sources: VerifySources): Promi
 
   const planned: Planned[] = [];
   for (const path of await forge.listBase(`phr/${config.cluster}/`)) {
-    if (!path.endsWith(".md")) continue;
+    if (!isPhrPath(path)) continue;
     const p = await planPhr({ forge, sources, target: targetOf, policy, now: opts.now, warnings }, path);
     if (p) planned.push(p);
   }

@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { type PhrFrontMatter, readPhrFront } from "../../src/formats/phr.ts";
+import { PHR_FILE_NAME, type PhrFrontMatter, readPhrFront } from "../../src/formats/phr.ts";
 import { argoApplication } from "../support/kube-sim/gitops-fixtures.ts";
 import {
   type KubeObject,
@@ -39,7 +39,7 @@ const git = (dir: string, ...args: string[]) =>
 function mergedChanges(repo: string): PhrFrontMatter[] {
   const files = git(repo, "ls-tree", "-r", "--name-only", "main", "phr/demo/").split("\n").filter(Boolean);
   return files
-    .filter((f) => f.endsWith(".md"))
+    .filter((f) => PHR_FILE_NAME.test(f.split("/").pop() ?? ""))
     .map((f) => readPhrFront(git(repo, "show", `main:${f}`), f))
     .filter((f) => f.status === "approved" && f.merge && f.changes.length > 0);
 }

@@ -2,10 +2,11 @@
 // commands today: the same PHRs (commit SHAs aside: they hash the scratch repository, so any edit of the chart
 // changes them), ending at today's values file. And the history is the case a PHR id cannot name one change:
 // both backend right-sizings have id 6ea4683a.
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PHR_FILE_NAME, readPhrFront } from "../../src/formats/phr.ts";
+import { gitAt } from "../support/git.ts";
 import { git, koptAt, PROJECT_ROOT } from "../support/repo.ts";
 import { HISTORY_DIR, historyOf, makeHistory } from "./history.ts";
 
@@ -55,6 +56,19 @@ describe("the demo's history (phr/demo)", () => {
     expect(rolledBack?.validation?.reasons).toEqual(["error rate 8% > 5% (1% before the change)"]);
     expect(rolledBack?.rolledBackBy?.phr).toBe(`${HISTORY_DIR}/${committed()[3]}`);
     expect(rejected?.rejection).toMatchObject({ closedBy: "carol", closedAt: "2026-10-30T17:00:00Z" });
+  });
+
+  it("after-merge and verify read the PHRs beside phr/demo/README.md and leave the README alone", async () => {
+    const at = new Date("2026-11-20T12:00:00Z");
+    writeFileSync(
+      join(repo, HISTORY_DIR, "README.md"),
+      readFileSync(join(PROJECT_ROOT, HISTORY_DIR, "README.md")),
+    );
+    gitAt(repo, at.getTime() / 1000, "add", "-A");
+    gitAt(repo, at.getTime() / 1000, "commit", "-q", "-m", "phr/demo/README.md");
+    const r = await koptAt(at, "--repo", repo, "after-merge", "--cluster", "demo");
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("Nothing to record");
   });
 
   it("a rollback by the shared id is refused; by path it reverts that change, not the one on the old rollback branch", async () => {
