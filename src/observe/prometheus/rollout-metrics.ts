@@ -17,6 +17,7 @@ import {
   type ConfiguredQuery,
   configuredQuery,
   fillPlaceholders,
+  PLACEHOLDER_HINT,
   rolloutQueries,
 } from "./rollout-queries.ts";
 
@@ -59,7 +60,7 @@ function configuredQueryError(err: unknown, q: ConfiguredQuery, query: string, f
   const said = /failed[^:]*: (.*)/.exec(err.message.split("\n")[0] ?? "")?.[1] ?? err.message;
   return new KoptError("config", `Prometheus refuses the query: ${said}\n  query: ${query}`, {
     where: { file, field: q.field },
-    hint: "write PromQL that Prometheus accepts (try it in its expression browser) with {{ namespace }}, {{ target }} and {{ interval }} where the names go",
+    hint: `write PromQL that Prometheus accepts (try it in its expression browser); ${PLACEHOLDER_HINT}`,
   });
 }
 
@@ -97,7 +98,12 @@ export function createPrometheusRolloutMetrics(
       const configured = async (q: ConfiguredQuery | null) => {
         if (!q) return null;
         const target = verify.target ?? workload.name;
-        const query = fillPlaceholders(q.template, { namespace: workload.namespace, target, interval });
+        const query = fillPlaceholders(q.template, {
+          namespace: workload.namespace,
+          target,
+          interval,
+          selector: source.selector,
+        });
         return range(query).catch((err: unknown) => {
           throw configuredQueryError(err, q, query, file);
         });
