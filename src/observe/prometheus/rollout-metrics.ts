@@ -1,7 +1,8 @@
 // The rollout's figures from Prometheus (issue 16): RolloutMetricsPort.measure() for one workload over one
 // window, through the same client as the usage history (auth, TLS, retries, redaction). Error rate and
 // latency come from kopt.yaml's verify queries (or presets); the rest from kube-state-metrics and cAdvisor
-// series named in source.prometheus.metrics (src/observe/prometheus/rollout-queries.ts).
+// series named in source.prometheus.metrics (src/observe/prometheus/rollout-queries.ts). All of them carry
+// source.prometheus.selector: a shared Prometheus serves other clusters' pods of the same names too.
 import type { LoadedConfig } from "../../config/load.ts";
 import { KoptError } from "../../errors.ts";
 import { durationSeconds, type PrometheusSource, type VerifyConfig } from "../../formats/config.ts";
