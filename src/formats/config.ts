@@ -803,21 +803,27 @@ const gitopsConfig = z
 export type GitOpsConfig = z.output<typeof gitopsConfig>;
 
 /**
- * Flagger's request-success-rate shapes; {{ namespace }}, {{ target }} and {{ interval }} are filled in. The
- * exporters create a 5xx series only at the first error, hence `or vector(0)`: traffic without errors is 0%.
+ * Flagger's request-success-rate shapes; {{ namespace }}, {{ target }} and {{ interval }} are filled in, and
+ * {{ selector }} (last in every metric selector's braces) adds source.prometheus.selector, so a Prometheus that
+ * serves several clusters counts this cluster's requests only. The exporters create a 5xx series only at the
+ * first error, hence `or vector(0)`: traffic without errors is 0%.
  */
 export const ERROR_RATE_PRESETS = {
   "ingress-nginx":
-    '(sum(rate(nginx_ingress_controller_requests{namespace="{{ namespace }}",ingress="{{ target }}",status=~"5.."}[{{ interval }}])) or vector(0)) / sum(rate(nginx_ingress_controller_requests{namespace="{{ namespace }}",ingress="{{ target }}"}[{{ interval }}]))',
+    '(sum(rate(nginx_ingress_controller_requests{namespace="{{ namespace }}",ingress="{{ target }}",status=~"5.."{{ selector }}}[{{ interval }}])) or vector(0)) / sum(rate(nginx_ingress_controller_requests{namespace="{{ namespace }}",ingress="{{ target }}"{{ selector }}}[{{ interval }}]))',
   istio:
-    '(sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}",response_code=~"5.."}[{{ interval }}])) or vector(0)) / sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}"}[{{ interval }}]))',
+    '(sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}",response_code=~"5.."{{ selector }}}[{{ interval }}])) or vector(0)) / sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}"{{ selector }}}[{{ interval }}]))',
 } as const;
 export const LATENCY_PRESETS = {
   "ingress-nginx":
-    'histogram_quantile(0.99, sum(rate(nginx_ingress_controller_request_duration_seconds_bucket{namespace="{{ namespace }}",ingress="{{ target }}"}[{{ interval }}])) by (le))',
+    'histogram_quantile(0.99, sum(rate(nginx_ingress_controller_request_duration_seconds_bucket{namespace="{{ namespace }}",ingress="{{ target }}"{{ selector }}}[{{ interval }}])) by (le))',
   istio:
-    'histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}"}[{{ interval }}])) by (le)) / 1000',
+    'histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}"{{ selector }}}[{{ interval }}])) by (le)) / 1000',
 } as const;
+
+/** How a query of kopt.yaml names its placeholders (the field descriptions of verify.errorRate / latency). */
+const PLACEHOLDERS_HELP =
+  '{{ namespace }}, {{ target }} and {{ interval }} are filled in; {{ selector }}, written last inside a metric selector\'s braces (`{namespace="{{ namespace }}"{{ selector }}}`), becomes `,` and source.prometheus.selector, or nothing without one. kopt adds nothing to your query itself';
 
 const verifyConfig = z
   .object({
@@ -847,25 +853,32 @@ const verifyConfig = z
         preset: z
           .enum(["ingress-nginx", "istio", "none"])
           .default("none")
-          .describe("A built-in error-rate query, shaped like Flagger's request-success-rate"),
+          .describe(
+            "A built-in error-rate query, shaped like Flagger's request-success-rate; source.prometheus.selector applies",
+          ),
         query: z
           .string()
           .min(1)
           .optional()
           .describe(
-            "PromQL giving the error rate as a fraction (0..1); {{ namespace }}, {{ target }} and {{ interval }} are filled in. Wins over preset",
+            `PromQL giving the error rate as a fraction (0..1). ${PLACEHOLDERS_HELP}. Wins over preset`,
           ),
       })
       .strict()
       .default({ max: 5, preset: "none" }),
     latency: z
       .object({
-        preset: z.enum(["ingress-nginx", "istio", "none"]).default("none"),
+        preset: z
+          .enum(["ingress-nginx", "istio", "none"])
+          .default("none")
+          .describe(
+            "A built-in p99 latency query, shaped like Flagger's request-duration; source.prometheus.selector applies",
+          ),
         query: z
           .string()
           .min(1)
           .optional()
-          .describe("PromQL giving p99 latency in seconds; the same placeholders. Wins over preset"),
+          .describe(`PromQL giving p99 latency in seconds. ${PLACEHOLDERS_HELP}. Wins over preset`),
         maxIncrease: z
           .number()
           .min(0)

@@ -129,6 +129,20 @@ describe("createPrometheusRolloutMetrics", () => {
     expect(calls.find((c) => c.query.includes('resource="cpu"'))?.query).toContain("[60s])");
   });
 
+  it("source.prometheus.selector reaches every query sent, the presets' included", async () => {
+    const c = config({ errorRate: { preset: "ingress-nginx" }, latency: { preset: "istio" } });
+    const source = { ...c.source, selector: 'cluster="prod"' };
+    const { client, calls } = fakeClient([]);
+    await createPrometheusRolloutMetrics(source, c.verify, { client }).measure(WEB, WINDOW);
+    expect(calls).toHaveLength(8);
+    for (const { query } of calls) {
+      // Each metric selector (a name then `{`; the pod regex's `{5,10}` follows a `]`) holds the matchers.
+      const selectors = query.match(/[A-Za-z0-9_:]\{/g) ?? [];
+      expect(selectors.length).toBeGreaterThan(0);
+      expect(query.match(/cluster="prod"\}/g)).toHaveLength(selectors.length);
+    }
+  });
+
   it("a query Prometheus refuses is a config error at its kopt.yaml field, quoting Prometheus", async () => {
     const { source, verify } = config({ errorRate: { query: "sum(rate(x[{{ interval }}])" } });
     const refused = new KoptError(

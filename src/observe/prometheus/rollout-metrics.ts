@@ -1,7 +1,8 @@
 // The rollout's figures from Prometheus (issue 16): RolloutMetricsPort.measure() for one workload over one
 // window, through the same client as the usage history (auth, TLS, retries, redaction). Error rate and
 // latency come from kopt.yaml's verify queries (or presets); the rest from kube-state-metrics and cAdvisor
-// series named in source.prometheus.metrics (src/observe/prometheus/rollout-queries.ts).
+// series named in source.prometheus.metrics (src/observe/prometheus/rollout-queries.ts). All of them carry
+// source.prometheus.selector: a shared Prometheus serves other clusters' pods of the same names too.
 import type { LoadedConfig } from "../../config/load.ts";
 import { KoptError } from "../../errors.ts";
 import { durationSeconds, type PrometheusSource, type VerifyConfig } from "../../formats/config.ts";
@@ -17,6 +18,7 @@ import {
   type ConfiguredQuery,
   configuredQuery,
   fillPlaceholders,
+  PLACEHOLDER_HINT,
   rolloutQueries,
 } from "./rollout-queries.ts";
 
@@ -59,7 +61,7 @@ function configuredQueryError(err: unknown, q: ConfiguredQuery, query: string, f
   const said = /failed[^:]*: (.*)/.exec(err.message.split("\n")[0] ?? "")?.[1] ?? err.message;
   return new KoptError("config", `Prometheus refuses the query: ${said}\n  query: ${query}`, {
     where: { file, field: q.field },
-    hint: "write PromQL that Prometheus accepts (try it in its expression browser) with {{ namespace }}, {{ target }} and {{ interval }} where the names go",
+    hint: `write PromQL that Prometheus accepts (try it in its expression browser); ${PLACEHOLDER_HINT}`,
   });
 }
 
@@ -97,7 +99,12 @@ export function createPrometheusRolloutMetrics(
       const configured = async (q: ConfiguredQuery | null) => {
         if (!q) return null;
         const target = verify.target ?? workload.name;
-        const query = fillPlaceholders(q.template, { namespace: workload.namespace, target, interval });
+        const query = fillPlaceholders(q.template, {
+          namespace: workload.namespace,
+          target,
+          interval,
+          selector: source.selector,
+        });
         return range(query).catch((err: unknown) => {
           throw configuredQueryError(err, q, query, file);
         });

@@ -86,7 +86,30 @@ export interface ConfiguredQuery {
 }
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)\s*\}\}/g;
-const KNOWN = new Set(["namespace", "target", "interval"]);
+const KNOWN = new Set(["namespace", "target", "interval", "selector"]);
+export const PLACEHOLDER_HINT =
+  'use {{ namespace }}, {{ target }} and {{ interval }}, and {{ selector }} last inside a metric selector\'s braces: {namespace="{{ namespace }}"{{ selector }}}';
+/** {{ selector }} becomes `,<matchers>`: it must follow a matcher's closing quote, or the comma has nothing before it. */
+const SELECTOR_AFTER_MATCHER = /["'`]\s*$/;
+
+function placeholderError(message: string, found: ConfiguredQuery, file: string): KoptError {
+  return new KoptError("config", message, { where: { file, field: found.field }, hint: PLACEHOLDER_HINT });
+}
+
+/** Unknown placeholders, and a {{ selector }} that would not expand to valid PromQL, are config errors. */
+function checkPlaceholders(found: ConfiguredQuery, file: string): void {
+  for (const m of found.template.matchAll(PLACEHOLDER)) {
+    const name = m[1] as string;
+    if (!KNOWN.has(name)) throw placeholderError(`unknown placeholder {{ ${name} }}`, found, file);
+    if (name === "selector" && !SELECTOR_AFTER_MATCHER.test(found.template.slice(0, m.index))) {
+      throw placeholderError(
+        "{{ selector }} must follow a label matcher inside the braces (it adds `,` and source.prometheus.selector)",
+        found,
+        file,
+      );
+    }
+  }
+}
 
 /** verify.errorRate / verify.latency as a template: the query when given, else the preset, else null. */
 export function configuredQuery(
@@ -101,31 +124,49 @@ export function configuredQuery(
   else if (section.preset !== "none") {
     found = { template: presets[section.preset], field: `verify.${which}.preset` };
   }
-  for (const [, name] of found?.template.matchAll(PLACEHOLDER) ?? []) {
-    if (!KNOWN.has(name as string)) {
-      throw new KoptError("config", `unknown placeholder {{ ${name} }}`, {
-        where: { file, field: found?.field },
-        hint: "use {{ namespace }}, {{ target }} and {{ interval }}",
-      });
-    }
-  }
+  if (found) checkPlaceholders(found, file);
   return found;
 }
 
 /**
- * The template with {{ namespace }}, {{ target }} and {{ interval }} filled in. Namespace and target go
- * inside PromQL string literals (as in the presets: `ingress="{{ target }}"`), so they are escaped for one;
- * the interval is a duration (`1m`) and goes in as it is.
+ * Warnings for a shared Prometheus: with source.prometheus.selector set, a query of the user's own without
+ * {{ selector }} counts every cluster's series of that name. kopt does not rewrite the query; it says so.
+ */
+export function unscopedQueryWarnings(verify: VerifyConfig, selector: string | undefined): string[] {
+  if (!selector?.trim()) return [];
+  return (["errorRate", "latency"] as const).flatMap((which) => {
+    const query = verify[which].query;
+    const scoped = [...(query ?? "").matchAll(PLACEHOLDER)].some((m) => m[1] === "selector");
+    return query && !scoped
+      ? [
+          `verify.${which}.query has no {{ selector }}: source.prometheus.selector (${selector.trim()}) is not applied to it, so other clusters' series of the same names count; add {{ selector }} last inside its metric selectors' braces`,
+        ]
+      : [];
+  });
+}
+
+/** source.prometheus.selector as {{ selector }} expands: `,` and the matchers, or nothing. */
+export function selectorSuffix(selector: string | undefined): string {
+  const matchers = selector?.trim().replace(/,$/, "").trim();
+  return matchers ? `,${matchers}` : "";
+}
+
+/**
+ * The template with {{ namespace }}, {{ target }}, {{ interval }} and {{ selector }} filled in. Namespace and
+ * target go inside PromQL string literals (as in the presets: `ingress="{{ target }}"`), so they are escaped
+ * for one; the interval is a duration (`1m`) and goes in as it is; the selector is matchers already checked
+ * by kopt.yaml's schema.
  */
 export function fillPlaceholders(
   template: string,
-  values: { namespace: string; target: string; interval: string },
+  values: { namespace: string; target: string; interval: string; selector?: string },
 ): string {
   const inString = (v: string) => promString(v).slice(1, -1);
   return template.replace(PLACEHOLDER, (whole, name: string) => {
     if (name === "namespace") return inString(values.namespace);
     if (name === "target") return inString(values.target);
     if (name === "interval") return values.interval;
+    if (name === "selector") return selectorSuffix(values.selector);
     return whole;
   });
 }
