@@ -417,7 +417,7 @@ const prometheusSource = z
     selector: labelMatchers
       .optional()
       .describe(
-        'Label matchers added to every query, e.g. cluster="prod" on a multi-cluster Thanos or Mimir',
+        'Label matchers added to every query kopt writes (verify\'s presets too), e.g. cluster="prod" on a multi-cluster Thanos or Mimir; a verify query of your own gets them where it says {{ selector }}',
       ),
     metrics: prometheusMetrics.default(PROMETHEUS_METRIC_DEFAULTS),
   })

@@ -1,6 +1,7 @@
 // `kopt verify` as the command runs it: the cluster's config, the sources it names (or --snapshot), and the
 // workflow with the right now (the snapshot's capture time, or the clock).
 import { loadClusterConfig, resolveClusterName } from "../../config/load.ts";
+import { unscopedQueryWarnings } from "../../observe/prometheus/rollout-queries.ts";
 import { openRepository } from "../../propose/git-repo.ts";
 import { type VerifyRun, verify } from "../verify.ts";
 import { openVerifySources } from "./sources.ts";
@@ -24,7 +25,7 @@ export async function runVerify(o: VerifyCommandOptions): Promise<VerifyRun> {
     ...(o.snapshot ? { snapshot: o.snapshot } : {}),
     ...(o.prometheusUrl ? { prometheusUrl: o.prometheusUrl } : {}),
   });
-  return verify(
+  const run = await verify(
     {
       repoDir: o.repoDir,
       loaded,
@@ -35,4 +36,10 @@ export async function runVerify(o: VerifyCommandOptions): Promise<VerifyRun> {
     },
     opened.sources,
   );
+  // A query of the user's own is never rewritten: say when it reads every cluster's series.
+  const prometheus = loaded.config.source.prometheus;
+  if (prometheus && (!o.snapshot || o.prometheusUrl)) {
+    run.warnings.push(...unscopedQueryWarnings(loaded.config.verify, prometheus.selector));
+  }
+  return run;
 }
