@@ -10,6 +10,13 @@ import { gitAt } from "../support/git.ts";
 import { git, koptAt, PROJECT_ROOT } from "../support/repo.ts";
 import { HISTORY_DIR, historyOf, makeHistory } from "./history.ts";
 
+interface PlannedProposal {
+  kind: string;
+  tier: string;
+  learned?: string[];
+  changes: { path: string }[];
+}
+
 let repo: string;
 beforeAll(async () => {
   repo = await makeHistory();
@@ -56,6 +63,43 @@ describe("the demo's history (phr/demo)", () => {
     expect(rolledBack?.validation?.reasons).toEqual(["error rate 8% > 5% (1% before the change)"]);
     expect(rolledBack?.rolledBackBy?.phr).toBe(`${HISTORY_DIR}/${committed()[3]}`);
     expect(rejected?.rejection).toMatchObject({ closedBy: "carol", closedAt: "2026-10-30T17:00:00Z" });
+  });
+
+  it("today's plan learns from it: the backend's next step with a larger margin and tier critical, the frontend's small change dropped", async () => {
+    const at = new Date("2026-11-20T12:00:00Z");
+    const snapshot = "clusters/demo/snapshot.json.gz";
+    writeFileSync(join(repo, snapshot), readFileSync(join(PROJECT_ROOT, snapshot)));
+    gitAt(repo, at.getTime() / 1000 - 3600, "commit", "-q", "-am", "demo as recorded on 2026-11-20");
+    const plan = async (workload: string) => {
+      const r = await koptAt(
+        at,
+        "--repo",
+        repo,
+        "plan",
+        "--cluster",
+        "demo",
+        "--workload",
+        workload,
+        "--output",
+        "json",
+      );
+      expect(r.stderr).toBe("");
+      const out = JSON.parse(r.stdout) as { proposals: PlannedProposal[] };
+      return out.proposals.find((p) => p.kind === "rightsize") as PlannedProposal;
+    };
+    const backend = await plan("todo/backend");
+    const why = "#4 (merged 2026-10-30) was rolled back (error rate 8% > 5% (1% before the change))";
+    expect(backend.tier).toBe("critical");
+    expect(backend.learned).toEqual([
+      `margin 30% instead of 10.5%: ${why}`,
+      `cooldown 14 days instead of 7 days: ${why}`,
+      `tier at least critical: ${why}`,
+    ]);
+    const frontend = await plan("todo/frontend");
+    expect(frontend.learned).toEqual([
+      "changes under 20% not proposed (instead of 10%): #5 was closed unmerged by carol on 2026-10-30",
+    ]);
+    expect(frontend.changes.map((c) => c.path)).not.toContain("frontend.resources.limits.memory");
   });
 
   it("after-merge and verify read the PHRs beside phr/demo/README.md and leave the README alone", async () => {
