@@ -179,12 +179,11 @@ export async function makeHistory(): Promise<string> {
   // 2026-10-16: the backend, still sized for the launch, gets its first right-sizing; it holds.
   const t1 = toUnix("2026-10-16T12:00:00Z");
   const repo = scratchRepo(t1 - HOUR);
-  useSnapshot(
-    repo,
-    pastSnapshot(recorded, "2026-10-16T12:00:00Z", LAUNCH_RESOURCES),
-    t1 - HOUR,
-    "demo as of 2026-10-16",
-  );
+  const asOf = (t: number, r: Resources) => {
+    const iso = new Date(t * 1000).toISOString().replace(".000Z", "Z");
+    useSnapshot(repo, pastSnapshot(recorded, iso, r), t - HOUR, `demo as of ${iso.slice(0, 10)}`);
+  };
+  asOf(t1, LAUNCH_RESOURCES);
   const first = (await plan(repo, t1, "todo/backend")).get("rightsize");
   if (first === undefined) throw new Error("2026-10-16: kopt plan proposed no right-sizing of todo/backend");
   await approveAndMerge(repo, t1 + 2 * HOUR, first);
@@ -193,12 +192,7 @@ export async function makeHistory(): Promise<string> {
 
   // 2026-10-30: the backend's second step regresses and is reverted; the frontend's right-sizing is refused.
   const t2 = toUnix("2026-10-30T12:00:00Z");
-  useSnapshot(
-    repo,
-    pastSnapshot(recorded, "2026-10-30T12:00:00Z", TODAY_RESOURCES),
-    t2 - HOUR,
-    "demo as of 2026-10-30",
-  );
+  asOf(t2, TODAY_RESOURCES);
   const second = (await plan(repo, t2, "todo/backend")).get("rightsize");
   const frontend = (await plan(repo, t2 + MIN, "todo/frontend")).get("rightsize");
   if (second === undefined || frontend === undefined) {
