@@ -1,6 +1,7 @@
 // The revert of a regressed change: `kopt rollback` with a regression title, lead and label, built on the
 // base that already holds the `regressed` PHR. revert-and-merge also passes the gate and merges it when the
 // original's tier allows (not critical). Reruns find rollback's branch and converge on one pull request.
+import type { LoadedConfig } from "../../config/load.ts";
 import type { PhrFrontMatter } from "../../formats/phr.ts";
 import type { VerifyPolicy } from "../../model/verify.ts";
 import type { Forge } from "../../propose/forge.ts";
@@ -29,6 +30,8 @@ export interface RevertContext {
   env?: NodeJS.ProcessEnv;
   now: Date;
   policy: VerifyPolicy;
+  /** verify's config: the agent's repository directory has no checkout to read kopt.yaml from. */
+  loaded?: LoadedConfig;
   warnings: string[];
   /** Opens the forge again after the revert exists (revert-and-merge). */
   forge: () => Promise<Forge>;
@@ -44,6 +47,7 @@ export async function openRevert(ctx: RevertContext, view: OutcomeView): Promise
     ...(ctx.forgeType ? { forge: ctx.forgeType } : {}),
     ...(ctx.env ? { env: ctx.env } : {}),
     now: ctx.now,
+    ...(ctx.loaded ? { loaded: ctx.loaded } : {}),
     regression: {
       title: regressionTitle(front.merge?.pullRequest, view.reasons),
       lead: regressionLead(view),
