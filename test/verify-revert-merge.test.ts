@@ -91,6 +91,7 @@ describe("verify.onRegression: revert-and-merge", () => {
     expect(revert).toMatchObject({ state: "open", merged: false });
     expect(revert.title).toMatch(new RegExp(`^Regression after #${m.pull.number}: error rate`));
     expect(revert.labels).toContain("kopt/regression");
+    expect(revert.body).toContain("kopt does not merge this revert itself");
     // kopt did not pass the revert's gate for the person either.
     expect(approvalStatuses(world, revert.headSha).map((s) => s.state)).not.toContain("success");
 
@@ -135,6 +136,7 @@ describe("verify.onRegression: revert-and-merge", () => {
     expect(out.phrs[0]?.revert).toMatchObject({ pullRequest: revert.number, merged: true });
     expect(revert).toMatchObject({ state: "closed", merged: true });
     expect(revert.labels).toContain("kopt/regression");
+    expect(revert.body).not.toContain("kopt does not merge this revert itself");
     expect(approvalStatuses(world, revert.headSha).at(-1)).toMatchObject({
       state: "success",
       description: expect.stringContaining("revert-and-merge"),

@@ -15,6 +15,10 @@ export { REGRESSION_LABEL };
 /** The branch rollback opens for a PHR: recorded in the PHR before the revert exists. */
 export const REVERT_BRANCH = (front: PhrFrontMatter) => `kopt/${front.cluster}/rollback/${front.id}`;
 
+/** The revert of a critical change under revert-and-merge: kopt opens it, a person merges it. */
+const WAITS_FOR_A_PERSON =
+  "> [!IMPORTANT]\n> kopt does not merge this revert itself: `verify.onRegression` is `revert-and-merge`, but the change's tier is critical. Merge it once you have reviewed it.\n\n";
+
 export interface RevertResult {
   branch: string;
   pullRequest?: number;
@@ -40,6 +44,8 @@ export interface RevertContext {
 /** Opens (or finds) the revert of the regressed change whose PHR (on the base) `view` describes. */
 export async function openRevert(ctx: RevertContext, view: OutcomeView): Promise<RevertResult> {
   const { front } = view;
+  // Said in the revert's body too: the agent's verify logs no warnings, and the person must know to merge it.
+  const waitsForPerson = ctx.policy.onRegression === "revert-and-merge" && front.tier === "critical";
   const rb = await rollback({
     repoDir: ctx.repoDir,
     target: front.id,
@@ -50,7 +56,7 @@ export async function openRevert(ctx: RevertContext, view: OutcomeView): Promise
     ...(ctx.loaded ? { loaded: ctx.loaded } : {}),
     regression: {
       title: regressionTitle(front.merge?.pullRequest, view.reasons),
-      lead: regressionLead(view),
+      lead: `${waitsForPerson ? WAITS_FOR_A_PERSON : ""}${regressionLead(view)}`,
       labels: [REGRESSION_LABEL],
     },
   });
@@ -63,7 +69,7 @@ export async function openRevert(ctx: RevertContext, view: OutcomeView): Promise
     merged: false,
   };
   if (ctx.policy.onRegression !== "revert-and-merge") return result;
-  if (front.tier === "critical") {
+  if (waitsForPerson) {
     ctx.warnings.push(
       `${front.id}: verify.onRegression is revert-and-merge, but the change's tier is critical: the revert waits for a person`,
     );
