@@ -4,7 +4,7 @@
 // record, and comments on the original pull request. Nothing is pushed when the revert conflicts.
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
+import { type LoadedConfig, loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
 import { PhrFrontMatterSchema, readPhrFront, updatePhr } from "../formats/phr.ts";
@@ -35,6 +35,11 @@ export interface RollbackOptions {
   now: Date;
   /** kopt verify's revert of a regression: its own title, a lead before the body, more labels. */
   regression?: RegressionRevert;
+  /**
+   * The config already loaded (kopt verify's, the agent's --config, whose repository directory has no
+   * checkout); default clusters/<cluster>/kopt.yaml in the repository.
+   */
+  loaded?: LoadedConfig;
 }
 
 /** What a regression revert says beyond a plain rollback (kopt verify). */
@@ -165,7 +170,8 @@ function rollbackFront(
 
 export async function rollback(opts: RollbackOptions): Promise<RollbackOutcome> {
   const repo = await openRepository(opts.repoDir);
-  const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
+  const loaded =
+    opts.loaded ?? (await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster)));
   const forge = await openForge(repo, loaded, { ...opts, ...clockOf(opts.now) });
   const base = forge.baseSha;
 

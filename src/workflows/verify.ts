@@ -145,6 +145,7 @@ export async function verify(opts: VerifyOptions, sources: VerifySources): Promi
         env,
         now: opts.now,
         policy,
+        loaded,
         warnings,
         forge: async () => openForge(await openRepository(repo.root), loaded, { forge: opts.forge, env }),
       },

@@ -77,15 +77,18 @@ export function backendSeries(
   ];
 }
 
-/** The backend right-sizing opened, approved by alice, merged and recorded at `at`; main's head after it. */
-export async function mergedBackendChange(world: World, at: number) {
+/**
+ * The backend right-sizing opened, approved by `approvers` (alice; alice and bob for a critical tier), merged
+ * by alice and recorded at `at`; main's head after it.
+ */
+export async function mergedBackendChange(world: World, at: number, approvers: string[] = ["alice"]) {
   const now = new Date(at * 1000);
   const r = await world.kopt(["plan", "--workload", "todo/backend", "--output", "json"], { now });
   if (r.code !== 0) throw new Error(`plan failed: ${r.stderr}`);
   const proposal = (JSON.parse(r.stdout) as PlanOutcome).proposals[0] as PlanOutcome["proposals"][number];
   const pull = world.sim.state.pulls.find((p) => p.head === proposal.branch);
   if (!pull) throw new Error("no pull request opened");
-  await world.sim.addReview(pull.number, { user: "alice", state: "APPROVED" });
+  for (const user of approvers) await world.sim.addReview(pull.number, { user, state: "APPROVED" });
   const merged = await mergeAs(world, "alice", pull.number);
   const am = await world.kopt(["after-merge"], { now });
   if (am.code !== 0) throw new Error(`after-merge failed: ${am.stderr}`);

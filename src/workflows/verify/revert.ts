@@ -1,6 +1,7 @@
 // The revert of a regressed change: `kopt rollback` with a regression title, lead and label, built on the
 // base that already holds the `regressed` PHR. revert-and-merge also passes the gate and merges it when the
 // original's tier allows (not critical). Reruns find rollback's branch and converge on one pull request.
+import type { LoadedConfig } from "../../config/load.ts";
 import type { PhrFrontMatter } from "../../formats/phr.ts";
 import type { VerifyPolicy } from "../../model/verify.ts";
 import type { Forge } from "../../propose/forge.ts";
@@ -13,6 +14,10 @@ export { REGRESSION_LABEL };
 
 /** The branch rollback opens for a PHR: recorded in the PHR before the revert exists. */
 export const REVERT_BRANCH = (front: PhrFrontMatter) => `kopt/${front.cluster}/rollback/${front.id}`;
+
+/** The revert of a critical change under revert-and-merge: kopt opens it, a person merges it. */
+const WAITS_FOR_A_PERSON =
+  "> [!IMPORTANT]\n> kopt does not merge this revert itself: `verify.onRegression` is `revert-and-merge`, but the change's tier is critical. Merge it once you have reviewed it.\n\n";
 
 export interface RevertResult {
   branch: string;
@@ -29,6 +34,8 @@ export interface RevertContext {
   env?: NodeJS.ProcessEnv;
   now: Date;
   policy: VerifyPolicy;
+  /** verify's config: the agent's repository directory has no checkout to read kopt.yaml from. */
+  loaded?: LoadedConfig;
   warnings: string[];
   /** Opens the forge again after the revert exists (revert-and-merge). */
   forge: () => Promise<Forge>;
@@ -37,6 +44,8 @@ export interface RevertContext {
 /** Opens (or finds) the revert of the regressed change whose PHR (`path` on the base) `view` describes. */
 export async function openRevert(ctx: RevertContext, path: string, view: OutcomeView): Promise<RevertResult> {
   const { front } = view;
+  // Said in the revert's body too: the agent's verify logs no warnings, and the person must know to merge it.
+  const waitsForPerson = ctx.policy.onRegression === "revert-and-merge" && front.tier === "critical";
   const rb = await rollback({
     repoDir: ctx.repoDir,
     // The path, not the id: every change of the workload and kind has the id.
@@ -45,9 +54,10 @@ export async function openRevert(ctx: RevertContext, path: string, view: Outcome
     ...(ctx.forgeType ? { forge: ctx.forgeType } : {}),
     ...(ctx.env ? { env: ctx.env } : {}),
     now: ctx.now,
+    ...(ctx.loaded ? { loaded: ctx.loaded } : {}),
     regression: {
       title: regressionTitle(front.merge?.pullRequest, view.reasons),
-      lead: regressionLead(view),
+      lead: `${waitsForPerson ? WAITS_FOR_A_PERSON : ""}${regressionLead(view)}`,
       labels: [REGRESSION_LABEL],
     },
   });
@@ -60,7 +70,7 @@ export async function openRevert(ctx: RevertContext, path: string, view: Outcome
     merged: false,
   };
   if (ctx.policy.onRegression !== "revert-and-merge") return result;
-  if (front.tier === "critical") {
+  if (waitsForPerson) {
     ctx.warnings.push(
       `${front.id}: verify.onRegression is revert-and-merge, but the change's tier is critical: the revert waits for a person`,
     );
