@@ -3,10 +3,11 @@
 // them is one the real kubectl accepts — its subcommand and each flag are listed by `kubectl <sub> --help`
 // (or `kubectl options`), so the manual fallback works the day kopt does not.
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { SECURITY_CHECKS } from "../src/analyze/security/checks.ts";
 import { DIAGNOSIS_CLASSES, isDiagnosisClassId } from "../src/model/diagnosis.ts";
 import { hasKubectl } from "./support/kubectl.ts";
 
@@ -25,6 +26,11 @@ const REQUIRED_SECTIONS = [
 
 const runbookFiles = () => readdirSync(RUNBOOKS).filter((f) => f.endsWith(".md"));
 const readRunbook = (file: string) => readFileSync(join(RUNBOOKS, file), "utf8");
+
+/** The security audit's runbooks (issue 17): runbooks/security/<category>.md, a `## <check id>` section per check. */
+const SECURITY_RUNBOOKS = join(RUNBOOKS, "security");
+const securityRunbookFiles = () => readdirSync(SECURITY_RUNBOOKS).filter((f) => f.endsWith(".md"));
+const readSecurityRunbook = (file: string) => readFileSync(join(SECURITY_RUNBOOKS, file), "utf8");
 
 /** The text under a `## ` heading, up to the next `## ` heading. */
 function section(text: string, heading: string): string | undefined {
@@ -271,6 +277,40 @@ describe("runbooks and diagnosis classes", () => {
   });
 });
 
+describe("security runbooks and checks", () => {
+  it("every check's runbook anchor is a `## <id>` section of runbooks/security/<category>.md", () => {
+    const missing = SECURITY_CHECKS.filter((c) => {
+      const [path, anchor] = c.runbook.split("#");
+      const file = join(ROOT, path ?? "");
+      return !existsSync(file) || !new RegExp(`^## ${anchor}$`, "m").test(readFileSync(file, "utf8"));
+    });
+    expect(missing.map((c) => c.runbook)).toEqual([]);
+  });
+
+  it("every section of a security runbook is a check of that file's category", () => {
+    const orphans = securityRunbookFiles().flatMap((f) =>
+      [...readSecurityRunbook(f).matchAll(/^## (.+)$/gm)]
+        .map((m) => (m[1] ?? "").trim())
+        .filter((id) => SECURITY_CHECKS.find((c) => c.id === id)?.category !== basename(f, ".md"))
+        .map((id) => `${f}: ${id}`),
+    );
+    expect(orphans).toEqual([]);
+  });
+
+  it("every check's section states its severity, gives kubectl commands to confirm it and a YAML fix", () => {
+    const problems = SECURITY_CHECKS.flatMap((c) => {
+      const text = section(readSecurityRunbook(`${c.category}.md`), c.id) ?? "";
+      const out: string[] = [];
+      if (!text.includes(`Severity: ${c.severity}`)) out.push(`${c.id}: no "Severity: ${c.severity}"`);
+      const confirm = text.split("**Confirm it by hand.**")[1]?.split("**Fix.**")[0] ?? "";
+      if (kubectlCommands(confirm).length === 0) out.push(`${c.id}: no kubectl command to confirm it`);
+      if (!/\*\*Fix\.\*\*[\s\S]*```yaml\n\S/.test(text)) out.push(`${c.id}: no YAML fix`);
+      return out;
+    });
+    expect(problems).toEqual([]);
+  });
+});
+
 describe.skipIf(!hasKubectl() && process.env.CI !== "true")("kubectl lines in the runbooks", () => {
   it("finds commands in fenced blocks and inline code, after pipes and &&, not in comments", () => {
     const text = [
@@ -307,6 +347,15 @@ describe.skipIf(!hasKubectl() && process.env.CI !== "true")("kubectl lines in th
   it("every kubectl line in every runbook uses a subcommand and flags the real kubectl lists", () => {
     const problems = runbookFiles().flatMap((f) =>
       kubectlCommands(readRunbook(f)).flatMap((cmd) => kubectlProblems(cmd).map((p) => `${f}: ${cmd}: ${p}`)),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it("every kubectl line in the security runbooks uses a subcommand and flags the real kubectl lists", () => {
+    const problems = securityRunbookFiles().flatMap((f) =>
+      kubectlCommands(readSecurityRunbook(f)).flatMap((cmd) =>
+        kubectlProblems(cmd).map((p) => `security/${f}: ${cmd}: ${p}`),
+      ),
     );
     expect(problems).toEqual([]);
   });
