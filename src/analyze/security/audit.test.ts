@@ -233,16 +233,24 @@ describe("values fixes", () => {
     ]);
   });
 
-  it("no fix where the chart's values cannot say it: two containers, or a probe without a port named http", () => {
+  it("no fix where the chart's values cannot say it: two containers, a probe without a port named http, a read-only root", () => {
     const sidecar = container({ name: "proxy", ports: [{ name: "admin", containerPort: 15000 }] });
     const two = podSpec({}, [container({ securityContext: { privileged: true } }), sidecar]);
     const noHttp = podSpec({}, [
       container({ readinessProbe: undefined, ports: [{ name: "grpc", containerPort: 9000 }] }),
     ]);
-    const found = audit([defaultDeny(), deployment("two", two), deployment("grpc", noHttp)]).findings;
+    const writable = podSpec({}, [container({ securityContext: { readOnlyRootFilesystem: false } })]);
+    const objects = [
+      defaultDeny(),
+      deployment("two", two),
+      deployment("grpc", noHttp),
+      deployment("rw", writable),
+    ];
+    const found = audit(objects).findings;
     expect(found.map((f) => [f.check, f.resource.name, f.valuesFix])).toEqual([
       ["pss-privileged", "two", undefined],
       ["rel-readiness-probe-missing", "grpc", undefined],
+      ["pss-read-only-root-filesystem", "rw", undefined],
     ]);
   });
 });

@@ -151,10 +151,9 @@ function allFindings(
   vulnerabilities: SecurityAudit["vulnerabilities"],
 ): SecurityFinding[] {
   const { workloads } = index;
+  const pods = new Map(workloads.map((w) => [`${w.ref.kind}/${w.ref.namespace}/${w.ref.name}`, w.pods]));
   const podsOf = (ref: { kind: string; namespace?: string; name: string }) =>
-    workloads.find(
-      (w) => w.ref.kind === ref.kind && w.ref.namespace === ref.namespace && w.ref.name === ref.name,
-    )?.pods ?? 1;
+    pods.get(`${ref.kind}/${ref.namespace ?? ""}/${ref.name}`) ?? 1;
   const defaultSaPods = (ns: string) =>
     workloads
       .filter((w) => w.ref.namespace === ns && (str(w.spec.serviceAccountName) ?? "default") === "default")

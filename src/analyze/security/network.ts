@@ -45,8 +45,11 @@ const governsIngress = (p: Raw) => {
 
 export function networkFindings(workloads: readonly Workload[], policies: readonly Raw[]): SecurityFinding[] {
   const byNamespace = new Map<string, Workload[]>();
-  for (const w of workloads)
-    byNamespace.set(w.ref.namespace, [...(byNamespace.get(w.ref.namespace) ?? []), w]);
+  for (const w of workloads) {
+    const list = byNamespace.get(w.ref.namespace);
+    if (list) list.push(w);
+    else byNamespace.set(w.ref.namespace, [w]);
+  }
   const out: SecurityFinding[] = [];
   for (const [ns, list] of [...byNamespace].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const own = policies.filter((p) => str(at(p, "metadata", "namespace")) === ns && governsIngress(p));

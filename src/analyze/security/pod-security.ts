@@ -211,14 +211,13 @@ const CONTAINER_RULES: ContainerRule[] = [
     one(
       c.field !== "ephemeralContainers" &&
         securityContext(c).readOnlyRootFilesystem !== true &&
+        // No values fix: the flag alone breaks an application that writes (to /tmp, a pid file); where it
+        // writes needs an emptyDir the values cannot know.
         finding(
           "pss-read-only-root-filesystem",
           containerRef(w, c),
           "readOnlyRootFilesystem is not true",
           w.pods,
-          {
-            valuesFix: valuesFixFor(w, c, "securityContext.readOnlyRootFilesystem", true),
-          },
         ),
     ),
 ];

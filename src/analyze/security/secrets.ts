@@ -84,7 +84,9 @@ function sharedSecretFindings(workloads: readonly Workload[]): SecurityFinding[]
   for (const w of workloads) {
     for (const s of referencesOf(w.spec).secrets) {
       const key = `${w.ref.namespace}/${s}`;
-      users.set(key, [...(users.get(key) ?? []), w]);
+      const list = users.get(key);
+      if (list) list.push(w);
+      else users.set(key, [w]);
     }
   }
   return [...users]
@@ -123,8 +125,14 @@ export function secretsFindings(
   workloads: readonly Workload[],
   objects: { configMaps: readonly Raw[]; ingresses: readonly Raw[] },
 ): SecurityFinding[] {
-  const users = (ns: string, name: string) =>
-    workloads.filter((w) => w.ref.namespace === ns && referencesOf(w.spec).configMaps.has(name));
+  const configMapUsers = new Map<string, Workload[]>();
+  for (const w of workloads) {
+    for (const name of referencesOf(w.spec).configMaps) {
+      const key = `${w.ref.namespace}/${name}`;
+      configMapUsers.set(key, [...(configMapUsers.get(key) ?? []), w]);
+    }
+  }
+  const users = (ns: string, name: string) => configMapUsers.get(`${ns}/${name}`) ?? [];
   return [
     ...workloads.flatMap(envFindings),
     ...configMapFindings(objects.configMaps, users),
