@@ -3,7 +3,6 @@
 // verdict. A PHR's outcome counts in the week its verdict was recorded (validation.checkedAt); a rollback in
 // the week its revert merged. Pure.
 import type { HealthFlag } from "../../model/report.ts";
-import { isFailure } from "../outcomes.ts";
 import {
   headline,
   inRange,
@@ -26,6 +25,8 @@ export interface OutcomeRowOfWeek {
   at: number;
   pullRequest: number | null;
   monthlyDelta: number | null;
+  /** The change has been reverted (status rolled-back, or a rollback names it). */
+  undone: boolean;
 }
 
 export interface OutcomesData {
@@ -55,8 +56,9 @@ export function outcomesFigures(input: OutcomesInput): SectionFigures<OutcomesDa
     .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
   const counts = { validated: 0, regressed: 0, "not-applied": 0, "rolled-back": 0 };
   for (const r of rows) counts[r.outcome]++;
+  // A revert is not verified: only changes await a verdict.
   const awaiting = (phrs ?? []).filter(
-    (p) => p.merge && (p.status === "approved" || p.status === "applied"),
+    (p) => p.merge && p.kind !== "rollback" && (p.status === "approved" || p.status === "applied"),
   ).length;
   const value = (n: number) => (phrs === null ? null : n);
   const h = (id: string, label: string, n: number, better: "higher" | "lower" | "neither") =>
@@ -72,7 +74,7 @@ export function outcomesFigures(input: OutcomesInput): SectionFigures<OutcomesDa
       h("outcomes.notApplied", "Changes not applied", counts["not-applied"], "lower"),
       h("outcomes.awaiting", "Merged changes awaiting verification", awaiting, "neither"),
     ],
-    flags: rows.flatMap((r) => flagOf(r, phrs ?? [])),
+    flags: rows.flatMap(flagOf),
     notes,
   };
 }
@@ -85,6 +87,7 @@ function rowsOf(p: ReportPhr, all: readonly ReportPhr[], range: WeekRange): Outc
     tier: p.tier,
     pullRequest: p.merge?.pullRequest ?? null,
     monthlyDelta: p.cost?.monthlyDelta ?? null,
+    undone: p.status === "rolled-back" || p.rolledBackBy !== undefined,
   };
   const out: OutcomeRowOfWeek[] = [];
   const checked = unixOf(p.validation?.checkedAt);
@@ -104,10 +107,9 @@ function rowsOf(p: ReportPhr, all: readonly ReportPhr[], range: WeekRange): Outc
 }
 
 /** A regression no revert has undone yet is flagged; so is a change the GitOps tool never applied. */
-function flagOf(r: OutcomeRowOfWeek, all: readonly ReportPhr[]): HealthFlag[] {
+function flagOf(r: OutcomeRowOfWeek): HealthFlag[] {
   const subject = `${r.kind} ${r.id}${r.pullRequest ? ` (#${r.pullRequest})` : ""}`;
-  const phr = all.find((p) => p.id === r.id);
-  if (r.outcome === "regressed" && phr && !isFailureUndone(phr)) {
+  if (r.outcome === "regressed" && !r.undone) {
     return [
       {
         severity: "high",
@@ -128,8 +130,4 @@ function flagOf(r: OutcomeRowOfWeek, all: readonly ReportPhr[]): HealthFlag[] {
     ];
   }
   return [];
-}
-
-function isFailureUndone(p: ReportPhr): boolean {
-  return isFailure(p) && (p.status === "rolled-back" || p.rolledBackBy !== undefined);
 }

@@ -37,14 +37,16 @@ function summary(r: HealthReport): string {
     "",
     r.flags.length === 0 ? "Nothing is flagged this week." : r.flags.map(flagLine).join("\n"),
   ];
-  if (r.headlines.length > 0) {
+  // A number unknown both weeks (no forge with a bare --snapshot) has nothing to show: its section's notes say why.
+  const shown = r.headlines.filter((h) => h.value !== null || h.previous !== null);
+  if (shown.length > 0) {
     lines.push(
       "",
       "### Headlines",
       "",
       mdTable(
         ["", "This week", "Last week", "Change"],
-        r.headlines.map((h) => [
+        shown.map((h) => [
           mdCell(h.label),
           valueText(h.value, h.unit),
           valueText(h.previous, h.unit),
@@ -59,7 +61,7 @@ function summary(r: HealthReport): string {
 function flagLine(f: HealthFlag): string {
   const severity = f.severity === "critical" ? "**CRITICAL**" : `**${f.severity}**`;
   const link = f.link ? ` (${mdLink("details", f.link)})` : "";
-  return `- ${severity} ${mdText(f.subject)}: ${mdText(f.finding)}. Recommendation: ${mdText(f.recommendation)}${link}`;
+  return `- ${severity} ${mdText(f.subject)}: ${mdText(f.finding.replace(/\.$/, ""))}. Recommendation: ${mdText(f.recommendation)}${link}`;
 }
 
 /** A headline's number as people read it. */
