@@ -89,10 +89,10 @@ export function savingsFigures(input: SavingsInput): SectionFigures<SavingsData>
   const now = monthlyRequestsCost(input.state, prices);
   const upToEnd = phrs && outcomeStats(phrs, [], { since: 0, until: range.until - 1 }).savings;
   const thisWeek = phrs && outcomeStats(phrs, [], { since: range.since, until: range.until - 1 }).savings;
-  const realized = upToEnd ? round2(-upToEnd.realizedMonthly) : null;
+  const realized = upToEnd ? saved(upToEnd.realizedMonthly) : null;
   const baseline = realized === null ? null : round2(now + realized);
   const progress = realized === null || !baseline ? null : Math.round((realized / baseline) * 1000) / 1000;
-  const waitingMonthly = waiting ? round2(-waiting.reduce((s, w) => s + w.monthlyDelta, 0)) : null;
+  const waitingMonthly = waiting ? saved(waiting.reduce((s, w) => s + w.monthlyDelta, 0)) : null;
   if (phrs === null || waiting === null) {
     notes.push(
       "Savings realized and waiting need the repository's PHRs and the forge: run with --cluster in the repository, not a bare --snapshot",
@@ -117,7 +117,7 @@ export function savingsFigures(input: SavingsInput): SectionFigures<SavingsData>
       currency: prices.currency,
       monthlyRequestsNow: now,
       realizedMonthly: realized,
-      realizedThisWeekMonthly: thisWeek ? round2(-thisWeek.realizedMonthly) : null,
+      realizedThisWeekMonthly: thisWeek ? saved(thisWeek.realizedMonthly) : null,
       validatedChanges: upToEnd?.validated ?? null,
       waitingMonthly,
       waiting: [...(waiting ?? [])],
@@ -144,4 +144,9 @@ export function savingsFigures(input: SavingsInput): SectionFigures<SavingsData>
     flags: [],
     notes,
   };
+}
+
+/** A monthly cost delta as a saving (positive: cheaper), rounded; never -0. */
+function saved(delta: number): number {
+  return round2(-delta) || 0;
 }
