@@ -152,7 +152,6 @@ describe("process sections on a real repository", () => {
   it("renders the week as an issue body: the late pull requests flagged, each section under its heading", async () => {
     const report = await buildHealthReport(await context(W45), [processSections]);
     const md = healthMarkdown(report, { maxChars: ISSUE_BODY_MAX });
-    if (process.env.HB_PEEK) writeFileSync("/tmp/hb/demo-w45.md", md);
     const late = report.flags.find((f) => f.subject.startsWith("Pull request #"));
     expect(late?.severity).toBe("high");
     expect(md).toContain(`${late?.subject}: ${late?.finding}. Recommendation: ${late?.recommendation}`);
