@@ -83,7 +83,7 @@ export function escalationComment(p: {
 }
 
 /** One cluster's config and the forge it points at (shared by the clusters of one repository). */
-interface ClusterSession {
+export interface ClusterSession {
   loaded: LoadedConfig;
   forge: Forge;
 }
@@ -97,10 +97,16 @@ function slaTier(p: PullRequest): { tier: Exclude<Tier, "trivial"> } | { why: st
   return { tier };
 }
 
-type Check = { breach: SlaBreach } | { skip: string };
+/** Where a pull request stands against its tier's SLA: no SLA (and why), or waiting past it. */
+export type SlaStanding =
+  | { skip: string }
+  | { late: Omit<SlaBreach, "escalated">; approval: ApprovalEvaluation };
 
-/** One pull request against its cluster's SLA: skipped (and why), or breached (escalated now or before). */
-async function checkPull(s: ClusterSession, p: PullRequest, now: Date): Promise<Check> {
+/**
+ * One pull request against its cluster's SLA, read only (the weekly report reads it too): skipped (and why),
+ * or waiting for its approvals past its SLA.
+ */
+export async function slaStanding(s: ClusterSession, p: PullRequest, now: Date): Promise<SlaStanding> {
   const t = slaTier(p);
   if ("why" in t) return { skip: t.why };
   const { tier } = t;
@@ -123,7 +129,19 @@ async function checkPull(s: ClusterSession, p: PullRequest, now: Date): Promise<
   if (approval.state !== "pending") {
     return { skip: approval.state === "success" ? "approved" : "changes requested: waiting for the author" };
   }
-  const breach = { pr: p.number, tier, waitedMinutes, slaMinutes, missing: approval.missing };
+  return { late: { pr: p.number, tier, waitedMinutes, slaMinutes, missing: approval.missing }, approval };
+}
+
+type Check = { breach: SlaBreach } | { skip: string };
+
+/** One pull request against its cluster's SLA: skipped (and why), or breached (escalated now or before). */
+async function checkPull(s: ClusterSession, p: PullRequest, now: Date): Promise<Check> {
+  const standing = await slaStanding(s, p, now);
+  if ("skip" in standing) return standing;
+  const { late: breach, approval } = standing;
+  const { tier, waitedMinutes, slaMinutes } = breach;
+  const { forge, loaded } = s;
+  const policy = loaded.policy.approval;
   const labelled = p.labels.some((l) => l.toLowerCase() === SLA_LABEL);
   if (labelled || (await forge.hasComment(p.number, ESCALATION_MARKER))) {
     return { breach: { ...breach, escalated: false } };
