@@ -18,10 +18,13 @@ export function mermaidLabel(text: string): string {
 
 /** A finite number as a plain decimal with at most `digits` decimals: 1234.5, 0.25, 0. */
 export function mermaidNumber(value: number, digits = 3): string {
-  if (!Number.isFinite(value)) throw new Error(`a Mermaid chart cannot show ${value}`);
+  // toFixed prints 1e21 and over with an exponent; a chart's values are scaled (GiB, not bytes) far below.
+  if (!Number.isFinite(value) || Math.abs(value) >= 1e15)
+    throw new Error(`a Mermaid chart cannot show ${value}`);
   const f = 10 ** digits;
   const rounded = Math.round(value * f) / f;
-  return rounded.toFixed(digits).replace(/\.?0+$/, "") || "0";
+  const text = rounded.toFixed(digits);
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
 }
 
 const fence = (body: string[]) => ["```mermaid", ...body, "```"].join("\n");
