@@ -128,6 +128,16 @@ describe("the demo's cluster sections", () => {
       const after = trends.markdown.slice(trends.markdown.indexOf(block) + block.length);
       expect(after).toMatch(/^\n```\n\n\| Day \|/);
     }
+    // The CPU chart's bars and line are the table's requested and used columns.
+    const cpu = blocks[0] as string;
+    const list = (kind: string) =>
+      (new RegExp(`${kind} \\[(.*)\\]`).exec(cpu)?.[1] ?? "").split(", ").map(Number);
+    const rows = [
+      ...trends.markdown.matchAll(/^\| 2026-11-\d\d \| ([\d.]+) \| ([\d.]+) \| \d+% \|$/gm),
+    ].slice(0, 7);
+    expect(rows).toHaveLength(7);
+    expect(list("bar")).toEqual(rows.map((r) => Number(r[1])));
+    expect(list("line")).toEqual(rows.map((r) => Number(r[2])));
     expect(trends.notes).toEqual([]);
   });
 

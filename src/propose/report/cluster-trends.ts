@@ -14,7 +14,8 @@ function requestedVsUsed(
   pick: (d: DayTrend) => [number | null, number | null],
 ): string {
   const shown = days.filter((d) => pick(d)[0] !== null);
-  const scale = what === "CPU" ? (v: number) => v : gib;
+  // The chart shows what the table prints: cores and GiB to two decimals.
+  const scale = what === "CPU" ? (v: number) => Math.round(v * 100) / 100 : gib;
   const unit = what === "CPU" ? "cores" : "GiB";
   const chart = xyChart({
     title: `${what} requested (bars) vs used (line), ${unit}, daily mean`,
