@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AGENT, API, DB, NOW, pod, STEP } from "../../../test/support/model-fixtures.ts";
+import { AGENT, API, DB, NOW, pod, STEP, WEB, workload } from "../../../test/support/model-fixtures.ts";
 import type { Finding } from "../../model/finding.ts";
 import { seriesUsage } from "../../model/types.ts";
 import { podCondition, podFlags, podHealth } from "./cluster-pods.ts";
@@ -116,6 +116,29 @@ describe("pod health", () => {
         finding: "down: 1 of 1 pods failing (CrashLoopBackOff): Container app exits with code 1.",
         recommendation: "Fix the error and roll out again.",
         link: "runbooks/app-exit.md",
+      },
+    ]);
+  });
+
+  it("flags a workload that wants replicas and has no pod at all as down", () => {
+    const state = {
+      pods: [pod("api-1", API)],
+      workloads: [
+        workload(API),
+        workload(WEB, undefined, { replicas: 3 }),
+        workload(DB, undefined, { replicas: 0 }),
+      ],
+    };
+    const h = podHealth({ state, usage: { containers: [] }, oomHistory: false, window: WINDOW });
+    expect(h.failingWorkloads).toEqual([
+      { subject: "Deployment shop/web", workload: WEB, failing: 0, pods: 0, reasons: ["no pods"], wanted: 3 },
+    ]);
+    expect(podFlags(h, [])).toEqual([
+      {
+        severity: "critical",
+        subject: "Deployment shop/web",
+        finding: "down: no pods, 3 wanted",
+        recommendation: "run `kopt diagnose` for the cause and the fix",
       },
     ]);
   });

@@ -2,7 +2,7 @@
 // namespace with restarts and OOM kills, and the workloads with failing pods. Pure: reads the model's pods.
 import type { Finding } from "../../model/finding.ts";
 import type { HealthFlag } from "../../model/report.ts";
-import type { ClusterState, PodState, UsageHistory, WorkloadRef } from "../../model/types.ts";
+import type { ClusterState, PodState, UsageHistory, Workload, WorkloadRef } from "../../model/types.ts";
 
 export type PodCondition = "running" | "pending" | "failing" | "succeeded";
 
@@ -40,6 +40,8 @@ export interface FailingWorkload {
   pods: number;
   /** Why, from the containers: waiting reasons, else the phase. Sorted, unique. */
   reasons: string[];
+  /** spec.replicas, for a workload that wants pods and has none at all. */
+  wanted?: number;
 }
 
 export interface PodHealth {
@@ -60,7 +62,8 @@ const zero = (): PodCounts => ({
 });
 
 export interface PodHealthInput {
-  state: Pick<ClusterState, "pods">;
+  /** With workloads, one that wants replicas and has no pod at all is down too. */
+  state: Pick<ClusterState, "pods"> & Partial<Pick<ClusterState, "workloads">>;
   usage: Pick<UsageHistory, "containers">;
   /** Whether the history holds OOM kills at all (Prometheus gives them; a snapshot may not). */
   oomHistory: boolean;
@@ -95,7 +98,10 @@ export function podHealth(input: PodHealthInput): PodHealth {
   return {
     namespaces,
     total,
-    failingWorkloads: failingWorkloads(input.state.pods),
+    failingWorkloads: [
+      ...withoutPods(input.state.pods, input.state.workloads ?? []),
+      ...failingWorkloads(input.state.pods),
+    ],
     oomKillsFrom: input.oomHistory ? "history" : "last-state",
   };
 }
@@ -150,6 +156,29 @@ function failingWorkloads(pods: readonly PodState[]): FailingWorkload[] {
     .sort((a, b) => b.failing - a.failing || (a.subject < b.subject ? -1 : 1));
 }
 
+/** Workloads whose spec wants replicas and that have no pod (a quota, an admission webhook, a deleted ReplicaSet). */
+function withoutPods(pods: readonly PodState[], workloads: readonly Workload[]): FailingWorkload[] {
+  return workloads
+    .filter((w) => (w.replicas ?? 0) > 0)
+    .filter(
+      (w) =>
+        !pods.some(
+          (p) =>
+            p.owner?.namespace === w.ref.namespace &&
+            p.owner.kind === w.ref.kind &&
+            p.owner.name === w.ref.name,
+        ),
+    )
+    .map((w) => ({
+      subject: `${w.ref.kind} ${w.ref.namespace}/${w.ref.name}`,
+      workload: w.ref,
+      failing: 0,
+      pods: 0,
+      reasons: ["no pods"],
+      wanted: w.replicas as number,
+    }));
+}
+
 /**
  * One flag per workload with failing pods: critical when none of its pods works (the workload is down), high
  * otherwise. The recommendation is the diagnosis's suggested fix for it, when the diagnosis has one.
@@ -165,10 +194,14 @@ export function podFlags(health: PodHealth, diagnosis: readonly Finding[]): Heal
         )
       : undefined;
     const down = w.failing === w.pods;
+    const what =
+      w.pods === 0
+        ? `down: no pods, ${w.wanted} wanted`
+        : `${down ? "down: " : ""}${w.failing} of ${w.pods} pods failing (${w.reasons.join(", ")})`;
     const flag: HealthFlag = {
       severity: down ? "critical" : "high",
       subject: w.subject,
-      finding: `${down ? "down: " : ""}${w.failing} of ${w.pods} pods failing (${w.reasons.join(", ")})${found ? `: ${found.rootCause}` : ""}`,
+      finding: `${what}${found ? `: ${found.rootCause}` : ""}`,
       recommendation: found ? found.suggestedFix : "run `kopt diagnose` for the cause and the fix",
     };
     if (found) flag.link = found.runbook;

@@ -35,7 +35,7 @@ export function podsMarkdown(h: PodHealth): string {
         ["Failing", "Pods failing", "Why"],
         h.failingWorkloads.map((w) => [
           mdCell(w.subject),
-          `${w.failing} of ${w.pods}`,
+          w.pods === 0 ? `no pods (${w.wanted} wanted)` : `${w.failing} of ${w.pods}`,
           mdCell(w.reasons.join(", ")),
         ]),
         [1],
