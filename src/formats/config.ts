@@ -914,6 +914,118 @@ export function verifyPolicyFromConfig(v: VerifyConfig): VerifyPolicy {
   };
 }
 
+// --- reports.health.services (issue 17): the health report's latency and error rate per service ---------
+
+/**
+ * The week's figures per service, as instant queries at the window's end: requests and 5xx responses counted
+ * over {{ range }} (the window, e.g. 604800s) and latency percentiles from the request-duration histogram at
+ * {{ quantile }} (0.5, 0.95, 0.99), each summed by the labels that name a service. {{ selector }} (last inside
+ * a metric selector's braces) adds source.prometheus.selector, as in verify's presets.
+ */
+export const HEALTH_SERVICE_PRESETS = {
+  "ingress-nginx": {
+    serviceLabels: ["namespace", "ingress"],
+    requests:
+      'sum by (namespace, ingress) (increase(nginx_ingress_controller_requests{ingress!=""{{ selector }}}[{{ range }}]))',
+    errors:
+      'sum by (namespace, ingress) (increase(nginx_ingress_controller_requests{ingress!="",status=~"5.."{{ selector }}}[{{ range }}]))',
+    latency:
+      'histogram_quantile({{ quantile }}, sum by (namespace, ingress, le) (increase(nginx_ingress_controller_request_duration_seconds_bucket{ingress!=""{{ selector }}}[{{ range }}])))',
+  },
+  istio: {
+    serviceLabels: ["destination_workload_namespace", "destination_workload"],
+    requests:
+      'sum by (destination_workload_namespace, destination_workload) (increase(istio_requests_total{reporter="destination"{{ selector }}}[{{ range }}]))',
+    errors:
+      'sum by (destination_workload_namespace, destination_workload) (increase(istio_requests_total{reporter="destination",response_code=~"5.."{{ selector }}}[{{ range }}]))',
+    latency:
+      'histogram_quantile({{ quantile }}, sum by (destination_workload_namespace, destination_workload, le) (increase(istio_request_duration_milliseconds_bucket{reporter="destination"{{ selector }}}[{{ range }}]))) / 1000',
+  },
+} as const;
+
+export const HEALTH_QUERY_PLACEHOLDERS = ["range", "quantile", "selector"] as const;
+const HEALTH_PLACEHOLDERS_HELP =
+  "{{ range }} (the report's window, e.g. 604800s) is filled in, {{ quantile }} (0.5, 0.95, 0.99) in the latency query; {{ selector }}, written last inside a metric selector's braces, becomes `,` and source.prometheus.selector, or nothing";
+
+const healthQuery = (what: string, placeholders: readonly string[]) =>
+  z
+    .string()
+    .min(1)
+    .refine(
+      (q) =>
+        [...q.matchAll(/\{\{\s*([A-Za-z_]+)\s*\}\}/g)].every((m) => placeholders.includes(m[1] as string)),
+      { message: `unknown placeholder: ${what} may use {{ ${placeholders.join(" }}, {{ ")} }}` },
+    )
+    .optional()
+    .describe(`PromQL: ${what}, one series per service. ${HEALTH_PLACEHOLDERS_HELP}. Wins over preset`);
+
+const promLabel = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: "not a Prometheus label name" });
+
+const healthServices = z
+  .object({
+    preset: z
+      .enum(["auto", "ingress-nginx", "istio", "none"])
+      .default("auto")
+      .describe(
+        "Built-in queries: auto tries ingress-nginx, then Istio, and uses the first with traffic; none reads no services",
+      ),
+    requests: healthQuery("requests counted over {{ range }}", ["range", "selector"]),
+    errors: healthQuery("5xx responses counted over {{ range }}", ["range", "selector"]),
+    latency: healthQuery("the {{ quantile }} latency in seconds over {{ range }}", HEALTH_QUERY_PLACEHOLDERS),
+    serviceLabels: z
+      .array(promLabel)
+      .min(1)
+      .optional()
+      .describe(
+        "Labels of the queries' series that name a service, joined with / (e.g. [namespace, ingress]); default the preset's",
+      ),
+    errorRateMax: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(5)
+      .describe(
+        "Error rate (percent) over the week above which a service is flagged (50% and over: critical)",
+      ),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const own = s.requests || s.errors || s.latency;
+    if (own && (s.preset === "auto" || s.preset === "none")) {
+      if (!s.requests) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["requests"],
+          message: "queries of your own need requests (with preset auto or none there is no preset's to use)",
+        });
+      }
+      if (!s.serviceLabels) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["serviceLabels"],
+          message:
+            "queries of your own need serviceLabels: the labels that name a service, e.g. [namespace, service]",
+        });
+      }
+    }
+  });
+export type HealthServicesConfig = z.output<typeof healthServices>;
+/** reports.health.services when kopt.yaml says nothing: preset auto, 5%. */
+export const DEFAULT_HEALTH_SERVICES: HealthServicesConfig = healthServices.parse({});
+
+const reportsConfig = z
+  .object({
+    health: z
+      .object({
+        services: healthServices
+          .default(healthServices.parse({}))
+          .describe("Latency percentiles and error rates per service, read from source.prometheus"),
+      })
+      .strict()
+      .default({ services: healthServices.parse({}) }),
+  })
+  .strict();
+
 export const ClusterConfigSchema = z
   .object({
     apiVersion: z.literal("kopt.dev/v1alpha1", { message: "apiVersion must be kopt.dev/v1alpha1" }),
@@ -945,6 +1057,9 @@ export const ClusterConfigSchema = z
     verify: verifyConfig
       .default(verifyConfig.parse({}))
       .describe("`kopt verify`: waiting for the apply, the rollout gate, the stability window, the revert"),
+    reports: reportsConfig
+      .optional()
+      .describe("The weekly reports (`kopt report health`): what they read beyond the cluster"),
     agent: agentConfig
       .default(agentConfig.parse({}))
       .describe("The in-cluster agent (`kopt agent`): kill switch, leader election, watch, limits, schedule"),
