@@ -192,6 +192,17 @@ describe("reading a live cluster", () => {
         "/api/v1/persistentvolumeclaims",
         "/apis/metrics.k8s.io/v1beta1/pods",
         "/apis/metrics.k8s.io/v1beta1/nodes",
+        // What the security audit reads (issue 17).
+        "/api/v1/serviceaccounts",
+        "/api/v1/secrets",
+        "/api/v1/configmaps",
+        "/apis/rbac.authorization.k8s.io/v1/roles",
+        "/apis/rbac.authorization.k8s.io/v1/rolebindings",
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        "/apis/networking.k8s.io/v1/networkpolicies",
+        "/apis/networking.k8s.io/v1/ingresses",
+        "/apis/aquasecurity.github.io/v1alpha1/vulnerabilityreports",
       ]),
     );
     expect(read.requests).toBe(s.requests.length);
@@ -717,12 +728,23 @@ describe("the kopt-agent chart", () => {
     expect(values.serviceAccount.name).toBe("kopt");
   });
 
-  it("never lets kopt read Secrets or ConfigMaps, or write anything", () => {
+  it("never lets kopt write anything, and reads Secrets and ConfigMaps in one rule of read verbs only", () => {
     for (const rule of KOPT_RBAC_RULES) {
-      expect(rule.resources).not.toContain("secrets");
-      expect(rule.resources).not.toContain("configmaps");
       expect(rule.resources).not.toContain("*");
+      expect(rule.apiGroups).not.toContain("*");
       for (const verb of rule.verbs) expect(["get", "list", "watch"]).toContain(verb);
     }
+    // The security audit (issue 17) lists Secrets for their metadata and key names (values are dropped as
+    // each page is read: test/kube-posture.test.ts) and ConfigMaps with secret-looking values redacted.
+    const sensitive = KOPT_RBAC_RULES.filter((r) =>
+      r.resources.some((x) => x === "secrets" || x === "configmaps"),
+    );
+    expect(sensitive).toEqual([
+      {
+        apiGroups: [""],
+        resources: ["serviceaccounts", "configmaps", "secrets"],
+        verbs: ["get", "list", "watch"],
+      },
+    ]);
   });
 });
