@@ -306,7 +306,17 @@ describe("reading a live cluster", () => {
       // Asynchronously: the simulator answers from this process.
       const { stdout } = await promisify(execFile)(
         "kubectl",
-        ["--kubeconfig", kubeconfig, "get", "ns,nodes,pods,rs,deploy,sts,ds,hpa,events", "-A", "-o", "json"],
+        [
+          "--kubeconfig",
+          kubeconfig,
+          "get",
+          // What plan reads, then what the security audit reads (the demo holds no Secret: it would differ,
+          // as kopt keeps only a Secret's key names).
+          "ns,nodes,pods,rs,deploy,sts,ds,hpa,events,sa,secrets,cm,roles,rolebindings,clusterroles,clusterrolebindings,netpol,ing,vulnerabilityreports",
+          "-A",
+          "-o",
+          "json",
+        ],
         { encoding: "utf8", maxBuffer: 64 * 2 ** 20 },
       );
       const printed = JSON.parse(stdout);
