@@ -95,6 +95,9 @@ describe("reading what the security audit needs from a live cluster", () => {
       type: "Opaque",
       data: { password: "", username: "" },
     });
+    // Helm's release records are not even fetched.
+    const secretLists = s.requests.filter((r) => r.path === "/api/v1/secrets");
+    expect(secretLists.map((r) => r.query.fieldSelector)).toEqual(["type!=helm.sh/release.v1"]);
     const [cm] = byKind(read.items, "ConfigMap");
     expect(cm.data).toEqual({
       DB_PASSWORD: REDACTED_VALUE,

@@ -10,10 +10,11 @@ export const CONFIGMAP_SECRET = "planted-cm-passw0rd-3a9f15";
 /** A credential by its shape (a GitHub token), under a key that says nothing. */
 export const TOKEN_SHAPED = "ghp_PlantedTokenValue0123456789abcdefAB";
 
-/** Every planted value, and the base64 form a Secret's value travels in. */
+/** Every planted value, and the base64 forms Secrets' values travel in. */
 export const PLANTED = [
   SECRET_VALUE,
   Buffer.from(SECRET_VALUE).toString("base64"),
+  Buffer.from(`H4sI-release-${SECRET_VALUE}`).toString("base64"),
   CONFIGMAP_SECRET,
   TOKEN_SHAPED,
 ];
@@ -68,6 +69,14 @@ export function postureObjects(ns = "shop"): Record<string, unknown>[] {
     type: "Opaque",
     data: { password: b64(SECRET_VALUE), username: b64("shop") },
   };
+  // A Helm release record: kopt does not even fetch these (a field selector leaves them out).
+  const release = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "sh.helm.release.v1.shop.v1", namespace: ns, labels: { owner: "helm", name: "shop" } },
+    type: "helm.sh/release.v1",
+    data: { release: b64(`H4sI-release-${SECRET_VALUE}`) },
+  };
   return [
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ci", namespace: ns } },
     {
@@ -77,6 +86,7 @@ export function postureObjects(ns = "shop"): Record<string, unknown>[] {
         annotations: { "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify(secret) },
       },
     },
+    release,
     {
       apiVersion: "v1",
       kind: "ConfigMap",

@@ -23,6 +23,8 @@ export interface Kind {
   list: Call;
   /** What is kept of each item, applied as each page is read (Secrets lose their values there). */
   keep?: (item: RawObject) => RawObject;
+  /** Asked of every list of this kind, to leave out what no one reads. */
+  fieldSelector?: string;
   /** A custom resource whose CRD may not be installed: a 404 says so instead of failing the read. */
   crd?: { operator: string; install: string };
 }
@@ -163,6 +165,9 @@ export const POSTURE_KINDS: readonly Kind[] = [
     resource: "secrets",
     list: (c, p, o, ns) =>
       ns ? c.core.listNamespacedSecret({ namespace: ns, ...p }, o) : c.core.listSecretForAllNamespaces(p, o),
+    // Helm keeps every revision of every release as a Secret of this type, often hundreds of KiB each: no
+    // workload mounts them, so they are not fetched at all.
+    fieldSelector: "type!=helm.sh/release.v1",
     keep: sensitive,
   },
   {
@@ -293,7 +298,7 @@ export async function listAll(
   kind: Kind,
   pageSize: number,
   namespace?: string,
-  fieldSelector?: string,
+  fieldSelector = kind.fieldSelector,
   labelSelector?: string,
 ): Promise<ListResult> {
   const access: Access = {
