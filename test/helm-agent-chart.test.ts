@@ -218,6 +218,20 @@ describe.skipIf(skipWithoutHelm())("helm/kopt-agent, rendered by a real helm", (
 
     it("reads the cluster with a ClusterRole of exactly KOPT_RBAC_RULES, bound to its ServiceAccount", () => {
       expect(find(r, "ClusterRole", "kopt-reader").rules).toEqual([...KOPT_RBAC_RULES]);
+      // The security audit's read rules (issue 17), rendered by a real helm: read verbs only.
+      const read = ["get", "list", "watch"];
+      expect(find(r, "ClusterRole", "kopt-reader").rules).toEqual(
+        expect.arrayContaining([
+          { apiGroups: [""], resources: ["serviceaccounts", "configmaps", "secrets"], verbs: read },
+          {
+            apiGroups: ["rbac.authorization.k8s.io"],
+            resources: ["roles", "rolebindings", "clusterroles", "clusterrolebindings"],
+            verbs: read,
+          },
+          { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies", "ingresses"], verbs: read },
+          { apiGroups: ["aquasecurity.github.io"], resources: ["vulnerabilityreports"], verbs: read },
+        ]),
+      );
       const binding = find(r, "ClusterRoleBinding", "kopt-reader");
       expect(binding.roleRef).toEqual({
         apiGroup: "rbac.authorization.k8s.io",

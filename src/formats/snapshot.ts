@@ -252,6 +252,17 @@ export const SnapshotSchema = z.object({
     .describe(
       "Current usage from metrics.k8s.io (PodMetrics, NodeMetrics) as the API returns it; absent when not served",
     ),
+  unreadable: z
+    .array(
+      z.object({
+        kind: z.string().min(1).describe("ServiceAccount, Secret, ConfigMap, Role, ..., VulnerabilityReport"),
+        reason: z.string().describe("Why: the RBAC rule a 403 needs, or the CRD that is not installed"),
+      }),
+    )
+    .optional()
+    .describe(
+      "The kinds the security audit reads (ServiceAccounts, Secrets, ConfigMaps, Roles, RoleBindings, ClusterRoles, ClusterRoleBindings, NetworkPolicies, Ingresses, VulnerabilityReports) that could not be read, and why. Present (maybe empty) when the snapshot's reader tried them all; absent in older snapshots, where a kind with no objects counts as not recorded",
+    ),
 });
 
 /** The kinds of usage history a snapshot can hold, cpu and memory always. */

@@ -39,6 +39,8 @@ export interface Capture {
   /** Usage history from Prometheus; undefined without source.prometheus. */
   history: UsageSeries | undefined;
   warnings: string[];
+  /** Worth saying, not a problem: Trivy Operator is not installed (the snapshot's `unreadable` says it too). */
+  notes: string[];
   source: string;
   /** False when pods/log was forbidden and the read went on without logs. */
   logsReadable: boolean;
@@ -106,6 +108,7 @@ export async function captureCluster(
     snapshot,
     history,
     warnings,
+    notes: read.notes ?? [],
     source: read.source,
     logsReadable: read.logsReadable,
     requests: read.requests,

@@ -3,6 +3,12 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { ENV_SECRET, LOG_SECRET, plantedLogs, plantSecrets } from "../../test/support/planted-secrets.ts";
+import {
+  CONFIGMAP_SECRET,
+  PLANTED,
+  postureObjects,
+  SECRET_VALUE,
+} from "../../test/support/posture-fixtures.ts";
 import { PROJECT_ROOT } from "../../test/support/repo.ts";
 import type { ClusterSnapshot, KubeObject } from "../formats/snapshot.ts";
 import { REDACTED, Redactor } from "../redact.ts";
@@ -129,5 +135,29 @@ describe("redactSnapshot with allEnv", () => {
     const { snapshot } = redactSnapshot(raw, { redactor: new Redactor(), allEnv: true });
     expect(JSON.stringify(snapshot.logs)).toContain("reminders@todo.example.com");
     expect(JSON.stringify(snapshot.objects)).not.toContain("reminders@todo.example.com");
+  });
+});
+
+describe("redactSnapshot on the security audit's objects", () => {
+  it("keeps a hand-made Secret's key names only and redacts secret-looking ConfigMap values, in logs too", () => {
+    const raw = {
+      ...DEMO,
+      objects: { ...DEMO.objects, items: [...DEMO.objects.items, ...postureObjects("todo")] },
+      // A planted value echoed in a log: it is searched for everywhere once found in the ConfigMap or Secret.
+      logs: { "todo/x/y": `connecting with ${CONFIGMAP_SECRET} and ${SECRET_VALUE}\n` },
+    };
+    const { snapshot } = redactSnapshot(raw, { redactor: new Redactor() });
+    const text = JSON.stringify(snapshot);
+    for (const secret of PLANTED) expect(text).not.toContain(secret);
+    const items = (snapshot.objects as { items: Any[] }).items;
+    expect(items.find((o) => o.kind === "Secret")?.data).toEqual({ password: "", username: "" });
+    expect(items.find((o) => o.kind === "ConfigMap" && o.metadata.name === "settings")?.data).toEqual({
+      DB_PASSWORD: REDACTED,
+      "notify.conf": REDACTED,
+      LOG_LEVEL: "info",
+    });
+    expect((snapshot.logs as Record<string, string>)["todo/x/y"]).toBe(
+      `connecting with ${REDACTED} and ${REDACTED}\n`,
+    );
   });
 });

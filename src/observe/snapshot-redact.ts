@@ -6,9 +6,12 @@
 //   Kubernetes object) and annotations whose name looks secret;
 // - in every other string (other env values, annotations, args, messages, logs): the secrets src/redact.ts
 //   knows or recognises, plus the env secrets just found, wherever else they turn up.
+// - Secrets to their metadata and key names, ConfigMaps with secret-looking values redacted
+//   (posture-redact.ts), whatever the file they came from held;
 // What kopt's analysis reads is never touched: names, namespaces, kinds, labels, owner references,
 // resources, statuses' reasons and phases, numbers, and kopt.dev/* annotations. Pure: no I/O.
 import { REDACTED, type Redactor } from "../redact.ts";
+import { isSecretName, keepOfSensitive } from "./posture-redact.ts";
 
 export interface SnapshotRedaction {
   /** Env values replaced because of their variable's name (or all of them, with allEnv). */
@@ -27,14 +30,7 @@ export interface RedactOptions {
   allEnv?: boolean;
 }
 
-/** Words in a variable or annotation name that say its value is a credential. */
-const SECRET_NAME =
-  /PASS|PWD|SECRET|TOKEN|KEY|CRED|AUTH|PRIVATE|DSN|CONN|CERT|SALT|SESSION|COOKIE|SIGN|JWT|BEARER/i;
-
-/** An env variable (or annotation) whose name says it holds a secret: DB_PASSWORD, API_KEY, SENTRY_DSN. */
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
+export { isSecretName };
 
 /** Annotations that copy a whole object, env values included. */
 const SPEC_COPIES = new Set(["kubectl.kubernetes.io/last-applied-configuration", "kapp.k14s.io/original"]);
@@ -71,7 +67,7 @@ function looksLikeObjectCopy(value: string): boolean {
 }
 
 /**
- * Env values that are secrets by their name, to look for everywhere else. Not every value with allEnv:
+ * Env values that are secrets by their name (and ConfigMap and Secret values), to look for everywhere else. Not every value with allEnv:
  * that redacts values in place, but searching every log and message for "production" or "8080" would not help.
  */
 function envSecrets(items: readonly Json[]): string[] {
@@ -85,8 +81,22 @@ function envSecrets(items: readonly Json[]): string[] {
       }
     } else if (isObject(v)) for (const [k, x] of Object.entries(v)) walk(x, k);
   };
-  for (const item of items) walk(item, undefined);
+  for (const item of items) {
+    walk(item, undefined);
+    found.push(...sensitiveValues(item));
+  }
   return found;
+}
+
+/** A ConfigMap's secret-named values, and a Secret's values (decoded too): a hand-made snapshot may hold them. */
+function sensitiveValues(item: Json): string[] {
+  if (!isObject(item) || !isObject(item.data)) return [];
+  const entries = Object.entries(item.data).filter(
+    (e): e is [string, string] => typeof e[1] === "string" && e[1] !== "",
+  );
+  if (item.kind === "ConfigMap") return entries.filter(([k]) => isSecretName(k)).map(([, v]) => v);
+  if (item.kind !== "Secret") return [];
+  return entries.flatMap(([, v]) => [v, Buffer.from(v, "base64").toString("utf8")]);
 }
 
 export function redactSnapshot(
@@ -176,7 +186,10 @@ export function redactSnapshot(
 
   const snapshot: JsonObject = {
     ...raw,
-    objects: { ...objects, items: items.map((i) => walk(i, undefined)) },
+    objects: {
+      ...objects,
+      items: items.map((i) => walk(isObject(i) ? keepOfSensitive(i, redactor) : i, undefined)),
+    },
   };
   if (raw.logs !== undefined) snapshot.logs = logs(raw.logs);
   if (raw.previousLogs !== undefined) snapshot.previousLogs = logs(raw.previousLogs);

@@ -32,6 +32,10 @@
 // A rollout 5 days ago replaced the backend's and frontend's pods (new image tags). The previous
 // ReplicaSets are still listed (scaled to 0); their pods are gone, but their usage series cover the days
 // before the rollout, so usage must be mapped to the workload through the ReplicaSet name.
+//
+// For the security audit (issue 17) the demo also holds ServiceAccounts, RBAC, a NetworkPolicy, an Ingress,
+// a ConfigMap, Trivy VulnerabilityReports and a few posture faults in fields plan does not read: see
+// test/demo/demo-posture.ts.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -58,6 +62,7 @@ import {
   toUnix,
   usageSeries,
 } from "../support/snapshot-builder.ts";
+import { demoPostureObjects, withPostureFaults } from "./demo-posture.ts";
 
 /** Where the snapshot lives, relative to the repository root (as clusters/demo/kopt.yaml names it). */
 export const DEMO_SNAPSHOT_FILE = "clusters/demo/snapshot.json.gz";
@@ -1006,7 +1011,11 @@ function nodeExporter(out: Built, pods: KubeObject[], sets: KubeObject[]): void 
 }
 
 /** A snapshot with the previous container instances' logs too (src/formats/snapshot.ts reads them). */
-export type DemoSnapshot = ClusterSnapshot & { previousLogs: Record<string, string> };
+export type DemoSnapshot = ClusterSnapshot & {
+  previousLogs: Record<string, string>;
+  /** The security audit's kinds that could not be read: none. */
+  unreadable: { kind: string; reason: string }[];
+};
 
 /** The demo snapshot as an object. */
 export function buildDemoSnapshot(): DemoSnapshot {
@@ -1056,15 +1065,19 @@ export function buildDemoSnapshot(): DemoSnapshot {
     lastScaleTime: START - 3 * DAY,
   });
 
+  // What the security audit reads (test/demo/demo-posture.ts): after everything plan reads.
+  const planned = [...namespaces, ...nodes, ...out.deployments, ...sets, ...pods, frontendHpa, ...events];
+  withPostureFaults(planned);
   const built = snapshot({
     cluster: "demo",
     capturedAt: CAPTURED_AT,
-    objects: [...namespaces, ...nodes, ...out.deployments, ...sets, ...pods, frontendHpa, ...events],
+    objects: [...planned, ...demoPostureObjects(planned, END)],
     cpu: out.cpu,
     memory: out.memory,
     logs: out.logs,
   });
-  return { ...built, previousLogs: out.previousLogs };
+  // It read every kind the audit reads (none was refused; Trivy Operator is installed).
+  return { ...built, previousLogs: out.previousLogs, unreadable: [] };
 }
 
 /** The demo as clusters/demo-prometheus records it: the same objects and logs, no usage (Prometheus has it). */

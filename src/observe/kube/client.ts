@@ -14,8 +14,10 @@ import {
   type ConfigurationOptions,
   CoreV1Api,
   CustomObjectsApi,
+  NetworkingV1Api,
   Observable,
   type ObservableMiddleware,
+  RbacAuthorizationV1Api,
   type RequestContext,
   ResponseContext,
 } from "@kubernetes/client-node";
@@ -98,6 +100,8 @@ export class Client {
   readonly autoscaling: AutoscalingV2Api;
   readonly batch: BatchV1Api;
   readonly custom: CustomObjectsApi;
+  readonly rbac: RbacAuthorizationV1Api;
+  readonly networking: NetworkingV1Api;
   private readonly limit = limiter(CONCURRENCY);
   private readonly timeoutMs: number;
 
@@ -111,6 +115,8 @@ export class Client {
     this.autoscaling = conn.kc.makeApiClient(AutoscalingV2Api);
     this.batch = conn.kc.makeApiClient(BatchV1Api);
     this.custom = conn.kc.makeApiClient(CustomObjectsApi);
+    this.rbac = conn.kc.makeApiClient(RbacAuthorizationV1Api);
+    this.networking = conn.kc.makeApiClient(NetworkingV1Api);
   }
 
   /**

@@ -142,3 +142,20 @@ export function unexpected(conn: ApiIdentity, access: Access, answer: Answer): K
       : "retry; if it persists, check the API server's health (`kubectl get --raw /readyz`)",
   );
 }
+
+/** A 403 on a kind the security audit reads: what was refused, and the rule that would allow it. */
+export function postureDeniedWarning(conn: ApiIdentity, kind: string, all: readonly Denied[]): string {
+  const rules = rulesFor(all);
+  const accesses = [...new Set(all.map(describeAccess))];
+  const shown =
+    accesses.slice(0, 3).join("; ") + (accesses.length > 3 ? `; and ${accesses.length - 3} more` : "");
+  return redact(
+    `${kind} objects are unavailable to the security audit: kopt may not ${shown} on ${conn.server} as ${conn.identity} (403 Forbidden: ${all[0]?.serverMessage ?? ""}); going on without them. To read them, grant ${rules.length === 1 ? "this RBAC rule" : "these RBAC rules"} (the kopt-agent chart's ClusterRole holds it):\n${rulesYaml(rules)}`,
+  );
+}
+
+/** The rule a 403 needs, on one line: what a snapshot records as the reason a kind is unreadable. */
+export function deniedReason(all: readonly Denied[]): string {
+  const rule = rulesYaml(rulesFor(all)).replace(/\n\s*/g, ", ").replace(/^- /, "");
+  return `403 Forbidden: kopt needs the RBAC rule {${rule}}`;
+}

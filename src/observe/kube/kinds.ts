@@ -1,6 +1,8 @@
 // What kopt reads from the Kubernetes API: the kinds table (group, resource, how the generated client lists
 // them, cluster-wide or in one namespace) and the paginated list of every object of one kind.
 import type { ConfigurationOptions } from "@kubernetes/client-node";
+import { sharedRedactor } from "../../redact.ts";
+import { keepOfSensitive } from "../posture-redact.ts";
 import type { Client, RawObject } from "./client.ts";
 import { type Access, type Answer, type Denied, statusMessage } from "./errors.ts";
 
@@ -19,6 +21,12 @@ export interface Kind {
   resource: string;
   clusterScoped?: boolean;
   list: Call;
+  /** What is kept of each item, applied as each page is read (Secrets lose their values there). */
+  keep?: (item: RawObject) => RawObject;
+  /** Asked of every list of this kind, to leave out what no one reads. */
+  fieldSelector?: string;
+  /** A custom resource whose CRD may not be installed: a 404 says so instead of failing the read. */
+  crd?: { operator: string; install: string };
 }
 
 export const NODES: Kind = {
@@ -129,6 +137,123 @@ export const NAMESPACED_KINDS: readonly Kind[] = [
   },
 ];
 
+const TRIVY_GROUP = "aquasecurity.github.io";
+const TRIVY_VERSION = "v1alpha1";
+const sensitive = (item: RawObject): RawObject => keepOfSensitive(item, sharedRedactor());
+
+/**
+ * What the security audit reads besides workloads (issue 17), after the kinds above. A 403 on one is a warning
+ * naming the rule it needs, and the read goes on without it; VulnerabilityReports exist only where Trivy
+ * Operator is installed (a 404 is a note). Secrets keep metadata and key names only, ConfigMaps their values
+ * with secret-looking ones redacted: see src/observe/posture-redact.ts.
+ */
+export const POSTURE_KINDS: readonly Kind[] = [
+  {
+    kind: "ServiceAccount",
+    apiVersion: "v1",
+    apiGroup: "",
+    resource: "serviceaccounts",
+    list: (c, p, o, ns) =>
+      ns
+        ? c.core.listNamespacedServiceAccount({ namespace: ns, ...p }, o)
+        : c.core.listServiceAccountForAllNamespaces(p, o),
+  },
+  {
+    kind: "Secret",
+    apiVersion: "v1",
+    apiGroup: "",
+    resource: "secrets",
+    list: (c, p, o, ns) =>
+      ns ? c.core.listNamespacedSecret({ namespace: ns, ...p }, o) : c.core.listSecretForAllNamespaces(p, o),
+    // Helm keeps every revision of every release as a Secret of this type, often hundreds of KiB each: no
+    // workload mounts them, so they are not fetched at all.
+    fieldSelector: "type!=helm.sh/release.v1",
+    keep: sensitive,
+  },
+  {
+    kind: "ConfigMap",
+    apiVersion: "v1",
+    apiGroup: "",
+    resource: "configmaps",
+    list: (c, p, o, ns) =>
+      ns
+        ? c.core.listNamespacedConfigMap({ namespace: ns, ...p }, o)
+        : c.core.listConfigMapForAllNamespaces(p, o),
+    keep: sensitive,
+  },
+  {
+    kind: "Role",
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    apiGroup: "rbac.authorization.k8s.io",
+    resource: "roles",
+    list: (c, p, o, ns) =>
+      ns ? c.rbac.listNamespacedRole({ namespace: ns, ...p }, o) : c.rbac.listRoleForAllNamespaces(p, o),
+  },
+  {
+    kind: "RoleBinding",
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    apiGroup: "rbac.authorization.k8s.io",
+    resource: "rolebindings",
+    list: (c, p, o, ns) =>
+      ns
+        ? c.rbac.listNamespacedRoleBinding({ namespace: ns, ...p }, o)
+        : c.rbac.listRoleBindingForAllNamespaces(p, o),
+  },
+  {
+    kind: "ClusterRole",
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    apiGroup: "rbac.authorization.k8s.io",
+    resource: "clusterroles",
+    clusterScoped: true,
+    list: (c, p, o) => c.rbac.listClusterRole(p, o),
+  },
+  {
+    kind: "ClusterRoleBinding",
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    apiGroup: "rbac.authorization.k8s.io",
+    resource: "clusterrolebindings",
+    clusterScoped: true,
+    list: (c, p, o) => c.rbac.listClusterRoleBinding(p, o),
+  },
+  {
+    kind: "NetworkPolicy",
+    apiVersion: "networking.k8s.io/v1",
+    apiGroup: "networking.k8s.io",
+    resource: "networkpolicies",
+    list: (c, p, o, ns) =>
+      ns
+        ? c.networking.listNamespacedNetworkPolicy({ namespace: ns, ...p }, o)
+        : c.networking.listNetworkPolicyForAllNamespaces(p, o),
+  },
+  {
+    kind: "Ingress",
+    apiVersion: "networking.k8s.io/v1",
+    apiGroup: "networking.k8s.io",
+    resource: "ingresses",
+    list: (c, p, o, ns) =>
+      ns
+        ? c.networking.listNamespacedIngress({ namespace: ns, ...p }, o)
+        : c.networking.listIngressForAllNamespaces(p, o),
+  },
+  {
+    kind: "VulnerabilityReport",
+    apiVersion: `${TRIVY_GROUP}/${TRIVY_VERSION}`,
+    apiGroup: TRIVY_GROUP,
+    resource: "vulnerabilityreports",
+    crd: {
+      operator: "Trivy Operator",
+      install:
+        "helm repo add aqua https://aquasecurity.github.io/helm-charts && helm install trivy-operator aqua/trivy-operator --namespace trivy-system --create-namespace",
+    },
+    list: (c, p, o, ns) => {
+      const at = { group: TRIVY_GROUP, version: TRIVY_VERSION, plural: "vulnerabilityreports", ...p };
+      return ns
+        ? c.custom.listNamespacedCustomObject({ ...at, namespace: ns }, o)
+        : c.custom.listClusterCustomObject(at, o);
+    },
+  },
+];
+
 export const NAMESPACES: Kind = {
   kind: "Namespace",
   apiVersion: "v1",
@@ -173,7 +298,7 @@ export async function listAll(
   kind: Kind,
   pageSize: number,
   namespace?: string,
-  fieldSelector?: string,
+  fieldSelector = kind.fieldSelector,
   labelSelector?: string,
 ): Promise<ListResult> {
   const access: Access = {
@@ -208,8 +333,10 @@ export async function listAll(
       metadata?: { continue?: string; resourceVersion?: string };
     };
     if (!token) resourceVersion = body.metadata?.resourceVersion ?? "";
-    for (const item of body.items ?? [])
-      items.push({ apiVersion: kind.apiVersion, kind: kind.kind, ...item });
+    for (const item of body.items ?? []) {
+      const typed = { apiVersion: kind.apiVersion, kind: kind.kind, ...item };
+      items.push(kind.keep ? kind.keep(typed) : typed);
+    }
     token = body.metadata?.continue || undefined;
     if (!token) return { items, resourceVersion };
   }

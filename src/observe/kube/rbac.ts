@@ -1,7 +1,9 @@
 // What kopt may read in a cluster, as RBAC rules: the single source for the kopt-agent chart's ClusterRole
 // (helm/kopt-agent/templates/clusterrole.yaml, checked against this by a test), for the rule printed when
 // the API server answers 403, and for the simulator in tests, which refuses anything outside these rules.
-// kopt never reads Secrets or ConfigMaps, and writes nothing in the cluster.
+// kopt writes nothing in the cluster. It lists Secrets for the security audit, but keeps only their metadata
+// and key names (every value is dropped as the list is read), and ConfigMaps with secret-looking values
+// redacted (src/observe/posture-redact.ts).
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -30,6 +32,16 @@ export const KOPT_RBAC_RULES: readonly PolicyRule[] = [
   { apiGroups: ["argoproj.io"], resources: ["applications"], verbs: READ },
   { apiGroups: ["kustomize.toolkit.fluxcd.io"], resources: ["kustomizations"], verbs: READ },
   { apiGroups: ["helm.toolkit.fluxcd.io"], resources: ["helmreleases"], verbs: READ },
+  // `kopt report security` (issue 17): what the posture audit reads (src/observe/kube/read-posture.ts). A 403
+  // on any of these is a warning naming the rule, and the audit goes on without that kind.
+  { apiGroups: [""], resources: ["serviceaccounts", "configmaps", "secrets"], verbs: READ },
+  {
+    apiGroups: ["rbac.authorization.k8s.io"],
+    resources: ["roles", "rolebindings", "clusterroles", "clusterrolebindings"],
+    verbs: READ,
+  },
+  { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies", "ingresses"], verbs: READ },
+  { apiGroups: ["aquasecurity.github.io"], resources: ["vulnerabilityreports"], verbs: READ },
 ];
 
 /**

@@ -4,7 +4,14 @@
 // and reported once, with every RBAC rule that is missing.
 import { Client, type RawObject } from "./client.ts";
 import { connect, type KubeSourceOptions } from "./connection.ts";
-import { type Access, type Denied, denied as deniedError, statusMessage, unexpected } from "./errors.ts";
+import {
+  type Access,
+  type ApiIdentity,
+  type Denied,
+  denied as deniedError,
+  statusMessage,
+  unexpected,
+} from "./errors.ts";
 import {
   type Kind,
   type ListResult,
@@ -15,13 +22,24 @@ import {
   NODES,
   namespaceOf,
   POD_METRICS,
+  POSTURE_KINDS,
 } from "./kinds.ts";
 import { readLogs } from "./logs.ts";
+import { postureOutcome, type UnreadableKind } from "./read-posture.ts";
 
 export interface ClusterRead {
   /** Namespaces, Nodes, Pods, ReplicaSets, Deployments, StatefulSets, DaemonSets, HPAs (autoscaling/v2), Jobs,
-   * CronJobs, PersistentVolumeClaims, Events. */
+   * CronJobs, PersistentVolumeClaims, Events; then what the security audit reads (kinds.ts POSTURE_KINDS):
+   * ServiceAccounts, Secrets (metadata and key names only), ConfigMaps (secret-looking values redacted),
+   * Roles, RoleBindings, ClusterRoles, ClusterRoleBindings, NetworkPolicies, Ingresses, VulnerabilityReports. */
   items: RawObject[];
+  /**
+   * The audit's kinds that could not be read, and why (a 403 names the RBAC rule; a CRD not installed).
+   * Undefined when the read did not try them (the agent's cache).
+   */
+  unreadable?: UnreadableKind[];
+  /** Things worth saying that are not a problem (Trivy Operator is not installed). */
+  notes?: string[];
   /** Last lines of the current container, keyed namespace/pod/container: failing or restarting containers only. */
   logs: Record<string, string>;
   /** Last lines of the previous (terminated) container, for containers that restarted. */
@@ -41,6 +59,34 @@ export interface ClusterRead {
 
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_TAIL_LINES = 50;
+
+type Listed = { job: { kind: Kind }; result: ListResult };
+
+/**
+ * metrics.k8s.io is optional: without it (404: not served; 503: registered, but metrics-server is down) kopt
+ * has no current usage, says so, and goes on. A 403 joins the others in `denied`.
+ */
+function metricsOutcome(
+  conn: ApiIdentity,
+  listed: readonly Listed[],
+  keep: (obj: RawObject) => boolean,
+  denied: Denied[],
+): { metrics: ClusterRead["metrics"]; problem: string | undefined } {
+  const served = { pods: [] as RawObject[], nodes: [] as RawObject[] };
+  let problem: string | undefined;
+  for (const { job, result } of listed) {
+    if ("denied" in result) denied.push(result.denied);
+    else if ("status" in result) {
+      if (result.status !== 404 && result.status !== 503)
+        throw unexpected(conn, result.access, result.answer);
+      problem ??=
+        result.status === 404
+          ? "metrics.k8s.io is not served by this cluster (is metrics-server installed?): continuing without current usage"
+          : `metrics.k8s.io did not answer (503: ${statusMessage(result.answer.text)}): continuing without current usage`;
+    } else (job.kind === NODE_METRICS ? served.nodes : served.pods).push(...result.items.filter(keep));
+  }
+  return { metrics: problem ? null : served, problem };
+}
 
 export async function readCluster(opts: KubeSourceOptions): Promise<ClusterRead> {
   const conn = connect(opts);
@@ -69,11 +115,13 @@ export async function readCluster(opts: KubeSourceOptions): Promise<ClusterRead>
   ];
   const jobs: Job[] = [...(include ? [] : [{ kind: NAMESPACES }]), ...NAMESPACED_KINDS.flatMap(scoped)];
   const metricsJobs: Job[] = [...scoped(POD_METRICS), { kind: NODE_METRICS }];
+  const postureJobs: Job[] = POSTURE_KINDS.flatMap(scoped);
 
   const listJob = async (job: Job) => ({ job, result: await listAll(c, job.kind, pageSize, job.namespace) });
-  const [listed, metricsListed, namespaceAnswers] = await Promise.all([
+  const [listed, metricsListed, postureListed, namespaceAnswers] = await Promise.all([
     Promise.all(jobs.map(listJob)),
     Promise.all(metricsJobs.map(listJob)),
+    Promise.all(postureJobs.map(listJob)),
     Promise.all(
       (include ?? []).map(async (name) => {
         const access: Access = { verb: "get", apiGroup: "", resource: "namespaces", namespace: name };
@@ -107,26 +155,19 @@ export async function readCluster(opts: KubeSourceOptions): Promise<ClusterRead>
     else add(job.kind.kind, result.items.filter(keep));
   }
 
-  // metrics.k8s.io is optional: without it (404: not served; 503: registered, but metrics-server is down)
-  // kopt has no current usage, says so, and goes on.
-  const served = { pods: [] as RawObject[], nodes: [] as RawObject[] };
-  let metricsProblem: string | undefined;
-  for (const { job, result } of metricsListed) {
-    if ("denied" in result) denied.push(result.denied);
-    else if ("status" in result) {
-      if (result.status !== 404 && result.status !== 503)
-        throw unexpected(conn, result.access, result.answer);
-      metricsProblem ??=
-        result.status === 404
-          ? "metrics.k8s.io is not served by this cluster (is metrics-server installed?): continuing without current usage"
-          : `metrics.k8s.io did not answer (503: ${statusMessage(result.answer.text)}): continuing without current usage`;
-    } else (job.kind === NODE_METRICS ? served.nodes : served.pods).push(...result.items.filter(keep));
-  }
-  if (metricsProblem) warnings.push(metricsProblem);
-  const metrics = metricsProblem ? null : served;
+  const { metrics, problem } = metricsOutcome(conn, metricsListed, keep, denied);
+  if (problem) warnings.push(problem);
   if (denied.length > 0) throw deniedError(conn, denied);
+  const posture = postureOutcome(
+    conn,
+    POSTURE_KINDS,
+    postureListed.map(({ job, result }) => ({ kind: job.kind, result })),
+    keep,
+  );
+  warnings.push(...posture.warnings);
 
   const items = [NAMESPACES, NODES, ...NAMESPACED_KINDS].flatMap((k) => byKind.get(k.kind) ?? []);
+  items.push(...posture.items);
   const { logs, previousLogs, readable } = await readLogs(
     c,
     byKind.get("Pod") ?? [],
@@ -141,6 +182,8 @@ export async function readCluster(opts: KubeSourceOptions): Promise<ClusterRead>
     logsReadable: readable,
     metrics,
     warnings,
+    unreadable: posture.unreadable,
+    notes: posture.notes,
     source: `kubernetes:${conn.context}`,
     server: conn.server,
     requests: c.requests,

@@ -17,5 +17,7 @@ export function snapshotOf(read: ClusterRead, cluster: string, capturedAt: strin
     logs: read.logs,
     ...(Object.keys(read.previousLogs).length > 0 ? { previousLogs: read.previousLogs } : {}),
     ...(read.metrics ? { metrics: read.metrics } : {}),
+    // Present whenever the read tried the security audit's kinds, empty when it read them all.
+    ...(read.unreadable ? { unreadable: read.unreadable } : {}),
   };
 }

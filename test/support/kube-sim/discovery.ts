@@ -4,8 +4,9 @@
 import type { ResourceType } from "./resources.ts";
 import { apiVersionOf, RESOURCE_TYPES } from "./resources.ts";
 
-export function servedTypes(metrics: boolean): ResourceType[] {
-  return RESOURCE_TYPES.filter((r) => metrics || !r.metrics);
+/** The types served: metrics.k8s.io only with metrics on, a custom resource only when its CRD is installed. */
+export function servedTypes(metrics: boolean, crds: readonly string[] = []): ResourceType[] {
+  return RESOURCE_TYPES.filter((r) => (metrics || !r.metrics) && (!r.crd || crds.includes(r.crd)));
 }
 
 export function versionInfo() {

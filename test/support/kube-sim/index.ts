@@ -1,7 +1,8 @@
 // A Kubernetes API server simulator for tests: plain HTTP on 127.0.0.1 and a random port, serving the
 // objects it is given the way kube-apiserver does (discovery, list/get/watch with selectors and
 // pagination, pods/log, pods/eviction with PodDisruptionBudgets, leases, metrics.k8s.io, Argo CD Applications
-// and Flux Kustomizations / HelmReleases, RBAC denials, 401 without the token), so that real kubectl and
+// and Flux Kustomizations / HelmReleases, RBAC and NetworkPolicy objects, Trivy Operator VulnerabilityReports
+// when its CRD is installed, RBAC denials, 401 without the token), so that real kubectl and
 // @kubernetes/client-node can be pointed at it.
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -30,6 +31,12 @@ export interface KubeSimOptions {
   logs?: Record<string, { current?: string; previous?: string }>;
   /** PodMetrics/NodeMetrics objects; false or absent: metrics.k8s.io is not served. */
   metrics?: false | { pods?: Record<string, unknown>[]; nodes?: Record<string, unknown>[] };
+  /**
+   * Operators whose CRDs are installed, so their custom resources are served ("trivy-operator":
+   * aquasecurity.github.io/v1alpha1 VulnerabilityReports). Default: those whose objects are given; without
+   * the CRD a list of them gets the API server's 404.
+   */
+  crds?: "trivy-operator"[];
   /** Default allow-all; otherwise anything no rule allows gets the API server's 403. */
   rbac?: "allow-all" | PolicyRule[];
   /** When set, a request without "Authorization: Bearer <token>" gets 401. */
@@ -109,8 +116,13 @@ function seedMetrics(store: Store, raw: Record<string, unknown>, kind: "PodMetri
 export async function startKubeSim(opts: KubeSimOptions): Promise<KubeSim> {
   const metricsOn = opts.metrics !== undefined && opts.metrics !== false;
   const store = new Store(opts.watchHistory ?? 1000);
-  for (const raw of flattenLists(opts.objects)) {
+  const objects = flattenLists(opts.objects);
+  const crds = opts.crds ?? [...new Set(objects.flatMap((o) => checkObject(o, "objects").crd ?? []))];
+  for (const raw of objects) {
     const rt = checkObject(raw, "objects");
+    if (rt.crd && !crds.includes(rt.crd)) {
+      throw new Error(`objects: ${describe(raw)}: its CRD is not installed (crds option: add "${rt.crd}")`);
+    }
     if (rt.metrics) {
       throw new Error(
         `objects: ${describe(raw)}: pass PodMetrics/NodeMetrics in the metrics option, not in objects`,
@@ -129,7 +141,7 @@ export async function startKubeSim(opts: KubeSimOptions): Promise<KubeSim> {
   let url = "";
   const ctx: ServerContext = {
     store,
-    types: servedTypes(metricsOn),
+    types: servedTypes(metricsOn, crds),
     logs: opts.logs ?? {},
     rules: opts.rbac ?? "allow-all",
     token: opts.token,
@@ -187,6 +199,8 @@ export async function startKubeSim(opts: KubeSimOptions): Promise<KubeSim> {
     apply(raw) {
       const rt = checkObject(raw, "apply");
       if (rt.metrics) throw new Error("apply: metrics objects are fixed at start");
+      if (rt.crd && !crds.includes(rt.crd))
+        throw new Error(`apply: the CRD of ${describe(raw)} is not installed`);
       const obj = withTypeMeta(rt, structuredClone(raw)) as KubeObject;
       const meta = obj.metadata;
       const old = store.get(rt, String(meta.namespace ?? ""), String(meta.name));

@@ -11,13 +11,21 @@ import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/Horizo
 import { CronJob } from "kubernetes-models/batch/v1/CronJob";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { Lease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
+import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
+import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Event } from "kubernetes-models/v1/Event";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Node } from "kubernetes-models/v1/Node";
 import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import { Pod } from "kubernetes-models/v1/Pod";
+import { Secret } from "kubernetes-models/v1/Secret";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 
 export type KubeObject = Record<string, unknown> & { metadata: Record<string, unknown> };
 
@@ -52,6 +60,8 @@ export interface ResourceType {
   generation: boolean;
   /** Served only when metrics are on. */
   metrics?: boolean;
+  /** A custom resource of an operator that may not be installed: served only when its CRD is (KubeSimOptions.crds). */
+  crd?: "trivy-operator";
 }
 
 export function apiVersionOf(rt: Pick<ResourceType, "group" | "version">): string {
@@ -368,6 +378,99 @@ export const RESOURCE_TYPES: ResourceType[] = [
     generation: true,
   }),
   rt({
+    group: "",
+    version: "v1",
+    resource: "serviceaccounts",
+    singular: "serviceaccount",
+    kind: "ServiceAccount",
+    namespaced: true,
+    shortNames: ["sa"],
+    subresources: [{ name: "token", kind: "TokenRequest", verbs: ["create"] }],
+    validate: validator(ServiceAccount),
+  }),
+  rt({
+    group: "",
+    version: "v1",
+    resource: "secrets",
+    singular: "secret",
+    kind: "Secret",
+    namespaced: true,
+    fields: { type: fieldOrEmpty("type") },
+    validate: validator(Secret),
+  }),
+  rt({
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "roles",
+    singular: "role",
+    kind: "Role",
+    namespaced: true,
+    validate: validator(Role),
+  }),
+  rt({
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "rolebindings",
+    singular: "rolebinding",
+    kind: "RoleBinding",
+    namespaced: true,
+    validate: validator(RoleBinding),
+  }),
+  rt({
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "clusterroles",
+    singular: "clusterrole",
+    kind: "ClusterRole",
+    namespaced: false,
+    validate: validator(ClusterRole),
+  }),
+  rt({
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "clusterrolebindings",
+    singular: "clusterrolebinding",
+    kind: "ClusterRoleBinding",
+    namespaced: false,
+    validate: validator(ClusterRoleBinding),
+  }),
+  rt({
+    group: "networking.k8s.io",
+    version: "v1",
+    resource: "networkpolicies",
+    singular: "networkpolicy",
+    kind: "NetworkPolicy",
+    namespaced: true,
+    shortNames: ["netpol"],
+    validate: validator(NetworkPolicy),
+    generation: true,
+  }),
+  rt({
+    group: "networking.k8s.io",
+    version: "v1",
+    resource: "ingresses",
+    singular: "ingress",
+    kind: "Ingress",
+    namespaced: true,
+    shortNames: ["ing"],
+    subresources: [status("Ingress")],
+    validate: validator(Ingress),
+    generation: true,
+  }),
+  // Trivy Operator's scan results, validated against the required fields of its CRD
+  // (deploy/helm/crds/aquasecurity.github.io_vulnerabilityreports.yaml): served only when it is installed.
+  rt({
+    group: "aquasecurity.github.io",
+    version: "v1alpha1",
+    resource: "vulnerabilityreports",
+    singular: "vulnerabilityreport",
+    kind: "VulnerabilityReport",
+    namespaced: true,
+    shortNames: ["vuln", "vulns"],
+    validate: validateVulnerabilityReport,
+    crd: "trivy-operator",
+  }),
+  rt({
     group: "metrics.k8s.io",
     version: "v1beta1",
     resource: "nodes",
@@ -390,6 +493,42 @@ export const RESOURCE_TYPES: ResourceType[] = [
     metrics: true,
   }),
 ];
+
+const REPORT_REQUIRED = ["artifact", "os", "scanner", "summary", "updateTimestamp", "vulnerabilities"];
+const SUMMARY_REQUIRED = ["criticalCount", "highCount", "lowCount", "mediumCount", "unknownCount"];
+const VULNERABILITY_REQUIRED = [
+  "fixedVersion",
+  "installedVersion",
+  "lastModifiedDate",
+  "publishedDate",
+  "resource",
+  "severity",
+  "title",
+  "vulnerabilityID",
+];
+const SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
+
+/** kubernetes-models has no Trivy Operator types: the CRD's required fields and the severity enum. */
+function validateVulnerabilityReport(obj: KubeObject): void {
+  const problems: string[] = [];
+  const report = path(obj, "report") as Record<string, unknown> | undefined;
+  if (report === null || typeof report !== "object")
+    throw new Error("data must have required property report");
+  for (const k of REPORT_REQUIRED)
+    if (report[k] === undefined) problems.push(`data/report must have required property ${k}`);
+  for (const k of SUMMARY_REQUIRED)
+    if (!Number.isInteger(path(report, "summary", k)))
+      problems.push(`data/report/summary/${k} must be integer`);
+  const vulns = Array.isArray(report.vulnerabilities) ? report.vulnerabilities : [];
+  vulns.forEach((v: unknown, i) => {
+    for (const k of VULNERABILITY_REQUIRED)
+      if (typeof path(v, k) !== "string")
+        problems.push(`data/report/vulnerabilities/${i}/${k} must be string`);
+    if (!SEVERITIES.includes(String(path(v, "severity"))))
+      problems.push(`data/report/vulnerabilities/${i}/severity must be one of ${SEVERITIES.join(", ")}`);
+  });
+  if (problems.length > 0) throw new Error(problems.join(", "));
+}
 
 /** kubernetes-models has no metrics.k8s.io types: check the shape metrics-server serves. */
 function validateMetrics(obj: KubeObject): void {
