@@ -74,7 +74,7 @@ function expectNoPlanted(text: string): void {
 describe("reading what the security audit needs from a live cluster", () => {
   it("lists every audit kind under the chart's rules: Secrets with key names only, ConfigMaps redacted", async () => {
     const { sim: s, kubeconfig } = await sim();
-    const read = await readCluster({ kubeconfig });
+    const read = await readCluster({ kubeconfig, posture: true });
     expect(auditWarnings(read)).toEqual([]);
     expect(read.notes).toEqual([]);
     expect(read.unreadable).toEqual([]);
@@ -128,9 +128,23 @@ describe("reading what the security audit needs from a live cluster", () => {
       expect(paths.has(path), path).toBe(true);
   });
 
+  it("plan's read (no posture) lists none of the audit's kinds, so lacking their rules is no warning", async () => {
+    const { sim: s, kubeconfig } = await sim({
+      rbac: rulesWithout("rbac.authorization.k8s.io", "clusterroles"),
+    });
+    const read = await readCluster({ kubeconfig });
+    expect(auditWarnings(read)).toEqual([]);
+    expect(read.unreadable).toBeUndefined();
+    for (const kind of POSTURE_KIND_NAMES) expect(byKind(read.items, kind), kind).toEqual([]);
+    expect(
+      s.requests.filter((r) => /secrets|configmaps|rbac\.authorization|networkpolicies/.test(r.path)),
+    ).toEqual([]);
+    expect(byKind(read.items, "Deployment").length).toBeGreaterThan(0);
+  });
+
   it("a 403 on clusterroles is a warning naming the rule; the rest of the read goes on", async () => {
     const { kubeconfig } = await sim({ rbac: rulesWithout("rbac.authorization.k8s.io", "clusterroles") });
-    const read = await readCluster({ kubeconfig });
+    const read = await readCluster({ kubeconfig, posture: true });
     expect(auditWarnings(read)).toHaveLength(1);
     const [warning] = auditWarnings(read);
     expect(warning).toMatch(
@@ -154,7 +168,7 @@ describe("reading what the security audit needs from a live cluster", () => {
 
   it("without Trivy Operator's CRD, VulnerabilityReports are a note saying how to install it, not a warning", async () => {
     const { kubeconfig } = await sim({ objects: objects(false) });
-    const read = await readCluster({ kubeconfig });
+    const read = await readCluster({ kubeconfig, posture: true });
     expect(auditWarnings(read)).toEqual([]);
     expect(read.notes).toHaveLength(1);
     expect(read.notes?.[0]).toMatch(
@@ -166,7 +180,7 @@ describe("reading what the security audit needs from a live cluster", () => {
 
   it("with namespaces.include, the audit's namespaced kinds are read per namespace and cluster-wide ones once", async () => {
     const { sim: s, kubeconfig } = await sim();
-    const read = await readCluster({ kubeconfig, namespaces: { include: ["shop"] } });
+    const read = await readCluster({ kubeconfig, namespaces: { include: ["shop"] }, posture: true });
     expect(read.unreadable).toEqual([]);
     expect(byKind(read.items, "Secret").map((o) => o.metadata.name)).toEqual(["db"]);
     const paths = s.requests.map((r) => r.path);

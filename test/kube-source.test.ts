@@ -149,7 +149,7 @@ const logRequests = (s: KubeSim) =>
 describe("reading a live cluster", () => {
   it("reads every kind under the least-privilege rules, page by page, exactly as the API returns it", async () => {
     const { sim: s, kubeconfig } = await sim({ pageSizeCap: 5 });
-    const read = await readCluster({ kubeconfig });
+    const read = await readCluster({ kubeconfig, posture: true });
 
     // The objects are the cluster's, byte for byte (apiVersion and kind put back on list items, RFC 3339
     // timestamps as the server sent them, nothing dropped or added).
@@ -261,7 +261,7 @@ describe("reading a live cluster", () => {
 
   it("without metrics.k8s.io: a warning, and the rest is read", async () => {
     const { kubeconfig } = await sim({ metrics: false });
-    const read = await readCluster({ kubeconfig });
+    const read = await readCluster({ kubeconfig, posture: true });
     expect(read.metrics).toBeNull();
     expect(read.items).toHaveLength(DEMO.objects.items.length);
     expect(read.warnings).toEqual([
@@ -302,7 +302,7 @@ describe("reading a live cluster", () => {
     async () => {
       // kubectl sends no bearer token over plain HTTP, so this simulator takes none.
       const { kubeconfig } = await sim({ token: undefined, rbac: "allow-all" });
-      const read = await readCluster({ kubeconfig });
+      const read = await readCluster({ kubeconfig, posture: true });
       // Asynchronously: the simulator answers from this process.
       const { stdout } = await promisify(execFile)(
         "kubectl",

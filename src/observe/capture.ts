@@ -29,6 +29,8 @@ export interface CaptureOptions {
   env: Env;
   /** A 403 on pods/log: stop (default), or warn and go on without logs (`kopt diagnose`). */
   logsDenied?: LogsDenied;
+  /** Also read what the security audit needs (KubeSourceOptions.posture). */
+  posture?: boolean;
 }
 
 export interface Capture {
@@ -89,7 +91,11 @@ export async function captureCluster(
     );
   }
   const now = opts.now ?? new Date();
-  const read = await readCluster({ ...kubeOptions(root, k, opts.env), logsDenied: opts.logsDenied });
+  const read = await readCluster({
+    ...kubeOptions(root, k, opts.env),
+    logsDenied: opts.logsDenied,
+    posture: opts.posture === true,
+  });
   const raw = snapshotOf(read, loaded.config.cluster, rfc3339(now));
   const warnings = [...read.warnings];
   const snapshot = validateSnapshot(raw, read.source);

@@ -107,6 +107,8 @@ export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> 
     now: opts.now,
     prometheusUrl: opts.prometheusUrl,
     env: process.env,
+    // A snapshot is also what the security audit reads later.
+    posture: true,
   });
   const { raw, snapshot: snap, history, warnings, source, requests, prometheusRequests } = captured;
   if (history) raw.usage = usageToSnapshot(history);

@@ -23,6 +23,12 @@ export interface KubeSourceOptions {
   logsDenied?: LogsDenied;
   /** Objects per list request (default 500, as kubectl uses). */
   pageSize?: number;
+  /**
+   * Also read what the security audit needs (kinds.ts POSTURE_KINDS: RBAC, NetworkPolicies, Ingresses,
+   * ConfigMaps, Secrets' key names, VulnerabilityReports): `kopt snapshot` and `kopt report security`. Plan,
+   * diagnose and recommend do not need them, so they neither list Secrets nor warn about the rules for them.
+   */
+  posture?: boolean;
   /** Where KUBECONFIG and KUBERNETES_SERVICE_HOST are looked up; default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
 }

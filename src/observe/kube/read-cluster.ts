@@ -35,7 +35,7 @@ export interface ClusterRead {
   items: RawObject[];
   /**
    * The audit's kinds that could not be read, and why (a 403 names the RBAC rule; a CRD not installed).
-   * Undefined when the read did not try them (the agent's cache).
+   * Undefined when the read did not try them (without `posture`, and the agent's cache).
    */
   unreadable?: UnreadableKind[];
   /** Things worth saying that are not a problem (Trivy Operator is not installed). */
@@ -115,7 +115,8 @@ export async function readCluster(opts: KubeSourceOptions): Promise<ClusterRead>
   ];
   const jobs: Job[] = [...(include ? [] : [{ kind: NAMESPACES }]), ...NAMESPACED_KINDS.flatMap(scoped)];
   const metricsJobs: Job[] = [...scoped(POD_METRICS), { kind: NODE_METRICS }];
-  const postureJobs: Job[] = POSTURE_KINDS.flatMap(scoped);
+  const postureKinds = opts.posture ? POSTURE_KINDS : [];
+  const postureJobs: Job[] = postureKinds.flatMap(scoped);
 
   const listJob = async (job: Job) => ({ job, result: await listAll(c, job.kind, pageSize, job.namespace) });
   const [listed, metricsListed, postureListed, namespaceAnswers] = await Promise.all([
@@ -160,7 +161,7 @@ export async function readCluster(opts: KubeSourceOptions): Promise<ClusterRead>
   if (denied.length > 0) throw deniedError(conn, denied);
   const posture = postureOutcome(
     conn,
-    POSTURE_KINDS,
+    postureKinds,
     postureListed.map(({ job, result }) => ({ kind: job.kind, result })),
     keep,
   );
@@ -182,8 +183,7 @@ export async function readCluster(opts: KubeSourceOptions): Promise<ClusterRead>
     logsReadable: readable,
     metrics,
     warnings,
-    unreadable: posture.unreadable,
-    notes: posture.notes,
+    ...(opts.posture ? { unreadable: posture.unreadable, notes: posture.notes } : {}),
     source: `kubernetes:${conn.context}`,
     server: conn.server,
     requests: c.requests,
