@@ -44,7 +44,7 @@ import { ISSUES_DIR, IssueStore } from "./local/issues.ts";
 import { mergeCommit, mergeRefusal, mergerOf, type Person } from "./local/merges.ts";
 import { diffFiles, pullView } from "./local/pull-view.ts";
 import { FORGE_DIR, PULLS_DIR, type PullRecord, PullStore, STATUSES_DIR } from "./local/records.ts";
-import { ReportIssueStore } from "./local/report-issues.ts";
+import { REPORT_ISSUES_DIR, ReportIssueStore } from "./local/report-issues.ts";
 import { teamMembers } from "./local/teams.ts";
 import { advanceBranch, checkNotCheckedOut, worktrees } from "./local/worktrees.ts";
 
@@ -92,7 +92,7 @@ export class LocalForge implements Forge {
     }
     // Temp files of killed runs (drafts and records are renamed or linked into place, so they are whole).
     await removeLeftovers(join(repo.root, DRAFTS_DIR), (entry) => DRAFT_TEMP.exec(entry)?.[1]);
-    for (const dir of [FORGE_DIR, PULLS_DIR, STATUSES_DIR, ISSUES_DIR]) {
+    for (const dir of [FORGE_DIR, PULLS_DIR, STATUSES_DIR, ISSUES_DIR, REPORT_ISSUES_DIR]) {
       await removeLeftovers(join(repo.root, dir), (entry) => TEMP_FILE.exec(entry)?.[1]);
     }
     return new LocalForge(repo, baseBranch, sha, opts);
