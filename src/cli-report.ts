@@ -14,6 +14,8 @@ export interface ReportShell {
   env: NodeJS.ProcessEnv;
   repoDir: () => string;
   warn: (warnings: readonly string[]) => void;
+  /** Prints each line to stderr: what was published. */
+  note: (lines: readonly string[]) => void;
   version: string;
   prometheusUrl: (value: string | undefined) => string | undefined;
 }
@@ -91,7 +93,7 @@ function healthCommand(report: Command, s: ReportShell, ports: ReportPorts): voi
     .action(async (o) => {
       const r = await healthReport({ ...optionsOf(o, s), week: o.week }, ports);
       s.warn(r.warnings);
-      if (r.published) s.warn(publishLines(r.published));
+      if (r.published) s.note(publishLines(r.published));
       s.out(
         o.output === "json"
           ? `${JSON.stringify({ title: r.rendered.title, period: r.rendered.period, report: r.report, published: published(r.published) }, null, 2)}\n`
@@ -122,7 +124,7 @@ function securityCommand(report: Command, s: ReportShell, ports: ReportPorts): v
     .action(async (o) => {
       const r = await securityReport(optionsOf(o, s), ports);
       s.warn(r.warnings);
-      if (r.published) s.warn(publishLines(r.published));
+      if (r.published) s.note(publishLines(r.published));
       const json = {
         title: r.rendered.title,
         period: r.rendered.period,

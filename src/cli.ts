@@ -604,7 +604,10 @@ function build({ out, err, now = () => new Date(), env = process.env, agent = {}
   };
   for (const register of COMMANDS) register(program, shell);
   if (report) {
-    reportCommand(program, { ...shell, version: program.version() ?? "0.0.0", prometheusUrl }, report);
+    const note = (lines: readonly string[]) => {
+      for (const l of lines) err(`kopt: ${l}\n`);
+    };
+    reportCommand(program, { ...shell, note, version: program.version() ?? "0.0.0", prometheusUrl }, report);
   }
   reportMistakesAsKopt(program);
   showRequiredOptions(program);
