@@ -126,6 +126,9 @@ describe("kopt report security", () => {
     // The demo snapshot was captured on Friday 2026-11-20: ISO week 47, Monday 2026-11-16.
     expect(first.out).toMatch(/^# kopt security audit: demo, week of 2026-11-16\n\n## Summary\n/);
     expect(first.out).toContain("key DB_PASSWORD has a literal value");
+    // The critical finding (a secret-looking ConfigMap key) escalates to policy.approval.security's team.
+    expect(first.out).toContain("team security: 1 critical finding(s) need the security team's attention.");
+    expect(first.out).toContain("ConfigMap todo/backend-config, key SMTP_PASSWORD has a literal value.");
     expect(first.out).toContain("No earlier audit of this cluster to compare with.");
     expect(first.err).toContain(
       "report PHR phr/demo/reports/2026-W47-security.md: created, pull request created, merged",
@@ -155,7 +158,7 @@ describe("kopt report security", () => {
     expect(readFileSync(join(w.dir, ".kopt/issues/reports/demo-security-2026-W47.md"), "utf8")).toBe(issue);
   });
 
-  it("--output sarif and json; --fail-on high exits 1 on a high finding, --fail-on critical does not", async () => {
+  it("--output sarif and json; --fail-on exits 1 on a finding at or above it, else 0", async () => {
     const w = setup();
     const sarif = await w.kopt([
       "report",
@@ -192,13 +195,20 @@ describe("kopt report security", () => {
     expect(parsed.period).toBe("2026-W47");
     expect(parsed.audit.findings.length).toBeGreaterThan(0);
     expect(parsed.published).toBeNull();
-    expect(
-      (await w.kopt(["report", "security", "--cluster", "demo", "--no-publish", "--fail-on", "high"])).code,
-    ).toBe(1);
-    expect(
-      (await w.kopt(["report", "security", "--cluster", "demo", "--no-publish", "--fail-on", "critical"]))
-        .code,
-    ).toBe(0);
+    const failOn = async (severity: string, snapshot?: string) =>
+      (
+        await w.kopt([
+          "report",
+          "security",
+          ...(snapshot ? ["--snapshot", snapshot] : ["--cluster", "demo", "--no-publish"]),
+          "--fail-on",
+          severity,
+        ])
+      ).code;
+    expect(await failOn("critical")).toBe(1);
+    expect(await failOn("high")).toBe(1);
+    // The demo as shipped has no secret-looking literal: nothing at or above low.
+    expect(await failOn("low", join(PROJECT_ROOT, "clusters/demo/snapshot.json.gz"))).toBe(0);
     // --no-publish: no issue, nothing on main, no job summary.
     expect(reportFiles(w.dir)).toEqual([]);
     expect(git(w.dir, "ls-tree", "-r", "--name-only", "main", "phr/")).toBe("");

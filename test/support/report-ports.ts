@@ -37,10 +37,28 @@ function literalEnvFindings(objects: readonly unknown[]): SecurityFinding[] {
   return out;
 }
 
+/** One critical finding per secret-looking ConfigMap key (its name, never its value). */
+function configMapFindings(objects: readonly unknown[]): SecurityFinding[] {
+  return (objects as Any[])
+    .filter((o) => o.kind === "ConfigMap")
+    .flatMap((o) =>
+      Object.keys(o.data ?? {})
+        .filter((k) => /PASSWORD|TOKEN|SECRET/.test(k))
+        .map((k) => ({
+          check: "pss-privileged",
+          severity: "critical" as const,
+          resource: { kind: "ConfigMap", namespace: o.metadata.namespace, name: o.metadata.name },
+          detail: `key ${k} has a literal value`,
+          blastRadius: 1,
+          key: `configmap:${o.metadata.namespace}/${o.metadata.name}/${k}`,
+        })),
+    );
+}
+
 export const TEST_PORTS: ReportPorts = {
   postureInput: (run) => ({ objects: run.observation.raw.snapshot.objects.items, unreadable: [] }),
   audit: (input, opts): SecurityAudit => {
-    const findings = literalEnvFindings(input.objects);
+    const findings = [...configMapFindings(input.objects), ...literalEnvFindings(input.objects)];
     const keys = findings.map((f) => f.key);
     const previous = opts.previousKeys;
     return {
