@@ -22,6 +22,7 @@ import {
   verifyJson,
   verifyText,
 } from "./cli-output.ts";
+import { reportCommand } from "./cli-report.ts";
 import { statsText } from "./cli-stats-output.ts";
 import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
 import { formatPath, KoptError } from "./errors.ts";
@@ -40,6 +41,7 @@ import { merge } from "./workflows/merge.ts";
 import { lintPhrs } from "./workflows/phr-lint.ts";
 import { plan } from "./workflows/plan.ts";
 import { recommend } from "./workflows/recommend.ts";
+import type { ReportPorts } from "./workflows/report/ports.ts";
 import { review } from "./workflows/review.ts";
 import { rollback } from "./workflows/rollback.ts";
 import { setup } from "./workflows/setup.ts";
@@ -77,6 +79,8 @@ export interface Io {
   env?: NodeJS.ProcessEnv;
   /** `kopt agent`: its parts (default the real ones) and what stops it (default SIGTERM or SIGINT). */
   agent?: AgentIo;
+  /** `kopt report`: the audit and health report builders; the command is there only when given. */
+  report?: ReportPorts;
 }
 
 export interface AgentIo {
@@ -579,7 +583,7 @@ const COMMANDS = [
   statsCommand,
 ] as const;
 
-function build({ out, err, now = () => new Date(), env = process.env, agent = {} }: Io): Command {
+function build({ out, err, now = () => new Date(), env = process.env, agent = {}, report }: Io): Command {
   const program = new Command("kopt")
     .description("Kubernetes operations through pull requests")
     .version("0.1.0")
@@ -599,6 +603,12 @@ function build({ out, err, now = () => new Date(), env = process.env, agent = {}
     agent,
   };
   for (const register of COMMANDS) register(program, shell);
+  if (report) {
+    const note = (lines: readonly string[]) => {
+      for (const l of lines) err(`kopt: ${l}\n`);
+    };
+    reportCommand(program, { ...shell, note, version: program.version() ?? "0.0.0", prometheusUrl }, report);
+  }
   reportMistakesAsKopt(program);
   showRequiredOptions(program);
   return program;

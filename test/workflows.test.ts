@@ -12,7 +12,17 @@ const DIR = ".github/workflows";
 const FILES = readdirSync(join(PROJECT_ROOT, DIR))
   .filter((f) => /\.ya?ml$/.test(f))
   .sort();
-const COMMANDS = ["plan", "gate", "after-merge", "sla", "rollback", "setup", "codeowners", "verify"];
+const COMMANDS = [
+  "plan",
+  "gate",
+  "after-merge",
+  "sla",
+  "rollback",
+  "setup",
+  "codeowners",
+  "verify",
+  "report",
+];
 /** The kopt commands each workflow runs. */
 const EXPECTED: Record<string, string[]> = {
   "kopt-plan.yml": ["plan"],
@@ -20,6 +30,8 @@ const EXPECTED: Record<string, string[]> = {
   "kopt-after-merge.yml": ["after-merge"],
   "kopt-sla.yml": ["sla"],
   "kopt-verify.yml": ["verify"],
+  "kopt-health-report.yml": ["report"],
+  "kopt-security-audit.yml": ["report", "report"],
 };
 
 let lint: RunActionlint;

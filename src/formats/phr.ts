@@ -1,6 +1,6 @@
 // PHR (the audit record): `phr/<cluster>/<yyyy-mm-dd>-<id>-<slug>.md`, YAML front matter + Markdown body.
 // The one place that knows the format: its schema, and reading and updating a PHR's text (pure).
-import { parseDocument } from "yaml";
+import { parseDocument, stringify } from "yaml";
 import { z } from "zod";
 import { KoptError } from "../errors.ts";
 import { ACTION_KINDS, PROPOSAL_KINDS, TIERS, type Tier } from "../model/tier.ts";
@@ -478,4 +478,82 @@ function withSection(body: string, section: { heading: string; body: string }): 
   if (at < 0) return `${body.trimEnd()}\n\n${block}`;
   const next = body.indexOf("\n## ", at + heading.length + 2);
   return `${body.slice(0, at + 1)}${block}${next >= 0 ? body.slice(next) : ""}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Report PHRs (issue 17): `phr/<cluster>/reports/<yyyy>-W<ww>-<health|security>.md`, the weekly report as it
+// was published, with a smaller front matter of its own: what it is, and the record next week's report
+// compares with. Not a change: the readers of change PHRs (merged-changes, after-merge, verify, rollback,
+// stats) skip these by their path, and `kopt phr lint` checks them against this schema.
+
+/** `<period>-<report>.md` under `phr/<cluster>/reports/`. */
+export const REPORT_PHR_FILE_NAME = /^(\d{4}-W\d{2})-(health|security)\.md$/;
+
+/** Whether a repository path (or a path ending in one) is a report PHR's. */
+export function isReportPhrPath(path: string): boolean {
+  const parts = path.split(/[\\/]/);
+  return parts.at(-2) === "reports" && REPORT_PHR_FILE_NAME.test(parts.at(-1) ?? "");
+}
+
+/** Where a report PHR lives. */
+export function reportPhrPath(cluster: string, report: "health" | "security", period: string): string {
+  return `phr/${cluster}/reports/${period}-${report}.md`;
+}
+
+export const ReportPhrFrontMatterSchema = z
+  .object({
+    id: z.string().regex(/^[0-9a-f]{8}$/, { message: "id must be 8 lowercase hex characters" }),
+    cluster: z.string().min(1),
+    kind: z.literal("report"),
+    report: z.enum(["health", "security"]),
+    period: z.string().regex(/^\d{4}-W\d{2}$/, { message: "period must be an ISO week, e.g. 2026-W49" }),
+    createdAt: z.iso.datetime({ offset: true, message: "createdAt must be an RFC 3339 time" }),
+    title: z.string().min(1),
+    record: z
+      .object({
+        headlines: z
+          .record(z.string(), z.number().nullable())
+          .optional()
+          .describe("health: each headline's value by id, for next week's deltas"),
+        findings: z
+          .array(z.string().min(1))
+          .optional()
+          .describe("security: the finding keys, for next week's new / fixed / still open"),
+        critical: z.number().int().min(0).describe("critical findings in the report"),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type ReportPhrFrontMatter = z.output<typeof ReportPhrFrontMatterSchema>;
+
+/** A report PHR's text: its front matter, then `# <title>` and the report's Markdown. */
+export function renderReportPhr(front: ReportPhrFrontMatter, body: string): string {
+  const checked = ReportPhrFrontMatterSchema.parse(front);
+  return `---\n${stringify(checked, { lineWidth: 0 })}---\n# ${checked.title}\n\n${body.trimEnd()}\n`;
+}
+
+export type ReportPhrParse =
+  | { front: ReportPhrFrontMatter; faults: [] }
+  | { front: undefined; faults: PhrFault[] };
+
+/** Parses and validates a report PHR's front matter; `file` is used in faults only. */
+export function parseReportPhr(text: string, file: string): ReportPhrParse {
+  const m = FRONT_MATTER.exec(text);
+  if (!m) return { front: undefined, faults: [{ file, line: 1, message: NO_FRONT_MATTER }] };
+  try {
+    return {
+      front: parseYamlWith("phr", ReportPhrFrontMatterSchema, m[1] ?? "", file, ""),
+      faults: [],
+    };
+  } catch (err) {
+    if (!(err instanceof KoptError)) throw err;
+    const faults = err.problems.map(({ where, message }) => ({
+      file,
+      line: where.line === undefined ? undefined : where.line + 1,
+      field: where.field,
+      message,
+    }));
+    return { front: undefined, faults };
+  }
 }

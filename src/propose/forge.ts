@@ -3,6 +3,7 @@
 import type { ChangedFile, ReviewInput } from "../decide/approval.ts";
 import type { IncidentIssueDraft } from "../decide/incident-issue.ts";
 import type { ProposalFingerprint } from "../decide/material-change.ts";
+import type { ReportKind } from "../model/report.ts";
 
 export type { ChangedFile, IncidentIssueDraft, ProposalFingerprint, ReviewInput };
 
@@ -112,6 +113,34 @@ export interface IncidentIssue {
   /** RFC 3339: when it was opened (kopt detected the failure) and closed; absent where the forge did not say. */
   createdAt?: string;
   closedAt?: string | null;
+}
+
+/** What a weekly report's issue is (issue 17): one per cluster, kind and period, named in its hidden marker. */
+export interface ReportIssueKey {
+  cluster: string;
+  kind: ReportKind;
+  /** "2026-W49". */
+  period: string;
+}
+
+/** A report issue to open: its exact title is how kopt finds it again. */
+export interface ReportIssueDraft extends ReportIssueKey {
+  title: string;
+  /** The body as it will be stored, marker included (src/propose/report/issue-marker.ts). */
+  body: string;
+  labels: string[];
+}
+
+/** A report issue kopt opened, open or closed. */
+export interface ReportIssue extends ReportIssueKey {
+  number: number;
+  title: string;
+  /** The body as stored, marker included. */
+  body: string;
+  state: "open" | "closed";
+  labels: string[];
+  /** Its page (github) or file (local). */
+  url: string;
 }
 
 /** The latest commit status of one context (e.g. kopt/approval) on a commit. */
@@ -239,6 +268,17 @@ export interface Forge {
   ): Promise<IncidentIssue>;
   /** Comments `comment` on the issue and closes it as kopt. */
   closeIncidentIssue(number: number, comment: string): Promise<IncidentIssue>;
+
+  /**
+   * kopt's report issues of `cluster` and `kind` (open and closed), by number: issues kopt itself opened with
+   * the kopt/report label and its marker; pull requests and others' issues excluded.
+   */
+  reportIssues(cluster: string, kind: ReportKind): Promise<ReportIssue[]>;
+  openReportIssue(draft: ReportIssueDraft): Promise<ReportIssue>;
+  /** Replaces the body (the title and labels stay). */
+  editReportIssue(number: number, body: string): Promise<ReportIssue>;
+  /** Comments `comment` on the issue and closes it as kopt. */
+  closeReportIssue(number: number, comment: string): Promise<ReportIssue>;
 }
 
 /** What `kopt setup` asks of the base branch: GitHub's PUT /branches/{branch}/protection body. */

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { APPROVAL_CONTEXT } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
 import { rfc3339 } from "../model/format.ts";
+import type { ReportKind } from "../model/report.ts";
 import type {
   BranchProtection,
   ChangedFile,
@@ -20,6 +21,8 @@ import type {
   PullRequest,
   PullRequestCloser,
   PullRequestDraft,
+  ReportIssue,
+  ReportIssueDraft,
   ReviewInput,
   ReviewSubmission,
   UpsertResult,
@@ -41,6 +44,7 @@ import { ISSUES_DIR, IssueStore } from "./local/issues.ts";
 import { mergeCommit, mergeRefusal, mergerOf, type Person } from "./local/merges.ts";
 import { diffFiles, pullView } from "./local/pull-view.ts";
 import { FORGE_DIR, PULLS_DIR, type PullRecord, PullStore, STATUSES_DIR } from "./local/records.ts";
+import { REPORT_ISSUES_DIR, ReportIssueStore } from "./local/report-issues.ts";
 import { teamMembers } from "./local/teams.ts";
 import { advanceBranch, checkNotCheckedOut, worktrees } from "./local/worktrees.ts";
 
@@ -63,6 +67,7 @@ export class LocalForge implements Forge {
   readonly name = "local";
   private readonly pulls: PullStore;
   private readonly issues: IssueStore;
+  private readonly reports: ReportIssueStore;
 
   private constructor(
     private readonly repo: GitRepo,
@@ -72,6 +77,7 @@ export class LocalForge implements Forge {
   ) {
     this.pulls = new PullStore(repo.root);
     this.issues = new IssueStore(repo.root, () => this.now());
+    this.reports = new ReportIssueStore(repo.root, () => this.now());
   }
 
   static async open(repo: GitRepo, baseBranch: string, opts: LocalForgeOptions = {}): Promise<LocalForge> {
@@ -86,7 +92,7 @@ export class LocalForge implements Forge {
     }
     // Temp files of killed runs (drafts and records are renamed or linked into place, so they are whole).
     await removeLeftovers(join(repo.root, DRAFTS_DIR), (entry) => DRAFT_TEMP.exec(entry)?.[1]);
-    for (const dir of [FORGE_DIR, PULLS_DIR, STATUSES_DIR, ISSUES_DIR]) {
+    for (const dir of [FORGE_DIR, PULLS_DIR, STATUSES_DIR, ISSUES_DIR, REPORT_ISSUES_DIR]) {
       await removeLeftovers(join(repo.root, dir), (entry) => TEMP_FILE.exec(entry)?.[1]);
     }
     return new LocalForge(repo, baseBranch, sha, opts);
@@ -564,6 +570,23 @@ export class LocalForge implements Forge {
 
   closeIncidentIssue(number: number, comment: string): Promise<IncidentIssue> {
     return this.issues.close(number, comment);
+  }
+
+  /** Report issues are files under .kopt/issues/reports/ (local/report-issues.ts). */
+  reportIssues(cluster: string, kind: ReportKind): Promise<ReportIssue[]> {
+    return this.reports.list(cluster, kind);
+  }
+
+  openReportIssue(draft: ReportIssueDraft): Promise<ReportIssue> {
+    return this.reports.open(draft);
+  }
+
+  editReportIssue(number: number, body: string): Promise<ReportIssue> {
+    return this.reports.edit(number, body);
+  }
+
+  closeReportIssue(number: number, comment: string): Promise<ReportIssue> {
+    return this.reports.close(number, comment);
   }
 }
 

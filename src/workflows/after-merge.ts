@@ -11,7 +11,7 @@ import { type LoadedConfig, listClusters, loadClusterConfig, resolveClusterName 
 import { evaluateApproval, isPhrPath, type ReviewInput } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
 import type { PhrFrontMatter } from "../formats/phr.ts";
-import { readPhrFront, updatePhr } from "../formats/phr.ts";
+import { isReportPhrPath, readPhrFront, updatePhr } from "../formats/phr.ts";
 import type { Forge, PullRequest, UpsertResult } from "../propose/forge.ts";
 import { commitAdding, commitFiles, type GitRepo, openRepository } from "../propose/git-repo.ts";
 import { APPROVAL_CONTEXT, approverGroups, NO_GROUPS, needsGroups } from "./gate.ts";
@@ -85,7 +85,8 @@ async function afterMergeCluster(opts: AfterMergeOptions, cluster: string): Prom
 
   const records: PhrRecord[] = [];
   for (const path of await forge.listBase(`phr/${config.cluster}/`)) {
-    if (!isPhrPath(path)) continue;
+    // A weekly report's PHR records no change.
+    if (!isPhrPath(path) || isReportPhrPath(path)) continue;
     const r = await recordPhr(ctx, path);
     if (r) records.push(r);
   }

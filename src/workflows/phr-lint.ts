@@ -3,7 +3,15 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import { KoptError } from "../errors.ts";
-import { PHR_FILE_NAME, type PhrFault, type PhrFrontMatter, parsePhr } from "../formats/phr.ts";
+import {
+  isReportPhrPath,
+  PHR_FILE_NAME,
+  type PhrFault,
+  type PhrFrontMatter,
+  parsePhr,
+  parseReportPhr,
+  REPORT_PHR_FILE_NAME,
+} from "../formats/phr.ts";
 
 export type { PhrFault };
 
@@ -12,8 +20,12 @@ export function lintPhrText(text: string, file: string): PhrFault[] {
   return lintPhr(text, file).faults;
 }
 
-/** One PHR file's text checked once: its faults, and its front matter when it has none. */
+/**
+ * One PHR file's text checked once: its faults, and its front matter when it has none. A report PHR
+ * (`phr/<cluster>/reports/...`) is checked against its own schema and has no change front matter.
+ */
 export function lintPhr(text: string, file: string): { front?: PhrFrontMatter; faults: PhrFault[] } {
+  if (isReportPhrPath(file)) return { faults: lintReportPhr(text, file) };
   const { front, faults: invalid } = parsePhr(text, file);
   if (!front) return { faults: invalid };
   const faults: PhrFault[] = [];
@@ -38,6 +50,26 @@ export function lintPhr(text: string, file: string): { front?: PhrFrontMatter; f
       message: `cluster ${front.cluster} but the file is under phr/${dir}/`,
     });
   return faults.length > 0 ? { faults } : { front, faults };
+}
+
+/** A report PHR: its schema, and its path agreeing with it (cluster, period, report). */
+function lintReportPhr(text: string, file: string): PhrFault[] {
+  const { front, faults } = parseReportPhr(text, file);
+  if (!front) return faults;
+  const out: PhrFault[] = [];
+  const name = REPORT_PHR_FILE_NAME.exec(basename(file));
+  if (name?.[1] !== front.period)
+    out.push({ file, field: "period", message: `period ${front.period} does not match the file name` });
+  if (name?.[2] !== front.report)
+    out.push({ file, field: "report", message: `report ${front.report} does not match the file name` });
+  const dir = basename(join(file, "..", ".."));
+  if (dir !== front.cluster)
+    out.push({
+      file,
+      field: "cluster",
+      message: `cluster ${front.cluster} but the file is under phr/${dir}/reports/`,
+    });
+  return out;
 }
 
 async function listMarkdown(dir: string): Promise<string[]> {

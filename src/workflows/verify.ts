@@ -9,7 +9,7 @@ import { type LoadedConfig, loadClusterConfig, resolveClusterName } from "../con
 import { isPhrPath } from "../decide/approval.ts";
 import { type AppliedRecord, type VerifyStep, verifyStage } from "../decide/verify-step.ts";
 import { verifyPolicyFromConfig } from "../formats/config.ts";
-import { type PhrFrontMatter, readPhrFront, updatePhr } from "../formats/phr.ts";
+import { isReportPhrPath, type PhrFrontMatter, readPhrFront, updatePhr } from "../formats/phr.ts";
 import { rfc3339 } from "../model/format.ts";
 import {
   type GitOpsTarget,
@@ -114,7 +114,8 @@ export async function verify(opts: VerifyOptions, sources: VerifySources): Promi
 
   const planned: Planned[] = [];
   for (const path of await forge.listBase(`phr/${config.cluster}/`)) {
-    if (!isPhrPath(path)) continue;
+    // A weekly report's PHR records no change.
+    if (!isPhrPath(path) || isReportPhrPath(path)) continue;
     const p = await planPhr({ forge, sources, target: targetOf, policy, now: opts.now, warnings }, path);
     if (p) planned.push(p);
   }

@@ -18,6 +18,7 @@ import { KoptError } from "../../errors.ts";
 import type { GitHubForgeConfig } from "../../formats/config.ts";
 import type { Tier } from "../../formats/phr.ts";
 import type { ApprovalPolicy } from "../../model/policy.ts";
+import type { ReportKind } from "../../model/report.ts";
 import type {
   BranchProtection,
   ChangedFile,
@@ -31,6 +32,8 @@ import type {
   PullRequest,
   PullRequestCloser,
   PullRequestDraft,
+  ReportIssue,
+  ReportIssueDraft,
   ReviewInput,
   UpsertResult,
 } from "../forge.ts";
@@ -74,6 +77,7 @@ import {
   type ReviewRequestEvent,
   stillToAsk,
 } from "./pull-state.ts";
+import { closeReportIssue, editReportIssue, listReportIssues, openReportIssue } from "./report-issues.ts";
 import { TeamCache } from "./teams.ts";
 
 export interface GitHubForgeOptions {
@@ -720,6 +724,24 @@ export class GitHubForge implements Forge {
 
   closeIncidentIssue(number: number, comment: string): Promise<IncidentIssue> {
     return closeIncidentIssue(this.conn, number, comment);
+  }
+
+  // Report issues (report-issues.ts) ----------------------------------------------------------------------
+
+  reportIssues(cluster: string, kind: ReportKind): Promise<ReportIssue[]> {
+    return listReportIssues(this.conn, cluster, kind);
+  }
+
+  openReportIssue(draft: ReportIssueDraft): Promise<ReportIssue> {
+    return openReportIssue(this.conn, this.labels, draft);
+  }
+
+  editReportIssue(number: number, body: string): Promise<ReportIssue> {
+    return editReportIssue(this.conn, number, body);
+  }
+
+  closeReportIssue(number: number, comment: string): Promise<ReportIssue> {
+    return closeReportIssue(this.conn, number, comment);
   }
 
   // -------------------------------------------------------------------------------------------------------

@@ -1,0 +1,292 @@
+// `kopt report health|security` end to end on the local forge (issue 17): in a real git repository with the
+// demo cluster, through the CLI in-process with stand-in analysis ports (test/support/report-ports.ts). With a
+// cluster: the report is printed, its issue opened under .kopt/issues/reports/, its PHR landed on main (a
+// trivial record kopt merges) that `kopt phr lint` accepts, and the job summary appended; a rerun changes
+// nothing; next week's closes last week's and reads its record. --no-publish and a bare --snapshot publish
+// nothing. --output json|sarif and --fail-on. A planted secret (an env value, a ConfigMap value) is in no output.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { main } from "../src/cli.ts";
+import type { ClusterSnapshot } from "../src/formats/snapshot.ts";
+import { lintPhrs } from "../src/workflows/phr-lint.ts";
+import { cleanups } from "./support/cleanups.ts";
+import { git } from "./support/git.ts";
+import { plantSecrets } from "./support/planted-secrets.ts";
+import { demoRepo, PROJECT_ROOT } from "./support/repo.ts";
+import { TEST_PORTS } from "./support/report-ports.ts";
+
+const SECRET = "report-s3cret-7f2c9e41";
+const NOW = new Date("2026-12-07T00:05:00Z");
+
+/** The demo snapshot with secrets planted: the backend's env (test/support/planted-secrets.ts) and a ConfigMap. */
+function plantedSnapshot(): ClusterSnapshot {
+  const demo: ClusterSnapshot = JSON.parse(
+    gunzipSync(readFileSync(join(PROJECT_ROOT, "clusters/demo/snapshot.json.gz"))).toString("utf8"),
+  );
+  const items = plantSecrets(demo.objects.items as Record<string, unknown>[]).map((o) => {
+    const spec = (o as { spec?: { template?: { spec?: { containers?: { env?: unknown[] }[] } } } }).spec;
+    for (const c of spec?.template?.spec?.containers ?? []) {
+      if ((o as { metadata: { name: string } }).metadata.name === "backend") {
+        c.env = [...(c.env ?? []), { name: "SESSION_SECRET", value: SECRET }];
+      }
+    }
+    return o;
+  });
+  items.push({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "backend-config", namespace: "todo" },
+    data: { SMTP_PASSWORD: SECRET, LOG_LEVEL: "info" },
+  });
+  return { ...demo, objects: { ...demo.objects, items } } as ClusterSnapshot;
+}
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+function setup() {
+  const repo = demoRepo();
+  cleanups.push(() => repo.cleanup());
+  writeFileSync(
+    join(repo.dir, "clusters/demo/snapshot.json.gz"),
+    gzipSync(JSON.stringify(plantedSnapshot())),
+  );
+  git(repo.dir, "commit", "-qam", "planted secrets");
+  const tmp = mkdtempSync(join(tmpdir(), "kopt-report-cli-"));
+  cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+  const summary = join(tmp, "summary.md");
+  writeFileSync(summary, "");
+  const outputs: string[] = [];
+  const kopt = async (
+    args: string[],
+    env: NodeJS.ProcessEnv = { GITHUB_STEP_SUMMARY: summary },
+  ): Promise<Run> => {
+    let out = "";
+    let err = "";
+    const code = await main(["node", "kopt", "--repo", repo.dir, ...args], {
+      out: (s) => {
+        out += s;
+      },
+      err: (s) => {
+        err += s;
+      },
+      now: () => NOW,
+      env,
+      report: TEST_PORTS,
+    });
+    outputs.push(out, err);
+    return { code, out, err };
+  };
+  /** Everything kopt wrote: outputs, the repository's history and files under .kopt, the job summary. */
+  const everything = () => {
+    const kept = join(repo.dir, ".kopt");
+    const files = (dir: string): string[] =>
+      existsSync(dir)
+        ? readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+            e.isDirectory() ? files(join(dir, e.name)) : [readFileSync(join(dir, e.name), "utf8")],
+          )
+        : [];
+    return [
+      ...outputs,
+      git(repo.dir, "log", "--all", "-p", "--format=%B"),
+      ...files(kept),
+      readFileSync(summary, "utf8"),
+    ];
+  };
+  return {
+    dir: repo.dir,
+    kopt,
+    summary,
+    everything,
+    snapshot: join(repo.dir, "clusters/demo/snapshot.json.gz"),
+  };
+}
+
+const reportFiles = (dir: string) => {
+  const d = join(dir, ".kopt/issues/reports");
+  return existsSync(d)
+    ? readdirSync(d)
+        .filter((f) => f.endsWith(".md"))
+        .sort()
+    : [];
+};
+
+describe("kopt report security", () => {
+  it("prints the audit, publishes it once (issue, PHR on main, job summary), and a rerun changes nothing", async () => {
+    const w = setup();
+    const first = await w.kopt(["report", "security", "--cluster", "demo"]);
+    expect(first.err).not.toContain("error");
+    expect(first.code).toBe(0);
+    // The demo snapshot was captured on Friday 2026-11-20: ISO week 47, Monday 2026-11-16.
+    expect(first.out).toMatch(/^# kopt security audit: demo, week of 2026-11-16\n\n## Summary\n/);
+    expect(first.out).toContain("key DB_PASSWORD has a literal value");
+    // The critical finding (a secret-looking ConfigMap key) escalates to policy.approval.security's team.
+    expect(first.out).toContain("team security: 1 critical finding(s) need the security team's attention.");
+    expect(first.out).toContain("ConfigMap todo/backend-config, key SMTP_PASSWORD has a literal value.");
+    expect(first.out).toContain("No earlier audit of this cluster to compare with.");
+    expect(first.err).toContain(
+      "report PHR phr/demo/reports/2026-W47-security.md: created, pull request created, merged",
+    );
+    expect(first.err).toMatch(/report issue #1 created: \.kopt\/issues\/reports\/demo-security-2026-W47\.md/);
+    expect(reportFiles(w.dir)).toEqual(["demo-security-2026-W47.md"]);
+    const phr = git(w.dir, "show", "main:phr/demo/reports/2026-W47-security.md");
+    expect(phr).toContain("kind: report\nreport: security\nperiod: 2026-W47\n");
+    expect(phr).toContain("# kopt security audit: demo, week of 2026-11-16");
+    git(w.dir, "checkout", "-q", "main");
+    const lint = await lintPhrs(w.dir);
+    expect(lint.faults).toEqual([]);
+    expect(lint.checked).toBe(1);
+    expect(readFileSync(w.summary, "utf8")).toContain(
+      "# kopt security audit: demo, week of 2026-11-16\n\n## Summary",
+    );
+
+    const head = git(w.dir, "rev-parse", "main");
+    const issue = readFileSync(join(w.dir, ".kopt/issues/reports/demo-security-2026-W47.md"), "utf8");
+    const again = await w.kopt(["report", "security", "--cluster", "demo"]);
+    expect(again.code).toBe(0);
+    expect(again.err).toContain(
+      "report PHR phr/demo/reports/2026-W47-security.md: unchanged, already on the base branch",
+    );
+    expect(again.err).toContain("report issue #1 unchanged");
+    expect(git(w.dir, "rev-parse", "main")).toBe(head);
+    expect(readFileSync(join(w.dir, ".kopt/issues/reports/demo-security-2026-W47.md"), "utf8")).toBe(issue);
+  });
+
+  it("--output sarif and json; --fail-on exits 1 on a finding at or above it, else 0", async () => {
+    const w = setup();
+    const sarif = await w.kopt([
+      "report",
+      "security",
+      "--cluster",
+      "demo",
+      "--no-publish",
+      "--output",
+      "sarif",
+    ]);
+    expect(sarif.code).toBe(0);
+    const log = JSON.parse(sarif.out) as {
+      version: string;
+      runs: { results: { ruleId: string; level: string }[] }[];
+    };
+    expect(log.version).toBe("2.1.0");
+    expect(log.runs[0]?.results.some((r) => r.ruleId === "secrets-literal-env" && r.level === "error")).toBe(
+      true,
+    );
+    const json = await w.kopt([
+      "report",
+      "security",
+      "--cluster",
+      "demo",
+      "--no-publish",
+      "--output",
+      "json",
+    ]);
+    const parsed = JSON.parse(json.out) as {
+      period: string;
+      audit: { findings: unknown[] };
+      published: unknown;
+    };
+    expect(parsed.period).toBe("2026-W47");
+    expect(parsed.audit.findings.length).toBeGreaterThan(0);
+    expect(parsed.published).toBeNull();
+    const failOn = async (severity: string, snapshot?: string) =>
+      (
+        await w.kopt([
+          "report",
+          "security",
+          ...(snapshot ? ["--snapshot", snapshot] : ["--cluster", "demo", "--no-publish"]),
+          "--fail-on",
+          severity,
+        ])
+      ).code;
+    expect(await failOn("critical")).toBe(1);
+    expect(await failOn("high")).toBe(1);
+    // The demo as shipped has no secret-looking literal: nothing at or above low.
+    expect(await failOn("low", join(PROJECT_ROOT, "clusters/demo/snapshot.json.gz"))).toBe(0);
+    // --no-publish: no issue, nothing on main, no job summary.
+    expect(reportFiles(w.dir)).toEqual([]);
+    expect(git(w.dir, "ls-tree", "-r", "--name-only", "main", "phr/")).toBe("");
+    expect(readFileSync(w.summary, "utf8")).toBe("");
+    const bad = await w.kopt(["report", "security", "--cluster", "demo", "--fail-on", "severe"]);
+    expect(bad.code).toBe(2);
+  });
+
+  it("with a bare --snapshot needs no repository and publishes nothing", async () => {
+    const w = setup();
+    const elsewhere = mkdtempSync(join(tmpdir(), "kopt-report-bare-"));
+    cleanups.push(() => rmSync(elsewhere, { recursive: true, force: true }));
+    const r = await w.kopt(["--repo", elsewhere, "report", "security", "--snapshot", w.snapshot]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("# kopt security audit: demo, week of 2026-11-16");
+    // No forge: no report PHR to point at.
+    expect(r.out).not.toContain("phr/demo/reports");
+    expect(reportFiles(w.dir)).toEqual([]);
+    expect(readFileSync(w.summary, "utf8")).toBe("");
+  });
+});
+
+describe("kopt report health", () => {
+  it("publishes each --week's report; next week's closes last week's and compares with its record", async () => {
+    const w = setup();
+    const bad = await w.kopt(["report", "health", "--cluster", "demo", "--week", "2026-W54"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--week is not an ISO week: 2026-W54");
+    const w49 = await w.kopt(["report", "health", "--cluster", "demo", "--week", "2026-W49"]);
+    expect(w49.code).toBe(0);
+    expect(w49.out).toMatch(/^# kopt health report: demo, week of 2026-11-30\n/);
+    expect(w49.out).toMatch(/- Workloads: \d+ \(last week: n\/a\)/);
+    expect(w49.out).toContain("Kept in phr/demo/reports/2026-W49-health.md.");
+    const w50 = await w.kopt(["report", "health", "--cluster", "demo", "--week", "2026-W50"]);
+    expect(w50.code).toBe(0);
+    const count = /- Workloads: (\d+)/.exec(w49.out)?.[1];
+    expect(w50.out).toContain(`- Workloads: ${count} (last week: ${count})`);
+    expect(w50.err).toMatch(/report issue #2 created/);
+    expect(w50.err).toContain("report issue #1 closed: superseded by #2");
+    const last = readFileSync(join(w.dir, ".kopt/issues/reports/demo-health-2026-W49.md"), "utf8");
+    expect(last).toContain("state: closed");
+    expect(last).toContain("kopt health report: demo, week of 2026-12-07");
+    const json = await w.kopt([
+      "report",
+      "health",
+      "--cluster",
+      "demo",
+      "--week",
+      "2026-W50",
+      "--output",
+      "json",
+    ]);
+    const parsed = JSON.parse(json.out) as {
+      report: { headlines: { previous: number }[] };
+      published: { issue: { status: string } };
+    };
+    expect(parsed.report.headlines[0]?.previous).toBe(Number(count));
+    expect(parsed.published.issue.status).toBe("unchanged");
+    git(w.dir, "checkout", "-q", "main");
+    expect((await lintPhrs(w.dir)).faults).toEqual([]);
+  });
+});
+
+describe("no secret in any output of the report commands", () => {
+  it("the planted env and ConfigMap values appear in no stdout, stderr, issue, PHR, commit or job summary", async () => {
+    const w = setup();
+    for (const output of ["markdown", "json", "sarif"]) {
+      expect((await w.kopt(["report", "security", "--cluster", "demo", "--output", output])).code).toBe(0);
+    }
+    for (const output of ["markdown", "json"]) {
+      expect((await w.kopt(["report", "health", "--cluster", "demo", "--output", output])).code).toBe(0);
+    }
+    const texts = w.everything();
+    // The check can fail: the snapshot kopt read holds the secret.
+    expect(gunzipSync(readFileSync(w.snapshot)).toString("utf8")).toContain(SECRET);
+    expect(texts.join("\n")).toContain("key SESSION_SECRET has a literal value");
+    const hits = texts.filter((t) => t.includes(SECRET) || t.includes("planted-s3cret-61d4a9"));
+    expect(hits).toEqual([]);
+  });
+});
