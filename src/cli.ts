@@ -42,6 +42,7 @@ import { lintPhrs } from "./workflows/phr-lint.ts";
 import { plan } from "./workflows/plan.ts";
 import { recommend } from "./workflows/recommend.ts";
 import type { ReportPorts } from "./workflows/report/ports.ts";
+import { REPORT_PORTS } from "./workflows/report/report-ports.ts";
 import { review } from "./workflows/review.ts";
 import { rollback } from "./workflows/rollback.ts";
 import { setup } from "./workflows/setup.ts";
@@ -79,7 +80,7 @@ export interface Io {
   env?: NodeJS.ProcessEnv;
   /** `kopt agent`: its parts (default the real ones) and what stops it (default SIGTERM or SIGINT). */
   agent?: AgentIo;
-  /** `kopt report`: the audit and health report builders; the command is there only when given. */
+  /** `kopt report`: the audit and health report builders; default the real ones (REPORT_PORTS). */
   report?: ReportPorts;
 }
 
@@ -583,7 +584,14 @@ const COMMANDS = [
   statsCommand,
 ] as const;
 
-function build({ out, err, now = () => new Date(), env = process.env, agent = {}, report }: Io): Command {
+function build({
+  out,
+  err,
+  now = () => new Date(),
+  env = process.env,
+  agent = {},
+  report = REPORT_PORTS,
+}: Io): Command {
   const program = new Command("kopt")
     .description("Kubernetes operations through pull requests")
     .version("0.1.0")
@@ -603,12 +611,10 @@ function build({ out, err, now = () => new Date(), env = process.env, agent = {}
     agent,
   };
   for (const register of COMMANDS) register(program, shell);
-  if (report) {
-    const note = (lines: readonly string[]) => {
-      for (const l of lines) err(`kopt: ${l}\n`);
-    };
-    reportCommand(program, { ...shell, note, version: program.version() ?? "0.0.0", prometheusUrl }, report);
-  }
+  const note = (lines: readonly string[]) => {
+    for (const l of lines) err(`kopt: ${l}\n`);
+  };
+  reportCommand(program, { ...shell, note, version: program.version() ?? "0.0.0", prometheusUrl }, report);
   reportMistakesAsKopt(program);
   showRequiredOptions(program);
   return program;

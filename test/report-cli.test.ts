@@ -1,5 +1,5 @@
 // `kopt report health|security` end to end on the local forge (issue 17): in a real git repository with the
-// demo cluster, through the CLI in-process with stand-in analysis ports (test/support/report-ports.ts). With a
+// demo cluster, through the CLI in-process with the real audit and health report (REPORT_PORTS). With a
 // cluster: the report is printed, its issue opened under .kopt/issues/reports/, its PHR landed on main (a
 // trivial record kopt merges) that `kopt phr lint` accepts, and the job summary appended; a rerun changes
 // nothing; next week's closes last week's and reads its record. --no-publish and a bare --snapshot publish
@@ -12,11 +12,12 @@ import { describe, expect, it } from "vitest";
 import { main } from "../src/cli.ts";
 import type { ClusterSnapshot } from "../src/formats/snapshot.ts";
 import { lintPhrs } from "../src/workflows/phr-lint.ts";
+import type { ReportPorts } from "../src/workflows/report/ports.ts";
+import { REPORT_PORTS } from "../src/workflows/report/report-ports.ts";
 import { cleanups } from "./support/cleanups.ts";
 import { git } from "./support/git.ts";
 import { plantSecrets } from "./support/planted-secrets.ts";
 import { demoRepo, PROJECT_ROOT } from "./support/repo.ts";
-import { TEST_PORTS } from "./support/report-ports.ts";
 
 const SECRET = "report-s3cret-7f2c9e41";
 const NOW = new Date("2026-12-07T00:05:00Z");
@@ -44,13 +45,108 @@ function plantedSnapshot(): ClusterSnapshot {
   return { ...demo, objects: { ...demo.objects, items } } as ClusterSnapshot;
 }
 
+/** A cluster the audit finds nothing in: one namespace with a default deny, one hardened pod; its file. */
+function hardenedSnapshot(dir: string): string {
+  const ns = "app";
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: "web-0",
+      namespace: ns,
+      labels: { app: "web" },
+      creationTimestamp: "2026-11-20T10:00:00Z",
+    },
+    spec: {
+      serviceAccountName: "web",
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+      containers: [
+        {
+          name: "web",
+          image: `ghcr.io/example/web@sha256:${"a".repeat(64)}`,
+          imagePullPolicy: "IfNotPresent",
+          ports: [{ name: "http", containerPort: 8080 }],
+          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "128Mi" } },
+          livenessProbe: { httpGet: { path: "/", port: "http" } },
+          readinessProbe: { httpGet: { path: "/", port: "http" } },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+          },
+        },
+      ],
+    },
+    status: {
+      phase: "Running",
+      containerStatuses: [
+        {
+          name: "web",
+          ready: true,
+          restartCount: 0,
+          state: { running: { startedAt: "2026-11-20T10:00:05Z" } },
+        },
+      ],
+    },
+  };
+  const snapshot = {
+    apiVersion: "kopt.dev/v1",
+    kind: "ClusterSnapshot",
+    cluster: "hardened",
+    capturedAt: "2026-11-20T12:00:00Z",
+    objects: {
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+        {
+          apiVersion: "v1",
+          kind: "ServiceAccount",
+          metadata: { name: "web", namespace: ns },
+          automountServiceAccountToken: false,
+        },
+        {
+          apiVersion: "v1",
+          kind: "ServiceAccount",
+          metadata: { name: "default", namespace: ns },
+          automountServiceAccountToken: false,
+        },
+        {
+          apiVersion: "networking.k8s.io/v1",
+          kind: "NetworkPolicy",
+          metadata: { name: "default-deny", namespace: ns },
+          spec: { podSelector: {}, policyTypes: ["Ingress"] },
+        },
+        {
+          apiVersion: "networking.k8s.io/v1",
+          kind: "NetworkPolicy",
+          metadata: { name: "web", namespace: ns },
+          spec: {
+            podSelector: { matchLabels: { app: "web" } },
+            policyTypes: ["Ingress"],
+            ingress: [{ ports: [{ port: 8080 }] }],
+          },
+        },
+        pod,
+      ],
+    },
+    usage: { cpu: { resultType: "matrix", result: [] }, memory: { resultType: "matrix", result: [] } },
+    unreadable: [],
+  };
+  const file = join(dir, "..", `${dir.split("/").pop()}-hardened.json`);
+  writeFileSync(file, JSON.stringify(snapshot));
+  cleanups.push(() => rmSync(file, { force: true }));
+  return file;
+}
+
 interface Run {
   code: number;
   out: string;
   err: string;
 }
 
-function setup() {
+function setup(ports: ReportPorts = REPORT_PORTS) {
   const repo = demoRepo();
   cleanups.push(() => repo.cleanup());
   writeFileSync(
@@ -78,7 +174,7 @@ function setup() {
       },
       now: () => NOW,
       env,
-      report: TEST_PORTS,
+      report: ports,
     });
     outputs.push(out, err);
     return { code, out, err };
@@ -125,10 +221,13 @@ describe("kopt report security", () => {
     expect(first.code).toBe(0);
     // The demo snapshot was captured on Friday 2026-11-20: ISO week 47, Monday 2026-11-16.
     expect(first.out).toMatch(/^# kopt security audit: demo, week of 2026-11-16\n\n## Summary\n/);
-    expect(first.out).toContain("key DB_PASSWORD has a literal value");
-    // The critical finding (a secret-looking ConfigMap key) escalates to policy.approval.security's team.
-    expect(first.out).toContain("team security: 1 critical finding(s) need the security team's attention.");
-    expect(first.out).toContain("ConfigMap todo/backend-config, key SMTP_PASSWORD has a literal value.");
+    expect(first.out).toContain("env SESSION_SECRET has a secret-looking literal value");
+    expect(first.out).toContain("ConfigMap todo/backend-config");
+    // The demo's critical findings (a cluster-admin binding, critical CVEs) escalate to policy.approval.security's team.
+    expect(first.out).toMatch(
+      /team security: \d+ critical finding\(s\) need the security team's attention\./,
+    );
+    expect(first.out).toContain("**Binding grants cluster-admin**: ClusterRoleBinding ci-deployer-admin");
     expect(first.out).toContain("No earlier audit of this cluster to compare with.");
     expect(first.err).toContain(
       "report PHR phr/demo/reports/2026-W47-security.md: created, pull request created, merged",
@@ -175,9 +274,9 @@ describe("kopt report security", () => {
       runs: { results: { ruleId: string; level: string }[] }[];
     };
     expect(log.version).toBe("2.1.0");
-    expect(log.runs[0]?.results.some((r) => r.ruleId === "secrets-literal-env" && r.level === "error")).toBe(
-      true,
-    );
+    const results = log.runs[0]?.results ?? [];
+    expect(results.find((r) => r.ruleId === "rbac-cluster-admin-binding")?.level).toBe("error");
+    expect(results.some((r) => r.ruleId.startsWith("secrets-") && r.level === "error")).toBe(true);
     const json = await w.kopt([
       "report",
       "security",
@@ -207,8 +306,8 @@ describe("kopt report security", () => {
       ).code;
     expect(await failOn("critical")).toBe(1);
     expect(await failOn("high")).toBe(1);
-    // The demo as shipped has no secret-looking literal: nothing at or above low.
-    expect(await failOn("low", join(PROJECT_ROOT, "clusters/demo/snapshot.json.gz"))).toBe(0);
+    // A cluster with nothing to find passes at any level: one namespace, one hardened pod, a default deny.
+    expect(await failOn("low", hardenedSnapshot(w.dir))).toBe(0);
     // --no-publish: no issue, nothing on main, no job summary.
     expect(reportFiles(w.dir)).toEqual([]);
     expect(git(w.dir, "ls-tree", "-r", "--name-only", "main", "phr/")).toBe("");
@@ -241,12 +340,12 @@ describe("kopt report health", () => {
     const w49 = await w.kopt(["report", "health", "--cluster", "demo", "--week", "2026-W49"]);
     expect(w49.code).toBe(0);
     expect(w49.out).toMatch(/^# kopt health report: demo, week of 2026-11-30\n/);
-    expect(w49.out).toMatch(/- Workloads: \d+ \(last week: n\/a\)/);
-    expect(w49.out).toContain("Kept in phr/demo/reports/2026-W49-health.md.");
+    expect(w49.out).toMatch(/\| Pods running \| 14 \| — \| — \|/);
+    expect(w49.out).toContain("Kept in [phr/demo/reports/2026-W49-health.md](phr/demo/reports/2026-W49-health.md).");
     const w50 = await w.kopt(["report", "health", "--cluster", "demo", "--week", "2026-W50"]);
     expect(w50.code).toBe(0);
-    const count = /- Workloads: (\d+)/.exec(w49.out)?.[1];
-    expect(w50.out).toContain(`- Workloads: ${count} (last week: ${count})`);
+    const count = "14";
+    expect(w50.out).toContain("| Pods running | 14 | 14 | no change |");
     expect(w50.err).toMatch(/report issue #2 created/);
     expect(w50.err).toContain("report issue #1 closed: superseded by #2");
     const last = readFileSync(join(w.dir, ".kopt/issues/reports/demo-health-2026-W49.md"), "utf8");
@@ -266,7 +365,11 @@ describe("kopt report health", () => {
       report: { headlines: { previous: number }[] };
       published: { issue: { status: string } };
     };
-    expect(parsed.report.headlines[0]?.previous).toBe(Number(count));
+    expect(parsed.report.headlines[0]).toMatchObject({
+      id: "pods.running",
+      value: 14,
+      previous: Number(count),
+    });
     expect(parsed.published.issue.status).toBe("unchanged");
     git(w.dir, "checkout", "-q", "main");
     expect((await lintPhrs(w.dir)).faults).toEqual([]);
@@ -275,7 +378,8 @@ describe("kopt report health", () => {
 
 describe("no secret in any output of the report commands", () => {
   it("the planted env and ConfigMap values appear in no stdout, stderr, issue, PHR, commit or job summary", async () => {
-    const w = setup();
+    // The real audit and health report, not the stand-ins: what they read and render is what could leak.
+    const w = setup(REPORT_PORTS);
     for (const output of ["markdown", "json", "sarif"]) {
       expect((await w.kopt(["report", "security", "--cluster", "demo", "--output", output])).code).toBe(0);
     }
@@ -285,7 +389,8 @@ describe("no secret in any output of the report commands", () => {
     const texts = w.everything();
     // The check can fail: the snapshot kopt read holds the secret.
     expect(gunzipSync(readFileSync(w.snapshot)).toString("utf8")).toContain(SECRET);
-    expect(texts.join("\n")).toContain("key SESSION_SECRET has a literal value");
+    expect(texts.join("\n")).toContain("SESSION_SECRET has a secret-looking literal value");
+    expect(texts.join("\n")).toContain("ConfigMap todo/backend-config");
     const hits = texts.filter((t) => t.includes(SECRET) || t.includes("planted-s3cret-61d4a9"));
     expect(hits).toEqual([]);
   });

@@ -3,6 +3,7 @@
 // deltas, every section under its heading, and the body capped under GitHub's limit without breaking a table
 // row or a Mermaid block.
 import { describe, expect, it } from "vitest";
+import { causeLabel } from "../src/analyze/health/process-incidents.ts";
 import { policyFromConfig } from "../src/formats/config.ts";
 import { formatTime } from "../src/model/format.ts";
 import { type Headline, ISSUE_BODY_MAX, type IsoWeek, type ReportSection } from "../src/model/report.ts";
@@ -79,13 +80,46 @@ describe("buildHealthReport", () => {
     ]);
     expect(report.flags.map((f) => [f.severity, f.subject])).toEqual([
       ["critical", "Node demo-node-b"],
-      ["high", "secret:todo/mailer-smtp"],
-      ["high", "host:orders-db:5432"],
-      ["high", "workload:todo/worker"],
+      ["high", "Secret todo/mailer-smtp"],
+      ["high", "Host orders-db:5432"],
+      ["high", "Workload todo/worker"],
     ]);
     expect(report.headlines[0]?.id).toBe("pods.failing");
     expect(report.headlines[1]).toMatchObject({ id: "incidents.failingNow", value: 3, previous: 1 });
     expect(report).toMatchObject({ cluster: "demo", week: WEEK, observedAt: T0 });
+  });
+
+  it("names a failure two sections flag once, at its most severe, as the section listed first says it", async () => {
+    const flag = (severity: "critical" | "high", subject: string, finding: string) => ({
+      severity,
+      subject,
+      finding,
+      recommendation: "fix it",
+    });
+    const pods: SectionBuilder = async () => [
+      section({ id: "pods", flags: [flag("high", "Deployment todo/search", "1 of 2 pods failing")] }),
+    ];
+    const incidents: SectionBuilder = async () => [
+      section({
+        id: "incidents",
+        flags: [
+          flag("critical", "Deployment todo/mailer", "config error"),
+          flag("high", "Deployment todo/search", "liveness-probe-kill"),
+        ],
+      }),
+    ];
+    const report = await buildHealthReport(bareContext(), [pods, incidents]);
+    expect(report.flags.map((f) => [f.severity, f.subject, f.finding])).toEqual([
+      ["critical", "Deployment todo/mailer", "config error"],
+      ["high", "Deployment todo/search", "1 of 2 pods failing"],
+    ]);
+  });
+
+  it("names an incident's cause as the other sections name the thing", () => {
+    expect(causeLabel("workload:todo/Deployment/worker")).toBe("Deployment todo/worker");
+    expect(causeLabel("node:demo-node-b")).toBe("Node demo-node-b");
+    expect(causeLabel("Secret todo/mailer-smtp")).toBe("Secret todo/mailer-smtp");
+    expect(causeLabel("something else")).toBe("something else");
   });
 
   it("refuses two sections with one id", async () => {

@@ -90,7 +90,7 @@ describe("incidents section", () => {
     ]);
     expect(s.flags[0]).toEqual({
       severity: "high",
-      subject: "secret:todo/mailer-smtp",
+      subject: "Secret todo/mailer-smtp",
       finding: "Secret todo/mailer-smtp has no key smtp-password: 1 workload fails",
       recommendation:
         "Add the key smtp-password to Secret todo/mailer-smtp, or fix the secretKeyRef's key name.",

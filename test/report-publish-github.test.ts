@@ -4,9 +4,10 @@
 // merges; the issue is opened with the kopt/report label; a rerun makes no write at all.
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli.ts";
+import { ISSUE_BODY_MAX } from "../src/model/report.ts";
+import { REPORT_PORTS } from "../src/workflows/report/report-ports.ts";
 import { git } from "./support/git.ts";
 import { OWNER, REPO, worldEnv, worldForTest } from "./support/github-world.ts";
-import { TEST_PORTS } from "./support/report-ports.ts";
 
 const NOW = new Date("2026-11-20T13:00:00Z");
 
@@ -25,7 +26,7 @@ describe("kopt report security on the github forge", () => {
         },
         now: () => NOW,
         env: { ...worldEnv(), GITHUB_STEP_SUMMARY: "" },
-        report: TEST_PORTS,
+        report: REPORT_PORTS,
       });
       return { code, out, err };
     };
@@ -44,7 +45,9 @@ describe("kopt report security on the github forge", () => {
     expect(issues.map((i) => [i.title, i.state, i.user?.login])).toEqual([
       ["kopt security audit: demo, week of 2026-11-16", "open", "kopt-ci"],
     ]);
-    expect(issues[0]?.body).toMatch(/^## Summary\n\n0 finding\(s\) from 5 checks/);
+    expect(issues[0]?.body).toMatch(/^## Summary\n\n\d+ finding\(s\) from \d+ checks/);
+    expect(issues[0]?.body).toContain("ClusterRoleBinding ci-deployer-admin");
+    expect(issues[0]?.body?.length).toBeLessThanOrEqual(ISSUE_BODY_MAX);
     expect(issues[0]?.body).toContain(
       '<!-- kopt:report {"cluster":"demo","kind":"security","period":"2026-W47"} -->',
     );

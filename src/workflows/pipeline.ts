@@ -29,6 +29,8 @@ export interface PipelineInput {
   now?: Date;
   /** Overrides source.prometheus.url. */
   prometheusUrl?: string;
+  /** A live read also reads what the security audit needs (observe/kube KubeSourceOptions.posture). */
+  posture?: boolean;
   /** Where credentials come from (Prometheus auth); the CLI passes process.env. */
   env: NodeJS.ProcessEnv;
   /** Changes merged recently, for the cooldown; read after observing. Default: none. */
@@ -68,7 +70,13 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     ? await input.observe()
     : await observeCluster(
         { root: input.root, loaded },
-        { snapshot: input.snapshot, now: input.now, prometheusUrl: input.prometheusUrl, env: input.env },
+        {
+          snapshot: input.snapshot,
+          now: input.now,
+          prometheusUrl: input.prometheusUrl,
+          env: input.env,
+          posture: input.posture === true,
+        },
       );
   if (loaded) checkMappedWorkloads(loaded, observation.state);
   const state = selectWorkload(observation.state, input.workload);

@@ -145,11 +145,25 @@ function weekOf(
   };
 }
 
+/**
+ * An incident's cause as a person reads it, and as the other sections name the same thing (so the report's
+ * flags can be merged): `workload:todo/Deployment/worker` -> "Deployment todo/worker", `node:b` -> "Node b",
+ * `secret:todo/smtp` -> "Secret todo/smtp"; anything else as it is.
+ */
+export function causeLabel(cause: string): string {
+  const workload = /^workload:([^/]+)\/([^/]+)\/(.+)$/.exec(cause);
+  if (workload) return `${workload[2]} ${workload[1]}/${workload[3]}`;
+  const other = /^([a-z]+):(.+)$/.exec(cause);
+  if (!other) return cause;
+  const kind = (other[1] ?? "").replace(/^./, (c) => c.toUpperCase());
+  return `${kind} ${other[2]}`;
+}
+
 /** A failure kopt sees now is flagged: high, critical when it takes down more than one workload. */
 function flagOf(i: CurrentIncident): HealthFlag {
   return {
     severity: i.workloads > 1 ? "critical" : "high",
-    subject: i.cause,
+    subject: causeLabel(i.cause),
     finding: i.title,
     recommendation: i.recommendation,
     ...(i.issue ? { link: i.issue.url } : {}),

@@ -23,6 +23,8 @@ export interface HealthMarkdownOptions {
 
 export function healthMarkdown(report: HealthReport, opts: HealthMarkdownOptions): string {
   const parts = [summary(report), ...report.sections.map(sectionMarkdown)];
+  // Where the audit trail keeps it: the report PHR on the base branch (with a forge).
+  if (opts.phrLink) parts.push(`Kept in [${opts.phrLink}](${opts.phrLink}).`);
   return capMarkdown(`${parts.join("\n\n")}\n`, opts);
 }
 

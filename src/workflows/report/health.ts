@@ -50,5 +50,9 @@ function orderSections(sections: readonly ReportSection[]): ReportSection[] {
 
 /** Most severe first; within a severity, in section order. */
 function orderFlags(flags: readonly HealthFlag[]): HealthFlag[] {
-  return [...flags].sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+  const sorted = [...flags].sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+  // Two sections flag the same failure (the pods section a workload down, the incidents section its cause):
+  // the summary names it once, at its most severe, as the section listed first says it.
+  const seen = new Set<string>();
+  return sorted.filter((f) => !seen.has(f.subject) && seen.add(f.subject));
 }

@@ -67,6 +67,7 @@ export async function openReportContext(
     now: opts.now,
     prometheusUrl: opts.prometheusUrl,
     env: opts.env,
+    posture: kind === "security",
   });
   // A snapshot's report is of the time it was captured.
   const now = run.observation.snapshotFile ? new Date(run.observation.state.observedAt * 1000) : opts.now;
