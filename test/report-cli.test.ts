@@ -341,7 +341,9 @@ describe("kopt report health", () => {
     expect(w49.code).toBe(0);
     expect(w49.out).toMatch(/^# kopt health report: demo, week of 2026-11-30\n/);
     expect(w49.out).toMatch(/\| Pods running \| 14 \| — \| — \|/);
-    expect(w49.out).toContain("Kept in [phr/demo/reports/2026-W49-health.md](phr/demo/reports/2026-W49-health.md).");
+    expect(w49.out).toContain(
+      "Kept in [phr/demo/reports/2026-W49-health.md](phr/demo/reports/2026-W49-health.md).",
+    );
     const w50 = await w.kopt(["report", "health", "--cluster", "demo", "--week", "2026-W50"]);
     expect(w50.code).toBe(0);
     const count = "14";
