@@ -2,6 +2,7 @@
 // with the security team mentioned (escalation), the ranked table, week over week (new / fixed / still open),
 // the vulnerabilities or why there are none, and what could not be read. The body stays under the issue
 // limit: the ranked table is cut to fit, saying so and pointing to the report PHR. Pure.
+import { rfc3339 } from "../../model/format.ts";
 import {
   ISSUE_BODY_MAX,
   type IsoWeek,
@@ -39,7 +40,7 @@ function summary(audit: SecurityAudit): string[] {
   return [
     "## Summary",
     "",
-    `${audit.findings.length} finding(s) from ${audit.checks.length} checks, observed ${new Date(audit.observedAt * 1000).toISOString()}.`,
+    `${audit.findings.length} finding(s) from ${audit.checks.length} checks, observed ${rfc3339(new Date(audit.observedAt * 1000))}.`,
     "",
     "| Severity | Findings |",
     "|---|---:|",
