@@ -174,22 +174,28 @@ export async function updateIncidentIssue(
   }
 }
 
+/** Comments on an issue, then closes it as completed; the closed issue as GitHub answers. Errors propagate. */
+export async function commentAndClose(conn: GitHubConnection, number: number, comment: string) {
+  const { octokit, owner, repo } = conn;
+  await octokit.issues.createComment({ owner, repo, issue_number: number, body: comment });
+  const { data } = await octokit.issues.update({
+    owner,
+    repo,
+    issue_number: number,
+    state: "closed",
+    state_reason: "completed",
+  });
+  return data;
+}
+
 export async function closeIncidentIssue(
   conn: GitHubConnection,
   number: number,
   comment: string,
 ): Promise<IncidentIssue> {
-  const { octokit, owner, repo } = conn;
   const doing = `closing incident issue #${number}`;
   try {
-    await octokit.issues.createComment({ owner, repo, issue_number: number, body: comment });
-    const { data } = await octokit.issues.update({
-      owner,
-      repo,
-      issue_number: number,
-      state: "closed",
-      state_reason: "completed",
-    });
+    const data = await commentAndClose(conn, number, comment);
     // The update's answer may leave closed_by out: kopt just closed it.
     return result({ ...data, closed_by: data.closed_by ?? { login: conn.login } }, conn, doing);
   } catch (e) {

@@ -5,6 +5,7 @@ import type { ReportKind } from "../../model/report.ts";
 import type { ReportIssue, ReportIssueDraft } from "../forge.ts";
 import { REPORT_LABEL, readReportMarker } from "../report/issue-marker.ts";
 import { type GitHubConnection, gitHubError } from "./client.ts";
+import { commentAndClose } from "./issues.ts";
 import type { LabelCache } from "./labels.ts";
 
 interface ApiIssue {
@@ -106,18 +107,9 @@ export async function closeReportIssue(
   number: number,
   comment: string,
 ): Promise<ReportIssue> {
-  const { octokit, owner, repo } = conn;
   const doing = `closing report issue #${number}`;
   try {
-    await octokit.issues.createComment({ owner, repo, issue_number: number, body: comment });
-    const { data } = await octokit.issues.update({
-      owner,
-      repo,
-      issue_number: number,
-      state: "closed",
-      state_reason: "completed",
-    });
-    return result(data, doing);
+    return result(await commentAndClose(conn, number, comment), doing);
   } catch (e) {
     throw gitHubError(e, doing);
   }
