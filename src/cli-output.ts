@@ -320,6 +320,7 @@ export function snapshotText(out: SnapshotOutcome): string {
         : "none (no source.prometheus in kopt.yaml)"
     }`,
     `  redacted ${redactedText(out.redacted)}`,
+    ...out.notes.map((n) => `  note     ${n}`),
   ].join("\n");
 }
 

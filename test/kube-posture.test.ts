@@ -204,6 +204,27 @@ function liveRepo(kubeconfig: string): TempRepo {
   return repo;
 }
 
+describe("kopt snapshot without Trivy Operator", () => {
+  it("says so in its output as a note, not a warning", async () => {
+    const { kubeconfig } = await sim({ objects: objects(false) });
+    const repo = liveRepo(kubeconfig);
+    const r = await kopt(
+      "--repo",
+      repo.dir,
+      "snapshot",
+      "--cluster",
+      "live",
+      "--out",
+      join(repo.dir, "s.json"),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain("VulnerabilityReport");
+    expect(r.stdout).toMatch(
+      /\n {2}note {5}the VulnerabilityReport CRD .* is not installed: .*helm install trivy-operator/,
+    );
+  });
+});
+
 describe("kopt snapshot and the audit's input", () => {
   it.each([
     ["redacted", []],

@@ -57,6 +57,8 @@ export interface SnapshotOutcome {
   /** What was taken out, or null with --no-redact. */
   redacted: SnapshotRedaction | null;
   warnings: string[];
+  /** Worth knowing, not a problem: Trivy Operator is not installed (the file's `unreadable` says it too). */
+  notes: string[];
 }
 
 async function checkTarget(file: string): Promise<void> {
@@ -110,7 +112,7 @@ export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> 
     // A snapshot is also what the security audit reads later.
     posture: true,
   });
-  const { raw, snapshot: snap, history, warnings, source, requests, prometheusRequests } = captured;
+  const { raw, snapshot: snap, history, warnings, notes, source, requests, prometheusRequests } = captured;
   if (history) raw.usage = usageToSnapshot(history);
   const redaction =
     opts.redact === false
@@ -144,5 +146,6 @@ export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> 
     prometheusRequests,
     redacted: redaction?.redacted ?? null,
     warnings: opts.redact === false ? [...warnings, NOT_REDACTED] : warnings,
+    notes,
   };
 }
