@@ -1,6 +1,7 @@
 // `kopt report security` (issue 17): the posture audit of the cluster plan's pipeline observed, rendered as
 // Markdown, JSON or SARIF, and published (issue, report PHR, job summary) when a cluster config is given and
-// publishing is not turned off. `--fail-on` makes it a CI gate.
+// publishing is not turned off, with a fix pull request per mapped workload whose findings its chart's values
+// can fix (security-fixes.ts). `--fail-on` makes it a CI gate.
 
 import { reportPhrPath } from "../../formats/phr.ts";
 import {
@@ -16,12 +17,15 @@ import type { ReportContext } from "./context.ts";
 import { openReportContext, type ReportCommandOptions } from "./open.ts";
 import type { ReportPorts } from "./ports.ts";
 import { type PublishOutcome, publishReport } from "./publish.ts";
+import { proposeSecurityFixes, type SecurityFixesOutcome } from "./security-fixes.ts";
 
 export interface SecurityReportOutcome {
   audit: SecurityAudit;
   rendered: RenderedReport;
   /** Absent with a bare --snapshot or --no-publish. */
   published?: PublishOutcome;
+  /** The fix pull requests of the findings the charts' values can fix; absent when nothing is published. */
+  fixes?: SecurityFixesOutcome;
   warnings: string[];
 }
 
@@ -55,7 +59,18 @@ export async function securityReport(
     { repo: ctx.repo, loaded: ctx.loaded, forge: ctx.forge, env: ctx.env, now: opts.now },
     rendered,
   );
-  return { audit, rendered, published, warnings: [...warnings, ...published.warnings] };
+  const fixes = await proposeSecurityFixes(
+    { forge: ctx.forge, loaded: ctx.loaded, root: ctx.repo.root, run: ctx.run },
+    audit,
+    { dryRun: false },
+  );
+  return {
+    audit,
+    rendered,
+    published,
+    fixes,
+    warnings: [...warnings, ...published.warnings, ...fixes.warnings],
+  };
 }
 
 /** Whether a finding is at or above `failOn` (the CI gate's exit 1). */
