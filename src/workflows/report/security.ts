@@ -13,6 +13,7 @@ import {
 } from "../../model/report.ts";
 import { renderSecurityReport } from "../../propose/report/security-markdown.ts";
 import { groupMention } from "../gate.ts";
+import { clockOf, openForge } from "../open-forge.ts";
 import type { ReportContext } from "./context.ts";
 import { openReportContext, type ReportCommandOptions } from "./open.ts";
 import type { ReportPorts } from "./ports.ts";
@@ -59,8 +60,15 @@ export async function securityReport(
     { repo: ctx.repo, loaded: ctx.loaded, forge: ctx.forge, env: ctx.env, now: opts.now },
     rendered,
   );
+  // Opened again: the report PHR's record merge moved the base, and the fixes start from where it is now
+  // (else each next run would rebase them).
+  const forge = await openForge(ctx.repo, ctx.loaded, {
+    forge: opts.forge,
+    env: ctx.env,
+    ...clockOf(opts.now),
+  });
   const fixes = await proposeSecurityFixes(
-    { forge: ctx.forge, loaded: ctx.loaded, root: ctx.repo.root, run: ctx.run },
+    { forge, loaded: ctx.loaded, root: ctx.repo.root, run: ctx.run },
     audit,
     { dryRun: false },
   );
