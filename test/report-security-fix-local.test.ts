@@ -116,7 +116,14 @@ describe("kopt report security: fix pull requests on the local forge", () => {
     expect(draft).toContain("[pss-run-as-non-root](runbooks/security/pod-security.md#pss-run-as-non-root)");
     expect(draft).toContain("**Cost:** none");
     expect(draft).toContain("### Rollback");
-    // The list fix kopt's editor cannot write is named, not dropped silently.
+    // The list fix kopt's editor cannot write is named, not dropped silently (in the JSON too).
+    expect(frontend.unwritten).toEqual([
+      {
+        path: "securityContext.capabilities.drop",
+        check: "pss-capabilities-drop-all",
+        reason: expect.stringContaining("a list"),
+      },
+    ]);
     expect(draft).toContain("`securityContext.capabilities.drop` (`pss-capabilities-drop-all`): a list");
 
     const heads = git(repo.dir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/kopt/");

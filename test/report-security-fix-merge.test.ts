@@ -69,7 +69,7 @@ describe("mergeWorkloadFixes", () => {
       (key) => (key === "podSecurityContext.seccompProfile.type" ? "RuntimeDefault" : undefined),
     );
     expect(merged.edits.map((e) => [e.key, e.value])).toEqual([["podSecurityContext.runAsNonRoot", true]]);
-    expect(merged.unwritten.map((u) => [u.key, u.check])).toEqual([
+    expect(merged.unwritten.map((u) => [u.path, u.check])).toEqual([
       ["podSecurityContext.runAsNonRoot", "b"],
       ["securityContext.capabilities.drop", "c"],
       ["hostNetwork", "d"],

@@ -17,7 +17,8 @@ export interface SecurityEdit {
 
 /** A values fix the pull request leaves out, and why (the finding stays in the audit). */
 export interface UnwrittenFix {
-  key: string;
+  /** The fix's key below the prefix (named `path`: a field named "key" reads as a secret to kopt's output redaction). */
+  path: string;
   /** The finding's check id. */
   check: string;
   reason: string;
@@ -97,7 +98,7 @@ export function mergeWorkloadFixes(
       const noPlace = placeOf(fix.key);
       const parts = noPlace ?? leaves(fix.key, fix.value);
       if (typeof parts === "string") {
-        unwritten.push({ key: fix.key, check: f.check, reason: parts });
+        unwritten.push({ path: fix.key, check: f.check, reason: parts });
         continue;
       }
       for (const leaf of parts) {
@@ -107,7 +108,7 @@ export function mergeWorkloadFixes(
         else if (had.value === leaf.value) had.findings.push(f.key);
         else
           unwritten.push({
-            key: leaf.key,
+            path: leaf.key,
             check: f.check,
             reason: `conflicts with ${JSON.stringify(had.value)} from a more severe finding, which is written`,
           });

@@ -104,7 +104,7 @@ function bodyOf(input: SecurityFixInput, title: string, phrPath: string): string
   if (input.unwritten.length > 0) {
     lines.push("", "**Not in this pull request** (the findings stay in the weekly audit):");
     for (const u of input.unwritten)
-      lines.push(`- ${mdCode(u.key)} (${mdCode(u.check)}): ${mdText(u.reason)}`);
+      lines.push(`- ${mdCode(u.path)} (${mdCode(u.check)}): ${mdText(u.reason)}`);
   }
   lines.push(
     "",

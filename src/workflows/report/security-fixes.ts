@@ -279,11 +279,11 @@ export function securityFixLines(o: SecurityFixesOutcome): string[] {
     lines.push(
       `security fix ${workloadLabel(f.workload)}: ${f.status}${f.reason ? ` (${f.reason})` : ""}, ${f.changes.length} values change(s) for ${f.findings.length} finding(s), tier ${f.tier}: ${where}`,
     );
-    for (const u of f.unwritten) lines.push(`  left out ${u.key} (${u.check}): ${u.reason}`);
+    for (const u of f.unwritten) lines.push(`  left out ${u.path} (${u.check}): ${u.reason}`);
   }
   for (const s of o.skipped) {
     lines.push(`security fix ${workloadLabel(s.workload)}: no pull request: ${s.reason}`);
-    for (const u of s.unwritten) lines.push(`  ${u.key} (${u.check}): ${u.reason}`);
+    for (const u of s.unwritten) lines.push(`  ${u.path} (${u.check}): ${u.reason}`);
   }
   for (const c of o.closed) lines.push(`security fix closed ${c.branch}: ${c.reason}`);
   return lines;
