@@ -7,6 +7,7 @@ import { healthReport } from "./workflows/report/health-command.ts";
 import type { ReportPorts } from "./workflows/report/ports.ts";
 import { type PublishOutcome, publishLines } from "./workflows/report/publish.ts";
 import { failsOn, securityReport } from "./workflows/report/security.ts";
+import { securityFixLines } from "./workflows/report/security-fixes.ts";
 
 export interface ReportShell {
   out: (s: string) => void;
@@ -125,11 +126,13 @@ function securityCommand(report: Command, s: ReportShell, ports: ReportPorts): v
       const r = await securityReport(optionsOf(o, s), ports);
       s.warn(r.warnings);
       if (r.published) s.note(publishLines(r.published));
+      if (r.fixes) s.note(securityFixLines(r.fixes));
       const json = {
         title: r.rendered.title,
         period: r.rendered.period,
         audit: r.audit,
         published: published(r.published),
+        fixes: r.fixes ?? null,
       };
       s.out(
         o.output === "json"

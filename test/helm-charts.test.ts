@@ -247,6 +247,30 @@ describe.skipIf(skipWithoutHelm())("Helm charts, linted and rendered by a real h
       expect(after.objects).toEqual(expected);
     });
 
+    it("renders the securityContext and podSecurityContext a security fix writes, and changes nothing else", async () => {
+      // What `kopt report security` writes for the frontend (helm create's keys, declared `{}` in the chart).
+      const edits: ValuesEdit[] = [
+        { path: ["frontend", "securityContext", "allowPrivilegeEscalation"], value: false },
+        { path: ["frontend", "podSecurityContext", "runAsNonRoot"], value: true },
+        { path: ["frontend", "podSecurityContext", "seccompProfile", "type"], value: "RuntimeDefault" },
+      ];
+      const proposed = editValues(demoValues, edits, DEMO_VALUES);
+      const before = await render(TODO_CHART, TODO_RELEASE, [DEMO_VALUES]);
+      const after = await render(TODO_CHART, TODO_RELEASE, [writeTemp("security-values.yaml", proposed)]);
+      const expected = structuredClone(before.objects);
+      const frontend = expected.find((o) => o.kind === "Deployment" && nameOf(o) === "frontend") as Obj;
+      containerOf(frontend).securityContext = { allowPrivilegeEscalation: false };
+      const podSpec = ((frontend.spec as Obj).template as Obj).spec as Obj;
+      podSpec.securityContext = { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
+      expect(after.objects).toEqual(expected);
+      // The chart's empty defaults render no security context at all.
+      for (const name of COMPONENTS) {
+        const d = find(before, "Deployment", name);
+        expect(containerOf(d), name).not.toHaveProperty("securityContext");
+        expect(((d.spec as Obj).template as Obj).spec, name).not.toHaveProperty("securityContext");
+      }
+    });
+
     it("renders the values file a kopt proposal writes: the edited request reaches the Deployment", async () => {
       const edit: ValuesEdit = { path: ["backend", "resources", "requests", "cpu"], value: "310m" };
       const proposed = editValues(demoValues, [edit], DEMO_VALUES);

@@ -14,6 +14,10 @@
 //   value by rejectionFactor x minChange.fraction per rejection (less noise for someone who said no).
 // - Validated changes teach nothing: the workload keeps the tight margin.
 // - Only outcomes within horizonDays of the observation count, so old lessons fade.
+// - Security fixes (kind security) teach nothing here: their values are fixed by the standard (no margin, no
+//   size for minChange), their tier is already critical (there is none above), and kopt report security
+//   proposes them on its own schedule, with no cooldown. A person's close is honoured by the forge (a closed
+//   fix is not reopened with the same changes); a rolled-back fix is visible in its PHR and the next audit.
 import { formatDuration, formatPercent } from "../model/format.ts";
 import type { Policy, RightsizePolicy } from "../model/policy.ts";
 import { PROPOSAL_KINDS, type ProposalKind, TIERS, type Tier } from "../model/tier.ts";
@@ -60,7 +64,8 @@ export function learnFromOutcomes(
   const horizon = now - policy.learning.horizonDays * 86400;
   const groups = new Map<string, { workload: WorkloadRef; kind: ProposalKind; items: PastProposal[] }>();
   for (const p of past) {
-    if (!isProposalKind(p.kind) || outcomeTime(p) < horizon || outcomeTime(p) > now) continue;
+    if (!isProposalKind(p.kind) || p.kind === "security") continue;
+    if (outcomeTime(p) < horizon || outcomeTime(p) > now) continue;
     if (!isFailure(p) && !isRejection(p)) continue;
     for (const workload of p.workloads) {
       const key = `${workloadKey(workload)}|${p.kind}`;

@@ -48,6 +48,8 @@ const RESOURCE = /^(?:(.*)\.)?resources\.(requests|limits)\.(cpu|memory)$/;
 const HPA = /(?:^|\.)autoscaling\.(minReplicas|maxReplicas|targetCPUUtilizationPercentage)$/;
 const REPLICAS = /(?:^|\.)replicaCount$/;
 const PROBE = /^(?:(.*)\.)?(startupProbe|livenessProbe|readinessProbe)\.(.+)$/;
+/** helm-create's container `securityContext` and pod `podSecurityContext` (security fixes). */
+const SECURITY_CONTEXT = /^(?:(.*)\.)?(securityContext|podSecurityContext)\.(.+)$/;
 
 /** One change held against the objects: a mismatch in words, "skip" when kopt cannot map the path. */
 type Check = { ok: true } | { ok: false; reason: string } | { skip: true };
@@ -115,6 +117,33 @@ function checkProbe(workload: Obj, change: ValuesChange, input: RolloutInput): C
   };
 }
 
+/**
+ * A container securityContext field (any candidate container may hold it) or a pod securityContext field.
+ * A list item (capabilities.drop[0]) is not mapped: named as not checked.
+ */
+function checkSecurityContext(workload: Obj, change: ValuesChange, input: RolloutInput): Check {
+  const [, block = "", which = "", rest = ""] = SECURITY_CONTEXT.exec(change.path) ?? [];
+  const keys = rest.split(".");
+  if (keys.some((k) => /\[/.test(k))) return { skip: true };
+  if (which === "podSecurityContext") {
+    const value = at(workload, "spec", "template", "spec", "securityContext", ...keys);
+    if (sameValue(value, change.to)) return { ok: true };
+    return {
+      ok: false,
+      reason: `the pod securityContext.${rest} is ${String(value ?? "unset")}, the change says ${String(change.to)}`,
+    };
+  }
+  const cs = candidates(workload, block, input);
+  if (cs.length === 0) return { ok: false, reason: `no container for ${change.path} in the pod template` };
+  const value = (c: Obj) => at(c, "securityContext", ...keys);
+  if (cs.some((c) => sameValue(value(c), change.to))) return { ok: true };
+  const running = cs.map((c) => String(value(c) ?? "unset")).join(" / ");
+  return {
+    ok: false,
+    reason: `${describeContainers(cs)} securityContext.${rest} is ${running}, the change says ${String(change.to)}`,
+  };
+}
+
 /** The HPA's value for a chart's conventional autoscaling key. */
 function hpaValue(hpa: Obj, key: string): unknown {
   if (key !== "targetCPUUtilizationPercentage") return at(hpa, "spec", key);
@@ -148,6 +177,7 @@ function checkChange(workload: Obj, change: ValuesChange, input: RolloutInput): 
         };
   }
   if (PROBE.test(change.path)) return checkProbe(workload, change, input);
+  if (SECURITY_CONTEXT.test(change.path)) return checkSecurityContext(workload, change, input);
   return { skip: true };
 }
 

@@ -289,6 +289,9 @@ function confidenceOf(candidate: Candidate): number {
     case "probe":
       // The classifier's: lower when the logs or the observed start were missing.
       return Math.min(...(candidate.probe?.findings ?? []).map((f) => f.finding.confidence));
+    case "security":
+      // A finding read off the running objects is a fact (plan makes no security candidates).
+      return 1;
   }
 }
 

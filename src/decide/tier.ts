@@ -12,6 +12,8 @@ import type { ChangeSize, ProposalKind, Tier } from "../model/tier.ts";
  *   container: a startupProbe too generous delays restarting a hung instance, so an architect checks it; in
  *   production that needs "at least high", and the step above medium in kopt's tiers is critical (an
  *   architect and a security reviewer), so production probe changes get two people.
+ * security: critical, always (a fix of security audit findings: the two-person rule, an architect and a
+ *   security reviewer; issue 17). Neither policy.tiers.kinds nor anything else lowers it.
  * Critical namespaces make anything critical; a configured tier per kind replaces the size rules.
  */
 export function tierFor(
@@ -22,6 +24,7 @@ export function tierFor(
   /** The namespace is production (policy.hpa.productionNamespaces or its environment label). */
   production = false,
 ): Tier {
+  if (kind === "security") return "critical";
   if (namespace !== undefined && policy.criticalNamespaces.includes(namespace)) return "critical";
   // A floor, not a default: a configured tier for probe changes applies outside production only.
   if (kind === "probe" && production) return "critical";

@@ -165,6 +165,25 @@ const restartAction = z
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+/** Kind security: a security audit finding the change fixes (`kopt report security`, issue 17). */
+const securityEvidence = z
+  .object({
+    ...evidenceHead,
+    finding: z
+      .object({
+        check: z.string().min(1).describe("the check's id, e.g. pss-allow-privilege-escalation"),
+        severity: z.enum(["critical", "high", "medium", "low"]),
+        detail: z.string().min(1),
+        runbook: z.string().min(1).describe("repository-relative: runbooks/security/<category>.md#<id>"),
+        fingerprint: z
+          .string()
+          .min(1)
+          .describe("the finding's stable key in the audit (new / fixed / still open across weeks)"),
+      })
+      .strict(),
+  })
+  .strict();
+
 // After merge (kopt verify): the workload's figures over a window (model/verify.ts RolloutMetrics).
 const figure = z.number().min(0).nullable();
 const rolloutMetrics = z
@@ -257,7 +276,7 @@ export const PhrFrontMatterSchema = z
         }),
       )
       .describe("The values changes; none for kind restart, which records its action instead"),
-    evidence: z.array(z.union([usageEvidence, oomEvidence, hpaEvidence, probeEvidence])),
+    evidence: z.array(z.union([usageEvidence, oomEvidence, hpaEvidence, probeEvidence, securityEvidence])),
     confidence: z.number().min(0).max(1),
     cost: z.object({
       currency: z.string().length(3),

@@ -3,7 +3,7 @@
 // policy section into one `Policy` at the edge (`policyFromConfig`), and every stage takes that (or a slice).
 // Each schema here is the type and its defaults at once: DEFAULT_* is the schema parsed from nothing.
 import { z } from "zod";
-import { PROPOSAL_KINDS, TIERS } from "./tier.ts";
+import { PLAN_KINDS, TIERS } from "./tier.ts";
 
 const fraction = z.number().min(0);
 
@@ -142,8 +142,8 @@ export const TierPolicySchema = z.object({
   oomLowRaise: fraction.default(0.5),
   /** Every change in these namespaces is critical (two people). */
   criticalNamespaces: z.array(z.string()).default([]),
-  /** A fixed tier per kind, instead of the size rules. */
-  kinds: z.partialRecord(z.enum(PROPOSAL_KINDS), tier).default({}),
+  /** A fixed tier per kind, instead of the size rules (security fixes are always critical: not configurable). */
+  kinds: z.partialRecord(z.enum(PLAN_KINDS), tier).default({}),
 });
 export type TierPolicy = z.output<typeof TierPolicySchema>;
 export const DEFAULT_TIER_POLICY: TierPolicy = TierPolicySchema.parse({});

@@ -4,8 +4,12 @@
 export const TIERS = ["trivial", "low", "medium", "critical"] as const;
 export type Tier = (typeof TIERS)[number];
 
-export const PROPOSAL_KINDS = ["rightsize", "oom", "hpa", "probe"] as const;
+/** `security`: a fix of security audit findings in a workload's values (`kopt report security`), not `kopt plan`'s. */
+export const PROPOSAL_KINDS = ["rightsize", "oom", "hpa", "probe", "security"] as const;
 export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
+
+/** The kinds `kopt plan` proposes (and may close when gone); `security` is the security audit's. */
+export const PLAN_KINDS = ["rightsize", "oom", "hpa", "probe"] as const satisfies readonly ProposalKind[];
 
 /**
  * What kopt does itself rather than propose: the agent's opt-in pod restart. No values change and no policy can

@@ -18,6 +18,7 @@ import { KoptError } from "../errors.ts";
 import { DEFAULT_DIAGNOSIS_POLICY, type Diagnosis } from "../model/finding.ts";
 import type { PriceModel, RightsizePolicy } from "../model/policy.ts";
 import type { Skipped } from "../model/recommendation.ts";
+import { PLAN_KINDS } from "../model/tier.ts";
 import type { ClusterState, WorkloadRef } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
 import type { ChangeRequest, ClosedProposal, Forge, UpsertResult } from "../propose/forge.ts";
@@ -476,7 +477,8 @@ async function closeObsoleteProposals(
       ...decision.proposals.map((p) => p.branch),
       ...decision.heldBack.map((h) => branchName(cluster, h.workload, h.kind)),
     ],
-    opts.kinds ? new Set(opts.kinds) : undefined,
+    // Only the kinds this run considered: a security fix (`kopt report security`'s) is never plan's to close.
+    new Set(opts.kinds ?? PLAN_KINDS),
   );
   const reason = (branch: string) => obsoleteReason(branch, unchanged, skipped);
   return forge.closeObsolete(scope, keep, reason, opts.dryRun);

@@ -1,0 +1,141 @@
+// Which security audit findings become a fix pull request, and with which values edits (issue 17): one pull
+// request per mapped workload, all of its findings' values fixes merged. Pure: what the values files hold is
+// passed in as a lookup.
+import type { WorkloadMapping } from "../formats/config.ts";
+import type { SecurityFinding } from "../model/report.ts";
+import type { ValuesScalar, WorkloadRef } from "../model/types.ts";
+import { findMapping } from "./proposals.ts";
+
+/** One scalar the fix writes, under the workload's prefix, with the findings it fixes. */
+export interface SecurityEdit {
+  /** Below the prefix: "securityContext.allowPrivilegeEscalation", "livenessProbe.httpGet.port". */
+  key: string;
+  value: ValuesScalar;
+  /** The findings' keys. */
+  findings: string[];
+}
+
+/** A values fix the pull request leaves out, and why (the finding stays in the audit). */
+export interface UnwrittenFix {
+  /** The fix's key below the prefix (named `path`: a field named "key" reads as a secret to kopt's output redaction). */
+  path: string;
+  /** The finding's check id. */
+  check: string;
+  reason: string;
+}
+
+export interface MergedFixes {
+  edits: SecurityEdit[];
+  unwritten: UnwrittenFix[];
+}
+
+const CONTROLLERS = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
+
+/** A mapped workload's findings that carry values fixes, in the audit's ranked order. */
+export interface WorkloadFindings {
+  workload: WorkloadRef;
+  mapping: WorkloadMapping;
+  findings: SecurityFinding[];
+}
+
+/** The findings with values fixes, grouped by the kopt.yaml mapping of their workload; unmapped ones dropped. */
+export function findingsByWorkload(
+  findings: readonly SecurityFinding[],
+  mappings: readonly WorkloadMapping[],
+): WorkloadFindings[] {
+  const groups = new Map<WorkloadMapping, WorkloadFindings>();
+  for (const f of findings) {
+    const { kind, namespace, name } = f.resource;
+    if (!f.valuesFix?.length || !namespace || !CONTROLLERS.has(kind)) continue;
+    const workload = { kind, namespace, name } as WorkloadRef;
+    const mapping = findMapping(mappings, workload);
+    if (!mapping) continue;
+    const group = groups.get(mapping) ?? { workload, mapping, findings: [] };
+    group.findings.push(f);
+    groups.set(mapping, group);
+  }
+  return [...groups.values()];
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A fix's value as the scalars it sets (an object becomes its leaves); a list cannot be (kopt edits scalars). */
+function leaves(key: string, value: unknown): { key: string; value: ValuesScalar }[] | string {
+  if (Array.isArray(value))
+    return "a list: kopt's values editor writes scalars and does not create list items; set it by hand";
+  if (isPlainObject(value)) {
+    const out: { key: string; value: ValuesScalar }[] = [];
+    for (const [k, v] of Object.entries(value)) {
+      const sub = leaves(`${key}.${k}`, v);
+      if (typeof sub === "string") return sub;
+      out.push(...sub);
+    }
+    return out;
+  }
+  if (value === null || ["string", "number", "boolean"].includes(typeof value))
+    return [{ key, value: value as ValuesScalar }];
+  return `not a YAML value kopt can write (${typeof value})`;
+}
+
+/** Where a fix's key may be written: `undefined` when it may, else why not. */
+export type PlaceOf = (key: string) => string | undefined;
+
+/**
+ * One workload's fixes merged into scalar edits: objects become their leaves, the same leaf from two findings
+ * is written once (the first, most severe finding's value wins a conflict, said), a list or a key with no
+ * place in the chart is left out with why, and a leaf the values already hold is not written.
+ */
+export function mergeWorkloadFixes(
+  findings: readonly SecurityFinding[],
+  placeOf: PlaceOf,
+  current: (key: string) => unknown,
+): MergedFixes {
+  const edits = new Map<string, SecurityEdit>();
+  const unwritten: UnwrittenFix[] = [];
+  for (const f of findings) {
+    for (const fix of f.valuesFix ?? []) {
+      const noPlace = placeOf(fix.key);
+      const parts = noPlace ?? leaves(fix.key, fix.value);
+      if (typeof parts === "string") {
+        unwritten.push({ path: fix.key, check: f.check, reason: parts });
+        continue;
+      }
+      for (const leaf of parts) {
+        if (current(leaf.key) === leaf.value) continue;
+        const had = edits.get(leaf.key);
+        if (!had) edits.set(leaf.key, { ...leaf, findings: [f.key] });
+        else if (had.value === leaf.value) had.findings.push(f.key);
+        else
+          unwritten.push({
+            path: leaf.key,
+            check: f.check,
+            reason: `conflicts with ${JSON.stringify(had.value)} from a more severe finding, which is written`,
+          });
+      }
+    }
+  }
+  return { edits: [...edits.values()], unwritten };
+}
+
+/** helm-create's keys kopt writes without asking the chart: the probes and resources every such chart renders. */
+const ALWAYS_RENDERED = new Set(["livenessProbe", "readinessProbe", "startupProbe", "resources"]);
+/** helm-create declares these in values.yaml (`securityContext: {}`): a chart that renders them declares them. */
+const DECLARED = new Set(["securityContext", "podSecurityContext"]);
+
+/**
+ * Whether the chart can express a fix's key: a probe or resources key (helm-create renders them), or a
+ * security context the chart's values declare (`<prefix>.securityContext: {}` as helm create writes it).
+ */
+export function helmCreatePlace(prefix: string, declared: (path: string) => boolean): PlaceOf {
+  return (key) => {
+    const root = key.split(".")[0] ?? "";
+    const path = prefix ? `${prefix}.${root}` : root;
+    if (ALWAYS_RENDERED.has(root)) return undefined;
+    if (DECLARED.has(root))
+      return declared(path)
+        ? undefined
+        : `the chart's values do not declare ${path} (helm create writes \`${root}: {}\`), so the chart may not render it`;
+    return `${root} is not a helm-create values key kopt knows the chart renders`;
+  };
+}
