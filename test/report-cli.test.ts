@@ -293,6 +293,9 @@ describe("kopt report security", () => {
     };
     expect(parsed.period).toBe("2026-W47");
     expect(parsed.audit.findings.length).toBeGreaterThan(0);
+    // Fingerprints and values paths print as they are (a field named `key` would be blanked by the redaction).
+    expect(json.out).not.toContain('"[redacted]"');
+    expect(parsed.audit.findings[0]).toMatchObject({ fingerprint: expect.stringMatching(/^[a-z-]+:/) });
     expect(parsed.published).toBeNull();
     const failOn = async (severity: string, snapshot?: string) =>
       (

@@ -21,7 +21,7 @@ function finding(check: string, valuesFix: SecurityFinding["valuesFix"], resourc
     resource,
     detail: `${check} detail`,
     blastRadius: 2,
-    key: `${check}|${resource.namespace}/${resource.name}`,
+    fingerprint: `${check}|${resource.namespace}/${resource.name}`,
     ...(valuesFix ? { valuesFix } : {}),
   };
 }
@@ -34,11 +34,11 @@ describe("mergeWorkloadFixes", () => {
     const merged = mergeWorkloadFixes(
       [
         finding("pss-allow-privilege-escalation", [
-          { key: "securityContext.allowPrivilegeEscalation", value: false },
+          { path: "securityContext.allowPrivilegeEscalation", value: false },
         ]),
-        finding("pss-privileged", [{ key: "securityContext.allowPrivilegeEscalation", value: false }]),
+        finding("pss-privileged", [{ path: "securityContext.allowPrivilegeEscalation", value: false }]),
         finding("rel-liveness-probe-missing", [
-          { key: "livenessProbe", value: { httpGet: { path: "/", port: "http" } } },
+          { path: "livenessProbe", value: { httpGet: { path: "/", port: "http" } } },
         ]),
       ],
       anywhere,
@@ -59,11 +59,11 @@ describe("mergeWorkloadFixes", () => {
   it("leaves out a list, a key with no place and a conflicting value, each with why; skips what the values hold", () => {
     const merged = mergeWorkloadFixes(
       [
-        finding("a", [{ key: "podSecurityContext.runAsNonRoot", value: true }]),
-        finding("b", [{ key: "podSecurityContext.runAsNonRoot", value: false }]),
-        finding("c", [{ key: "securityContext.capabilities.drop", value: ["ALL"] }]),
-        finding("d", [{ key: "hostNetwork", value: false }]),
-        finding("e", [{ key: "podSecurityContext.seccompProfile.type", value: "RuntimeDefault" }]),
+        finding("a", [{ path: "podSecurityContext.runAsNonRoot", value: true }]),
+        finding("b", [{ path: "podSecurityContext.runAsNonRoot", value: false }]),
+        finding("c", [{ path: "securityContext.capabilities.drop", value: ["ALL"] }]),
+        finding("d", [{ path: "hostNetwork", value: false }]),
+        finding("e", [{ path: "podSecurityContext.seccompProfile.type", value: "RuntimeDefault" }]),
       ],
       (key) => (key === "hostNetwork" ? "no place" : undefined),
       (key) => (key === "podSecurityContext.seccompProfile.type" ? "RuntimeDefault" : undefined),
@@ -96,16 +96,16 @@ describe("findingsByWorkload", () => {
     const mapping = { workload: "shop/web", valuesFile: "v.yaml", prefix: "web", create: false };
     const groups = findingsByWorkload(
       [
-        finding("a", [{ key: "livenessProbe", value: {} }]),
+        finding("a", [{ path: "livenessProbe", value: {} }]),
         finding("b", undefined),
-        finding("c", [{ key: "livenessProbe", value: {} }], { ...WEB, name: "db" }),
-        finding("d", [{ key: "livenessProbe", value: {} }], {
+        finding("c", [{ path: "livenessProbe", value: {} }], { ...WEB, name: "db" }),
+        finding("d", [{ path: "livenessProbe", value: {} }], {
           kind: "Pod",
           namespace: "shop",
           name: "web",
           container: "app",
         }),
-        finding("e", [{ key: "podSecurityContext.runAsNonRoot", value: true }]),
+        finding("e", [{ path: "podSecurityContext.runAsNonRoot", value: true }]),
       ],
       [mapping],
     );
@@ -128,7 +128,7 @@ describe("the security kind elsewhere", () => {
       workload: { kind: "Deployment", namespace: "shop", name: "web" },
       branch: "kopt/prod/shop/web/security",
       changes: [{ file: "v.yaml", path: "web.podSecurityContext.runAsNonRoot", from: undefined, to: true }],
-      findings: [finding("pss-run-as-non-root", [{ key: "podSecurityContext.runAsNonRoot", value: true }])],
+      findings: [finding("pss-run-as-non-root", [{ path: "podSecurityContext.runAsNonRoot", value: true }])],
       unwritten: [],
       checks: [],
       source: "live:kubernetes",

@@ -98,7 +98,7 @@ describe("securityMarkdown", () => {
     }));
     const audit = auditOf({
       findings: many,
-      delta: { new: many.map((f) => f.key), fixed: [], stillOpen: [] },
+      delta: { new: many.map((f) => f.fingerprint), fixed: [], stillOpen: [] },
     });
     const whole = securityMarkdown(audit, { securityTeam: TEAM, maxChars: 10_000_000 });
     expect(whole.length).toBeGreaterThan(ISSUE_BODY_MAX);
@@ -129,7 +129,7 @@ describe("renderSecurityReport", () => {
     expect(r.period).toBe("2026-W49");
     expect(r.kind).toBe("security");
     expect(r.critical).toBe(2);
-    expect(r.record).toEqual({ findings: FINDINGS.map((f) => f.key) });
+    expect(r.record).toEqual({ findings: FINDINGS.map((f) => f.fingerprint) });
   });
 });
 

@@ -95,17 +95,17 @@ export function mergeWorkloadFixes(
   const unwritten: UnwrittenFix[] = [];
   for (const f of findings) {
     for (const fix of f.valuesFix ?? []) {
-      const noPlace = placeOf(fix.key);
-      const parts = noPlace ?? leaves(fix.key, fix.value);
+      const noPlace = placeOf(fix.path);
+      const parts = noPlace ?? leaves(fix.path, fix.value);
       if (typeof parts === "string") {
-        unwritten.push({ path: fix.key, check: f.check, reason: parts });
+        unwritten.push({ path: fix.path, check: f.check, reason: parts });
         continue;
       }
       for (const leaf of parts) {
         if (current(leaf.key) === leaf.value) continue;
         const had = edits.get(leaf.key);
-        if (!had) edits.set(leaf.key, { ...leaf, findings: [f.key] });
-        else if (had.value === leaf.value) had.findings.push(f.key);
+        if (!had) edits.set(leaf.key, { ...leaf, findings: [f.fingerprint] });
+        else if (had.value === leaf.value) had.findings.push(f.fingerprint);
         else
           unwritten.push({
             path: leaf.key,

@@ -84,8 +84,9 @@ export interface SecurityCheck {
 
 /** A change to a mapped workload's values that fixes a finding (the fix pull request, tier critical). */
 export interface ValuesFix {
-  /** helm-create key under the workload's prefix: "securityContext.allowPrivilegeEscalation". */
-  key: string;
+  /** helm-create path under the workload's prefix: "securityContext.allowPrivilegeEscalation". (Not named
+   * `key`: kopt's output redaction blanks a field of that name.) */
+  path: string;
   value: unknown;
 }
 
@@ -97,8 +98,9 @@ export interface SecurityFinding {
   detail: string;
   /** How much it reaches (pods it runs as, subjects bound, workloads mounting): ranks findings of one severity. */
   blastRadius: number;
-  /** Stable across weeks (check, resource and detail's subject), for new / fixed / still open. */
-  key: string;
+  /** Stable across weeks (check, resource and detail's subject), for new / fixed / still open. (Not named
+   * `key`: kopt's output redaction blanks a field of that name.) */
+  fingerprint: string;
   /** Where the chart's values can express the fix. */
   valuesFix?: ValuesFix[];
 }

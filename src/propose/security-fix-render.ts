@@ -129,7 +129,7 @@ function evidenceOf(input: SecurityFixInput): PhrFrontMatter["evidence"] {
       severity: f.severity,
       detail: f.detail,
       runbook: checkOf(input, f.check)?.runbook ?? "runbooks/security/",
-      fingerprint: f.key,
+      fingerprint: f.fingerprint,
     },
   }));
 }

@@ -41,7 +41,7 @@ const finding = (
   resource,
   detail,
   blastRadius,
-  key: `${c}:${resource.kind}/${resource.namespace ?? ""}/${resource.name}${resource.container ? `/${resource.container}` : ""}`,
+  fingerprint: `${c}:${resource.kind}/${resource.namespace ?? ""}/${resource.name}${resource.container ? `/${resource.container}` : ""}`,
 });
 
 export const FINDINGS: SecurityFinding[] = [
@@ -53,7 +53,7 @@ export const FINDINGS: SecurityFinding[] = [
       "runs privileged",
       3,
     ),
-    valuesFix: [{ key: "securityContext.privileged", value: false }],
+    valuesFix: [{ path: "securityContext.privileged", value: false }],
   },
   finding(
     "rbac-cluster-admin-binding",
@@ -97,9 +97,9 @@ export function auditOf(over: Partial<SecurityAudit> = {}): SecurityAudit {
       workloads: [],
     },
     delta: {
-      new: [FINDINGS[1]?.key ?? ""],
+      new: [FINDINGS[1]?.fingerprint ?? ""],
       fixed: ["pss-host-network:Deployment/shop/old/app"],
-      stillOpen: FINDINGS.filter((_, i) => i !== 1).map((f) => f.key),
+      stillOpen: FINDINGS.filter((_, i) => i !== 1).map((f) => f.fingerprint),
     },
     notes: ["ClusterRoles could not be read (403): add get, list on rbac.authorization.k8s.io clusterroles"],
     ...over,

@@ -152,14 +152,14 @@ describe("week over week", () => {
   ];
 
   it("keys stay the same while the problem stays, whatever else changes (replicas here)", () => {
-    const before = audit(week1).findings.map((f) => f.key);
-    const after = audit(week2).findings.map((f) => f.key);
+    const before = audit(week1).findings.map((f) => f.fingerprint);
+    const after = audit(week2).findings.map((f) => f.fingerprint);
     expect(before).toContain(`pss-privileged:Deployment/${NS}/web/app`);
     expect(after).toContain(`pss-privileged:Deployment/${NS}/web/app`);
   });
 
   it("splits the findings into new, fixed and still open against last week's keys", () => {
-    const previousKeys = audit(week1).findings.map((f) => f.key);
+    const previousKeys = audit(week1).findings.map((f) => f.fingerprint);
     expect(audit(week2, { previousKeys }).delta).toEqual({
       new: [`pss-host-pid:Deployment/${NS}/db/`],
       fixed: [`pss-host-ipc:Deployment/${NS}/api/`],
@@ -169,7 +169,7 @@ describe("week over week", () => {
 
   it("has no delta without last week's record, and an empty one when nothing changed", () => {
     expect(audit(week1).delta).toBeNull();
-    const keys = audit(week1).findings.map((f) => f.key);
+    const keys = audit(week1).findings.map((f) => f.fingerprint);
     expect(audit(week1, { previousKeys: keys }).delta).toEqual({ new: [], fixed: [], stillOpen: keys });
   });
 });
@@ -222,13 +222,13 @@ describe("values fixes", () => {
     ]);
     const fixes = audit([defaultDeny(), deployment("web", spec)]).findings.map((f) => [f.check, f.valuesFix]);
     expect(fixes).toEqual([
-      ["pss-allow-privilege-escalation", [{ key: "securityContext.allowPrivilegeEscalation", value: false }]],
-      ["pss-capabilities-drop-all", [{ key: "securityContext.capabilities.drop", value: ["ALL"] }]],
-      ["pss-run-as-non-root", [{ key: "podSecurityContext.runAsNonRoot", value: true }]],
-      ["pss-seccomp-missing", [{ key: "podSecurityContext.seccompProfile.type", value: "RuntimeDefault" }]],
+      ["pss-allow-privilege-escalation", [{ path: "securityContext.allowPrivilegeEscalation", value: false }]],
+      ["pss-capabilities-drop-all", [{ path: "securityContext.capabilities.drop", value: ["ALL"] }]],
+      ["pss-run-as-non-root", [{ path: "podSecurityContext.runAsNonRoot", value: true }]],
+      ["pss-seccomp-missing", [{ path: "podSecurityContext.seccompProfile.type", value: "RuntimeDefault" }]],
       [
         "rel-liveness-probe-missing",
-        [{ key: "livenessProbe", value: { httpGet: { path: "/", port: "http" } } }],
+        [{ path: "livenessProbe", value: { httpGet: { path: "/", port: "http" } } }],
       ],
     ]);
   });

@@ -128,7 +128,7 @@ export function rankFindings(findings: readonly SecurityFinding[]): SecurityFind
       b.blastRadius - a.blastRadius ||
       compareText(resourceLabel(a.resource), resourceLabel(b.resource)) ||
       compareText(a.check, b.check) ||
-      compareText(a.key, b.key),
+      compareText(a.fingerprint, b.fingerprint),
   );
 }
 
@@ -178,7 +178,7 @@ export function auditPosture(input: PostureInput, opts: AuditOptions): SecurityA
   const seen = new Set<string>();
   const findings = rankFindings(
     allFindings(index, vulnerabilities).filter(
-      (f) => ran.has(f.check) && !seen.has(f.key) && seen.add(f.key),
+      (f) => ran.has(f.check) && !seen.has(f.fingerprint) && seen.add(f.fingerprint),
     ),
   );
   return {
@@ -188,7 +188,7 @@ export function auditPosture(input: PostureInput, opts: AuditOptions): SecurityA
     findings,
     vulnerabilities,
     delta: deltaOf(
-      findings.map((f) => f.key),
+      findings.map((f) => f.fingerprint),
       opts.previousKeys,
     ),
     notes,

@@ -23,7 +23,7 @@ export function finding(
     resource,
     detail,
     blastRadius,
-    key: findingKey(check, resource, opts.subject),
+    fingerprint: findingKey(check, resource, opts.subject),
     ...(opts.valuesFix ? { valuesFix: opts.valuesFix } : {}),
   };
 }

@@ -31,5 +31,5 @@ export function valuesFixFor(
   value: unknown,
 ): ValuesFix[] | undefined {
   if (c.field !== "containers" || containersOf(w.spec, false).length !== 1) return undefined;
-  return [{ key, value }];
+  return [{ path: key, value }];
 }

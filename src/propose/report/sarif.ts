@@ -78,7 +78,7 @@ function result(audit: SecurityAudit, f: SecurityFinding, uri: string) {
         logicalLocations: [logicalLocation(f)],
       },
     ],
-    partialFingerprints: { "koptFindingKey/v1": f.key },
+    partialFingerprints: { "koptFindingKey/v1": f.fingerprint },
     properties: { severity: f.severity, blastRadius: f.blastRadius, cluster: audit.cluster },
   };
 }

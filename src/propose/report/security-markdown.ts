@@ -218,7 +218,7 @@ export function renderSecurityReport(
     period: week.id,
     title: reportTitle("security", audit.cluster, weekMonday(week)),
     body: securityMarkdown(audit, opts),
-    record: { findings: audit.findings.map((f) => f.key) },
+    record: { findings: audit.findings.map((f) => f.fingerprint) },
     critical: audit.findings.filter((f) => f.severity === "critical").length,
   };
 }

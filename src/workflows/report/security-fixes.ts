@@ -128,7 +128,7 @@ async function prepare(
     return skip(`cannot edit ${file}: ${err.message}${err.hint ? ` (${err.hint})` : ""}`);
   }
   const fixed = new Set(merged.edits.flatMap((e) => e.findings));
-  const fixedFindings = findings.filter((f) => fixed.has(f.key));
+  const fixedFindings = findings.filter((f) => fixed.has(f.fingerprint));
   const changes = merged.edits.map((e) => ({
     file,
     path: full(e.key),
