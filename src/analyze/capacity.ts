@@ -77,17 +77,25 @@ export function analyzeCapacity(
   return out;
 }
 
+/** How many of a workload's pods are running now: a pod not running reserves nothing. */
+export function runningPodsOf(
+  state: Pick<ClusterState, "pods">,
+  w: ClusterState["workloads"][number],
+): number {
+  return state.pods.filter(
+    (p) =>
+      p.phase === "Running" &&
+      p.owner?.namespace === w.ref.namespace &&
+      p.owner.kind === w.ref.kind &&
+      p.owner.name === w.ref.name,
+  ).length;
+}
+
 /** Requests of the pods running now: the workloads' container requests times the pods each has. */
 function requestedNow(state: ClusterState, resource: "cpu" | "memory"): number {
   let total = 0;
   for (const w of state.workloads) {
-    const pods = state.pods.filter(
-      (p) =>
-        p.phase === "Running" &&
-        p.owner?.namespace === w.ref.namespace &&
-        p.owner.kind === w.ref.kind &&
-        p.owner.name === w.ref.name,
-    ).length;
+    const pods = runningPodsOf(state, w);
     for (const c of w.containers) total += (c.resources.requests[resource] ?? 0) * pods;
   }
   return total;

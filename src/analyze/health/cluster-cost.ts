@@ -2,6 +2,7 @@
 // and in total, under the policy's price model (the same model every pull request's cost effect uses). Pure.
 import type { PriceModel } from "../../model/policy.ts";
 import type { ClusterState } from "../../model/types.ts";
+import { runningPodsOf } from "../capacity.ts";
 import { monthlyCost, round2 } from "../cost.ts";
 
 export interface NamespaceCost {
@@ -24,13 +25,7 @@ export interface CostNow {
 export function costNow(state: Pick<ClusterState, "workloads" | "pods">, prices: PriceModel): CostNow {
   const byNs = new Map<string, NamespaceCost>();
   for (const w of state.workloads) {
-    const pods = state.pods.filter(
-      (p) =>
-        p.phase === "Running" &&
-        p.owner?.namespace === w.ref.namespace &&
-        p.owner.kind === w.ref.kind &&
-        p.owner.name === w.ref.name,
-    ).length;
+    const pods = runningPodsOf(state, w);
     const ns = w.ref.namespace;
     const row = byNs.get(ns) ?? { namespace: ns, pods: 0, cpuRequested: 0, memoryRequested: 0, monthly: 0 };
     const resources = w.containers.map((c) => c.resources);

@@ -222,7 +222,10 @@ describe("values fixes", () => {
     ]);
     const fixes = audit([defaultDeny(), deployment("web", spec)]).findings.map((f) => [f.check, f.valuesFix]);
     expect(fixes).toEqual([
-      ["pss-allow-privilege-escalation", [{ path: "securityContext.allowPrivilegeEscalation", value: false }]],
+      [
+        "pss-allow-privilege-escalation",
+        [{ path: "securityContext.allowPrivilegeEscalation", value: false }],
+      ],
       ["pss-capabilities-drop-all", [{ path: "securityContext.capabilities.drop", value: ["ALL"] }]],
       ["pss-run-as-non-root", [{ path: "podSecurityContext.runAsNonRoot", value: true }]],
       ["pss-seccomp-missing", [{ path: "podSecurityContext.seccompProfile.type", value: "RuntimeDefault" }]],
