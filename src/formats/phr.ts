@@ -434,13 +434,22 @@ export type PhrParse = { front: PhrFrontMatter; faults: [] } | { front: undefine
 
 /** Parses and validates a PHR's front matter; `file` is used in faults only. */
 export function parsePhr(text: string, file: string): PhrParse {
+  return parseFrontMatter(PhrFrontMatterSchema, text, file);
+}
+
+/** The front matter of `text` validated by `schema`, or every fault with its line (not only the first). */
+function parseFrontMatter<T>(
+  schema: z.ZodType<T>,
+  text: string,
+  file: string,
+): { front: T; faults: [] } | { front: undefined; faults: PhrFault[] } {
   const m = FRONT_MATTER.exec(text);
   if (!m) return { front: undefined, faults: [{ file, line: 1, message: NO_FRONT_MATTER }] };
   try {
-    return { front: parseYamlWith("phr", PhrFrontMatterSchema, m[1] ?? "", file, ""), faults: [] };
+    return { front: parseYamlWith("phr", schema, m[1] ?? "", file, ""), faults: [] };
   } catch (err) {
     if (!(err instanceof KoptError)) throw err;
-    // Every fault, not only the first; +1: the front matter starts on the line after the opening ---.
+    // +1: the front matter starts on the line after the opening ---.
     const faults = err.problems.map(({ where, message }) => ({
       file,
       line: where.line === undefined ? undefined : where.line + 1,
@@ -558,21 +567,5 @@ export type ReportPhrParse =
 
 /** Parses and validates a report PHR's front matter; `file` is used in faults only. */
 export function parseReportPhr(text: string, file: string): ReportPhrParse {
-  const m = FRONT_MATTER.exec(text);
-  if (!m) return { front: undefined, faults: [{ file, line: 1, message: NO_FRONT_MATTER }] };
-  try {
-    return {
-      front: parseYamlWith("phr", ReportPhrFrontMatterSchema, m[1] ?? "", file, ""),
-      faults: [],
-    };
-  } catch (err) {
-    if (!(err instanceof KoptError)) throw err;
-    const faults = err.problems.map(({ where, message }) => ({
-      file,
-      line: where.line === undefined ? undefined : where.line + 1,
-      field: where.field,
-      message,
-    }));
-    return { front: undefined, faults };
-  }
+  return parseFrontMatter(ReportPhrFrontMatterSchema, text, file);
 }
