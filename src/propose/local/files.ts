@@ -1,8 +1,8 @@
 // How the local forge writes its files under `.kopt/`: whole or not at all (a temporary file renamed or
 // linked into place), so a concurrent or killed run never leaves a half-written draft or record; and one
 // writer at a time for a record that is read, changed and written back (a lock file).
-import { link, mkdir, open, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { KoptError } from "../../errors.ts";
 import { ownedName, ownerGone } from "../leftovers.ts";
 
@@ -135,4 +135,30 @@ export async function withLock<T>(
   } finally {
     await rm(lock, { force: true });
   }
+}
+
+/**
+ * The Markdown files of `dir` (under `root`), by name, each parsed; none when `dir` does not exist. A file removed
+ * meanwhile is skipped; `fail` names a directory that cannot be read.
+ */
+export async function readMarkdownFiles<T>(
+  root: string,
+  dir: string,
+  parse: (text: string, file: string) => T,
+  fail: (err: unknown) => KoptError,
+): Promise<(T & { path: string })[]> {
+  let names: string[];
+  try {
+    names = await readdir(join(root, dir));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw fail(err);
+  }
+  const out: (T & { path: string })[] = [];
+  for (const name of names.filter((n) => n.endsWith(".md")).sort()) {
+    const path = `${dir}/${name}`;
+    const text = await readIfExists(join(root, path));
+    if (text !== undefined) out.push({ ...parse(text, join(root, path)), path });
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
 // tree, not committed. Each write is whole (a temporary file renamed into place); a new issue's file is created
 // exclusively, so two runs never open one fingerprint twice, and numbers are handed out under a lock. A person
 // closes an issue by setting `state: closed` and `closedBy: <login>` in its front matter.
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { z } from "zod";
@@ -13,7 +13,7 @@ import { KoptError } from "../../errors.ts";
 import { parseYamlWith } from "../../formats/validate.ts";
 import type { IncidentIssue } from "../forge.ts";
 import { KOPT_AUTHOR } from "../git-repo.ts";
-import { createExclusive, readIfExists, withLock, writeWhole } from "./files.ts";
+import { createExclusive, readIfExists, readMarkdownFiles, withLock, writeWhole } from "./files.ts";
 
 export const ISSUES_DIR = ".kopt/issues";
 
@@ -115,21 +115,8 @@ export class IssueStore {
   }
 
   /** Every issue file, parsed; a broken one is a KoptError naming it. */
-  private async all(): Promise<{ front: Front; body: string; path: string }[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.abs(ISSUES_DIR));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw readError(this.abs(ISSUES_DIR), err);
-    }
-    const out = [];
-    for (const name of names.filter((n) => n.endsWith(".md")).sort()) {
-      const path = `${ISSUES_DIR}/${name}`;
-      const text = await readIfExists(this.abs(path));
-      if (text !== undefined) out.push({ ...parse(text, this.abs(path)), path });
-    }
-    return out;
+  private all(): Promise<{ front: Front; body: string; path: string }[]> {
+    return readMarkdownFiles(this.root, ISSUES_DIR, parse, (err) => readError(this.abs(ISSUES_DIR), err));
   }
 
   async list(cluster: string): Promise<IncidentIssue[]> {

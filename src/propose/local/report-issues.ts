@@ -3,7 +3,7 @@
 // person reads. Beside the incident issues (local/issues.ts), in their own directory so neither store reads
 // the other's files. A new report's file is created exclusively (two runs never open one period twice); its
 // number is the next of the directory's, handed out under a lock. Links between them are their paths.
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { z } from "zod";
@@ -11,7 +11,7 @@ import { KoptError } from "../../errors.ts";
 import { parseYamlWith } from "../../formats/validate.ts";
 import type { ReportKind } from "../../model/report.ts";
 import type { ReportIssue, ReportIssueDraft, ReportIssueKey } from "../forge.ts";
-import { createExclusive, readIfExists, withLock, writeWhole } from "./files.ts";
+import { createExclusive, readIfExists, readMarkdownFiles, withLock, writeWhole } from "./files.ts";
 import { ISSUES_DIR, KOPT_LOGIN } from "./issues.ts";
 
 export const REPORT_ISSUES_DIR = `${ISSUES_DIR}/reports`;
@@ -77,21 +77,13 @@ export class ReportIssueStore {
     return join(this.root, path);
   }
 
-  private async all(): Promise<{ front: Front; body: string; path: string }[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.abs(REPORT_ISSUES_DIR));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw fsError("read", this.abs(REPORT_ISSUES_DIR))(err);
-    }
-    const out = [];
-    for (const name of names.filter((n) => n.endsWith(".md")).sort()) {
-      const path = `${REPORT_ISSUES_DIR}/${name}`;
-      const text = await readIfExists(this.abs(path));
-      if (text !== undefined) out.push({ ...parse(text, this.abs(path)), path });
-    }
-    return out;
+  private all(): Promise<{ front: Front; body: string; path: string }[]> {
+    return readMarkdownFiles(
+      this.root,
+      REPORT_ISSUES_DIR,
+      parse,
+      fsError("read", this.abs(REPORT_ISSUES_DIR)),
+    );
   }
 
   async list(cluster: string, kind: ReportKind): Promise<ReportIssue[]> {
