@@ -41,7 +41,6 @@ import { merge } from "./workflows/merge.ts";
 import { lintPhrs } from "./workflows/phr-lint.ts";
 import { plan } from "./workflows/plan.ts";
 import { recommend } from "./workflows/recommend.ts";
-import type { ReportPorts } from "./workflows/report/ports.ts";
 import { REPORT_PORTS } from "./workflows/report/report-ports.ts";
 import { review } from "./workflows/review.ts";
 import { rollback } from "./workflows/rollback.ts";
@@ -80,8 +79,6 @@ export interface Io {
   env?: NodeJS.ProcessEnv;
   /** `kopt agent`: its parts (default the real ones) and what stops it (default SIGTERM or SIGINT). */
   agent?: AgentIo;
-  /** `kopt report`: the audit and health report builders; default the real ones (REPORT_PORTS). */
-  report?: ReportPorts;
 }
 
 export interface AgentIo {
@@ -584,14 +581,7 @@ const COMMANDS = [
   statsCommand,
 ] as const;
 
-function build({
-  out,
-  err,
-  now = () => new Date(),
-  env = process.env,
-  agent = {},
-  report = REPORT_PORTS,
-}: Io): Command {
+function build({ out, err, now = () => new Date(), env = process.env, agent = {} }: Io): Command {
   const program = new Command("kopt")
     .description("Kubernetes operations through pull requests")
     .version("0.1.0")
@@ -614,7 +604,11 @@ function build({
   const note = (lines: readonly string[]) => {
     for (const l of lines) err(`kopt: ${l}\n`);
   };
-  reportCommand(program, { ...shell, note, version: program.version() ?? "0.0.0", prometheusUrl }, report);
+  reportCommand(
+    program,
+    { ...shell, note, version: program.version() ?? "0.0.0", prometheusUrl },
+    REPORT_PORTS,
+  );
   reportMistakesAsKopt(program);
   showRequiredOptions(program);
   return program;

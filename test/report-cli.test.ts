@@ -12,8 +12,6 @@ import { describe, expect, it } from "vitest";
 import { main } from "../src/cli.ts";
 import type { ClusterSnapshot } from "../src/formats/snapshot.ts";
 import { lintPhrs } from "../src/workflows/phr-lint.ts";
-import type { ReportPorts } from "../src/workflows/report/ports.ts";
-import { REPORT_PORTS } from "../src/workflows/report/report-ports.ts";
 import { cleanups } from "./support/cleanups.ts";
 import { git } from "./support/git.ts";
 import { plantSecrets } from "./support/planted-secrets.ts";
@@ -146,7 +144,7 @@ interface Run {
   err: string;
 }
 
-function setup(ports: ReportPorts = REPORT_PORTS) {
+function setup() {
   const repo = demoRepo();
   cleanups.push(() => repo.cleanup());
   writeFileSync(
@@ -174,7 +172,6 @@ function setup(ports: ReportPorts = REPORT_PORTS) {
       },
       now: () => NOW,
       env,
-      report: ports,
     });
     outputs.push(out, err);
     return { code, out, err };
@@ -383,8 +380,8 @@ describe("kopt report health", () => {
 
 describe("no secret in any output of the report commands", () => {
   it("the planted env and ConfigMap values appear in no stdout, stderr, issue, PHR, commit or job summary", async () => {
-    // The real audit and health report, not the stand-ins: what they read and render is what could leak.
-    const w = setup(REPORT_PORTS);
+    // The real audit and health report: what they read and render is what could leak.
+    const w = setup();
     for (const output of ["markdown", "json", "sarif"]) {
       expect((await w.kopt(["report", "security", "--cluster", "demo", "--output", output])).code).toBe(0);
     }

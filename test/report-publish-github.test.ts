@@ -5,7 +5,6 @@
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli.ts";
 import { ISSUE_BODY_MAX } from "../src/model/report.ts";
-import { REPORT_PORTS } from "../src/workflows/report/report-ports.ts";
 import { git } from "./support/git.ts";
 import { OWNER, REPO, worldEnv, worldForTest } from "./support/github-world.ts";
 
@@ -26,7 +25,6 @@ describe("kopt report security on the github forge", () => {
         },
         now: () => NOW,
         env: { ...worldEnv(), GITHUB_STEP_SUMMARY: "" },
-        report: REPORT_PORTS,
       });
       return { code, out, err };
     };

@@ -5,7 +5,6 @@
 // closed stays closed.
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli.ts";
-import { REPORT_PORTS } from "../src/workflows/report/report-ports.ts";
 import type { SecurityFixesOutcome } from "../src/workflows/report/security-fixes.ts";
 import { OWNER, REPO, worldEnv, worldForTest } from "./support/github-world.ts";
 
@@ -28,7 +27,6 @@ describe("kopt report security: fix pull requests on the github forge", () => {
           },
           now: () => NOW,
           env: { ...worldEnv(), GITHUB_STEP_SUMMARY: "" },
-          report: REPORT_PORTS,
         },
       );
       expect(err).not.toMatch(/error/i);

@@ -12,7 +12,6 @@ import { readPhrFront } from "../src/formats/phr.ts";
 import { openRepository } from "../src/propose/git-repo.ts";
 import { LocalForge } from "../src/propose/local-forge.ts";
 import { lintPhrs } from "../src/workflows/phr-lint.ts";
-import { REPORT_PORTS } from "../src/workflows/report/report-ports.ts";
 import type { SecurityFixesOutcome } from "../src/workflows/report/security-fixes.ts";
 import { git } from "./support/git.ts";
 import { demoRepo, type TempRepo } from "./support/repo.ts";
@@ -38,7 +37,6 @@ async function cli(dir: string, ...args: string[]) {
     },
     now: () => NOW,
     env: { GITHUB_STEP_SUMMARY: "" },
-    report: REPORT_PORTS,
   });
   return { code, out, err };
 }
