@@ -1,7 +1,7 @@
 // What the report commands get from the analysis (issue 17), passed in: the security audit (src/analyze/
 // security/ auditPosture), its input read at the edge (src/observe/posture-input.ts postureInputOf), and the
 // health report's assembly and Markdown (src/workflows/report/health.ts, src/propose/report/health-markdown.ts).
-// The CLI is given them (src/cli.ts Io.report), so the commands and their tests do not depend on how each is built.
+// The CLI passes the real ones (report-ports.ts REPORT_PORTS); the commands take them as a parameter, so they do not import the analysis.
 import type { HealthReport, PostureInput, SecurityAudit } from "../../model/report.ts";
 import type { PipelineResult } from "../pipeline.ts";
 import type { ReportContext } from "./context.ts";
