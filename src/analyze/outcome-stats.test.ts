@@ -79,6 +79,16 @@ describe("outcomeStats", () => {
     expect(s.notes).toEqual(["MTTD / MTTR: no incident issue in the range"]);
   });
 
+  it("counts the security fix pull requests (kind security) like any other proposal", () => {
+    const s = outcomeStats(
+      [merged("validated", 6, { kind: "security", tier: "critical", cost: undefined }), REJECTED],
+      [],
+      RANGE,
+    );
+    expect(s.proposals).toEqual({ merged: 1, rejected: 1 });
+    expect(s.outcomes.map((o) => [o.kind, o.tier, o.merged])).toEqual([["security", "critical", 1]]);
+  });
+
   it("says what it cannot compute instead of inventing a figure", () => {
     const s = outcomeStats(
       [merged("approved", 1, { merge: { pullRequest: 3, at: "2026-11-10T00:00:00Z" } })],

@@ -2,6 +2,7 @@
 // verified, rolled back, rejected) and kopt's incident issues: acceptance rate, time to merge, regression and
 // rollback rate per kind and tier, savings realized vs proposed, MTTD and MTTR. Pure: the records and the
 // time range are passed in. A figure without the data behind it is null, with a note saying why.
+import { PROPOSAL_KINDS } from "../model/tier.ts";
 import { isFailure, type PastProposal } from "./outcomes.ts";
 import { percentile, sortNumbers } from "./stats.ts";
 
@@ -62,7 +63,8 @@ export interface OutcomeStats {
   notes: string[];
 }
 
-const KINDS = new Set(["rightsize", "oom", "hpa", "probe"]);
+/** The changes kopt proposes (rollbacks are counted with the change they undo, not on their own). */
+const KINDS: ReadonlySet<string> = new Set(PROPOSAL_KINDS);
 
 /** When a PHR's proposal was decided: merged or closed; else when it was made. */
 function decidedAt(p: StatsPhr): number {
