@@ -60,7 +60,7 @@ describe("kopt report security: fix pull requests on the local forge", () => {
     // todo/postgres is not mapped in kopt.yaml: its findings give no pull request.
     expect(git(repo.dir, "branch", "--list", "kopt/demo/todo/postgres/*")).toBe("");
     expect(first.err).toMatch(
-      /security fix todo\/frontend: created, 7 values change\(s\) for 5 finding\(s\), tier critical: #\d+ \.kopt\/pull-requests\/kopt__demo__todo__frontend__security\.md/,
+      /security fix todo\/frontend: created, 8 values change\(s\) for 6 finding\(s\), tier critical: #\d+ \.kopt\/pull-requests\/kopt__demo__todo__frontend__security\.md/,
     );
 
     // The frontend's pull request: the values file gains exactly the fixes, under the frontend's prefix.
@@ -68,7 +68,10 @@ describe("kopt report security: fix pull requests on the local forge", () => {
     if (!frontend) throw new Error("no frontend fix");
     const values = parse(git(repo.dir, "show", `${frontend.branch}:clusters/demo/values.yaml`));
     const base = parse(git(repo.dir, "show", "main:clusters/demo/values.yaml"));
-    expect(values.frontend.securityContext).toEqual({ allowPrivilegeEscalation: false });
+    expect(values.frontend.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    });
     expect(values.frontend.podSecurityContext).toEqual({
       runAsNonRoot: true,
       seccompProfile: { type: "RuntimeDefault" },
@@ -93,8 +96,16 @@ describe("kopt report security: fix pull requests on the local forge", () => {
       path: "frontend.securityContext.allowPrivilegeEscalation",
       to: false,
     });
+    // A list of scalars is written whole, as one line a person would write.
+    expect(phr.changes).toContainEqual({
+      file: "clusters/demo/values.yaml",
+      path: "frontend.securityContext.capabilities.drop",
+      to: ["ALL"],
+    });
+    expect(diff).toMatch(/^\+ +drop: \[ALL\]$/m);
     expect(phr.evidence.map((e) => ("finding" in e ? e.finding.check : null))).toEqual([
       "pss-allow-privilege-escalation",
+      "pss-capabilities-drop-all",
       "pss-run-as-non-root",
       "pss-seccomp-missing",
       "rel-liveness-probe-missing",
@@ -114,15 +125,8 @@ describe("kopt report security: fix pull requests on the local forge", () => {
     expect(draft).toContain("[pss-run-as-non-root](runbooks/security/pod-security.md#pss-run-as-non-root)");
     expect(draft).toContain("**Cost:** none");
     expect(draft).toContain("### Rollback");
-    // The list fix kopt's editor cannot write is named, not dropped silently (in the JSON too).
-    expect(frontend.unwritten).toEqual([
-      {
-        path: "securityContext.capabilities.drop",
-        check: "pss-capabilities-drop-all",
-        reason: expect.stringContaining("a list"),
-      },
-    ]);
-    expect(draft).toContain("`securityContext.capabilities.drop` (`pss-capabilities-drop-all`): a list");
+    expect(draft).toContain('| `frontend.securityContext.capabilities.drop` | _(unset)_ | **`["ALL"]`** |');
+    expect(frontend.unwritten).toEqual([]);
 
     const heads = git(repo.dir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/kopt/");
     const again = await security(repo.dir);

@@ -56,12 +56,12 @@ describe("mergeWorkloadFixes", () => {
     expect(merged.unwritten).toEqual([]);
   });
 
-  it("leaves out a list, a key with no place and a conflicting value, each with why; skips what the values hold", () => {
+  it("leaves out a list of objects, a key with no place and a conflicting value, each with why; skips what the values hold", () => {
     const merged = mergeWorkloadFixes(
       [
         finding("a", [{ path: "podSecurityContext.runAsNonRoot", value: true }]),
         finding("b", [{ path: "podSecurityContext.runAsNonRoot", value: false }]),
-        finding("c", [{ path: "securityContext.capabilities.drop", value: ["ALL"] }]),
+        finding("c", [{ path: "securityContext.seLinuxOptions", value: { levels: [{ level: "s0" }] } }]),
         finding("d", [{ path: "hostNetwork", value: false }]),
         finding("e", [{ path: "podSecurityContext.seccompProfile.type", value: "RuntimeDefault" }]),
       ],
@@ -71,11 +71,11 @@ describe("mergeWorkloadFixes", () => {
     expect(merged.edits.map((e) => [e.key, e.value])).toEqual([["podSecurityContext.runAsNonRoot", true]]);
     expect(merged.unwritten.map((u) => [u.path, u.check])).toEqual([
       ["podSecurityContext.runAsNonRoot", "b"],
-      ["securityContext.capabilities.drop", "c"],
+      ["securityContext.seLinuxOptions", "c"],
       ["hostNetwork", "d"],
     ]);
     expect(merged.unwritten[0]?.reason).toContain("conflicts with true");
-    expect(merged.unwritten[1]?.reason).toContain("a list");
+    expect(merged.unwritten[1]?.reason).toContain("a list of objects");
     expect(merged.unwritten[2]?.reason).toBe("no place");
   });
 });
@@ -167,6 +167,43 @@ describe("the security kind elsewhere", () => {
       },
     ];
     expect(learnFromOutcomes(past, DEFAULT_POLICY, Date.parse("2026-12-04T00:00:00Z") / 1000)).toEqual([]);
+  });
+
+  it("writes a list of scalars whole, once, unless the values already hold that list", () => {
+    const drop = (check: string) =>
+      finding(check, [{ path: "securityContext.capabilities.drop", value: ["ALL"] }]);
+    const merged = mergeWorkloadFixes(
+      [drop("a"), drop("b")],
+      () => undefined,
+      () => undefined,
+    );
+    expect(merged.edits.map((e) => [e.key, e.value, e.findings.length])).toEqual([
+      ["securityContext.capabilities.drop", ["ALL"], 2],
+    ]);
+    expect(merged.unwritten).toEqual([]);
+    const held = mergeWorkloadFixes(
+      [drop("a")],
+      () => undefined,
+      () => ["ALL"],
+    );
+    expect(held.edits).toEqual([]);
+  });
+
+  it("verify holds a list change against the running container's list", () => {
+    const withDrop = (drop: string[]) => ({
+      kind: "Deployment",
+      metadata: { generation: 1 },
+      spec: {
+        replicas: 1,
+        template: { spec: { containers: [{ name: "app", securityContext: { capabilities: { drop } } }] } },
+      },
+      status: { observedGeneration: 1, updatedReplicas: 1, replicas: 1, availableReplicas: 1 },
+    });
+    const changes = [{ path: "web.securityContext.capabilities.drop", to: ["ALL"] }];
+    expect(rolloutState({ workload: withDrop(["ALL"]), pods: [], changes }).state).toBe("rolled-out");
+    const other = rolloutState({ workload: withDrop(["NET_RAW"]), pods: [], changes });
+    expect(other.state).toBe("mismatch");
+    expect(other.reason).toContain('the change says ["ALL"]');
   });
 
   it("verify maps container and pod securityContext paths, and names a list item it cannot map", () => {

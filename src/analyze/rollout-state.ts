@@ -10,7 +10,8 @@ type Scalar = string | number | boolean | null;
 /** A values change as the PHR records it: the path in the values file and the value the pods must run. */
 export interface ValuesChange {
   path: string;
-  to: Scalar;
+  /** A list of scalars for a security fix's `capabilities.drop: [ALL]`. */
+  to: Scalar | readonly Scalar[];
 }
 
 export interface RolloutInput {
@@ -59,7 +60,13 @@ function containers(workload: Obj): Obj[] {
 }
 
 /** Equal as Kubernetes quantities ("0.5" = "500m"), or as plain values when either is not one. */
-function sameValue(running: unknown, to: Scalar): boolean {
+const isList = (v: ValuesChange["to"]): v is readonly Scalar[] => Array.isArray(v);
+/** A change's value in a message: a list as `["ALL"]`. */
+const show = (v: ValuesChange["to"]): string => (isList(v) ? JSON.stringify(v) : String(v));
+
+function sameValue(running: unknown, to: ValuesChange["to"]): boolean {
+  if (isList(to))
+    return Array.isArray(running) && running.length === to.length && to.every((v, n) => sameValue(running[n], v));
   if (running === undefined || running === null) return to === null;
   if (typeof running === "string" || typeof running === "number") {
     if (to !== null && typeof to !== "boolean") {
@@ -98,7 +105,7 @@ function checkResource(workload: Obj, change: ValuesChange, input: RolloutInput)
   const running = cs.map((c) => String(value(c) ?? "unset")).join(" / ");
   return {
     ok: false,
-    reason: `${describeContainers(cs)} ${kind}.${resource} is ${running}, the change says ${String(change.to)}`,
+    reason: `${describeContainers(cs)} ${kind}.${resource} is ${running}, the change says ${show(change.to)}`,
   };
 }
 
@@ -113,7 +120,7 @@ function checkProbe(workload: Obj, change: ValuesChange, input: RolloutInput): C
   const running = cs.map((c) => String(value(c) ?? "unset")).join(" / ");
   return {
     ok: false,
-    reason: `${describeContainers(cs)} ${probe}.${rest} is ${running}, the change says ${String(change.to)}`,
+    reason: `${describeContainers(cs)} ${probe}.${rest} is ${running}, the change says ${show(change.to)}`,
   };
 }
 
@@ -130,7 +137,7 @@ function checkSecurityContext(workload: Obj, change: ValuesChange, input: Rollou
     if (sameValue(value, change.to)) return { ok: true };
     return {
       ok: false,
-      reason: `the pod securityContext.${rest} is ${String(value ?? "unset")}, the change says ${String(change.to)}`,
+      reason: `the pod securityContext.${rest} is ${String(value ?? "unset")}, the change says ${show(change.to)}`,
     };
   }
   const cs = candidates(workload, block, input);
@@ -140,7 +147,7 @@ function checkSecurityContext(workload: Obj, change: ValuesChange, input: Rollou
   const running = cs.map((c) => String(value(c) ?? "unset")).join(" / ");
   return {
     ok: false,
-    reason: `${describeContainers(cs)} securityContext.${rest} is ${running}, the change says ${String(change.to)}`,
+    reason: `${describeContainers(cs)} securityContext.${rest} is ${running}, the change says ${show(change.to)}`,
   };
 }
 
@@ -160,7 +167,7 @@ function checkHpa(change: ValuesChange, hpa: Obj | undefined): Check {
   if (sameValue(value, change.to)) return { ok: true };
   return {
     ok: false,
-    reason: `HPA ${key} is ${String(value ?? "unset")}, the change says ${String(change.to)}`,
+    reason: `HPA ${key} is ${String(value ?? "unset")}, the change says ${show(change.to)}`,
   };
 }
 
@@ -173,7 +180,7 @@ function checkChange(workload: Obj, change: ValuesChange, input: RolloutInput): 
       ? { ok: true }
       : {
           ok: false,
-          reason: `spec.replicas is ${String(value ?? "unset")}, the change says ${String(change.to)}`,
+          reason: `spec.replicas is ${String(value ?? "unset")}, the change says ${show(change.to)}`,
         };
   }
   if (PROBE.test(change.path)) return checkProbe(workload, change, input);

@@ -4,6 +4,7 @@
 
 import { parseQuantity } from "../model/quantity.ts";
 import type { Tier } from "../model/tier.ts";
+import type { ValuesValue } from "../model/types.ts";
 
 /** What a proposal changes, compact: how a forge tells a material change from noise on a later run. */
 export interface ProposalFingerprint {
@@ -11,7 +12,7 @@ export interface ProposalFingerprint {
   cluster: string;
   kind: string;
   tier: Tier;
-  changes: { path: string; to: string | number | boolean | null }[];
+  changes: { path: string; to: ValuesValue }[];
 }
 
 /** Why `next` is a material change from `previous`, or undefined when it is not. */
@@ -31,6 +32,11 @@ export function materialChange(
     const a = before.get(path);
     const b = after.get(path);
     if (a === b) continue;
+    // A list (a security fix's `drop: [ALL]`) is the same or it is not: no quantity to compare.
+    if (Array.isArray(a) || Array.isArray(b)) {
+      if (JSON.stringify(a) === JSON.stringify(b)) continue;
+      return `${path} ${JSON.stringify(a)} → ${JSON.stringify(b)}`;
+    }
     const x = typeof a === "string" ? parseQuantity(a) : typeof a === "number" ? a : undefined;
     const y = typeof b === "string" ? parseQuantity(b) : typeof b === "number" ? b : undefined;
     if (x === undefined || y === undefined) return `${path} ${String(a)} → ${String(b)}`;

@@ -3,14 +3,14 @@
 // passed in as a lookup.
 import type { WorkloadMapping } from "../formats/config.ts";
 import type { SecurityFinding } from "../model/report.ts";
-import type { ValuesScalar, WorkloadRef } from "../model/types.ts";
+import type { ValuesScalar, ValuesValue, WorkloadRef } from "../model/types.ts";
 import { findMapping } from "./proposals.ts";
 
 /** One scalar the fix writes, under the workload's prefix, with the findings it fixes. */
 export interface SecurityEdit {
   /** Below the prefix: "securityContext.allowPrivilegeEscalation", "livenessProbe.httpGet.port". */
   key: string;
-  value: ValuesScalar;
+  value: ValuesValue;
   /** The findings' keys. */
   findings: string[];
 }
@@ -60,12 +60,27 @@ export function findingsByWorkload(
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** A fix's value as the scalars it sets (an object becomes its leaves); a list cannot be (kopt edits scalars). */
-function leaves(key: string, value: unknown): { key: string; value: ValuesScalar }[] | string {
-  if (Array.isArray(value))
-    return "a list: kopt's values editor writes scalars and does not create list items; set it by hand";
+const isScalar = (v: unknown): v is ValuesScalar =>
+  v === null || ["string", "number", "boolean"].includes(typeof v);
+
+/** Whether two values are the same scalar, or lists of the same scalars in the same order. */
+export function sameValuesValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, n) => x === b[n]);
+  return a === b;
+}
+
+/**
+ * A fix's value as the values it sets: an object becomes its leaves, a list of scalars stays whole (the values
+ * editor writes it where the values hold none); a list of objects cannot be written.
+ */
+function leaves(key: string, value: unknown): { key: string; value: ValuesValue }[] | string {
+  if (Array.isArray(value)) {
+    return value.every(isScalar)
+      ? [{ key, value }]
+      : "a list of objects: kopt's values editor writes scalars and lists of scalars; set it by hand";
+  }
   if (isPlainObject(value)) {
-    const out: { key: string; value: ValuesScalar }[] = [];
+    const out: { key: string; value: ValuesValue }[] = [];
     for (const [k, v] of Object.entries(value)) {
       const sub = leaves(`${key}.${k}`, v);
       if (typeof sub === "string") return sub;
@@ -73,8 +88,7 @@ function leaves(key: string, value: unknown): { key: string; value: ValuesScalar
     }
     return out;
   }
-  if (value === null || ["string", "number", "boolean"].includes(typeof value))
-    return [{ key, value: value as ValuesScalar }];
+  if (isScalar(value)) return [{ key, value }];
   return `not a YAML value kopt can write (${typeof value})`;
 }
 
@@ -82,8 +96,8 @@ function leaves(key: string, value: unknown): { key: string; value: ValuesScalar
 export type PlaceOf = (key: string) => string | undefined;
 
 /**
- * One workload's fixes merged into scalar edits: objects become their leaves, the same leaf from two findings
- * is written once (the first, most severe finding's value wins a conflict, said), a list or a key with no
+ * One workload's fixes merged into scalar edits: objects become their leaves (lists of scalars stay whole), the same leaf from two findings
+ * is written once (the first, most severe finding's value wins a conflict, said), a list of objects or a key with no
  * place in the chart is left out with why, and a leaf the values already hold is not written.
  */
 export function mergeWorkloadFixes(
@@ -102,10 +116,10 @@ export function mergeWorkloadFixes(
         continue;
       }
       for (const leaf of parts) {
-        if (current(leaf.key) === leaf.value) continue;
+        if (sameValuesValue(current(leaf.key), leaf.value)) continue;
         const had = edits.get(leaf.key);
         if (!had) edits.set(leaf.key, { ...leaf, findings: [f.fingerprint] });
-        else if (had.value === leaf.value) had.findings.push(f.fingerprint);
+        else if (sameValuesValue(had.value, leaf.value)) had.findings.push(f.fingerprint);
         else
           unwritten.push({
             path: leaf.key,

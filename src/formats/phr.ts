@@ -164,6 +164,8 @@ const restartAction = z
   .strict();
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+/** A values change writes a scalar, or a list of scalars (a security fix's `capabilities.drop: [ALL]`). */
+const valuesValue = z.union([scalar, z.array(scalar).readonly()]);
 
 /** Kind security: a security audit finding the change fixes (`kopt report security`, issue 17). */
 const securityEvidence = z
@@ -264,8 +266,8 @@ export const PhrFrontMatterSchema = z
         z.object({
           file: z.string().min(1),
           path: z.string().min(1),
-          from: scalar.optional().describe("the value the values files gave; absent when no file set it"),
-          to: scalar,
+          from: valuesValue.optional().describe("the value the values files gave; absent when no file set it"),
+          to: valuesValue,
           running: z
             .string()
             .min(1)

@@ -128,6 +128,9 @@ export interface UsageHistory {
 /** A scalar as a values file holds it. */
 export type ValuesScalar = string | number | boolean | null;
 
+/** What kopt writes into a values file: a scalar, or a list of scalars (`capabilities.drop: [ALL]`). */
+export type ValuesValue = ValuesScalar | readonly ValuesScalar[];
+
 export function workloadKey(ref: WorkloadRef): string {
   return `${ref.namespace}/${ref.kind}/${ref.name}`;
 }

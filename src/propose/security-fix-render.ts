@@ -6,7 +6,7 @@ import type { UnwrittenFix } from "../decide/security-fix.ts";
 import { type PhrFrontMatter, PhrFrontMatterSchema } from "../formats/phr.ts";
 import { type SecurityCheck, type SecurityFinding, severityRank } from "../model/report.ts";
 import { APPROVAL_BY_TIER } from "../model/tier.ts";
-import type { ValuesScalar, WorkloadRef } from "../model/types.ts";
+import type { ValuesValue, WorkloadRef } from "../model/types.ts";
 import { workloadLabel } from "../model/types.ts";
 import { redact, redactDeep } from "../redact.ts";
 import type { PullRequestDraft } from "./forge.ts";
@@ -17,8 +17,8 @@ export interface SecurityFixChange {
   /** The full values path: "frontend.securityContext.allowPrivilegeEscalation". */
   path: string;
   /** What the values files give today; undefined when nothing sets it. */
-  from: ValuesScalar | undefined;
-  to: ValuesScalar;
+  from: ValuesValue | undefined;
+  to: ValuesValue;
 }
 
 export interface SecurityFixInput {
@@ -70,7 +70,7 @@ function rollbackText(branch: string): string {
   );
 }
 
-const scalarMd = (v: ValuesScalar | undefined) =>
+const scalarMd = (v: ValuesValue | undefined) =>
   v === undefined ? "_(unset)_" : v === null ? "_(none)_" : mdCellCode(JSON.stringify(v));
 
 function checkOf(input: SecurityFixInput, id: string): SecurityCheck | undefined {

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isAlias, isMap, isScalar, isSeq, parseDocument, visit, type YAMLMap } from "yaml";
 import { KoptError } from "../errors.ts";
-import { editValues, type ValuesEdit, type ValuesPath, type ValuesScalar } from "./values-edit.ts";
+import { editValues, type ValuesEdit, type ValuesPath, type ValuesValue } from "./values-edit.ts";
 
 const SEED = Number(process.env.KOPT_FUZZ_SEED ?? 20261203);
 const DOCUMENTS = Number(process.env.KOPT_FUZZ_RUNS ?? 1000);
@@ -413,7 +413,7 @@ function mergedValue(
 }
 
 /** `root` with `path` set to `value`, copying only the containers on the way (aliased ones stay shared). */
-function setIn(root: unknown, path: ValuesPath, value: ValuesScalar): unknown {
+function setIn(root: unknown, path: ValuesPath, value: ValuesValue): unknown {
   const [head, ...rest] = path;
   if (head === undefined) return value;
   const copy: Record<string | number, unknown> = Array.isArray(root)
@@ -447,13 +447,16 @@ interface Pick {
   deeper: boolean;
   which: number;
   key: number;
-  value: ValuesScalar;
+  value: ValuesValue;
 }
 
-/** An existing scalar's path, or a new key (or two) under a mapping or an empty value. */
+/**
+ * An existing scalar's path, or a new key (or two) under a mapping or an empty value. A list goes to a new key
+ * only: kopt writes lists where there is none (values-edit.test.ts covers the refusals).
+ */
 function pathFor(read: unknown, p: Pick): ValuesPath | undefined {
   const existing = scalarPaths(read).filter((path) => path.length > 0);
-  if (!p.fresh && existing.length > 0) return existing[p.which % existing.length];
+  if (!p.fresh && !Array.isArray(p.value) && existing.length > 0) return existing[p.which % existing.length];
   const under = mappingPaths(read);
   const at = under[p.which % under.length];
   if (at === undefined) return undefined;
@@ -461,7 +464,11 @@ function pathFor(read: unknown, p: Pick): ValuesPath | undefined {
   return p.deeper ? [...at, key, NEW_KEYS[(p.key + 1) % NEW_KEYS.length] as string] : [...at, key];
 }
 
-const valueArb = fc.constantFrom<ValuesScalar>(
+const valueArb = fc.constantFrom<ValuesValue>(
+  ["ALL"],
+  ["NET_RAW", "yes", "a: b", "x, y", "]", 4, null],
+  [],
+  ["two\nlines"],
   "750m",
   "3Gi",
   "1",
@@ -595,6 +602,7 @@ describe("editValues on generated values files (fuzz)", () => {
       doubleQuoted: 0,
       applied: 0,
       added: 0,
+      lists: 0,
       shared: 0,
       crossing: 0,
       severalLines: 0,
@@ -622,6 +630,7 @@ describe("editValues on generated values files (fuzz)", () => {
             applied.push(edit);
             seen.applied++;
             if (pick.fresh) seen.added++;
+            if (Array.isArray(pick.value)) seen.lists++;
           } else {
             checkRefused(result, outcome, why);
             if (outcome === "shared") seen.shared++;

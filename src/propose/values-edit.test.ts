@@ -671,3 +671,52 @@ describe("adding a startupProbe (a probe proposal) to a block that has none", ()
     expect(editValues(once, edits, FILE)).toBe(once);
   });
 });
+
+describe("editValues writing a list of scalars (a security fix's `capabilities.drop: [ALL]`)", () => {
+  const path = parseValuesPath("web.securityContext.capabilities.drop");
+  const edit = (text: string, value: ValuesEdit["value"] = ["ALL"]) =>
+    editValues(text, [{ path, value }], FILE);
+
+  it("grows helm create's `securityContext: {}` into block mappings ending in a one-line flow list", () => {
+    const text = "web:\n  securityContext: {}  # hardened below\n  replicaCount: 1\n";
+    const out = edit(text);
+    expect(out).toBe(
+      "web:\n  securityContext:  # hardened below\n    capabilities:\n      drop: [ALL]\n  replicaCount: 1\n",
+    );
+    expect(parse(out).web.securityContext.capabilities.drop).toEqual(["ALL"]);
+  });
+
+  it("fills an empty `drop:` and an empty `drop: []`, quoting items that would read otherwise", () => {
+    const empty = "web:\n  securityContext:\n    capabilities:\n      drop:\n";
+    expect(edit(empty, ["ALL", "yes", "a, b"])).toBe(
+      'web:\n  securityContext:\n    capabilities:\n      drop: [ALL, "yes", "a, b"]\n',
+    );
+    const flow = "web:\n  securityContext:\n    capabilities:\n      drop: []  # none yet\n";
+    expect(edit(flow)).toBe("web:\n  securityContext:\n    capabilities:\n      drop: [ALL]  # none yet\n");
+  });
+
+  it("leaves the same list as it is, however it is written", () => {
+    const block =
+      "web:\n  securityContext:\n    capabilities:\n      drop:\n        - ALL  # PSS restricted\n";
+    expect(edit(block)).toBe(block);
+  });
+
+  it("refuses to rewrite a list someone wrote, or a scalar, saying where and what to set by hand", () => {
+    const other = "web:\n  securityContext:\n    capabilities:\n      drop: [NET_RAW]\n";
+    const scalar = "web:\n  securityContext:\n    capabilities:\n      drop: ALL\n";
+    for (const text of [other, scalar]) {
+      const err = (() => {
+        try {
+          edit(text);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(err).toBeInstanceOf(KoptError);
+      expect((err as KoptError).message).toMatch(/kopt writes a list only where there is none/);
+      expect((err as KoptError).where).toMatchObject({ file: FILE, line: 4 });
+      expect((err as KoptError).hint).toContain("[ALL]");
+    }
+  });
+});

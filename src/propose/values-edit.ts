@@ -21,14 +21,15 @@ import {
   type YAMLMap,
 } from "yaml";
 import { formatPath, KoptError } from "../errors.ts";
-import type { ValuesScalar } from "../model/types.ts";
+import type { ValuesScalar, ValuesValue } from "../model/types.ts";
 
-export type { ValuesScalar };
+export type { ValuesScalar, ValuesValue };
 
 export type ValuesPath = readonly (string | number)[];
 export interface ValuesEdit {
   path: ValuesPath;
-  value: ValuesScalar;
+  /** A list is written only where the values hold none (or an empty `[]`), as a flow list: `[ALL]`. */
+  value: ValuesValue;
 }
 
 const SYNTAX_HINT =
@@ -344,8 +345,10 @@ function applyEdit(p: Parsed, edit: ValuesEdit): string {
     const aliases = step.node ? p.shared.get(step.node) : undefined;
     if (step.node && aliases) throw insideAnchor(p, step, step.node, aliases, path);
   }
-  if (typeof value === "string" && LINE_BREAK.test(value)) throw multiLine(p, w.at, path);
+  const scalars = Array.isArray(value) ? value : [value];
+  if (scalars.some((v) => typeof v === "string" && LINE_BREAK.test(v))) throw multiLine(p, w.at, path);
   if (w.kind === "missing") return insertMissing(p, w.at, w.steps, path, w.depth, value);
+  if (isList(value)) return writeList(p, w.at, path, value);
 
   const { node } = w.at;
   if (node !== null && !isScalar(node)) throw notScalar(p, w.at, path);
@@ -381,6 +384,32 @@ function applyEdit(p: Parsed, edit: ValuesEdit): string {
     CST.setScalarValue(token, value, { ...options, type });
   }
   return p.tokens.map((t) => CST.stringify(t)).join("");
+}
+
+const isList = (v: ValuesValue): v is readonly ValuesScalar[] => Array.isArray(v);
+
+/**
+ * A list where the values hold none (`key:`), an empty `[]`, or the same list already: kopt writes whole lists
+ * of scalars only; it never rewrites a list someone wrote (its items may carry comments and order that matter).
+ */
+function writeList(p: Parsed, at: Step, path: ValuesPath, value: readonly ValuesScalar[]): string {
+  const { node } = at;
+  if (node === null || isEmpty(node)) return fillEmptyValue(p, at, value);
+  if (isSeq(node) && isDeepStrictEqual(node.toJSON(), value)) return p.text;
+  const token = node.srcToken;
+  const emptyFlow =
+    isSeq(node) && node.items.length === 0 && token?.type === "flow-collection" && !node.anchor && !node.tag;
+  if (!emptyFlow || !node.range) {
+    throw fail(
+      p,
+      at,
+      `already holds ${isSeq(node) ? "a list" : "a value"}; kopt writes a list only where there is none`,
+      {
+        hint: `set ${formatPath(path)} to ${renderValue(value, true)} by hand`,
+      },
+    );
+  }
+  return p.text.slice(0, node.range[0]) + renderValue(value, at.inFlow) + p.text.slice(node.range[1]);
 }
 
 /**
@@ -425,7 +454,7 @@ function readsOtherwiseInHelm(node: Node | null, value: ValuesScalar, inFlow: bo
  * `key:` or a list's `-` with nothing after it: write the value after the `:` or `-` (or the anchor or tag
  * that follows it).
  */
-function fillEmptyValue(p: Parsed, at: Step, value: ValuesScalar): string {
+function fillEmptyValue(p: Parsed, at: Step, value: ValuesValue): string {
   const end = emptyValueEnd(at);
   if (end === undefined) throw new Error(`values-edit: no source position for ${at.field}`);
   return splice(p.text, end, ` ${renderValue(value, at.inFlow)}`);
@@ -443,7 +472,7 @@ function insertMissing(
   steps: readonly Step[],
   path: ValuesPath,
   depth: number,
-  value: ValuesScalar,
+  value: ValuesValue,
 ): string {
   const keys: string[] = [];
   for (const [n, seg] of path.slice(depth).entries()) {
@@ -514,7 +543,7 @@ function underKey(
   steps: readonly Step[],
   cut: { from: number; to: number },
   keys: readonly string[],
-  value: ValuesScalar,
+  value: ValuesValue,
   nl: string,
 ): string {
   const keyCol = at.keyCol ?? 0;
@@ -549,7 +578,7 @@ function intoFlowMap(
   p: Parsed,
   token: CST.FlowCollection,
   keys: readonly string[],
-  value: ValuesScalar,
+  value: ValuesValue,
 ): string {
   const [key, ...rest] = keys;
   const entry = `${renderKey(key ?? "", true)}: ${flowValue(rest, value)}`;
@@ -572,7 +601,7 @@ function afterLine(text: string, end: number, lines: string, nl: string): string
 
 function blockLines(
   keys: readonly string[],
-  value: ValuesScalar,
+  value: ValuesValue,
   col: number,
   step: number,
   nl: string,
@@ -587,7 +616,7 @@ function blockLines(
     .join("");
 }
 
-function flowValue(keys: readonly string[], value: ValuesScalar): string {
+function flowValue(keys: readonly string[], value: ValuesValue): string {
   const [key, ...rest] = keys;
   if (key === undefined) return renderValue(value, true);
   return `{${renderKey(key, true)}: ${flowValue(rest, value)}}`;
@@ -639,7 +668,9 @@ function plainReadsAsString(value: string, inFlow: boolean, implicitKey: boolean
   }
 }
 
-function renderValue(value: ValuesScalar, inFlow: boolean): string {
+function renderValue(value: ValuesValue, inFlow: boolean): string {
+  // A list goes in flow style, one line, as `drop: [ALL]` is usually written; its items read as in flow.
+  if (isList(value)) return `[${value.map((v) => renderValue(v, true)).join(", ")}]`;
   if (typeof value !== "string") return plainText(value);
   return renderString(value, inFlow, false);
 }
@@ -724,7 +755,7 @@ function column(text: string, offset: number): number {
 }
 
 /** Sets `path` in a plain JS value, creating mappings on the way, as the edit does in YAML. */
-function setIn(root: unknown, path: ValuesPath, value: ValuesScalar): unknown {
+function setIn(root: unknown, path: ValuesPath, value: ValuesValue): unknown {
   const [head, ...rest] = path;
   if (head === undefined) return value;
   const container = (typeof root === "object" && root !== null ? root : {}) as Record<

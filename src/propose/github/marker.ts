@@ -9,12 +9,14 @@ const MARKER = /<!-- kopt:proposal (\{.*?\}) -->/s;
 export const CLOSED_MARKER = "<!-- kopt:closed -->";
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+/** A change writes a scalar or a list of scalars (a security fix's `capabilities.drop: [ALL]`). */
+const valuesValue = z.union([scalar, z.array(scalar).readonly()]);
 const Fingerprint = z.object({
   id: z.string(),
   cluster: z.string(),
   kind: z.string(),
   tier: z.enum(["trivial", "low", "medium", "critical"]),
-  changes: z.array(z.object({ path: z.string(), to: scalar })),
+  changes: z.array(z.object({ path: z.string(), to: valuesValue })),
   // Absent in bodies written before kopt recorded it.
   head: z.string().optional(),
 });

@@ -15,7 +15,7 @@ import {
 } from "../../decide/security-fix.ts";
 import { KoptError } from "../../errors.ts";
 import type { SecurityAudit } from "../../model/report.ts";
-import type { ValuesScalar, WorkloadRef } from "../../model/types.ts";
+import type { ValuesScalar, ValuesValue, WorkloadRef } from "../../model/types.ts";
 import { workloadLabel } from "../../model/types.ts";
 import type { ChangeRequest, ClosedProposal, Forge, UpsertResult } from "../../propose/forge.ts";
 import {
@@ -87,8 +87,11 @@ function sourceOf(run: PipelineResult, root: string): string {
   return `snapshot:${rel.startsWith("..") || isAbsolute(rel) ? file : rel}`;
 }
 
-const scalarOf = (v: unknown): ValuesScalar | undefined =>
-  v === null || ["string", "number", "boolean"].includes(typeof v) ? (v as ValuesScalar) : undefined;
+const isScalar = (v: unknown): v is ValuesScalar =>
+  v === null || ["string", "number", "boolean"].includes(typeof v);
+/** What the values files give, as a PHR records it: a scalar or a list of scalars; else nothing. */
+const valueOf = (v: unknown): ValuesValue | undefined =>
+  isScalar(v) ? v : Array.isArray(v) && v.every(isScalar) ? v : undefined;
 
 /** One workload's fix: its edits merged and written, its PHR and pull request; or why not. Writes nothing. */
 async function prepare(
@@ -132,7 +135,7 @@ async function prepare(
   const changes = merged.edits.map((e) => ({
     file,
     path: full(e.key),
-    from: scalarOf(values.lookup(full(e.key))?.value),
+    from: valueOf(values.lookup(full(e.key))?.value),
     to: e.value,
   }));
   const id = proposalId(ctx.audit.cluster, workload, "security");
