@@ -169,6 +169,27 @@ describe("the security kind elsewhere", () => {
     expect(learnFromOutcomes(past, DEFAULT_POLICY, Date.parse("2026-12-04T00:00:00Z") / 1000)).toEqual([]);
   });
 
+  it("leaves out a key a later values file sets (the edit would change nothing), unless it already holds the fix", () => {
+    const merged = mergeWorkloadFixes(
+      [
+        finding("a", [{ path: "securityContext.allowPrivilegeEscalation", value: false }]),
+        finding("b", [{ path: "podSecurityContext.runAsNonRoot", value: true }]),
+      ],
+      () => undefined,
+      (key) => (key === "podSecurityContext.runAsNonRoot" ? true : undefined),
+      () => "clusters/prod/values-prod.yaml",
+    );
+    expect(merged.edits).toEqual([]);
+    expect(merged.unwritten).toEqual([
+      {
+        path: "securityContext.allowPrivilegeEscalation",
+        check: "a",
+        reason:
+          "set by clusters/prod/values-prod.yaml, which overrides the values file kopt edits, so the edit would change nothing; fix it there",
+      },
+    ]);
+  });
+
   it("writes a list of scalars whole, once, unless the values already hold that list", () => {
     const drop = (check: string) =>
       finding(check, [{ path: "securityContext.capabilities.drop", value: ["ALL"] }]);

@@ -96,14 +96,17 @@ function leaves(key: string, value: unknown): { key: string; value: ValuesValue 
 export type PlaceOf = (key: string) => string | undefined;
 
 /**
- * One workload's fixes merged into scalar edits: objects become their leaves (lists of scalars stay whole), the same leaf from two findings
- * is written once (the first, most severe finding's value wins a conflict, said), a list of objects or a key with no
- * place in the chart is left out with why, and a leaf the values already hold is not written.
+ * One workload's fixes merged into edits: objects become their leaves (lists of scalars stay whole), the same
+ * leaf from two findings is written once (the first, most severe finding's value wins a conflict, said); a list
+ * of objects, a key with no place in the chart, or one a values file after the edited one sets, is left out with
+ * why; a leaf the values already hold is not written.
  */
 export function mergeWorkloadFixes(
   findings: readonly SecurityFinding[],
   placeOf: PlaceOf,
   current: (key: string) => unknown,
+  /** The values file (or inline values) that sets the key after the one kopt edits, so wins over the edit. */
+  overriddenBy: (key: string) => string | undefined = () => undefined,
 ): MergedFixes {
   const edits = new Map<string, SecurityEdit>();
   const unwritten: UnwrittenFix[] = [];
@@ -117,6 +120,15 @@ export function mergeWorkloadFixes(
       }
       for (const leaf of parts) {
         if (sameValuesValue(current(leaf.key), leaf.value)) continue;
+        const by = overriddenBy(leaf.key);
+        if (by) {
+          unwritten.push({
+            path: leaf.key,
+            check: f.check,
+            reason: `set by ${by}, which overrides the values file kopt edits, so the edit would change nothing; fix it there`,
+          });
+          continue;
+        }
         const had = edits.get(leaf.key);
         if (!had) edits.set(leaf.key, { ...leaf, findings: [f.fingerprint] });
         else if (sameValuesValue(had.value, leaf.value)) had.findings.push(f.fingerprint);

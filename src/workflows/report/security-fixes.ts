@@ -90,8 +90,14 @@ function sourceOf(run: PipelineResult, root: string): string {
 const isScalar = (v: unknown): v is ValuesScalar =>
   v === null || ["string", "number", "boolean"].includes(typeof v);
 /** What the values files give, as a PHR records it: a scalar or a list of scalars; else nothing. */
-const valueOf = (v: unknown): ValuesValue | undefined =>
+const heldValue = (v: unknown): ValuesValue | undefined =>
   isScalar(v) ? v : Array.isArray(v) && v.every(isScalar) ? v : undefined;
+
+/** The values file (or inline values) after the edited one that sets `path`, so wins over kopt's edit. */
+function overridingFile(values: MappingValues, path: string): string | undefined {
+  const fact = values.lookup(path);
+  return fact?.order === "after" ? fact.setBy : undefined;
+}
 
 /** One workload's fix: its edits merged and written, its PHR and pull request; or why not. Writes nothing. */
 async function prepare(
@@ -105,6 +111,7 @@ async function prepare(
     findings,
     helmCreatePlace(mapping.prefix, (path) => values.lookup(path) !== undefined),
     (key) => values.lookup(full(key))?.value,
+    (key) => overridingFile(values, full(key)),
   );
   const skip = (reason: string): Prepared => ({
     kind: "skip",
@@ -135,7 +142,7 @@ async function prepare(
   const changes = merged.edits.map((e) => ({
     file,
     path: full(e.key),
-    from: valueOf(values.lookup(full(e.key))?.value),
+    from: heldValue(values.lookup(full(e.key))?.value),
     to: e.value,
   }));
   const id = proposalId(ctx.audit.cluster, workload, "security");
