@@ -101,7 +101,7 @@ describe("the demo's cluster sections", () => {
       "no Prometheus and no HTTP series in the snapshot: latency and error rates need source.prometheus in kopt.yaml (reports.health.services picks the queries)",
     ]);
     expect(services.markdown).toMatch(/^No service figures: no Prometheus/);
-    expect(services.headlines.map((h) => h.value)).toEqual([null, null]);
+    expect(services.headlines.map((h) => h.value)).toEqual([null, null, null]);
     expect(services.flags).toEqual([]);
   });
 

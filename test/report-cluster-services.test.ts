@@ -158,6 +158,9 @@ describe.skipIf(skipWithoutPrometheus())("the services section from a real Prome
     expect(s.headlines[0]).toMatchObject({ id: "services.errorRate", previous: 0.01 });
     expect(s.headlines[0]?.value).toBeCloseTo(1.2 / 14, 4);
     expect(s.headlines[1]).toMatchObject({ id: "services.overErrorRate", value: 1 });
+    // The slowest service's p95: shop/api's.
+    expect(s.headlines[2]).toMatchObject({ id: "services.slowestP95", unit: "seconds", better: "lower" });
+    expect(s.headlines[2]?.value).toBeCloseTo(SLOW.p95, 4);
     expect(s.flags).toEqual([
       {
         severity: "high",
@@ -203,20 +206,20 @@ describe.skipIf(skipWithoutPrometheus())("the services section from a real Prome
     expect(s.notes).toEqual([
       "no requests in the week from ingress-nginx: set reports.health.services (preset, or requests/errors/latency and serviceLabels) in kopt.yaml",
     ]);
-    expect(s.headlines.map((h) => h.value)).toEqual([null, 0]);
+    expect(s.headlines.map((h) => h.value)).toEqual([null, 0, null]);
   });
 
   it("preset none reads nothing and says so", async () => {
     const s = await section(loaded(prom.url, { preset: "none" }));
     expect(s.notes).toEqual(["reports.health.services.preset is none: no service figures"]);
-    expect(s.headlines.map((h) => h.value)).toEqual([null, null]);
+    expect(s.headlines.map((h) => h.value)).toEqual([null, null, null]);
   });
 
   it("a Prometheus that cannot be reached leaves a note and null headlines", async () => {
     const s = await section(loaded(await closedPortUrl(), undefined, { timeout: "5s" }));
     expect(s.notes).toHaveLength(1);
     expect(s.notes[0]).toMatch(/^cannot read the services from Prometheus: /);
-    expect(s.headlines.map((h) => h.value)).toEqual([null, null]);
+    expect(s.headlines.map((h) => h.value)).toEqual([null, null, null]);
     expect(s.markdown).toMatch(/^No service figures: cannot read the services from Prometheus/);
   });
 });

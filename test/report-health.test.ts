@@ -183,6 +183,8 @@ describe("healthMarkdown", () => {
     expect(valueText(3 * 2 ** 30, "bytes")).toBe("3 GiB");
     expect(valueText(0.5, "cores")).toBe("0.5 cores");
     expect(valueText(5.25, "hours")).toBe("5.3 h");
+    expect(valueText(0.175, "seconds")).toBe("175 ms");
+    expect(deltaText(h({ unit: "seconds", value: 1.75, previous: 0.25 }))).toBe("+1.5 s (worse)");
   });
 });
 

@@ -66,7 +66,9 @@ const show = (v: ValuesChange["to"]): string => (isList(v) ? JSON.stringify(v) :
 
 function sameValue(running: unknown, to: ValuesChange["to"]): boolean {
   if (isList(to))
-    return Array.isArray(running) && running.length === to.length && to.every((v, n) => sameValue(running[n], v));
+    return (
+      Array.isArray(running) && running.length === to.length && to.every((v, n) => sameValue(running[n], v))
+    );
   if (running === undefined || running === null) return to === null;
   if (typeof running === "string" || typeof running === "number") {
     if (to !== null && typeof to !== "boolean") {

@@ -266,7 +266,9 @@ export const PhrFrontMatterSchema = z
         z.object({
           file: z.string().min(1),
           path: z.string().min(1),
-          from: valuesValue.optional().describe("the value the values files gave; absent when no file set it"),
+          from: valuesValue
+            .optional()
+            .describe("the value the values files gave; absent when no file set it"),
           to: valuesValue,
           running: z
             .string()

@@ -151,7 +151,7 @@ export interface Headline {
   id: string;
   label: string;
   value: number | null;
-  unit: "count" | "share" | "cores" | "bytes" | "money" | "minutes" | "hours";
+  unit: "count" | "share" | "cores" | "bytes" | "money" | "seconds" | "minutes" | "hours";
   /** Last week's value (from last week's report PHR); null when unknown. */
   previous: number | null;
   /** Whether a rise is good (savings, validated) or bad (failing pods, cost): colours the delta's wording. */

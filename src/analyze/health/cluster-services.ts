@@ -94,6 +94,12 @@ export function overallErrorRate(services: readonly ServiceFigures[]): number | 
   return requests > 0 ? errors / requests : null;
 }
 
+/** The highest p95 latency of any service (seconds): the week's worst tail; null when no service has one. */
+export function slowestP95(services: readonly ServiceFigures[]): number | null {
+  const p95s = services.flatMap((s) => (s.p95 === null ? [] : [s.p95]));
+  return p95s.length > 0 ? Math.max(...p95s) : null;
+}
+
 /** Half the requests failing is an outage: critical. Past the configured maximum: high. */
 const OUTAGE_ERROR_RATE = 0.5;
 

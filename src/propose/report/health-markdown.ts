@@ -13,6 +13,7 @@ import {
 import type { Headline, HealthFlag, HealthReport, ReportSection } from "../../model/report.ts";
 import { mdCell, mdCode, mdLink, mdText } from "../markdown.ts";
 import { capMarkdown } from "./cap.ts";
+import { latency } from "./cluster-format.ts";
 import { mdTable } from "./process-markdown.ts";
 
 export interface HealthMarkdownOptions {
@@ -80,6 +81,8 @@ export function valueText(v: number | null, unit: Headline["unit"]): string {
       return formatMemoryDescription(v);
     case "money":
       return v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    case "seconds":
+      return latency(v);
     case "minutes":
       return formatMinutes(v);
     case "hours":

@@ -4,7 +4,7 @@
 import { costNow } from "../../analyze/health/cluster-cost.ts";
 import { nodeFlags, nodeHealth } from "../../analyze/health/cluster-nodes.ts";
 import { podFlags, podHealth } from "../../analyze/health/cluster-pods.ts";
-import { overallErrorRate, serviceFlags } from "../../analyze/health/cluster-services.ts";
+import { overallErrorRate, serviceFlags, slowestP95 } from "../../analyze/health/cluster-services.ts";
 import { dailyTrends } from "../../analyze/health/cluster-trends.ts";
 import { DEFAULT_HEALTH_SERVICES } from "../../formats/config.ts";
 import type { Headline, ReportSection } from "../../model/report.ts";
@@ -146,6 +146,14 @@ export async function servicesSection(ctx: ReportContext, window: Window): Promi
         "Services over the error-rate maximum",
         services ? services.filter((s) => s.errorRate !== null && s.errorRate > max).length : null,
         "count",
+        "lower",
+      ),
+      headline(
+        ctx,
+        "services.slowestP95",
+        "Slowest service's p95 latency",
+        services ? slowestP95(services) : null,
+        "seconds",
         "lower",
       ),
     ],
