@@ -40,6 +40,8 @@ async function fromBuild() {
   // Node >= 22.1 keeps the compiled bytecode of each module on disk (in the OS's temp directory): later starts
   // skip the parse and compile. Older Nodes lack it; a cache that cannot be written is only slower.
   module.enableCompileCache?.();
+  // --debug prints the stack trace of an internal error: with src/ file names and lines, not the build's.
+  if (process.argv.includes("--debug") || process.env.KOPT_DEBUG === "1") process.setSourceMapsEnabled(true);
   return import(COMPILED.href);
 }
 

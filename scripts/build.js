@@ -26,6 +26,9 @@ export async function buildCli() {
     packages: "external",
     // Chunks beside the entry: src/propose/render.ts reads ./templates/ relative to its module's URL.
     chunkNames: "[name]-[hash]",
+    // Maps back to src/ for the stack trace --debug prints (bin/kopt.js turns them on only then).
+    sourcemap: "linked",
+    sourcesContent: false,
     logLevel: "warning",
   });
   mkdirSync(new URL("templates/", OUT), { recursive: true });
