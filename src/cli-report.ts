@@ -1,13 +1,13 @@
 // `kopt report health|security` (issue 17): the weekly reports, printed and, with a cluster config, published
 // (an issue per cluster and week, a report PHR, the Actions job summary) unless --no-publish.
+// The workflows load inside the actions (see src/cli.ts): registering the command costs commander only.
 import { type Command, Option } from "commander";
 import { SEVERITIES, type Severity } from "./model/report.ts";
-import { securitySarif } from "./propose/report/sarif.ts";
-import { healthReport } from "./workflows/report/health-command.ts";
 import type { ReportPorts } from "./workflows/report/ports.ts";
-import { type PublishOutcome, publishLines } from "./workflows/report/publish.ts";
-import { failsOn, securityReport } from "./workflows/report/security.ts";
-import { securityFixLines } from "./workflows/report/security-fixes.ts";
+import type { PublishOutcome } from "./workflows/report/publish.ts";
+
+/** The report's ports, loaded when a report command runs. */
+export type LoadReportPorts = () => Promise<ReportPorts>;
 
 export interface ReportShell {
   out: (s: string) => void;
@@ -79,7 +79,7 @@ function published(p: PublishOutcome | undefined) {
     : null;
 }
 
-function healthCommand(report: Command, s: ReportShell, ports: ReportPorts): void {
+function healthCommand(report: Command, s: ReportShell, ports: LoadReportPorts): void {
   sourceOptions(
     report
       .command("health")
@@ -92,7 +92,11 @@ function healthCommand(report: Command, s: ReportShell, ports: ReportPorts): voi
       new Option("--output <format>", "output format").choices(["markdown", "json"]).default("markdown"),
     )
     .action(async (o) => {
-      const r = await healthReport({ ...optionsOf(o, s), week: o.week }, ports);
+      const [{ healthReport }, { publishLines }] = await Promise.all([
+        import("./workflows/report/health-command.ts"),
+        import("./workflows/report/publish.ts"),
+      ]);
+      const r = await healthReport({ ...optionsOf(o, s), week: o.week }, await ports());
       s.warn(r.warnings);
       if (r.published) s.note(publishLines(r.published));
       s.out(
@@ -103,7 +107,7 @@ function healthCommand(report: Command, s: ReportShell, ports: ReportPorts): voi
     });
 }
 
-function securityCommand(report: Command, s: ReportShell, ports: ReportPorts): void {
+function securityCommand(report: Command, s: ReportShell, ports: LoadReportPorts): void {
   sourceOptions(
     report
       .command("security")
@@ -123,7 +127,14 @@ function securityCommand(report: Command, s: ReportShell, ports: ReportPorts): v
     )
     .addHelpText("after", SECURITY_EXIT_CODES)
     .action(async (o) => {
-      const r = await securityReport(optionsOf(o, s), ports);
+      const [{ failsOn, securityReport }, { publishLines }, { securityFixLines }, { securitySarif }] =
+        await Promise.all([
+          import("./workflows/report/security.ts"),
+          import("./workflows/report/publish.ts"),
+          import("./workflows/report/security-fixes.ts"),
+          import("./propose/report/sarif.ts"),
+        ]);
+      const r = await securityReport(optionsOf(o, s), await ports());
       s.warn(r.warnings);
       if (r.published) s.note(publishLines(r.published));
       if (r.fixes) s.note(securityFixLines(r.fixes));
@@ -145,7 +156,7 @@ function securityCommand(report: Command, s: ReportShell, ports: ReportPorts): v
     });
 }
 
-export function reportCommand(program: Command, s: ReportShell, ports: ReportPorts): void {
+export function reportCommand(program: Command, s: ReportShell, ports: LoadReportPorts): void {
   const report = program.command("report").description("the weekly reports, printed and published as issues");
   healthCommand(report, s, ports);
   securityCommand(report, s, ports);

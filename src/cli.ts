@@ -1,59 +1,33 @@
 // The `kopt` command: a thin shell over src/workflows. Exit codes: 0 ok, 1 lint findings or a bug, 2 bad input.
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { z } from "zod";
-import {
-  afterMergeText,
-  codeownersCheckText,
-  diagnoseJson,
-  diagnoseText,
-  gateText,
-  mergeText,
-  phrLintText,
-  planJson,
-  planText,
-  recommendJson,
-  recommendTable,
-  reviewText,
-  rollbackText,
-  setupText,
-  slaText,
-  snapshotText,
-  verifyJson,
-  verifyText,
-} from "./cli-output.ts";
 import { reportCommand } from "./cli-report.ts";
-import { statsText } from "./cli-stats-output.ts";
 import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
 import { formatPath, KoptError } from "./errors.ts";
-import { ClusterConfigSchema } from "./formats/config.ts";
-import { PhrFrontMatterSchema } from "./formats/phr.ts";
-import { SnapshotSchema } from "./formats/snapshot.ts";
-import { readRoot } from "./propose/git-repo.ts";
 import { redact } from "./redact.ts";
-import { afterMerge } from "./workflows/after-merge.ts";
-import { jsonLog } from "./workflows/agent/log.ts";
-import { AGENT_PARTS, type AgentParts, startAgentFromConfig } from "./workflows/agent/start.ts";
-import { codeownersCheck } from "./workflows/codeowners-check.ts";
-import { diagnose } from "./workflows/diagnose.ts";
-import { gate, parsePullNumber } from "./workflows/gate.ts";
-import { merge } from "./workflows/merge.ts";
-import { lintPhrs } from "./workflows/phr-lint.ts";
-import { plan } from "./workflows/plan.ts";
-import { recommend } from "./workflows/recommend.ts";
-import { REPORT_PORTS } from "./workflows/report/report-ports.ts";
-import { review } from "./workflows/review.ts";
-import { rollback } from "./workflows/rollback.ts";
-import { setup } from "./workflows/setup.ts";
-import { sla } from "./workflows/sla.ts";
-import { snapshot } from "./workflows/snapshot.ts";
-import { stats } from "./workflows/stats.ts";
-import { runVerify } from "./workflows/verify/command.ts";
+import type { AgentParts } from "./workflows/agent/start.ts";
 
-const SCHEMAS = { config: ClusterConfigSchema, snapshot: SnapshotSchema, phr: PhrFrontMatterSchema } as const;
+// Startup: only commander and the few light modules above load for every run (`kopt --version` included).
+// Each command imports its workflow, its output formatting and their dependencies (client-node, octokit,
+// zod, handlebars ...) inside its action, so a command pays for what it runs and nothing else.
+const output = () => import("./cli-output.ts");
 
-export function jsonSchema(name: keyof typeof SCHEMAS): object {
-  return z.toJSONSchema(SCHEMAS[name], { io: "input", unrepresentable: "any" });
+const SCHEMA_NAMES = ["config", "snapshot", "phr"] as const;
+
+/** The JSON Schema of a kopt file format. */
+export async function jsonSchema(name: (typeof SCHEMA_NAMES)[number]): Promise<object> {
+  const [{ z }, config, snapshot, phr] = await Promise.all([
+    import("zod"),
+    import("./formats/config.ts"),
+    import("./formats/snapshot.ts"),
+    import("./formats/phr.ts"),
+  ]);
+  const schemas = {
+    config: config.ClusterConfigSchema,
+    snapshot: snapshot.SnapshotSchema,
+    phr: phr.PhrFrontMatterSchema,
+  };
+  return z.toJSONSchema(schemas[name], { io: "input", unrepresentable: "any" });
 }
 
 const PROMETHEUS_URL = "use this Prometheus API URL instead of source.prometheus.url in kopt.yaml";
@@ -126,6 +100,7 @@ function planCommand(program: Command, { out, now, env, repoDir, warn }: Shell):
     .addOption(forgeOption("where proposals go"))
     .addOption(outputOption())
     .action(async (o) => {
+      const [{ plan }, { planJson, planText }] = await Promise.all([import("./workflows/plan.ts"), output()]);
       const result = await plan({
         forge: o.forge,
         env,
@@ -155,6 +130,10 @@ function recommendCommand(program: Command, { out, now, repoDir, warn }: Shell):
     .option("--prometheus-url <url>", PROMETHEUS_URL)
     .addOption(new Option("--output <format>", "output format").choices(["table", "json"]).default("table"))
     .action(async (o) => {
+      const [{ recommend }, { recommendJson, recommendTable }] = await Promise.all([
+        import("./workflows/recommend.ts"),
+        output(),
+      ]);
       const result = await recommend({
         repoDir: repoDir(),
         cluster: o.cluster,
@@ -200,6 +179,10 @@ function diagnoseCommand(program: Command, { out, now, env, repoDir }: Shell): v
     .addOption(outputOption())
     .addHelpText("after", DIAGNOSE_EXIT_CODES)
     .action(async (o) => {
+      const [{ diagnose }, { diagnoseJson, diagnoseText }] = await Promise.all([
+        import("./workflows/diagnose.ts"),
+        output(),
+      ]);
       const result = await diagnose({
         repoDir: repoDir(),
         cluster: o.cluster,
@@ -239,6 +222,10 @@ function snapshotCommand(program: Command, { out, now, repoDir, warn }: Shell): 
       "record env values, annotations and logs as they are, secrets included (the file is still mode 0600)",
     )
     .action(async (o) => {
+      const [{ snapshot }, { snapshotText }] = await Promise.all([
+        import("./workflows/snapshot.ts"),
+        output(),
+      ]);
       const result = await snapshot({
         repoDir: repoDir(),
         cluster: o.cluster,
@@ -264,6 +251,10 @@ function gateCommand(program: Command, { now, env, repoDir, print }: Shell): voi
     .option("--cluster <name>", "policy of this cluster when the pull request does not name one")
     .addOption(outputOption())
     .action(async (o) => {
+      const [{ gate, parsePullNumber }, { gateText }] = await Promise.all([
+        import("./workflows/gate.ts"),
+        output(),
+      ]);
       const result = await gate({
         repoDir: repoDir(),
         pr: parsePullNumber(o.pr),
@@ -282,6 +273,7 @@ function slaCommand(program: Command, { now, env, repoDir, print }: Shell): void
     .option("--cluster <name>", "only this cluster's pull requests")
     .addOption(outputOption())
     .action(async (o) => {
+      const [{ sla }, { slaText }] = await Promise.all([import("./workflows/sla.ts"), output()]);
       const result = await sla({ repoDir: repoDir(), cluster: o.cluster, env, now: now() });
       print(o, result, () => slaText(result).trimEnd());
     });
@@ -294,6 +286,10 @@ function afterMergeCommand(program: Command, { now, env, repoDir, warn, print }:
     .option("--cluster <name>", "only this cluster (default: every clusters/*/kopt.yaml)")
     .addOption(outputOption())
     .action(async (o) => {
+      const [{ afterMerge }, { afterMergeText }] = await Promise.all([
+        import("./workflows/after-merge.ts"),
+        output(),
+      ]);
       const result = await afterMerge({ repoDir: repoDir(), cluster: o.cluster, env, now: now() });
       warn(result.flatMap((r) => r.warnings));
       print(o, result, () => afterMergeText(result));
@@ -315,6 +311,10 @@ function verifyCommand(program: Command, { now, env, repoDir, warn, print }: She
     .addOption(forgeOption("where the records, comments and reverts go"))
     .addOption(outputOption())
     .action(async (o) => {
+      const [{ runVerify }, { verifyJson, verifyText }] = await Promise.all([
+        import("./workflows/verify/command.ts"),
+        output(),
+      ]);
       const run = await runVerify({
         repoDir: repoDir(),
         cluster: o.cluster,
@@ -339,6 +339,10 @@ function statsCommand(program: Command, { now, env, repoDir, print }: Shell): vo
     .option("--since <duration>", "how far back: 30d, 12h, 2w", "30d")
     .addOption(outputOption())
     .action(async (o) => {
+      const [{ stats }, { statsText }] = await Promise.all([
+        import("./workflows/stats.ts"),
+        import("./cli-stats-output.ts"),
+      ]);
       const result = await stats({ repoDir: repoDir(), cluster: o.cluster, since: o.since, env, now: now() });
       print(o, result, () => statsText(result));
     });
@@ -354,6 +358,10 @@ function rollbackCommand(program: Command, { now, env, repoDir, warn, print }: S
     .addOption(forgeOption("where the revert goes"))
     .addOption(outputOption())
     .action(async (target: string, o) => {
+      const [{ rollback }, { rollbackText }] = await Promise.all([
+        import("./workflows/rollback.ts"),
+        output(),
+      ]);
       const result = await rollback({
         repoDir: repoDir(),
         target,
@@ -376,6 +384,7 @@ function setupCommand(program: Command, { out, env, repoDir }: Shell): void {
     .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
     .option("--dry-run", "print what would be set, change nothing", false)
     .action(async (o) => {
+      const [{ setup }, { setupText }] = await Promise.all([import("./workflows/setup.ts"), output()]);
       const result = await setup({ repoDir: repoDir(), cluster: o.cluster, env, dryRun: o.dryRun });
       out(`${setupText(result)}\n`);
     });
@@ -394,6 +403,10 @@ function codeownersCommand(program: Command, { out, env, repoDir }: Shell): void
       "organization of { team } groups when kopt.yaml has no forge.github.owner (default: GITHUB_REPOSITORY's owner, or the git remote origin's on github.com)",
     )
     .action(async (o) => {
+      const [{ codeownersCheck }, { codeownersCheckText }] = await Promise.all([
+        import("./workflows/codeowners-check.ts"),
+        output(),
+      ]);
       const r = await codeownersCheck({ repoDir: repoDir(), cluster: o.cluster, owner: o.owner, env });
       out(`${codeownersCheckText(r)}\n`);
       if (r.findings.length > 0) process.exitCode = 1;
@@ -406,6 +419,11 @@ function phrCommand(program: Command, { out, repoDir, warn }: Shell): void {
     .command("lint [files...]")
     .description("validate PHRs (default: every file under phr/); names file, line and field of each fault")
     .action(async (files: string[]) => {
+      const [{ readRoot }, { lintPhrs }, { phrLintText }] = await Promise.all([
+        import("./propose/git-repo.ts"),
+        import("./workflows/phr-lint.ts"),
+        output(),
+      ]);
       const root = files.length > 0 ? process.cwd() : await readRoot(repoDir());
       const { checked, faults, warnings } = await lintPhrs(
         root,
@@ -421,9 +439,9 @@ function schemaCommand(program: Command, { out }: Shell): void {
   program
     .command("schema")
     .description("print the JSON Schema of a kopt file format")
-    .addArgument(program.createArgument("<format>", "config | snapshot | phr").choices(Object.keys(SCHEMAS)))
-    .action((name: keyof typeof SCHEMAS) => {
-      out(`${JSON.stringify(jsonSchema(name), null, 2)}\n`);
+    .addArgument(program.createArgument("<format>", "config | snapshot | phr").choices(SCHEMA_NAMES))
+    .action(async (name: (typeof SCHEMA_NAMES)[number]) => {
+      out(`${JSON.stringify(await jsonSchema(name), null, 2)}\n`);
     });
 }
 
@@ -447,6 +465,11 @@ function reviewCommand(program: Command, { now, env, repoDir, print }: Shell): v
           hint: `add --approve or --request-changes, e.g. kopt review --pr ${o.pr} --approve --as alice`,
         });
       }
+      const [{ review }, { parsePullNumber }, { reviewText }] = await Promise.all([
+        import("./workflows/review.ts"),
+        import("./workflows/gate.ts"),
+        output(),
+      ]);
       const result = await review({
         repoDir: repoDir(),
         pr: parsePullNumber(o.pr),
@@ -472,6 +495,11 @@ function mergeCommand(program: Command, { now, env, repoDir, print }: Shell): vo
     .addOption(forgeOption("the forge"))
     .addOption(outputOption())
     .action(async (o) => {
+      const [{ merge }, { parsePullNumber }, { mergeText }] = await Promise.all([
+        import("./workflows/merge.ts"),
+        import("./workflows/gate.ts"),
+        output(),
+      ]);
       const result = await merge({
         repoDir: repoDir(),
         pr: parsePullNumber(o.pr),
@@ -537,6 +565,10 @@ function agentCommand(program: Command, { out, now, env, repoDir, agent }: Shell
     .option("--prometheus-url <url>", PROMETHEUS_URL)
     .addHelpText("after", AGENT_HELP)
     .action(async (o) => {
+      const [{ AGENT_PARTS, startAgentFromConfig }, { jsonLog }] = await Promise.all([
+        import("./workflows/agent/start.ts"),
+        import("./workflows/agent/log.ts"),
+      ]);
       const stopWhen = (agent.stopWhen ?? untilSignal)();
       try {
         const running = await startAgentFromConfig(
@@ -607,7 +639,7 @@ function build({ out, err, now = () => new Date(), env = process.env, agent = {}
   reportCommand(
     program,
     { ...shell, note, version: program.version() ?? "0.0.0", prometheusUrl },
-    REPORT_PORTS,
+    async () => (await import("./workflows/report/report-ports.ts")).REPORT_PORTS,
   );
   reportMistakesAsKopt(program);
   showRequiredOptions(program);
@@ -615,7 +647,8 @@ function build({ out, err, now = () => new Date(), env = process.env, agent = {}
 }
 
 /** An unexpected error in one line: its name and the first line of its message (a ZodError's first issue). */
-function oneLine(err: unknown): string {
+async function oneLine(err: unknown): Promise<string> {
+  const { z } = await import("zod");
   if (err instanceof z.ZodError) {
     const [first] = err.issues;
     const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more)` : "";
@@ -651,7 +684,7 @@ export async function main(argv: readonly string[], given: Io = STDIO): Promise<
     }
     // A bug in kopt: one line for the user, the stack only when asked for.
     const debug = program.opts().debug === true || (io.env ?? process.env).KOPT_DEBUG === "1";
-    io.err(`kopt: internal error (please report): ${oneLine(err)}\n`);
+    io.err(`kopt: internal error (please report): ${await oneLine(err)}\n`);
     io.err(
       debug
         ? `${(err as Error).stack ?? String(err)}\n`

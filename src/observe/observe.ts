@@ -7,7 +7,7 @@ import { KoptError } from "../errors.ts";
 import type { ClusterSnapshot } from "../formats/snapshot.ts";
 import type { ClusterState, UsageHistory, WorkloadRef } from "../model/types.ts";
 import { workloadLabel } from "../model/types.ts";
-import { type CaptureOptions, captureCluster } from "./capture.ts";
+import type { CaptureOptions } from "./capture.ts";
 import { attributeUsage, buildClusterState } from "./cluster-model.ts";
 import { readHistory } from "./prometheus/history.ts";
 import { loadSnapshot } from "./snapshot.ts";
@@ -64,6 +64,8 @@ export async function observeCluster(
   const hint = () => snapshotPathHint(root, flag, loaded);
   if (flag || !root || !loaded) return observeSnapshot(file(), loaded?.config.cluster, hint());
   if (loaded.config.source.kubernetes) {
+    // Loaded here, not at the top: client-node takes half a second to load, which a snapshot run never needs.
+    const { captureCluster } = await import("./capture.ts");
     const { snapshot, history, warnings, source, logsReadable } = await captureCluster(
       root,
       loaded,
