@@ -29,6 +29,7 @@ import { formatPath, KoptError } from "./errors.ts";
 import { ClusterConfigSchema } from "./formats/config.ts";
 import { PhrFrontMatterSchema } from "./formats/phr.ts";
 import { SnapshotSchema } from "./formats/snapshot.ts";
+import { prometheusUrl } from "./prometheus-url.ts";
 import { readRoot } from "./propose/git-repo.ts";
 import { redact } from "./redact.ts";
 import { afterMerge } from "./workflows/after-merge.ts";
@@ -57,18 +58,6 @@ export function jsonSchema(name: keyof typeof SCHEMAS): object {
 }
 
 const PROMETHEUS_URL = "use this Prometheus API URL instead of source.prometheus.url in kopt.yaml";
-
-/** A --prometheus-url value, checked: http(s) only. */
-function prometheusUrl(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const ok = /^https?:\/\/[^\s/]/.test(value) && URL.canParse(value);
-  if (!ok) {
-    throw new KoptError("usage", `--prometheus-url is not an http(s) URL: ${value}`, {
-      hint: "e.g. --prometheus-url http://127.0.0.1:9090",
-    });
-  }
-  return value;
-}
 
 export interface Io {
   out: (s: string) => void;
