@@ -2,18 +2,19 @@
 // request) and, for gate, the verdict. Pure: the result in, the Markdown out.
 import { APPROVAL_CONTEXT } from "../decide/approval.ts";
 import { formatMoney } from "../model/format.ts";
-import { mdCell, mdLink, mdText } from "../propose/markdown.ts";
+import { mdCell, mdLink, mdLinkTarget, mdText } from "../propose/markdown.ts";
 import type { GateOutcome } from "../workflows/gate.ts";
 import type { ActionResult, PullRequestLink } from "./run.ts";
 
 const isPage = (url: string | null): url is string => url !== null && /^https?:\/\//.test(url);
 
-/** A pull request as a summary cell: a link to its page, else its number or draft path. */
+/** A pull request as a summary cell: `#n` linked to its page, else its number or draft path. */
 function pullRequestCell(link: PullRequestLink | undefined): string {
   if (!link) return "";
-  const label = link.number === null ? (link.url ?? "") : `#${link.number}`;
-  if (isPage(link.url)) return mdLink(label, link.url).replace(/\|/g, "\\|");
-  return mdCell(label);
+  // "#<number>" needs no escaping inside a cell or a link's label (it is no heading there).
+  const label = link.number === null ? mdCell(link.url ?? "") : `#${link.number}`;
+  if (!isPage(link.url)) return label;
+  return `[${label}](${mdLinkTarget(link.url).replace(/\|/g, "%7C")})`;
 }
 
 const total = (result: ActionResult) =>
