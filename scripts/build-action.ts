@@ -64,6 +64,9 @@ export async function buildAction(outfile: string = ACTION_BUNDLE): Promise<void
     logLevel: "warning",
     // ESM builds first: jsonc-parser's "main" is a UMD file whose require() calls esbuild cannot follow.
     mainFields: ["module", "main"],
+    // whatwg-url's require("punycode") is Node's deprecated built-in, which warns (DEP0040) from outside
+    // node_modules: bundled, it takes the npm package of the same code instead.
+    alias: { punycode: "punycode/" },
     banner: {
       js: [
         "// The kopt GitHub Action, bundled by scripts/build-action.ts from src/action/main.ts: do not edit.",
