@@ -20,7 +20,7 @@ describe("dist/action.js", () => {
     expect(built.length).toBeGreaterThan(100_000);
     // Not toEqual on megabytes of text: a stale bundle says so in one line.
     expect(built === committed, "dist/action.js is stale: run npm run build:action and commit it").toBe(true);
-  });
+  }, 120_000); // esbuild bundles in seconds alone; a loaded machine slows it many times
 
   it("holds the pull-request templates: the bundle reads no file next to itself", () => {
     const bundle = readFileSync(join(PROJECT_ROOT, ACTION_BUNDLE), "utf8");

@@ -49,15 +49,14 @@ async function runAction(cwd: string, inputs: Record<string, string>, env: NodeJ
   const childEnv = { ...baseEnv(), ...env, ...inputEnv, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary };
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>(
     (resolve) => {
-      execFile(
-        process.execPath,
-        [BUNDLE],
-        { cwd, env: childEnv, timeout: 240_000 },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
+      const child = execFile(process.execPath, [BUNDLE], { cwd, env: childEnv }, (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      });
+      // A test that times out leaves no Action running.
+      cleanups.push(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      });
     },
   );
   const run: ActionRun = {
@@ -78,6 +77,8 @@ function demo(): string {
   return repo.dir;
 }
 
+// Each test starts node on a 5.6 MB bundle and runs real git (and the simulator): seconds alone, many more
+// when the full suite loads the machine, hence the generous per-test timeouts.
 describe("the GitHub Action (dist/action.js)", () => {
   it("plan with dry-run: the proposals as output, the table in the summary, nothing written", async () => {
     const dir = demo();
@@ -95,7 +96,7 @@ describe("the GitHub Action (dist/action.js)", () => {
     expect(run.summary).toMatch(/Total monthly cost effect: [+−]\$\d+\.\d\d/);
     expect(run.stdout).toContain("dry run: nothing written");
     expect(git(dir, "branch", "--list", "kopt/*")).toBe("");
-  });
+  }, 120_000);
 
   it("plan on the local forge: branches and drafts made, their numbers in pull-requests and the summary", async () => {
     const dir = demo();
@@ -125,7 +126,7 @@ describe("the GitHub Action (dist/action.js)", () => {
     expect((json(again, "proposals") as { status: string }[]).map((p) => p.status)).toEqual(
       proposals.map(() => "unchanged"),
     );
-  });
+  }, 180_000);
 
   it("on GitHub: plan opens the pull requests (their pages as output), gate judges one; the token is masked, never printed", async () => {
     const world = await worldForTest();
@@ -167,7 +168,7 @@ describe("the GitHub Action (dist/action.js)", () => {
       expect(run.stdout).toContain(`::add-mask::${TOKEN}\n`);
       expect(`${run.stderr}${run.summary}${JSON.stringify(run.outputs)}`).not.toContain(TOKEN);
     }
-  });
+  }, 180_000);
 
   it("an unknown command: an error annotation with a title, the step fails (exit code 1), no outputs", async () => {
     const dir = demo();
@@ -178,12 +179,12 @@ describe("the GitHub Action (dist/action.js)", () => {
     );
     expect(run.outputs).toEqual({});
     expect(run.summary).toBe("");
-  });
+  }, 60_000);
 
   it("a config error: the error annotation says what and how to fix, exit code 1", async () => {
     const dir = demo();
     const run = await runAction(dir, { command: "plan", cluster: "nowhere" });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/::error title=kopt plan%3A \w+ error::.*nowhere/);
-  });
+  }, 60_000);
 });
