@@ -364,8 +364,18 @@ function setupCommand(program: Command, { out, env, repoDir }: Shell): void {
     )
     .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
     .option("--dry-run", "print what would be set, change nothing", false)
+    .option(
+      "--workflows <action>",
+      "also write .github/workflows/kopt-*.yml running this action (e.g. acme/kopt@v1)",
+    )
     .action(async (o) => {
-      const result = await setup({ repoDir: repoDir(), cluster: o.cluster, env, dryRun: o.dryRun });
+      const result = await setup({
+        repoDir: repoDir(),
+        cluster: o.cluster,
+        env,
+        dryRun: o.dryRun,
+        workflows: o.workflows,
+      });
       out(`${setupText(result)}\n`);
     });
 }
