@@ -480,6 +480,14 @@ export function setupText(o: SetupOutcome): string {
     `  required status checks: ${p.required_status_checks.contexts.join(", ")}`,
     `  pull request reviews: ${p.required_pull_request_reviews.required_approving_review_count} approval, code owners must review, stale approvals dismissed on push`,
     "  admins: not enforced (an emergency merge stays possible and is visible in the PHR record)",
+    ...(o.workflows
+      ? [
+          `Workflows${o.dryRun ? " (would write)" : ""}:`,
+          ...o.workflows.map(
+            (w) => `  ${w.path}: ${o.dryRun && w.status !== "unchanged" ? `would be ${w.status}` : w.status}`,
+          ),
+        ]
+      : []),
   ].join("\n");
 }
 

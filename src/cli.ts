@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { reportCommand } from "./cli-report.ts";
 import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
 import { formatPath, KoptError } from "./errors.ts";
+import { prometheusUrl } from "./prometheus-url.ts";
 import { redact } from "./redact.ts";
 import type { AgentParts } from "./workflows/agent/start.ts";
 
@@ -31,18 +32,6 @@ export async function jsonSchema(name: (typeof SCHEMA_NAMES)[number]): Promise<o
 }
 
 const PROMETHEUS_URL = "use this Prometheus API URL instead of source.prometheus.url in kopt.yaml";
-
-/** A --prometheus-url value, checked: http(s) only. */
-function prometheusUrl(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const ok = /^https?:\/\/[^\s/]/.test(value) && URL.canParse(value);
-  if (!ok) {
-    throw new KoptError("usage", `--prometheus-url is not an http(s) URL: ${value}`, {
-      hint: "e.g. --prometheus-url http://127.0.0.1:9090",
-    });
-  }
-  return value;
-}
 
 export interface Io {
   out: (s: string) => void;
@@ -383,9 +372,19 @@ function setupCommand(program: Command, { out, env, repoDir }: Shell): void {
     )
     .option("--cluster <name>", "cluster config clusters/<name>/kopt.yaml (default: the only one)")
     .option("--dry-run", "print what would be set, change nothing", false)
+    .option(
+      "--workflows <action>",
+      "also write .github/workflows/kopt-*.yml running this action (e.g. acme/kopt@v1)",
+    )
     .action(async (o) => {
       const [{ setup }, { setupText }] = await Promise.all([import("./workflows/setup.ts"), output()]);
-      const result = await setup({ repoDir: repoDir(), cluster: o.cluster, env, dryRun: o.dryRun });
+      const result = await setup({
+        repoDir: repoDir(),
+        cluster: o.cluster,
+        env,
+        dryRun: o.dryRun,
+        workflows: o.workflows,
+      });
       out(`${setupText(result)}\n`);
     });
 }

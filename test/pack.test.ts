@@ -60,7 +60,7 @@ function installedKopt(...args: string[]) {
 }
 
 describe("the packed kopt", () => {
-  it("holds the launcher, the compiled CLI with its templates, the runbooks and the README; no sources or tests", () => {
+  it("holds the launcher, the compiled CLI with its templates, the workflows, the runbooks and the README; no sources or tests", () => {
     const files = packed.files.map((f) => f.path);
     for (const f of [
       "package.json",
@@ -70,6 +70,8 @@ describe("the packed kopt", () => {
       "dist/cli/templates/pr-body.hbs",
       "dist/cli/templates/phr-body.hbs",
       "runbooks/oom-killed.md",
+      // `kopt setup --workflows` writes these, read next to the compiled CLI (dist/cli/ -> ../../.github/).
+      ".github/workflows/kopt-plan.yml",
     ]) {
       expect(files, f).toContain(f);
     }

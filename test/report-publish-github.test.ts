@@ -11,6 +11,7 @@ import { OWNER, REPO, worldEnv, worldForTest } from "./support/github-world.ts";
 const NOW = new Date("2026-11-20T13:00:00Z");
 
 describe("kopt report security on the github forge", () => {
+  // Two report runs against the simulator: about 20 s alone, past 30 s when a full suite loads the machine.
   it("lands the PHR through a merged record pull request, opens the issue, and a rerun writes nothing", async () => {
     const w = await worldForTest();
     const run = async () => {
@@ -63,5 +64,5 @@ describe("kopt report security on the github forge", () => {
     expect(again.err).toContain("report issue #");
     expect(again.err).toContain(" unchanged: ");
     expect(writes().slice(before)).toEqual([]);
-  });
+  }, 120_000);
 });

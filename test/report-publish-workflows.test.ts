@@ -35,7 +35,8 @@ describe("report workflows", () => {
 
   it("the security audit uploads its SARIF to code scanning", () => {
     const text = readFileSync(join(PROJECT_ROOT, ".github/workflows/kopt-security-audit.yml"), "utf8");
-    expect(text).toContain("--output sarif");
+    expect(text).toContain("sarif-file: kopt-security.sarif");
+    expect(text).toContain("sarif_file: kopt-security.sarif");
     expect(text).toContain("github/codeql-action/upload-sarif@v3");
     expect(read("kopt-security-audit.yml").permissions["security-events"]).toBe("write");
   });

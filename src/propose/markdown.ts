@@ -45,9 +45,13 @@ export function mdCellCode(value: unknown): string {
 
 /** A link whose label is text and whose target cannot end early (spaces, parentheses, angle brackets). */
 export function mdLink(label: unknown, href: unknown): string {
-  const target = String(href).replace(
+  return `[${mdText(label)}](${mdLinkTarget(href)})`;
+}
+
+/** A link's target that cannot end early: spaces, parentheses and angle brackets percent-encoded. */
+export function mdLinkTarget(href: unknown): string {
+  return String(href).replace(
     /[\s()<>]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
   );
-  return `[${mdText(label)}](${target})`;
 }

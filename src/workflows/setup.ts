@@ -8,6 +8,7 @@ import { openRepository } from "../propose/git-repo.ts";
 import { allLabels } from "../propose/labels.ts";
 import { APPROVAL_CONTEXT } from "./gate.ts";
 import { forgeRepository, openForge } from "./open-forge.ts";
+import { actionRef, type WorkflowFile, writeWorkflows } from "./setup-workflows.ts";
 
 export interface SetupOptions {
   repoDir: string;
@@ -16,6 +17,8 @@ export interface SetupOptions {
   /** Overrides forge.type (the local forge has no labels or protection to set: it refuses). */
   forge?: "local" | "github";
   dryRun: boolean;
+  /** Also write .github/workflows/kopt-*.yml running kopt as this action (owner/repo@ref, or ./). */
+  workflows?: string;
 }
 
 /** The branch protection kopt needs: what GitHub's PUT /branches/{branch}/protection takes. */
@@ -39,12 +42,15 @@ export interface SetupOutcome {
   labels: string[];
   protection: BranchProtection;
   dryRun: boolean;
+  /** The workflows written (or, with dryRun, that would be), when asked for. */
+  workflows?: WorkflowFile[];
 }
 
 export async function setup(opts: SetupOptions): Promise<SetupOutcome> {
   const choice = { forge: opts.forge, env: opts.env ?? process.env };
   const repo = await openRepository(opts.repoDir);
   const loaded = await loadClusterConfig(repo.root, await resolveClusterName(repo.root, opts.cluster));
+  const action = opts.workflows === undefined ? undefined : actionRef(opts.workflows);
   const protection = branchProtection();
   const labels = allLabels().map((l) => l.name);
   const outcome = {
@@ -54,8 +60,14 @@ export async function setup(opts: SetupOptions): Promise<SetupOutcome> {
     protection,
     dryRun: opts.dryRun,
   };
-  if (opts.dryRun) return outcome;
+  const workflows = (dryRun: boolean) =>
+    action === undefined
+      ? {}
+      : writeWorkflows(repo.root, { action, cluster: loaded.config.cluster, dryRun }).then((w) => ({
+          workflows: w,
+        }));
+  if (opts.dryRun) return { ...outcome, ...(await workflows(true)) };
   const forge = await openForge(repo, loaded, choice, { branches: false });
   await forge.prepare(labels, protection);
-  return outcome;
+  return { ...outcome, ...(await workflows(false)) };
 }
