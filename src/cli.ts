@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { z } from "zod";
+import { mcpCommand } from "./cli-mcp.ts";
 import {
   afterMergeText,
   codeownersCheckText,
@@ -609,6 +610,7 @@ function build({ out, err, now = () => new Date(), env = process.env, agent = {}
     { ...shell, note, version: program.version() ?? "0.0.0", prometheusUrl },
     REPORT_PORTS,
   );
+  mcpCommand(program, { ...shell, note, version: program.version() ?? "0.0.0", prometheusUrl });
   reportMistakesAsKopt(program);
   showRequiredOptions(program);
   return program;
