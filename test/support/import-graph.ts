@@ -114,9 +114,11 @@ const isForgeImplementation = (module: string) =>
   module === "propose/local-forge.ts" ||
   module.startsWith("propose/local/");
 
-/** The modules that use a forge: the workflows (open-forge.ts aside) and the CLI. */
+/** The modules that use a forge: the workflows (open-forge.ts aside), the CLI and the MCP server. */
 const isForgeUser = (module: string) =>
-  (module.startsWith("workflows/") && module !== "workflows/open-forge.ts") || module.startsWith("cli");
+  (module.startsWith("workflows/") && module !== "workflows/open-forge.ts") ||
+  module.startsWith("cli") ||
+  module.startsWith("mcp/");
 
 export interface Violation {
   rule: "io" | "layer" | "octokit" | "forge" | "cycle";
