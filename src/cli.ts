@@ -529,6 +529,10 @@ function agentCommand(program: Command, { out, now, env, repoDir, agent }: Shell
       "the git repository to propose to; git init when it is none (default: --repo)",
     )
     .option("--listen <host:port>", "address of /metrics, /healthz and /readyz", "127.0.0.1:9090")
+    .option(
+      "--mcp-listen <host:port>",
+      "also serve kopt's read-only MCP tools at http://HOST:PORT/mcp (KOPT_MCP_TOKEN required off loopback)",
+    )
     .option("--identity <name>", "this replica's name in the Lease (default: $POD_NAME, else the hostname)")
     .option(
       "--namespace <ns>",
@@ -546,6 +550,8 @@ function agentCommand(program: Command, { out, now, env, repoDir, agent }: Shell
             cluster: o.cluster,
             repoDir: o.repoDir ? resolve(o.repoDir) : repoDir(),
             listen: o.listen,
+            mcpListen: o.mcpListen,
+            version: program.version(),
             identity: o.identity,
             namespace: o.namespace,
             forge: o.forge,

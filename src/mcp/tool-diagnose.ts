@@ -46,6 +46,7 @@ export async function diagnosis(ctx: McpContext, s: Selection) {
     now: ctx.now(),
     prometheusUrl: ctx.prometheusUrl,
     env: ctx.env,
+    ...(ctx.loaded ? { loaded: ctx.loaded } : {}),
   });
   const findings = d.findings.filter((f) => inNamespace(s, f.workload));
   const kept = new Set(findings.map((f) => f.fingerprint));

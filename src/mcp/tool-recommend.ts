@@ -58,6 +58,7 @@ export async function recommendation(ctx: McpContext, s: Selection) {
       workload: workloadSelector(s),
       now: ctx.now(),
       prometheusUrl: ctx.prometheusUrl,
+      ...(ctx.loaded ? { loaded: ctx.loaded } : {}),
     }),
   );
   const keep = <T extends { workload: { namespace: string } }>(xs: T[]) =>

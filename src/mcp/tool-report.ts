@@ -99,14 +99,12 @@ async function security(ctx: McpContext): Promise<Report> {
     headlines: [],
     flags: [],
     severityCounts: counts,
-    findings: r.audit.findings
-      .slice(0, FINDINGS_SHOWN)
-      .map((f) => ({
-        severity: f.severity,
-        check: f.check,
-        resource: resourceLabel(f.resource),
-        detail: f.detail,
-      })),
+    findings: r.audit.findings.slice(0, FINDINGS_SHOWN).map((f) => ({
+      severity: f.severity,
+      check: f.check,
+      resource: resourceLabel(f.resource),
+      detail: f.detail,
+    })),
     warnings: r.warnings,
   };
 }
