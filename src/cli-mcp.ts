@@ -27,8 +27,8 @@ const MCP_HELP = `
 Tools: kopt_recommend, kopt_diagnose, kopt_plan_preview, kopt_explain_phr, kopt_list_proposals, kopt_report
 (read-only), and kopt_propose (opens pull requests) with --allow-propose only.
 stdio: stdout carries the protocol only; kopt's notes go to stderr. The server ends when stdin closes.
-http: POST http://HOST:PORT/mcp, stateless. With ${MCP_TOKEN_ENV} set, requests need
-"Authorization: Bearer <token>" (401 otherwise); a HOST other than loopback needs the token.
+http: POST http://HOST:PORT/mcp, stateless. With ${MCP_TOKEN_ENV} set, requests must send that token as a
+bearer token in the Authorization header (401 otherwise); a HOST other than loopback needs the token.
 SIGTERM or SIGINT stops it.
 `;
 

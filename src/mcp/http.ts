@@ -69,9 +69,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: McpHttpOp
   const path = new URL(req.url ?? "/", "http://kopt").pathname;
   if (path !== MCP_PATH) return jsonRpcError(res, 404, `not found: the MCP endpoint is ${MCP_PATH}`);
   if (!authorized(req, opts.token)) {
-    return jsonRpcError(res, 401, "unauthorized: send Authorization: Bearer <KOPT_MCP_TOKEN>", {
-      "www-authenticate": 'Bearer realm="kopt"',
-    });
+    return jsonRpcError(
+      res,
+      401,
+      "unauthorized: send the KOPT_MCP_TOKEN as a bearer token in the Authorization header",
+      {
+        "www-authenticate": 'Bearer realm="kopt"',
+      },
+    );
   }
   // Stateless: no SSE stream to resume and no session to end.
   if (req.method !== "POST")
@@ -100,7 +105,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: McpHttpOp
 export function startMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer> {
   if (!isLoopback(opts.host) && !opts.token) {
     throw new KoptError("usage", `kopt mcp will not listen on ${opts.host} without a token`, {
-      hint: "set KOPT_MCP_TOKEN (clients send Authorization: Bearer <token>), or listen on 127.0.0.1",
+      hint: "set KOPT_MCP_TOKEN (clients then send it as a bearer token), or listen on 127.0.0.1",
     });
   }
   const http = createServer((req, res) => {
