@@ -302,7 +302,7 @@ describe("kopt mcp's stdio process", () => {
 async function httpServer(
   dir: string,
   env: NodeJS.ProcessEnv,
-): Promise<{ url: string; child: ChildProcess }> {
+): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const child = spawn(
     process.execPath,
     [KOPT, "--repo", dir, "mcp", "--transport", "http", "--port", "0", "--cluster", "demo"],
@@ -320,8 +320,8 @@ async function httpServer(
         child.kill("SIGTERM");
       }),
   );
+  let stderr = "";
   const url = await new Promise<string>((resolve, reject) => {
-    let stderr = "";
     child.stderr?.on("data", (d) => {
       stderr += String(d);
       const m = /listening on (http:\/\/\S+)/.exec(stderr);
@@ -330,7 +330,7 @@ async function httpServer(
     child.once("exit", (code) => reject(new Error(`kopt mcp exited ${code}: ${stderr}`)));
   });
   cleanups.push(() => expect(stdout).toBe(""));
-  return { url, child };
+  return { url, child, output: () => stdout + stderr };
 }
 
 async function httpClient(url: string, token?: string): Promise<Client> {
@@ -366,7 +366,7 @@ describe("kopt mcp over Streamable HTTP", () => {
     "with KOPT_MCP_TOKEN: 401 without the bearer token, 200 with it, and the token never printed",
     async () => {
       const token = "mcp-token-4f9d2c7e1a";
-      const { url } = await httpServer(demoCopy(), { KOPT_MCP_TOKEN: token });
+      const { url, output } = await httpServer(demoCopy(), { KOPT_MCP_TOKEN: token });
       const init = {
         jsonrpc: "2.0",
         id: 1,
@@ -399,6 +399,8 @@ describe("kopt mcp over Streamable HTTP", () => {
       const diag = await structured(client, "kopt_diagnose", { workload: "todo/worker" });
       expect(diag.findings.map((f: { class: string }) => f.class)).toEqual(["oom-killed"]);
       await expect(httpClient(url)).rejects.toThrow();
+      expect(output()).toContain("(bearer token required)");
+      expect(output()).not.toContain(token);
     },
     SLOW,
   );
