@@ -1,6 +1,7 @@
 // The `kopt` command: a thin shell over src/workflows. Exit codes: 0 ok, 1 lint findings or a bug, 2 bad input.
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
+import { mcpCommand } from "./cli-mcp.ts";
 import { reportCommand } from "./cli-report.ts";
 import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
 import { formatPath, KoptError } from "./errors.ts";
@@ -555,6 +556,10 @@ function agentCommand(program: Command, { out, now, env, repoDir, agent }: Shell
       "the git repository to propose to; git init when it is none (default: --repo)",
     )
     .option("--listen <host:port>", "address of /metrics, /healthz and /readyz", "127.0.0.1:9090")
+    .option(
+      "--mcp-listen <host:port>",
+      "also serve kopt's read-only MCP tools at http://HOST:PORT/mcp (KOPT_MCP_TOKEN required off loopback)",
+    )
     .option("--identity <name>", "this replica's name in the Lease (default: $POD_NAME, else the hostname)")
     .option(
       "--namespace <ns>",
@@ -576,6 +581,8 @@ function agentCommand(program: Command, { out, now, env, repoDir, agent }: Shell
             cluster: o.cluster,
             repoDir: o.repoDir ? resolve(o.repoDir) : repoDir(),
             listen: o.listen,
+            mcpListen: o.mcpListen,
+            version: program.version(),
             identity: o.identity,
             namespace: o.namespace,
             forge: o.forge,
@@ -640,6 +647,7 @@ function build({ out, err, now = () => new Date(), env = process.env, agent = {}
     { ...shell, note, version: program.version() ?? "0.0.0", prometheusUrl },
     async () => (await import("./workflows/report/report-ports.ts")).REPORT_PORTS,
   );
+  mcpCommand(program, { ...shell, note, version: program.version() ?? "0.0.0", prometheusUrl });
   reportMistakesAsKopt(program);
   showRequiredOptions(program);
   return program;

@@ -78,7 +78,7 @@ describe("command-line mistakes are bad input: kopt: error, a fix, exit 2", () =
 
 describe("an unknown command is an error, --help or not", () => {
   const COMMANDS =
-    "the commands are plan, recommend, diagnose, snapshot, gate, sla, after-merge, verify, rollback, review, merge, agent, setup, codeowners, phr, schema, stats, report";
+    "the commands are plan, recommend, diagnose, snapshot, gate, sla, after-merge, verify, rollback, review, merge, agent, setup, codeowners, phr, schema, stats, report, mcp";
 
   it.each([[["deploy"]], [["deploy", "--help"]], [["--repo", ".", "deploy", "-h"]], [["help", "deploy"]]])(
     "kopt %j",

@@ -25,6 +25,8 @@ export interface DiagnoseOptions {
   now?: Date;
   prometheusUrl?: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** The config the caller loaded (the agent's --config file); default clusters/<cluster>/kopt.yaml. */
+  loaded?: LoadedConfig;
 }
 
 export interface DiagnoseOutcome extends Diagnosis {
@@ -68,9 +70,9 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseOutcome> 
   let loaded: LoadedConfig | undefined;
   let root: string | undefined;
   // A bare --snapshot needs no repository and no config, as with recommend.
-  if (opts.cluster || !opts.snapshot) {
+  if (opts.loaded || opts.cluster || !opts.snapshot) {
     root = await readRoot(opts.repoDir);
-    loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
+    loaded = opts.loaded ?? (await loadClusterConfig(root, await resolveClusterName(root, opts.cluster)));
   }
   // The same observe step as plan, except that a 403 on pods/log is a warning: the diagnosis goes on without logs.
   const observation = await observeCluster(

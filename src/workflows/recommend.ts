@@ -17,6 +17,8 @@ export interface RecommendOptions {
   now?: Date;
   /** Overrides source.prometheus.url. */
   prometheusUrl?: string;
+  /** The config the caller loaded (the agent's --config file); default clusters/<cluster>/kopt.yaml. */
+  loaded?: LoadedConfig;
 }
 
 export interface RecommendOutcome extends RightsizeResult {
@@ -37,9 +39,9 @@ export async function recommend(opts: RecommendOptions): Promise<RecommendOutcom
   let loaded: LoadedConfig | undefined;
   let root: string | undefined;
   // A bare --snapshot needs no repository and no config: default policy. A config needs no git either.
-  if (opts.cluster || !opts.snapshot) {
+  if (opts.loaded || opts.cluster || !opts.snapshot) {
     root = await readRoot(opts.repoDir);
-    loaded = await loadClusterConfig(root, await resolveClusterName(root, opts.cluster));
+    loaded = opts.loaded ?? (await loadClusterConfig(root, await resolveClusterName(root, opts.cluster)));
   }
   const { observation, state, findings, capacity } = await runPipeline({
     root,

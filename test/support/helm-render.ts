@@ -19,6 +19,7 @@ import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { parseAllDocuments } from "yaml";
 import { findHelm } from "./helm.ts";
+import { KAGENT_MODELS } from "./kagent-crd.ts";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -63,6 +64,7 @@ export const MODELS: Record<string, new (data: never) => { validate(): void }> =
   "v1 ConfigMap": ConfigMap,
   "v1 Service": Service,
   "v1 ServiceAccount": ServiceAccount,
+  ...KAGENT_MODELS,
 };
 
 export function nameOf(obj: Obj): string {

@@ -114,11 +114,12 @@ const isForgeImplementation = (module: string) =>
   module === "propose/local-forge.ts" ||
   module.startsWith("propose/local/");
 
-/** The modules that use a forge: the workflows (open-forge.ts aside), the CLI and the GitHub Action. */
+/** The modules that use a forge: the workflows (open-forge.ts aside), the CLI, the GitHub Action and the MCP server. */
 const isForgeUser = (module: string) =>
   (module.startsWith("workflows/") && module !== "workflows/open-forge.ts") ||
   module.startsWith("cli") ||
-  module.startsWith("action/");
+  module.startsWith("action/") ||
+  module.startsWith("mcp/");
 
 export interface Violation {
   rule: "io" | "layer" | "octokit" | "forge" | "cycle";

@@ -22,6 +22,7 @@ import { type ClusterWatchOptions, createClusterWatch } from "../../observe/kube
 import { createLeaderElector, type LeaderElectorOptions } from "../../observe/kube/lease.ts";
 import { plan } from "../plan.ts";
 import { type AgentDeps, namespaceWatched, type ObjectLookup, type RunningAgent, runAgent } from "./agent.ts";
+import { type AgentMcpSettings, checkAgentMcp, withMcp } from "./mcp.ts";
 import type { AgentLog, ClusterWatchPort, ControlPort, LeaderPort, ReactPort } from "./ports.ts";
 import { createReactor, prepareRepository, type ReactorOptions } from "./react.ts";
 import { createRepoLock, type RepoLock } from "./repo-lock.ts";
@@ -49,6 +50,10 @@ export interface AgentStartOptions {
   clock?: () => number;
   /** How often stuck pods are looked for (agent.actions.restartPods); default 30 s. Tests shorten it. */
   restartScanMs?: number;
+  /** --mcp-listen HOST:PORT: also serve the read-only MCP tools there (agent/mcp.ts); default none. */
+  mcpListen?: string;
+  /** kopt's version, as the MCP server tells its clients. */
+  version?: string;
 }
 
 /** The factories the agent is built from; the integrator passes the real ones, tests pass fakes. */
@@ -75,17 +80,18 @@ export interface AgentSettings {
   identity: string;
   namespace: string;
   repoDir: string;
+  mcp?: AgentMcpSettings;
 }
 
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** "HOST:PORT" (or "[v6]:PORT"), checked. */
-export function parseListen(text: string): { host: string; port: number } {
+export function parseListen(text: string, flag = "--listen"): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : Number.NaN;
   if (!m || port > 65535) {
-    throw new KoptError("usage", `--listen is not HOST:PORT: ${text}`, {
-      hint: "e.g. --listen 127.0.0.1:9090, or --listen 0.0.0.0:9090 in a pod (port 0 picks a free one)",
+    throw new KoptError("usage", `${flag} is not HOST:PORT: ${text}`, {
+      hint: `e.g. ${flag} 127.0.0.1:9090, or ${flag} 0.0.0.0:9090 in a pod (port 0 picks a free one)`,
     });
   }
   return { host: (m[1] ?? m[2]) as string, port };
@@ -131,7 +137,10 @@ export async function checkAgentSettings(opts: AgentStartOptions): Promise<Agent
       hint: "lowercase letters, digits and -, e.g. --namespace kopt",
     });
   }
-  return { loaded, listen, identity, namespace, repoDir: resolve(opts.repoDir) };
+  const mcp = opts.mcpListen
+    ? checkAgentMcp(parseListen(opts.mcpListen, "--mcp-listen"), opts.env)
+    : undefined;
+  return { loaded, listen, identity, namespace, repoDir: resolve(opts.repoDir), ...(mcp ? { mcp } : {}) };
 }
 
 /** agent.actions.restartPods lists only namespaces the agent watches: it never acts where it does not look. */
@@ -224,7 +233,16 @@ export async function startAgentFromConfig(
     ...lockedVerify(parts, s, opts, lock),
   };
   if (agent.actions.restartPods.namespaces.length > 0) deps.actions = restarterOf(deps, conn, s, opts, lock);
-  return runAgent(deps);
+  const running = await runAgent(deps);
+  if (!s.mcp) return running;
+  const ctx = {
+    repoDir: s.repoDir,
+    cluster: config.cluster,
+    loaded: s.loaded,
+    env: opts.env,
+    now: () => new Date(),
+  };
+  return withMcp(running, s.mcp, { ...ctx, prometheusUrl: opts.prometheusUrl }, log, opts.version ?? "0.0.0");
 }
 
 /** The opt-in restart of stuck pods: evictions through the connection, PHRs through the forge. */
