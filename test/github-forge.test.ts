@@ -124,7 +124,7 @@ describe("kopt plan --forge github", () => {
     expect(w.sim.state.issues).toHaveLength(3);
     const wrote = w.sim.requests.slice(requests).filter((r) => !r.git && r.method !== "GET");
     expect(wrote).toEqual([]);
-  });
+  }, 120_000); // two whole plans through paced GitHub writes: ~15 s alone, over 30 s on a loaded 2-core machine
 
   it("two runs at once open no duplicate: the same commit, and GitHub's one pull request per branch", async () => {
     const w = await world();
