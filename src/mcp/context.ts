@@ -50,3 +50,11 @@ export async function guarded(work: () => Promise<CallToolResult>): Promise<Call
 
 /** `namespace/name` of a workload reference, as kopt prints it. */
 export const workloadName = (w: { namespace: string; name: string }) => `${w.namespace}/${w.name}`;
+
+/** A tool that reads the cluster or the repository and changes nothing: the same call gives the same answer. */
+export const READ_ONLY = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+} as const;

@@ -3,7 +3,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { diagnose } from "../workflows/diagnose.ts";
-import { guarded, type McpContext, toolResult, workloadName } from "./context.ts";
+import { guarded, type McpContext, READ_ONLY, toolResult, workloadName } from "./context.ts";
 import { inNamespace, type Selection, SelectionInput, workloadSelector } from "./selection.ts";
 
 const Subject = z.object({ namespace: z.string(), kind: z.string(), name: z.string() });
@@ -98,7 +98,7 @@ export function registerDiagnose(server: McpServer, ctx: McpContext): void {
         "Each failing container (of the cluster, one namespace or one workload) classified to a root cause from its status, events, logs and history, with the suggested fix and the runbook; incidents group failures of one shared cause (a node, a missing Secret). Reads the cluster; changes nothing.",
       inputSchema: SelectionInput,
       outputSchema: DiagnoseOutput,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: READ_ONLY,
     },
     (args) =>
       guarded(async () => {

@@ -7,7 +7,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { KoptError } from "../errors.ts";
 import { type PhrFrontMatter, readPhrFront } from "../formats/phr.ts";
-import { guarded, type McpContext, toolResult } from "./context.ts";
+import { guarded, type McpContext, READ_ONLY, toolResult } from "./context.ts";
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 /** The body's evidence section is the model's "why"; capped so one record cannot flood the context. */
@@ -178,7 +178,7 @@ export function registerExplainPhr(server: McpServer, ctx: McpContext): void {
         "One PHR (kopt's audit record of a change) by id or path: what changed, why (evidence, guardrails), who approved and merged it, and the outcome (applied, validated or regressed, rolled back). Reads the repository; changes nothing.",
       inputSchema: PhrInput,
       outputSchema: PhrOutput,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: READ_ONLY,
     },
     (args) =>
       guarded(async () => {

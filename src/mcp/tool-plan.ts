@@ -5,7 +5,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { formatTime } from "../model/format.ts";
 import { type PlanOutcome, plan } from "../workflows/plan.ts";
-import { guarded, type McpContext, toolResult, workloadName } from "./context.ts";
+import { guarded, type McpContext, READ_ONLY, toolResult, workloadName } from "./context.ts";
 import { workloadSelector } from "./selection.ts";
 
 const Workload = z.object({ namespace: z.string(), kind: z.string(), name: z.string() });
@@ -120,7 +120,7 @@ export function registerPlanPreview(server: McpServer, ctx: McpContext): void {
         "The dry run of kopt plan: which pull requests would be opened, updated or left unchanged (right-sizing, OOM raises, HPA, probe fixes), each with its risk tier and monthly cost effect, and what the guardrails hold back. Writes nothing: no branch, no commit, no file.",
       inputSchema: WorkloadInput,
       outputSchema: PlanOutput,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: READ_ONLY,
     },
     ({ workload }) =>
       guarded(async () => {

@@ -4,7 +4,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { recommendJson } from "../cli-output.ts";
 import { recommend } from "../workflows/recommend.ts";
-import { guarded, type McpContext, toolResult, workloadName } from "./context.ts";
+import { guarded, type McpContext, READ_ONLY, toolResult, workloadName } from "./context.ts";
 import { inNamespace, type Selection, SelectionInput, workloadSelector } from "./selection.ts";
 
 const Workload = z.object({ namespace: z.string(), kind: z.string(), name: z.string() });
@@ -84,7 +84,7 @@ export function registerRecommend(server: McpServer, ctx: McpContext): void {
         "What every container (or one workload, or one namespace) should request and limit, from its usage history: right-sizing, memory-limit raises after OOM kills, and horizontal scaling (HPA) findings. Reads the cluster; changes nothing.",
       inputSchema: SelectionInput,
       outputSchema: RecommendOutput,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: READ_ONLY,
     },
     (args) =>
       guarded(async () => {

@@ -6,7 +6,7 @@ import { resourceLabel, SEVERITIES } from "../model/report.ts";
 import { healthReport } from "../workflows/report/health-command.ts";
 import { REPORT_PORTS } from "../workflows/report/report-ports.ts";
 import { securityReport } from "../workflows/report/security.ts";
-import { guarded, type McpContext, toolResult } from "./context.ts";
+import { guarded, type McpContext, READ_ONLY, toolResult } from "./context.ts";
 
 /** Enough of the ranked findings to act on; the counts cover all of them. */
 const FINDINGS_SHOWN = 25;
@@ -140,7 +140,7 @@ export function registerReport(server: McpServer, ctx: McpContext): void {
         "The weekly cluster health report (pods, nodes, incidents, kopt's pull requests, outcomes, cost, with week-over-week figures and flags) or the security posture audit (Pod Security Standards, RBAC, NetworkPolicies, secrets, vulnerabilities, ranked). Print only: publishes nothing.",
       inputSchema: { kind: z.enum(["health", "security"]).describe("which report") },
       outputSchema: ReportOutput,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: READ_ONLY,
     },
     ({ kind }) =>
       guarded(async () => {
