@@ -43,6 +43,8 @@ it("creates every label and protects main; the simulator then refuses merges unt
   // Every kopt label, with its colour and description.
   const specs = allLabels();
   expect(specs.length).toBeGreaterThan(5);
+  // The weekly reports' label and the security fixes' kind are created up front like the others.
+  expect(specs.map((l) => l.name)).toEqual(expect.arrayContaining(["kopt/report", "kopt/kind:security"]));
   for (const spec of specs) {
     const l = world.sim.state.labels.find((x) => x.name === spec.name);
     expect(l, spec.name).toBeDefined();

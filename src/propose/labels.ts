@@ -4,6 +4,7 @@ import { TIER_LABEL_PREFIX } from "../decide/approval.ts";
 import { INCIDENT_CLASS_LABEL_PREFIX, INCIDENT_LABEL } from "../decide/incident-issue.ts";
 import { isDiagnosisClassId } from "../model/diagnosis.ts";
 import { TIERS, type Tier } from "../model/tier.ts";
+import { REPORT_LABEL } from "./report/issue-marker.ts";
 
 export { INCIDENT_CLASS_LABEL_PREFIX, INCIDENT_LABEL, TIER_LABEL_PREFIX };
 
@@ -38,6 +39,7 @@ const KIND_TEXT: Record<string, string> = {
   oom: "memory limit raised after OOM kills",
   hpa: "horizontal pod autoscaler",
   probe: "startup/liveness probe settings after liveness kills",
+  security: "securityContext and probe fixes for security audit findings",
   rollback: "reverts an earlier kopt change",
   record: "updates audit records (PHRs) only",
 };
@@ -63,6 +65,8 @@ export function labelSpec(name: string): LabelSpec | undefined {
       color: "b60205",
       description: "kopt verify: reverts a change that regressed after it was applied",
     };
+  if (name === REPORT_LABEL)
+    return { name, color: "1d76db", description: "kopt's weekly health report or security audit" };
   if (name === INCIDENT_LABEL)
     return {
       name,
@@ -93,6 +97,7 @@ export function allLabels(): LabelSpec[] {
     SLA_LABEL,
     REGRESSION_LABEL,
     INCIDENT_LABEL,
+    REPORT_LABEL,
     ...TIERS.map((t) => `${TIER_LABEL_PREFIX}${t}`),
     ...Object.keys(KIND_TEXT).map((k) => `${KIND_LABEL_PREFIX}${k}`),
   ];
