@@ -23,6 +23,7 @@ import {
   verifyText,
 } from "./cli-output.ts";
 import { reportCommand } from "./cli-report.ts";
+import { showSparklines } from "./cli-sparkline.ts";
 import { statsText } from "./cli-stats-output.ts";
 import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
 import { formatPath, KoptError } from "./errors.ts";
@@ -167,7 +168,7 @@ function recommendCommand(program: Command, { out, now, repoDir, warn }: Shell):
       out(
         o.output === "json"
           ? `${JSON.stringify(recommendJson(result), null, 2)}\n`
-          : `${recommendTable(result)}\n`,
+          : `${recommendTable(result, { sparklines: showSparklines(process.env, process.stdout) })}\n`,
       );
     });
 }
