@@ -4,9 +4,9 @@
 // workload's demand needs at the target, with today's and the proposed replica bound. One chart per changed
 // value keeps the body short; the numbers stay in the tables under the charts (GitHub's Mermaid may lag).
 import type { HpaRecommendation } from "../analyze/hpa.ts";
+import type { PlannedChange as ResolvedChange } from "../decide/drift.ts";
 import { parseQuantity } from "../model/quantity.ts";
 import type { Recommendation } from "../model/recommendation.ts";
-import type { ResolvedChange } from "./render.ts";
 import { lineChart, mermaidLabel } from "./report/mermaid.ts";
 
 const DAY = 86_400;
