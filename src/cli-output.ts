@@ -86,7 +86,8 @@ export function recommendJson(out: RecommendOutcome) {
       })),
       evidence: oomEvidenceRecord(o.evidence),
     })),
-    hpa: out.hpa,
+    // The replica profile is the PR chart's data, not part of the JSON contract.
+    hpa: out.hpa.map(({ profile: _, ...h }) => h),
   };
 }
 

@@ -4,7 +4,7 @@
 // workload's demand needs at the target, with today's and the proposed replica bound. One chart per changed
 // value keeps the body short; the numbers stay in the tables under the charts (GitHub's Mermaid may lag).
 import type { HpaRecommendation } from "../analyze/hpa.ts";
-import type { PlannedChange as ResolvedChange } from "../decide/drift.ts";
+import type { PlannedChange } from "../decide/drift.ts";
 import { parseQuantity } from "../model/quantity.ts";
 import type { Recommendation } from "../model/recommendation.ts";
 import { lineChart, mermaidLabel } from "./report/mermaid.ts";
@@ -72,15 +72,11 @@ function profileChart(c: ProfileChart): string | null {
   });
 }
 
-const quantityOf = (v: ResolvedChange["from"]): number | undefined =>
+const quantityOf = (v: PlannedChange["from"]): number | undefined =>
   v === undefined || v === null || typeof v === "boolean" ? undefined : parseQuantity(v);
 
 /** One chart: the usage of one resource of one container, with the request now and the proposed one. */
-function requestChart(
-  rec: Recommendation,
-  resource: "cpu" | "memory",
-  change: ResolvedChange,
-): string | null {
+function requestChart(rec: Recommendation, resource: "cpu" | "memory", change: PlannedChange): string | null {
   const profile = rec.evidence.profile;
   const to = quantityOf(change.to);
   if (profile === undefined || to === undefined) return null;
@@ -109,7 +105,7 @@ export const MAX_USAGE_CHARTS = 4;
  * of the changes, at most MAX_USAGE_CHARTS and then a line saying how many were left out. Empty when no
  * recommendation carries a usage profile.
  */
-export function usageCharts(recs: readonly Recommendation[], changes: readonly ResolvedChange[]): string[] {
+export function usageCharts(recs: readonly Recommendation[], changes: readonly PlannedChange[]): string[] {
   const charts: string[] = [];
   for (const c of changes) {
     const resource =
