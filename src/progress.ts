@@ -19,7 +19,10 @@ export interface ProgressStream {
 export interface Progress {
   /** Where a long task is ("Prometheus: 3 of 12 queries"): redrawn in place on a terminal, nothing elsewhere. */
   step(text: string): void;
-  /** A wait a person should know about ("GitHub: connection refused, retry 1/3 in 1 s"): always a line. */
+  /**
+   * A wait a person should know about ("GitHub: connection refused, retry 1/3 in 1 s"): always a line, but
+   * not the same line twice in a row.
+   */
   wait(text: string): void;
   /** The task is over: its step line goes away. */
   done(): void;
@@ -34,6 +37,7 @@ const CLEAR_LINE = "\r\x1b[2K";
 export function streamProgress(stream: ProgressStream): Progress {
   const tty = stream.isTTY === true;
   let shown: string | null = null;
+  let lastWait: string | null = null;
   const oneLine = (text: string) => {
     const width = (stream.columns ?? 80) - 1;
     const line = redact(text).replace(/[\r\n]+/g, " ");
@@ -47,6 +51,9 @@ export function streamProgress(stream: ProgressStream): Progress {
     },
     wait(text) {
       const line = `kopt: ${redact(text).replace(/[\r\n]+/g, " ")}\n`;
+      // Requests waiting on the same thing (a rate limit holds them all) say it once.
+      if (line === lastWait) return;
+      lastWait = line;
       if (!tty) {
         stream.write(line);
         return;
@@ -57,6 +64,7 @@ export function streamProgress(stream: ProgressStream): Progress {
     done() {
       if (tty && shown !== null) stream.write(CLEAR_LINE);
       shown = null;
+      lastWait = null;
     },
   };
 }

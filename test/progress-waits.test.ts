@@ -50,6 +50,24 @@ describe("streamProgress", () => {
     expect(log.text()).toBe("kopt: GitHub: connection refused, retry 1/3 in 1 s\n");
   });
 
+  it("says the same wait once, however many requests wait on it, until the task is done", () => {
+    const log = fakeStream(false);
+    const p = streamProgress(log);
+    p.wait("GitHub: rate limit, retry 1/3 in 2 s");
+    p.wait("GitHub: rate limit, retry 1/3 in 2 s");
+    p.wait("GitHub: rate limit, retry 2/3 in 2 s");
+    p.done();
+    p.wait("GitHub: rate limit, retry 2/3 in 2 s");
+    expect(log.text()).toBe(
+      [
+        "kopt: GitHub: rate limit, retry 1/3 in 2 s",
+        "kopt: GitHub: rate limit, retry 2/3 in 2 s",
+        "kopt: GitHub: rate limit, retry 2/3 in 2 s",
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("useProgress replaces the process's progress until restored", () => {
     const log = fakeStream(false);
     restore = useProgress(streamProgress(log));

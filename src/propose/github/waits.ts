@@ -3,7 +3,8 @@
 // nothing. This plugin, placed before the retry plugin so its error hook sees every attempt, prints
 // "GitHub: connection refused, retry 1/3 in 1 s" through src/progress.ts for each retry the retry plugin
 // will make, by the plugin's own rule (plugin-retry 8: status >= 400 outside doNotRetry, the n-th retry
-// after n² × retryAfterBaseValue ms). Rate-limit waits are said by connectGitHub's throttle callbacks.
+// after n² × retryAfterBaseValue ms). Rate-limit waits (403 and 429, which the throttling plugin retries
+// before the retry plugin sees them) are said by connectGitHub's throttle callbacks.
 import type { Octokit } from "@octokit/core";
 import { progress, waitText } from "../../progress.ts";
 
@@ -55,12 +56,10 @@ export function retryWaits(octokit: Octokit, options: { retry?: RetryOptions }):
   octokit.hook.error("request", (thrown, request) => {
     const error = thrown as FailedRequest;
     const status = error.status;
-    if (
-      error.request !== undefined &&
-      typeof status === "number" &&
-      status >= 400 &&
-      !doNotRetry.includes(status)
-    ) {
+    // A 429 is a secondary rate limit: the throttling plugin waits it out and says so (client.ts).
+    const retried =
+      typeof status === "number" && status >= 400 && status !== 429 && !doNotRetry.includes(status);
+    if (error.request !== undefined && retried) {
       const r = (request as { request?: { retryCount?: number; retries?: number } }).request;
       const done = r?.retryCount ?? 0;
       const max = r?.retries ?? retries;
