@@ -1,7 +1,7 @@
 // How plan and recommend read in a terminal when they have nothing to propose: the verdict line must say
 // why (nothing could be analyzed, or all of it is right), and the Skipped list names each container once.
 import { describe, expect, it } from "vitest";
-import { phrLintText, planText, recommendTable } from "./cli-output.ts";
+import { phrLintText, planText, recommendJson, recommendTable } from "./cli-output.ts";
 import type { Skipped } from "./model/recommendation.ts";
 import type { WorkloadRef } from "./model/types.ts";
 import type { PlanOutcome } from "./workflows/plan.ts";
@@ -128,5 +128,37 @@ describe("phrLintText: what `kopt phr lint` prints", () => {
       ].join("\n"),
     );
     expect(phrLintText(0, [])).toBe("0 PHR(s) checked, 0 fault(s)\n");
+  });
+});
+
+describe("recommendJson", () => {
+  it("keeps the charts' series out of the JSON contract (HPA replica profile, usage profile)", () => {
+    const json = recommendJson({
+      cluster: "prod",
+      observedAt: OBSERVED,
+      source: "kubernetes:prod",
+      warnings: [],
+      capacity: [],
+      oom: [],
+      recommendations: [],
+      skipped: [],
+      hpa: [
+        {
+          workload: web,
+          change: { kind: "raise-max", from: 4, to: 8 },
+          evidence: { windowHours: 168 },
+          reason: "pinned",
+          profile: { start: OBSERVED - 168 * 3600, bucketHours: 4, replicasNeeded: [1, 2, null] },
+        },
+      ],
+    });
+    expect(json.hpa).toEqual([
+      {
+        workload: web,
+        change: { kind: "raise-max", from: 4, to: 8 },
+        evidence: { windowHours: 168 },
+        reason: "pinned",
+      },
+    ]);
   });
 });

@@ -2,6 +2,7 @@
 // workflows return data only. The JSON shapes are a contract (README).
 
 import type { CapacityFinding } from "./analyze/capacity.ts";
+import { sparkline } from "./cli-sparkline.ts";
 import { APPROVAL_CONTEXT } from "./decide/approval.ts";
 import type { PhrFault } from "./formats/phr.ts";
 import type { Finding, FindingEvidence, Incident, ProbeEvidence } from "./model/finding.ts";
@@ -85,7 +86,8 @@ export function recommendJson(out: RecommendOutcome) {
       })),
       evidence: oomEvidenceRecord(o.evidence),
     })),
-    hpa: out.hpa,
+    // The replica profile is the PR chart's data, not part of the JSON contract.
+    hpa: out.hpa.map(({ profile: _, ...h }) => h),
   };
 }
 
@@ -104,13 +106,22 @@ function table(rows: string[][]): string {
 const arrow = (field: string, from: number | null, to: number | null, changed: boolean) =>
   changed ? `${fieldText(field, from)} -> ${fieldText(field, to)}` : fieldText(field, from);
 
-export function recommendTable(out: RecommendOutcome): string {
+/**
+ * `kopt recommend`'s table. With `sparklines` (a UTF-8 terminal: cli-sparkline.ts), two more columns show
+ * each container's CPU and memory over the window, p95 per bucket from 0 to its peak.
+ */
+export function recommendTable(out: RecommendOutcome, opts: { sparklines?: boolean } = {}): string {
   const lines = [
     `kopt recommend · cluster ${out.cluster} · observed ${formatTime(out.observedAt)} · ${out.source}`,
     "",
   ];
+  const days = Math.round((out.recommendations[0]?.evidence.window.hours ?? 168) / 24);
+  const spark = opts.sparklines === true;
   const rows = [
-    ["WORKLOAD", "CONTAINER", "CPU REQ", "MEM REQ", "CPU LIM", "MEM LIM", "CONF", "P95 CPU", "P95 MEM"],
+    [
+      ...["WORKLOAD", "CONTAINER", "CPU REQ", "MEM REQ", "CPU LIM", "MEM LIM", "CONF", "P95 CPU", "P95 MEM"],
+      ...(spark ? [`CPU ${days}D`, `MEM ${days}D`] : []),
+    ],
   ];
   for (const r of out.recommendations) {
     const changed = new Set(r.changes.map((c) => c.field));
@@ -128,6 +139,9 @@ export function recommendTable(out: RecommendOutcome): string {
       `${Math.round(r.confidence * 100)}%`,
       `${Math.round(r.evidence.cpu.p95 * 1000)}m`,
       formatMemory(Math.round(r.evidence.memory.p95 / 2 ** 20) * 2 ** 20),
+      ...(spark
+        ? [sparkline(r.evidence.profile?.cpu ?? []), sparkline(r.evidence.profile?.memory ?? [])]
+        : []),
     ]);
   }
   if (out.recommendations.length === 0) {

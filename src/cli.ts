@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { mcpCommand } from "./cli-mcp.ts";
 import { reportCommand } from "./cli-report.ts";
+import { showSparklines } from "./cli-sparkline.ts";
 import { CommandLineError, reportMistakesAsKopt, showRequiredOptions, unknownCommand } from "./cli-usage.ts";
 import { formatPath, KoptError } from "./errors.ts";
 import { prometheusUrl } from "./prometheus-url.ts";
@@ -136,7 +137,7 @@ function recommendCommand(program: Command, { out, now, repoDir, warn }: Shell):
       out(
         o.output === "json"
           ? `${JSON.stringify(recommendJson(result), null, 2)}\n`
-          : `${recommendTable(result)}\n`,
+          : `${recommendTable(result, { sparklines: showSparklines(process.env, process.stdout) })}\n`,
       );
     });
 }

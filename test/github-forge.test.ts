@@ -1,9 +1,11 @@
 // `kopt plan --forge github` end to end: real git pushing over HTTP to the GitHub API simulator, which
 // checks every request against GitHub's OpenAPI description. Each test starts its own simulator.
+
 import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { streamProgress, useProgress } from "../src/progress.ts";
 import type { PlanOutcome } from "../src/workflows/plan.ts";
 import { plan } from "../src/workflows/plan.ts";
 import type { Fault, FaultRequest } from "./support/github-sim/index.ts";
@@ -51,6 +53,18 @@ const openPulls = (w: World) => w.sim.state.pulls.filter((p) => p.state === "ope
 const incidentIssues = (w: World) => w.sim.state.issues.filter((i) => i.labels.includes("kopt/incident"));
 const receivePacks = (w: World) =>
   w.sim.requests.filter((r) => r.git && r.path.endsWith("git-receive-pack") && r.status === 200);
+
+/** What `run` returns, with the waits it said on stderr (as a log, not a terminal, gets them). */
+async function withWaits<T extends object>(run: () => Promise<T>): Promise<T & { waits: string[] }> {
+  const lines: string[] = [];
+  const restore = useProgress(streamProgress({ isTTY: false, write: (s) => lines.push(s) }));
+  try {
+    const out = await run();
+    return { ...out, waits: lines.join("").split("\n").filter(Boolean) };
+  } finally {
+    restore();
+  }
+}
 
 describe("kopt plan --forge github", () => {
   it("opens one pull request per proposal, labelled, with reviewers per tier, and a second run changes nothing", async () => {
@@ -311,7 +325,12 @@ describe("kopt plan --forge github", () => {
             once("issues/add-labels", { kind: "rate-limit", resetInSeconds: 1 })(r),
         },
       });
-      const out = await planJson(w);
+      const out = await withWaits(() => planJson(w));
+      // Each wait said on stderr (src/progress.ts), once: the retry plugin does not also retry the 429.
+      expect(out.waits).toEqual([
+        "kopt: GitHub: secondary rate limit, retry 1/3 in 1 s",
+        expect.stringMatching(/^kopt: GitHub: rate limit, retry 1\/3 in \d+ s$/),
+      ]);
       expect(out.proposals.map((p) => p.status)).toEqual(EXPECTED.map(() => "created"));
       const statuses = w.sim.requests.filter((r) => r.operationId === "pulls/create").map((r) => r.status);
       expect(statuses.slice(0, 2)).toEqual([429, 201]);
@@ -325,7 +344,9 @@ describe("kopt plan --forge github", () => {
 
     it("retries a 5xx", async () => {
       const w = await world({ sim: { faults: once("pulls/list", { kind: "server-error", status: 502 }) } });
-      const out = await planJson(w);
+      const out = await withWaits(() => planJson(w));
+      // Unpaced (a simulator): the first retry after 10 ms, not 1 s.
+      expect(out.waits).toEqual(["kopt: GitHub: HTTP 502, retry 1/3 in 10 ms"]);
       expect(out.proposals.map(key)).toEqual(EXPECTED);
       const statuses = w.sim.requests.filter((r) => r.operationId === "pulls/list").map((r) => r.status);
       expect(statuses.slice(0, 2)).toEqual([502, 200]);

@@ -96,7 +96,14 @@ function runWeb(
   opts: Opts = {},
   hpaHistory?: HpaHistory[],
 ): HpaResult {
-  return analyzeHpa(state([cpuWorkload(WEB, w)]), history([usageOf(WEB, pods)], hpaHistory), policy(p), opts);
+  const result = analyzeHpa(
+    state([cpuWorkload(WEB, w)]),
+    history([usageOf(WEB, pods)], hpaHistory),
+    policy(p),
+    opts,
+  );
+  // The decisions without their replica profile (the chart's data), which has its own test below.
+  return { ...result, recommendations: result.recommendations.map(({ profile: _, ...r }) => r) };
 }
 
 /** What analyzeHpa returns when it finds nothing and skips nothing. */
@@ -119,6 +126,25 @@ function twoPods(isHot: (t: number) => boolean, hot: number, base = 0.1): Series
 
 /** Noon to 12:30 on days 1, 3 and 5: three 30-minute episodes on three days. */
 const THREE_NOONS = on([1, 3, 5], 12, 0, 30);
+
+describe("analyzeHpa: the replicas a workload needs, bucket by bucket (the PR's chart)", () => {
+  it("gives the p95 per 4-hour bucket of demand / (sizing request × target)", () => {
+    // 2 pods at 0.1 cores = 0.2 cores -> 0.2 / (0.5 × 0.7) = 0.57 replicas; hot 1.8 cores -> 5.14 replicas.
+    const rec = analyzeHpa(
+      state([cpuWorkload(WEB)]),
+      history([usageOf(WEB, twoPods(THREE_NOONS, 0.9))]),
+      policy(),
+    ).recommendations[0];
+    const profile = rec?.profile;
+    expect(profile?.bucketHours).toBe(4);
+    expect(profile?.replicasNeeded).toHaveLength(42);
+    const values = (profile?.replicasNeeded ?? []).filter((v): v is number => v !== null);
+    expect(Math.min(...values)).toBeCloseTo(0.2 / 0.35, 6);
+    // Six hot steps of the 48 in the noon bucket: above its p95 rank, so the noon bucket reads as hot.
+    expect(Math.max(...values)).toBeCloseTo(1.8 / 0.35, 6);
+    expect(values.filter((v) => v > 2)).toHaveLength(3);
+  });
+});
 
 describe("analyzeHpa: enable an HPA on a fixed-replica workload", () => {
   it("proposes min = replicas and max from peak demand at 70% when hot on 3 days", () => {
@@ -751,7 +777,7 @@ describe("analyzeHpa: lower an idle HPA minimum", () => {
       policy(),
       { isProduction: (ns) => ns === "prod" },
     );
-    expect(result).toEqual({
+    expect({ ...result, recommendations: result.recommendations.map(({ profile: _, ...r }) => r) }).toEqual({
       recommendations: [
         {
           workload: PROD,

@@ -29,6 +29,7 @@ import type {
 import { workloadKey } from "../model/types.ts";
 import { daysUntil, type Forecast, forecastHourly, forecastPeak, hourly } from "./forecast.ts";
 import { percentile, sortNumbers } from "./stats.ts";
+import { bucketP95 } from "./usage-profile.ts";
 
 export type HpaChange =
   | { kind: "enable-hpa"; minReplicas: number; maxReplicas: number; targetCPUUtilizationPercentage: number }
@@ -43,6 +44,19 @@ export interface HpaRecommendation {
   evidence: Record<string, number | string>;
   /** One sentence: why, in numbers. */
   reason: string;
+  /**
+   * Replicas the workload's CPU demand needs at the HPA's target (with the sizing request), as the p95 per
+   * bucket of the window (usage-profile.ts): the picture behind the change. Not recorded in PHRs.
+   */
+  profile?: ReplicaProfile;
+}
+
+export interface ReplicaProfile {
+  /** Unix s where the first bucket starts; the last one ends at the window's end. */
+  start: number;
+  bucketHours: number;
+  /** Null where a bucket has no steps. */
+  replicasNeeded: (number | null)[];
 }
 
 export interface HpaResult {
@@ -186,14 +200,28 @@ function analyzeWorkload(
   const hpa = workload.hpa;
   if (hpa === null) {
     const outcome = enableHpa(profile, ctx.policy);
-    return outcome ? [outcome] : [];
+    return outcome ? [withProfile(outcome, profile, ctx.policy.targetUtilization)] : [];
   }
   const replicas = replicaCounts(profile, historyFor(hpa, history));
   return [
     raiseMax(profile, hpa, replicas, ctx.policy),
     stabilizeScaleDown(profile, replicas, historyFor(hpa, history), ctx.policy),
     lowerMin(profile, hpa, replicas, ctx),
-  ].filter((o): o is Outcome => o !== null);
+  ]
+    .filter((o): o is Outcome => o !== null)
+    .map((o) => withProfile(o, profile, hpaTarget(hpa, ctx.policy)));
+}
+
+/** A recommendation with the replicas its workload's demand needs at `target`, bucket by bucket. */
+function withProfile(o: Outcome, p: Profile, target: number): Outcome {
+  if (typeof o === "string") return o;
+  const perReplica = p.sizingPodRequest * target;
+  const b = bucketP95(
+    p.steps.map((s) => s.t),
+    p.steps.map((s) => s.demand / perReplica),
+    p.window,
+  );
+  return { ...o, profile: { start: b.start, bucketHours: b.bucketHours, replicasNeeded: b.values } };
 }
 
 // --- enable-hpa ---------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import type {
 import { workloadKey } from "../model/types.ts";
 import { levelModel, MIN_MODEL_HOURS } from "./sizing-level.ts";
 import { percentile, sortNumbers, summarizeSorted } from "./stats.ts";
+import { usageProfile } from "./usage-profile.ts";
 
 type Resource = keyof ResourcePair;
 
@@ -143,6 +144,7 @@ function rightsizeContainer(
       cpu: summarizeSorted(cpu.sorted),
       memory: summarizeSorted(memory.sorted),
       sizing: { cpu: cpuSizing, memory: memorySizing },
+      profile: usageProfile(cpu, memory, window),
     },
   };
 }

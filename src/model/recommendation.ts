@@ -42,6 +42,18 @@ export interface ResourceSizing {
   projectedMax?: number;
 }
 
+/**
+ * Usage over the window in at most 48 equal buckets of whole hours (7 days: 42 of 4 h): the p95 of each
+ * bucket's samples, null where a bucket has none. For charts and sparklines; not recorded in PHRs.
+ */
+export interface UsageProfile {
+  /** Unix s where the first bucket starts; the last one ends at the window's end. */
+  start: number;
+  bucketHours: number;
+  cpu: (number | null)[];
+  memory: (number | null)[];
+}
+
 export interface Evidence {
   window: { start: number; end: number; hours: number };
   /** Number of distinct pods whose series contributed. */
@@ -50,6 +62,8 @@ export interface Evidence {
   memory: UsageStats;
   /** The rule behind the recommended requests (set by rightsize; absent in older data). */
   sizing?: { cpu: ResourceSizing; memory: ResourceSizing };
+  /** The usage profile behind charts and sparklines (set by rightsize; absent in older data). */
+  profile?: UsageProfile;
 }
 
 /** A field whose recommended value differs enough from the current one to be worth a change. */

@@ -8,6 +8,7 @@ import { KoptError } from "../errors.ts";
 import type { KubernetesSource } from "../formats/config.ts";
 import type { ClusterSnapshot } from "../formats/snapshot.ts";
 import { rfc3339 } from "../model/format.ts";
+import { progress } from "../progress.ts";
 import type { KubeSourceOptions, LogsDenied } from "./kube/connection.ts";
 import { readCluster } from "./kube/read-cluster.ts";
 import { snapshotOf } from "./kube/snapshot.ts";
@@ -91,11 +92,13 @@ export async function captureCluster(
     );
   }
   const now = opts.now ?? new Date();
+  const said = progress();
+  said.step(`Kubernetes API: reading cluster ${loaded.config.cluster} (objects, logs, current metrics)`);
   const read = await readCluster({
     ...kubeOptions(root, k, opts.env),
     logsDenied: opts.logsDenied,
     posture: opts.posture === true,
-  });
+  }).finally(() => said.done());
   const raw = snapshotOf(read, loaded.config.cluster, rfc3339(now));
   const warnings = [...read.warnings];
   const snapshot = validateSnapshot(raw, read.source);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { streamProgress, useProgress } from "../progress.ts";
 import { retry } from "./retry.ts";
 
 class Flaky extends Error {
@@ -63,5 +64,24 @@ describe("retry", () => {
     await expect(retry(attempt, policy(0, sleeps))).rejects.toBe(first);
     expect(seen).toEqual([1]);
     expect(sleeps).toEqual([]);
+  });
+});
+
+describe("retry says what it waits for", () => {
+  it("puts a line on stderr per retry when it knows who is waited on, none without", async () => {
+    const lines: string[] = [];
+    const restore = useProgress(streamProgress({ isTTY: false, write: (s) => lines.push(s) }));
+    try {
+      const sleeps: number[] = [];
+      const said = script([new Flaky(true), new Flaky(true)]);
+      await retry(said.attempt, { ...policy(3, sleeps), waitingOn: "Prometheus" });
+      await retry(script([new Flaky(true)]).attempt, policy(3, sleeps));
+    } finally {
+      restore();
+    }
+    expect(lines).toEqual([
+      "kopt: Prometheus: try again, retry 1/3 in 100 ms\n",
+      "kopt: Prometheus: try again, retry 2/3 in 200 ms\n",
+    ]);
   });
 });

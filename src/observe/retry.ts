@@ -2,6 +2,7 @@
 // retryable, with the caller's backoff. The wait goes through `sleep` (injectable, so tests count and skip
 // the delays) rather than p-retry's own timer, so each client keeps its exact backoff curve.
 import pRetry from "p-retry";
+import { progress, waitText } from "../progress.ts";
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -11,6 +12,8 @@ export interface RetryPolicy {
   /** The wait after `failed` attempts (1, 2, ...) before the next one, in ms. */
   delayMs: (failed: number) => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Who is waited on ("Prometheus"): each retry is then said on stderr (src/progress.ts) with its wait. */
+  waitingOn?: string;
 }
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -30,7 +33,13 @@ export function retry<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy
     randomize: false,
     shouldRetry: async ({ error, attemptNumber }) => {
       if (!policy.retryable(error)) return false;
-      await sleep(policy.delayMs(attemptNumber));
+      const ms = policy.delayMs(attemptNumber);
+      if (policy.waitingOn) {
+        progress().wait(
+          `${policy.waitingOn}: ${error.message}, retry ${attemptNumber}/${policy.retries} in ${waitText(ms)}`,
+        );
+      }
+      await sleep(ms);
       return true;
     },
   });

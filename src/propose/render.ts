@@ -17,6 +17,7 @@ import { redact, redactDeep } from "../redact.ts";
 import type { PullRequestDraft } from "./forge.ts";
 import { mdCell, mdCellCode, mdCode, mdLink, mdText } from "./markdown.ts";
 import { probeEvidenceRecords, probeMarkdown, probeTitle } from "./probe-view.ts";
+import { replicaChart, usageCharts } from "./usage-chart.ts";
 
 /** A values change (a resource or an autoscaling setting) with the value it replaces on the base branch. */
 export type ResolvedChange = PlannedChange;
@@ -267,11 +268,12 @@ export function renderProposal(
       hasRunning: c.running !== undefined,
       delta: changeDelta(c),
     })),
-    rightsize: p.kind === "rightsize" ? rightsizeView(p, ctx) : undefined,
+    rightsize: p.kind === "rightsize" ? rightsizeView(p, ctx, changes) : undefined,
     oom: p.oom ? p.oom.map(oomView) : undefined,
     hpa: p.hpa
       ? p.hpa.map((r) => ({
           reason: r.reason,
+          chart: replicaChart(r),
           numbers: Object.entries(r.evidence).map(([name, value]) => ({ name, value: String(value) })),
         }))
       : undefined,
@@ -319,7 +321,7 @@ function evidenceRecords(p: Proposal, source: string): PhrFrontMatter["evidence"
   ];
 }
 
-function rightsizeView(p: Proposal, ctx: RenderContext) {
+function rightsizeView(p: Proposal, ctx: RenderContext, changes: readonly ResolvedChange[]) {
   const first = p.recommendations[0];
   if (!first) throw new Error(`proposal ${p.id} has no recommendation`);
   const window = first.evidence.window;
@@ -332,6 +334,7 @@ function rightsizeView(p: Proposal, ctx: RenderContext) {
     window: `last ${window.hours / 24} days (${isoMinute(window.start)} → ${isoMinute(window.end)} UTC), ${samples.toLocaleString("en-US")} samples from ${pods} pod(s)`,
     percentile: ctx.policy.requestPercentile,
     marginFactor: (1 + ctx.policy.requestMargin).toFixed(2),
+    charts: usageCharts(p.recommendations, changes),
     overMax: ctx.policy.memoryLimitOverMax.toFixed(2),
     rows: p.recommendations.flatMap((r) => [
       statsRow(r.container, "CPU", r.evidence.cpu),

@@ -130,6 +130,7 @@ export class Client {
         retries: BUSY_RETRIES,
         retryable: (err) => err instanceof Busy,
         delayMs: (failed) => 200 * 4 ** (failed - 1),
+        waitingOn: "Kubernetes API",
       }).catch((err: unknown) => {
         if (err instanceof Busy) return err.answer;
         throw err;

@@ -111,6 +111,7 @@ export class PrometheusClient {
           retryable: (err) => err instanceof AttemptError && err.retryable,
           delayMs: (failed) => backoff * 2 ** (failed - 1) * (0.5 + random()),
           sleep: this.opts.sleep,
+          waitingOn: "Prometheus",
         },
       );
     } catch (err) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { KoptError } from "../../errors.ts";
 import { PROMETHEUS_METRIC_DEFAULTS } from "../../formats/config.ts";
 import type { PromMatrix } from "../../formats/snapshot.ts";
+import { streamProgress, useProgress } from "../../progress.ts";
 import { readUsage } from "./source.ts";
 
 const END = 1_795_176_000; // 2026-11-20T12:00:00Z
@@ -74,5 +75,35 @@ describe("readUsage: usage no container can have is bad input", () => {
     expect(inf.message).toBe("memory usage is not a finite number (got +Inf at 2026-11-20T11:50:00Z)");
     const huge = await rejection(read(["0.25", "0.3", "0.2", "0.25"], ["4.2e8", "4.3e8", "1e15", "4.2e8"]));
     expect(huge.message).toMatch(/^memory usage is above 64Ti, kopt's bound for one container/);
+  });
+});
+
+describe("readUsage progress", () => {
+  it("says on a terminal how many of its queries are answered, and clears the line at the end", async () => {
+    const chunks: string[] = [];
+    const restore = useProgress(streamProgress({ isTTY: true, columns: 80, write: (s) => chunks.push(s) }));
+    try {
+      await read(["0.1", "0.2", "0.3"], ["1", "2", "3"]);
+    } finally {
+      restore();
+    }
+    const steps = chunks.map((c) => c.replace("\r\x1b[2K", ""));
+    const total = Number(/of (\d+) queries/.exec(steps[0] ?? "")?.[1]);
+    expect(total).toBeGreaterThan(1);
+    expect(steps).toEqual([
+      ...Array.from({ length: total + 1 }, (_, i) => `Prometheus: ${i} of ${total} queries`),
+      "",
+    ]);
+  });
+
+  it("says nothing of its queries when stderr is not a terminal", async () => {
+    const chunks: string[] = [];
+    const restore = useProgress(streamProgress({ isTTY: false, write: (s) => chunks.push(s) }));
+    try {
+      await read(["0.1", "0.2", "0.3"], ["1", "2", "3"]);
+    } finally {
+      restore();
+    }
+    expect(chunks).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
 import { KoptError } from "../../errors.ts";
 import type { UsageKind } from "../../formats/snapshot.ts";
 import { MAX_CONTAINER_CPU_CORES, MAX_CONTAINER_MEMORY_BYTES } from "../../model/bounds.ts";
+import { progress } from "../../progress.ts";
 import { limiter } from "../limit.ts";
 import {
   fromPromMatrix,
@@ -70,6 +71,9 @@ export async function readUsage(opts: UsageReadOptions): Promise<UsageSeries> {
   }
   // Each answer becomes compact series at once, so only the answers in flight exist as parsed JSON.
   const limit = limiter(opts.concurrency);
+  let answered = 0;
+  const said = progress();
+  said.step(`Prometheus: 0 of ${jobs.length} queries`);
   const answers = await Promise.all(
     jobs.map((j) =>
       limit(async () => {
@@ -77,10 +81,11 @@ export async function readUsage(opts: UsageReadOptions): Promise<UsageSeries> {
           await opts.client.queryRange(j.query, j.start, j.end, opts.stepSeconds),
         );
         if (j.kind === "cpu" || j.kind === "memory") checkBounds(j.kind, series, j.query, opts);
+        said.step(`Prometheus: ${++answered} of ${jobs.length} queries`);
         return series;
       }),
     ),
-  );
+  ).finally(() => said.done());
   const byKind = new Map<UsageKind, LabeledSeries[][]>();
   jobs.forEach((j, i) => {
     byKind.set(j.kind, [...(byKind.get(j.kind) ?? []), answers[i] as LabeledSeries[]]);

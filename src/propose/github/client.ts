@@ -12,9 +12,12 @@ import { Octokit } from "@octokit/rest";
 import Bottleneck from "bottleneck/light.js";
 import { KoptError } from "../../errors.ts";
 import type { GitHubForgeConfig } from "../../formats/config.ts";
+import { progress } from "../../progress.ts";
 import { registerSecret } from "../../redact.ts";
+import { retryWaits } from "./waits.ts";
 
-export const KoptOctokit = Octokit.plugin(throttling, retry);
+// retryWaits first: its error hook then sees each attempt, inside the retry plugin's loop.
+export const KoptOctokit = Octokit.plugin(retryWaits, throttling, retry);
 export type GitHubClient = InstanceType<typeof KoptOctokit>;
 
 export interface GitHubConnection {
@@ -67,9 +70,10 @@ export async function connectGitHub(cfg: GitHubForgeConfig, opts: ConnectOptions
     throttle: {
       ...pacing(env),
       // Wait out primary and secondary rate limits a few times, then fail with GitHub's message.
-      onRateLimit: (_after: number, _o: unknown, _k: unknown, retryCount: number) => retryCount < retries,
-      onSecondaryRateLimit: (_after: number, _o: unknown, _k: unknown, retryCount: number) =>
-        retryCount < retries,
+      onRateLimit: (after: number, _o: unknown, _k: unknown, retryCount: number) =>
+        rateLimitWait("rate limit", after, retryCount, retries),
+      onSecondaryRateLimit: (after: number, _o: unknown, _k: unknown, retryCount: number) =>
+        rateLimitWait("secondary rate limit", after, retryCount, retries),
     },
   };
   let octokit: GitHubClient;
@@ -138,6 +142,13 @@ export async function connectGitHub(cfg: GitHubForgeConfig, opts: ConnectOptions
     gitToken,
     defaultBranch,
   };
+}
+
+/** Whether to wait out a rate limit (retries left), saying so: "GitHub: rate limit, retry 1/3 in 60 s". */
+function rateLimitWait(what: string, afterSeconds: number, retryCount: number, retries: number): boolean {
+  if (retryCount >= retries) return false;
+  progress().wait(`GitHub: ${what}, retry ${retryCount + 1}/${retries} in ${afterSeconds} s`);
+  return true;
 }
 
 /**

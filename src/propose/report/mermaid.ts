@@ -82,3 +82,33 @@ function niceCeiling(value: number): number {
   for (const m of [1, 2, 5, 10]) if (m * power >= value) return m * power;
   return 10 * power;
 }
+
+export interface LineChart {
+  title: string;
+  /** A numeric x axis from xMin to xMax; each line's points are spread evenly over it. */
+  xLabel: string;
+  xMin: number;
+  xMax: number;
+  yLabel: string;
+  /** Drawn in order, in Mermaid's palette; at least one, each of at least one point. */
+  lines: readonly (readonly number[])[];
+}
+
+/**
+ * An `xychart-beta` of lines over a numeric x axis (e.g. days of a window), the y axis from 0 to a little
+ * over the largest value. No legend either: the title says which line is which.
+ */
+export function lineChart(chart: LineChart): string {
+  if (chart.lines.length === 0 || chart.lines.some((l) => l.length === 0))
+    throw new Error("a line chart needs lines of at least one point");
+  const max = Math.max(0, ...chart.lines.flat());
+  const top = max > 0 ? niceCeiling(max * 1.1) : 1;
+  const list = (values: readonly number[]) => `[${values.map((v) => mermaidNumber(v)).join(", ")}]`;
+  return fence([
+    "xychart-beta",
+    `    title "${mermaidLabel(chart.title)}"`,
+    `    x-axis "${mermaidLabel(chart.xLabel)}" ${mermaidNumber(chart.xMin)} --> ${mermaidNumber(chart.xMax)}`,
+    `    y-axis "${mermaidLabel(chart.yLabel)}" 0 --> ${mermaidNumber(top)}`,
+    ...chart.lines.map((l) => `    line ${list(l)}`),
+  ]);
+}
