@@ -29,6 +29,7 @@ import type {
 import { workloadKey } from "../model/types.ts";
 import { daysUntil, type Forecast, forecastHourly, forecastPeak, hourly } from "./forecast.ts";
 import { percentile, sortNumbers } from "./stats.ts";
+import { sumByTime } from "./time-sums.ts";
 import { bucketP95 } from "./usage-profile.ts";
 
 export type HpaChange =
@@ -550,20 +551,12 @@ function hpaTarget(hpa: HpaState, policy: HpaPolicy): number {
 
 /** Steps within (start, end]: per sample time, the summed CPU of all finite samples and the pods behind them. */
 function cpuSteps(series: readonly SeriesUsage[], window: Window): Step[] {
-  const byTime = new Map<number, { demand: number; pods: Set<string> }>();
-  for (const s of series) {
-    for (let i = 0; i < s.times.length; i++) {
-      const t = s.times[i] as number;
-      const v = s.values[i] as number;
-      if (!(t > window.start && t <= window.end) || !Number.isFinite(v)) continue;
-      const step = byTime.get(t);
-      if (step) {
-        step.demand += v;
-        step.pods.add(s.pod);
-      } else byTime.set(t, { demand: v, pods: new Set([s.pod]) });
-    }
+  const { times, sums, pods } = sumByTime(series, window.start, window.end);
+  const steps = new Array<Step>(times.length);
+  for (let i = 0; i < times.length; i++) {
+    steps[i] = { t: times[i] as number, demand: sums[i] as number, pods: pods[i] as number };
   }
-  return [...byTime].map(([t, s]) => ({ t, demand: s.demand, pods: s.pods.size })).sort((a, b) => a.t - b.t);
+  return steps;
 }
 
 /** The median gap between steps: the query's step, unmoved by the odd gap where no pod reported. */

@@ -16,6 +16,8 @@
 // costs money only. So a falling trend or a step down reads as flat, and so does a rise of less than
 // MIN_LEVEL_CHANGE.
 
+import { bucketize, bucketValues, medianInPlace } from "./buckets.ts";
+
 const HOUR = 3600;
 const DAY_HOURS = 24;
 
@@ -89,21 +91,16 @@ export function levelModel(
   const first = Math.ceil(start / HOUR) * HOUR;
   const hours = Math.max(0, Math.floor((end - first) / HOUR));
   const hourOf = (t: number) => Math.ceil((t - first) / HOUR) - 1;
-  const buckets: number[][] = Array.from({ length: hours }, () => []);
-  for (let i = 0; i < times.length; i++) {
-    const k = hourOf(times[i] as number);
-    const v = values[i] as number;
-    if (k >= 0 && k < hours && Number.isFinite(v)) (buckets[k] as number[]).push(v);
-  }
+  const buckets = bucketize(times, values, hours, hourOf);
   // Observed hours: index k, log median, hour of day (of the hour's start).
   const ks: number[] = [];
   const xs: number[] = [];
   const hods: number[] = [];
   for (let k = 0; k < hours; k++) {
-    const b = buckets[k] as number[];
+    const b = bucketValues(buckets, k);
     if (b.length === 0) continue;
     ks.push(k);
-    xs.push(Math.log(Math.max(LOG_FLOOR, median(b))));
+    xs.push(Math.log(Math.max(LOG_FLOOR, medianInPlace(b))));
     hods.push(Math.floor(((first + k * HOUR) % 86_400) / HOUR));
   }
   const n = ks.length;
@@ -172,12 +169,6 @@ export function levelModel(
     residualSpread: spread,
     observedHours: n,
   };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 function hourOfDayProfile(xs: readonly number[], hods: readonly number[]): Float64Array {
