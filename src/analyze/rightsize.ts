@@ -27,7 +27,7 @@ import type {
 } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
 import { levelModel, MIN_MODEL_HOURS } from "./sizing-level.ts";
-import { percentilesBySelection, summarizeValues } from "./stats.ts";
+import { percentileOf, percentilesBySelection, summarizeValues } from "./stats.ts";
 import { usageProfile } from "./usage-profile.ts";
 
 type Resource = keyof ResourcePair;
@@ -339,9 +339,4 @@ function getField(resources: Resources, field: ResourceField): number | null {
 
 function cloneResources(r: Resources): Resources {
   return { requests: { ...r.requests }, limits: { ...r.limits } };
-}
-
-/** The p-th percentile of values (not touched), as percentile() of them sorted would give it. */
-function percentileOf(values: Float64Array, p: number): number {
-  return percentilesBySelection(Float64Array.from(values), [p])[0] as number;
 }

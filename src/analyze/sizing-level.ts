@@ -120,7 +120,9 @@ export function levelModel(
   // leaves, then the level models on what the profile leaves. Two rounds, the first from a flat level:
   // without the second, a trend would leak into the profile as "later hours of the day are higher".
   const bic = (f: Fit) => n * Math.log(Math.max(f.sse, 1e-300) / n) + f.params * Math.log(n);
-  let base: (k: number) => number = () => mean(xs);
+  // The first round's flat level: the mean, computed once (not once per hour).
+  const xsMean = mean(xs);
+  let base: (k: number) => number = () => xsMean;
   let best: Fit | undefined;
   let flat: Fit | undefined;
   for (let round = 0; round < 2; round++) {

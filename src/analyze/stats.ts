@@ -120,6 +120,11 @@ function swap(a: Float64Array, i: number, j: number): void {
   a[j] = t;
 }
 
+/** The p-th percentile of values in any order (not touched), exactly as percentile() of them sorted. */
+export function percentileOf(values: ArrayLike<number>, p: number): number {
+  return percentilesBySelection(Float64Array.from(values), [p])[0] as number;
+}
+
 /** p50, p95, p99 and max of values in any order (not touched), by selection; see summarize. */
 export function summarizeValues(values: ArrayLike<number>): UsageStats {
   const scratch = Float64Array.from(values);
