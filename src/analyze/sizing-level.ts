@@ -149,10 +149,12 @@ export function levelModel(
   const model = best;
   const factorsAt = (ahead: number) => {
     const target = model.kind === "trend" ? model.level(hours - 1 + ahead) : model.ahead;
+    // The factor depends on the hour only: one exp per hour, not per sample.
+    const byHour = new Float64Array(hours);
+    for (let k = 0; k < hours; k++) byHour[k] = Math.max(1, Math.exp(target - model.level(k)));
     const out = new Float64Array(times.length);
     for (let i = 0; i < times.length; i++) {
-      const k = Math.min(hours - 1, Math.max(0, hourOf(times[i] as number)));
-      out[i] = Math.max(1, Math.exp(target - model.level(k)));
+      out[i] = byHour[Math.min(hours - 1, Math.max(0, hourOf(times[i] as number)))] as number;
     }
     return out;
   };

@@ -73,6 +73,13 @@ export function percentilesBySelection(scratch: Float64Array, ps: readonly numbe
 
 /** Selects ranks lo and hi (lo or lo + 1) within [0, right] into place; returns the value at hi. */
 function selectHigh(a: Float64Array, lo: number, hi: number, right: number): number {
+  if (lo === right) {
+    // The largest of the range (the max, p100): one scan does it.
+    let at = 0;
+    for (let j = 1; j <= right; j++) if ((a[j] as number) > (a[at] as number)) at = j;
+    swap(a, right, at);
+    return a[right] as number;
+  }
   select(a, lo, 0, right);
   if (hi === lo) return a[lo] as number;
   // Put it in its place too: a later, lower percentile may read it there (its hi past its range).

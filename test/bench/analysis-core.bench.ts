@@ -137,6 +137,7 @@ function print(size: number, samples: number, columns: [string, Timings][]): voi
   for (const [i, stage] of stages.entries()) {
     const cells = columns.map(([, t]) => {
       const ms = (t[i] as [string, number])[1];
+      if (Number.isNaN(ms)) return `${"-".padStart(15)}  ${"-".padStart(9)}`;
       return `${ms.toFixed(0).padStart(15)}  ${((ms * 1000) / samples).toFixed(3).padStart(9)}`;
     });
     console.log(`${stage.padEnd(44)}${cells.join("  ")}`);
