@@ -160,7 +160,7 @@ export function analysisWorkersFromEnv(env: NodeJS.ProcessEnv): number {
   if (raw === "auto") return availableParallelism();
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) {
-    throw new KoptError("usage", `KOPT_ANALYSIS_WORKERS is "${raw}", not a number of workers`, {
+    throw new KoptError("usage", `"${raw}" is not a number of workers`, {
       where: { field: "KOPT_ANALYSIS_WORKERS" },
       hint: 'set it to "auto" (one worker per core) or a whole number of workers (0 or 1: none), or unset it',
     });
