@@ -16,7 +16,8 @@ export async function buildCli() {
   rmSync(OUT, { recursive: true, force: true });
   await build({
     absWorkingDir: new URL(".", ROOT).pathname,
-    entryPoints: ["src/cli.ts"],
+    // The analysis pool's worker (src/workflows/analysis-pool.ts) loads dist/cli/analysis-worker.js.
+    entryPoints: { cli: "src/cli.ts", "analysis-worker": "src/workflows/analysis-worker.ts" },
     outdir: "dist/cli",
     bundle: true,
     splitting: true,

@@ -3,6 +3,7 @@
 import { formatMemoryDescription } from "../model/format.ts";
 import type { ClusterState, UsageHistory } from "../model/types.ts";
 import { daysUntil, type Forecast, forecastHourly, forecastPeak, hourly } from "./forecast.ts";
+import { sumByTime } from "./time-sums.ts";
 
 export interface CapacityFinding {
   resource: "cpu" | "memory";
@@ -42,19 +43,12 @@ export function analyzeCapacity(
   const start = state.observedAt - windowHours * 3600;
   const out: CapacityFinding[] = [];
   for (const resource of ["cpu", "memory"] as const) {
-    const totals = new Map<number, number>();
-    for (const c of usage.containers) {
-      for (const s of c[resource]) {
-        s.times.forEach((t, i) => {
-          const v = s.values[i] as number;
-          if (t > start && t <= state.observedAt && Number.isFinite(v))
-            totals.set(t, (totals.get(t) ?? 0) + v);
-        });
-      }
-    }
-    const times = Float64Array.from([...totals.keys()].sort((a, b) => a - b));
+    const { times, sums: values } = sumByTime(
+      usage.containers.flatMap((c) => c[resource]),
+      start,
+      state.observedAt,
+    );
     if (times.length === 0) continue;
-    const values = Float64Array.from(times, (t) => totals.get(t) as number);
     const peaks = hourly(times, values, start, state.observedAt, "max");
     const observedHours = peaks.filter((v) => Number.isFinite(v)).length;
     if (observedHours < MIN_HISTORY_HOURS) continue;

@@ -4,7 +4,7 @@
 // that `kopt recommend` and `kopt plan` share. Every setting comes from the run's Policy.
 import type { Policy } from "../model/policy.ts";
 import type { RightsizeResult } from "../model/recommendation.ts";
-import type { ClusterState, UsageHistory, WorkloadRef } from "../model/types.ts";
+import type { ClusterState, Resources, UsageHistory, WorkloadRef } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
 import { analyzeHpa, type HpaResult } from "./hpa.ts";
 import { analyzeOom, type OomResult } from "./oom.ts";
@@ -42,10 +42,15 @@ export function analyzeWorkloads(
   const sized = rightsize(state, usage, policy.rightsize, (ref) =>
     learnedRightsizePolicy(policy.rightsize, learnedFor(learned, ref, "rightsize")),
   );
+  // A map, not a search per container: the OOM and HPA analyses ask for every container of the cluster.
+  const byContainer = new Map<string, Resources>();
+  for (const r of sized.recommendations) {
+    const key = `${workloadKey(r.workload)}/${r.container}`;
+    // The first one, as a search from the start would find.
+    if (!byContainer.has(key)) byContainer.set(key, r.recommended);
+  }
   const recommended = (ref: WorkloadRef, container: string) =>
-    sized.recommendations.find(
-      (r) => workloadKey(r.workload) === workloadKey(ref) && r.container === container,
-    )?.recommended;
+    byContainer.get(`${workloadKey(ref)}/${container}`);
   const oom = analyzeOom(
     state,
     usage,

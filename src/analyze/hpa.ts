@@ -28,7 +28,8 @@ import type {
 } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
 import { daysUntil, type Forecast, forecastHourly, forecastPeak, hourly } from "./forecast.ts";
-import { percentile, sortNumbers } from "./stats.ts";
+import { percentileOf } from "./stats.ts";
+import { sumByTime } from "./time-sums.ts";
 import { bucketP95 } from "./usage-profile.ts";
 
 export type HpaChange =
@@ -257,7 +258,7 @@ function enableHpa(p: Profile, policy: HpaPolicy): Outcome | null {
       episodes: episodes.length,
       hotDays: days.size,
       longestEpisodeMinutes: round(longest / 60, 1),
-      utilizationP95: round(percentile(sortNumbers(p.utilization), 95), 3),
+      utilizationP95: round(percentileOf(p.utilization, 95), 3),
       peakCores: round(p.peakDemand, 3),
       requestCoresPerPod: round(p.currentPodRequest, 3),
       sizingCoresPerPod: round(p.sizingPodRequest, 3),
@@ -472,12 +473,18 @@ function lowerMin(p: Profile, hpa: HpaState, replicas: ReplicaCounts, ctx: Conte
   const share = atMin.length / p.steps.length;
   if (atMin.length === 0 || !atLeast(share, AT_MIN_SHARE)) return null;
 
-  const utilizationP95 = percentile(sortNumbers(atMin.map((i) => p.utilization[i] as number)), 95);
+  const utilizationP95 = percentileOf(
+    atMin.map((i) => p.utilization[i] as number),
+    95,
+  );
   const idleBelow = policy.idleUtilization * target;
   if (!below(utilizationP95, idleBelow)) return null;
 
   // As many replicas as keep the p95 demand at or below target; the HPA adds more when it rises.
-  const demandP95 = percentile(sortNumbers(atMin.map((i) => (p.steps[i] as Step).demand)), 95);
+  const demandP95 = percentileOf(
+    atMin.map((i) => (p.steps[i] as Step).demand),
+    95,
+  );
   const floor = ctx.production ? policy.haFloor : 1;
   const from = hpa.minReplicas;
   const needed = replicasFor(demandP95, p.sizingPodRequest, target);
@@ -550,27 +557,19 @@ function hpaTarget(hpa: HpaState, policy: HpaPolicy): number {
 
 /** Steps within (start, end]: per sample time, the summed CPU of all finite samples and the pods behind them. */
 function cpuSteps(series: readonly SeriesUsage[], window: Window): Step[] {
-  const byTime = new Map<number, { demand: number; pods: Set<string> }>();
-  for (const s of series) {
-    for (let i = 0; i < s.times.length; i++) {
-      const t = s.times[i] as number;
-      const v = s.values[i] as number;
-      if (!(t > window.start && t <= window.end) || !Number.isFinite(v)) continue;
-      const step = byTime.get(t);
-      if (step) {
-        step.demand += v;
-        step.pods.add(s.pod);
-      } else byTime.set(t, { demand: v, pods: new Set([s.pod]) });
-    }
+  const { times, sums, pods } = sumByTime(series, window.start, window.end);
+  const steps = new Array<Step>(times.length);
+  for (let i = 0; i < times.length; i++) {
+    steps[i] = { t: times[i] as number, demand: sums[i] as number, pods: pods[i] as number };
   }
-  return [...byTime].map(([t, s]) => ({ t, demand: s.demand, pods: s.pods.size })).sort((a, b) => a.t - b.t);
+  return steps;
 }
 
 /** The median gap between steps: the query's step, unmoved by the odd gap where no pod reported. */
 function stepOf(steps: readonly Step[]): number {
   const gaps: number[] = [];
   for (let i = 1; i < steps.length; i++) gaps.push((steps[i] as Step).t - (steps[i - 1] as Step).t);
-  return gaps.length > 0 ? percentile(sortNumbers(gaps), 50) : 0;
+  return gaps.length > 0 ? percentileOf(gaps, 50) : 0;
 }
 
 function inWindow(

@@ -5,7 +5,7 @@ import { roundMemoryUp } from "../model/quantity.ts";
 import type { FieldChange, Recommendation, Skipped, UsageStats } from "../model/recommendation.ts";
 import type { ClusterState, ContainerUsage, Resources, Workload } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
-import { sortNumbers, summarizeSorted } from "./stats.ts";
+import { summarizeValues } from "./stats.ts";
 
 export interface OomEvidence {
   /** Pods whose container's last termination was OOMKilled (their status shows only the last one). */
@@ -53,17 +53,17 @@ export function analyzeOom(
   const windowStart = state.observedAt - policy.historyWindowHours * 3600;
   const recommendations: OomRecommendation[] = [];
   const skipped: Skipped[] = [];
+  // Indexed once by workload (in their order), not searched per container: linear in the cluster's size.
+  // Pods without an owner go under "", which no workload key is.
+  const podsByOwner = groupBy(state.pods, (p) => (p.owner ? workloadKey(p.owner) : ""));
+  const usageByWorkload = groupBy(usage.containers, (u) => workloadKey(u.workload));
   for (const workload of state.workloads) {
+    const key = workloadKey(workload.ref);
     for (const spec of workload.containers) {
-      const fromPods = state.pods.filter(
-        (p) =>
-          p.owner &&
-          workloadKey(p.owner) === workloadKey(workload.ref) &&
-          p.containers.some((c) => c.name === spec.name && c.lastTerminationReason === "OOMKilled"),
+      const fromPods = (podsByOwner.get(key) ?? []).filter((p) =>
+        p.containers.some((c) => c.name === spec.name && c.lastTerminationReason === "OOMKilled"),
       );
-      const entries = usage.containers.filter(
-        (u) => workloadKey(u.workload) === workloadKey(workload.ref) && u.container === spec.name,
-      );
+      const entries = (usageByWorkload.get(key) ?? []).filter((u) => u.container === spec.name);
       const promKills = countKills(entries, windowStart, state.observedAt);
       if (fromPods.length === 0 && promKills.kills === 0) continue;
 
@@ -151,12 +151,26 @@ function countKills(
 }
 
 function memoryStats(entries: readonly ContainerUsage[], start: number, end: number): UsageStats | null {
-  const values: number[] = [];
-  for (const series of entries.flatMap((e) => e.memory)) {
-    series.times.forEach((t, i) => {
+  const all = entries.flatMap((e) => e.memory);
+  const values = new Float64Array(all.reduce((n, s) => n + s.values.length, 0));
+  let n = 0;
+  for (const series of all) {
+    for (let i = 0; i < series.times.length; i++) {
+      const t = series.times[i] as number;
       const v = series.values[i] as number;
-      if (t > start && t <= end && Number.isFinite(v)) values.push(v);
-    });
+      if (t > start && t <= end && Number.isFinite(v)) values[n++] = v;
+    }
   }
-  return values.length > 0 ? summarizeSorted(sortNumbers(values)) : null;
+  return n > 0 ? summarizeValues(values.subarray(0, n)) : null;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }

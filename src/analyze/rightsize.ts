@@ -27,7 +27,7 @@ import type {
 } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
 import { levelModel, MIN_MODEL_HOURS } from "./sizing-level.ts";
-import { percentile, sortNumbers, summarizeSorted } from "./stats.ts";
+import { percentileOf, percentilesBySelection, summarizeValues } from "./stats.ts";
 import { usageProfile } from "./usage-profile.ts";
 
 type Resource = keyof ResourcePair;
@@ -141,8 +141,8 @@ function rightsizeContainer(
     evidence: {
       window: { ...window },
       pods: pods.size,
-      cpu: summarizeSorted(cpu.sorted),
-      memory: summarizeSorted(memory.sorted),
+      cpu: summarizeValues(cpu.values),
+      memory: summarizeValues(memory.values),
       sizing: { cpu: cpuSizing, memory: memorySizing },
       profile: usageProfile(cpu, memory, window),
     },
@@ -170,14 +170,16 @@ function sizing(pooled: Pooled, window: Evidence["window"], policy: RightsizePol
       method: "percentile",
       level: "flat",
       percentile: policy.requestPercentile,
-      base: percentile(pooled.sorted, policy.requestPercentile),
+      base: percentileOf(pooled.values, policy.requestPercentile),
       margin: policy.requestMargin,
-      projectedMax: maxOf(pooled.sorted),
+      projectedMax: pooled.max,
     };
   }
-  const adjusted = sortNumbers(Array.from(pooled.values, (v, i) => v * (model.factors[i] as number)));
+  const adjusted = new Float64Array(pooled.values.length);
+  for (let i = 0; i < adjusted.length; i++)
+    adjusted[i] = (pooled.values[i] as number) * (model.factors[i] as number);
   const atEnd = model.kind === "trend" ? model.factorsAt(policy.horizonHours) : model.factors;
-  let projectedMax = maxOf(pooled.sorted);
+  let projectedMax = pooled.max;
   for (let i = 0; i < pooled.values.length; i++) {
     const v = (pooled.values[i] as number) * (atEnd[i] as number);
     if (v > projectedMax) projectedMax = v;
@@ -190,7 +192,7 @@ function sizing(pooled: Pooled, window: Evidence["window"], policy: RightsizePol
     method: "forecast",
     level: model.kind,
     percentile: policy.forecastPercentile,
-    base: percentile(adjusted, policy.forecastPercentile),
+    base: percentilesBySelection(adjusted, [policy.forecastPercentile])[0] as number,
     margin,
     levelError: model.residualSpread,
     ...(model.kind === "trend" ? { growthPerDay: model.growthPerDay } : {}),
@@ -268,10 +270,10 @@ function isConsistent(resources: Resources, resource: Resource): boolean {
 
 interface Pooled {
   /** The samples' times and values in pooling order (series by series). */
-  times: number[];
-  values: number[];
-  /** The values sorted ascending. */
-  sorted: number[];
+  times: Float64Array;
+  values: Float64Array;
+  /** The highest value. */
+  max: number;
   spanHours: number;
 }
 
@@ -281,8 +283,13 @@ function poolWindow(
   window: Evidence["window"],
   pods: Set<string>,
 ): Pooled | null {
-  const times: number[] = [];
-  const values: number[] = [];
+  let total = 0;
+  for (const s of series) total += s.times.length;
+  // Sized for every sample, trimmed to those in the window: one pass, no per-sample allocation.
+  const times = new Float64Array(total);
+  const values = new Float64Array(total);
+  let n = 0;
+  let max = Number.NEGATIVE_INFINITY;
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (const s of series) {
@@ -292,16 +299,22 @@ function poolWindow(
       const t = ts[i] as number;
       const v = vs[i] as number;
       if (!(t > window.start && t <= window.end) || !Number.isFinite(v)) continue;
-      times.push(t);
-      values.push(v);
+      times[n] = t;
+      values[n++] = v;
+      if (v > max) max = v;
       contributed = true;
       if (t < first) first = t;
       if (t > last) last = t;
     }
     if (contributed) pods.add(s.pod);
   }
-  if (values.length === 0) return null;
-  return { times, values, sorted: sortNumbers(values), spanHours: (last - first) / 3600 };
+  if (n === 0) return null;
+  return {
+    times: times.subarray(0, n),
+    values: values.subarray(0, n),
+    max,
+    spanHours: (last - first) / 3600,
+  };
 }
 
 function indexUsage(usage: UsageHistory): Map<string, ContainerUsage[]> {
@@ -326,8 +339,4 @@ function getField(resources: Resources, field: ResourceField): number | null {
 
 function cloneResources(r: Resources): Resources {
   return { requests: { ...r.requests }, limits: { ...r.limits } };
-}
-
-function maxOf(sorted: readonly number[]): number {
-  return sorted[sorted.length - 1] as number;
 }

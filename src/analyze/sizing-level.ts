@@ -16,6 +16,8 @@
 // costs money only. So a falling trend or a step down reads as flat, and so does a rise of less than
 // MIN_LEVEL_CHANGE.
 
+import { bucketize, bucketValues, medianInPlace } from "./buckets.ts";
+
 const HOUR = 3600;
 const DAY_HOURS = 24;
 
@@ -89,21 +91,16 @@ export function levelModel(
   const first = Math.ceil(start / HOUR) * HOUR;
   const hours = Math.max(0, Math.floor((end - first) / HOUR));
   const hourOf = (t: number) => Math.ceil((t - first) / HOUR) - 1;
-  const buckets: number[][] = Array.from({ length: hours }, () => []);
-  for (let i = 0; i < times.length; i++) {
-    const k = hourOf(times[i] as number);
-    const v = values[i] as number;
-    if (k >= 0 && k < hours && Number.isFinite(v)) (buckets[k] as number[]).push(v);
-  }
+  const buckets = bucketize(times, values, hours, hourOf);
   // Observed hours: index k, log median, hour of day (of the hour's start).
   const ks: number[] = [];
   const xs: number[] = [];
   const hods: number[] = [];
   for (let k = 0; k < hours; k++) {
-    const b = buckets[k] as number[];
+    const b = bucketValues(buckets, k);
     if (b.length === 0) continue;
     ks.push(k);
-    xs.push(Math.log(Math.max(LOG_FLOOR, median(b))));
+    xs.push(Math.log(Math.max(LOG_FLOOR, medianInPlace(b))));
     hods.push(Math.floor(((first + k * HOUR) % 86_400) / HOUR));
   }
   const n = ks.length;
@@ -123,7 +120,9 @@ export function levelModel(
   // leaves, then the level models on what the profile leaves. Two rounds, the first from a flat level:
   // without the second, a trend would leak into the profile as "later hours of the day are higher".
   const bic = (f: Fit) => n * Math.log(Math.max(f.sse, 1e-300) / n) + f.params * Math.log(n);
-  let base: (k: number) => number = () => mean(xs);
+  // The first round's flat level: the mean, computed once (not once per hour).
+  const xsMean = mean(xs);
+  let base: (k: number) => number = () => xsMean;
   let best: Fit | undefined;
   let flat: Fit | undefined;
   for (let round = 0; round < 2; round++) {
@@ -150,10 +149,12 @@ export function levelModel(
   const model = best;
   const factorsAt = (ahead: number) => {
     const target = model.kind === "trend" ? model.level(hours - 1 + ahead) : model.ahead;
+    // The factor depends on the hour only: one exp per hour, not per sample.
+    const byHour = new Float64Array(hours);
+    for (let k = 0; k < hours; k++) byHour[k] = Math.max(1, Math.exp(target - model.level(k)));
     const out = new Float64Array(times.length);
     for (let i = 0; i < times.length; i++) {
-      const k = Math.min(hours - 1, Math.max(0, hourOf(times[i] as number)));
-      out[i] = Math.max(1, Math.exp(target - model.level(k)));
+      out[i] = byHour[Math.min(hours - 1, Math.max(0, hourOf(times[i] as number)))] as number;
     }
     return out;
   };
@@ -172,12 +173,6 @@ export function levelModel(
     residualSpread: spread,
     observedHours: n,
   };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 function hourOfDayProfile(xs: readonly number[], hods: readonly number[]): Float64Array {

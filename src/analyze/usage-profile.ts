@@ -3,7 +3,8 @@
 // 42 buckets of 4 h). Small enough to carry in a recommendation, fine enough to see a daily cycle or a step.
 // Pure: the window is passed in.
 import type { Evidence, UsageProfile } from "../model/recommendation.ts";
-import { percentile, sortNumbers } from "./stats.ts";
+import { bucketize, bucketValues } from "./buckets.ts";
+import { percentilesBySelection } from "./stats.ts";
 
 export const MAX_PROFILE_BUCKETS = 48;
 
@@ -26,19 +27,14 @@ export function bucketP95(
   const bucketHours = profileBucketHours(window.hours);
   const count = Math.max(1, Math.ceil(window.hours / bucketHours));
   const start = window.end - count * bucketHours * HOUR;
-  const buckets: number[][] = Array.from({ length: count }, () => []);
-  for (let i = 0; i < times.length; i++) {
-    const t = times[i] as number;
-    const v = values[i] as number;
-    // A sample covers the step before it: a sample at a bucket's end belongs to that bucket.
-    const k = Math.ceil((t - start) / (bucketHours * HOUR)) - 1;
-    if (k >= 0 && k < count && Number.isFinite(v)) (buckets[k] as number[]).push(v);
+  // A sample covers the step before it: a sample at a bucket's end belongs to that bucket.
+  const buckets = bucketize(times, values, count, (t) => Math.ceil((t - start) / (bucketHours * HOUR)) - 1);
+  const p95s: (number | null)[] = [];
+  for (let k = 0; k < count; k++) {
+    const b = bucketValues(buckets, k);
+    p95s.push(b.length === 0 ? null : (percentilesBySelection(b, [95])[0] as number));
   }
-  return {
-    start,
-    bucketHours,
-    values: buckets.map((b) => (b.length === 0 ? null : percentile(sortNumbers(b), 95))),
-  };
+  return { start, bucketHours, values: p95s };
 }
 
 /** The profile of a container's CPU and memory samples over the window. */

@@ -11,7 +11,7 @@ import type { RecentChange } from "../decide/guardrails.ts";
 import { policyFromConfig } from "../formats/config.ts";
 import type { Diagnosis, Finding } from "../model/finding.ts";
 import type { Policy } from "../model/policy.ts";
-import type { ClusterState } from "../model/types.ts";
+import type { ClusterState, UsageHistory } from "../model/types.ts";
 import { diagnoseInputOf } from "../observe/diagnose-input.ts";
 import { type ObservationMemo, redactedObjects } from "../observe/object-memo.ts";
 import { type Observation, observeCluster, selectWorkload } from "../observe/observe.ts";
@@ -83,7 +83,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const policy = loaded?.policy ?? policyFromConfig(undefined);
   const past = (await input.pastProposals?.()) ?? [];
   const learned = learnFromOutcomes(past, policy, observation.state.observedAt);
-  const findings = analyzeWorkloads(state, observation.usage, policy, learned);
+  const findings = await analyzeFindings(state, observation.usage, policy, learned, input.env);
   const capacity = analyzeCapacity(observation.state, observation.usage, policy.rightsize.historyWindowHours);
   const recent = (await input.recentChanges?.()) ?? [];
   const diagnosis =
@@ -92,6 +92,20 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const mappings = loaded?.config.workloads ?? [];
   const decision = decide(state, findings, policy, mappings, recent, diagnosed, learned);
   return { observation, state, policy, findings, capacity, decision, diagnosis, learned };
+}
+
+/** The workloads' findings: in worker threads when KOPT_ANALYSIS_WORKERS asks for them (analysis-pool.ts). */
+async function analyzeFindings(
+  state: ClusterState,
+  usage: UsageHistory,
+  policy: Policy,
+  learned: readonly LearnedFor[],
+  env: NodeJS.ProcessEnv,
+): Promise<Findings> {
+  const { analysisWorkersFromEnv, analyzeWorkloadsPooled } = await import("./analysis-pool.ts");
+  const workers = analysisWorkersFromEnv(env);
+  if (workers <= 1) return analyzeWorkloads(state, usage, policy, learned);
+  return analyzeWorkloadsPooled(state, usage, policy, learned, { workers });
 }
 
 /**
