@@ -22,12 +22,12 @@ export async function jsonSchema(name: (typeof SCHEMA_NAMES)[number]): Promise<o
   const [{ z }, config, snapshot, phr] = await Promise.all([
     import("zod"),
     import("./formats/config.ts"),
-    import("./formats/snapshot.ts"),
+    import("./formats/snapshot-v2.ts"),
     import("./formats/phr.ts"),
   ]);
   const schemas = {
     config: config.ClusterConfigSchema,
-    snapshot: snapshot.SnapshotSchema,
+    snapshot: snapshot.SnapshotV2Schema,
     phr: phr.PhrFrontMatterSchema,
   };
   return z.toJSONSchema(schemas[name], { io: "input", unrepresentable: "any" });
