@@ -75,7 +75,11 @@ export function generateCluster(workloads: number): GeneratedCluster {
     kind: "ClusterSnapshot",
     cluster: "bench",
     capturedAt: new Date((LEARN_END - 300) * 1000).toISOString().replace(".000Z", "Z"),
-    objects: { apiVersion: "v1", kind: "List", items: items as unknown as ClusterSnapshot["objects"]["items"] },
+    objects: {
+      apiVersion: "v1",
+      kind: "List",
+      items: items as unknown as ClusterSnapshot["objects"]["items"],
+    },
     usage: { cpu: { resultType: "matrix", result: [] }, memory: { resultType: "matrix", result: [] } },
   };
   return { snapshot, usage, samples };
