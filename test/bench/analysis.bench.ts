@@ -99,22 +99,28 @@ function timedRecommend(
   });
 }
 
-async function benchSize(workloads: number, dir: string): Promise<Run[]> {
+/** The cluster's files (format 2, and format 1 up to V1_MAX_WORKLOADS); the samples are garbage after. */
+async function writeFiles(
+  workloads: number,
+  dir: string,
+): Promise<{ files: { format: 1 | 2; file: string }[]; samples: number }> {
   const cluster = generateCluster(workloads);
-  const files: { format: 1 | 2; file: string }[] = [];
   const v2 = join(dir, `w${workloads}.v2.json.gz`);
   const started = performance.now();
   await writeV2(v2, cluster);
-  process.stderr.write(
-    `${workloads} workloads: format 2 written in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
-  );
-  files.push({ format: 2, file: v2 });
+  const took = ((performance.now() - started) / 1000).toFixed(1);
+  process.stderr.write(`${workloads} workloads: format 2 written in ${took} s\n`);
+  const files: { format: 1 | 2; file: string }[] = [{ format: 2, file: v2 }];
   if (workloads <= V1_MAX_WORKLOADS) {
     const v1 = join(dir, `w${workloads}.v1.json.gz`);
     await writeV1(v1, cluster);
     files.push({ format: 1, file: v1 });
   }
-  const samples = cluster.samples;
+  return { files, samples: cluster.samples };
+}
+
+async function benchSize(workloads: number, dir: string): Promise<Run[]> {
+  const { files, samples } = await writeFiles(workloads, dir);
   const runs: Run[] = [];
   for (const { format, file } of files) {
     const t = await timedRecommend(file, join(dir, "time.txt"));
