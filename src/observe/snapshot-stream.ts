@@ -24,6 +24,8 @@ export interface StreamedSnapshot {
   grid: Grid | undefined;
   /** Faults in v2 series, each naming field, line and series. */
   problems: Problem[];
+  /** Whether a v2 series holds a value no container can have (model/bounds.ts). */
+  outOfBounds: boolean;
 }
 
 const KINDS = new Set<string>(USAGE_KINDS);
@@ -105,6 +107,7 @@ function pieceTaker(file: string, out: StreamedSnapshot): (p: UsagePiece) => voi
         : kind === "cpu" || kind === "memory"
           ? boundsFault(kind, decoded.values)
           : undefined;
+    if (bad?.outOfBounds) out.outOfBounds = true;
     if (bad) fault([...at, bad.field], p.line, `${bad.message}${seriesLabel(meta.data.metric)}`);
     else if (!("field" in decoded)) list.push({ metric: meta.data.metric, ...decoded });
   };
@@ -119,6 +122,7 @@ export async function streamSnapshot(file: string): Promise<StreamedSnapshot> {
     series: {},
     grid: undefined,
     problems: [],
+    outOfBounds: false,
   };
   const splitter = new UsageSplitter(pieceTaker(file, out));
   const gz = await isGzip(file);

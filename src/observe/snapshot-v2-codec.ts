@@ -93,6 +93,8 @@ export function encodeSeries(s: LabeledSeries, grid: Grid): SeriesV2 {
 export interface SeriesFault {
   field: "values" | "times" | "offset";
   message: string;
+  /** A value past model/bounds.ts: the fix is in the data's units, not the format. */
+  outOfBounds?: true;
 }
 
 interface Decoded {
@@ -171,5 +173,6 @@ export function boundsFault(resource: BoundedResource, values: Float64Array): Se
     else first = `${problem} (got ${v} at index ${i})`;
   }
   if (!first) return undefined;
-  return { field: "values", message: more ? `${first}, and ${more} more such value(s)` : first };
+  const message = more ? `${first}, and ${more} more such value(s)` : first;
+  return { field: "values", message, outOfBounds: true };
 }

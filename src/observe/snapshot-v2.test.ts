@@ -185,6 +185,7 @@ describe("snapshot v2 files", () => {
     const err = await readError("neg.json", text);
     expect(err.where).toEqual({ file: join(dir, "neg.json"), line: 5, field: "usage.cpu[0].values" });
     expect(err.message).toBe("CPU usage is negative (got -1 at index 1) in series shop/api-1/app");
+    expect(err.hint).toMatch(/^CPU is in cores and memory in bytes/);
   });
 
   it("refuses series before the grid, and format 2 usage in a file that does not say version 2", async () => {

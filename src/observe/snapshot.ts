@@ -201,7 +201,9 @@ function v2Of(file: string, s: StreamedSnapshot, rest: Record<string, unknown>):
   if (!head.success) {
     problems.unshift(...zodProblems(head.error, file, jsonLines(s.rest), describeFault(rest)));
   }
-  if (problems.length > 0 || !head.success) throw KoptError.of("snapshot", problems, HINT);
+  if (problems.length > 0 || !head.success) {
+    throw KoptError.of("snapshot", problems, s.outOfBounds ? BOUNDS_HINT : HINT);
+  }
   const { version: _, usage: meta, ...envelope } = head.data;
   return {
     snapshot: { ...envelope, usage: emptyUsage(meta.source) },
