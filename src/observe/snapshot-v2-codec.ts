@@ -15,10 +15,21 @@ function toBase64(a: Float32Array | Float64Array): string {
   return (a instanceof Float32Array ? copy.swap32() : copy.swap64()).toString("base64");
 }
 
-/** The bytes of base64 `text` in a fresh, aligned buffer, little-endian to host order; undefined when misfit. */
+/** How many bytes padded base64 of `length` characters holds, `pad` of them '='. */
+function base64Bytes(length: number, pad: number): number {
+  return (length / 4) * 3 - pad;
+}
+
+/**
+ * The bytes of base64 `text` in a fresh, aligned buffer, little-endian to host order; undefined when it is not
+ * padded base64 or not whole numbers of `width` bytes. Node's decoder skips what is not base64, so a text with
+ * any such character decodes to fewer bytes than its length says.
+ */
 function fromBase64(text: string, width: 4 | 8): ArrayBuffer | undefined {
+  if (text.length % 4 !== 0) return undefined;
+  const pad = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
   const bytes = Buffer.from(text, "base64");
-  if (bytes.length % width !== 0) return undefined;
+  if (bytes.length !== base64Bytes(text.length, pad) || bytes.length % width !== 0) return undefined;
   const out = new ArrayBuffer(bytes.length);
   const view = Buffer.from(out);
   bytes.copy(view);
@@ -106,7 +117,7 @@ function decodeTimes(s: SeriesV2, n: number): Float64Array | SeriesFault {
   const buf = fromBase64(s.times ?? "", 8);
   const times = buf && new Float64Array(buf);
   if (!times || times.length !== n) {
-    return { field: "times", message: `times must hold one float64 per value (${n})` };
+    return { field: "times", message: `times must be base64 of one float64 per value (${n})` };
   }
   for (let i = 0; i < n; i++) {
     const t = times[i] as number;
@@ -142,7 +153,10 @@ export function decodeSeries(s: SeriesV2, grid: Grid, shared: Float64Array): Dec
   const width = s.dtype === "f32" ? 4 : 8;
   const buf = fromBase64(s.values, width);
   if (!buf)
-    return { field: "values", message: `values must be whole ${s.dtype} numbers (${width} bytes each)` };
+    return {
+      field: "values",
+      message: `values must be base64 of whole ${s.dtype} numbers (${width} bytes each)`,
+    };
   const raw = width === 4 ? new Float32Array(buf) : new Float64Array(buf);
   if (s.times !== undefined) {
     const times = decodeTimes(s, raw.length);

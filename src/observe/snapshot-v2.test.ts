@@ -79,7 +79,10 @@ describe("snapshot v2 codec", () => {
   it("refuses values that are not whole numbers of their width, and series past the grid", () => {
     const shared = gridTimes(GRID);
     const bad = decodeSeries({ metric, offset: 0, dtype: "f32", values: "AAA=" }, GRID, shared);
-    expect(bad).toEqual({ field: "values", message: "values must be whole f32 numbers (4 bytes each)" });
+    const message = "values must be base64 of whole f32 numbers (4 bytes each)";
+    expect(bad).toEqual({ field: "values", message });
+    const notBase64 = decodeSeries({ metric, offset: 0, dtype: "f32", values: "AA*AAAAA" }, GRID, shared);
+    expect(notBase64).toEqual({ field: "values", message });
     const values = Buffer.from(new Float32Array(3).buffer).toString("base64");
     const past = decodeSeries({ metric, offset: 8, dtype: "f32", values }, GRID, shared);
     expect(past).toMatchObject({ field: "offset" });
