@@ -140,6 +140,17 @@ export interface SnapshotFile {
   version: 1 | 2;
 }
 
+/** The KoptError `f` throws (it must throw one). */
+function thrownBy(f: () => unknown): KoptError {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof KoptError) return err;
+    throw err;
+  }
+  throw new Error("expected a KoptError");
+}
+
 /** Files up to this size are read again whole to name the line of a fault the stream found. */
 const WHOLE_READ_LIMIT = 64 * 2 ** 20;
 
@@ -227,23 +238,20 @@ export async function readSnapshotFile(file: string, pathHint = "check the path"
       v2Kinds.length > 0
         ? `usage.${v2Kinds[0]} is a list of series (format 2), but the file does not say "version": 2`
         : `version must be 2 (or absent, for a version 1 snapshot) (got ${JSON.stringify(rest.version)})`,
-      { where: { file, field: v2Kinds.length > 0 ? "version" : "version" }, hint: HINT },
+      { where: { file, field: "version" }, hint: HINT },
     );
   }
   const { version: _, ...v1 } = rest;
   const data = s.sawUsage ? { ...v1, usage: s.members } : v1;
   const result = SnapshotSchema.safeParse(data);
-  if (!result.success) {
-    const fault = (() => {
-      try {
-        validateSnapshot(data, file, s.rest);
-      } catch (err) {
-        return err as KoptError;
-      }
-      return new KoptError("snapshot", "invalid snapshot", { where: { file }, hint: HINT });
-    })();
-    return faultOfWhole(file, pathHint, fault);
-  }
+  // validateSnapshot throws the fault with its lines in the text outside usage; a small file is read whole
+  // to name the line of a fault inside usage too.
+  if (!result.success)
+    return faultOfWhole(
+      file,
+      pathHint,
+      thrownBy(() => validateSnapshot(data, file, s.rest)),
+    );
   return { snapshot: result.data, usage: usageFromSnapshot(result.data.usage), version: 1 };
 }
 
