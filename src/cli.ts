@@ -22,12 +22,12 @@ export async function jsonSchema(name: (typeof SCHEMA_NAMES)[number]): Promise<o
   const [{ z }, config, snapshot, phr] = await Promise.all([
     import("zod"),
     import("./formats/config.ts"),
-    import("./formats/snapshot.ts"),
+    import("./formats/snapshot-v2.ts"),
     import("./formats/phr.ts"),
   ]);
   const schemas = {
     config: config.ClusterConfigSchema,
-    snapshot: snapshot.SnapshotSchema,
+    snapshot: snapshot.SnapshotV2Schema,
     phr: phr.PhrFrontMatterSchema,
   };
   return z.toJSONSchema(schemas[name], { io: "input", unrepresentable: "any" });
@@ -193,7 +193,7 @@ function diagnoseCommand(program: Command, { out, now, env, repoDir }: Shell): v
 }
 
 function snapshotCommand(program: Command, { out, now, repoDir, warn }: Shell): void {
-  program
+  const record = program
     .command("snapshot")
     .description(
       "record the live cluster (source.kubernetes) into a snapshot file that plan and recommend read",
@@ -228,6 +228,16 @@ function snapshotCommand(program: Command, { out, now, repoDir, warn }: Shell): 
       });
       warn(result.warnings);
       out(`${snapshotText(result)}\n`);
+    });
+  record
+    .command("convert")
+    .description("rewrite a snapshot file (format 1 or 2) as format 2: the same objects and samples")
+    .argument("<in>", "the snapshot file to read (.json or .json.gz)")
+    // `kopt snapshot` has --out too and commander gives it the value: read it with the parent's (required).
+    .option("--out <file>", "the format 2 file to write: .json, or .json.gz to gzip it")
+    .action(async (input: string, _o, cmd: Command) => {
+      const { convertSnapshot, convertText } = await import("./workflows/snapshot-convert.ts");
+      out(`${convertText(await convertSnapshot(input, cmd.optsWithGlobals().out))}\n`);
     });
 }
 

@@ -482,6 +482,9 @@ describe("kopt recommend, plan and snapshot on a live cluster", () => {
       memory: { resultType: "matrix", result: [] },
     });
     const raw = JSON.parse(text);
+    // Format 2 (formats/snapshot-v2.ts): no Prometheus here, so the grid is empty and so are cpu and memory.
+    expect(raw.version).toBe(2);
+    expect(raw.usage).toEqual({ grid: { start: 0, step: 60, count: 0 }, cpu: [], memory: [] });
     expect(raw.objects).toMatchObject({ apiVersion: "v1", kind: "List" });
     expect(sorted(raw.objects.items)).toEqual(sorted(demoObjects()));
     expect(Object.keys(raw.logs).sort()).toEqual(

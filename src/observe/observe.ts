@@ -10,7 +10,7 @@ import { workloadLabel } from "../model/types.ts";
 import type { CaptureOptions } from "./capture.ts";
 import { attributeUsage, buildClusterState } from "./cluster-model.ts";
 import { readHistory } from "./prometheus/history.ts";
-import { loadSnapshot } from "./snapshot.ts";
+import { readSnapshotFile, type SnapshotFile } from "./snapshot.ts";
 import { type UsageSeries, usageFromSnapshot } from "./usage-series.ts";
 
 export interface Observation {
@@ -89,24 +89,37 @@ async function observeSnapshot(
   expectCluster?: string,
   pathHint?: string,
 ): Promise<Observation> {
-  const snap = await readSnapshotOf(file, expectCluster, pathHint);
-  return { ...observationOf(snap, `snapshot:${file}`), snapshotFile: file };
+  const { snapshot, usage } = await readSnapshotFileOf(file, expectCluster, pathHint);
+  return { ...observationOf(snapshot, `snapshot:${file}`, usage), snapshotFile: file };
 }
 
-/** A snapshot file, refused when it records another cluster than `expectCluster`. */
+/**
+ * A snapshot file's objects and metadata, refused when it records another cluster than `expectCluster`.
+ * Its usage samples are not kept (format 2 leaves `usage` without samples): readSnapshotFileOf has them.
+ */
 export async function readSnapshotOf(
   file: string,
   expectCluster?: string,
   pathHint?: string,
 ): Promise<ClusterSnapshot> {
-  const snap = await loadSnapshot(file, pathHint);
+  return (await readSnapshotFileOf(file, expectCluster, pathHint)).snapshot;
+}
+
+/** A snapshot file with its usage series, refused when it records another cluster than `expectCluster`. */
+export async function readSnapshotFileOf(
+  file: string,
+  expectCluster?: string,
+  pathHint?: string,
+): Promise<SnapshotFile> {
+  const read = await readSnapshotFile(file, pathHint);
+  const snap = read.snapshot;
   if (expectCluster && snap.cluster !== expectCluster) {
     throw new KoptError("snapshot", `snapshot is of cluster "${snap.cluster}", not "${expectCluster}"`, {
       where: { file, field: "cluster" },
       hint: "pass the snapshot of this cluster, or the matching --cluster",
     });
   }
-  return snap;
+  return read;
 }
 
 /** The model of a snapshot, from a file or from the live cluster: one path, so both give the same answers. */

@@ -6,17 +6,16 @@
 import { randomBytes } from "node:crypto";
 import { open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
 import { loadClusterConfig, resolveClusterName } from "../config/load.ts";
 import { KoptError } from "../errors.ts";
+import type { ClusterSnapshot } from "../formats/snapshot.ts";
 import { captureCluster } from "../observe/capture.ts";
 import { redactSnapshot, type SnapshotRedaction } from "../observe/snapshot-redact.ts";
-import { usageToSnapshot } from "../observe/usage-series.ts";
+import { emptyUsage } from "../observe/snapshot-stream.ts";
+import { usageFromSnapshot } from "../observe/usage-series.ts";
 import { readRoot } from "../propose/git-repo.ts";
 import { sharedRedactor } from "../redact.ts";
-
-const gzipAsync = promisify(gzip);
+import { writeSnapshotFile } from "./snapshot-file.ts";
 
 export interface SnapshotOptions {
   repoDir: string;
@@ -61,7 +60,7 @@ export interface SnapshotOutcome {
   notes: string[];
 }
 
-async function checkTarget(file: string): Promise<void> {
+export async function checkTarget(file: string): Promise<void> {
   if (!/\.json(\.gz)?$/.test(file)) {
     throw new KoptError("usage", `--out must name a .json or .json.gz file: ${file}`, {
       hint: "e.g. --out snapshot.json.gz",
@@ -113,16 +112,15 @@ export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> 
     posture: true,
   });
   const { raw, snapshot: snap, history, warnings, notes, source, requests, prometheusRequests } = captured;
-  if (history) raw.usage = usageToSnapshot(history);
+  // The samples go to the file from `history` as they are encoded; the object redacted holds only usage.source.
+  const series = history ?? usageFromSnapshot(snap.usage);
+  raw.usage = emptyUsage(series.source);
   const redaction =
     opts.redact === false
       ? undefined
       : redactSnapshot(raw, { redactor: sharedRedactor(), allEnv: opts.redactAllEnv });
-  const written = redaction?.snapshot ?? raw;
-  const gz = file.endsWith(".gz");
-  const json = gz ? `${JSON.stringify(written)}\n` : `${JSON.stringify(written, null, 2)}\n`;
-  const data = gz ? await gzipAsync(json) : Buffer.from(json, "utf8");
-  await writeAtomically(file, data);
+  const written = (redaction?.snapshot ?? raw) as ClusterSnapshot;
+  const bytes = await writeSnapshotFile(file, written, { ...series, source: written.usage.source });
   const objects: Record<string, number> = {};
   for (const item of snap.objects.items) objects[item.kind] = (objects[item.kind] ?? 0) + 1;
   return {
@@ -130,7 +128,7 @@ export async function snapshot(opts: SnapshotOptions): Promise<SnapshotOutcome> 
     source,
     capturedAt: snap.capturedAt,
     file,
-    bytes: data.length,
+    bytes,
     objects,
     logs: Object.keys(snap.logs ?? {}).length,
     previousLogs: Object.keys(snap.previousLogs ?? {}).length,
