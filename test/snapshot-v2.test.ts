@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readSnapshotFile } from "../src/observe/snapshot.ts";
-import { generateCluster, writeV1, writeV2 } from "./bench/analysis-cluster.ts";
+import { generateCluster, writeV1, writeV2 } from "./bench/snapshot-cluster.ts";
 import { kopt, PROJECT_ROOT } from "./support/repo.ts";
 
 let dir: string;
