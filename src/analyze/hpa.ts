@@ -28,6 +28,7 @@ import type {
 } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
 import { daysUntil, type Forecast, forecastHourly, forecastPeak, hourly } from "./forecast.ts";
+import { groupBy } from "./group-by.ts";
 import { percentileOf } from "./stats.ts";
 import { sumByTime } from "./time-sums.ts";
 import { bucketP95 } from "./usage-profile.ts";
@@ -601,17 +602,6 @@ function isPositive(value: number | null): value is number {
 
 function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = groups.get(k);
-    if (list) list.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }
 
 /** Code-unit order: the same everywhere, unlike localeCompare. */

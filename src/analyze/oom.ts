@@ -5,6 +5,7 @@ import { roundMemoryUp } from "../model/quantity.ts";
 import type { FieldChange, Recommendation, Skipped, UsageStats } from "../model/recommendation.ts";
 import type { ClusterState, ContainerUsage, Resources, Workload } from "../model/types.ts";
 import { workloadKey } from "../model/types.ts";
+import { groupBy } from "./group-by.ts";
 import { summarizeValues } from "./stats.ts";
 
 export interface OomEvidence {
@@ -162,15 +163,4 @@ function memoryStats(entries: readonly ContainerUsage[], start: number, end: num
     }
   }
   return n > 0 ? summarizeValues(values.subarray(0, n)) : null;
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = groups.get(k);
-    if (list) list.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }
