@@ -74,7 +74,9 @@ describe("kopt snapshot of a cluster with secrets", () => {
     // What was recorded is still there: the logs, the usage and where it came from.
     const snap = JSON.parse(text) as ClusterSnapshot;
     expect(Object.keys(snap.previousLogs ?? {})).toHaveLength(1);
-    expect(snap.usage.cpu.result.length).toBeGreaterThan(0);
+    // Format 2: usage.cpu is a list of columnar series.
+    expect((snap as { version?: number }).version).toBe(2);
+    expect((snap.usage.cpu as unknown as unknown[]).length).toBeGreaterThan(0);
     expect(snap.usage.source?.url).toBe(`${prom.url}/?access_token=${REDACTED}`);
     expect(mode("redacted.json.gz")).toBe(0o600);
     expect(r.stdout + r.stderr).not.toContain(ENV_SECRET);

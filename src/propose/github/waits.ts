@@ -5,7 +5,11 @@
 // will make, by the plugin's own rule (plugin-retry 8: status >= 400 outside doNotRetry, the n-th retry
 // after n² × retryAfterBaseValue ms). Rate-limit waits (403 and 429, which the throttling plugin retries
 // before the retry plugin sees them) are said by connectGitHub's throttle callbacks.
-import type { Octokit } from "@octokit/core";
+import type { Octokit } from "@octokit/rest";
+
+/** What the plugin uses of the Octokit it is given: the request hooks (Octokit core's, a dependency of @octokit/rest). */
+type Hooked = Pick<Octokit, "hook">;
+
 import { progress, waitText } from "../../progress.ts";
 
 interface RetryOptions {
@@ -47,7 +51,7 @@ export function failureText(error: FailedRequest): string {
 }
 
 /** The Octokit plugin; list it before `retry` in Octokit.plugin(). */
-export function retryWaits(octokit: Octokit, options: { retry?: RetryOptions }): Record<string, never> {
+export function retryWaits(octokit: Hooked, options: { retry?: RetryOptions }): Record<string, never> {
   const cfg = options.retry ?? {};
   if (cfg.enabled === false) return {};
   const retries = cfg.retries ?? 3;
