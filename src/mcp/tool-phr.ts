@@ -10,6 +10,8 @@ import { type PhrFrontMatter, readPhrFront } from "../formats/phr.ts";
 import { guarded, type McpContext, READ_ONLY, toolResult } from "./context.ts";
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+/** A change writes a scalar or a list of scalars (a security fix's `capabilities.drop: [ALL]`). */
+const ValuesValue = z.union([Scalar, z.array(Scalar)]);
 /** The body's evidence section is the model's "why"; capped so one record cannot flood the context. */
 const WHY_MAX_CHARS = 4000;
 
@@ -23,7 +25,7 @@ export const PhrOutput = {
   title: z.string(),
   createdAt: z.string(),
   workloads: z.array(z.object({ namespace: z.string(), kind: z.string(), name: z.string() })),
-  changes: z.array(z.object({ file: z.string(), path: z.string(), from: Scalar, to: Scalar })),
+  changes: z.array(z.object({ file: z.string(), path: z.string(), from: ValuesValue, to: ValuesValue })),
   why: z.object({
     evidence: z.string().describe("the PHR's Evidence section"),
     guardrails: z.array(z.string()),
@@ -116,7 +118,7 @@ function evidenceSection(text: string): string {
   return section.length > WHY_MAX_CHARS ? `${section.slice(0, WHY_MAX_CHARS)}…` : section;
 }
 
-function explained(path: string, f: PhrFrontMatter, text: string) {
+export function explained(path: string, f: PhrFrontMatter, text: string) {
   return {
     path,
     id: f.id,
@@ -156,6 +158,9 @@ function explained(path: string, f: PhrFrontMatter, text: string) {
   };
 }
 
+/** A value in the text: a list as `["ALL"]`. */
+const shown = (v: unknown): string => (Array.isArray(v) ? JSON.stringify(v) : String(v));
+
 function summary(e: ReturnType<typeof explained>): string {
   const approvals = e.approvals
     .map((a) => `${a.user}${a.as.length ? ` (${a.as.join(", ")})` : ""}`)
@@ -163,7 +168,7 @@ function summary(e: ReturnType<typeof explained>): string {
   return [
     `${e.path}: ${e.title}`,
     `${e.kind}, tier ${e.tier}, status ${e.status}; monthly cost ${e.cost.monthlyBefore} → ${e.cost.monthlyAfter} ${e.cost.currency}`,
-    ...e.changes.map((c) => `${c.file} ${c.path}: ${c.from ?? "(unset)"} → ${c.to}`),
+    ...e.changes.map((c) => `${c.file} ${c.path}: ${shown(c.from ?? "(unset)")} → ${shown(c.to)}`),
     `approved by: ${approvals || "nobody yet"}${e.merge ? `; merged as #${e.merge.pullRequest} at ${e.merge.at}` : ""}`,
     `outcome: ${e.outcome.validation ?? e.status}${e.outcome.rolledBackBy ? `, rolled back by ${e.outcome.rolledBackBy}` : ""}`,
   ].join("\n");
