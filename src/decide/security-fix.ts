@@ -60,7 +60,7 @@ export function findingsByWorkload(
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-const isScalar = (v: unknown): v is ValuesScalar =>
+export const isScalar = (v: unknown): v is ValuesScalar =>
   v === null || ["string", "number", "boolean"].includes(typeof v);
 
 /** Whether two values are the same scalar, or lists of the same scalars in the same order. */

@@ -9,13 +9,14 @@ import { branchName, proposalId } from "../../decide/proposals.ts";
 import {
   findingsByWorkload,
   helmCreatePlace,
+  isScalar,
   mergeWorkloadFixes,
   type UnwrittenFix,
   type WorkloadFindings,
 } from "../../decide/security-fix.ts";
 import { KoptError } from "../../errors.ts";
 import type { SecurityAudit } from "../../model/report.ts";
-import type { ValuesScalar, ValuesValue, WorkloadRef } from "../../model/types.ts";
+import type { ValuesValue, WorkloadRef } from "../../model/types.ts";
 import { workloadLabel } from "../../model/types.ts";
 import type { ChangeRequest, ClosedProposal, Forge, UpsertResult } from "../../propose/forge.ts";
 import {
@@ -87,8 +88,6 @@ function sourceOf(run: PipelineResult, root: string): string {
   return `snapshot:${rel.startsWith("..") || isAbsolute(rel) ? file : rel}`;
 }
 
-const isScalar = (v: unknown): v is ValuesScalar =>
-  v === null || ["string", "number", "boolean"].includes(typeof v);
 /** What the values files give, as a PHR records it: a scalar or a list of scalars; else nothing. */
 const heldValue = (v: unknown): ValuesValue | undefined =>
   isScalar(v) ? v : Array.isArray(v) && v.every(isScalar) ? v : undefined;
