@@ -77,6 +77,17 @@ export interface ClusterState {
 /** One Prometheus sample: [Unix seconds, value]. */
 export type Sample = readonly [number, number];
 
+/** A time series as two index-aligned columns: Unix seconds (ascending) and the value at each. */
+export interface TimeColumns {
+  times: Float64Array;
+  values: Float64Array;
+}
+
+/** TimeColumns from samples. */
+export function timeColumns(samples: readonly Sample[]): TimeColumns {
+  return { times: Float64Array.from(samples, ([t]) => t), values: Float64Array.from(samples, ([, v]) => v) };
+}
+
 /** The usage of one container in one pod: times (Unix seconds, ascending) and values, index-aligned. */
 export interface SeriesUsage {
   pod: string;
@@ -86,11 +97,7 @@ export interface SeriesUsage {
 
 /** A SeriesUsage from samples. */
 export function seriesUsage(pod: string, samples: readonly Sample[]): SeriesUsage {
-  return {
-    pod,
-    times: Float64Array.from(samples, ([t]) => t),
-    values: Float64Array.from(samples, ([, v]) => v),
-  };
+  return { pod, ...timeColumns(samples) };
 }
 
 /** Usage of one container of one workload, pooled over all its pods (past and present). */

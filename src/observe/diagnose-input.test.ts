@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterSnapshot } from "../formats/snapshot.ts";
 import { DEFAULT_DIAGNOSIS_POLICY } from "../model/finding.ts";
+import { timeColumns } from "../model/types.ts";
 import { containerHistories, diagnoseInputOf, redactStrings, safeLog } from "./diagnose-input.ts";
 import type { LabeledSeries } from "./usage-series.ts";
 
@@ -74,18 +75,46 @@ describe("containerHistories: memory, restarts and OOM kills per container", () 
     expect(history).toEqual([
       {
         ...c,
-        memory: [
+        memory: timeColumns([
           [100, 1e8],
           [160, 2e8],
-        ],
-        restarts: [
+        ]),
+        restarts: timeColumns([
           [100, 0],
           [160, 1],
-        ],
-        oomKills: [[160, 1]],
+        ]),
+        oomKills: timeColumns([[160, 1]]),
       },
     ]);
     expect(containerHistories(undefined)).toEqual([]);
+  });
+
+  it("shares a container's one series, and joins two (a pod split over two answers) in time order", () => {
+    const c = { namespace: "todo", pod: "api-1", container: "api" };
+    const one = series(c, [
+      [100, 1e8],
+      [160, 2e8],
+    ]);
+    const [shared] = containerHistories({ cpu: [], memory: [one] });
+    expect(shared?.memory.values).toBe(one.values);
+    const [joinedUp] = containerHistories({
+      cpu: [],
+      memory: [
+        one,
+        series(c, [
+          [130, 3e8],
+          [190, 4e8],
+        ]),
+      ],
+    });
+    expect(joinedUp?.memory).toEqual(
+      timeColumns([
+        [100, 1e8],
+        [130, 3e8],
+        [160, 2e8],
+        [190, 4e8],
+      ]),
+    );
   });
 });
 

@@ -12,7 +12,7 @@ import {
   type DiagnoseInput,
   type DiagnosisPolicy,
 } from "../model/finding.ts";
-import type { Sample } from "../model/types.ts";
+import type { TimeColumns } from "../model/types.ts";
 import { redact } from "../redact.ts";
 import type { LabeledSeries, UsageSeries } from "./usage-series.ts";
 
@@ -31,15 +31,23 @@ function safeLogs(logs: Readonly<Record<string, string>> | undefined): Record<st
 type ContainerKey = { namespace?: string; pod?: string; container?: string };
 const keyOf = (m: ContainerKey) => `${m.namespace ?? ""}/${m.pod ?? ""}/${m.container ?? ""}`;
 
-function samplesOf(s: LabeledSeries): Sample[] {
-  const out: Sample[] = [];
-  for (let i = 0; i < s.times.length; i++) out.push([s.times[i] ?? 0, s.values[i] ?? 0]);
-  return out;
+const NO_SAMPLES: TimeColumns = { times: new Float64Array(0), values: new Float64Array(0) };
+
+/** Two series of one container (a pod's samples split over two answers) as one, ordered by time. */
+function joined(a: TimeColumns, b: TimeColumns): TimeColumns {
+  if (a.times.length === 0) return b;
+  const n = a.times.length + b.times.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  const timeAt = (i: number) => (i < a.times.length ? a.times[i] : b.times[i - a.times.length]) as number;
+  const valueAt = (i: number) => (i < a.times.length ? a.values[i] : b.values[i - a.times.length]) as number;
+  order.sort((x, y) => timeAt(x) - timeAt(y));
+  return { times: Float64Array.from(order, timeAt), values: Float64Array.from(order, valueAt) };
 }
 
 /**
  * Memory, restart and OOM-kill history per container, keyed by the series' namespace/pod/container labels.
  * Series without those three labels (a pod-level aggregate) say nothing about one container and are left out.
+ * A container's one series is shared, not copied.
  */
 export function containerHistories(usage: UsageSeries | undefined): ContainerHistory[] {
   if (!usage) return [];
@@ -49,8 +57,15 @@ export function containerHistories(usage: UsageSeries | undefined): ContainerHis
       const { namespace, pod, container } = s.metric;
       if (!namespace || !pod || !container) continue;
       const key = keyOf(s.metric);
-      const h = byKey.get(key) ?? { namespace, pod, container, memory: [], restarts: [], oomKills: [] };
-      h[field] = [...h[field], ...samplesOf(s)];
+      const h = byKey.get(key) ?? {
+        namespace,
+        pod,
+        container,
+        memory: NO_SAMPLES,
+        restarts: NO_SAMPLES,
+        oomKills: NO_SAMPLES,
+      };
+      h[field] = joined(h[field], { times: s.times, values: s.values });
       byKey.set(key, h);
     }
   };

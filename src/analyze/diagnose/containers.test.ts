@@ -1,5 +1,6 @@
 // The container classes, each with its look-alike: exact findings from kubectl-shaped pods and events.
 import { describe, expect, it } from "vitest";
+import { timeColumns } from "../../model/types.ts";
 import { diagnose } from "./diagnose.ts";
 import { deployment, event, input, iso, NOW, pod } from "./test-objects.ts";
 
@@ -145,7 +146,9 @@ describe("image-pull", () => {
 });
 
 describe("oom-killed vs liveness-probe-kill (both exit 137)", () => {
-  const samples = (values: number[]) => values.map((v, i) => [NOW - 3600 * (values.length - i), v] as const);
+  const samples = (values: number[]) =>
+    timeColumns(values.map((v, i) => [NOW - 3600 * (values.length - i), v] as const));
+  const none = timeColumns([]);
   const MI = 2 ** 20;
 
   it("OOMKilled with a steady climb to the limit is a leak: an incident, no raise", () => {
@@ -153,7 +156,9 @@ describe("oom-killed vs liveness-probe-kill (both exit 137)", () => {
     const memory = samples([100, 150, 200, 250, 300, 350, 400, 450, 500].map((v) => v * MI));
     const [f] = diagnose(
       input([...deployment("todo", "api"), p], {
-        history: [{ namespace: "todo", pod: "api-1", container: "app", memory, restarts: [], oomKills: [] }],
+        history: [
+          { namespace: "todo", pod: "api-1", container: "app", memory, restarts: none, oomKills: none },
+        ],
       }),
     ).findings;
     expect(f).toMatchObject({
@@ -177,7 +182,9 @@ describe("oom-killed vs liveness-probe-kill (both exit 137)", () => {
     const memory = samples([200, 210, 205, 200, 198, 202, 207, 200, 510].map((v) => v * MI));
     const [f] = diagnose(
       input([...deployment("todo", "api"), p], {
-        history: [{ namespace: "todo", pod: "api-1", container: "app", memory, restarts: [], oomKills: [] }],
+        history: [
+          { namespace: "todo", pod: "api-1", container: "app", memory, restarts: none, oomKills: none },
+        ],
       }),
     ).findings;
     expect(f).toMatchObject({ class: "oom-killed", subCause: "spike", fix: "values" });

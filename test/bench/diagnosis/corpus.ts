@@ -9,6 +9,7 @@ import {
   getDiagnosisClass,
 } from "../../../src/model/diagnosis.ts";
 import { DEFAULT_DIAGNOSIS_POLICY, type DiagnoseInput } from "../../../src/model/finding.ts";
+import { timeColumns } from "../../../src/model/types.ts";
 
 export const CORPUS_DIR = new URL("../../fixtures/diagnosis/", import.meta.url).pathname;
 
@@ -120,7 +121,12 @@ export function parseScenario(file: string, text: string): Scenario {
       logs: s.logs,
       previousLogs: s.previousLogs,
       logsReadable: true,
-      history: s.history,
+      history: s.history.map((h) => ({
+        ...h,
+        memory: timeColumns(h.memory),
+        restarts: timeColumns(h.restarts),
+        oomKills: timeColumns(h.oomKills),
+      })),
       now: Date.parse(s.now) / 1000,
       policy: DEFAULT_DIAGNOSIS_POLICY,
     },

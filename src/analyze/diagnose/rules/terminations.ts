@@ -42,7 +42,7 @@ function memoryHistory(ctx: ContainerContext) {
   return histories.sort(
     (a, b) =>
       Number(b.pod === ctx.pod.meta.name) - Number(a.pod === ctx.pod.meta.name) ||
-      b.memory.length - a.memory.length,
+      b.memory.times.length - a.memory.times.length,
   )[0];
 }
 
