@@ -183,23 +183,32 @@ describe("kopt plan on the demo cluster", () => {
     );
   });
 
-  it("updates the same branch and draft in place when the input changes", async () => {
+  it("updates the same branch and draft in place when the values change, and only then", async () => {
     const first = byName(await planJson()).backend;
-    // A newer snapshot: backend memory usage doubled.
-    const snap = JSON.parse(
-      gunzipSync(readFileSync(join(repo.dir, "clusters/demo/snapshot.json.gz"))).toString(),
-    );
-    for (const s of snap.usage.memory.result) {
-      if (s.metric.pod.startsWith("backend-"))
-        s.values = s.values.map(([t, v]: [number, string]) => [t, String(Number(v) * 2)]);
-    }
-    const file = join(repo.dir, "newer.json");
-    writeFileSync(file, JSON.stringify(snap));
-    const second = byName(await planJson("--snapshot", file)).backend;
+    const newer = (resource: "cpu" | "memory", name: string) => {
+      const snap = JSON.parse(
+        gunzipSync(readFileSync(join(repo.dir, "clusters/demo/snapshot.json.gz"))).toString(),
+      );
+      for (const s of snap.usage[resource].result) {
+        if (s.metric.pod.startsWith("backend-"))
+          s.values = s.values.map(([t, v]: [number, string]) => [t, String(Number(v) * 2)]);
+      }
+      const file = join(repo.dir, name);
+      writeFileSync(file, JSON.stringify(snap));
+      return file;
+    };
+    // Memory usage doubled: new evidence in the PHR, but the memory request still steps down to 1Gi (at most
+    // half of 2Gi in one change), so the values edit is the same and the branch stays.
+    const same = byName(await planJson("--snapshot", newer("memory", "newer-memory.json"))).backend;
+    expect(same?.changes.map((c) => c.to)).toEqual(first?.changes.map((c) => c.to));
+    expect(same).toMatchObject({ status: "unchanged", commit: first?.commit, draft: first?.draft });
+    // CPU usage doubled: the CPU request is 530m, not 500m.
+    const second = byName(await planJson("--snapshot", newer("cpu", "newer-cpu.json"))).backend;
     expect(second?.status).toBe("updated");
     expect(second?.branch).toBe(first?.branch);
     expect(second?.draft).toBe(first?.draft);
     expect(second?.commit).not.toBe(first?.commit);
+    expect(second?.changes.find((c) => c.path.endsWith("requests.cpu"))?.to).toBe("530m");
     // Still one commit on top of main: the branch is rebuilt, not stacked.
     expect(git(repo.dir, "rev-list", "--count", `main..${second?.branch}`)).toBe("1");
     expect(readFileSync(join(repo.dir, second?.draft ?? ""), "utf8")).toContain(`head: ${second?.commit}`);

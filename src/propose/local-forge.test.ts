@@ -70,6 +70,46 @@ describe("LocalForge commits", () => {
   });
 });
 
+describe("LocalForge on a rerun with new evidence", () => {
+  /** The change with its PHR, as plan and the security audit make it: dated, with the run's evidence. */
+  function withPhr(cpu: string, day: string, p95: string): ChangeRequest {
+    const c = change(cpu, `${day}T12:00:00Z`);
+    return {
+      ...c,
+      files: [...c.files, { path: `phr/demo/${day}-abc-backend.md`, content: `p95 ${p95}\n` }],
+      pr: { ...c.pr, body: `Evidence: p95 ${p95}.\n` },
+    };
+  }
+
+  it("leaves the branch and its draft when only the PHR differs; moves both when a value does", async () => {
+    const first = await (await openForge()).upsert(withPhr("500m", "2026-11-20", "410m"));
+    const draft = readFileSync(join(dir, draftPath(BRANCH)), "utf8");
+
+    const again = await (await openForge()).upsert(withPhr("500m", "2026-11-21", "415m"));
+    expect(again).toMatchObject({ status: "unchanged", commit: first.commit, pullNumber: first.pullNumber });
+    expect(git(dir, "rev-parse", BRANCH)).toBe(first.commit);
+    expect(readFileSync(join(dir, draftPath(BRANCH)), "utf8")).toBe(draft);
+
+    const moved = await (await openForge()).upsert(withPhr("600m", "2026-11-22", "520m"));
+    expect(moved).toMatchObject({ status: "updated", pullNumber: first.pullNumber });
+    expect(git(dir, "show", `${BRANCH}:phr/demo/2026-11-22-abc-backend.md`)).toBe("p95 520m");
+    expect(readFileSync(join(dir, draftPath(BRANCH)), "utf8")).toContain("Evidence: p95 520m.");
+  });
+
+  it("rewrites the draft of an unchanged branch when its title, labels or tier changed", async () => {
+    await (await openForge()).upsert(withPhr("500m", "2026-11-20", "410m"));
+    const critical = withPhr("500m", "2026-11-21", "415m");
+    const result = await (await openForge()).upsert({
+      ...critical,
+      pr: { ...critical.pr, tier: "critical" },
+    });
+    expect(result.status).toBe("unchanged");
+    const draft = readFileSync(join(dir, draftPath(BRANCH)), "utf8");
+    expect(draft).toContain("tier: critical");
+    expect(draft).toContain("Evidence: p95 415m.");
+  });
+});
+
 describe("LocalForge when another run moves the branch meanwhile", () => {
   it("reports unchanged when another run already made the very commit this run would make", async () => {
     const other = await (await openForge()).upsert(change("500m"));

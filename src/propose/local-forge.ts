@@ -4,6 +4,7 @@
 // user's checkout, index and working tree are never touched, except that a merge moves a checked-out base
 // branch's files along with it.
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { APPROVAL_CONTEXT } from "../decide/approval.ts";
 import { KoptError } from "../errors.ts";
 import { rfc3339 } from "../model/format.ts";
@@ -175,7 +176,12 @@ export class LocalForge implements Forge {
     if (planned.status === "held") return planned;
     const head = planned.status === "unchanged" ? (planned.commit as string) : await this.commit(change);
     const old = planned.commit ?? undefined;
-    return this.publish(change.branch, head, change.pr, { status: planned.status, old, kind: "proposal" });
+    return this.publish(change.branch, head, change.pr, {
+      status: planned.status,
+      old,
+      kind: "proposal",
+      keepBody: planned.status === "unchanged",
+    });
   }
 
   /**
@@ -188,15 +194,23 @@ export class LocalForge implements Forge {
     branch: string,
     head: string,
     pr: PullRequestDraft,
-    how: { status: UpsertResult["status"]; old: string | undefined; kind: PullRecord["kind"] },
+    how: {
+      status: UpsertResult["status"];
+      old: string | undefined;
+      kind: PullRecord["kind"];
+      /** Keep the draft's body when all else is the same: it describes the commit, which did not move. */
+      keepBody?: boolean;
+    },
   ): Promise<UpsertResult> {
     const location = draftPath(branch);
     const file = join(this.repo.root, location);
     const render = (number: number | undefined) =>
       renderDraft(pr, { branch, base: this.baseBranch, head }, { number });
     const current = await readIfExists(file).catch(() => undefined);
+    const kept = (number: number | undefined) =>
+      how.keepBody === true && current !== undefined && sameFront(current, file, render(number));
     const stage = async (number: number | undefined): Promise<Staged | undefined> =>
-      current === render(number)
+      current === render(number) || kept(number)
         ? undefined
         : stageFile(file, render(number), (err) => draftWriteError(file, err));
     let number = (await this.pulls.openFor(branch))?.number;
@@ -259,16 +273,28 @@ export class LocalForge implements Forge {
     return `#${last.number} was closed without merging by ${by} on ${(last.closed?.at ?? "").slice(0, 10)}; kopt does not reopen it unless the recommendation changes`;
   }
 
-  /** True when the branch is one commit on the current base with exactly these files. */
+  /**
+   * True when the branch is one commit on the current base with these files: the values files as they are,
+   * and as many PHRs. A PHR differs in every run on a live cluster (its time, its evidence), so comparing it
+   * would move the branch each run while the change stays the same; GitHub's adapter keeps such a pull
+   * request by its fingerprint, and this one keeps the branch, with the PHR that describes it.
+   */
   private async sameContent(existing: string, change: ChangeRequest): Promise<boolean> {
     const { git } = this.repo;
     const parent = await resolveRef(git, `${existing}^`);
     if (parent !== this.base) return false;
-    const changed = (await git.raw(["diff", "--name-only", this.base, existing])).trim().split("\n").sort();
-    const wanted = change.files.map((f) => f.path).sort();
-    if (changed.join("\n") !== wanted.join("\n")) return false;
+    const isPhr = (path: string) => path.startsWith("phr/");
+    const changed = (await git.raw(["diff", "--name-only", this.base, existing])).trim().split("\n");
+    const wanted = change.files.map((f) => f.path);
+    const values = (paths: string[]) =>
+      paths
+        .filter((p) => !isPhr(p))
+        .sort()
+        .join("\n");
+    if (values(changed) !== values(wanted)) return false;
+    if (changed.filter(isPhr).length !== wanted.filter(isPhr).length) return false;
     for (const f of change.files) {
-      if ((await showFile(git, existing, f.path)) !== f.content) return false;
+      if (!isPhr(f.path) && (await showFile(git, existing, f.path)) !== f.content) return false;
     }
     return true;
   }
@@ -600,4 +626,13 @@ function movedMeanwhile(branch: string, now: string | undefined): KoptError {
       hint: "rerun kopt once the other run is done: it builds on what that run left, and a run on the same input changes nothing",
     },
   );
+}
+
+/** Whether two drafts agree in everything but their bodies; false when `current` is not a draft kopt reads. */
+function sameFront(current: string, file: string, wanted: string): boolean {
+  try {
+    return isDeepStrictEqual(parseDraft(current, file).front, parseDraft(wanted, file).front);
+  } catch {
+    return false;
+  }
 }
