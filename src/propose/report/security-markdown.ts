@@ -35,12 +35,17 @@ function countBy(findings: readonly SecurityFinding[]): Record<Severity, number>
   return out;
 }
 
+/**
+ * The audit's summary. It names the day it observed, not the second: a rerun the same day (a scheduled run after
+ * a manual one, a restarted agent) then leaves the issue and the report PHR as they are.
+ */
 function summary(audit: SecurityAudit): string[] {
   const counts = countBy(audit.findings);
+  const day = rfc3339(new Date(audit.observedAt * 1000)).slice(0, 10);
   return [
     "## Summary",
     "",
-    `${audit.findings.length} finding(s) from ${audit.checks.length} checks, observed ${rfc3339(new Date(audit.observedAt * 1000))}.`,
+    `${audit.findings.length} finding(s) from ${audit.checks.length} checks, observed ${day} (UTC).`,
     "",
     "| Severity | Findings |",
     "|---|---:|",
