@@ -461,3 +461,85 @@ describe("the periodic plan", () => {
     expect(watch.started).toBe(false);
   });
 });
+
+describe("the scheduled reports", () => {
+  /** A schedule per cron expression, ticked by hand. */
+  function manualByExpr() {
+    const ticks = new Map<string, () => Promise<void>>();
+    const scheduler = (expr: string, tick: () => Promise<void>): Schedule => {
+      ticks.set(expr, tick);
+      return { next: () => null, stop: () => undefined };
+    };
+    const tick = (expr: string) => {
+      const t = ticks.get(expr);
+      if (!t) throw new Error(`nothing scheduled on ${expr}`);
+      return t();
+    };
+    return { scheduler, tick, exprs: () => [...ticks.keys()] };
+  }
+
+  it("runs each report on its own schedule, on the leader only, not while paused, never twice at once", async () => {
+    const m = manualByExpr();
+    const runs: string[] = [];
+    const slow = deferred<void>();
+    const h = await start({
+      config: { plan: { schedule: "0 6 * * *" }, reports: { health: "0 0 * * 1", security: "0 0 * * 5" } },
+      deps: {
+        scheduler: m.scheduler,
+        plan: async () => {
+          runs.push("plan");
+        },
+        reports: {
+          health: async () => {
+            runs.push("health");
+            await slow.promise;
+          },
+          security: async () => {
+            runs.push("security");
+            throw new Error("GitHub said 502");
+          },
+        },
+      },
+    });
+    expect(m.exprs()).toEqual(["0 6 * * *", "0 0 * * 1", "0 0 * * 5"]);
+    expect(h.logged("report", { kind: "health", schedule: "0 0 * * 1" })).toHaveLength(1);
+    await m.tick("0 0 * * 1");
+    expect(h.logged("report", { kind: "health", skipped: "not the leader" })).toHaveLength(1);
+    await vi.waitFor(() => expect(h.leader.started).toBe(true), WAIT);
+    h.leader.set(true);
+    h.control.isPaused = true;
+    await m.tick("0 0 * * 5");
+    expect(h.logged("report", { kind: "security", skipped: "paused" })).toHaveLength(1);
+    expect(runs).toEqual([]);
+    h.control.isPaused = false;
+    const first = m.tick("0 0 * * 1");
+    const second = m.tick("0 0 * * 1");
+    // Another job runs beside a report that is still running: only the same job waits its turn.
+    await m.tick("0 6 * * *");
+    await m.tick("0 0 * * 5");
+    slow.resolve();
+    await Promise.all([first, second]);
+    expect(runs).toEqual(["health", "plan", "security"]);
+    expect(h.logged("report", { kind: "health", done: true })).toHaveLength(1);
+    expect(h.logged("report.failed", { kind: "security", error: "GitHub said 502" })).toHaveLength(1);
+    expect(h.logged("plan", { done: true })).toHaveLength(1);
+  });
+
+  it("a report's invalid cron is a config error naming its field, before anything starts", async () => {
+    const watch = new FakeWatch();
+    const attempt = start({ watch, config: { reports: { security: "0 0 * * 8" } } });
+    await expect(attempt).rejects.toThrow(
+      /agent\.reports\.security "0 0 \* \* 8" is not a valid cron schedule/,
+    );
+    expect(watch.started).toBe(false);
+  });
+
+  it("a report scheduled with no runner is logged once as a warning, not run", async () => {
+    const m = manualByExpr();
+    const h = await start({ config: { reports: { health: "0 0 * * 1" } }, deps: { scheduler: m.scheduler } });
+    expect(m.exprs()).toEqual([]);
+    expect(
+      h.logged("report", { kind: "health", skipped: "agent.reports.health is set but no runner was given" }),
+    ).toHaveLength(1);
+  });
+});

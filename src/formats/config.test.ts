@@ -66,6 +66,7 @@ describe("parseClusterConfig: defaults", () => {
         limits: { pullRequestsPerHour: 5, issuesPerHour: 10 },
         actions: { restartPods: { namespaces: [], stuckFor: "10m", cooldown: "30m", perHour: 3 } },
         plan: {},
+        reports: {},
         verify: { every: "1m" },
       },
       policy: {

@@ -744,6 +744,22 @@ const agentConfig = z
       })
       .strict()
       .default({}),
+    reports: z
+      .object({
+        health: cronSchedule
+          .optional()
+          .describe(
+            'Publish the health report (as `kopt report health`) on this cron schedule (UTC), e.g. "0 0 * * 1"; off when unset',
+          ),
+        security: cronSchedule
+          .optional()
+          .describe(
+            'Publish the security audit and its fix pull requests (as `kopt report security`) on this cron schedule (UTC), e.g. "0 0 * * 5"; off when unset',
+          ),
+      })
+      .strict()
+      .default({})
+      .describe("The weekly reports from the agent, for clusters without the Actions workflows (issue 17)"),
     verify: z
       .object({
         every: duration

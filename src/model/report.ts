@@ -214,7 +214,8 @@ export interface Spread {
 
 // --- Publishing ---------------------------------------------------------------------------------------------
 
-export type ReportKind = "health" | "security";
+export const REPORT_KINDS = ["health", "security"] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
 
 /** A report ready to publish: the title and body, and what the report PHR keeps for next week. */
 export interface RenderedReport {

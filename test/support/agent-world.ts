@@ -12,7 +12,11 @@ import { join } from "node:path";
 import { expect, onTestFinished } from "vitest";
 import { parse, stringify } from "yaml";
 import { jsonLog } from "../../src/workflows/agent/log.ts";
-import { AGENT_PARTS, startAgentFromConfig } from "../../src/workflows/agent/start.ts";
+import {
+  AGENT_PARTS,
+  type AgentStartOptions,
+  startAgentFromConfig,
+} from "../../src/workflows/agent/start.ts";
 import { type GitHubSim, type GitHubSimOptions, startGitHubSim } from "./github-sim/index.ts";
 import { type KubeSim, type KubeSimOptions, startKubeSim } from "./kube-sim/index.ts";
 import { git, PROJECT_ROOT } from "./repo.ts";
@@ -244,6 +248,8 @@ export interface StartAgentOptions {
   config?: string;
   /** Default: a new empty dir (the agent initializes it). */
   repoDir?: string;
+  /** Runs the plan and reports on their cron schedules; default croner. */
+  scheduler?: AgentStartOptions["scheduler"];
 }
 
 export interface AgentLine {
@@ -402,6 +408,7 @@ export async function agentWorld(opts: AgentWorldOptions = {}): Promise<AgentWor
         identity,
         config: o.config ?? world.writeConfig(),
         repoDir,
+        ...(o.scheduler ? { scheduler: o.scheduler } : {}),
       });
       stops.push(() => handle.stop());
       return handle;
@@ -475,7 +482,12 @@ export function sampleOf(text: string, name: string, labels: Record<string, stri
   return sum;
 }
 
-async function launchAgent(o: { identity: string; config: string; repoDir: string }): Promise<AgentHandle> {
+async function launchAgent(o: {
+  identity: string;
+  config: string;
+  repoDir: string;
+  scheduler?: AgentStartOptions["scheduler"];
+}): Promise<AgentHandle> {
   const lines: AgentLine[] = [];
   const log = jsonLog((line) => {
     lines.push(JSON.parse(line) as AgentLine);
@@ -492,6 +504,7 @@ async function launchAgent(o: { identity: string; config: string; repoDir: strin
       log,
       // Stuck pods are looked for every 200 ms (when agent.actions.restartPods lists namespaces).
       restartScanMs: 200,
+      ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     },
     AGENT_PARTS,
   );

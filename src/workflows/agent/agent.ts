@@ -11,6 +11,7 @@ import {
 } from "../../decide/agent-budget.ts";
 import { type AgentConfig, durationSeconds } from "../../formats/config.ts";
 import type { AgentTrigger, WatchChange } from "../../model/agent.ts";
+import { REPORT_KINDS, type ReportKind } from "../../model/report.ts";
 import { type AgentMetrics, createAgentMetrics } from "./metrics.ts";
 import type {
   AgentLog,
@@ -25,7 +26,7 @@ import type {
 } from "./ports.ts";
 import { type Backoff, type QueuedWork, ReactionQueue } from "./queue.ts";
 import type { ActionsPort } from "./restarts.ts";
-import { checkSchedule, type Schedule, startSchedule } from "./schedule.ts";
+import { checkSchedules, type Schedule, startSchedule } from "./schedule.ts";
 import { type AgentServer, startServer } from "./server.ts";
 
 export type ObjectLookup = (kind: string, namespace: string, name: string) => RawObject | undefined;
@@ -48,6 +49,8 @@ export interface AgentDeps {
   actions?: ActionsPort;
   /** The periodic whole plan, run on config.plan.schedule. */
   plan?: () => Promise<unknown>;
+  /** The weekly reports, each run on config.reports[kind] (published as `kopt report` publishes them). */
+  reports?: Partial<Record<ReportKind, () => Promise<unknown>>>;
   /** The periodic `kopt verify`, run every config.verify.every (leader only, not paused). */
   verify?: () => Promise<unknown>;
   /** Retry backoff of a failed reaction; default 1 s doubling to 5 min. */
@@ -56,7 +59,7 @@ export interface AgentDeps {
   recheckMs?: number;
   /** How long stop() waits for the in-flight reaction; default 10 s. */
   stopTimeoutMs?: number;
-  /** Runs the plan on the schedule; default croner. Tests hand in one they tick by hand. */
+  /** Runs the plan and the reports on their schedules; default croner. Tests hand in one they tick by hand. */
   scheduler?: (expr: string, tick: () => Promise<void>) => Schedule;
 }
 
@@ -99,6 +102,12 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** A job the agent runs on a cron schedule: its log event and the fields that tell it apart. */
+interface ScheduledJob {
+  event: "plan" | "report";
+  fields: Record<string, string>;
+}
+
 class AgentLoop {
   readonly metrics: AgentMetrics;
   readonly queue: ReactionQueue;
@@ -108,8 +117,9 @@ class AgentLoop {
   private running = true;
   private ledger: BudgetLedger = EMPTY_LEDGER;
   private recheck: NodeJS.Timeout | undefined;
-  private schedule: Schedule | undefined;
-  private planRunning = false;
+  private schedules: Schedule[] = [];
+  /** The scheduled jobs running now (plan, report.health, ...): a job never runs twice at once. */
+  private jobsRunning = new Set<string>();
   private verifyTimer: NodeJS.Timeout | undefined;
   private verifyRunning = false;
   /** Why the last verify was skipped: logged when it changes, not every interval. */
@@ -150,25 +160,41 @@ class AgentLoop {
     this.recheck = setInterval(() => this.checkPaused(), this.deps.recheckMs ?? 1000);
     this.deps.actions?.start({ holdReason: () => this.holdReason(), metrics: this.metrics });
     this.startVerify();
-    const expr = this.deps.config.plan.schedule;
+    const { plan, reports } = this.deps.config;
+    this.startJob({ event: "plan", fields: {} }, "agent.plan.schedule", plan.schedule, this.deps.plan);
+    for (const kind of REPORT_KINDS) {
+      const job: ScheduledJob = { event: "report", fields: { kind } };
+      this.startJob(job, `agent.reports.${kind}`, reports[kind], this.deps.reports?.[kind]);
+    }
+  }
+
+  /** Schedules `run` on `expr` (the config's `field`), when both are there; says so when only the cron is. */
+  private startJob(
+    job: ScheduledJob,
+    field: string,
+    expr: string | undefined,
+    run: (() => Promise<unknown>) | undefined,
+  ): void {
     if (!expr) return;
-    if (!this.deps.plan) {
-      this.deps.log("plan", {
+    if (!run) {
+      this.deps.log(job.event, {
         level: "warn",
-        skipped: "agent.plan.schedule is set but no plan runner was given",
+        ...job.fields,
+        skipped: `${field} is set but no runner was given`,
       });
       return;
     }
     const scheduler = this.deps.scheduler ?? startSchedule;
-    this.schedule = scheduler(expr, () => this.runPlan());
-    this.deps.log("plan", { schedule: expr, next: this.schedule.next()?.toISOString() ?? null });
+    const schedule = scheduler(expr, () => this.runScheduled(job, run));
+    this.schedules.push(schedule);
+    this.deps.log(job.event, { ...job.fields, schedule: expr, next: schedule.next()?.toISOString() ?? null });
   }
 
   stopTimers(): void {
     this.running = false;
     if (this.recheck) clearInterval(this.recheck);
     if (this.verifyTimer) clearInterval(this.verifyTimer);
-    this.schedule?.stop();
+    for (const schedule of this.schedules) schedule.stop();
   }
 
   isRunning(): boolean {
@@ -337,25 +363,28 @@ class AgentLoop {
     });
   }
 
-  /** One scheduled plan: leader only, not while paused; croner's protect keeps two from overlapping. */
-  async runPlan(): Promise<void> {
-    const plan = this.deps.plan;
-    if (!plan || this.planRunning) return;
+  /**
+   * One scheduled job (the plan, a report): leader only, not while paused, never two of one job at once
+   * (croner's protect does that too; a test's manual schedule does not).
+   */
+  async runScheduled(job: ScheduledJob, run: () => Promise<unknown>): Promise<void> {
+    const key = [job.event, ...Object.values(job.fields)].join(".");
+    if (this.jobsRunning.has(key)) return;
     this.checkPaused();
     if (!this.canAct() || this.paused) {
-      this.deps.log("plan", { skipped: this.paused ? "paused" : "not the leader" });
+      this.deps.log(job.event, { ...job.fields, skipped: this.paused ? "paused" : "not the leader" });
       return;
     }
-    this.planRunning = true;
+    this.jobsRunning.add(key);
     const started = this.clock();
-    this.deps.log("plan", { started: new Date(started).toISOString() });
+    this.deps.log(job.event, { ...job.fields, started: new Date(started).toISOString() });
     try {
-      await plan();
-      this.deps.log("plan", { done: true, seconds: (this.clock() - started) / 1000 });
+      await run();
+      this.deps.log(job.event, { ...job.fields, done: true, seconds: (this.clock() - started) / 1000 });
     } catch (err) {
-      this.deps.log("plan.failed", { error: errorMessage(err) });
+      this.deps.log(`${job.event}.failed`, { ...job.fields, error: errorMessage(err) });
     } finally {
-      this.planRunning = false;
+      this.jobsRunning.delete(key);
     }
   }
 
@@ -409,7 +438,7 @@ async function each(log: AgentLog, steps: [string, () => Promise<void>][]): Prom
  */
 export async function runAgent(deps: AgentDeps): Promise<RunningAgent> {
   const { config, log } = deps;
-  if (config.plan.schedule) checkSchedule(config.plan.schedule);
+  checkSchedules(config);
   const loop = new AgentLoop(deps);
   const server: AgentServer = await startServer({
     ...deps.listen,

@@ -14,6 +14,7 @@ import {
 import { KoptError } from "../../errors.ts";
 import { durationSeconds } from "../../formats/config.ts";
 import type { AgentTrigger, WatchChange } from "../../model/agent.ts";
+import type { ReportKind } from "../../model/report.ts";
 import { kubeOptions } from "../../observe/capture.ts";
 import { type Connection, connect, type KubeSourceOptions } from "../../observe/kube/connection.ts";
 import { type ControlOptions, createControl } from "../../observe/kube/control.ts";
@@ -26,9 +27,10 @@ import { type AgentMcpSettings, checkAgentMcp, withMcp } from "./mcp.ts";
 import type { AgentLog, ClusterWatchPort, ControlPort, LeaderPort, ReactPort } from "./ports.ts";
 import { createReactor, prepareRepository, type ReactorOptions } from "./react.ts";
 import { createRepoLock, type RepoLock } from "./repo-lock.ts";
+import { agentReports } from "./report-runner.ts";
 import { restartRecorder } from "./restart-record.ts";
 import { createRestarter } from "./restarts.ts";
-import { checkSchedule } from "./schedule.ts";
+import { checkSchedules, type Schedule } from "./schedule.ts";
 import { agentVerify } from "./verify-runner.ts";
 
 export interface AgentStartOptions {
@@ -54,6 +56,8 @@ export interface AgentStartOptions {
   mcpListen?: string;
   /** kopt's version, as the MCP server tells its clients. */
   version?: string;
+  /** Runs the plan and the reports on their cron schedules; default croner. Tests tick one by hand. */
+  scheduler?: (expr: string, tick: () => Promise<void>) => Schedule;
 }
 
 /** The factories the agent is built from; the integrator passes the real ones, tests pass fakes. */
@@ -66,6 +70,8 @@ export interface AgentParts {
   triggersOf: (change: WatchChange, lookup: ObjectLookup) => AgentTrigger[];
   /** The periodic plan; default `kopt plan` of the configured cluster in the repository. */
   plan?: (loaded: LoadedConfig) => () => Promise<unknown>;
+  /** The scheduled reports (agent.reports); default `kopt report health|security`, published. */
+  reports?: (loaded: LoadedConfig) => Partial<Record<ReportKind, () => Promise<unknown>>>;
   /**
    * The periodic `kopt verify` (agent.verify.every), run under the repository lock; none: the agent does
    * not verify. The real one (AGENT_PARTS) is verify-runner.ts: the live cluster's sources, the clock's now.
@@ -123,7 +129,7 @@ export async function checkAgentSettings(opts: AgentStartOptions): Promise<Agent
       },
     );
   }
-  if (config.agent.plan.schedule) checkSchedule(config.agent.plan.schedule, loaded.file);
+  checkSchedules(config.agent, loaded.file);
   checkRestartNamespaces(loaded);
   const identity = opts.identity ?? opts.env.POD_NAME ?? hostname();
   if (!identity.trim()) {
@@ -230,6 +236,8 @@ export async function startAgentFromConfig(
     log,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(agent.plan.schedule ? { plan: (parts.plan ?? defaultPlan(s.repoDir, opts, lock))(s.loaded) } : {}),
+    reports: (parts.reports ?? agentReports({ ...opts, repoDir: s.repoDir }, lock))(s.loaded),
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
     ...lockedVerify(parts, s, opts, lock),
   };
   if (agent.actions.restartPods.namespaces.length > 0) deps.actions = restarterOf(deps, conn, s, opts, lock);

@@ -24,6 +24,8 @@ export interface ReportCommandOptions {
   /** Overrides forge.type. */
   forge?: "local" | "github";
   prometheusUrl?: string;
+  /** The config the caller loaded (the agent's --config file); default clusters/<cluster>/kopt.yaml. */
+  loaded?: LoadedConfig;
 }
 
 /** A --week value, checked. */
@@ -41,8 +43,9 @@ export function weekOption(value: string | undefined): IsoWeek | undefined {
 async function configOf(
   opts: ReportCommandOptions,
 ): Promise<{ root: string; loaded: LoadedConfig } | undefined> {
-  if (!opts.cluster && opts.snapshot) return undefined;
+  if (!opts.loaded && !opts.cluster && opts.snapshot) return undefined;
   const root = await readRoot(opts.repoDir);
+  if (opts.loaded) return { root, loaded: opts.loaded };
   return { root, loaded: await loadClusterConfig(root, await resolveClusterName(root, opts.cluster)) };
 }
 
